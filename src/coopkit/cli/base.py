@@ -1,0 +1,134 @@
+"""Repository-wide commands: init, check, status, log, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coopkit.cli.boundary import command
+from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
+from coopkit.cli.state import get_state
+from coopkit.errors import ExitCode, T
+
+
+@command
+def init_cmd(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Verzeichnis des neuen Repositorys.")] = Path(),
+    name: Annotated[str | None, typer.Option("--name", help="Name der Kooperation.")] = None,
+) -> None:
+    """Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).
+
+    Beispiel: coop init integration-myk --name "Integration im Landkreis Mayen-Koblenz"
+    """
+    from coopkit.services.init import init
+
+    state = get_state(ctx)
+    service_ctx = state.context(discover=False)
+    result = init(service_ctx, directory, name)
+    if state.json:
+        print_json({"ok": True, "root": result.root, "commit": result.commit, "paths": result.paths})
+        return
+    say(
+        T("Repository angelegt: {r}", "repository created: {r}", r=str(result.root)),
+        service_ctx.lang,
+    )
+
+
+@command
+def check_cmd(
+    ctx: typer.Context,
+    privacy: Annotated[
+        bool,
+        typer.Option("--privacy", help="Auch nach personenbezogenen Daten suchen, die nicht zu "
+                     "einem registrierten Kontakt gehören."),
+    ] = False,
+) -> None:
+    """Alle Dateien prüfen: Syntax, Schema, Verweise, Datumslogik, IDs.
+
+    Jedes Problem erscheint als PFAD:ZEILE:SPALTE: Meldung. Exit-Code 1, wenn es Probleme gibt.
+
+    Beispiel: coop check
+    """
+    from coopkit.services.check import check
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    problems = check(service_ctx, privacy=privacy)
+    lang = service_ctx.lang
+    if state.json:
+        print_json({"ok": not problems, "problems": [problem_dict(p, lang) for p in problems]})
+    elif problems:
+        print_problems(problems, lang)
+    else:
+        say(T("keine Probleme gefunden", "no problems found"), lang)
+    if problems:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+@command
+def status_cmd(ctx: typer.Context) -> None:
+    """Überblick: Vereinbarungen mit Version und Freigaben, Partner, Sitzungen.
+
+    Beispiel: coop status
+    """
+    from coopkit.services.status import status
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = status(service_ctx)
+    if state.json:
+        print_json(result)
+        return
+    lang = service_ctx.lang
+    de = lang == "de"
+    say(result.name)
+    say("")
+    say("Vereinbarungen" if de else "Agreements")
+    rows = []
+    for a in result.agreements:
+        state_text = (
+            ("in Kraft" if de else "in force")
+            if a.in_force
+            else (("Entwurf" if de else "draft") if a.latest_version is None else
+                  ("Freigabe ausstehend" if de else "approval pending"))
+        )
+        rows.append(
+            [a.id, a.latest_version or "—", state_text,
+             ", ".join(a.approved_by) or "—", ", ".join(a.missing) or "—"]
+        )
+    headers = (["ID", "Version", "Stand", "freigegeben von", "ausstehend"] if de
+               else ["ID", "version", "state", "approved by", "pending"])
+    say(table(headers, rows))
+    say("")
+    say("Partner" if de else "Partners")
+    say(table(["ID", "Name"], [list(p) for p in result.partners]))
+    if result.minutes:
+        say("")
+        say("Sitzungen" if de else "Meetings")
+        labels = {"draft": "Entwurf", "sent": "versandt", "approved": "genehmigt"} if de else {}
+        say(
+            table(
+                ["ID", "Datum" if de else "date", "Titel" if de else "title", "Stand" if de else "state"],
+                [[m.id, m.date, m.title, labels.get(m.status, m.status)] for m in result.minutes[:10]],
+            )
+        )
+    if result.problems:
+        say("")
+        say(
+            T(
+                "{n} Problem(e) in den Dateien; Details mit „coop check“",
+                '{n} problem(s) in the files; details with "coop check"',
+                n=result.problems,
+            ),
+            lang,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the repository-wide commands to the root app."""
+    app.command("init")(init_cmd)
+    app.command("check")(check_cmd)
+    app.command("status")(status_cmd)

@@ -1,0 +1,87 @@
+"""The one error boundary: expected error -> its exit code, Ctrl-C -> 130, bug -> 3."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+
+from coopkit.cli.output import print_json, print_problems, problem_dict, say
+from coopkit.cli.state import get_state
+from coopkit.errors import CoopError, ExitCode, ProblemsFound, T
+
+P = ParamSpec("P")
+R = TypeVar("R")
+MARK = "__coop_boundary__"
+
+
+def _language(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, bool]:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, typer.Context):
+            state = get_state(value)
+            return state.language(), state.json
+    return "de", False
+
+
+def command(func: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command so every failure ends in a message and a fixed exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        lang, as_json = _language(args, kwargs)
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except ProblemsFound as err:
+            if as_json:
+                print_json(
+                    {
+                        "ok": False,
+                        "exit_code": int(err.exit_code),
+                        "message": err.message.format(lang),
+                        "problems": [problem_dict(p, lang) for p in err.problems],
+                    }
+                )
+            else:
+                print_problems(err.problems, lang, err=True)
+                say(err.message, lang, err=True)
+            raise typer.Exit(int(err.exit_code)) from None
+        except CoopError as err:
+            if as_json:
+                print_json(
+                    {"ok": False, "exit_code": int(err.exit_code), "message": err.message.format(lang)}
+                )
+            else:
+                say(T("Fehler: {m}", "error: {m}", m=err.message), lang, err=True)
+                if err.hint:
+                    say(err.hint, lang, err=True)
+            raise typer.Exit(int(err.exit_code)) from None
+        except KeyboardInterrupt:
+            say(T("abgebrochen", "interrupted"), lang, err=True)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Exception as err:  # noqa: BLE001 - the boundary turns any bug into exit 3
+            if os.environ.get("COOP_DEBUG"):
+                traceback.print_exc()
+            say(
+                T(
+                    "interner Fehler ({k}: {m}). Das ist ein Fehler in coopkit; bitte melden. "
+                    "COOP_DEBUG=1 zeigt Details.",
+                    "internal error ({k}: {m}). This is a bug in coopkit; please report it. "
+                    "COOP_DEBUG=1 shows details.",
+                    k=type(err).__name__,
+                    m=str(err)[:200],
+                ),
+                lang,
+                err=True,
+            )
+            sys.stderr.flush()
+            raise typer.Exit(int(ExitCode.BUG)) from None
+
+    setattr(wrapper, MARK, True)
+    return wrapper

@@ -1,0 +1,163 @@
+"""Exit codes, source positions, bilingual messages, problems and the error tree."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ExitCode(enum.IntEnum):
+    """Fixed exit codes of `coop`; never renumbered."""
+
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+    BUG = 3
+    CONFIG = 4
+    REPOSITORY = 5
+    NOT_FOUND = 6
+    TEMPLATE = 7
+    INTERRUPTED = 130
+
+
+LANGUAGES = ("de", "en")
+
+
+@dataclass(frozen=True)
+class T:
+    """A user-facing text in German and English with `str.format` parameters."""
+
+    de: str
+    en: str
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __init__(self, de: str, en: str, /, **params: Any) -> None:
+        object.__setattr__(self, "de", de)
+        object.__setattr__(self, "en", en)
+        object.__setattr__(self, "params", params)
+
+    def format(self, lang: str = "de") -> str:
+        """Return the text in `lang` (German when unknown) with parameters filled in."""
+        template = self.en if lang == "en" else self.de
+        if not self.params:
+            return template
+        values = {k: (v.format(lang) if isinstance(v, T) else v) for k, v in self.params.items()}
+        return template.format(**values)
+
+    def __str__(self) -> str:
+        return self.format("de")
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """A place in a repository file: path relative to the root, 1-based line and column (0 = unknown)."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.col:
+            return f"{self.path}:{self.line}:{self.col}"
+        if self.line:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the files, found by a check."""
+
+    source: Source
+    message: T
+    code: str = "problem"
+
+    def format(self, lang: str = "de") -> str:
+        """Return `path:line:col: message`."""
+        return f"{self.source}: {self.message.format(lang)}"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Sort by path, line, column, then message."""
+        return (self.source.path, self.source.line, self.source.col, self.message.de)
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    """Return problems sorted by place, without exact duplicates."""
+    seen: set[tuple[Source, str]] = set()
+    result = []
+    for problem in sorted(problems, key=Problem.sort_key):
+        key = (problem.source, problem.message.format("de"))
+        if key not in seen:
+            seen.add(key)
+            result.append(problem)
+    return result
+
+
+class CoopError(Exception):
+    """Base of every expected error; carries a bilingual message and an exit code."""
+
+    exit_code: ExitCode = ExitCode.BUG
+
+    def __init__(self, message: T, *, hint: T | None = None) -> None:
+        super().__init__(message.format("en"))
+        self.message = message
+        self.hint = hint
+
+
+class ProblemsFound(CoopError):
+    """The files (or a proposed change to them) have problems; nothing was written."""
+
+    exit_code = ExitCode.PROBLEMS
+
+    def __init__(self, problems: list[Problem], message: T | None = None) -> None:
+        self.problems = sorted_problems(problems)
+        count = len(self.problems)
+        super().__init__(
+            message
+            or T(
+                "{n} Problem(e) gefunden; nichts wurde geschrieben.",
+                "{n} problem(s) found; nothing was written.",
+                n=count,
+            )
+        )
+
+
+class UsageError(CoopError):
+    """The command line asks for something that cannot be done as asked."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(CoopError):
+    """coop.toml, the author identity or another setting is missing or wrong."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class RepositoryError(CoopError):
+    """Git or the repository on disk failed (not a repository, busy, git error)."""
+
+    exit_code = ExitCode.REPOSITORY
+
+
+class RepositoryBusy(RepositoryError):
+    """Another coop process holds the repository lock."""
+
+
+class NotFound(CoopError):
+    """A named record (partner, agreement, version, meeting, action) does not exist."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class TemplateError(CoopError):
+    """A template is broken or a render failed."""
+
+    exit_code = ExitCode.TEMPLATE
+
+
+class InternalError(CoopError):
+    """A bug in coopkit."""
+
+    exit_code = ExitCode.BUG

@@ -1,0 +1,1 @@
+"""Frozen domain types and rule checks; no I/O, no clock."""

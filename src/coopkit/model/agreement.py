@@ -1,0 +1,105 @@
+"""Agreements: parties, validity, clauses and the obligations they create."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+
+from coopkit.model.base import Duration, Id, IdList, Record, fail
+
+
+class Obligation(Record):
+    """Who owes what to whom, once or recurring, linked to its clause."""
+
+    id: Id
+    clause: int | None = None
+    by: IdList
+    to: IdList = []
+    what: str
+    every: Duration | None = None
+    rrule: str | None = None
+    first_due: date | None = None
+    condition: str | None = None
+    how: str | None = None
+
+    @field_validator("rrule")
+    @classmethod
+    def _rrule_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        body = value.removeprefix("RRULE:")
+        parts = dict(p.partition("=")[::2] for p in body.split(";") if p)
+        if "FREQ" not in parts:
+            raise fail(
+                "RRULE „{v}“ ohne FREQ; erwartet z. B. FREQ=MONTHLY;INTERVAL=3",
+                'RRULE "{v}" has no FREQ; expected e.g. FREQ=MONTHLY;INTERVAL=3',
+                v=value,
+            )
+        return body
+
+    @model_validator(mode="after")
+    def _one_recurrence(self) -> Obligation:
+        if self.every and self.rrule:
+            raise fail(
+                "„every“ und „rrule“ schließen sich aus; bitte nur eines angeben",
+                '"every" and "rrule" exclude each other; give only one',
+            )
+        if (self.every or self.rrule) and self.first_due is None:
+            raise fail(
+                "eine wiederkehrende Pflicht braucht „first_due“ (erste Fälligkeit)",
+                'a recurring obligation needs "first_due"',
+            )
+        return self
+
+    @property
+    def recurring(self) -> bool:
+        """Return whether the obligation recurs."""
+        return bool(self.every or self.rrule)
+
+
+class Clause(Record):
+    """A numbered clause (§ n) of an agreement's text."""
+
+    number: int
+    title: str
+    text: str
+
+
+AgreementStatus = Literal["draft", "active", "terminated"]
+
+
+class Agreement(Record):
+    """A cooperation agreement: metadata, obligations and text."""
+
+    id: Id
+    title: str
+    parties: IdList
+    coordinator: Id | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    review_cycle: Duration | None = None
+    notice_period: Duration | None = None
+    status: AgreementStatus = "draft"
+    obligations: list[Obligation] = []
+    preamble: str = ""
+    clauses: list[Clause] = []
+
+    @model_validator(mode="after")
+    def _shape(self) -> Agreement:
+        if len(self.parties) < 2:
+            raise fail(
+                "eine Vereinbarung braucht mindestens zwei Parteien, gefunden {n}",
+                "an agreement needs at least two parties, found {n}",
+                n=len(self.parties),
+            )
+        return self
+
+    def find_obligation(self, obligation_id: str) -> Obligation | None:
+        """Return the obligation with this id, or None."""
+        return next((o for o in self.obligations if o.id == obligation_id), None)
+
+    def find_clause(self, number: int) -> Clause | None:
+        """Return the clause with this number, or None."""
+        return next((c for c in self.clauses if c.number == number), None)

@@ -1,0 +1,102 @@
+"""Meetings and their minutes: attendance, agenda items, decisions and actions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import model_validator
+
+from coopkit.model.base import Id, IdList, PersonRef, Record, TimeOfDay, fail
+
+MinutesStatus = Literal["draft", "sent", "approved"]
+ActionStatus = Literal["done", "dropped"]
+
+
+class Guest(Record):
+    """A guest at a meeting, with the organisation they came from."""
+
+    name: str
+    org: str | None = None
+    function: str | None = None
+
+
+class Attendance(Record):
+    """Who was present, who was excused, and the guests."""
+
+    present: list[PersonRef] = []
+    excused: list[PersonRef] = []
+    guests: list[Guest] = []
+
+
+class Action(Record):
+    """An action item: who (partner, optionally a person) does what by when."""
+
+    id: int
+    who: PersonRef
+    what: str
+    due: date
+
+
+class Top(Record):
+    """An agenda item (TOP) with its notes, verbatim decisions and actions."""
+
+    title: str
+    notes: str = ""
+    decisions: list[str] = []
+    actions: list[Action] = []
+
+
+class Minutes(Record):
+    """A meeting: invitation data while a draft, the minutes once held."""
+
+    id: Id
+    title: str
+    agreements: IdList = []
+    date: date
+    start: TimeOfDay | None = None
+    end: TimeOfDay | None = None
+    place: str | None = None
+    chair: PersonRef | None = None
+    minute_taker: PersonRef | None = None
+    status: MinutesStatus = "draft"
+    sent: date | None = None
+    approved_in: Id | None = None
+    attendance: Attendance = Attendance()
+    tops: list[Top] = []
+    distribution: IdList = []
+    remarks: str = ""
+
+    @model_validator(mode="after")
+    def _status(self) -> Minutes:
+        if self.status == "approved" and self.approved_in is None:
+            raise fail(
+                "genehmigte Niederschrift ohne „approved_in“ (die Sitzung, die sie genehmigt hat)",
+                'approved minutes without "approved_in" (the meeting that approved them)',
+            )
+        if self.start and self.end and self.end < self.start:
+            raise fail(
+                "Ende {e} liegt vor Beginn {s}",
+                "end {e} is before start {s}",
+                s=self.start,
+                e=self.end,
+            )
+        return self
+
+    def all_actions(self) -> list[tuple[int, Action]]:
+        """Return (TOP number, action) for every action, TOPs counted from 1."""
+        return [(n, a) for n, top in enumerate(self.tops, start=1) for a in top.actions]
+
+    def action_key(self, action: Action) -> str:
+        """Return the stable action id `<meeting-id>#<n>`."""
+        return f"{self.id}#{action.id}"
+
+
+class ActionRecord(Record):
+    """The closing of an action item, kept apart from the (possibly frozen) minutes."""
+
+    action: str
+    status: ActionStatus = "done"
+    date: date
+    note: str | None = None
+    by: PersonRef | None = None

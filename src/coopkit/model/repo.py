@@ -1,0 +1,69 @@
+"""A loaded repository: every record with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from coopkit.model.agreement import Agreement
+from coopkit.model.base import Located
+from coopkit.model.config import Config
+from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.minutes import Action, ActionRecord, Minutes
+from coopkit.model.partner import Partner
+from coopkit.model.signoff import SignOff
+
+
+@dataclass
+class RepoData:
+    """All records of one repository (or one revision of it), keyed by id where they have one."""
+
+    config: Located[Config] | None = None
+    partners: dict[str, Located[Partner]] = field(default_factory=dict)
+    agreements: dict[str, Located[Agreement]] = field(default_factory=dict)
+    signoffs: list[Located[SignOff]] = field(default_factory=list)
+    fulfilments: list[Located[Fulfilment]] = field(default_factory=list)
+    minutes: dict[str, Located[Minutes]] = field(default_factory=dict)
+    action_records: list[Located[ActionRecord]] = field(default_factory=list)
+
+    def find_partner(self, partner_id: str) -> Partner | None:
+        """Return the partner with this id, or None."""
+        located = self.partners.get(partner_id)
+        return located.value if located else None
+
+    def find_agreement(self, agreement_id: str) -> Agreement | None:
+        """Return the agreement with this id, or None."""
+        located = self.agreements.get(agreement_id)
+        return located.value if located else None
+
+    def find_minutes(self, minutes_id: str) -> Minutes | None:
+        """Return the minutes with this id, or None."""
+        located = self.minutes.get(minutes_id)
+        return located.value if located else None
+
+    def find_action(self, action_key: str) -> tuple[Minutes, int, Action] | None:
+        """Return (minutes, TOP number, action) for `<meeting-id>#<n>`, or None."""
+        meeting_id, _, number = action_key.partition("#")
+        minutes = self.find_minutes(meeting_id)
+        if minutes is None or not number.isdigit():
+            return None
+        for top_number, action in minutes.all_actions():
+            if action.id == int(number):
+                return minutes, top_number, action
+        return None
+
+    def signoffs_for(self, agreement_id: str, version: str | None = None) -> list[SignOff]:
+        """Return the sign-offs of an agreement, optionally of one version."""
+        return [
+            s.value
+            for s in self.signoffs
+            if s.value.agreement == agreement_id and (version is None or s.value.version == version)
+        ]
+
+    def fulfilments_for(self, agreement_id: str) -> list[Fulfilment]:
+        """Return the fulfilment records stored under an agreement."""
+        prefix = f"agreements/{agreement_id}/fulfilment/"
+        return [f.value for f in self.fulfilments if f.path.startswith(prefix)]
+
+    def action_record(self, action_key: str) -> ActionRecord | None:
+        """Return the closing record of an action, or None while it is open."""
+        return next((r.value for r in self.action_records if r.value.action == action_key), None)

@@ -1,0 +1,1 @@
+"""One function per user action; combines the layers below; returns results, never prints."""

@@ -1,0 +1,1 @@
+"""The repository on disk: layout, codec, atomic writes, lock and git."""

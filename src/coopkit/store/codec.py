@@ -1,0 +1,460 @@
+"""Text <-> model for every record kind, with line numbers for every problem."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from coopkit.errors import Problem, Source, T
+from coopkit.model.agreement import Agreement, Clause
+from coopkit.model.base import Loc, Located
+from coopkit.model.config import Config
+from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.minutes import ActionRecord, Minutes
+from coopkit.model.partner import Partner
+from coopkit.model.signoff import SignOff
+from coopkit.store.text import TextFile
+from coopkit.store.yamlio import dump_yaml, load_yaml, spans, to_plain, yaml_value
+
+M = TypeVar("M", bound=BaseModel)
+
+FRONT_MATTER = "---"
+_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*$")
+_CLAUSE = re.compile(r"^§\s*(\d+)\.?\s+(.+)$")
+_PREAMBLE = {"präambel", "preamble"}
+
+_TYPE_NAMES = {
+    "string_type": T("Text", "text"),
+    "list_type": T("eine Liste", "a list"),
+    "dict_type": T("eine Zuordnung (Schlüssel: Wert)", "a mapping (key: value)"),
+    "model_type": T("eine Zuordnung (Schlüssel: Wert)", "a mapping (key: value)"),
+    "model_attributes_type": T("eine Zuordnung (Schlüssel: Wert)", "a mapping (key: value)"),
+    "int_parsing": T("eine ganze Zahl", "a whole number"),
+    "int_type": T("eine ganze Zahl", "a whole number"),
+    "int_from_float": T("eine ganze Zahl", "a whole number"),
+    "bool_parsing": T("true oder false", "true or false"),
+    "bool_type": T("true oder false", "true or false"),
+    "date_from_datetime_parsing": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
+    "date_parsing": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
+    "date_from_datetime_inexact": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
+    "date_type": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "{…}"
+    if isinstance(value, list):
+        return "[…]"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _error_message(err: Any) -> tuple[T, str]:
+    kind = err["type"]
+    loc = err["loc"]
+    field = str(loc[-1]) if loc else ""
+    ctx = err.get("ctx") or {}
+    if kind == "coop":
+        return T(ctx["de"], ctx["en"], **ctx.get("params", {})), "schema"
+    if kind == "missing":
+        return T(
+            "Pflichtfeld „{f}“ fehlt", 'required field "{f}" is missing', f=field
+        ), "missing-field"
+    if kind == "extra_forbidden":
+        return T(
+            "unbekanntes Feld „{f}“ (Tippfehler?)", 'unknown field "{f}" (a typo?)', f=field
+        ), "unknown-field"
+    if kind == "literal_error":
+        return T(
+            "„{v}“ ist hier nicht erlaubt; erwartet: {e}",
+            '"{v}" is not allowed here; expected: {e}',
+            v=_describe(err.get("input")),
+            e=str(ctx.get("expected", "")).replace("'", ""),
+        ), "bad-value"
+    if kind in _TYPE_NAMES:
+        return T(
+            "„{f}“: erwartet {t}, gefunden „{v}“",
+            '"{f}": expected {t}, found "{v}"',
+            f=field,
+            t=_TYPE_NAMES[kind],
+            v=_describe(err.get("input")),
+        ), "bad-type"
+    return T("„{f}“: {m}", '"{f}": {m}', f=field, m=err["msg"]), "schema"
+
+
+def _unknown_field_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    target: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = getattr(target, "model_fields", {}).get(part)
+        if info is None:
+            return ""
+        annotation = info.annotation
+        args = getattr(annotation, "__args__", ()) or (annotation,)
+        target = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if target is None:
+            return ""
+    fields = getattr(target, "model_fields", {})
+    return ", ".join(fields)
+
+
+def validate(
+    model: type[M], data: Any, path: str, positions: dict[Loc, tuple[int, int]]
+) -> tuple[Located[M] | None, list[Problem]]:
+    """Validate plain data against a record model; map each error to its file position."""
+    if not isinstance(data, dict):
+        return None, [
+            Problem(
+                Source(path, 1, 1),
+                T(
+                    "erwartet eine Zuordnung (Schlüssel: Wert) auf oberster Ebene",
+                    "expected a mapping (key: value) at the top level",
+                ),
+                "bad-type",
+            )
+        ]
+    located_probe: Located[Any] = Located(value=None, path=path, spans=positions)  # type: ignore[type-var]
+    try:
+        value = model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            message, code = _error_message(err)
+            if err["type"] == "extra_forbidden":
+                allowed = _unknown_field_hint(model, loc)
+                if allowed:
+                    message = T(
+                        "{m}; erlaubt: {a}", "{m}; allowed: {a}", m=message, a=allowed
+                    )
+            source = located_probe.at(*loc)
+            problems.append(Problem(source, message, code))
+        return None, problems
+    return Located(value=value, path=path, spans=positions), []
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str, int, list[Problem]]:
+    """Split `---` front matter from the Markdown body.
+
+    Returns:
+        (front matter, body, line number where the body starts, problems).
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FRONT_MATTER:
+        return "", text, 1, [
+            Problem(
+                Source(path, 1, 1),
+                T(
+                    "erwartet „---“ in Zeile 1 (Beginn des YAML-Kopfes)",
+                    'expected "---" on line 1 (start of the YAML front matter)',
+                ),
+                "front-matter",
+            )
+        ]
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() == FRONT_MATTER:
+            front = "\n".join(lines[1:i]) + "\n"
+            body = "\n".join(lines[i + 1 :])
+            return front, body, i + 2, []
+    return "", "", 1, [
+        Problem(
+            Source(path, 1, 1),
+            T(
+                "der YAML-Kopf wird nicht mit „---“ geschlossen",
+                'the YAML front matter is not closed by "---"',
+            ),
+            "front-matter",
+        )
+    ]
+
+
+def join_front_matter(front: str, body: str) -> str:
+    """Join front matter text and a Markdown body into one file."""
+    return f"{FRONT_MATTER}\n{front}{FRONT_MATTER}\n{body}"
+
+
+def parse_body(body: str, path: str, first_line: int) -> tuple[dict[str, Any], dict[Loc, tuple[int, int]], list[Problem]]:
+    """Parse an agreement's Markdown body into preamble and numbered clauses."""
+    problems: list[Problem] = []
+    positions: dict[Loc, tuple[int, int]] = {}
+    preamble: list[str] | None = None
+    clauses: list[dict[str, Any]] = []
+    current: list[str] | None = None
+    for offset, line in enumerate(body.split("\n")):
+        lineno = first_line + offset
+        heading = _HEADING.match(line)
+        if heading:
+            title = heading.group(1)
+            clause = _CLAUSE.match(title)
+            if title.lower() in _PREAMBLE:
+                if preamble is not None or clauses:
+                    problems.append(
+                        Problem(
+                            Source(path, lineno, 1),
+                            T(
+                                "Präambel muss einmal und vor § 1 stehen",
+                                "the preamble must come once, before § 1",
+                            ),
+                            "clause-order",
+                        )
+                    )
+                preamble = current = []
+                positions[("preamble",)] = (lineno, 1)
+            elif clause:
+                number = int(clause.group(1))
+                expected = len(clauses) + 1
+                if number != expected:
+                    problems.append(
+                        Problem(
+                            Source(path, lineno, 4),
+                            T(
+                                "Paragraph § {n} an dieser Stelle; erwartet § {e} "
+                                "(fortlaufend ab § 1)",
+                                "clause § {n} here; expected § {e} (numbered from § 1)",
+                                n=number,
+                                e=expected,
+                            ),
+                            "clause-order",
+                        )
+                    )
+                current = []
+                positions[("clauses", len(clauses))] = (lineno, 1)
+                clauses.append({"number": number, "title": clause.group(2), "lines": current})
+            else:
+                problems.append(
+                    Problem(
+                        Source(path, lineno, 1),
+                        T(
+                            "Überschrift „## {t}“: erwartet „## Präambel“ oder „## § N Titel“",
+                            'heading "## {t}": expected "## Präambel" or "## § N Title"',
+                            t=title,
+                        ),
+                        "clause-heading",
+                    )
+                )
+            continue
+        if current is None:
+            if line.strip():
+                problems.append(
+                    Problem(
+                        Source(path, lineno, 1),
+                        T(
+                            "Text vor der ersten Überschrift; erwartet „## Präambel“ oder "
+                            "„## § 1 Titel“",
+                            'text before the first heading; expected "## Präambel" or '
+                            '"## § 1 Title"',
+                        ),
+                        "clause-heading",
+                    )
+                )
+            continue
+        current.append(line)
+    data: dict[str, Any] = {
+        "preamble": "\n".join(preamble or []).strip("\n").rstrip(),
+        "clauses": [
+            {
+                "number": c["number"],
+                "title": c["title"],
+                "text": "\n".join(c["lines"]).strip("\n").rstrip(),
+            }
+            for c in clauses
+        ],
+    }
+    return data, positions, problems
+
+
+def dump_body(preamble: str, clauses: list[Clause], preamble_title: str = "Präambel") -> str:
+    """Write an agreement's preamble and clauses as Markdown."""
+    parts = []
+    if preamble:
+        parts.append(f"## {preamble_title}\n\n{preamble}\n")
+    for clause in clauses:
+        text = f"\n{clause.text}\n" if clause.text else ""
+        parts.append(f"## § {clause.number} {clause.title}\n{text}")
+    return "\n".join(parts)
+
+
+def _load_front(
+    textfile: TextFile,
+) -> tuple[Any, str, int, dict[Loc, tuple[int, int]], list[Problem]]:
+    front, body, body_line, problems = split_front_matter(textfile.text, textfile.path)
+    if problems:
+        return None, body, body_line, {}, problems
+    node, problems = load_yaml(front, textfile.path, line_offset=1)
+    if problems:
+        return None, body, body_line, {}, problems
+    return node, body, body_line, spans(node, line_offset=1), []
+
+
+def _parse_yaml_record(
+    model: type[M], textfile: TextFile
+) -> tuple[Located[M] | None, list[Problem]]:
+    node, problems = load_yaml(textfile.text, textfile.path)
+    if problems:
+        return None, problems
+    if node is None:
+        return None, [
+            Problem(Source(textfile.path, 1, 1), T("leere Datei", "empty file"), "empty")
+        ]
+    return validate(model, to_plain(node), textfile.path, spans(node))
+
+
+def parse_partner(textfile: TextFile) -> tuple[Located[Partner] | None, list[Problem]]:
+    """Parse partners/<id>.yaml."""
+    return _parse_yaml_record(Partner, textfile)
+
+
+def parse_signoff(textfile: TextFile) -> tuple[Located[SignOff] | None, list[Problem]]:
+    """Parse agreements/<id>/signoffs/<version>/<partner>.yaml."""
+    return _parse_yaml_record(SignOff, textfile)
+
+
+def parse_fulfilment(textfile: TextFile) -> tuple[Located[Fulfilment] | None, list[Problem]]:
+    """Parse agreements/<id>/fulfilment/<date>-<obligation>-<partner>.yaml."""
+    return _parse_yaml_record(Fulfilment, textfile)
+
+
+def parse_action_record(textfile: TextFile) -> tuple[Located[ActionRecord] | None, list[Problem]]:
+    """Parse actions/<meeting-id>-<n>.yaml."""
+    return _parse_yaml_record(ActionRecord, textfile)
+
+
+def parse_agreement(textfile: TextFile) -> tuple[Located[Agreement] | None, list[Problem]]:
+    """Parse agreements/<id>/agreement.md: YAML front matter plus preamble and § clauses."""
+    node, body, body_line, positions, problems = _load_front(textfile)
+    if problems:
+        return None, problems
+    if node is None:
+        node = {}
+    data = to_plain(node)
+    body_data, body_positions, body_problems = parse_body(body, textfile.path, body_line)
+    if not isinstance(data, dict):
+        return validate(Agreement, data, textfile.path, positions)
+    for key in ("preamble", "clauses"):
+        if key in data:
+            body_problems.append(
+                Problem(
+                    Source(textfile.path, *positions.get((key,), (1, 1))),
+                    T(
+                        "„{k}“ gehört in den Markdown-Teil, nicht in den YAML-Kopf",
+                        '"{k}" belongs in the Markdown part, not the front matter',
+                        k=key,
+                    ),
+                    "unknown-field",
+                )
+            )
+    data.update(body_data)
+    positions.update(body_positions)
+    located, problems = validate(Agreement, data, textfile.path, positions)
+    problems = body_problems + problems
+    return (None if problems else located), problems
+
+
+def parse_minutes(textfile: TextFile) -> tuple[Located[Minutes] | None, list[Problem]]:
+    """Parse minutes/<date>-<slug>.md: YAML front matter plus free remarks in Markdown."""
+    node, body, body_line, positions, problems = _load_front(textfile)
+    if problems:
+        return None, problems
+    data = to_plain(node) if node is not None else {}
+    if isinstance(data, dict):
+        data["remarks"] = body.strip("\n").rstrip()
+    return validate(Minutes, data, textfile.path, positions)
+
+
+def parse_config(textfile: TextFile) -> tuple[Located[Config] | None, list[Problem]]:
+    """Parse coop.toml."""
+    try:
+        data = tomllib.loads(textfile.text)
+    except tomllib.TOMLDecodeError as err:
+        match = re.search(r"line (\d+), column (\d+)", str(err))
+        line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        return None, [
+            Problem(
+                Source(textfile.path, line, col),
+                T("ungültiges TOML: {e}", "invalid TOML: {e}", e=str(err)),
+                "toml-syntax",
+            )
+        ]
+    positions: dict[Loc, tuple[int, int]] = {}
+    for lineno, line in enumerate(textfile.text.split("\n"), start=1):
+        key = line.split("=", 1)[0].strip()
+        if "=" in line and key and (key,) not in positions:
+            positions[(key,)] = (lineno, 1)
+    return validate(Config, data, textfile.path, positions)
+
+
+PARSERS: dict[str, Callable[[TextFile], tuple[Any, list[Problem]]]] = {
+    "config": parse_config,
+    "partner": parse_partner,
+    "agreement": parse_agreement,
+    "signoff": parse_signoff,
+    "fulfilment": parse_fulfilment,
+    "minutes": parse_minutes,
+    "action": parse_action_record,
+}
+
+
+def _plain_record(model: BaseModel, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    data = model.model_dump(mode="json", exclude_none=True)
+
+    def prune(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: prune(v) for k, v in value.items() if v not in ([], "", {})}
+        if isinstance(value, list):
+            return [prune(v) for v in value]
+        return value
+
+    pruned = prune(data)
+    for key in drop:
+        pruned.pop(key, None)
+    return pruned  # type: ignore[no-any-return]
+
+
+def dump_record(model: BaseModel) -> str:
+    """Write a YAML record (partner, sign-off, fulfilment, action record) for a new file."""
+    return dump_yaml(yaml_value(_plain_record(model)))
+
+
+def dump_agreement(agreement: Agreement) -> str:
+    """Write a whole agreement.md for a new file."""
+    front = dump_yaml(yaml_value(_plain_record(agreement, drop=("preamble", "clauses"))))
+    return join_front_matter(front, "\n" + dump_body(agreement.preamble, agreement.clauses))
+
+
+def dump_minutes(minutes: Minutes) -> str:
+    """Write a whole minutes file for a new meeting."""
+    front = dump_yaml(yaml_value(_plain_record(minutes, drop=("remarks",))))
+    body = f"\n{minutes.remarks}\n" if minutes.remarks else ""
+    return join_front_matter(front, body)
+
+
+def edit_yaml_text(text: str, path: str, change: Callable[[Any], None]) -> str:
+    """Apply `change` to the round-trip node tree of a YAML file; comments and order survive."""
+    node, problems = load_yaml(text, path)
+    if problems or node is None:
+        from coopkit.errors import ProblemsFound
+
+        raise ProblemsFound(problems)
+    change(node)
+    return dump_yaml(node)
+
+
+def edit_front_matter(text: str, path: str, change: Callable[[Any], None]) -> str:
+    """Apply `change` to the front matter of a Markdown file; the body stays as it is."""
+    front, body, _, problems = split_front_matter(text, path)
+    if not problems:
+        node, problems = load_yaml(front, path, line_offset=1)
+    if problems:
+        from coopkit.errors import ProblemsFound
+
+        raise ProblemsFound(problems)
+    change(node)
+    return join_front_matter(dump_yaml(node), body)

@@ -1,0 +1,174 @@
+"""Reading a whole repository, from the working tree or from a git revision."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from coopkit.errors import Problem, Source, T
+from coopkit.model.repo import RepoData
+from coopkit.store import layout
+from coopkit.store.codec import PARSERS
+from coopkit.store.git import GitRepo
+from coopkit.store.text import TextFile, decode_text
+
+
+class FileSource(Protocol):
+    """Where repository files come from: the working tree or a revision."""
+
+    def paths(self) -> Iterator[str]:
+        """Yield repository-relative paths of candidate record files."""
+        ...
+
+    def read(self, path: str) -> bytes | None:
+        """Return a file's bytes, or None when it does not exist."""
+        ...
+
+
+@dataclass
+class WorkTree:
+    """Files as they are on disk, optionally with pending changes laid over them."""
+
+    root: Path
+    overlay: Mapping[str, bytes | None] = field(default_factory=dict)
+
+    def paths(self) -> Iterator[str]:
+        """Yield record paths on disk plus overlaid new files, minus overlaid deletions."""
+        seen = set()
+        if (self.root / layout.CONFIG).is_file():
+            seen.add(layout.CONFIG)
+        for top in layout.RECORD_DIRS:
+            base = self.root / top
+            if not base.is_dir():
+                continue
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.startswith("."):
+                        continue
+                    rel = Path(dirpath, name).relative_to(self.root).as_posix()
+                    seen.add(rel)
+        seen.update(p for p, data in self.overlay.items() if data is not None)
+        seen.difference_update(p for p, data in self.overlay.items() if data is None)
+        yield from sorted(seen)
+
+    def read(self, path: str) -> bytes | None:
+        """Return overlaid content, else the file on disk."""
+        if path in self.overlay:
+            return self.overlay[path]
+        try:
+            return (self.root / path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+
+
+@dataclass
+class Revision:
+    """Files as they were at a git revision."""
+
+    git: GitRepo
+    rev: str
+    _files: dict[str, str] | None = None
+
+    def paths(self) -> Iterator[str]:
+        """Yield every path at the revision."""
+        if self._files is None:
+            self._files = self.git.list_files(self.rev)
+        yield from sorted(self._files)
+
+    def read(self, path: str) -> bytes | None:
+        """Return a file's bytes at the revision."""
+        return self.git.read_blob(self.rev, path)
+
+
+def read_text(source: FileSource, path: str) -> tuple[TextFile | None, list[Problem]]:
+    """Read and decode one file from a source."""
+    data = source.read(path)
+    if data is None:
+        return None, [
+            Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")
+        ]
+    return decode_text(path, data)
+
+
+def parse_file(source: FileSource, path: str) -> tuple[Any, list[Problem]]:
+    """Read, decode and parse one record file by its kind."""
+    kind = layout.kind_of(path)
+    if kind is None:
+        return None, []
+    textfile, problems = read_text(source, path)
+    if textfile is None:
+        return None, problems
+    return PARSERS[kind](textfile)
+
+
+def _unexpected(path: str) -> Problem | None:
+    if path.endswith((".md", ".yaml", ".yml")) and path.split("/")[0] in layout.RECORD_DIRS:
+        return Problem(
+            Source(path),
+            T(
+                "Datei an unerwarteter Stelle; sie wird nicht gelesen (Aufbau siehe README)",
+                "file in an unexpected place; it is not read (see the README for the layout)",
+            ),
+            "unexpected-file",
+        )
+    return None
+
+
+def load_repository(source: FileSource) -> tuple[RepoData, list[Problem]]:
+    """Parse every record of a repository; collect all file-level problems."""
+    data = RepoData()
+    problems: list[Problem] = []
+    for path in source.paths():
+        kind = layout.kind_of(path)
+        if kind is None:
+            unexpected = _unexpected(path)
+            if unexpected:
+                problems.append(unexpected)
+            continue
+        located, found = parse_file(source, path)
+        problems += found
+        if located is None:
+            continue
+        value = located.value
+        if kind == "config":
+            data.config = located
+        elif kind == "partner":
+            _keyed(data.partners, value.id, located, problems)
+        elif kind == "agreement":
+            _keyed(data.agreements, value.id, located, problems)
+        elif kind == "minutes":
+            _keyed(data.minutes, value.id, located, problems)
+        elif kind == "signoff":
+            data.signoffs.append(located)
+        elif kind == "fulfilment":
+            data.fulfilments.append(located)
+        elif kind == "action":
+            data.action_records.append(located)
+    if data.config is None and not any(p.source.path == layout.CONFIG for p in problems):
+        problems.append(
+            Problem(Source(layout.CONFIG), T("coop.toml fehlt", "coop.toml is missing"), "missing-file")
+        )
+    return data, problems
+
+
+def _keyed(target: dict[str, Any], key: str, located: Any, problems: list[Problem]) -> None:
+    if key in target:
+        first = target[key]
+        problems.append(
+            Problem(
+                located.at("id"),
+                T(
+                    "ID „{i}“ doppelt; schon vergeben in {p}",
+                    'duplicate id "{i}"; already used in {p}',
+                    i=key,
+                    p=str(first.at("id")),
+                ),
+                "duplicate-id",
+            )
+        )
+        return
+    target[key] = located

@@ -1,0 +1,129 @@
+"""Where each record kind lives in a repository, and finding the repository root."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from coopkit.errors import RepositoryError, T
+
+CONFIG = "coop.toml"
+INDEX_DIR = ".coop"
+TEMPLATES = "templates"
+
+_KINDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^coop\.toml$"), "config"),
+    (re.compile(r"^partners/[^/]+\.yaml$"), "partner"),
+    (re.compile(r"^agreements/[^/]+/agreement\.md$"), "agreement"),
+    (re.compile(r"^agreements/[^/]+/signoffs/[^/]+/[^/]+\.yaml$"), "signoff"),
+    (re.compile(r"^agreements/[^/]+/fulfilment/[^/]+\.yaml$"), "fulfilment"),
+    (re.compile(r"^minutes/[^/]+\.md$"), "minutes"),
+    (re.compile(r"^actions/[^/]+\.yaml$"), "action"),
+]
+RECORD_DIRS = ("partners", "agreements", "minutes", "actions")
+
+
+def kind_of(path: str) -> str | None:
+    """Return the record kind stored at a repository-relative path, or None."""
+    for pattern, kind in _KINDS:
+        if pattern.match(path):
+            return kind
+    return None
+
+
+def partner_path(partner_id: str) -> str:
+    """Return the path of a partner file."""
+    return f"partners/{partner_id}.yaml"
+
+
+def agreement_path(agreement_id: str) -> str:
+    """Return the path of an agreement file."""
+    return f"agreements/{agreement_id}/agreement.md"
+
+
+def signoff_path(agreement_id: str, version: str, partner_id: str) -> str:
+    """Return the path of a sign-off record."""
+    return f"agreements/{agreement_id}/signoffs/{version}/{partner_id}.yaml"
+
+
+def fulfilment_path(agreement_id: str, due: str, obligation_id: str, partner_id: str) -> str:
+    """Return the path of a fulfilment record."""
+    return f"agreements/{agreement_id}/fulfilment/{due}-{obligation_id}-{partner_id}.yaml"
+
+
+def minutes_path(minutes_id: str) -> str:
+    """Return the path of a minutes file."""
+    return f"minutes/{minutes_id}.md"
+
+
+def action_record_path(action_key: str) -> str:
+    """Return the path of the record that closes action `<meeting-id>#<n>`."""
+    return f"actions/{action_key.replace('#', '-')}.yaml"
+
+
+def safe_relpath(root: Path, path: str) -> str:
+    """Return `path` relative to root, refusing anything that leaves the repository."""
+    pure = PurePosixPath(path.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts:
+        candidate = Path(path).resolve()
+        try:
+            return candidate.relative_to(root.resolve()).as_posix()
+        except ValueError as err:
+            raise RepositoryError(
+                T(
+                    "Pfad „{p}“ liegt außerhalb des Repositorys {r}",
+                    'path "{p}" lies outside the repository {r}',
+                    p=path,
+                    r=str(root),
+                )
+            ) from err
+    return pure.as_posix()
+
+
+def find_root(start: Path) -> Path:
+    """Walk up from `start` to the directory holding coop.toml."""
+    current = start.resolve()
+    for candidate in (current, *current.parents):
+        if (candidate / CONFIG).is_file():
+            return candidate
+    raise RepositoryError(
+        T(
+            "kein coop-Repository in {p} oder darüber (coop.toml fehlt); "
+            "mit „coop init“ anlegen oder mit -C VERZEICHNIS wählen",
+            "no coop repository at {p} or above (coop.toml missing); "
+            'create one with "coop init" or choose one with -C DIR',
+            p=str(start),
+        )
+    )
+
+
+def example_root() -> Path:
+    """Return the shipped worked example: package data when installed, else the checkout root."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "example"
+    if (installed / CONFIG).is_file():
+        return installed
+    checkout = package.parent.parent
+    if (checkout / CONFIG).is_file():
+        return checkout
+    raise RepositoryError(
+        T(
+            "das mitgelieferte Beispiel fehlt (weder {a} noch {b})",
+            "the shipped example is missing (neither {a} nor {b})",
+            a=str(installed),
+            b=str(checkout),
+        )
+    )
+
+
+def default_templates() -> Path:
+    """Return the folder of the default templates that `coop init` copies."""
+    return example_root() / TEMPLATES
+
+
+def resolve_template(root: Path, name: str) -> Path:
+    """Return the repository's own template `name`, else the shipped default."""
+    own = root / TEMPLATES / name
+    if own.is_file():
+        return own
+    return default_templates() / name

@@ -1,0 +1,252 @@
+"""YAML 1.2 round-trip reading and writing: strings unless the schema says otherwise, no tags,
+no aliases, duplicate keys are errors, comments and key order survive."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+from coopkit.errors import Problem, Source, T
+from coopkit.model.base import Loc
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_AMBIGUOUS = re.compile(
+    r"^(?:[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-fA-F]+|0o[0-7]+|\.inf|\.nan|[-+]\.inf|"
+    r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
+    r"~|null|Null|NULL|[-?:,\[\]{}#&*!|>'\"%@`].*|.*: .*|.* #.*|.*:)$"
+)
+
+
+class _StringResolver(VersionedResolver):
+    """Resolve every plain scalar to a string: the schema, not YAML, decides types."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+
+def make_yaml() -> YAML:
+    """Return the one YAML configuration coopkit reads and writes with."""
+    yaml = YAML(typ="rt")
+    yaml.Resolver = _StringResolver
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _problem(path: str, line0: int, col0: int, line_offset: int, message: T, code: str) -> Problem:
+    return Problem(Source(path, line0 + 1 + line_offset, col0 + 1), message, code)
+
+
+def _scan_events(yaml: YAML, text: str, path: str, line_offset: int) -> list[Problem]:
+    problems: list[Problem] = []
+    for event in yaml.parse(text):
+        mark = event.start_mark
+        if isinstance(event, AliasEvent):
+            problems.append(
+                _problem(
+                    path,
+                    mark.line,
+                    mark.column,
+                    line_offset,
+                    T(
+                        "YAML-Alias „*{a}“ ist nicht erlaubt; bitte den Wert ausschreiben",
+                        'YAML alias "*{a}" is not allowed; write the value out',
+                        a=event.anchor,
+                    ),
+                    "yaml-alias",
+                )
+            )
+        elif isinstance(event, ScalarEvent | CollectionStartEvent):
+            if event.anchor:
+                problems.append(
+                    _problem(
+                        path,
+                        mark.line,
+                        mark.column,
+                        line_offset,
+                        T(
+                            "YAML-Anker „&{a}“ ist nicht erlaubt",
+                            'YAML anchor "&{a}" is not allowed',
+                            a=event.anchor,
+                        ),
+                        "yaml-alias",
+                    )
+                )
+            tag = event.tag
+            if tag is not None and str(tag) not in ("!",):
+                problems.append(
+                    _problem(
+                        path,
+                        mark.line,
+                        mark.column,
+                        line_offset,
+                        T(
+                            "YAML-Tag „{t}“ ist nicht erlaubt; Typen ergeben sich aus dem Schema",
+                            'YAML tag "{t}" is not allowed; types come from the schema',
+                            t=str(tag),
+                        ),
+                        "yaml-tag",
+                    )
+                )
+    return problems
+
+
+def _marked_problem(err: MarkedYAMLError, path: str, line_offset: int) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    line = mark.line if mark else 0
+    col = mark.column if mark else 0
+    raw = (err.problem or err.context or "").strip()
+    if isinstance(err, DuplicateKeyError):
+        first = err.context_mark
+        key = re.search(r'duplicate key "(.*?)"', str(err.problem))
+        name = key.group(1) if key else "?"
+        original = re.search(r"line (\d+)", str(err))
+        first_line = (
+            int(original.group(1)) + line_offset if original else (first.line + 1 if first else 0)
+        )
+        # The context mark points at the mapping; find the first occurrence for the message.
+        return _problem(
+            path,
+            line,
+            col,
+            line_offset,
+            T(
+                "Schlüssel „{k}“ doppelt (zuerst in Zeile {f}); jeder Schlüssel darf nur einmal "
+                "vorkommen",
+                'duplicate key "{k}" (first on line {f}); each key may appear only once',
+                k=name,
+                f=first_line,
+            ),
+            "yaml-duplicate-key",
+        )
+    if "\\t" in raw or "'\\t'" in raw or "tab" in raw.lower():
+        message = T(
+            "Tabulator zur Einrückung; YAML erlaubt nur Leerzeichen",
+            "tab used for indentation; YAML allows only spaces",
+        )
+        code = "yaml-tab"
+    else:
+        message = T("ungültiges YAML: {e}", "invalid YAML: {e}", e=raw or str(err))
+        code = "yaml-syntax"
+    return _problem(path, line, col, line_offset, message, code)
+
+
+def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, list[Problem]]:
+    """Parse YAML text into round-trip nodes; report syntax errors, tags, aliases, duplicates.
+
+    Args:
+        text: the YAML document.
+        path: repository-relative path for messages.
+        line_offset: lines before the document in the file (front matter starts at line 2).
+    """
+    yaml = make_yaml()
+    try:
+        problems = _scan_events(yaml, text, path, line_offset)
+        if problems:
+            return None, problems
+        return yaml.load(text), []
+    except MarkedYAMLError as err:
+        return None, [_marked_problem(err, path, line_offset)]
+    except YAMLError as err:
+        return None, [
+            Problem(
+                Source(path, 1 + line_offset, 1),
+                T("ungültiges YAML: {e}", "invalid YAML: {e}", e=str(err)),
+                "yaml-syntax",
+            )
+        ]
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise round-trip nodes back to text."""
+    stream = io.StringIO()
+    make_yaml().dump(data, stream)
+    return stream.getvalue()
+
+
+def to_plain(node: Any) -> Any:
+    """Convert round-trip nodes to plain dicts, lists, strings and None (plain nulls only)."""
+    if isinstance(node, dict):
+        return {str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if type(node) is str and node in _NULLS:
+        return None
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def spans(node: Any, prefix: Loc = (), line_offset: int = 0) -> dict[Loc, tuple[int, int]]:
+    """Map every field path in the node tree to its 1-based (line, column)."""
+    result: dict[Loc, tuple[int, int]] = {}
+    if isinstance(node, CommentedMap):
+        for key in node:
+            try:
+                line, col = node.lc.value(key)
+                kline, kcol = node.lc.key(key)
+            except (KeyError, TypeError):
+                continue
+            loc = (*prefix, str(key))
+            value = node[key]
+            # Point at the value when it is a scalar on the key's line, else at the key.
+            if isinstance(value, dict | list) or value is None or (line, col) == (None, None):
+                result[loc] = (kline + 1 + line_offset, kcol + 1)
+            else:
+                result[loc] = (line + 1 + line_offset, col + 1)
+            result.update(spans(value, loc, line_offset))
+    elif isinstance(node, CommentedSeq):
+        for i, value in enumerate(node):
+            try:
+                line, col = node.lc.item(i)
+            except (KeyError, TypeError):
+                continue
+            loc = (*prefix, i)
+            result[loc] = (line + 1 + line_offset, col + 1)
+            result.update(spans(value, loc, line_offset))
+    return result
+
+
+def yaml_value(value: Any) -> Any:
+    """Prepare a Python value for writing: quote strings other YAML readers would misread,
+    write multi-line text as a literal block, dates as ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str):
+        if "\n" in value:
+            return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+        if value == "" or _AMBIGUOUS.match(value) or value != value.strip():
+            return DoubleQuotedScalarString(value)
+        return value
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for k, v in value.items():
+            if v is not None:
+                node[k] = yaml_value(v)
+        return node
+    if isinstance(value, list | tuple):
+        seq = CommentedSeq()
+        for v in value:
+            seq.append(yaml_value(v))
+        return seq
+    raise TypeError(f"cannot write {type(value).__name__} to YAML")
