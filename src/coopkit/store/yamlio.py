@@ -42,7 +42,7 @@ def make_yaml() -> YAML:
     yaml.Resolver = _StringResolver
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
+    yaml.width = 4096
     yaml.allow_duplicate_keys = False
     return yaml
 

@@ -1,0 +1,207 @@
+"""Shared fixtures: real git repositories in temp dirs, a CLI runner that explains failures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from coopkit.cli.main import app
+
+TODAY = "2014-02-07"
+AUTHOR = "Gisela Bernert <bernert@kreis-myk.example>"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+BASE_FILES: dict[str, str] = {
+    "coop.toml": 'name = "Test"\nlocale = "de"\n',
+    "partners/kreis.yaml": """\
+        id: kreis
+        name: Kreisverwaltung Beispielkreis
+        short: Kreis
+        represented_by: Landrat
+        contacts:
+          - id: bernert
+            name: Gisela Bernert
+            function: Integrationsbeauftragte
+            email: bernert@kreis.example
+        """,
+    "partners/jobcenter.yaml": """\
+        id: jobcenter
+        name: Jobcenter Beispielkreis
+        contacts:
+          - id: meyer
+            name: Jan Meyer
+        """,
+    "partners/caritas.yaml": """\
+        id: caritas
+        name: Caritasverband Beispiel e. V.
+        contacts:
+          - id: klein
+            name: Eva Klein
+        """,
+    "agreements/koop/agreement.md": """\
+        ---
+        id: koop
+        title: Kooperationsvereinbarung Integration
+        parties: [kreis, jobcenter, caritas]
+        coordinator: kreis
+        valid_from: 2012-12-01
+        review_cycle: P1Y
+        notice_period: P3M
+        status: active
+        obligations:
+          - id: angebote
+            clause: 2
+            by: caritas
+            to: [kreis, jobcenter]
+            what: Über aktuelle Beratungsangebote informieren
+            every: P3M
+            first_due: 2013-03-31
+        ---
+
+        ## Präambel
+
+        Die Partner arbeiten zusammen.
+
+        ## § 1 Ziele
+
+        (1) Zuwanderer früh unterstützen.
+
+        ## § 2 Leistungen
+
+        (1) Die Caritas informiert vierteljährlich.
+        """,
+}
+
+
+def git_env() -> dict[str, str]:
+    """Return an environment for git that ignores the machine's identity and config."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "Test",
+            "GIT_AUTHOR_EMAIL": "test@example.org",
+            "GIT_COMMITTER_NAME": "Test",
+            "GIT_COMMITTER_EMAIL": "test@example.org",
+        }
+    )
+    return env
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` and return its stdout."""
+    return subprocess.run(
+        ["git", *args], cwd=root, env=git_env(), check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.delenv("COOP_AUTHOR", raising=False)
+    monkeypatch.delenv("COOP_LANG", raising=False)
+
+
+MakeRepo = Callable[..., Path]
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> MakeRepo:
+    """Write files (dedented), `git init` and commit them with a fixed author; return the root."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str | bytes] | None = None, *, base: bool = True) -> Path:
+        root = tmp_path / f"repo{next(counter)}"
+        root.mkdir()
+        content: dict[str, str | bytes] = dict(BASE_FILES) if base else {}
+        content.update(files or {})
+        for rel, text in content.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                target.write_bytes(text)
+            else:
+                target.write_text(textwrap.dedent(text), encoding="utf-8")
+        (root / ".gitignore").write_text(".coop/\n")
+        git(root, "init", "-q", "-b", "main")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "initial", "--date", "2012-11-01T12:00:00+00:00")
+        return root
+
+    return make
+
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli() -> Cli:
+    """Run `coop` in-process with a fixed --today and author; echo output when it fails."""
+    runner = CliRunner()
+
+    def run(*args: str | Path, ok: bool | None = True, today: str = TODAY, author: str = AUTHOR,
+            input: str | None = None) -> Result:
+        argv = ["--today", today, "--author", author, *[str(a) for a in args]]
+        result = runner.invoke(app, argv, input=input, catch_exceptions=False)
+        failed = (ok is True and result.exit_code != 0) or (ok is False and result.exit_code == 0)
+        if failed:
+            print("argv:", argv)
+            print("exit:", result.exit_code)
+            print("stdout:", result.stdout)
+            print("stderr:", result.stderr)
+            pytest.fail(f"coop {' '.join(map(str, args))} exited {result.exit_code}")
+        return result
+
+    return run
+
+
+def head(root: Path) -> str:
+    """Return the HEAD commit id."""
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def tree_state(root: Path) -> tuple[str, str]:
+    """Return (HEAD, porcelain status): equal before and after means nothing changed."""
+    return head(root), git(root, "status", "--porcelain", "--untracked-files=all")
+
+
+@pytest.fixture
+def fixed_today() -> date:
+    return date.fromisoformat(TODAY)
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """Return the LibreOffice binary, or skip with a reason."""
+    import shutil
+
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs libreoffice-writer")
+
+
+@pytest.fixture(scope="session")
+def ssh_keygen() -> str:
+    """Return ssh-keygen, or skip with a reason."""
+    import shutil
+
+    found = shutil.which("ssh-keygen")
+    if not found:
+        pytest.skip("ssh-keygen is not installed; .ci/run installs openssh-client")
+    return found
+
+
+@pytest.fixture
+def example_root() -> Iterator[Path]:
+    yield REPO_ROOT
