@@ -1,0 +1,1 @@
+"""Model -> bytes/str: one sandboxed Jinja environment, docx, redline, markdown, ics, pdf."""

@@ -1,0 +1,24 @@
+"""Dates as people read them: "7. Februar 2014" in German, "7 February 2014" in English."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+
+_LOCALES = {"de": "de_DE", "en": "en_GB"}
+
+
+def long_date(value: date | None, lang: str = "de") -> str:
+    """Return a date written out ("7. Februar 2014"); empty for None."""
+    if value is None:
+        return ""
+    return format_date(value, format="long", locale=_LOCALES.get(lang, "de_DE"))
+
+
+def short_date(value: date | None, lang: str = "de") -> str:
+    """Return a compact date ("07.02.2014" / "07/02/2014"); empty for None."""
+    if value is None:
+        return ""
+    return format_date(value, format="dd.MM.yyyy" if lang != "en" else "dd/MM/yyyy",
+                       locale=_LOCALES.get(lang, "de_DE"))

@@ -1,0 +1,134 @@
+"""Word documents from Word templates (docxtpl) rendered safely."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError as JinjaTemplateError
+from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SecurityError
+
+from coopkit.errors import T, TemplateError
+from coopkit.render.jinja import make_env
+
+MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+_TAG = re.compile(r"\{[{%](.*?)[%}]\}", re.DOTALL)
+_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "«": '"',
+                         "»": '"'})
+
+
+def _normalise_tags(xml: str) -> str:
+    """Replace typographic quotes that Word puts inside Jinja tags with straight quotes."""
+    return _TAG.sub(lambda m: m.group(0).translate(_QUOTES), xml)
+
+
+def open_template_bytes(path: Path) -> bytes:
+    """Read a .docx template, refusing oversized files and zip bombs."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TemplateError(
+            T("Vorlage {p} nicht lesbar: {e}", "template {p} cannot be read: {e}", p=str(path),
+              e=str(err))
+        ) from err
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(
+            T("Vorlage {p} ist zu groß ({n} Bytes)", "template {p} is too large ({n} bytes)",
+              p=str(path), n=len(data))
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+            if "word/document.xml" not in archive.namelist():
+                raise zipfile.BadZipFile("word/document.xml missing")
+    except zipfile.BadZipFile as err:
+        raise TemplateError(
+            T("{p} ist keine Word-Datei (.docx): {e}", "{p} is not a Word file (.docx): {e}",
+              p=str(path), e=str(err))
+        ) from err
+    if total > MAX_UNPACKED_BYTES:
+        raise TemplateError(
+            T("Vorlage {p} entpackt zu groß", "template {p} too large when unpacked", p=str(path))
+        )
+    return data
+
+
+def _template_class() -> Any:
+    from docxtpl import DocxTemplate
+
+    class SafeTemplate(DocxTemplate):  # type: ignore[misc]
+        """docxtpl template whose tags get straight quotes before Jinja sees them."""
+
+        def patch_xml(self, src_xml: str) -> str:
+            return _normalise_tags(super().patch_xml(src_xml))
+
+    return SafeTemplate
+
+
+def _context_text(exc: Exception) -> str:
+    lines = getattr(exc, "docx_context", None)
+    if not lines:
+        return ""
+    text = " ".join(part.strip() for part in lines if part.strip())
+    return text[:200]
+
+
+def render_docx(template: Path, context: dict[str, Any], lang: str = "de") -> bytes:
+    """Render a Word template with `context`; return the .docx bytes.
+
+    Raises:
+        TemplateError: the template is unreadable, has a broken tag or names an unknown value.
+    """
+    data = open_template_bytes(template)
+    tpl = _template_class()(io.BytesIO(data))
+    env = make_env(lang, autoescape=True)
+    try:
+        tpl.render(context, jinja_env=env, autoescape=True)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(
+            T(
+                "{p}: fehlerhaftes Template-Tag ({m}) im Absatz „{c}“",
+                '{p}: broken template tag ({m}) in the paragraph "{c}"',
+                p=template.name,
+                m=exc.message or str(exc),
+                c=_context_text(exc),
+            )
+        ) from exc
+    except UndefinedError as exc:
+        raise TemplateError(
+            T(
+                "{p}: unbekannte Variable ({m}); „coop template check“ zeigt alle",
+                '{p}: unknown variable ({m}); "coop template check" lists them all',
+                p=template.name,
+                m=exc.message or str(exc),
+            )
+        ) from exc
+    except SecurityError as exc:
+        raise TemplateError(
+            T("{p}: in Vorlagen nicht erlaubt: {m}", "{p}: not allowed in templates: {m}",
+              p=template.name, m=str(exc))
+        ) from exc
+    except JinjaTemplateError as exc:
+        raise TemplateError(
+            T("{p}: Vorlagenfehler: {m}", "{p}: template error: {m}", p=template.name,
+              m=str(exc))
+        ) from exc
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def template_variables(template: Path) -> tuple[set[str], list[str]]:
+    """Return (undeclared top-level variables, syntax problems) of a Word template."""
+    data = open_template_bytes(template)
+    tpl = _template_class()(io.BytesIO(data))
+    env = make_env("de", autoescape=True)
+    try:
+        return set(tpl.get_undeclared_template_variables(jinja_env=env)), []
+    except TemplateSyntaxError as exc:
+        return set(), [f"{exc.message} ({_context_text(exc)})"]
