@@ -105,20 +105,28 @@ def _scan_events(yaml: YAML, text: str, path: str, line_offset: int) -> list[Pro
     return problems
 
 
-def _marked_problem(err: MarkedYAMLError, path: str, line_offset: int) -> Problem:
+def _first_occurrence(text: str, key: str, start: Any, line: int, col: int) -> int:
+    """Return the 0-based line where a duplicated key first appears in its mapping."""
+    lines = text.split("\n")
+    begin = start.line if start is not None else 0
+    for number in range(begin, min(line, len(lines))):
+        candidate = lines[number][col:] if len(lines[number]) > col else ""
+        if lines[number][:col].strip(" -") == "" and re.match(
+            rf"""(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*:""", candidate
+        ):
+            return number
+    return begin
+
+
+def _marked_problem(err: MarkedYAMLError, path: str, line_offset: int, text: str) -> Problem:
     mark = err.problem_mark or err.context_mark
     line = mark.line if mark else 0
     col = mark.column if mark else 0
     raw = (err.problem or err.context or "").strip()
     if isinstance(err, DuplicateKeyError):
-        first = err.context_mark
         key = re.search(r'duplicate key "(.*?)"', str(err.problem))
         name = key.group(1) if key else "?"
-        original = re.search(r"line (\d+)", str(err))
-        first_line = (
-            int(original.group(1)) + line_offset if original else (first.line + 1 if first else 0)
-        )
-        # The context mark points at the mapping; find the first occurrence for the message.
+        first_line = _first_occurrence(text, name, err.context_mark, line, col)
         return _problem(
             path,
             line,
@@ -129,7 +137,7 @@ def _marked_problem(err: MarkedYAMLError, path: str, line_offset: int) -> Proble
                 "vorkommen",
                 'duplicate key "{k}" (first on line {f}); each key may appear only once',
                 k=name,
-                f=first_line,
+                f=first_line + 1 + line_offset,
             ),
             "yaml-duplicate-key",
         )
@@ -160,7 +168,7 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, list[Pro
             return None, problems
         return yaml.load(text), []
     except MarkedYAMLError as err:
-        return None, [_marked_problem(err, path, line_offset)]
+        return None, [_marked_problem(err, path, line_offset, text)]
     except YAMLError as err:
         return None, [
             Problem(
