@@ -22,7 +22,8 @@ MARK = "__coop_boundary__"
 
 def _language(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, bool]:
     for value in (*args, *kwargs.values()):
-        if isinstance(value, typer.Context):
+        # typer hands commands its vendored click context, not always a typer.Context.
+        if callable(getattr(value, "find_root", None)):
             state = get_state(value)
             return state.language(), state.json
     return "de", False

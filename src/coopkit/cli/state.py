@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -25,10 +25,12 @@ class CliState:
     today: date | None = None
     author: str | None = None
     lang: str | None = None
+    resolved_lang: str | None = None
+    """The language once the repository (and its coop.toml locale) is known."""
 
     def language(self) -> str:
-        """Return the message language: --lang, COOP_LANG, else German."""
-        lang = self.lang or os.environ.get("COOP_LANG") or "de"
+        """Return the message language: --lang, COOP_LANG, the repository's locale, else German."""
+        lang = self.lang or os.environ.get("COOP_LANG") or self.resolved_lang or "de"
         return lang if lang in ("de", "en") else "de"
 
     def context(self, *, discover: bool = True) -> Context:
@@ -41,10 +43,11 @@ class CliState:
         lang = self.lang or os.environ.get("COOP_LANG")
         if lang is None and discover:
             lang = _config_locale(root)
+        self.resolved_lang = lang if lang in ("de", "en") else "de"
         return Context(
             root=root,
             today=self.today or date.today(),
-            lang=lang if lang in ("de", "en") else "de",
+            lang=self.resolved_lang,
             author_text=self.author or os.environ.get("COOP_AUTHOR") or None,
         )
 
@@ -60,7 +63,7 @@ def _config_locale(root: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def get_state(ctx: typer.Context) -> CliState:
+def get_state(ctx: typer.Context | Any) -> CliState:
     """Return the state the root callback stored on the typer context."""
     root = ctx.find_root()
     if not isinstance(root.obj, CliState):

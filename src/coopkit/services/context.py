@@ -19,6 +19,8 @@ class Context:
     lang: str = "de"
     author_text: str | None = None
     """`Name <mail>` from --author or COOP_AUTHOR; git config is the fallback."""
+    lock_wait: float = 10.0
+    """Seconds a write waits for another coop process before reporting "repository busy"."""
 
     def with_root(self, root: Path) -> Context:
         """Return the same context for another repository root."""

@@ -76,7 +76,7 @@ def commit_changes(
         if layout.safe_relpath(ctx.root, path) != path:
             raise RepositoryError(T("ungültiger Pfad „{p}“", 'invalid path "{p}"', p=path))
     author = ctx.author()
-    with repository_lock(ctx.root):
+    with repository_lock(ctx.root, ctx.lock_wait):
         before = {p.format("en") for p in load(WorkTree(ctx.root)).problems}
         after = load(WorkTree(ctx.root, overlay=dict(changes))).problems
         new = [

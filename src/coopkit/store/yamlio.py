@@ -229,6 +229,17 @@ def spans(node: Any, prefix: Loc = (), line_offset: int = 0) -> dict[Loc, tuple[
     return result
 
 
+def _literal_safe(value: str) -> bool:
+    """Return whether a multi-line text survives a literal block (`|`) unchanged."""
+    lines = value.split("\n")
+    return (
+        bool(lines[0].strip())
+        and not lines[0][0].isspace()
+        and all(line == line.rstrip() and line.isprintable() for line in lines)
+        and not value.endswith("\n\n")
+    )
+
+
 def yaml_value(value: Any) -> Any:
     """Prepare a Python value for writing: quote strings other YAML readers would misread,
     write multi-line text as a literal block, dates as ISO text."""
@@ -242,8 +253,8 @@ def yaml_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, str):
         if "\n" in value:
-            return LiteralScalarString(value if value.endswith("\n") else value + "\n")
-        if value == "" or _AMBIGUOUS.match(value) or value != value.strip():
+            return LiteralScalarString(value) if _literal_safe(value) else DoubleQuotedScalarString(value)
+        if value == "" or _AMBIGUOUS.match(value) or value != value.strip() or not value.isprintable():
             return DoubleQuotedScalarString(value)
         return value
     if isinstance(value, dict):

@@ -1,0 +1,98 @@
+"""The command line as a whole: fast start, one error boundary everywhere, help for every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import typer
+from typer.main import get_command
+
+from conftest import Cli, MakeRepo
+from coopkit.cli.boundary import MARK
+from coopkit.cli.main import app
+
+HEAVY = ("sqlmodel", "sqlalchemy", "docx", "docxtpl", "git", "ruamel", "matplotlib", "icalendar")
+
+
+def walk(group: typer.Typer, prefix: str = "") -> Iterator[tuple[str, object]]:
+    for info in group.registered_commands:
+        name = info.name or (info.callback.__name__ if info.callback else "?")
+        yield f"{prefix}{name}", info.callback
+    for sub in group.registered_groups:
+        assert sub.typer_instance is not None
+        yield from walk(sub.typer_instance, f"{prefix}{sub.name} ")
+
+
+def all_commands() -> list[tuple[str, object]]:
+    return list(walk(app))
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "from coopkit.cli.main import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_carries_the_error_boundary() -> None:
+    commands = all_commands()
+    assert len(commands) >= 3
+    missing = [name for name, callback in commands if not getattr(callback, MARK, False)]
+    assert missing == []
+
+
+def test_every_command_has_german_help_with_an_example() -> None:
+    for name, callback in all_commands():
+        doc = (getattr(callback, "__doc__", None) or "").strip()
+        assert doc, f"coop {name} has no help text"
+        assert "Beispiel" in doc, f"coop {name}: help has no example"
+
+
+def test_every_group_has_help() -> None:
+    click_app = get_command(app)
+    for name, sub in click_app.commands.items():  # type: ignore[attr-defined]
+        assert sub.help, f"coop {name} has no help"
+
+
+def test_internal_error_is_exit_3_without_traceback(
+    make_repo: MakeRepo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coopkit.services.check as check_module
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaputt")
+
+    monkeypatch.setattr(check_module, "check", boom)
+    root = make_repo()
+    result = cli("-C", root, "check", ok=False)
+    assert result.exit_code == 3
+    assert "interner Fehler (RuntimeError: kaputt)" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_bad_today_is_a_usage_error(cli: Cli) -> None:
+    result = cli("status", today="2014-02-30", ok=False)
+    assert result.exit_code == 2
+    assert "--today: „2014-02-30“ ist kein Datum" in result.stderr
+
+
+def test_bad_author_is_a_config_error(make_repo: MakeRepo, cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("init", tmp_path / "x", author="nur ein Name", ok=False)
+    assert result.exit_code == 4
+    assert "erwartet „Name <mail@example.org>“" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_json_errors_are_objects(make_repo: MakeRepo, cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    result = cli("-C", tmp_path, "--json", "status", ok=False)
+    assert result.exit_code == 5
+    assert json.loads(result.stdout)["exit_code"] == 5

@@ -1,0 +1,100 @@
+"""Writes: one commit of exactly the written paths, or nothing; concurrent writers never interleave."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import AUTHOR, MakeRepo, git, tree_state
+from coopkit.errors import ProblemsFound, RepositoryBusy
+from coopkit.services.context import Context
+from coopkit.services.repository import commit_changes
+from coopkit.store.lock import repository_lock
+
+
+def context(root: Path, **kw: object) -> Context:
+    return Context(root=root, today=date(2014, 2, 7), author_text=AUTHOR, **kw)  # type: ignore[arg-type]
+
+
+def test_commit_changes_commits_exactly_the_written_paths(make_repo: MakeRepo) -> None:
+    root = make_repo()
+    (root / "notes.txt").write_text("unrelated, uncommitted\n")
+    result = commit_changes(
+        context(root), {"partners/awo.yaml": b"id: awo\nname: AWO\n"}, "Add partner awo",
+        when=date(2013, 1, 15),
+    )
+    assert result.paths == ["partners/awo.yaml"]
+    shown = git(root, "show", "--name-only", "--format=%an <%ae>|%ad|%s", "--date=short", "HEAD")
+    assert shown.splitlines()[:3] == [f"{AUTHOR}|2013-01-15|Add partner awo", "", "partners/awo.yaml"]
+    assert "?? notes.txt" in git(root, "status", "--porcelain")
+
+
+def test_commit_changes_refuses_a_change_that_adds_problems(make_repo: MakeRepo) -> None:
+    root = make_repo()
+    before = tree_state(root)
+    with pytest.raises(ProblemsFound) as info:
+        commit_changes(context(root), {"partners/awo.yaml": b"id: awo\n"}, "Add partner awo")
+    assert [p.format() for p in info.value.problems] == [
+        "partners/awo.yaml:1:1: Pflichtfeld „name“ fehlt"
+    ]
+    assert tree_state(root) == before
+    assert not (root / "partners/awo.yaml").exists()
+
+
+def test_commit_failure_restores_the_files(make_repo: MakeRepo) -> None:
+    root = make_repo()
+    original = (root / "partners/kreis.yaml").read_bytes()
+    (root / ".git/index.lock").write_text("")  # a git killed earlier
+    with pytest.raises(Exception, match="git"):
+        commit_changes(
+            context(root),
+            {"partners/kreis.yaml": original + b"web: kreis.example\n", "partners/awo.yaml": b"id: awo\nname: A\n"},
+            "Change two partners",
+        )
+    assert (root / ".git/index.lock").exists(), "a lock coop did not create stays"
+    (root / ".git/index.lock").unlink()
+    assert (root / "partners/kreis.yaml").read_bytes() == original
+    assert not (root / "partners/awo.yaml").exists()
+    assert git(root, "status", "--porcelain") == ""
+
+
+def test_second_writer_is_told_repository_busy(make_repo: MakeRepo) -> None:
+    root = make_repo()
+    before = tree_state(root)
+    with repository_lock(root), pytest.raises(RepositoryBusy):
+        commit_changes(context(root, lock_wait=0.2), {"partners/awo.yaml": b"id: awo\nname: A\n"}, "x")
+    assert tree_state(root) == before
+
+
+def _writer(root: str, name: str, barrier: multiprocessing.synchronize.Barrier) -> str:
+    ctx = context(Path(root), lock_wait=30.0)
+    barrier.wait()
+    try:
+        commit_changes(ctx, {f"partners/{name}.yaml": f"id: {name}\nname: {name}\n".encode()},
+                       f"Add partner {name}")
+    except RepositoryBusy:
+        return "busy"
+    return "ok"
+
+
+def test_concurrent_writers_both_land_or_one_is_busy(make_repo: MakeRepo) -> None:
+    root = make_repo()
+    names = ["p1", "p2", "p3", "p4"]
+    with multiprocessing.get_context("fork").Manager() as manager:
+        barrier = manager.Barrier(len(names))
+        with multiprocessing.get_context("fork").Pool(len(names)) as pool:
+            results = pool.starmap(_writer, [(str(root), n, barrier) for n in names])
+    landed = [n for n, r in zip(names, results, strict=True) if r == "ok"]
+    assert set(results) <= {"ok", "busy"}
+    log = git(root, "log", "--format=%s").splitlines()
+    assert sorted(s for s in log if s.startswith("Add partner")) == sorted(
+        f"Add partner {n}" for n in landed
+    )
+    for name in landed:
+        files = git(root, "show", "--name-only", "--format=", f":/Add partner {name}").split()
+        assert files == [f"partners/{name}.yaml"]
+    assert git(root, "status", "--porcelain") == ""
+    assert landed, "with a 30 s wait every writer should land"
