@@ -2,11 +2,325 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from coopkit.cli.boundary import command
+from coopkit.cli.output import print_json, say, table
+from coopkit.cli.state import get_state, parse_day
+from coopkit.errors import T, UsageError
+
 app = typer.Typer(no_args_is_help=True)
+contact_app = typer.Typer(no_args_is_help=True)
+key_app = typer.Typer(no_args_is_help=True)
 
 
 @app.callback()
 def group() -> None:
     """Partner: Organisationen, Vertretung, Kontakte, Signaturschlüssel."""
+
+
+@contact_app.callback()
+def contact_group() -> None:
+    """Ansprechpartnerinnen und Ansprechpartner eines Partners."""
+
+
+@key_app.callback()
+def key_group() -> None:
+    """SSH-Schlüssel, mit denen Zeichnungsberechtigte Freigaben signieren."""
+
+
+@app.command("add")
+@command
+def add_cmd(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="ID", help="Kurz-ID, z. B. kv-myk.")],
+    name: Annotated[str, typer.Option("--name", help="Vollständiger Name der Organisation.")],
+    short: Annotated[str | None, typer.Option("--short", help="Kurzname.")] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help='Anschrift "Straße Nr, PLZ Ort".')
+    ] = None,
+    represented_by: Annotated[
+        str | None,
+        typer.Option(
+            "--represented-by",
+            metavar="FUNKTION",
+            help="Vertreten durch (Funktion), z. B. Landrat.",
+        ),
+    ] = None,
+    representative: Annotated[
+        str | None, typer.Option("--representative", help="Name der vertretenden Person.")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+    ] = None,
+) -> None:
+    """Einen Partner (Organisation) anlegen: partners/ID.yaml, ein Commit.
+
+    Beispiel: coop partner add kv-myk --name "Kreisverwaltung Mayen-Koblenz" --short KV
+    """
+    from coopkit.services.partners import add_partner
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = add_partner(
+        service_ctx,
+        partner_id,
+        name,
+        short=short,
+        address=address,
+        represented_by=represented_by,
+        representative=representative,
+        when=parse_day(date, "--date"),
+    )
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "path": result.path,
+                "commit": result.commit.commit,
+                "partner": result.partner,
+            }
+        )
+        return
+    say(T("Partner angelegt: {p}", "partner added: {p}", p=result.path), service_ctx.lang)
+
+
+@app.command("list")
+@command
+def list_cmd(ctx: typer.Context) -> None:
+    """Alle Partner auflisten.
+
+    Beispiel: coop partner list
+    """
+    from coopkit.services.partners import list_partners
+    from coopkit.services.repository import require_data
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    partners = list_partners(require_data(service_ctx))
+    if state.json:
+        print_json([p.model_dump(mode="json") for p in partners])
+        return
+    de = service_ctx.lang == "de"
+    headers = [
+        "ID",
+        "Name",
+        "vertreten durch" if de else "represented by",
+        "Kontakte" if de else "contacts",
+        "Schlüssel" if de else "keys",
+    ]
+    rows = [[p.id, p.name, p.represented_by or "—", len(p.contacts), len(p.keys)] for p in partners]
+    say(table(headers, rows))
+
+
+@app.command("show")
+@command
+def show_cmd(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="ID", help="ID des Partners.")],
+) -> None:
+    """Einen Partner mit Anschrift, Vertretung, Kontakten und Schlüsseln zeigen.
+
+    Beispiel: coop partner show caritas-ko
+    """
+    from coopkit.services.partners import get_partner
+    from coopkit.services.repository import require_data
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    partner = get_partner(require_data(service_ctx), partner_id)
+    if state.json:
+        print_json(partner.model_dump(mode="json"))
+        return
+    de = service_ctx.lang == "de"
+    say(f"{partner.name} ({partner.id})")
+    if partner.short:
+        say(("Kurzname: " if de else "short name: ") + partner.short)
+    if partner.address:
+        a = partner.address
+        place = " ".join(x for x in (a.postcode, a.city) if x)
+        say(("Anschrift: " if de else "address: ") + ", ".join(x for x in (a.street, place) if x))
+    if partner.represented_by or partner.representative:
+        who = ", ".join(x for x in (partner.represented_by, partner.representative) if x)
+        say(("vertreten durch: " if de else "represented by: ") + who)
+    for label, value in (
+        ("E-Mail", partner.email),
+        ("Telefon" if de else "phone", partner.phone),
+        ("Web", partner.web),
+    ):
+        if value:
+            say(f"{label}: {value}")
+    if partner.contacts:
+        say("")
+        say("Kontakte" if de else "Contacts")
+        say(
+            table(
+                [
+                    "ID",
+                    "Name",
+                    "Funktion" if de else "function",
+                    "E-Mail",
+                    "Telefon" if de else "phone",
+                    "Themen" if de else "topics",
+                ],
+                [
+                    [
+                        c.id,
+                        c.name,
+                        c.function or "",
+                        c.email or "",
+                        c.phone or "",
+                        ", ".join(c.topics),
+                    ]
+                    for c in partner.contacts
+                ],
+            )
+        )
+    if partner.keys:
+        say("")
+        say("Signaturschlüssel" if de else "Signing keys")
+        say(
+            table(
+                [
+                    "Typ" if de else "type",
+                    "Schlüssel" if de else "key",
+                    "Zeichnungsberechtigt" if de else "signatory",
+                    "gültig ab" if de else "valid after",
+                    "gültig bis vor" if de else "valid before",
+                ],
+                [
+                    [
+                        k.key.split()[0],
+                        k.key.split()[1][-16:],
+                        k.signatory or "",
+                        k.valid_after or "",
+                        k.valid_before or "",
+                    ]
+                    for k in partner.keys
+                ],
+            )
+        )
+
+
+@contact_app.command("add")
+@command
+def contact_add_cmd(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
+    name: Annotated[str, typer.Option("--name", help="Name der Person.")],
+    contact_id: Annotated[
+        str | None, typer.Option("--id", help="Kurz-ID der Person (sonst aus dem Nachnamen).")
+    ] = None,
+    function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="E-Mail-Adresse.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Telefon.")] = None,
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", help="Zuständig für (mehrfach möglich).")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+    ] = None,
+) -> None:
+    """Eine Ansprechperson bei einem Partner eintragen (ein Commit).
+
+    Beispiel: coop partner contact add caritas-ko --name "Eva Klein" --topic migrationsberatung
+    """
+    from coopkit.services.partners import add_contact
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = add_contact(
+        service_ctx,
+        partner_id,
+        name,
+        contact_id=contact_id,
+        function=function,
+        email=email,
+        phone=phone,
+        topics=topic or [],
+        when=parse_day(date, "--date"),
+    )
+    added = result.partner.contacts[-1]
+    if state.json:
+        print_json(
+            {"ok": True, "path": result.path, "commit": result.commit.commit, "contact": added}
+        )
+        return
+    say(
+        T("Kontakt {c} bei {p} eingetragen", "contact {c} added to {p}", c=added.id, p=partner_id),
+        service_ctx.lang,
+    )
+
+
+@key_app.command("add")
+@command
+def key_add_cmd(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
+    pubkey_file: Annotated[
+        Path, typer.Argument(metavar="PUBKEY-FILE", help="Öffentlicher SSH-Schlüssel (.pub).")
+    ],
+    signatory: Annotated[
+        str | None,
+        typer.Option("--signatory", metavar="NAME", help="Wer mit dem Schlüssel zeichnet."),
+    ] = None,
+    valid_after: Annotated[
+        str | None,
+        typer.Option("--valid-after", metavar="JJJJ-MM-TT", help="Gültig ab diesem Tag."),
+    ] = None,
+    valid_before: Annotated[
+        str | None,
+        typer.Option("--valid-before", metavar="JJJJ-MM-TT", help="Gültig nur vor diesem Tag."),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+    ] = None,
+) -> None:
+    """Einen öffentlichen SSH-Schlüssel für Freigaben eines Partners registrieren (ein Commit).
+
+    Beispiel: coop partner key add kv-myk ~/.ssh/id_ed25519.pub --signatory "Dr. Alexander Saftig"
+    """
+    from coopkit.services.partners import add_key
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    try:
+        text = pubkey_file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(
+            T(
+                "Schlüsseldatei „{f}“ nicht lesbar: {e}",
+                'cannot read key file "{f}": {e}',
+                f=str(pubkey_file),
+                e=str(err),
+            )
+        ) from err
+    result = add_key(
+        service_ctx,
+        partner_id,
+        text,
+        signatory=signatory,
+        valid_after=parse_day(valid_after, "--valid-after"),
+        valid_before=parse_day(valid_before, "--valid-before"),
+        when=parse_day(date, "--date"),
+    )
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "path": result.path,
+                "commit": result.commit.commit,
+                "key": result.partner.keys[-1],
+            }
+        )
+        return
+    say(
+        T("Schlüssel für {p} registriert", "key registered for {p}", p=partner_id), service_ctx.lang
+    )
+
+
+app.add_typer(contact_app, name="contact")
+app.add_typer(key_app, name="key")

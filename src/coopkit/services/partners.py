@@ -1,0 +1,252 @@
+"""Partners: add them, their contact persons and signing keys; list and show them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from coopkit.errors import NotFound, Problem, ProblemsFound, Source, T, UsageError
+from coopkit.model.base import id_problem
+from coopkit.model.partner import Address, Contact, Partner, SigningKey
+from coopkit.model.repo import RepoData
+from coopkit.services.context import Context
+from coopkit.services.repository import CommitResult, commit_changes, load_worktree
+from coopkit.store import layout
+from coopkit.store.codec import dump_record, edit_yaml_text
+from coopkit.store.yamlio import yaml_value
+
+_POSTCODE = re.compile(r"^(\d{4,5})\s+(.+)$")
+_TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+
+
+@dataclass(frozen=True)
+class PartnerResult:
+    """A partner after a write, and the commit that wrote it."""
+
+    partner: Partner
+    path: str
+    commit: CommitResult
+
+
+def slug(text: str) -> str:
+    """Return an id made from text: lowercase ASCII, umlauts spelled out, '-' between words."""
+    lowered = "".join(_TRANSLIT.get(c, c) for c in text.lower())
+    ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:64].strip("-")
+
+
+def parse_address(text: str) -> Address:
+    """Read `Straße 1, 12345 Ort` (or just `Ort`) into an address."""
+    street, sep, rest = text.rpartition(",")
+    place = rest.strip() if sep else text.strip()
+    match = _POSTCODE.match(place)
+    if match:
+        return Address(street=street.strip() or None, postcode=match.group(1), city=match.group(2))
+    return Address(street=street.strip() or None, city=place or None)
+
+
+def _invalid(path: str, err: ValidationError) -> ProblemsFound:
+    problems = []
+    for item in err.errors():
+        ctx = item.get("ctx") or {}
+        message = (
+            T(ctx["de"], ctx["en"], **ctx.get("params", {}))
+            if item["type"] == "coop"
+            else T("„{f}“: {m}", '"{f}": {m}', f=".".join(map(str, item["loc"])), m=item["msg"])
+        )
+        problems.append(Problem(Source(path), message, "schema"))
+    return ProblemsFound(problems)
+
+
+def list_partners(data: RepoData) -> list[Partner]:
+    """Return all partners sorted by id."""
+    return [data.partners[key].value for key in sorted(data.partners)]
+
+
+def get_partner(data: RepoData, partner_id: str) -> Partner:
+    """Return the partner with this id; NotFound names the known ones."""
+    partner = data.find_partner(partner_id)
+    if partner is None:
+        raise NotFound(
+            T(
+                "Partner „{p}“ nicht gefunden; bekannt: {k}",
+                'partner "{p}" not found; known: {k}',
+                p=partner_id,
+                k=", ".join(sorted(data.partners)) or "—",
+            )
+        )
+    return partner
+
+
+def add_partner(
+    ctx: Context,
+    partner_id: str,
+    name: str,
+    *,
+    short: str | None = None,
+    address: str | Address | None = None,
+    represented_by: str | None = None,
+    representative: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    when: date | None = None,
+) -> PartnerResult:
+    """Create partners/<id>.yaml and commit it."""
+    problem = id_problem(partner_id)
+    if problem is not None:
+        raise UsageError(problem)
+    path = layout.partner_path(partner_id)
+    if (ctx.root / path).exists():
+        raise UsageError(
+            T(
+                "Partner „{p}“ gibt es schon ({f})",
+                'partner "{p}" already exists ({f})',
+                p=partner_id,
+                f=path,
+            )
+        )
+    try:
+        partner = Partner(
+            id=partner_id,
+            name=name,
+            short=short or None,
+            address=parse_address(address) if isinstance(address, str) else address,
+            represented_by=represented_by or None,
+            representative=representative or None,
+            email=email or None,
+            phone=phone or None,
+        )
+    except ValidationError as err:
+        raise _invalid(path, err) from err
+    commit = commit_changes(
+        ctx, {path: dump_record(partner).encode("utf-8")}, f"Add partner {partner_id}", when
+    )
+    return PartnerResult(partner, path, commit)
+
+
+def _edit_partner(
+    ctx: Context, partner_id: str, change: Any, message: str, when: date | None
+) -> PartnerResult:
+    loaded = load_worktree(ctx)
+    get_partner(loaded.data, partner_id)
+    path = loaded.data.partners[partner_id].path
+    text = (ctx.root / path).read_text("utf-8")
+    new_text = edit_yaml_text(text, path, change)
+    commit = commit_changes(ctx, {path: new_text.encode("utf-8")}, message, when)
+    updated = get_partner(load_worktree(ctx).data, partner_id)
+    return PartnerResult(updated, path, commit)
+
+
+def _append(node: Any, key: str, value: Any) -> None:
+    items = node.get(key)
+    if items is None or isinstance(items, str):
+        node[key] = yaml_value([value])
+    else:
+        items.append(yaml_value(value))
+
+
+def add_contact(
+    ctx: Context,
+    partner_id: str,
+    name: str,
+    *,
+    contact_id: str | None = None,
+    function: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    topics: list[str] | None = None,
+    when: date | None = None,
+) -> PartnerResult:
+    """Add a contact person to a partner; the id defaults to the last word of the name."""
+    data = load_worktree(ctx).data
+    partner = get_partner(data, partner_id)
+    taken = {c.id for c in partner.contacts}
+    if contact_id is None:
+        base = slug(name.split()[-1] if name.split() else name) or "kontakt"
+        contact_id, n = base, 2
+        while contact_id in taken:
+            contact_id, n = f"{base}-{n}", n + 1
+    elif contact_id in taken:
+        raise UsageError(
+            T(
+                "Kontakt „{c}“ gibt es bei {p} schon",
+                'contact "{c}" already exists at {p}',
+                c=contact_id,
+                p=partner_id,
+            )
+        )
+    try:
+        contact = Contact(
+            id=contact_id,
+            name=name,
+            function=function or None,
+            email=email or None,
+            phone=phone or None,
+            topics=topics or [],
+        )
+    except ValidationError as err:
+        raise _invalid(layout.partner_path(partner_id), err) from err
+    record = contact.model_dump(mode="json", exclude_none=True)
+    if not record.get("topics"):
+        record.pop("topics", None)
+    return _edit_partner(
+        ctx,
+        partner_id,
+        lambda node: _append(node, "contacts", record),
+        f"Add contact {contact_id} to partner {partner_id}",
+        when,
+    )
+
+
+def add_key(
+    ctx: Context,
+    partner_id: str,
+    public_key: str,
+    *,
+    signatory: str | None = None,
+    valid_after: date | None = None,
+    valid_before: date | None = None,
+    when: date | None = None,
+) -> PartnerResult:
+    """Register an SSH public key (one line of a .pub file) for a partner's signatory."""
+    data = load_worktree(ctx).data
+    partner = get_partner(data, partner_id)
+    line = next((ln.strip() for ln in public_key.splitlines() if ln.strip()), "")
+    if "PRIVATE KEY" in public_key:
+        raise UsageError(
+            T(
+                "das ist ein privater Schlüssel; bitte die .pub-Datei angeben",
+                "this is a private key; give the .pub file",
+            )
+        )
+    try:
+        key = SigningKey(
+            key=line,
+            signatory=signatory or None,
+            valid_after=valid_after,
+            valid_before=valid_before,
+        )
+    except ValidationError as err:
+        raise _invalid(layout.partner_path(partner_id), err) from err
+    key_body = line.split()[:2]
+    if any(k.key.split()[:2] == key_body for k in partner.keys):
+        raise UsageError(
+            T(
+                "dieser Schlüssel ist für {p} schon registriert",
+                "this key is already registered for {p}",
+                p=partner_id,
+            )
+        )
+    record = key.model_dump(mode="json", exclude_none=True)
+    return _edit_partner(
+        ctx,
+        partner_id,
+        lambda node: _append(node, "keys", record),
+        f"Register signing key for partner {partner_id}",
+        when,
+    )

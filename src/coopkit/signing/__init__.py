@@ -1,0 +1,1 @@
+"""Content hashes of agreement versions and SSH signatures of sign-off records."""

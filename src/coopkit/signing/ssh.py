@@ -1,0 +1,150 @@
+"""SSH signatures of sign-off records through `ssh-keygen -Y` (namespace `coopkit-signoff`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from coopkit.errors import ConfigError, T, UsageError
+from coopkit.model.partner import SigningKey
+
+NAMESPACE = "coopkit-signoff"
+_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a signature holds, and why not."""
+
+    ok: bool
+    reason: T | None = None
+
+
+def ssh_keygen() -> str:
+    """Return the ssh-keygen binary; a configuration error when it is not installed."""
+    found = shutil.which("ssh-keygen")
+    if found is None:
+        raise ConfigError(
+            T(
+                "ssh-keygen wurde nicht gefunden; für SSH-Signaturen bitte OpenSSH "
+                "(Paket openssh-client) installieren",
+                "ssh-keygen was not found; install OpenSSH (package openssh-client) "
+                "for SSH signatures",
+            )
+        )
+    return found
+
+
+def _stamp(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def allowed_signers(keys: Iterable[tuple[str, SigningKey]]) -> str:
+    """Return an allowed-signers file: one line per (identity, key), with its validity window."""
+    lines = []
+    for identity, key in keys:
+        options = [f'namespaces="{NAMESPACE}"']
+        if key.valid_after:
+            options.append(f'valid-after="{_stamp(key.valid_after)}"')
+        if key.valid_before:
+            options.append(f'valid-before="{_stamp(key.valid_before)}"')
+        key_type, key_data = key.key.split()[:2]
+        lines.append(f"{identity} {','.join(options)} {key_type} {key_data}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _run(args: list[str], payload: bytes) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            [ssh_keygen(), *args],
+            input=payload,
+            capture_output=True,
+            timeout=_TIMEOUT,
+            check=False,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired as err:
+        raise UsageError(
+            T(
+                "ssh-keygen hat nicht innerhalb von {s} s geantwortet (Passphrase?)",
+                "ssh-keygen did not answer within {s} s (passphrase?)",
+                s=_TIMEOUT,
+            )
+        ) from err
+
+
+def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
+    return result.stderr.decode("utf-8", "replace").strip().replace("\n", "; ")
+
+
+def sign(payload: bytes, key_file: Path) -> str:
+    """Sign bytes with a private key file; return the armored SSH signature."""
+    if not key_file.is_file():
+        raise UsageError(
+            T("Schlüsseldatei „{k}“ nicht gefunden", 'key file "{k}" not found', k=str(key_file))
+        )
+    result = _run(["-Y", "sign", "-q", "-n", NAMESPACE, "-f", str(key_file)], payload)
+    signature = result.stdout.decode("ascii", "replace")
+    if result.returncode != 0 or "BEGIN SSH SIGNATURE" not in signature:
+        raise UsageError(
+            T(
+                "Signieren mit „{k}“ fehlgeschlagen: {e}",
+                'signing with "{k}" failed: {e}',
+                k=str(key_file),
+                e=_stderr(result) or result.returncode,
+            )
+        )
+    return signature if signature.endswith("\n") else signature + "\n"
+
+
+def verify(payload: bytes, signature: str, allowed: str, identity: str, when: date) -> Verdict:
+    """Check a signature over bytes against an allowed-signers text, as of the day `when`."""
+    if not allowed.strip():
+        return Verdict(
+            False,
+            T(
+                "für „{i}“ ist kein Signaturschlüssel registriert",
+                'no signing key is registered for "{i}"',
+                i=identity,
+            ),
+        )
+    with tempfile.TemporaryDirectory(prefix="coop-verify-") as tmp:
+        allowed_file = Path(tmp, "allowed_signers")
+        allowed_file.write_text(allowed, encoding="utf-8")
+        sig_file = Path(tmp, "record.sig")
+        sig_file.write_text(signature, encoding="ascii", errors="replace")
+        result = _run(
+            [
+                "-Y",
+                "verify",
+                "-f",
+                str(allowed_file),
+                "-I",
+                identity,
+                "-n",
+                NAMESPACE,
+                "-s",
+                str(sig_file),
+                # Noon of the record's day: a key valid before that day no longer counts on it.
+                f"-Overify-time={_stamp(when)}1200",
+            ],
+            payload,
+        )
+    if result.returncode == 0:
+        return Verdict(True)
+    return Verdict(
+        False,
+        T(
+            "SSH-Signatur passt nicht zu einem registrierten Schlüssel von „{i}“ "
+            "(gültig am {d}): {e}",
+            'SSH signature does not match a registered key of "{i}" (valid on {d}): {e}',
+            i=identity,
+            d=when.isoformat(),
+            e=_stderr(result) or result.returncode,
+        ),
+    )

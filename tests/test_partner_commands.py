@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import Cli, MakeRepo, git, tree_state
+from coopkit.store.codec import parse_partner
+from coopkit.store.text import decode_text
+
+TRICKY = "Müller & Söhne <GmbH> \"Alt\" 'neu' „Beratung“"
+
+
+def _partner(root: Path, partner_id: str):  # type: ignore[no-untyped-def]
+    path = f"partners/{partner_id}.yaml"
+    textfile, problems = decode_text(path, (root / path).read_bytes())
+    assert textfile is not None and not problems
+    located, problems = parse_partner(textfile)
+    assert located is not None, problems
+    return located.value
+
+
+def test_partner_add_writes_file_and_commits_once(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    before = git(root, "rev-list", "--count", "HEAD").strip()
+    cli(
+        "-C",
+        root,
+        "partner",
+        "add",
+        "awo",
+        "--name",
+        TRICKY,
+        "--short",
+        "AWO",
+        "--address",
+        "Bahnhofstraße 9, 01067 Koblenz",
+        "--represented-by",
+        "Vorstand",
+    )
+    partner = _partner(root, "awo")
+    assert partner.name == TRICKY
+    assert partner.address is not None and partner.address.postcode == "01067"
+    assert partner.address.street == "Bahnhofstraße 9"
+    assert partner.represented_by == "Vorstand"
+    assert int(git(root, "rev-list", "--count", "HEAD")) == int(before) + 1
+    assert git(root, "log", "-1", "--format=%an|%s").strip() == "Gisela Bernert|Add partner awo"
+    assert git(root, "status", "--porcelain").strip() == ""
+    cli("-C", root, "check")
+
+
+def test_partner_add_refuses_existing_and_bad_id(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    before = tree_state(root)
+    result = cli("-C", root, "partner", "add", "kreis", "--name", "X", ok=False)
+    assert result.exit_code == 2
+    assert "gibt es schon" in result.stderr
+    result = cli("-C", root, "partner", "add", "Böse/../x", "--name", "X", ok=False)
+    assert result.exit_code == 2
+    assert tree_state(root) == before
+
+
+def test_contact_add_keeps_comments_and_derives_id(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo(
+        {
+            "partners/caritas.yaml": "# Kommentar bleibt\nid: caritas\nname: C\n"
+            "contacts:\n  - id: klein  # Leitung\n    name: Eva Klein\n"
+        }
+    )
+    cli(
+        "-C",
+        root,
+        "partner",
+        "contact",
+        "add",
+        "caritas",
+        "--name",
+        "Jörg Klein",
+        "--function",
+        TRICKY,
+        "--email",
+        "j.klein@caritas.example",
+        "--topic",
+        "migration",
+        "--topic",
+        "datenschutz",
+    )
+    cli("-C", root, "partner", "contact", "add", "caritas", "--name", "Anna Weiß")
+    text = (root / "partners/caritas.yaml").read_text()
+    assert text.startswith("# Kommentar bleibt\n")
+    assert "# Leitung" in text
+    partner = _partner(root, "caritas")
+    ids = [c.id for c in partner.contacts]
+    assert ids == ["klein", "klein-2", "weiss"]
+    assert partner.contacts[1].function == TRICKY
+    assert partner.contacts[1].topics == ["migration", "datenschutz"]
+
+
+def test_partner_list_and_show_json(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    listed = json.loads(cli("-C", root, "--json", "partner", "list").stdout)
+    assert [p["id"] for p in listed] == ["caritas", "jobcenter", "kreis"]
+    shown = json.loads(cli("-C", root, "--json", "partner", "show", "kreis").stdout)
+    assert shown["represented_by"] == "Landrat"
+    text = cli("-C", root, "partner", "show", "kreis").stdout
+    assert "vertreten durch: Landrat" in text and "bernert" in text
+    result = cli("-C", root, "partner", "show", "nobody", ok=False)
+    assert result.exit_code == 6
+
+
+def test_key_add_registers_public_key_and_refuses_private(
+    make_repo: MakeRepo, cli: Cli, ssh_keygen: str, tmp_path: Path
+) -> None:
+    root = make_repo()
+    key = tmp_path / "id_kreis"
+    subprocess.run(
+        [ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-C", "landrat", "-f", str(key)], check=True
+    )
+    before = tree_state(root)
+    result = cli("-C", root, "partner", "key", "add", "kreis", key, ok=False)
+    assert result.exit_code == 2
+    assert tree_state(root) == before
+    cli(
+        "-C",
+        root,
+        "partner",
+        "key",
+        "add",
+        "kreis",
+        f"{key}.pub",
+        "--signatory",
+        "Dr. Landrat",
+        "--valid-after",
+        "2013-01-01",
+        "--valid-before",
+        "2016-01-01",
+    )
+    partner = _partner(root, "kreis")
+    assert partner.keys[0].signatory == "Dr. Landrat"
+    assert partner.keys[0].key.startswith("ssh-ed25519 ")
+    assert str(partner.keys[0].valid_before) == "2016-01-01"
+    result = cli("-C", root, "partner", "key", "add", "kreis", f"{key}.pub", ok=False)
+    assert "schon registriert" in result.stderr
