@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from typing import Annotated
+
 import typer
 
+from coopkit.cli.boundary import command
+from coopkit.cli.output import print_json, say, table
+from coopkit.cli.state import get_state, parse_day
+from coopkit.errors import T, UsageError
+
 obligation_app = typer.Typer(no_args_is_help=True)
+
+_WITHIN = re.compile(r"^(\d+)\s*([dwm]?)$")
 
 
 @obligation_app.callback()
@@ -12,5 +22,241 @@ def obligation_group() -> None:
     """Pflichten: auflisten, Erfüllung erfassen, wer informiert wen."""
 
 
+def _within_days(value: str) -> int:
+    match = _WITHIN.match(value.strip().lower())
+    if not match:
+        raise UsageError(
+            T(
+                "--within: „{v}“ verstehe ich nicht; erwartet z. B. 30d, 2w oder 3m",
+                '--within: cannot read "{v}"; expected e.g. 30d, 2w or 3m',
+                v=value,
+            )
+        )
+    number, unit = int(match.group(1)), match.group(2) or "d"
+    return number * {"d": 1, "w": 7, "m": 30}[unit]
+
+
+def _day_text(value: object, lang: str) -> str:
+    from datetime import date
+
+    from coopkit.render.dates import short_date
+
+    return short_date(value, lang) if isinstance(value, date) else "—"
+
+
+@command
+def obligation_list_cmd(
+    ctx: typer.Context,
+    agreement: Annotated[
+        str | None, typer.Option("--agreement", help="Nur Pflichten dieser Vereinbarung.")
+    ] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option("--partner", help="Nur Pflichten, die dieser Partner schuldet oder erhält."),
+    ] = None,
+) -> None:
+    """Pflichten auflisten: wer schuldet wem was, wie oft, nächste Fälligkeit, offen/überfällig.
+
+    Beispiel: coop obligation list --agreement myk-caritas-ko
+    """
+    from coopkit.services.followup import list_obligations
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    rows = list_obligations(service_ctx, agreement=agreement, partner=partner)
+    if state.json:
+        print_json({"ok": True, "obligations": rows})
+        return
+    de = service_ctx.lang == "de"
+    headers = (
+        ["Vereinbarung", "Pflicht", "§", "von", "an", "wie oft", "nächste", "offen", "überfällig"]
+        if de
+        else ["agreement", "obligation", "§", "by", "to", "how often", "next", "open", "overdue"]
+    )
+    say(
+        table(
+            headers,
+            [
+                [
+                    r.agreement,
+                    r.id,
+                    r.clause or "",
+                    ", ".join(r.by),
+                    ", ".join(r.to),
+                    r.frequency,
+                    _day_text(r.next_due, service_ctx.lang),
+                    r.open,
+                    r.overdue,
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+@command
+def obligation_done_cmd(
+    ctx: typer.Context,
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="VEREINBARUNG/PFLICHT, z. B. myk-caritas-ko/infomaterial.",
+            metavar="VEREINBARUNG/PFLICHT",
+        ),
+    ],
+    partner: Annotated[
+        str | None,
+        typer.Option(
+            "--partner",
+            help="Der verpflichtete Partner (nötig, wenn mehrere die Pflicht schulden).",
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Datum der Erfüllung JJJJ-MM-TT (Standard: heute); auch das Datum des Commits.",
+            metavar="JJJJ-MM-TT",
+        ),
+    ] = None,
+    due: Annotated[
+        str | None,
+        typer.Option(
+            "--due",
+            help="Welche Fälligkeit JJJJ-MM-TT (Standard: die früheste noch offene).",
+            metavar="JJJJ-MM-TT",
+        ),
+    ] = None,
+    status: Annotated[
+        str,
+        typer.Option(
+            "--status",
+            help="fulfilled (erfüllt), partly (teilweise), missed "
+            "(versäumt) oder waived (erlassen).",
+        ),
+    ] = "fulfilled",
+    note: Annotated[str | None, typer.Option("--note", help="Vermerk, z. B. wie erfüllt.")] = None,
+) -> None:
+    """Erfüllung einer fälligen Pflicht erfassen (ein Datensatz je Fälligkeit und Partner).
+
+    Beispiel: coop obligation done myk-caritas-ko/infomaterial --date 2014-01-10 --status partly
+    """
+    from coopkit.services.followup import record_fulfilment
+
+    agreement_id, sep, obligation_id = target.partition("/")
+    if not sep or not agreement_id or not obligation_id:
+        raise UsageError(
+            T(
+                "„{v}“: erwartet VEREINBARUNG/PFLICHT, z. B. myk-caritas-ko/infomaterial",
+                '"{v}": expected AGREEMENT/OBLIGATION, e.g. myk-caritas-ko/infomaterial',
+                v=target,
+            )
+        )
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = record_fulfilment(
+        service_ctx,
+        agreement_id,
+        obligation_id,
+        partner=partner,
+        due=parse_day(due, "--due"),
+        when=parse_day(date, "--date"),
+        status=status,
+        note=note,
+    )
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "path": result.path,
+                "fulfilment": result.fulfilment,
+                "updated": result.updated,
+                "commit": result.commit.commit,
+            }
+        )
+        return
+    f = result.fulfilment
+    say(
+        T(
+            "{verb}: {o} von {p}, fällig {d}: {s} → {path}",
+            "{verb}: {o} by {p}, due {d}: {s} → {path}",
+            verb=T("aktualisiert", "updated") if result.updated else T("erfasst", "recorded"),
+            o=f"{agreement_id}/{f.obligation}",
+            p=f.partner,
+            d=_day_text(f.due, service_ctx.lang),
+            s=f.status,
+            path=result.path,
+        ),
+        service_ctx.lang,
+    )
+
+
+@command
+def due_cmd(
+    ctx: typer.Context,
+    partner: Annotated[str | None, typer.Option("--partner", help="Nur dieser Partner.")] = None,
+    within: Annotated[
+        str,
+        typer.Option(
+            "--within", help="Zeitraum ab heute: 30d (Tage), 2w (Wochen), 3m (Monate zu 30 Tagen)."
+        ),
+    ] = "30d",
+    overdue: Annotated[bool, typer.Option("--overdue", help="Nur Überfälliges.")] = False,
+) -> None:
+    """Was ist fällig oder überfällig? Pflichten und Aufgaben je Partner, nach Datum, mit Quelle.
+
+    Stichtag ist --today (Standard: heute).
+
+    Beispiel: coop due --partner caritas-ko --within 60d
+    """
+    from coopkit.services.followup import due as due_service
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    groups = due_service(
+        service_ctx, partner=partner, within_days=_within_days(within), overdue_only=overdue
+    )
+    lang = service_ctx.lang
+    if state.json:
+        print_json({"ok": True, "today": service_ctx.today, "partners": groups})
+        return
+    if not groups:
+        say(T("nichts fällig", "nothing due"), lang)
+        return
+    de = lang == "de"
+    for n, group in enumerate(groups):
+        if n:
+            say("")
+        say(f"{group.name} ({group.partner})")
+        rows = []
+        for item in group.items:
+            late = (
+                (
+                    f"{item.days_overdue} Tage überfällig"
+                    if de
+                    else f"{item.days_overdue} days overdue"
+                )
+                if item.overdue
+                else ""
+            )
+            who = f"{item.partner}/{item.person}" if item.person else ""
+            rows.append([_day_text(item.due, lang), item.what, item.source, who, late])
+        say(
+            table(
+                [
+                    "fällig" if de else "due",
+                    "was" if de else "what",
+                    "Quelle" if de else "source",
+                    "wer" if de else "who",
+                    "",
+                ],
+                rows,
+            )
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add the top-level follow-up commands to the root app."""
+    obligation_app.command("list")(obligation_list_cmd)
+    obligation_app.command("done")(obligation_done_cmd)
+    app.command("due")(due_cmd)
