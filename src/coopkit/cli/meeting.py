@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from coopkit.cli.boundary import command
+from coopkit.cli.output import print_json, say, table
+from coopkit.cli.state import get_state, parse_day
+from coopkit.errors import T, UsageError
+
+if TYPE_CHECKING:
+    from coopkit.services.meetings import ActionRow, MeetingResult
 
 app = typer.Typer(no_args_is_help=True)
 action_app = typer.Typer(no_args_is_help=True)
+
+MeetingId = Annotated[str, typer.Argument(help="Sitzungs-ID, z. B. 2014-02-05-evaluation.",
+                                          metavar="SITZUNG")]
+TopOption = Annotated[int, typer.Option("--top", help="Nummer des TOP (ab 1).", min=1)]
+TextArg = Annotated[str, typer.Argument(help="Text.", metavar="TEXT")]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="Datum JJJJ-MM-TT (auch Datum des Commits).",
+                             metavar="JJJJ-MM-TT")
+]
+
+_STATUS_DE = {"draft": "Entwurf", "sent": "versandt", "approved": "genehmigt",
+              "open": "offen", "done": "erledigt", "dropped": "entfallen"}
 
 
 @app.callback()
@@ -16,3 +39,407 @@ def group() -> None:
 @action_app.callback()
 def action_group() -> None:
     """Aufgaben aus Sitzungen: auflisten und erledigen."""
+
+
+def _status(value: str, lang: str) -> str:
+    return value if lang == "en" else _STATUS_DE.get(value, value)
+
+
+def _written(ctx: typer.Context, result: MeetingResult, message: T) -> None:
+    state = get_state(ctx)
+    if state.json:
+        print_json({"ok": True, "id": result.minutes.id, "path": result.path,
+                    "commit": result.commit.commit, **result.extra})
+        return
+    say(message, state.context().lang)
+
+
+@command
+def new_cmd(
+    ctx: typer.Context,
+    agreement: Annotated[list[str], typer.Option("--agreement", help="Vereinbarung (mehrfach "
+                                                 "möglich).", metavar="ID")],
+    day: Annotated[str, typer.Option("--date", help="Sitzungsdatum JJJJ-MM-TT.",
+                                     metavar="JJJJ-MM-TT")],
+    time: Annotated[str | None, typer.Option("--time", help="Beginn HH:MM.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Ende HH:MM.")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Ort.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Titel (Standard: "
+                                              "Arbeitstreffen).")] = None,
+    chair: Annotated[str | None, typer.Option("--chair", help="Sitzungsleitung "
+                                              "PARTNER/PERSON.")] = None,
+    minute_taker: Annotated[str | None, typer.Option("--minute-taker",
+                                                     help="Protokoll PARTNER/PERSON.")] = None,
+    agenda: Annotated[list[str] | None, typer.Option("--agenda", help="Weiterer TOP (mehrfach "
+                                                     "möglich).", metavar="TOP")] = None,
+) -> None:
+    """Neue Sitzung als Entwurf anlegen, mit vorbereiteter Tagesordnung.
+
+    Die Tagesordnung enthält die Genehmigung der letzten Niederschrift, offene Aufgaben,
+    fällige Pflichten und Änderungen der Vereinbarungen, dann die --agenda-Punkte und
+    „Verschiedenes“.
+
+    Beispiel: coop meeting new --agreement myk-awo --date 2014-05-14 --agenda "Fortbildungstag"
+    """
+    from coopkit.services.meetings import new_meeting
+
+    meeting_day = parse_day(day, "--date")
+    assert meeting_day is not None
+    service_ctx = get_state(ctx).context()
+    result = new_meeting(
+        service_ctx, agreement, meeting_day, time=time, end=end, place=place, title=title,
+        chair=chair, minute_taker=minute_taker, agenda=agenda or (),
+    )
+    _written(ctx, result, T("Sitzung angelegt: {p} ({n} TOPs)", "meeting created: {p} ({n} TOPs)",
+                            p=result.path, n=len(result.minutes.tops)))
+
+
+@command
+def attend_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    persons: Annotated[list[str], typer.Argument(help="PARTNER/PERSON, bei --guest der Name.",
+                                                 metavar="PERSON...")],
+    excused: Annotated[bool, typer.Option("--excused", help="Als entschuldigt eintragen.")] = False,
+    guest: Annotated[bool, typer.Option("--guest", help="Als Gast eintragen (mit --org).")] = False,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation des Gastes.",
+                                            metavar="NAME")] = None,
+    function: Annotated[str | None, typer.Option("--function", help="Funktion des Gastes.")] = None,
+) -> None:
+    """Anwesenheit erfassen: anwesend (Standard), entschuldigt oder Gast.
+
+    Beispiel: coop meeting attend 2014-02-05-evaluation kv-myk/bernert jobcenter-myk/kessler
+    """
+    from coopkit.services.meetings import attend
+
+    result = attend(get_state(ctx).context(), meeting_id, persons, excused=excused, guest=guest,
+                    org=org, function=function)
+    _written(ctx, result, T("Anwesenheit erfasst in {p}", "attendance recorded in {p}",
+                            p=result.path))
+
+
+@command
+def note_cmd(ctx: typer.Context, meeting_id: MeetingId, top: TopOption, text: TextArg) -> None:
+    """Eine Notiz (Absatz) zu einem TOP hinzufügen.
+
+    Beispiel: coop meeting note 2014-02-05-evaluation --top 2 "Positive Bilanz aller Partner."
+    """
+    from coopkit.services.meetings import add_note
+
+    result = add_note(get_state(ctx).context(), meeting_id, top, text)
+    _written(ctx, result, T("Notiz zu TOP {t} erfasst", "note added to TOP {t}", t=top))
+
+
+@command
+def decide_cmd(ctx: typer.Context, meeting_id: MeetingId, top: TopOption, text: TextArg) -> None:
+    """Einen Beschluss wörtlich zu einem TOP festhalten.
+
+    Beispiel: coop meeting decide 2014-02-05-evaluation --top 5 "Der Fortbildungstag findet statt."
+    """
+    from coopkit.services.meetings import decide
+
+    result = decide(get_state(ctx).context(), meeting_id, top, text)
+    _written(ctx, result, T("Beschluss zu TOP {t} erfasst", "decision recorded in TOP {t}", t=top))
+
+
+@command
+def action_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    who: Annotated[str, typer.Option("--who", help="Wer: PARTNER oder PARTNER/PERSON.")],
+    due: Annotated[str, typer.Option("--due", help="Bis wann: JJJJ-MM-TT.",
+                                     metavar="JJJJ-MM-TT")],
+    text: TextArg,
+) -> None:
+    """Eine Aufgabe (Wer / Was / Bis wann) zu einem TOP festhalten.
+
+    Beispiel: coop meeting action 2014-02-05-evaluation --top 4 --who jobcenter-myk/yilmaz
+    --due 2014-03-31 "Fördermöglichkeiten beschreiben"
+    """
+    from coopkit.services.meetings import add_action
+
+    due_day = parse_day(due, "--due")
+    assert due_day is not None
+    result = add_action(get_state(ctx).context(), meeting_id, top, who, due_day, text)
+    _written(ctx, result, T("Aufgabe {a} erfasst", "action {a} recorded",
+                            a=result.extra["action"]))
+
+
+@command
+def top_cmd(ctx: typer.Context, meeting_id: MeetingId,
+            title: Annotated[str, typer.Argument(help="Titel des TOP.", metavar="TITEL")]) -> None:
+    """Einen TOP zur Tagesordnung hinzufügen (vor „Verschiedenes“).
+
+    Beispiel: coop meeting top 2014-05-14-arbeitstreffen "Gemeinsamer Fortbildungstag"
+    """
+    from coopkit.services.meetings import add_top
+
+    result = add_top(get_state(ctx).context(), meeting_id, title)
+    _written(ctx, result, T("TOP {n} hinzugefügt", "TOP {n} added", n=result.extra["top"]))
+
+
+@command
+def times_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    start: Annotated[str | None, typer.Option("--start", help="Beginn HH:MM.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Ende HH:MM.")] = None,
+) -> None:
+    """Tatsächlichen Beginn und tatsächliches Ende der Sitzung eintragen.
+
+    Beispiel: coop meeting times 2014-02-05-evaluation --start 14:00 --end 16:30
+    """
+    from coopkit.services.meetings import set_times
+
+    result = set_times(get_state(ctx).context(), meeting_id, start, end)
+    _written(ctx, result, T("Zeiten eingetragen in {p}", "times set in {p}", p=result.path))
+
+
+@command
+def send_cmd(ctx: typer.Context, meeting_id: MeetingId, day: DateOption = None) -> None:
+    """Niederschrift als versandt markieren (Entwurf -> versandt).
+
+    Beispiel: coop meeting send 2014-02-05-evaluation --date 2014-02-12
+    """
+    from coopkit.services.meetings import send
+
+    sent = parse_day(day, "--date")
+    result = send(get_state(ctx).context(), meeting_id, sent, when=sent)
+    _written(ctx, result, T("Niederschrift {m} als versandt markiert", "minutes {m} marked as sent",
+                            m=result.minutes.id))
+
+
+@command
+def approve_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    later: Annotated[str, typer.Option("--in", help="Die spätere Sitzung, die genehmigt.",
+                                       metavar="SITZUNG")],
+    day: DateOption = None,
+) -> None:
+    """Niederschrift in einer späteren Sitzung genehmigen; danach ist sie eingefroren.
+
+    Der Beschluss wird in der späteren Sitzung festgehalten.
+
+    Beispiel: coop meeting approve 2013-06-12-arbeitstreffen --in 2014-02-05-evaluation
+    """
+    from coopkit.services.meetings import approve
+
+    result = approve(get_state(ctx).context(), meeting_id, later, when=parse_day(day, "--date"))
+    _written(ctx, result, T("Niederschrift {m} genehmigt in {l} (TOP {t})",
+                            "minutes {m} approved in {l} (TOP {t})", m=result.minutes.id,
+                            l=result.extra["later"], t=result.extra["top"]))
+
+
+@command
+def list_cmd(
+    ctx: typer.Context,
+    agreement: Annotated[str | None, typer.Option("--agreement", help="Nur Sitzungen zu dieser "
+                                                  "Vereinbarung.", metavar="ID")] = None,
+) -> None:
+    """Sitzungen auflisten, neueste zuerst, mit Stand und offenen Aufgaben.
+
+    Beispiel: coop meeting list
+    """
+    from coopkit.services.meetings import list_meetings
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    rows = list_meetings(service_ctx, agreement)
+    if state.json:
+        print_json(rows)
+        return
+    de = service_ctx.lang != "en"
+    say(table(
+        ["ID", "Datum" if de else "date", "Stand" if de else "state",
+         "Aufgaben offen" if de else "open actions", "Titel" if de else "title"],
+        [[r.id, r.date.isoformat(), _status(r.status, service_ctx.lang),
+          f"{r.open_actions}/{r.actions}", r.title] for r in rows],
+    ))
+
+
+@command
+def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
+    """Eine Sitzung anzeigen: Kopf, Anwesenheit, TOPs mit Beschlüssen und Aufgaben.
+
+    Beispiel: coop meeting show 2014-02-05-evaluation
+    """
+    from coopkit.services.meetings import show_meeting
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    view = show_meeting(service_ctx, meeting_id)
+    m = view.minutes
+    if state.json:
+        print_json({"path": view.path, "minutes": m, "names": view.names,
+                    "actions": view.actions})
+        return
+    lang = service_ctx.lang
+    de = lang != "en"
+    say(f"{m.title}")
+    say(f"{m.id}  ({view.path})")
+    times = "–".join(t for t in (m.start, m.end) if t)
+    say(f"{'Datum' if de else 'Date'}: {m.date.isoformat()} {times}".rstrip())
+    if m.place:
+        say(f"{'Ort' if de else 'Place'}: {m.place}")
+    state_text = _status(m.status, lang)
+    if m.sent:
+        state_text += f", {'versandt am' if de else 'sent on'} {m.sent.isoformat()}"
+    if m.approved_in:
+        state_text += f", {'genehmigt in' if de else 'approved in'} {m.approved_in}"
+    say(f"{'Stand' if de else 'State'}: {state_text}")
+    for label, ref in (("Leitung" if de else "Chair", m.chair),
+                       ("Protokoll" if de else "Minutes", m.minute_taker)):
+        if ref:
+            say(f"{label}: {view.names.get(ref, ref)}")
+    for label, refs in (("Anwesend" if de else "Present", m.attendance.present),
+                        ("Entschuldigt" if de else "Excused", m.attendance.excused)):
+        if refs:
+            say(f"{label}: " + "; ".join(view.names.get(r, r) for r in refs))
+    if m.attendance.guests:
+        say(("Gäste" if de else "Guests") + ": "
+            + "; ".join(f"{g.name} ({g.org})" if g.org else g.name for g in m.attendance.guests))
+    by_key = {a.key: a for a in view.actions}
+    for n, top in enumerate(m.tops, start=1):
+        say("")
+        say(f"TOP {n}: {top.title}")
+        for line in top.notes.rstrip().splitlines():
+            say(f"    {line}".rstrip())
+        for decision in top.decisions:
+            say(f"  {'Beschluss' if de else 'Decision'}: {decision}")
+        for action in top.actions:
+            row = by_key.get(m.action_key(action))
+            status = _status(row.status, lang) if row else ""
+            say(f"  {'Aufgabe' if de else 'Action'} {m.action_key(action)} [{status}]: "
+                f"{view.names.get(action.who, action.who)} – {action.what} "
+                f"({'bis' if de else 'due'} {action.due.isoformat()})")
+
+
+@command
+def render_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    invitation: Annotated[bool, typer.Option("--invitation", help="Einladung statt "
+                                             "Niederschrift.")] = False,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Ausgabedatei "
+                                                "(Standard: <SITZUNG>.docx).",
+                                                metavar="DATEI")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Zusätzlich als PDF (LibreOffice).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="docx oder md.")] = "docx",
+) -> None:
+    """Einladung oder Niederschrift als Word-Dokument (oder Markdown, PDF) ausgeben.
+
+    Ohne -o wird <SITZUNG>.docx (bzw. <SITZUNG>-einladung.docx) im aktuellen Verzeichnis
+    geschrieben; Markdown ohne -o erscheint auf dem Bildschirm.
+
+    Beispiel: coop meeting render 2014-02-05-evaluation -o niederschrift.docx --pdf
+    """
+    from coopkit.services.meeting_docs import render_meeting
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    if fmt not in ("docx", "md"):
+        raise UsageError(T("--format: erwartet docx oder md, nicht „{f}“",
+                           '--format: expected docx or md, not "{f}"', f=fmt))
+    if pdf and fmt != "docx":
+        raise UsageError(T("--pdf geht nur mit --format docx", "--pdf needs --format docx"))
+    doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt)
+    if fmt == "md" and output is None:
+        typer.echo(doc.text, nl=False)
+        return
+    suffix = "-einladung" if invitation and service_ctx.lang != "en" else (
+        "-invitation" if invitation else "")
+    target = output or Path(f"{doc.meeting_id}{suffix}.{fmt}")
+    from coopkit.store.atomic import write_atomic
+
+    write_atomic(target, doc.data)
+    written = [str(target)]
+    if pdf:
+        from coopkit.render.pdf import convert
+
+        written.append(str(convert(target, "pdf")))
+    if state.json:
+        print_json({"ok": True, "files": written})
+        return
+    for path in written:
+        say(T("geschrieben: {p}", "written: {p}", p=path), service_ctx.lang)
+
+
+def _action_table(rows: list[ActionRow], lang: str) -> str:
+    de = lang != "en"
+    return table(
+        ["ID", "Wer" if de else "Who", "Was" if de else "What", "Bis wann" if de else "Due",
+         "Stand" if de else "State"],
+        [[r.key, r.who, r.what if len(r.what) <= 60 else r.what[:59] + "…", r.due.isoformat(),
+          _status(r.status, lang) + (" (!)" if r.overdue else "")] for r in rows],
+    )
+
+
+@command
+def action_list_cmd(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="Nur offene Aufgaben.")] = False,
+    partner: Annotated[str | None, typer.Option("--partner", help="Nur Aufgaben dieses "
+                                                "Partners.", metavar="PARTNER")] = None,
+) -> None:
+    """Aufgaben aus allen Sitzungen auflisten; (!) markiert überfällige.
+
+    Beispiel: coop action list --open --partner jobcenter-myk
+    """
+    from coopkit.services.meetings import list_actions
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    rows = list_actions(service_ctx, open_only=open_only, partner=partner)
+    if state.json:
+        print_json(rows)
+        return
+    if not rows:
+        say(T("keine Aufgaben", "no actions"), service_ctx.lang)
+        return
+    say(_action_table(rows, service_ctx.lang))
+
+
+@command
+def action_done_cmd(
+    ctx: typer.Context,
+    action_id: Annotated[str, typer.Argument(help="Aufgaben-ID SITZUNG#NUMMER.",
+                                             metavar="AUFGABE")],
+    day: DateOption = None,
+    note: Annotated[str | None, typer.Option("--note", help="Vermerk zur Erledigung.")] = None,
+    drop: Annotated[bool, typer.Option("--drop", help="Als entfallen statt erledigt "
+                                       "abschließen.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Erledigt von PARTNER/PERSON.")] = None,
+) -> None:
+    """Eine Aufgabe als erledigt (oder mit --drop als entfallen) abschließen.
+
+    Beispiel: coop action done "2014-02-05-evaluation#2" --date 2014-03-28 --note "versandt"
+    """
+    from coopkit.services.meetings import close_action
+
+    result = close_action(get_state(ctx).context(), action_id, when=parse_day(day, "--date"),
+                          note=note, status="dropped" if drop else "done", by=by)
+    state = get_state(ctx)
+    if state.json:
+        print_json({"ok": True, "action": result.key, "path": result.path,
+                    "commit": result.commit.commit})
+        return
+    say(T("Aufgabe {a} abgeschlossen ({p})", "action {a} closed ({p})", a=result.key,
+          p=result.path), state.context().lang)
+
+
+app.command("new")(new_cmd)
+app.command("attend")(attend_cmd)
+app.command("note")(note_cmd)
+app.command("decide")(decide_cmd)
+app.command("action")(action_cmd)
+app.command("top")(top_cmd)
+app.command("times")(times_cmd)
+app.command("send")(send_cmd)
+app.command("approve")(approve_cmd)
+app.command("render")(render_cmd)
+app.command("list")(list_cmd)
+app.command("show")(show_cmd)
+action_app.command("list")(action_list_cmd)
+action_app.command("done")(action_done_cmd)
