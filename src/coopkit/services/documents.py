@@ -1,0 +1,510 @@
+"""The agreement as a Word document: the render context, and rendering it from a template."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from coopkit.errors import NotFound, ProblemsFound, T, UsageError
+from coopkit.model.agreement import Agreement, Obligation
+from coopkit.model.base import parse_duration
+from coopkit.model.compare import split_paragraphs
+from coopkit.model.partner import Partner
+from coopkit.model.repo import RepoData
+from coopkit.model.signoff import SignOff
+from coopkit.render.dates import long_date
+from coopkit.services.context import Context
+from coopkit.store import layout
+
+TEMPLATE_NAME = "agreement.docx"
+
+LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "agreement": "Kooperationsvereinbarung",
+        "between": "zwischen",
+        "and": "und",
+        "represented_by": "vertreten durch",
+        "coordinator": "Koordination",
+        "preamble": "Präambel",
+        "obligations": "Pflichten aus dieser Vereinbarung",
+        "who": "Wer",
+        "what": "Was",
+        "to_whom": "an wen",
+        "how_often": "wie oft",
+        "first_due": "erste Fälligkeit",
+        "condition": "Bedingung",
+        "how": "Wie",
+        "clause": "§",
+        "signatures": "Freigaben",
+        "approved_on": "freigegeben am",
+        "by": "von",
+        "pending": "ausstehend",
+        "version": "Fassung",
+        "draft": "Entwurf",
+        "content_hash": "Inhalts-Hash",
+        "valid_from": "gültig ab",
+        "valid_until": "bis",
+        "open_ended": "unbefristet",
+        "in_force": "in Kraft",
+    },
+    "en": {
+        "agreement": "Cooperation agreement",
+        "between": "between",
+        "and": "and",
+        "represented_by": "represented by",
+        "coordinator": "Coordination",
+        "preamble": "Preamble",
+        "obligations": "Obligations under this agreement",
+        "who": "Who",
+        "what": "What",
+        "to_whom": "to whom",
+        "how_often": "how often",
+        "first_due": "first due",
+        "condition": "condition",
+        "how": "How",
+        "clause": "§",
+        "signatures": "Approvals",
+        "approved_on": "approved on",
+        "by": "by",
+        "pending": "pending",
+        "version": "Version",
+        "draft": "Draft",
+        "content_hash": "Content hash",
+        "valid_from": "valid from",
+        "valid_until": "until",
+        "open_ended": "open-ended",
+        "in_force": "in force",
+    },
+}
+
+_UNITS = {
+    "de": (("Jahr", "Jahre"), ("Monat", "Monate"), ("Woche", "Wochen"), ("Tag", "Tage")),
+    "en": (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days")),
+}
+_NAMED = {
+    "de": {
+        "P1Y": "jährlich",
+        "P6M": "halbjährlich",
+        "P3M": "vierteljährlich",
+        "P1M": "monatlich",
+        "P1W": "wöchentlich",
+        "P1D": "täglich",
+    },
+    "en": {
+        "P1Y": "yearly",
+        "P6M": "every six months",
+        "P3M": "quarterly",
+        "P1M": "monthly",
+        "P1W": "weekly",
+        "P1D": "daily",
+    },
+}
+_FREQ = {"YEARLY": "P{n}Y", "MONTHLY": "P{n}M", "WEEKLY": "P{n}W", "DAILY": "P{n}D"}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """Return the document labels in `lang` (German when unknown)."""
+    return dict(LABELS.get(lang, LABELS["de"]))
+
+
+def describe_duration(value: str, lang: str) -> str:
+    """Return an ISO 8601 duration in words ("vierteljährlich", "alle 2 Jahre")."""
+    lang = lang if lang in _NAMED else "de"
+    if value in _NAMED[lang]:
+        return _NAMED[lang][value]
+    parts = []
+    for amount, (one, many) in zip(parse_duration(value), _UNITS[lang], strict=True):
+        if amount:
+            parts.append(f"{amount} {one if amount == 1 else many}")
+    every = "alle" if lang == "de" else "every"
+    return f"{every} {' '.join(parts)}"
+
+
+def describe_recurrence(obligation: Obligation, lang: str) -> str:
+    """Return how often an obligation is due, in words; "einmalig" when it does not recur."""
+    if obligation.every:
+        return describe_duration(obligation.every, lang)
+    if obligation.rrule:
+        parts = dict(p.partition("=")[::2] for p in obligation.rrule.split(";") if p)
+        pattern = _FREQ.get(parts.get("FREQ", ""))
+        interval = parts.get("INTERVAL", "1")
+        if pattern and interval.isdigit() and set(parts) <= {"FREQ", "INTERVAL", "BYMONTHDAY"}:
+            text = describe_duration(pattern.format(n=int(interval)), lang)
+            if parts.get("BYMONTHDAY") == "-1":
+                text += " (zum Monatsende)" if lang == "de" else " (at the end of the month)"
+            return text
+        return obligation.rrule
+    return "einmalig" if lang == "de" else "once"
+
+
+def _partner_label(data: RepoData, partner_id: str) -> str:
+    partner = data.find_partner(partner_id)
+    return partner.label if partner else partner_id
+
+
+def partner_labels(data: RepoData, ids: list[str]) -> str:
+    """Return the short names of partners, comma-separated (unknown ids as they are)."""
+    return ", ".join(_partner_label(data, i) for i in ids)
+
+
+def _address(partner: Partner) -> str:
+    address = partner.address
+    if address is None:
+        return ""
+    place = " ".join(p for p in (address.postcode, address.city) if p)
+    return ", ".join(p for p in (address.street, place) if p)
+
+
+def _party(data: RepoData, partner_id: str) -> dict[str, Any]:
+    partner = data.find_partner(partner_id)
+    if partner is None:
+        return {
+            "id": partner_id,
+            "name": partner_id,
+            "short": partner_id,
+            "address": "",
+            "represented_by": "",
+            "representative": "",
+            "representation": "",
+        }
+    representation = " ".join(p for p in (partner.represented_by, partner.representative) if p)
+    return {
+        "id": partner.id,
+        "name": partner.name,
+        "short": partner.label,
+        "address": _address(partner),
+        "represented_by": partner.represented_by or "",
+        "representative": partner.representative or "",
+        "representation": representation,
+    }
+
+
+def _paragraphs(text: str) -> list[dict[str, Any]]:
+    return [{"text": p.text, "bullet": p.kind == "bullet"} for p in split_paragraphs(text)]
+
+
+def obligation_row(data: RepoData, obligation: Obligation, lang: str) -> dict[str, Any]:
+    """Return one obligation as plain strings for a table row."""
+    return {
+        "id": obligation.id,
+        "clause": str(obligation.clause) if obligation.clause is not None else "",
+        "by": partner_labels(data, list(obligation.by)),
+        "to": partner_labels(data, list(obligation.to)),
+        "what": obligation.what,
+        "recurrence": describe_recurrence(obligation, lang),
+        "first_due": long_date(obligation.first_due, lang),
+        "first_due_iso": obligation.first_due.isoformat() if obligation.first_due else "",
+        "condition": obligation.condition or "",
+        "how": obligation.how or "",
+    }
+
+
+def signature_line(signoff: SignOff | None, lang: str) -> str:
+    """Return "freigegeben am … von … (Funktion), Ort", or "ausstehend"."""
+    words = labels(lang)
+    if signoff is None:
+        return words["pending"]
+    who = signoff.signatory + (f" ({signoff.function})" if signoff.function else "")
+    line = f"{words['approved_on']} {long_date(signoff.date, lang)} {words['by']} {who}"
+    return line + (f", {signoff.place}" if signoff.place else "")
+
+
+def _signature(
+    data: RepoData, partner_id: str, signoff: SignOff | None, lang: str
+) -> dict[str, Any]:
+    return {
+        "partner_id": partner_id,
+        "party": (data.find_partner(partner_id) or Partner(id=partner_id, name=partner_id)).name,
+        "approved": signoff is not None,
+        "date": long_date(signoff.date, lang) if signoff else "",
+        "date_iso": signoff.date.isoformat() if signoff else "",
+        "signatory": signoff.signatory if signoff else "",
+        "function": (signoff.function or "") if signoff else "",
+        "place": (signoff.place or "") if signoff else "",
+        "method": signoff.method if signoff else "",
+        "text": signature_line(signoff, lang),
+    }
+
+
+def agreement_context(
+    data: RepoData,
+    agreement: Agreement,
+    version: str | None,
+    signoffs: list[SignOff],
+    lang: str,
+    *,
+    content_hash: str = "",
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Return the render context of an agreement: plain dicts, strings and lists only.
+
+    Dates come formatted for reading (`valid_from`) and as ISO text (`valid_from_iso`).
+    """
+    words = labels(lang)
+    by_partner = {s.partner: s for s in signoffs}
+    signatures = [_signature(data, p, by_partner.get(p), lang) for p in agreement.parties]
+    if agreement.valid_until:
+        term = (
+            f"{words['valid_from']} {long_date(agreement.valid_from, lang)} "
+            f"{words['valid_until']} {long_date(agreement.valid_until, lang)}"
+        )
+    elif agreement.valid_from:
+        term = (
+            f"{words['valid_from']} {long_date(agreement.valid_from, lang)}, {words['open_ended']}"
+        )
+    else:
+        term = ""
+    version_label = (
+        f"{words['version']} {version}"
+        if version
+        else f"{words['draft']} ({long_date(today, lang)})"
+        if today
+        else words["draft"]
+    )
+    return {
+        "name": data.config.value.name if data.config else "",
+        "labels": words,
+        "id": agreement.id,
+        "title": agreement.title,
+        "version": version or "",
+        "version_label": version_label,
+        "content_hash": content_hash,
+        "today": long_date(today, lang),
+        "today_iso": today.isoformat() if today else "",
+        "valid_from": long_date(agreement.valid_from, lang),
+        "valid_from_iso": agreement.valid_from.isoformat() if agreement.valid_from else "",
+        "valid_until": long_date(agreement.valid_until, lang),
+        "valid_until_iso": agreement.valid_until.isoformat() if agreement.valid_until else "",
+        "term": term,
+        "coordinator": _partner_label(data, agreement.coordinator) if agreement.coordinator else "",
+        "parties": [_party(data, p) for p in agreement.parties],
+        "preamble": _paragraphs(agreement.preamble),
+        "clauses": [
+            {
+                "number": c.number,
+                "title": c.title,
+                "heading": f"§ {c.number} {c.title}",
+                "paragraphs": _paragraphs(c.text),
+            }
+            for c in agreement.clauses
+        ],
+        "obligations": [obligation_row(data, o, lang) for o in agreement.obligations],
+        "signatures": signatures,
+        "in_force": bool(signatures) and all(s["approved"] for s in signatures),
+    }
+
+
+def sample_agreement_context(lang: str) -> dict[str, Any]:
+    """Return a small but complete context, for trying a template without a repository."""
+    from coopkit.model.base import Located
+    from coopkit.model.config import Config
+
+    data = RepoData(config=Located(Config(name="Beispielverbund"), "coop.toml"))
+    for partner in (
+        Partner(
+            id="kreis",
+            name="Kreisverwaltung Beispiel",
+            represented_by="Landrat",
+            representative="Dr. Muster",
+        ),
+        Partner(id="verein", name="Müller & Söhne <Beratung> e. V.", short="Verein"),
+    ):
+        data.partners[partner.id] = Located(partner, f"partners/{partner.id}.yaml")
+    agreement = Agreement(
+        id="beispiel",
+        title="Kooperationsvereinbarung „Beispiel“",
+        parties=["kreis", "verein"],
+        coordinator="kreis",
+        valid_from=date(2013, 1, 1),
+        preamble="Die Partner arbeiten zusammen.\n\n- erstens\n- zweitens",
+        clauses=[{"number": 1, "title": "Ziele", "text": "(1) Ziel & Zweck."}],
+        obligations=[
+            {
+                "id": "info",
+                "clause": 1,
+                "by": "verein",
+                "to": "kreis",
+                "what": "Informieren",
+                "every": "P3M",
+                "first_due": "2013-03-31",
+                "condition": "nur mit Einwilligung",
+            },
+        ],
+    )
+    signoff = SignOff(
+        agreement="beispiel",
+        version="v1",
+        partner="kreis",
+        signatory="Dr. Muster",
+        function="Landrat",
+        place="Musterstadt",
+        date=date(2013, 1, 15),
+        content_hash="sha256:0",
+    )
+    return agreement_context(
+        data, agreement, "v1", [signoff], lang, content_hash="sha256:0", today=date(2013, 1, 15)
+    )
+
+
+def content_hash(data: bytes) -> str:
+    """Return `sha256:<hex>` of the agreement file's bytes."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class AgreementText:
+    """An agreement as it stands at one revision, with the bytes it was read from."""
+
+    agreement: Agreement
+    raw: bytes
+    commit: str | None
+    """None for the working text."""
+
+
+def parse_agreement_bytes(agreement_id: str, raw: bytes) -> Agreement:
+    """Parse the bytes of agreements/<id>/agreement.md; problems are raised."""
+    from coopkit.store.codec import parse_agreement
+    from coopkit.store.text import decode_text
+
+    path = layout.agreement_path(agreement_id)
+    textfile, problems = decode_text(path, raw)
+    if textfile is None:
+        raise ProblemsFound(problems)
+    located, problems = parse_agreement(textfile)
+    if located is None:
+        raise ProblemsFound(problems)
+    return located.value
+
+
+def _not_found(agreement_id: str) -> NotFound:
+    return NotFound(
+        T("Vereinbarung „{a}“ nicht gefunden", 'agreement "{a}" not found', a=agreement_id)
+    )
+
+
+def read_agreement(ctx: Context, agreement_id: str, commit: str | None) -> AgreementText:
+    """Read an agreement at a commit, or the working text when commit is None."""
+    from coopkit.store.git import GitRepo
+
+    path = layout.agreement_path(agreement_id)
+    if commit is None:
+        target = ctx.root / path
+        if not target.is_file():
+            raise _not_found(agreement_id)
+        raw = target.read_bytes()
+    else:
+        with GitRepo(ctx.root) as repo:
+            found = repo.read_blob(commit, path)
+        if found is None:
+            raise NotFound(
+                T(
+                    "Vereinbarung „{a}“ gibt es in {c} nicht",
+                    'agreement "{a}" does not exist in {c}',
+                    a=agreement_id,
+                    c=commit[:10],
+                )
+            )
+        raw = found
+    return AgreementText(parse_agreement_bytes(agreement_id, raw), raw, commit)
+
+
+def version_commit(ctx: Context, agreement_id: str, version: str) -> str:
+    """Return the commit of a released version; NotFound names the versions that exist."""
+    from coopkit.services.status import version_tag, versions_by_agreement
+    from coopkit.store.git import GitRepo
+
+    known = versions_by_agreement(ctx).get(agreement_id, [])
+    if version not in known:
+        raise NotFound(
+            T(
+                "Version „{v}“ von „{a}“ nicht gefunden; freigegeben: {k}",
+                'version "{v}" of "{a}" not found; released: {k}',
+                v=version,
+                a=agreement_id,
+                k=", ".join(known) or "—",
+            )
+        )
+    with GitRepo(ctx.root) as repo:
+        return repo.resolve(version_tag(agreement_id, version))
+
+
+def default_output(agreement_id: str, version: str | None, cwd: Path) -> Path:
+    """Return `<id>[-vN].docx` in the current directory."""
+    return cwd / (f"{agreement_id}-{version}.docx" if version else f"{agreement_id}.docx")
+
+
+def check_output_path(ctx: Context, output: Path) -> None:
+    """Refuse an output file inside the repository's record folders."""
+    resolved = output.resolve()
+    root = ctx.root.resolve()
+    for folder in layout.RECORD_DIRS:
+        if resolved.is_relative_to(root / folder):
+            raise UsageError(
+                T(
+                    "Ausgabe {p} läge im Datenordner „{f}/“ des Repositorys; bitte einen anderen "
+                    "Ort wählen (-o)",
+                    'output {p} would lie in the repository\'s record folder "{f}/"; choose '
+                    "another place (-o)",
+                    p=str(output),
+                    f=folder,
+                )
+            )
+
+
+def render_agreement(
+    ctx: Context,
+    agreement_id: str,
+    version: str | None = None,
+    output: Path | None = None,
+    pdf: bool = False,
+    *,
+    cwd: Path | None = None,
+) -> Path:
+    """Render an agreement (a released version, else the working text) to .docx (and PDF).
+
+    Without a version the sign-offs of the latest released version are shown only when the
+    working text is exactly that version's text; otherwise every party is "ausstehend".
+    Returns the written file (the PDF when asked for).
+    """
+    from coopkit.render.docx import render_docx
+    from coopkit.services.repository import load_worktree
+    from coopkit.services.status import versions_by_agreement
+    from coopkit.store.atomic import write_atomic
+
+    data = load_worktree(ctx).data
+    if version is not None:
+        text = read_agreement(ctx, agreement_id, version_commit(ctx, agreement_id, version))
+        shown = version
+    else:
+        text = read_agreement(ctx, agreement_id, None)
+        shown = None
+        released = versions_by_agreement(ctx).get(agreement_id, [])
+        if released:
+            latest = released[-1]
+            tagged = read_agreement(ctx, agreement_id, version_commit(ctx, agreement_id, latest))
+            if tagged.raw == text.raw:
+                shown = latest
+    signoffs = data.signoffs_for(agreement_id, shown) if shown else []
+    context = agreement_context(
+        data,
+        text.agreement,
+        shown,
+        signoffs,
+        ctx.lang,
+        content_hash=content_hash(text.raw),
+        today=ctx.today,
+    )
+    target = output or default_output(agreement_id, version, cwd or Path.cwd())
+    check_output_path(ctx, target)
+    template = layout.resolve_template(ctx.root, TEMPLATE_NAME)
+    document = render_docx(template, context, ctx.lang)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, document)
+    if pdf:
+        from coopkit.render.pdf import convert
+
+        return convert(target, "pdf")
+    return target
