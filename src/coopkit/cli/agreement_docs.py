@@ -2,8 +2,192 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from coopkit.cli.boundary import command
+from coopkit.cli.output import print_json, say
+from coopkit.cli.state import get_state
+from coopkit.errors import T
+
+if TYPE_CHECKING:
+    from coopkit.model.compare import AgreementDiff
+    from coopkit.services.diff import DiffResult
+
+
+@command
+def render_cmd(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(metavar="ID", help="Die Vereinbarung.")],
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            metavar="vN",
+            help="Eine freigegebene Fassung statt des aktuellen Arbeitstexts.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="DATEI",
+            help="Zieldatei (Standard: ID[-vN].docx im aktuellen Verzeichnis).",
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zusätzlich als PDF ausgeben (braucht LibreOffice).")
+    ] = False,
+) -> None:
+    """Vereinbarung als Word-Dokument ausgeben (Vorlage templates/agreement.docx).
+
+    Enthält Parteien mit Vertretung, Präambel, Paragraphen, die Pflichten als Tabelle und
+    je Partner den Freigabeblock („freigegeben am … von …“ oder „ausstehend“).
+
+    Beispiel: coop agreement render myk-caritas-ko --version v1 --pdf
+    """
+    from coopkit.services.documents import render_agreement
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    written = render_agreement(service_ctx, agreement_id, version, output, pdf)
+    if state.json:
+        print_json({"ok": True, "path": written})
+    else:
+        say(T("geschrieben: {p}", "written: {p}", p=str(written)), service_ctx.lang)
+
+
+def _change_text(kind: str, lang: str) -> str:
+    words = {
+        "added": ("neu", "added"),
+        "removed": ("entfällt", "removed"),
+        "changed": ("geändert", "changed"),
+    }[kind]
+    return words[0] if lang == "de" else words[1]
+
+
+def _print_diff(result: DiffResult, lang: str) -> None:
+    diff: AgreementDiff = result.diff
+    de = lang == "de"
+    say(f"--- {result.from_label}")
+    say(f"+++ {result.to_label}")
+    if diff.empty:
+        say(T("keine Unterschiede", "no differences"), lang)
+        return
+    for change in diff.metadata:
+        say(f"{change.field}: {change.old or '—'} → {change.new or '—'}")
+    if diff.preamble:
+        say("")
+        say("## Präambel" if de else "## Preamble")
+        for line in diff.preamble:
+            say(line)
+    for clause in diff.clauses:
+        say("")
+        heading = clause.heading
+        if clause.kind == "changed" and (clause.old_number, clause.old_title) != (
+            clause.new_number,
+            clause.new_title,
+        ):
+            heading = f"§ {clause.old_number} {clause.old_title} → {clause.heading}"
+        say(f"## {heading} ({_change_text(clause.kind, lang)})")
+        for line in clause.lines:
+            say(line)
+    if diff.obligations:
+        say("")
+        say("Pflichten" if de else "Obligations")
+        for obligation in diff.obligations:
+            sign = {"added": "+", "removed": "-", "changed": "~"}[obligation.kind]
+            say(
+                f"{sign} {obligation.id} ({_change_text(obligation.kind, lang)}): {obligation.what}"
+            )
+            for field in obligation.changes:
+                say(f"    {field.field}: {field.old or '—'} → {field.new or '—'}")
+
+
+def _diff_json(result: DiffResult, docx: Path | None) -> dict[str, Any]:
+    diff = result.diff
+    return {
+        "agreement": result.agreement_id,
+        "from": {"label": result.from_label, "commit": result.from_commit},
+        "to": {"label": result.to_label, "commit": result.to_commit},
+        "metadata": diff.metadata,
+        "preamble": diff.preamble,
+        "clauses": [
+            {
+                "kind": c.kind,
+                "old_number": c.old_number,
+                "new_number": c.new_number,
+                "old_title": c.old_title,
+                "new_title": c.new_title,
+                "lines": c.lines,
+            }
+            for c in diff.clauses
+        ],
+        "obligations": diff.obligations,
+        "docx": docx,
+    }
+
+
+@command
+def diff_cmd(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(metavar="ID", help="Die Vereinbarung.")],
+    from_rev: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[VON]", help="Fassung (v1), Commit oder WORKTREE; Standard: letzte Fassung."
+        ),
+    ] = None,
+    to_rev: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[BIS]", help="Fassung, Commit oder WORKTREE; Standard: aktueller Arbeitstext."
+        ),
+    ] = None,
+    docx: Annotated[
+        Path | None,
+        typer.Option(
+            "--docx",
+            metavar="DATEI",
+            help="Word-Dokument mit Änderungsverfolgung (BIS gegen VON) schreiben.",
+        ),
+    ] = None,
+) -> None:
+    """Zwei Stände einer Vereinbarung vergleichen: Text je Paragraph und Pflichten.
+
+    VON und BIS sind eine Fassung (v1), ein Commit oder WORKTREE (der aktuelle Arbeitstext).
+    Ohne Angabe: letzte freigegebene Fassung gegen den Arbeitstext. Mit --docx entsteht ein
+    Word-Dokument mit echten Änderungen (annehmen/ablehnen), je Änderung mit Autor und Datum.
+
+    Beispiel: coop agreement diff myk-caritas-ko v1 v2 --docx aenderungen.docx
+    """
+    from coopkit.services.diff import diff_agreement, write_redline
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    lang = service_ctx.lang
+    result = diff_agreement(service_ctx, agreement_id, from_rev, to_rev)
+    written = write_redline(service_ctx, result, docx) if docx is not None else None
+    if state.json:
+        print_json(_diff_json(result, written))
+        return
+    _print_diff(result, lang)
+    if written is not None:
+        say("")
+        say(
+            T(
+                "Word-Dokument mit Änderungen: {p}",
+                "Word document with tracked changes: {p}",
+                p=str(written),
+            ),
+            lang,
+        )
 
 
 def register(app: typer.Typer) -> None:
     """Add the document commands to the `coop agreement` group."""
+    app.command("render")(render_cmd)
+    app.command("diff")(diff_cmd)

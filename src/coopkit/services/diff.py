@@ -1,0 +1,201 @@
+"""`coop agreement diff`: two states of an agreement compared as text, obligations and redline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from coopkit.errors import T
+from coopkit.model.agreement import Agreement
+from coopkit.model.compare import AgreementDiff, compare_agreements, split_paragraphs
+from coopkit.model.repo import RepoData
+from coopkit.render.redline import Block, Change
+from coopkit.services.context import Context
+from coopkit.services.documents import (
+    labels,
+    obligation_row,
+    read_agreement,
+    version_commit,
+)
+from coopkit.store import layout
+
+WORKTREE = "WORKTREE"
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """Two states of one agreement and what differs between them."""
+
+    agreement_id: str
+    from_label: str
+    to_label: str
+    from_commit: str | None
+    """None for the working text."""
+    to_commit: str | None
+    old: Agreement
+    new: Agreement
+    diff: AgreementDiff
+
+
+def _working_label(lang: str) -> str:
+    return "Arbeitstext" if lang == "de" else "working text"
+
+
+def resolve_revision(ctx: Context, agreement_id: str, rev: str | None) -> tuple[str, str | None]:
+    """Return (label, commit) for a version name, a commit-ish, or WORKTREE/None (commit None)."""
+    from coopkit.services.status import versions_by_agreement
+    from coopkit.store.git import GitRepo
+
+    if rev is None or rev.upper() == WORKTREE:
+        return _working_label(ctx.lang), None
+    if rev in versions_by_agreement(ctx).get(agreement_id, []):
+        return rev, version_commit(ctx, agreement_id, rev)
+    with GitRepo(ctx.root) as repo:
+        commit = repo.resolve(rev)
+    return rev, commit
+
+
+def _default_from(ctx: Context, agreement_id: str) -> str:
+    from coopkit.services.status import versions_by_agreement
+
+    released = versions_by_agreement(ctx).get(agreement_id, [])
+    return released[-1] if released else "HEAD"
+
+
+def diff_agreement(
+    ctx: Context, agreement_id: str, from_rev: str | None = None, to_rev: str | None = None
+) -> DiffResult:
+    """Compare an agreement at two revisions (default: last released version → working text)."""
+    from_label, from_commit = resolve_revision(
+        ctx, agreement_id, from_rev if from_rev is not None else _default_from(ctx, agreement_id)
+    )
+    to_label, to_commit = resolve_revision(ctx, agreement_id, to_rev)
+    old = read_agreement(ctx, agreement_id, from_commit)
+    new = read_agreement(ctx, agreement_id, to_commit)
+    return DiffResult(
+        agreement_id,
+        from_label,
+        to_label,
+        from_commit,
+        to_commit,
+        old.agreement,
+        new.agreement,
+        compare_agreements(old.agreement, new.agreement),
+    )
+
+
+def _paragraph_blocks(text: str) -> list[Block]:
+    return [
+        Block("List Bullet" if p.kind == "bullet" else "Normal", p.text)
+        for p in split_paragraphs(text)
+    ]
+
+
+def obligation_text(data: RepoData, agreement: Agreement, index: int, lang: str) -> str:
+    """Return one obligation as a sentence for the redline."""
+    row = obligation_row(data, agreement.obligations[index], lang)
+    words = labels(lang)
+    parts = [f"{row['id']}" + (f" (§ {row['clause']})" if row["clause"] else "") + ":"]
+    parts.append(f"{row['by']} → {row['to'] or '—'}: {row['what']}.")
+    timing = row["recurrence"]
+    if row["first_due"]:
+        timing += f", {words['first_due']} {row['first_due']}"
+    parts.append(timing + ".")
+    if row["condition"]:
+        parts.append(f"{words['condition'].capitalize()}: {row['condition']}.")
+    if row["how"]:
+        parts.append(f"{words['how']}: {row['how']}.")
+    return " ".join(parts)
+
+
+def agreement_blocks(data: RepoData, agreement: Agreement, lang: str) -> list[Block]:
+    """Return the paragraphs of an agreement as the redline shows them (text and obligations)."""
+    words = labels(lang)
+    blocks = [Block("Title", agreement.title)]
+    if agreement.preamble:
+        blocks.append(Block("Heading 1", words["preamble"]))
+        blocks += _paragraph_blocks(agreement.preamble)
+    for clause in agreement.clauses:
+        blocks.append(Block("Heading 1", f"§ {clause.number} {clause.title}"))
+        blocks += _paragraph_blocks(clause.text)
+    if agreement.obligations:
+        blocks.append(Block("Heading 1", words["obligations"]))
+        blocks += [
+            Block("Normal", obligation_text(data, agreement, i, lang))
+            for i in range(len(agreement.obligations))
+        ]
+    return blocks
+
+
+def _today_change(ctx: Context) -> Change:
+    author = ctx.author()
+    return Change(author.name, datetime.combine(ctx.today, time(12, 0), tzinfo=UTC))
+
+
+def history(ctx: Context, result: DiffResult) -> tuple[list[Agreement], list[Change]]:
+    """Return the agreement after each commit between FROM and TO, and who made each commit.
+
+    The commits are those touching the agreement file in `FROM..TO`, oldest first. Commits whose
+    file does not parse are skipped (their changes go to the next state). When TO is the working
+    text, its uncommitted changes are attributed to the acting person and today. When TO does
+    not descend from FROM, every change is attributed to the last commit of TO's file.
+    """
+    from coopkit.errors import CoopError
+    from coopkit.store.git import GitRepo
+
+    path = layout.agreement_path(result.agreement_id)
+    states = [result.old]
+    changes: list[Change] = []
+    with GitRepo(ctx.root) as repo:
+        end = result.to_commit or repo.head()
+        commits = []
+        if result.from_commit is not None and end is not None:
+            commits = list(reversed(repo.log([path], rev=f"{result.from_commit}..{end}")))
+        reached_end = False
+        for commit in commits:
+            try:
+                state = read_agreement(ctx, result.agreement_id, commit.sha).agreement
+            except CoopError:
+                reached_end = False
+                continue
+            states.append(state)
+            changes.append(Change(commit.author, commit.date))
+            reached_end = True
+        fallback = None
+        if result.to_commit is not None and not reached_end:
+            last = repo.log([path], rev=result.to_commit, limit=1)
+            fallback = Change(last[0].author, last[0].date) if last else None
+    if result.to_commit is None:
+        states.append(result.new)
+        changes.append(_today_change(ctx))
+    elif reached_end:
+        states[-1] = result.new
+    else:
+        states.append(result.new)
+        changes.append(fallback or _today_change(ctx))
+    return states, changes
+
+
+def write_redline(ctx: Context, result: DiffResult, output: Path) -> Path:
+    """Write a .docx of the TO text with the changes against FROM as tracked changes."""
+    from coopkit.render.redline import render_redline
+    from coopkit.services.documents import check_output_path
+    from coopkit.services.repository import load_worktree
+    from coopkit.store.atomic import write_atomic
+
+    check_output_path(ctx, output)
+    data = load_worktree(ctx).data
+    states, changes = history(ctx, result)
+    blocks = [agreement_blocks(data, state, ctx.lang) for state in states]
+    header = T(
+        "{a}: Änderungen {f} → {t}",
+        "{a}: changes {f} → {t}",
+        a=result.agreement_id,
+        f=result.from_label,
+        t=result.to_label,
+    ).format(ctx.lang)
+    document = render_redline(blocks, changes, header)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output, document)
+    return output
