@@ -19,6 +19,9 @@ def check(ctx: Context, *, privacy: bool = False) -> list[Problem]:
     """
     loaded = load_worktree(ctx)
     problems = list(loaded.problems)
+    from coopkit.services.meetings import check_frozen_minutes
+
+    problems += check_frozen_minutes(ctx)
     if privacy:
         source = WorkTree(ctx.root)
         texts = []
