@@ -55,7 +55,37 @@ AGREEMENT_VARIABLES = frozenset(
     }
 )
 
+
+def _meeting_sample(lang: str) -> dict[str, Any]:
+    from coopkit.services.meeting_docs import sample_meeting_context
+
+    return sample_meeting_context(lang)
+
+
+MEETING_VARIABLES = frozenset(
+    {
+        "name", "labels", "lang_code", "id", "title", "date", "date_iso", "date_short",
+        "start", "end", "time", "place", "chair", "minute_taker", "status", "status_note",
+        "agreements", "present", "excused", "guests", "participants", "tops", "actions",
+        "decisions", "distribution", "remarks", "today",
+    }
+)
+
 TEMPLATES: dict[str, TemplateSpec] = {
+    "invitation.docx": TemplateSpec(
+        "invitation.docx",
+        "Einladung mit Datum, Uhrzeit, Ort, Tagesordnung und Teilnehmenden",
+        "Invitation with date, time, place, agenda and participants",
+        MEETING_VARIABLES,
+        _meeting_sample,
+    ),
+    "minutes.docx": TemplateSpec(
+        "minutes.docx",
+        "Niederschrift mit Kopf, Anwesenheit, TOPs, Beschlüssen, Aufgabentabelle und Verteiler",
+        "Minutes with head, attendance, items, decisions, action table and distribution",
+        MEETING_VARIABLES,
+        _meeting_sample,
+    ),
     "agreement.docx": TemplateSpec(
         "agreement.docx",
         "Kooperationsvereinbarung mit Parteien, Paragraphen, Pflichten und Freigabeblock",

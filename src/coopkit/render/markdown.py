@@ -1,0 +1,100 @@
+"""Markdown (or any plain text) from a Jinja template, rendered in the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError as JinjaTemplateError
+from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
+
+from coopkit.errors import T, TemplateError
+from coopkit.render.jinja import make_env
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+def _read(template: Path) -> str:
+    try:
+        data = template.read_bytes()
+    except OSError as err:
+        raise TemplateError(
+            T(
+                "Vorlage {p} nicht lesbar: {e}",
+                "template {p} cannot be read: {e}",
+                p=str(template),
+                e=str(err),
+            )
+        ) from err
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(
+            T(
+                "Vorlage {p} ist zu groß ({n} Bytes)",
+                "template {p} is too large ({n} bytes)",
+                p=str(template),
+                n=len(data),
+            )
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise TemplateError(
+            T("Vorlage {p} ist kein UTF-8", "template {p} is not UTF-8", p=str(template))
+        ) from err
+
+
+def render_markdown(template: Path, context: dict[str, Any], lang: str = "de") -> str:
+    """Render a text template (no autoescape) with `context`; return the text.
+
+    Raises:
+        TemplateError: the template is unreadable, has a syntax error or names an unknown value.
+    """
+    env = make_env(lang, autoescape=False)
+    source = _read(template)
+    try:
+        return env.from_string(source).render(context)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(
+            T(
+                "{p}:{l}: fehlerhaftes Template-Tag ({m})",
+                "{p}:{l}: broken template tag ({m})",
+                p=template.name,
+                l=exc.lineno,
+                m=exc.message or str(exc),
+            )
+        ) from exc
+    except UndefinedError as exc:
+        raise TemplateError(
+            T(
+                "{p}: unbekannte Variable ({m}); „coop template check“ zeigt alle",
+                '{p}: unknown variable ({m}); "coop template check" lists them all',
+                p=template.name,
+                m=exc.message or str(exc),
+            )
+        ) from exc
+    except SecurityError as exc:
+        raise TemplateError(
+            T(
+                "{p}: in Vorlagen nicht erlaubt: {m}",
+                "{p}: not allowed in templates: {m}",
+                p=template.name,
+                m=str(exc),
+            )
+        ) from exc
+    except JinjaTemplateError as exc:
+        raise TemplateError(
+            T("{p}: Vorlagenfehler: {m}", "{p}: template error: {m}", p=template.name, m=str(exc))
+        ) from exc
+
+
+def markdown_variables(template: Path) -> tuple[set[str], list[str]]:
+    """Return (undeclared top-level variables, syntax problems) of a text template."""
+    from jinja2 import meta
+
+    env = make_env("de", autoescape=False)
+    try:
+        parsed = env.parse(_read(template))
+    except TemplateSyntaxError as exc:
+        return set(), [f"{exc.lineno}: {exc.message}"]
+    return set(meta.find_undeclared_variables(parsed)) - set(env.globals), []
