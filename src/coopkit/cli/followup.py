@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -255,8 +256,45 @@ def due_cmd(
         )
 
 
+@command
+def calendar_cmd(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Zieldatei .ics.", metavar="DATEI")
+    ],
+    partner: Annotated[str | None, typer.Option("--partner", help="Nur dieser Partner.")] = None,
+) -> None:
+    """Kalender (.ics) exportieren: Sitzungen, Fristen der Aufgaben, Fälligkeiten der Pflichten.
+
+    Wiederkehrende Pflichten stehen als Serientermin darin. Jeder Termin hat eine feste UID:
+    ein erneuter Import aktualisiert die Termine, statt sie zu verdoppeln.
+
+    Beispiel: coop calendar -o kooperation.ics --partner caritas-ko
+    """
+    from coopkit.services.calendar import export_calendar
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = export_calendar(service_ctx, output, partner)
+    if state.json:
+        print_json({"ok": True, **result.__dict__})
+        return
+    say(
+        T(
+            "Kalender geschrieben: {p} ({m} Sitzungen, {a} Aufgaben, {o} Pflichten)",
+            "calendar written: {p} ({m} meetings, {a} tasks, {o} obligations)",
+            p=str(result.path),
+            m=result.meetings,
+            a=result.actions,
+            o=result.obligations,
+        ),
+        service_ctx.lang,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the top-level follow-up commands to the root app."""
     obligation_app.command("list")(obligation_list_cmd)
     obligation_app.command("done")(obligation_done_cmd)
     app.command("due")(due_cmd)
+    app.command("calendar")(calendar_cmd)
