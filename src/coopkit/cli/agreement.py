@@ -2,11 +2,798 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
+from coopkit.cli.boundary import command
+from coopkit.cli.output import print_json, say, table
+from coopkit.cli.state import get_state, parse_day
+from coopkit.errors import ExitCode, T, UsageError
+
+if TYPE_CHECKING:
+    from coopkit.services.signoffs import AgreementState
+
 app = typer.Typer(no_args_is_help=True)
+clause_app = typer.Typer(no_args_is_help=True)
+obligation_app = typer.Typer(no_args_is_help=True)
+
+DateOption = Annotated[
+    str | None, typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum des Commits.")
+]
+AgreementId = Annotated[str, typer.Argument(metavar="ID", help="ID der Vereinbarung.")]
 
 
 @app.callback()
 def group() -> None:
-    """Vereinbarungen: entwerfen, ändern, vergleichen, veröffentlichen, freigeben, prüfen, ausgeben."""
+    """Vereinbarungen: entwerfen, ändern, vergleichen, veröffentlichen, freigeben, ausgeben."""
+
+
+@clause_app.callback()
+def clause_group() -> None:
+    """Paragraphen einer Vereinbarung."""
+
+
+@obligation_app.callback()
+def obligation_group() -> None:
+    """Pflichten einer Vereinbarung: wer schuldet wem was, wann."""
+
+
+def _done(ctx: typer.Context, de: str, en: str, payload: dict[str, Any], **params: Any) -> None:
+    state = get_state(ctx)
+    if state.json:
+        print_json({"ok": True, **payload})
+    else:
+        say(T(de, en, **params), state.language())
+
+
+@app.command("new")
+@command
+def new_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    title: Annotated[str, typer.Option("--title", help="Titel der Vereinbarung.")],
+    party: Annotated[
+        list[str], typer.Option("--party", metavar="PARTNER", help="Partei (mindestens zwei).")
+    ],
+    coordinator: Annotated[
+        str | None, typer.Option("--coordinator", metavar="PARTNER", help="Koordinierende Partei.")
+    ] = None,
+    date: DateOption = None,
+) -> None:
+    """Eine neue Vereinbarung mit den üblichen Abschnitten als Entwurf anlegen (ein Commit).
+
+    Beispiel: coop agreement new myk-awo --title "Kooperation" --party kv-myk --party awo
+    """
+    from coopkit.services.agreements import new_agreement
+
+    service_ctx = get_state(ctx).context()
+    result = new_agreement(
+        service_ctx,
+        agreement_id,
+        title,
+        party,
+        coordinator=coordinator,
+        when=parse_day(date, "--date"),
+    )
+    _done(
+        ctx,
+        "Vereinbarung angelegt: {p} – jetzt mit „coop agreement edit {a}“ ausfüllen",
+        'agreement created: {p} – fill it in with "coop agreement edit {a}"',
+        {"path": result.path, "commit": result.commit.commit},
+        p=result.path,
+        a=agreement_id,
+    )
+
+
+@app.command("list")
+@command
+def list_cmd(ctx: typer.Context) -> None:
+    """Alle Vereinbarungen mit Parteien, letzter Version und Stand auflisten.
+
+    Beispiel: coop agreement list
+    """
+    from coopkit.services.repository import require_data
+    from coopkit.services.signoffs import agreement_states
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    states = agreement_states(service_ctx, require_data(service_ctx))
+    if state.json:
+        print_json([_state_json(s) for s in states.values()])
+        return
+    de = service_ctx.lang == "de"
+    rows = [
+        [
+            s.agreement.id,
+            s.agreement.title if len(s.agreement.title) <= 50 else s.agreement.title[:49] + "…",
+            ", ".join(s.agreement.parties),
+            s.latest.version if s.latest else "—",
+            _state_label(s, de),
+        ]
+        for s in states.values()
+    ]
+    headers = (
+        ["ID", "Titel", "Parteien", "Version", "Stand"]
+        if de
+        else ["ID", "title", "parties", "version", "state"]
+    )
+    say(table(headers, rows))
+
+
+def _state_label(s: AgreementState, de: bool) -> str:
+    if s.in_force:
+        label = f"in Kraft ({s.in_force_version})" if de else f"in force ({s.in_force_version})"
+    elif s.latest is None:
+        label = "Entwurf" if de else "draft"
+    else:
+        label = "Freigabe ausstehend" if de else "approval pending"
+    if s.changed_since_release:
+        label += ", Text geändert" if de else ", text changed"
+    return label
+
+
+def _state_json(s: AgreementState) -> dict[str, Any]:
+    return {
+        "id": s.agreement.id,
+        "title": s.agreement.title,
+        "parties": s.agreement.parties,
+        "path": s.path,
+        "content_hash": s.content_hash,
+        "latest_version": s.latest.version if s.latest else None,
+        "changed_since_release": s.changed_since_release,
+        "in_force": s.in_force,
+        "in_force_version": s.in_force_version,
+        "versions": [
+            {
+                "version": v.version,
+                "tag": v.tag,
+                "date": v.date,
+                "tagger": v.tagger,
+                "content_hash": v.content_hash,
+                "parties": v.parties,
+                "approvals": v.approvals,
+                "missing": v.missing,
+                "complete": v.complete,
+            }
+            for v in s.versions
+        ],
+    }
+
+
+@app.command("show")
+@command
+def show_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    version: Annotated[
+        str | None, typer.Option("--version", metavar="vN", help="Eine veröffentlichte Version.")
+    ] = None,
+) -> None:
+    """Eine Vereinbarung zeigen: Parteien, Paragraphen, Pflichten, Versionen und Freigaben.
+
+    Beispiel: coop agreement show myk-caritas-ko --version v1
+    """
+    from coopkit.services.agreements import agreement_at
+    from coopkit.services.signoffs import METHOD_LABELS
+    from coopkit.services.signoffs import get_state as agreement_state
+    from coopkit.services.status import version_tag
+    from coopkit.store.git import GitRepo
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    lang = service_ctx.lang
+    de = lang == "de"
+    info = agreement_state(service_ctx, agreement_id)
+    agreement = info.agreement
+    if version is not None:
+        if version not in [v.version for v in info.versions]:
+            from coopkit.errors import NotFound
+
+            raise NotFound(
+                T(
+                    "Version {v} von {a} nicht gefunden; veröffentlicht: {k}",
+                    "version {v} of {a} not found; released: {k}",
+                    v=version,
+                    a=agreement_id,
+                    k=", ".join(v.version for v in info.versions) or "—",
+                )
+            )
+        with GitRepo(service_ctx.root) as repo:
+            found = agreement_at(repo, agreement_id, version_tag(agreement_id, version))
+        if found is not None:
+            agreement = found
+    if state.json:
+        print_json({**_state_json(info), "shown_version": version, "agreement": agreement})
+        return
+    from coopkit.services.repository import require_data
+
+    data = require_data(service_ctx)
+    say(f"{agreement.title} ({agreement.id})" + (f" – {version}" if version else ""))
+    say("")
+    say("Parteien" if de else "Parties")
+    for pid in agreement.parties:
+        partner = data.find_partner(pid)
+        name = partner.name if partner else pid
+        rep = (
+            f", {'vertreten durch' if de else 'represented by'} {partner.represented_by}"
+            if (partner and partner.represented_by)
+            else ""
+        )
+        mark = (
+            (" (Koordination)" if de else " (coordinator)") if pid == agreement.coordinator else ""
+        )
+        say(f"  {pid}: {name}{rep}{mark}")
+    facts = [
+        ("Status", agreement.status),
+        ("gültig ab" if de else "valid from", agreement.valid_from),
+        ("gültig bis" if de else "valid until", agreement.valid_until),
+        ("Überprüfung" if de else "review cycle", agreement.review_cycle),
+        ("Kündigungsfrist" if de else "notice period", agreement.notice_period),
+    ]
+    for label, value in facts:
+        if value:
+            say(f"{label}: {value}")
+    say("")
+    say("Paragraphen" if de else "Clauses")
+    for clause in agreement.clauses:
+        say(f"  § {clause.number} {clause.title}")
+    if agreement.obligations:
+        say("")
+        say("Pflichten" if de else "Obligations")
+        rows = [
+            [
+                o.id,
+                f"§ {o.clause}" if o.clause else "",
+                ", ".join(o.by),
+                ", ".join(o.to),
+                o.every or o.rrule or ("einmalig" if de else "once"),
+                o.first_due or "",
+                o.what,
+            ]
+            for o in agreement.obligations
+        ]
+        say(
+            table(
+                [
+                    "ID",
+                    "§",
+                    "wer" if de else "by",
+                    "an" if de else "to",
+                    "Turnus" if de else "recurrence",
+                    "erstmals" if de else "first due",
+                    "was" if de else "what",
+                ],
+                rows,
+            )
+        )
+    say("")
+    say("Versionen und Freigaben" if de else "Versions and approvals")
+    if not info.versions:
+        say("  " + ("noch keine Version veröffentlicht" if de else "no version released yet"))
+    for v in info.versions:
+        say(f"  {v.version} ({v.date.date().isoformat()}, {v.tagger})")
+        for a in v.approvals:
+            method = METHOD_LABELS[a.method].format(lang)
+            extra = ", SSH" if a.ssh_signed else ""
+            bad = "" if a.matches_version else (" – HASH PASST NICHT" if de else " – HASH MISMATCH")
+            who = ", ".join(x for x in (a.signatory, a.function) if x)
+            say(f"    {a.partner}: {method}{extra} – {who}, {a.date.isoformat()}{bad}")
+        if v.missing:
+            say(("    ausstehend: " if de else "    missing: ") + ", ".join(v.missing))
+    say("")
+    if info.in_force:
+        say(
+            T(
+                "in Kraft: alle Parteien haben {v} freigegeben",
+                "in force: all parties approved {v}",
+                v=info.in_force_version,
+            ),
+            lang,
+        )
+    else:
+        say(
+            T(
+                "nicht in Kraft: keine Version ist von allen Parteien freigegeben",
+                "not in force: no version is approved by all parties",
+            ),
+            lang,
+        )
+    if info.changed_since_release:
+        say(
+            T(
+                "Der Arbeitstext wurde seit {v} geändert.",
+                "The working text changed since {v}.",
+                v=info.latest.version if info.latest else "",
+            ),
+            lang,
+        )
+
+
+def _editor() -> list[str]:
+    value = os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi"
+    return shlex.split(value)
+
+
+@app.command("edit")
+@command
+def edit_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Den zuletzt abgelehnten Bearbeitungsstand öffnen.")
+    ] = False,
+    discard: Annotated[
+        bool, typer.Option("--discard", help="Den abgelehnten Bearbeitungsstand verwerfen.")
+    ] = False,
+    date: DateOption = None,
+) -> None:
+    """Die Vereinbarung im Editor ($EDITOR) bearbeiten; nur ein gültiges Ergebnis wird übernommen.
+
+    Ist das Ergebnis ungültig, wird nichts übernommen: die Probleme erscheinen als
+    PFAD:ZEILE:SPALTE, der Stand bleibt in .coop/edits/ID.md und lässt sich mit --resume
+    wieder öffnen.
+
+    Beispiel: EDITOR=nano coop agreement edit myk-caritas-ko
+    """
+    from coopkit.services.agreements import begin_edit, discard_edit, finish_edit
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    if discard:
+        dropped = discard_edit(service_ctx, agreement_id)
+        _done(
+            ctx,
+            "Bearbeitungsstand verworfen" if dropped else "kein Bearbeitungsstand vorhanden",
+            "kept edit dropped" if dropped else "no kept edit",
+            {"dropped": dropped},
+        )
+        return
+    path = begin_edit(service_ctx, agreement_id, resume=resume)
+    try:
+        finished = subprocess.run([*_editor(), str(path)], check=False)
+    except OSError as err:
+        raise UsageError(
+            T(
+                "Editor „{e}“ lässt sich nicht starten: {m}",
+                'cannot start editor "{e}": {m}',
+                e=" ".join(_editor()),
+                m=str(err),
+            ),
+            hint=T("EDITOR setzen, z. B. EDITOR=nano", "set EDITOR, e.g. EDITOR=nano"),
+        ) from err
+    if finished.returncode != 0:
+        raise UsageError(
+            T(
+                "Editor endete mit Code {c}; nichts übernommen, Stand bleibt in {p}",
+                "editor exited with code {c}; nothing committed, the edit is kept in {p}",
+                c=finished.returncode,
+                p=str(path),
+            )
+        )
+    result = finish_edit(service_ctx, agreement_id, when=parse_day(date, "--date"))
+    if result.commit is None:
+        _done(ctx, "keine Änderung", "no change", {"changed": False})
+    else:
+        _done(
+            ctx,
+            "Änderung übernommen ({c})",
+            "change committed ({c})",
+            {"changed": True, "commit": result.commit.commit},
+            c=result.commit.commit[:10],
+        )
+
+
+@app.command("set")
+@command
+def set_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    field: Annotated[str, typer.Argument(metavar="FELD", help="z. B. title, valid_from, status.")],
+    value: Annotated[str, typer.Argument(metavar="WERT", help="Neuer Wert; leer entfernt ihn.")],
+    date: DateOption = None,
+) -> None:
+    """Ein Feld der Vereinbarung setzen; ein Commit.
+
+    Felder: title, parties, coordinator, valid_from, valid_until, review_cycle, notice_period,
+    status, preamble.
+
+    Beispiel: coop agreement set myk-awo valid_from 2013-01-01
+    """
+    from coopkit.services.agreements import set_field
+
+    service_ctx = get_state(ctx).context()
+    result = set_field(service_ctx, agreement_id, field, value, when=parse_day(date, "--date"))
+    _done(ctx, "{f} gesetzt", "{f} set", {"commit": result.commit.commit}, f=field)
+
+
+@clause_app.command("add")
+@command
+def clause_add_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Text des Paragraphen (Markdown).")],
+    title: Annotated[str, typer.Option("--title", help="Überschrift des Paragraphen.")],
+    date: DateOption = None,
+) -> None:
+    """Einen Paragraphen am Ende anfügen (§ n+1); ein Commit.
+
+    Beispiel: coop agreement clause add myk-awo --title "Inkrafttreten" "Diese Vereinbarung …"
+    """
+    from coopkit.services.agreements import add_clause
+
+    service_ctx = get_state(ctx).context()
+    result = add_clause(service_ctx, agreement_id, title, text, when=parse_day(date, "--date"))
+    number = result.agreement.clauses[-1].number
+    _done(
+        ctx,
+        "§ {n} angefügt",
+        "§ {n} added",
+        {"commit": result.commit.commit, "clause": number},
+        n=number,
+    )
+
+
+ByOption = Annotated[
+    list[str] | None, typer.Option("--by", metavar="PARTNER", help="Wer schuldet (mehrfach).")
+]
+ToOption = Annotated[
+    list[str] | None, typer.Option("--to", metavar="PARTNER", help="Wem gegenüber (mehrfach).")
+]
+WhatOption = Annotated[str | None, typer.Option("--what", help="Was zu tun ist.")]
+EveryOption = Annotated[
+    str | None, typer.Option("--every", metavar="DAUER", help="Turnus als ISO-Dauer, z. B. P3M.")
+]
+RruleOption = Annotated[
+    str | None, typer.Option("--rrule", metavar="REGEL", help="Turnus als RRULE (RFC 5545).")
+]
+FirstDueOption = Annotated[
+    str | None, typer.Option("--first-due", metavar="JJJJ-MM-TT", help="Erste Fälligkeit.")
+]
+ClauseOption = Annotated[int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.")]
+ConditionOption = Annotated[str | None, typer.Option("--condition", help="Bedingung.")]
+HowOption = Annotated[str | None, typer.Option("--how", help="Wie (Weg, Form).")]
+
+
+@obligation_app.command("add")
+@command
+def obligation_add_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    obligation_id: Annotated[
+        str, typer.Argument(metavar="PFLICHT-ID", help="Kurz-ID der Pflicht.")
+    ],
+    by: ByOption = None,
+    to: ToOption = None,
+    what: WhatOption = None,
+    every: EveryOption = None,
+    rrule: RruleOption = None,
+    first_due: FirstDueOption = None,
+    clause: ClauseOption = None,
+    condition: ConditionOption = None,
+    how: HowOption = None,
+    date: DateOption = None,
+) -> None:
+    """Eine Pflicht anlegen: wer schuldet wem was, einmalig oder wiederkehrend; ein Commit.
+
+    Beispiel: coop agreement obligation add koop angebote --by caritas --to kreis
+    --what "Über Angebote informieren" --every P3M --first-due 2013-03-31 --clause 2
+    """
+    from coopkit.services.agreements import add_obligation
+
+    if not by or not what:
+        raise UsageError(T("--by und --what sind nötig", "--by and --what are required"))
+    service_ctx = get_state(ctx).context()
+    result = add_obligation(
+        service_ctx,
+        agreement_id,
+        obligation_id,
+        by=by,
+        to=to or [],
+        what=what,
+        every=every,
+        rrule=rrule,
+        first_due=parse_day(first_due, "--first-due"),
+        clause=clause,
+        condition=condition,
+        how=how,
+        when=parse_day(date, "--date"),
+    )
+    _done(
+        ctx,
+        "Pflicht {o} angelegt",
+        "obligation {o} added",
+        {"commit": result.commit.commit},
+        o=obligation_id,
+    )
+
+
+@obligation_app.command("set")
+@command
+def obligation_set_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
+    by: ByOption = None,
+    to: ToOption = None,
+    what: WhatOption = None,
+    every: EveryOption = None,
+    rrule: RruleOption = None,
+    first_due: FirstDueOption = None,
+    clause: ClauseOption = None,
+    condition: ConditionOption = None,
+    how: HowOption = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option("--unset", metavar="FELD", help="Feld entfernen, z. B. every (mehrfach)."),
+    ] = None,
+    date: DateOption = None,
+) -> None:
+    """Felder einer Pflicht ändern oder mit --unset entfernen; ein Commit.
+
+    Beispiel: coop agreement obligation set koop angebote --every P6M
+    """
+    from coopkit.services.agreements import set_obligation
+
+    changes: dict[str, Any] = {
+        "by": by or None,
+        "to": to or None,
+        "what": what,
+        "every": every,
+        "rrule": rrule,
+        "first_due": parse_day(first_due, "--first-due"),
+        "clause": clause,
+        "condition": condition,
+        "how": how,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes and not unset:
+        raise UsageError(
+            T("nichts zu ändern: bitte Optionen angeben", "nothing to change: give some options")
+        )
+    service_ctx = get_state(ctx).context()
+    result = set_obligation(
+        service_ctx,
+        agreement_id,
+        obligation_id,
+        changes,
+        unset=unset or [],
+        when=parse_day(date, "--date"),
+    )
+    _done(
+        ctx,
+        "Pflicht {o} geändert",
+        "obligation {o} changed",
+        {"commit": result.commit.commit},
+        o=obligation_id,
+    )
+
+
+@obligation_app.command("remove")
+@command
+def obligation_remove_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
+    date: DateOption = None,
+) -> None:
+    """Eine Pflicht entfernen; ein Commit.
+
+    Beispiel: coop agreement obligation remove koop angebote
+    """
+    from coopkit.services.agreements import remove_obligation
+
+    service_ctx = get_state(ctx).context()
+    result = remove_obligation(
+        service_ctx, agreement_id, obligation_id, when=parse_day(date, "--date")
+    )
+    _done(
+        ctx,
+        "Pflicht {o} entfernt",
+        "obligation {o} removed",
+        {"commit": result.commit.commit},
+        o=obligation_id,
+    )
+
+
+@app.command("release")
+@command
+def release_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    version: Annotated[
+        str | None,
+        typer.Option("--version", metavar="vN", help="Versionsname (sonst der nächste)."),
+    ] = None,
+    message: Annotated[str | None, typer.Option("-m", "--message", help="Beschreibung.")] = None,
+    date: DateOption = None,
+) -> None:
+    """Den übernommenen Stand als Version (v1, v2, …) veröffentlichen: ein git-Tag.
+
+    Abgelehnt, solange „coop check“ Probleme meldet oder wenn sich seit der letzten Version
+    nichts geändert hat.
+
+    Beispiel: coop agreement release myk-caritas-ko -m "Fassung zur Unterzeichnung"
+    """
+    from coopkit.services.signoffs import release
+
+    service_ctx = get_state(ctx).context()
+    result = release(service_ctx, agreement_id, version, message, parse_day(date, "--date"))
+    _done(
+        ctx,
+        "{a} {v} veröffentlicht (Tag {t}, {h})",
+        "{a} {v} released (tag {t}, {h})",
+        {
+            "version": result.version,
+            "tag": result.tag,
+            "commit": result.commit,
+            "content_hash": result.content_hash,
+        },
+        a=agreement_id,
+        v=result.version,
+        t=result.tag,
+        h=result.content_hash[:19],
+    )
+
+
+@app.command("sign")
+@command
+def sign_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    partner: Annotated[str, typer.Option("--partner", help="Freigebende Partei.")],
+    signatory: Annotated[str, typer.Option("--signatory", metavar="NAME", help="Wer freigibt.")],
+    function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
+    place: Annotated[str | None, typer.Option("--place", metavar="ORT", help="Ort.")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum der Freigabe (und des Commits)."),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", metavar="vN", help="Version (sonst die neueste).")
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="internal, wet-ink oder qes.")
+    ] = "internal",
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            metavar="DATEI",
+            help="Nachweis (Scan, QES-PDF): nur sein SHA-256 wird gespeichert.",
+        ),
+    ] = None,
+    ssh_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssh-key",
+            metavar="SCHLÜSSEL",
+            help="Privater SSH-Schlüssel zum Signieren des Eintrags.",
+        ),
+    ] = None,
+) -> None:
+    """Die Freigabe einer veröffentlichten Version durch eine Partei eintragen (ein Commit).
+
+    Der Eintrag ist an den Inhalts-Hash der Version gebunden. coopkit nennt das „freigegeben“,
+    nicht „rechtsgültig unterschrieben“: Unterschrift oder qualifizierte Signatur bleiben
+    außerhalb und werden über --evidence per Hash referenziert.
+
+    Beispiel: coop agreement sign myk-awo --partner kv-myk --signatory "Dr. Alexander Saftig"
+    --function Landrat --place Koblenz
+    """
+    from coopkit.services.signoffs import METHOD_LABELS, sign
+
+    service_ctx = get_state(ctx).context()
+    result = sign(
+        service_ctx,
+        agreement_id,
+        partner,
+        signatory,
+        function=function,
+        place=place,
+        when=parse_day(date, "--date"),
+        version=version,
+        method=method,
+        evidence=evidence,
+        ssh_key=ssh_key,
+    )
+    so = result.signoff
+    _done(
+        ctx,
+        "{a} {v}: {p} – {m}{s} ({f})",
+        "{a} {v}: {p} – {m}{s} ({f})",
+        {"path": result.path, "commit": result.commit.commit, "signoff": so},
+        a=agreement_id,
+        v=so.version,
+        p=partner,
+        m=METHOD_LABELS[so.method],
+        s=", SSH" if so.signature else "",
+        f=result.path,
+    )
+
+
+@app.command("verify")
+@command
+def verify_cmd(
+    ctx: typer.Context,
+    agreement_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="Nur diese Vereinbarung.")
+    ] = None,
+) -> None:
+    """Alle Freigaben prüfen: Inhalts-Hash der Version, unveränderter Eintrag, SSH-Signatur.
+
+    Exit-Code 0, wenn alle gelten; sonst 1 und je Fehler eine Zeile PFAD: Grund.
+
+    Beispiel: coop agreement verify myk-caritas-ko
+    """
+    from coopkit.services.signoffs import METHOD_LABELS, verify
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    lang = service_ctx.lang
+    report = verify(service_ctx, agreement_id)
+    if state.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "records": [
+                    {
+                        "path": i.path,
+                        "agreement": i.agreement,
+                        "version": i.version,
+                        "partner": i.partner,
+                        "method": i.method,
+                        "ssh_signed": i.ssh_signed,
+                        "ok": i.ok,
+                        "reasons": [r.format(lang) for r in i.reasons],
+                    }
+                    for i in report.items
+                ],
+            }
+        )
+    else:
+        for item in report.items:
+            if item.ok:
+                label = METHOD_LABELS[item.method].format(lang) if item.method else ""
+                ssh_text = (
+                    (", SSH-Signatur gültig" if lang == "de" else ", SSH signature valid")
+                    if (item.ssh_signed)
+                    else ""
+                )
+                say(f"{item.path}: ok – {label}{ssh_text}")
+            for reason in item.reasons:
+                say(f"{item.path}: {reason.format(lang)}")
+        say(
+            T(
+                "{n} Freigabe(n) geprüft, {f} mit Fehlern",
+                "{n} approval(s) checked, {f} failed",
+                n=len(report.items),
+                f=len(report.failures),
+            ),
+            lang,
+        )
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+@app.command("log")
+@command
+def log_cmd(ctx: typer.Context, agreement_id: AgreementId) -> None:
+    """Wer hat wann was an der Vereinbarung geändert, mit Versionen und Freigaben.
+
+    Beispiel: coop agreement log myk-caritas-ko
+    """
+    from coopkit.cli.history import print_log
+    from coopkit.services.history import agreement_log
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    print_log(agreement_log(service_ctx, agreement_id), state.json, service_ctx.lang)
+
+
+app.add_typer(clause_app, name="clause")
+app.add_typer(obligation_app, name="obligation")

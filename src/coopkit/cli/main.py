@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from coopkit.cli import agreement, agreement_docs, base, followup, meeting, partner, template
+from coopkit.cli import (
+    agreement,
+    agreement_docs,
+    base,
+    followup,
+    history,
+    meeting,
+    partner,
+    template,
+)
 from coopkit.cli.state import CliState, parse_day
 
 EPILOG = (
@@ -70,6 +79,7 @@ def root(
 
 base.register(app)
 followup.register(app)
+history.register(app)
 agreement_docs.register(agreement.app)
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")

@@ -30,6 +30,11 @@ class AgreementStatus:
     approved_by: list[str]
     missing: list[str]
     in_force: bool
+    in_force_version: str | None = None
+    changed_since_release: bool | None = None
+    """Whether the working text differs from the latest version (None: never released)."""
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    """Approvals of the latest version: partner, signatory, function, date, method, ..."""
 
 
 @dataclass
@@ -52,6 +57,11 @@ class Status:
     minutes: list[MinutesStatus] = field(default_factory=list)
     problems: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    draft_minutes: list[str] = field(default_factory=list)
+    unapproved_minutes: list[str] = field(default_factory=list)
+    """Minutes sent but not yet approved."""
+    open_actions: int = 0
+    overdue_actions: int = 0
 
 
 def versions_by_agreement(ctx: Context) -> dict[str, list[str]]:
@@ -100,9 +110,19 @@ def status(ctx: Context) -> Status:
     name = data.config.value.name if data.config else ctx.root.name
     result = Status(name=name, problems=len(loaded.problems))
     result.agreements = agreement_overview(data, versions_by_agreement(ctx))
+    from coopkit.services.signoffs import enrich_status  # signoffs imports this module
+
+    enrich_status(ctx, data, result.agreements)
     result.partners = [(p.value.id, p.value.name) for _, p in sorted(data.partners.items())]
     result.minutes = [
         MinutesStatus(m.value.id, m.value.date.isoformat(), m.value.title, m.value.status)
         for m in sorted(data.minutes.values(), key=lambda m: m.value.date, reverse=True)
     ]
+    from coopkit.services.meetings import minutes_overview
+
+    overview = minutes_overview(data, ctx.today)
+    result.draft_minutes = overview.drafts
+    result.unapproved_minutes = overview.unapproved
+    result.open_actions = overview.open_actions
+    result.overdue_actions = overview.overdue_actions
     return result
