@@ -95,6 +95,10 @@ def status_cmd(ctx: typer.Context) -> None:
             else (("Entwurf" if de else "draft") if a.latest_version is None else
                   ("Freigabe ausstehend" if de else "approval pending"))
         )
+        if a.in_force and a.in_force_version:
+            state_text += f" ({a.in_force_version})"
+        if a.changed_since_release:
+            state_text += ", Text geändert" if de else ", text changed"
         rows.append(
             [a.id, a.latest_version or "—", state_text,
              ", ".join(a.approved_by) or "—", ", ".join(a.missing) or "—"]
