@@ -88,8 +88,35 @@ def diff_tokens(old: Sequence[Block], new: Sequence[Block]) -> list[Opcode]:
             result.append((tag, a1, a2, b1, b2))
             continue
         words = difflib.SequenceMatcher(None, old_tokens[a1:a2], new_tokens[b1:b2], autojunk=False)
-        for wtag, w1, w2, v1, v2 in words.get_opcodes():
-            result.append((wtag, a1 + w1, a1 + w2, b1 + v1, b1 + v2))
+        opcodes = [
+            (wtag, a1 + w1, a1 + w2, b1 + v1, b1 + v2)
+            for wtag, w1, w2, v1, v2 in words.get_opcodes()
+        ]
+        result += _fold_spaces(opcodes, old_tokens)
+    return result
+
+
+def _fold_spaces(opcodes: list[Opcode], old_tokens: list[str]) -> list[Opcode]:
+    """Join changes separated only by whitespace, so "Die Caritas" reads as one change."""
+    marked = list(opcodes)
+    for index in range(1, len(marked) - 1):
+        tag, i1, i2, j1, j2 = marked[index]
+        if (
+            tag == "equal"
+            and marked[index - 1][0] != "equal"
+            and marked[index + 1][0] != "equal"
+            and all(not t.strip() and not t.startswith(MARK) for t in old_tokens[i1:i2])
+        ):
+            marked[index] = ("replace", i1, i2, j1, j2)
+    result: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in marked:
+        if tag != "equal" and result and result[-1][0] != "equal":
+            _, p1, _, q1, _ = result[-1]
+            i1, j1 = p1, q1
+            result.pop()
+        if tag != "equal":
+            tag = "replace" if i2 > i1 and j2 > j1 else ("delete" if i2 > i1 else "insert")
+        result.append((tag, i1, i2, j1, j2))
     return result
 
 

@@ -1,0 +1,186 @@
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import Cli, MakeRepo, git
+from docx_helpers import assert_valid_docx, convert_with_libreoffice
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from redline_helpers import changes, resolve, style_id
+
+from coopkit.render.redline import Block, Change, render_redline
+
+EVA = "Eva Klein <klein@caritas.example>"
+JAN = "Jan Meyer <meyer@jobcenter.example>"
+
+
+def expected(blocks: list[Block]) -> list[tuple[str, str]]:
+    return [(style_id(b.style), b.text) for b in blocks]
+
+
+def when(day: str) -> datetime:
+    return datetime.fromisoformat(day + "T12:00:00+00:00")
+
+
+def test_redline_accept_all_gives_new_and_reject_all_gives_old(tmp_path: Path) -> None:
+    old = [
+        Block("Title", "Vereinbarung"),
+        Block("Heading 1", "§ 1 Ziele"),
+        Block("Normal", "(1) Zuwanderer früh unterstützen."),
+        Block("Normal", "(2) Dieser Absatz entfällt."),
+        Block("List Bullet", "Sprache"),
+    ]
+    new = [
+        Block("Title", "Vereinbarung"),
+        Block("Heading 1", "§ 1 Ziele und Zweck"),
+        Block("Normal", "(1) Zuwanderinnen und Zuwanderer frühzeitig unterstützen."),
+        Block("List Bullet", "Sprache & Arbeit"),
+        Block("Normal", "(3) Ganz neu am Ende."),
+    ]
+    data = render_redline([old, new], [Change("Eva Klein", when("2013-03-10"))], "koop")
+    assert_valid_docx(data, tmp_path)
+    assert resolve(data, accept=True) == expected(new)
+    assert resolve(data, accept=False) == expected(old)
+    found = changes(data)
+    assert ("ins", "Eva Klein", "2013-03-10T12:00:00Z", " und Zweck") in found
+    assert any(kind == "del" and "entfällt" in text for kind, _, _, text in found)
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as archive:
+        xml = archive.read("word/document.xml").decode()
+    ids = [part.split('"')[0] for part in xml.split('w:id="')[1:]]
+    assert len(ids) == len(set(ids))
+    assert "<w:delText" in xml
+
+
+def test_redline_attributes_each_change_to_the_commit_that_made_it() -> None:
+    first = [Block("Normal", "Die Caritas informiert vierteljährlich.")]
+    second = [Block("Normal", "Die Caritas informiert monatlich.")]
+    third = [Block("Normal", "Der Migrationsdienst informiert monatlich."),
+             Block("Normal", "Neu.")]
+    eva, jan = Change("Eva", when("2013-03-10")), Change("Jan", when("2013-05-01"))
+    data = render_redline([first, second, third], [eva, jan])
+    found = {(kind, text): (author, date) for kind, author, date, text in changes(data)}
+    assert found[("del", "vierteljährlich")] == ("Eva", "2013-03-10T12:00:00Z")
+    assert found[("ins", "monatlich")] == ("Eva", "2013-03-10T12:00:00Z")
+    assert found[("del", "Die Caritas")] == ("Jan", "2013-05-01T12:00:00Z")
+    assert found[("ins", "Der Migrationsdienst")] == ("Jan", "2013-05-01T12:00:00Z")
+    assert resolve(data, True) == expected(third)
+    assert resolve(data, False) == expected(first)
+
+
+words = st.sampled_from(["der", "die", "Caritas", "informiert", "§", "1", "&", "„x“", "<a>"])
+paragraph = st.builds(
+    lambda style, parts: Block(style, " ".join(parts)),
+    st.sampled_from(["Normal", "Heading 1", "List Bullet"]),
+    st.lists(words, min_size=1, max_size=6),
+)
+document = st.lists(paragraph, min_size=1, max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(document, min_size=2, max_size=4))
+def test_redline_round_trips_any_chain_of_states(states: list[list[Block]]) -> None:
+    chain = [Change(f"Person {k}", when("2013-01-01")) for k in range(len(states) - 1)]
+    data = render_redline(states, chain)
+    assert resolve(data, accept=True) == expected(states[-1])
+    assert resolve(data, accept=False) == expected(states[0])
+
+
+def _edit(root: Path, old: str, new: str) -> None:
+    path = root / "agreements/koop/agreement.md"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def _commit(root: Path, author: str, day: str, message: str) -> None:
+    git(root, "commit", "-q", "-a", "-m", message, "--author", author, "--date",
+        f"{day}T12:00:00+00:00")
+
+
+def history_repo(make_repo: MakeRepo) -> Path:
+    root = make_repo()
+    git(root, "tag", "-a", "koop/v1", "-m", "v1")
+    _edit(root, "Zuwanderer früh unterstützen.", "Zuwanderinnen und Zuwanderer frühzeitig unterstützen.")
+    _edit(root, "(1) Die Caritas informiert vierteljährlich.",
+          "(1) Die Caritas informiert vierteljährlich.\n\n(2) Sie lädt zu Hospitationen ein.")
+    _commit(root, EVA, "2013-03-10", "Reword goals")
+    _edit(root, "every: P3M", "every: P6M")
+    _edit(root, "Die Partner arbeiten zusammen.", "Die Partner arbeiten eng zusammen.")
+    _edit(root, "    first_due: 2013-03-31\n",
+          "    first_due: 2013-03-31\n  - id: bericht\n    by: kreis\n    what: Jahresbericht"
+          " „Integration“ & Statistik\n")
+    _commit(root, JAN, "2013-05-01", "Half-yearly information, report")
+    return root
+
+
+def test_diff_docx_between_versions_carries_commit_authors_and_dates(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
+    from coopkit.services.context import Context
+    from coopkit.services.diff import agreement_blocks
+    from coopkit.services.documents import read_agreement
+    from coopkit.services.repository import load_worktree
+
+    root = history_repo(make_repo)
+    out = tmp_path / "redline.docx"
+    cli("-C", root, "agreement", "diff", "koop", "v1", "HEAD", "--docx", out)
+    data = out.read_bytes()
+    assert_valid_docx(data, tmp_path)
+    ctx = Context(root=root, today=datetime(2014, 2, 7).date())
+    repo = load_worktree(ctx).data
+    v1 = read_agreement(ctx, "koop", git(root, "rev-parse", "koop/v1^{}").strip()).agreement
+    head = read_agreement(ctx, "koop", git(root, "rev-parse", "HEAD").strip()).agreement
+    assert resolve(data, True) == expected(agreement_blocks(repo, head, "de"))
+    assert resolve(data, False) == expected(agreement_blocks(repo, v1, "de"))
+    found = changes(data)
+    by_text = {text: (author, date) for _, author, date, text in found}
+    assert by_text["frühzeitig"] == ("Eva Klein", "2013-03-10T12:00:00Z")
+    assert by_text["eng "] == ("Jan Meyer", "2013-05-01T12:00:00Z")
+    assert any("halbjährlich" in text and who == "Jan Meyer" for _, who, _, text in found)
+    assert any("Hospitationen" in text and who == "Eva Klein" for _, who, _, text in found)
+    assert any("„Integration“ & Statistik" in text for _, _, _, text in found)
+
+
+def test_diff_docx_against_working_text_attributes_it_to_the_acting_person(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
+    root = history_repo(make_repo)
+    _edit(root, "eng zusammen", "sehr eng zusammen")
+    out = tmp_path / "work.docx"
+    cli("-C", root, "agreement", "diff", "koop", "--docx", out)
+    data = out.read_bytes()
+    by_text = {text: (author, date) for _, author, date, text in changes(data)}
+    assert by_text["sehr "] == ("Gisela Bernert", "2014-02-07T12:00:00Z")
+    assert by_text["frühzeitig"] == ("Eva Klein", "2013-03-10T12:00:00Z")
+
+
+def test_redline_and_rendered_agreement_open_in_libreoffice(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path, soffice: str
+) -> None:
+    root = history_repo(make_repo)
+    out = tmp_path / "redline.docx"
+    cli("-C", root, "agreement", "diff", "koop", "v1", "--docx", out)
+    assert convert_with_libreoffice(soffice, out, "pdf").stat().st_size > 1000
+    odt = convert_with_libreoffice(soffice, out, "odt")
+    with zipfile.ZipFile(odt) as archive:
+        content = archive.read("content.xml").decode()
+    assert "text:tracked-changes" in content
+    assert "text:deletion" in content and "text:insertion" in content
+    assert "Eva Klein" in content
+    rendered = tmp_path / "koop.docx"
+    result = cli("-C", root, "agreement", "render", "koop", "-o", rendered, "--pdf")
+    assert rendered.with_suffix(".pdf").stat().st_size > 1000
+    assert "koop.pdf" in result.stdout
+
+
+def test_diff_docx_refuses_record_folder(make_repo: MakeRepo, cli: Cli) -> None:
+    root = history_repo(make_repo)
+    result = cli("-C", root, "agreement", "diff", "koop", "v1", "--docx",
+                 root / "partners/x.docx", ok=False)
+    assert result.exit_code == 2
+    assert not (root / "partners/x.docx").exists()
+
+
+def test_stamp_is_utc_iso() -> None:
+    moment = datetime(2014, 3, 10, 13, 0, tzinfo=UTC).astimezone()
+    assert Change("x", moment).stamp() == "2014-03-10T13:00:00Z"
