@@ -119,6 +119,22 @@ def status_cmd(ctx: typer.Context) -> None:
                 [[m.id, m.date, m.title, labels.get(m.status, m.status)] for m in result.minutes[:10]],
             )
         )
+        for key, de_text, en_text in (
+            ("draft_minutes", "Niederschriften im Entwurf", "draft minutes"),
+            ("unapproved_minutes", "versandt, noch nicht genehmigt", "sent, not yet approved"),
+        ):
+            ids = getattr(result, key)
+            if ids:
+                say(f"{de_text if de else en_text}: {', '.join(ids)}")
+        say(
+            T(
+                "offene Aufgaben: {n}, davon überfällig: {o} („coop action list --open“)",
+                'open actions: {n}, overdue: {o} ("coop action list --open")',
+                n=result.open_actions,
+                o=result.overdue_actions,
+            ),
+            lang,
+        )
     if result.problems:
         say("")
         say(
