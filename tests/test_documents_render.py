@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from conftest import Cli, MakeRepo, git, tree_state
 from docx_helpers import assert_valid_docx, document_text
 

@@ -2,13 +2,13 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import Cli, MakeRepo, git
-from docx_helpers import assert_valid_docx, convert_with_libreoffice
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from redline_helpers import changes, resolve, style_id
 
+from conftest import Cli, MakeRepo, git
 from coopkit.render.redline import Block, Change, render_redline
+from docx_helpers import assert_valid_docx, convert_with_libreoffice
+from redline_helpers import changes, resolve, style_id
 
 EVA = "Eva Klein <klein@caritas.example>"
 JAN = "Jan Meyer <meyer@jobcenter.example>"
@@ -100,7 +100,8 @@ def _commit(root: Path, author: str, day: str, message: str) -> None:
 def history_repo(make_repo: MakeRepo) -> Path:
     root = make_repo()
     git(root, "tag", "-a", "koop/v1", "-m", "v1")
-    _edit(root, "Zuwanderer früh unterstützen.", "Zuwanderinnen und Zuwanderer frühzeitig unterstützen.")
+    _edit(root, "Zuwanderer früh unterstützen.",
+          "Zuwanderinnen und Zuwanderer frühzeitig unterstützen.")
     _edit(root, "(1) Die Caritas informiert vierteljährlich.",
           "(1) Die Caritas informiert vierteljährlich.\n\n(2) Sie lädt zu Hospitationen ein.")
     _commit(root, EVA, "2013-03-10", "Reword goals")

@@ -258,6 +258,11 @@ def _set_fonts(document: object) -> None:
     for name in ("Title", "Heading 1", "Heading 2"):
         styles[name].font.name = "Calibri"
         styles[name].font.color.rgb = RGBColor(0, 0, 0)
+    styles["Title"].font.size = Pt(16)
+    styles["Title"].font.bold = True
+    title_ppr = styles["Title"].element.get_or_add_pPr()
+    for border in title_ppr.findall(qn("w:pBdr")):
+        title_ppr.remove(border)
 
 
 def render_redline(
