@@ -88,7 +88,7 @@ def diff_tokens(old: Sequence[Block], new: Sequence[Block]) -> list[Opcode]:
             result.append((tag, a1, a2, b1, b2))
             continue
         words = difflib.SequenceMatcher(None, old_tokens[a1:a2], new_tokens[b1:b2], autojunk=False)
-        opcodes = [
+        opcodes: list[Opcode] = [
             (wtag, a1 + w1, a1 + w2, b1 + v1, b1 + v2)
             for wtag, w1, w2, v1, v2 in words.get_opcodes()
         ]
@@ -96,7 +96,7 @@ def diff_tokens(old: Sequence[Block], new: Sequence[Block]) -> list[Opcode]:
     return result
 
 
-def _fold_spaces(opcodes: list[Opcode], old_tokens: list[str]) -> list[Opcode]:
+def _fold_spaces(opcodes: Sequence[Opcode], old_tokens: list[str]) -> list[Opcode]:
     """Join changes separated only by whitespace, so "Die Caritas" reads as one change."""
     marked = list(opcodes)
     for index in range(1, len(marked) - 1):

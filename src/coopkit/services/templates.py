@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
+
+from coopkit.errors import NotFound, Problem, Source, T, UsageError
+from coopkit.services.context import Context
+from coopkit.store import layout
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,33 @@ def _meeting_sample(lang: str) -> dict[str, Any]:
 
 MEETING_VARIABLES = frozenset(
     {
-        "name", "labels", "lang_code", "id", "title", "date", "date_iso", "date_short",
-        "start", "end", "time", "place", "chair", "minute_taker", "status", "status_note",
-        "agreements", "present", "excused", "guests", "participants", "tops", "actions",
-        "decisions", "distribution", "remarks", "today",
+        "name",
+        "labels",
+        "lang_code",
+        "id",
+        "title",
+        "date",
+        "date_iso",
+        "date_short",
+        "start",
+        "end",
+        "time",
+        "place",
+        "chair",
+        "minute_taker",
+        "status",
+        "status_note",
+        "agreements",
+        "present",
+        "excused",
+        "guests",
+        "participants",
+        "tops",
+        "actions",
+        "decisions",
+        "distribution",
+        "remarks",
+        "today",
     }
 )
 
@@ -94,3 +123,225 @@ TEMPLATES: dict[str, TemplateSpec] = {
         _agreement_sample,
     ),
 }
+
+
+JINJA_GLOBALS = frozenset(
+    {"lang", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"}
+)
+"""Names the environment provides; a template may use them without the context giving them."""
+
+TEMPLATE_SUFFIXES = (".docx", ".md.j2")
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """One template as `coop template list` shows it."""
+
+    name: str
+    title: str
+    in_effect: str
+    """"repository" (templates/ of the repository), "shipped" (the default), or "missing"."""
+    repository: bool
+    shipped: bool
+    path: str
+
+
+def _names_in(folder: Path) -> set[str]:
+    if not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.is_file() and p.name.endswith(TEMPLATE_SUFFIXES)}
+
+
+def list_templates(ctx: Context) -> list[TemplateInfo]:
+    """Return every known template: registered, in the repository's templates/, or shipped."""
+    own_dir = ctx.root / layout.TEMPLATES
+    shipped_dir = layout.default_templates()
+    own, shipped = _names_in(own_dir), _names_in(shipped_dir)
+    result = []
+    for name in sorted(set(TEMPLATES) | own | shipped):
+        spec = TEMPLATES.get(name)
+        if name in own:
+            in_effect, path = "repository", f"{layout.TEMPLATES}/{name}"
+        elif name in shipped:
+            in_effect, path = "shipped", str(shipped_dir / name)
+        else:
+            in_effect, path = "missing", ""
+        title = spec.title(ctx.lang) if spec else ""
+        result.append(TemplateInfo(name, title, in_effect, name in own, name in shipped, path))
+    return result
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where an exported template went, and the commit when it went into the repository."""
+
+    path: Path
+    commit: str | None
+
+
+def _known(ctx: Context) -> str:
+    return ", ".join(sorted(_names_in(layout.default_templates()))) or "—"
+
+
+def export_template(
+    ctx: Context,
+    name: str,
+    output: Path | None = None,
+    *,
+    force: bool = False,
+    when: date | None = None,
+) -> ExportResult:
+    """Copy a shipped default template for editing: into templates/ (one commit) or to a file."""
+    from coopkit.services.documents import check_output_path
+    from coopkit.services.repository import commit_changes
+    from coopkit.store.atomic import write_atomic
+
+    source = layout.default_templates() / name
+    if "/" in name or "\\" in name or not source.is_file():
+        raise NotFound(
+            T(
+                "keine mitgelieferte Vorlage „{n}“; vorhanden: {k}",
+                'no shipped template "{n}"; available: {k}',
+                n=name,
+                k=_known(ctx),
+            )
+        )
+    target = (output or ctx.root / layout.TEMPLATES / name).absolute()
+    root = ctx.root.resolve()
+    if target.exists() and not force:
+        raise UsageError(
+            T(
+                "{p} gibt es schon; mit --force überschreiben",
+                "{p} exists already; overwrite it with --force",
+                p=str(target),
+            )
+        )
+    data = source.read_bytes()
+    if target.resolve().is_relative_to(root):
+        check_output_path(ctx, target)
+        relative = target.resolve().relative_to(root).as_posix()
+        result = commit_changes(ctx, {relative: data}, f"Export template {name} for editing", when)
+        return ExportResult(target, result.commit)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, data)
+    return ExportResult(target, None)
+
+
+def _problem(path: str, de: str, en: str, **params: Any) -> Problem:
+    return Problem(Source(path), T(de, en, **params), "template")
+
+
+def _check_markdown(path: Path, shown: str, spec: TemplateSpec | None) -> list[Problem]:
+    from jinja2 import TemplateSyntaxError, meta
+
+    from coopkit.render.jinja import make_env
+
+    try:
+        text = path.read_text("utf-8")
+        parsed = make_env("de", autoescape=False).parse(text)
+    except (OSError, UnicodeDecodeError) as err:
+        return [_problem(shown, "nicht lesbar: {e}", "cannot be read: {e}", e=str(err))]
+    except TemplateSyntaxError as err:
+        return [
+            Problem(
+                Source(shown, err.lineno or 0),
+                T("fehlerhaftes Template-Tag ({m})", "broken template tag ({m})", m=err.message),
+                "template",
+            )
+        ]
+    if spec is None:
+        return []
+    return [
+        _problem(
+            shown,
+            "unbekannte Variable „{v}“; bekannt: {k}",
+            'unknown variable "{v}"; known: {k}',
+            v=v,
+            k=", ".join(sorted(spec.variables)),
+        )
+        for v in sorted(meta.find_undeclared_variables(parsed) - spec.variables - JINJA_GLOBALS)
+    ]
+
+
+def _without_name(message: T, name: str) -> T:
+    """Drop the `name: ` prefix render messages carry; the problem's source names the file."""
+    prefix = f"{name}: "
+    return T(message.format("de").removeprefix(prefix), message.format("en").removeprefix(prefix))
+
+
+def _check_docx(path: Path, shown: str, spec: TemplateSpec | None, lang: str) -> list[Problem]:
+    from coopkit.errors import TemplateError
+    from coopkit.render.docx import render_docx, template_variables
+
+    try:
+        variables, syntax = template_variables(path)
+    except TemplateError as err:
+        return [Problem(Source(shown), _without_name(err.message, path.name), "template")]
+    if syntax:
+        # A render attempt reports the paragraph text around the broken tag.
+        try:
+            render_docx(path, {}, lang)
+        except TemplateError as err:
+            return [Problem(Source(shown), _without_name(err.message, path.name), "template")]
+        return [
+            _problem(shown, "fehlerhaftes Template-Tag: {m}", "broken template tag: {m}", m=s)
+            for s in syntax
+        ]
+    if spec is None:
+        return []
+    unknown = sorted(variables - spec.variables - JINJA_GLOBALS)
+    problems = [
+        _problem(
+            shown,
+            "unbekannte Variable „{v}“; bekannt: {k}",
+            'unknown variable "{v}"; known: {k}',
+            v=v,
+            k=", ".join(sorted(spec.variables)),
+        )
+        for v in unknown
+    ]
+    if not problems and spec.sample is not None:
+        try:
+            render_docx(path, spec.sample(lang), lang)
+        except TemplateError as err:
+            problems.append(
+                _problem(
+                    shown, "Probe-Ausgabe scheitert: {m}", "sample render fails: {m}", m=err.message
+                )
+            )
+    return problems
+
+
+def check_templates(ctx: Context, name: str | None = None) -> list[Problem]:
+    """Find unknown variables and broken tags in the templates in effect (or in one of them)."""
+    infos = list_templates(ctx)
+    if name is not None:
+        infos = [i for i in infos if i.name == name]
+        if not infos:
+            raise NotFound(
+                T(
+                    "keine Vorlage „{n}“; bekannt: {k}",
+                    'no template "{n}"; known: {k}',
+                    n=name,
+                    k=", ".join(i.name for i in list_templates(ctx)),
+                )
+            )
+    problems: list[Problem] = []
+    for info in infos:
+        shown = f"{layout.TEMPLATES}/{info.name}"
+        spec = TEMPLATES.get(info.name)
+        if info.in_effect == "missing":
+            problems.append(
+                _problem(
+                    shown,
+                    "Vorlage fehlt (weder im Repository noch mitgeliefert)",
+                    "template missing (neither in the repository nor shipped)",
+                )
+            )
+            continue
+        path = layout.resolve_template(ctx.root, info.name)
+        if info.name.endswith(".md.j2"):
+            problems += _check_markdown(path, shown, spec)
+        else:
+            problems += _check_docx(path, shown, spec, ctx.lang)
+    return problems
