@@ -9,11 +9,12 @@ rejecting every change gives exactly the older one.
 
 Attribution rule: the caller passes every intermediate state (one per commit) with the change
 that produced it. Each word the newer text has and the older lacks is attributed to the change
-where it last appeared (was inserted and then survived to the end); each word the older text has
-and the newer lacks is attributed to the change where it disappeared. Where the chain of
-intermediate states and the direct comparison disagree (text deleted and restored, moved
-text), the last change takes it: the shown changes always come from the direct comparison,
-the chain only names who made them.
+that inserted it (and after which it survived to the end); each word the older text has and the
+newer lacks is attributed to the change where it disappeared. Where the chain of intermediate
+states and the direct comparison disagree (a space aligned differently, text deleted and
+restored), a token takes the change of its nearest attributed neighbour in the same run, else
+the last change: the shown changes always come from the direct comparison, the chain only
+names who made them.
 """
 
 from __future__ import annotations
@@ -131,6 +132,19 @@ class Attribution:
     """Token index in the older text -> index of the change that deleted it."""
 
 
+def _fill(labels: list[int | None], last: int) -> list[int]:
+    """Give unattributed tokens the change of their nearest attributed neighbour in the run."""
+    known = [label for label in labels if label is not None]
+    if not known:
+        return [last] * len(labels)
+    result: list[int] = []
+    current = known[0]
+    for label in labels:
+        current = label if label is not None else current
+        result.append(current)
+    return result
+
+
 def attribute(states: Sequence[Sequence[Block]]) -> Attribution:
     """Compare the first and last state; attribute each difference along the chain of states.
 
@@ -162,12 +176,11 @@ def attribute(states: Sequence[Sequence[Block]]) -> Attribution:
     deleted: dict[int, int] = {}
     for tag, i1, i2, j1, j2 in opcodes:
         if tag in ("insert", "replace"):
-            for j in range(j1, j2):
-                found = added[j]
-                inserted[j] = found if found is not None else last
+            found = _fill([added[j] for j in range(j1, j2)], last)
+            inserted.update(zip(range(j1, j2), found, strict=True))
         if tag in ("delete", "replace"):
-            for i in range(i1, i2):
-                deleted[i] = deleted_at.get(i, last)
+            found = _fill([deleted_at.get(i) for i in range(i1, i2)], last)
+            deleted.update(zip(range(i1, i2), found, strict=True))
     return Attribution(opcodes, inserted, deleted)
 
 
