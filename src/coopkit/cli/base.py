@@ -135,6 +135,12 @@ def status_cmd(ctx: typer.Context) -> None:
             ),
             lang,
         )
+    if result.overdue:
+        say("")
+        say("Überfällig je Partner („coop due --overdue“)" if de
+            else 'Overdue per partner ("coop due --overdue")')
+        say(table(["Partner", "überfällig" if de else "overdue"],
+                  [[p, n] for p, n in result.overdue.items()]))
     if result.problems:
         say("")
         say(

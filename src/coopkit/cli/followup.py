@@ -292,9 +292,170 @@ def calendar_cmd(
     )
 
 
+@command
+def checklist_cmd(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Zieldatei .docx oder .md.", metavar="DATEI")
+    ],
+    partner: Annotated[str | None, typer.Option("--partner", help="Nur dieser Partner.")] = None,
+    meeting: Annotated[
+        str | None,
+        typer.Option("--meeting", help="Bis zu dieser Sitzung (ID), nur ihre Teilnehmenden."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="Bis zu diesem Datum JJJJ-MM-TT (Standard: nächste "
+            "geplante Sitzung, sonst 30 Tage).",
+            metavar="JJJJ-MM-TT",
+        ),
+    ] = None,
+) -> None:
+    """Checkliste je Partner: offene Aufgaben und fällige Pflichten bis zur nächsten Sitzung.
+
+    Mit Kästchen zum Abhaken, deutschen Datumsangaben und der Quelle jedes Punktes
+    (Paragraph der Vereinbarung oder TOP der Sitzung). Vorlage: templates/checklist.docx
+    bzw. templates/checklist.md.j2.
+
+    Beispiel: coop checklist --partner caritas-ko -o checkliste-caritas.docx
+    """
+    from coopkit.services.checklist import render_checklist
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = render_checklist(
+        service_ctx, output, partner=partner, meeting=meeting, until=parse_day(until, "--until")
+    )
+    if state.json:
+        print_json({"ok": True, **result.__dict__})
+        return
+    say(
+        T(
+            "Checkliste geschrieben: {p} ({n} Punkte für {k} Partner, bis {u})",
+            "checklist written: {p} ({n} items for {k} partners, until {u})",
+            p=str(result.path),
+            n=result.items,
+            k=result.partners,
+            u=_day_text(result.until, service_ctx.lang),
+        ),
+        service_ctx.lang,
+    )
+
+
+@command
+def report_cmd(
+    ctx: typer.Context,
+    agreement: Annotated[str, typer.Argument(help="ID der Vereinbarung.", metavar="VEREINBARUNG")],
+    year: Annotated[int | None, typer.Option("--year", help="Kalenderjahr, z. B. 2013.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Beginn JJJJ-MM-TT.", metavar="JJJJ-MM-TT")
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="Ende JJJJ-MM-TT (einschließlich).", metavar="JJJJ-MM-TT"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Zieldatei.", metavar="DATEI")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Zusätzlich als PDF (LibreOffice).")] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="docx (Standard), md oder json.")
+    ] = None,
+) -> None:
+    """Evaluationsbericht einer Vereinbarung für ein Jahr oder einen Zeitraum.
+
+    Je Partner erfüllte, teilweise erfüllte, versäumte und offene Pflichten (Tabelle und
+    Grafik), Sitzungen und Teilnahme, Beschlüsse, Aufgaben mit Alter, Änderungen und
+    Freigaben. Ohne --year/--from das Vorjahr. Vorlage: templates/report.docx.
+
+    Beispiel: coop report myk-caritas-ko --year 2013 -o evaluation-2013.docx --pdf
+    """
+    from coopkit.services.report import make_report
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    chosen = fmt or (
+        "json"
+        if state.json
+        else "md"
+        if output is not None and output.suffix.lower() == ".md"
+        else "docx"
+    )
+    result = make_report(
+        service_ctx,
+        agreement,
+        year=year,
+        start=parse_day(start, "--from"),
+        end=parse_day(end, "--to"),
+        fmt=chosen,
+        output=output,
+        pdf=pdf,
+    )
+    if chosen == "json":
+        print_json({"ok": True, **result.report.as_json()})
+        return
+    if result.text is not None:
+        typer.echo(result.text, nl=False)
+        return
+    if state.json:
+        print_json({"ok": True, "path": result.path, "pdf": result.pdf})
+        return
+    say(T("Bericht geschrieben: {p}", "report written: {p}", p=str(result.path)), service_ctx.lang)
+    if result.pdf is not None:
+        say(T("PDF geschrieben: {p}", "PDF written: {p}", p=str(result.pdf)), service_ctx.lang)
+
+
+@command
+def obligation_matrix_cmd(
+    ctx: typer.Context,
+    agreement: Annotated[
+        str | None, typer.Option("--agreement", help="Nur diese Vereinbarung.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Zieldatei .md oder .docx (sonst Ausgabe hier).", metavar="DATEI"
+        ),
+    ] = None,
+) -> None:
+    """Wer informiert wen? Partner × Partner: was fließt und wie oft.
+
+    Zeilen: der verpflichtete Partner; Spalten: wer die Leistung erhält.
+
+    Beispiel: coop obligation matrix --agreement myk-caritas-ko -o matrix.docx
+    """
+    from coopkit.services.followup import obligation_matrix
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = obligation_matrix(service_ctx, agreement=agreement, output=output)
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "partners": [{"id": p, "name": n} for p, n in result.partners],
+                "flows": [
+                    {"from": a, "to": b, "what": lines}
+                    for (a, b), lines in sorted(result.cells.items())
+                ],
+                "path": result.path,
+            }
+        )
+        return
+    if result.text is not None:
+        typer.echo(result.text, nl=False)
+        return
+    say(T("Matrix geschrieben: {p}", "matrix written: {p}", p=str(result.path)), service_ctx.lang)
+
+
 def register(app: typer.Typer) -> None:
     """Add the top-level follow-up commands to the root app."""
     obligation_app.command("list")(obligation_list_cmd)
     obligation_app.command("done")(obligation_done_cmd)
+    obligation_app.command("matrix")(obligation_matrix_cmd)
     app.command("due")(due_cmd)
     app.command("calendar")(calendar_cmd)
+    app.command("checklist")(checklist_cmd)
+    app.command("report")(report_cmd)

@@ -78,8 +78,17 @@ def _context_text(exc: Exception) -> str:
     return text[:200]
 
 
-def render_docx(template: Path, context: dict[str, Any], lang: str = "de") -> bytes:
+def render_docx(
+    template: Path,
+    context: dict[str, Any],
+    lang: str = "de",
+    images: dict[str, bytes] | None = None,
+    image_width_cm: float = 16.0,
+) -> bytes:
     """Render a Word template with `context`; return the .docx bytes.
+
+    `images` maps context names to PNG/JPEG bytes; each becomes an inline picture
+    `image_width_cm` wide where the template says `{{ name }}`.
 
     Raises:
         TemplateError: the template is unreadable, has a broken tag or names an unknown value.
@@ -87,6 +96,13 @@ def render_docx(template: Path, context: dict[str, Any], lang: str = "de") -> by
     data = open_template_bytes(template)
     tpl = _template_class()(io.BytesIO(data))
     env = make_env(lang, autoescape=True)
+    if images:
+        from docx.shared import Cm
+        from docxtpl import InlineImage
+
+        context = dict(context)
+        for key, picture in images.items():
+            context[key] = InlineImage(tpl, io.BytesIO(picture), width=Cm(image_width_cm))
     try:
         tpl.render(context, jinja_env=env, autoescape=True)
     except TemplateSyntaxError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Literal, cast, get_args
 
 from coopkit.errors import NotFound, ProblemsFound, T, UsageError
@@ -545,3 +546,82 @@ def record_fulfilment(
     message = f"{verb} fulfilment of {ob.id} due {due_day.isoformat()} by {partner} ({status})"
     commit = commit_changes(ctx, {path: text.encode("utf-8")}, message, when=when)
     return FulfilmentResult(path, record, updated, commit)
+
+
+@dataclass(frozen=True)
+class MatrixResult:
+    """The matrix, and where it was written (None when returned as text)."""
+
+    partners: list[tuple[str, str]]
+    cells: dict[tuple[str, str], list[str]]
+    text: str | None
+    path: Path | None
+
+
+def matrix_cells(
+    data: RepoData, agreement: str | None, lang: str
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], list[str]]]:
+    """Return (partners, cells): what each partner owes each other partner, and how often."""
+    ids = [agreement] if agreement else sorted(data.agreements)
+    cells: dict[tuple[str, str], list[str]] = {}
+    involved: list[str] = []
+    for agreement_id in ids:
+        found = get_agreement(data, agreement_id)
+        for party in found.parties:
+            if party not in involved:
+                involved.append(party)
+        for ob in found.obligations:
+            line = f"{ob.what} ({describe_frequency(ob, lang)})"
+            if agreement is None:
+                line += f" [{agreement_id}]"
+            for source in ob.by:
+                for target in ob.to:
+                    entries = cells.setdefault((source, target), [])
+                    if line not in entries:
+                        entries.append(line)
+    partners = []
+    for partner_id in involved:
+        partner = data.find_partner(partner_id)
+        partners.append((partner_id, (partner.short or partner.name) if partner else partner_id))
+    return partners, cells
+
+
+def obligation_matrix(
+    ctx: Context, *, agreement: str | None = None, output: Path | None = None
+) -> MatrixResult:
+    """Build the who-informs-whom matrix; write .md or .docx to `output`, else return Markdown."""
+    from coopkit.render.matrix import Matrix, render_matrix_docx, render_matrix_md
+    from coopkit.services.outputs import write_output
+
+    data = load_worktree(ctx).data
+    partners, cells = matrix_cells(data, agreement, ctx.lang)
+    en = ctx.lang == "en"
+    scope = agreement or ("all agreements" if en else "alle Vereinbarungen")
+    stand = long_date(ctx.today, ctx.lang)
+    matrix = Matrix(
+        title="Who informs whom" if en else "Wer informiert wen",
+        subtitle=(
+            f"{scope}: rows owe, columns receive; as of {stand}"
+            if en
+            else f"{scope}: Zeilen schulden, Spalten erhalten; Stand {stand}"
+        ),
+        partners=partners,
+        cells=cells,
+        corner="from \\ to" if en else "von \\ an",
+    )
+    if output is None:
+        return MatrixResult(partners, cells, render_matrix_md(matrix), None)
+    suffix = output.suffix.lower()
+    if suffix == ".docx":
+        payload = render_matrix_docx(matrix)
+    elif suffix == ".md":
+        payload = render_matrix_md(matrix).encode("utf-8")
+    else:
+        raise UsageError(
+            T(
+                "-o: erwartet DATEI.md oder DATEI.docx, nicht „{p}“",
+                '-o: expected FILE.md or FILE.docx, not "{p}"',
+                p=str(output),
+            )
+        )
+    return MatrixResult(partners, cells, None, write_output(ctx, output, payload))

@@ -57,6 +57,8 @@ class Status:
     minutes: list[MinutesStatus] = field(default_factory=list)
     problems: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    overdue: dict[str, int] = field(default_factory=dict)
+    """Overdue obligation occurrences and actions per partner, as of today."""
     draft_minutes: list[str] = field(default_factory=list)
     unapproved_minutes: list[str] = field(default_factory=list)
     """Minutes sent but not yet approved."""
@@ -118,6 +120,9 @@ def status(ctx: Context) -> Status:
         MinutesStatus(m.value.id, m.value.date.isoformat(), m.value.title, m.value.status)
         for m in sorted(data.minutes.values(), key=lambda m: m.value.date, reverse=True)
     ]
+    from coopkit.services.followup import overdue_counts
+
+    result.overdue = overdue_counts(data, ctx.today)
     from coopkit.services.meetings import minutes_overview
 
     overview = minutes_overview(data, ctx.today)

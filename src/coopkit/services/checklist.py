@@ -1,0 +1,242 @@
+"""`coop checklist`: per partner the open actions and obligation occurrences until a date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from coopkit.errors import NotFound, T, UsageError
+from coopkit.model.minutes import Minutes
+from coopkit.model.repo import RepoData
+from coopkit.render.dates import long_date
+from coopkit.services.calendar import _meeting_partners
+from coopkit.services.context import Context
+from coopkit.services.followup import PartnerItems, check_partner, open_items
+from coopkit.services.outputs import write_output
+from coopkit.services.repository import load_worktree
+from coopkit.store import layout
+
+BOX = "\u2610"
+DEFAULT_DAYS = 30
+DOCX_TEMPLATE = "checklist.docx"
+MD_TEMPLATE = "checklist.md.j2"
+
+
+@dataclass(frozen=True)
+class ChecklistResult:
+    """What `coop checklist` wrote."""
+
+    path: Path
+    until: date
+    partners: int
+    items: int
+
+
+def next_meeting(data: RepoData, today: date) -> Minutes | None:
+    """Return the next planned (draft) meeting on or after today, or None."""
+    planned = [
+        m.value
+        for m in data.minutes.values()
+        if m.value.status == "draft" and m.value.date >= today
+    ]
+    return min(planned, key=lambda m: m.date) if planned else None
+
+
+def _person_name(data: RepoData, partner_id: str, person: str | None) -> str:
+    if person is None:
+        return ""
+    found = data.find_partner(partner_id)
+    contact = next((c for c in found.contacts if c.id == person), None) if found else None
+    return contact.name if contact is not None else person
+
+
+def checklist_labels(lang: str) -> dict[str, str]:
+    """Return the fixed texts of the checklist in `lang`."""
+    if lang == "en":
+        return {
+            "title": "Checklist",
+            "done": "Done",
+            "due": "Due",
+            "what": "What",
+            "source": "Source",
+            "as_of": "as of",
+            "none": "Nothing open.",
+            "who": "Who",
+        }
+    return {
+        "title": "Checkliste",
+        "done": "Erledigt",
+        "due": "Fällig",
+        "what": "Was",
+        "source": "Quelle",
+        "as_of": "Stand",
+        "none": "Keine offenen Punkte.",
+        "who": "Wer",
+    }
+
+
+def checklist_context(
+    data: RepoData,
+    today: date,
+    *,
+    partner: str | None = None,
+    meeting: str | None = None,
+    until: date | None = None,
+    lang: str = "de",
+) -> dict[str, Any]:
+    """Return the render context of a checklist (see services.templates for its variables)."""
+    check_partner(data, partner)
+    en = lang == "en"
+    target: Minutes | None = None
+    if meeting is not None:
+        target = data.find_minutes(meeting)
+        if target is None:
+            raise NotFound(
+                T(
+                    "unbekannte Sitzung „{m}“; bekannt: {k}",
+                    'unknown meeting "{m}"; known: {k}',
+                    m=meeting,
+                    k=", ".join(sorted(data.minutes)) or "—",
+                )
+            )
+    elif until is None:
+        target = next_meeting(data, today)
+    if until is None:
+        until = target.date if target is not None else today + timedelta(days=DEFAULT_DAYS)
+    if until < today and meeting is None:
+        raise UsageError(
+            T(
+                "--until {u} liegt vor dem Stichtag {t}",
+                "--until {u} is before today {t}",
+                u=until.isoformat(),
+                t=today.isoformat(),
+            )
+        )
+    if target is not None and meeting is not None or (target is not None and until == target.date):
+        assert target is not None
+        what = (
+            f"the meeting on {long_date(target.date, lang)}"
+            if en
+            else (f"zur Sitzung am {long_date(target.date, lang)}")
+        )
+        period = f"until {what}" if en else f"bis {what}"
+        meeting_title = target.title
+    else:
+        period = f"until {long_date(until, lang)}" if en else f"bis {long_date(until, lang)}"
+        meeting_title = ""
+    items = open_items(data, today, until, partner=partner, lang=lang)
+    if meeting is not None and target is not None and partner is None:
+        wanted = _meeting_partners(data, target)
+        items = [i for i in items if i.partner in wanted]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in sorted(items, key=lambda i: (i.due, i.kind != "obligation", i.key)):
+        late = ""
+        if item.overdue:
+            late = (
+                f"{item.days_overdue} days overdue"
+                if en
+                else f"{item.days_overdue} Tage überfällig"
+            )
+        groups.setdefault(item.partner, []).append(
+            {
+                "box": BOX,
+                "due": long_date(item.due, lang),
+                "due_iso": item.due.isoformat(),
+                "what": item.what,
+                "source": item.source,
+                "who": _person_name(data, item.partner, item.person),
+                "kind": item.kind,
+                "overdue": item.overdue,
+                "late": late,
+            }
+        )
+    partners = []
+    for partner_id in sorted(groups):
+        found = data.find_partner(partner_id)
+        partners.append(
+            {
+                "id": partner_id,
+                "name": found.name if found else partner_id,
+                "entries": groups[partner_id],
+            }
+        )
+    return {
+        "name": data.config.value.name if data.config else "",
+        "title": checklist_labels(lang)["title"],
+        "labels": checklist_labels(lang),
+        "today": long_date(today, lang),
+        "until": long_date(until, lang),
+        "until_iso": until.isoformat(),
+        "period": period,
+        "meeting_title": meeting_title,
+        "partners": partners,
+    }
+
+
+def sample_checklist_context(lang: str) -> dict[str, Any]:
+    """Return a small context for `coop template check`."""
+    item = {
+        "box": BOX,
+        "due": "31. März 2014",
+        "due_iso": "2014-03-31",
+        "what": "Bericht",
+        "source": "§ 4 Vereinbarung koop",
+        "who": "klein",
+        "kind": "obligation",
+        "overdue": False,
+        "late": "",
+    }
+    return {
+        "name": "Beispiel",
+        "title": checklist_labels(lang)["title"],
+        "labels": checklist_labels(lang),
+        "today": "7. Februar 2014",
+        "until": "14. Mai 2014",
+        "until_iso": "2014-05-14",
+        "period": "bis 14. Mai 2014",
+        "meeting_title": "",
+        "partners": [{"id": "x", "name": "Partner", "entries": [item]}],
+    }
+
+
+def render_checklist(
+    ctx: Context,
+    output: Path,
+    *,
+    partner: str | None = None,
+    meeting: str | None = None,
+    until: date | None = None,
+) -> ChecklistResult:
+    """Render the checklist as .docx or .md (by the output's suffix) and write it."""
+    suffix = output.suffix.lower()
+    if suffix not in (".docx", ".md"):
+        raise UsageError(
+            T(
+                "-o: erwartet DATEI.docx oder DATEI.md, nicht „{p}“",
+                '-o: expected FILE.docx or FILE.md, not "{p}"',
+                p=str(output),
+            )
+        )
+    data = load_worktree(ctx).data
+    context = checklist_context(
+        data, ctx.today, partner=partner, meeting=meeting, until=until, lang=ctx.lang
+    )
+    if suffix == ".docx":
+        from coopkit.render.docx import render_docx
+
+        payload = render_docx(layout.resolve_template(ctx.root, DOCX_TEMPLATE), context, ctx.lang)
+    else:
+        from coopkit.render.markdown import render_markdown
+
+        text = render_markdown(layout.resolve_template(ctx.root, MD_TEMPLATE), context, ctx.lang)
+        payload = text.encode("utf-8")
+    written = write_output(ctx, output, payload)
+    count = sum(len(p["entries"]) for p in context["partners"])
+    return ChecklistResult(
+        written, date.fromisoformat(context["until_iso"]), len(context["partners"]), count
+    )
+
+
+__all__ = ["PartnerItems", "render_checklist", "checklist_context", "sample_checklist_context"]

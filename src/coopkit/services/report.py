@@ -1,0 +1,611 @@
+"""`coop report`: the yearly evaluation of one agreement, as numbers, tables and a chart."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from coopkit.errors import T, UsageError
+from coopkit.model.base import split_person
+from coopkit.model.repo import RepoData
+from coopkit.render.dates import long_date, short_date
+from coopkit.services.context import Context
+from coopkit.services.followup import agreement_occurrences, get_agreement
+from coopkit.services.outputs import write_output
+from coopkit.services.repository import load_worktree
+from coopkit.services.status import VERSION_SEP
+from coopkit.store import layout
+from coopkit.store.git import GitRepo
+
+DOCX_TEMPLATE = "report.docx"
+MD_TEMPLATE = "report.md.j2"
+COUNTED = ("fulfilled", "partly", "missed", "waived", "open")
+
+
+@dataclass
+class PartnerFulfilment:
+    """Obligation occurrences of one partner due in the period, by outcome."""
+
+    partner: str
+    name: str
+    fulfilled: int = 0
+    partly: int = 0
+    missed: int = 0
+    waived: int = 0
+    open: int = 0
+
+    @property
+    def total(self) -> int:
+        """Return all occurrences due in the period."""
+        return self.fulfilled + self.partly + self.missed + self.waived + self.open
+
+
+@dataclass(frozen=True)
+class FulfilmentNote:
+    """A fulfilment recorded as partly, missed or waived, with its note."""
+
+    partner: str
+    obligation: str
+    due: date
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """A meeting held in the period and who came."""
+
+    id: str
+    date: date
+    title: str
+    status: str
+    partners_present: list[str]
+    people_present: int
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """How many of the period's meetings a partner attended."""
+
+    partner: str
+    name: str
+    attended: int
+    invited: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision taken in a meeting of the period."""
+
+    meeting: str
+    date: date
+    top: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An action item of the period: when opened, whether and when closed, its age."""
+
+    key: str
+    partner: str
+    what: str
+    opened: date
+    due: date
+    closed: date | None
+    status: str
+    """"closed", "open" or "overdue" at the end of the period."""
+    age_days: int
+
+
+@dataclass(frozen=True)
+class ActionSummary:
+    """Counts and ages of the period's action items."""
+
+    opened: int
+    closed: int
+    open: int
+    overdue: int
+    average_days_to_close: float | None
+    oldest_open_days: int | None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A commit, released version or sign-off in the period."""
+
+    kind: str
+    """"commit", "version" or "signoff"."""
+    date: date
+    text: str
+    who: str
+
+
+@dataclass
+class Report:
+    """The evaluation of one agreement over a period."""
+
+    agreement: str
+    title: str
+    start: date
+    end: date
+    today: date
+    obligations: list[PartnerFulfilment] = field(default_factory=list)
+    notes: list[FulfilmentNote] = field(default_factory=list)
+    meetings: list[MeetingRow] = field(default_factory=list)
+    attendance: list[Attendance] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    actions: list[ActionRow] = field(default_factory=list)
+    action_summary: ActionSummary | None = None
+    revisions: list[Revision] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the report as plain data (dates stay dates)."""
+        data = asdict(self)
+        for row, item in zip(data["obligations"], self.obligations, strict=True):
+            row["total"] = item.total
+        return data
+
+
+def period(
+    year: int | None, start: date | None, end: date | None, today: date
+) -> tuple[date, date]:
+    """Return the period: a calendar year, an explicit range, or last year by default."""
+    if year is not None and (start is not None or end is not None):
+        raise UsageError(
+            T("--year oder --from/--to, nicht beides", "--year or --from/--to, not both")
+        )
+    if year is not None:
+        return date(year, 1, 1), date(year, 12, 31)
+    if start is None and end is None:
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    first = start or date((end or today).year, 1, 1)
+    last = end or today
+    if last < first:
+        raise UsageError(
+            T(
+                "--to {b} liegt vor --from {a}",
+                "--to {b} is before --from {a}",
+                a=first.isoformat(),
+                b=last.isoformat(),
+            )
+        )
+    return first, last
+
+
+def _name(data: RepoData, partner_id: str) -> str:
+    found = data.find_partner(partner_id)
+    return (found.short or found.name) if found else partner_id
+
+
+def build_report(
+    data: RepoData,
+    agreement_id: str,
+    start: date,
+    end: date,
+    today: date,
+    history: list[Revision] | None = None,
+) -> Report:
+    """Count what happened under an agreement between start and end (inclusive)."""
+    agreement = get_agreement(data, agreement_id)
+    report = Report(agreement_id, agreement.title, start, end, today)
+    # Occurrences are computed up to the period's end; "open" means no record (yet).
+    occurrences = [
+        o
+        for o in agreement_occurrences(data, agreement_id, today, until=end)
+        if start <= o.due <= end
+    ]
+    by_partner = {p: PartnerFulfilment(p, _name(data, p)) for p in agreement.parties}
+    for occ in occurrences:
+        row = by_partner.setdefault(
+            occ.partner, PartnerFulfilment(occ.partner, _name(data, occ.partner))
+        )
+        setattr(row, occ.status, getattr(row, occ.status) + 1)
+        record = occ.fulfilment
+        if record is not None and record.status != "fulfilled":
+            report.notes.append(
+                FulfilmentNote(
+                    occ.partner, occ.obligation, occ.due, record.status, record.note or ""
+                )
+            )
+    report.obligations = [r for r in by_partner.values() if r.total]
+    minutes = sorted(
+        (
+            m.value
+            for m in data.minutes.values()
+            if agreement_id in m.value.agreements
+            and start <= m.value.date <= end
+            and m.value.status != "draft"
+        ),
+        key=lambda m: m.date,
+    )
+    attended = {p: 0 for p in agreement.parties}
+    for meeting in minutes:
+        present = sorted({split_person(p)[0] for p in meeting.attendance.present})
+        report.meetings.append(
+            MeetingRow(
+                meeting.id,
+                meeting.date,
+                meeting.title,
+                meeting.status,
+                present,
+                len(meeting.attendance.present),
+            )
+        )
+        for partner in present:
+            if partner in attended:
+                attended[partner] += 1
+        for top_number, top in enumerate(meeting.tops, start=1):
+            report.decisions += [
+                Decision(meeting.id, meeting.date, top_number, text) for text in top.decisions
+            ]
+        for top_number, action in meeting.all_actions():
+            del top_number
+            key = meeting.action_key(action)
+            closing = data.action_record(key)
+            closed = closing.date if closing is not None and closing.date <= end else None
+            if closed is not None:
+                status, age = "closed", (closed - meeting.date).days
+            else:
+                status = "overdue" if action.due < end else "open"
+                age = (min(end, today) - meeting.date).days
+            report.actions.append(
+                ActionRow(
+                    key,
+                    split_person(action.who)[0],
+                    action.what,
+                    meeting.date,
+                    action.due,
+                    closed,
+                    status,
+                    age,
+                )
+            )
+    report.attendance = [
+        Attendance(p, _name(data, p), attended[p], len(minutes)) for p in agreement.parties
+    ]
+    closed_ages = [a.age_days for a in report.actions if a.status == "closed"]
+    open_ages = [a.age_days for a in report.actions if a.status != "closed"]
+    report.action_summary = ActionSummary(
+        opened=len(report.actions),
+        closed=len(closed_ages),
+        open=len(open_ages),
+        overdue=len([a for a in report.actions if a.status == "overdue"]),
+        average_days_to_close=round(sum(closed_ages) / len(closed_ages), 1)
+        if closed_ages
+        else None,
+        oldest_open_days=max(open_ages) if open_ages else None,
+    )
+    revisions = list(history or [])
+    for signoff in data.signoffs_for(agreement_id):
+        if start <= signoff.date <= end:
+            revisions.append(
+                Revision(
+                    "signoff",
+                    signoff.date,
+                    f"{signoff.version}: {_name(data, signoff.partner)}",
+                    signoff.signatory,
+                )
+            )
+    report.revisions = sorted(revisions, key=lambda r: (r.date, r.kind, r.text))
+    return report
+
+
+def repository_history(ctx: Context, agreement_id: str, start: date, end: date) -> list[Revision]:
+    """Return commits touching the agreement text and its version tags within the period."""
+    result = []
+    with GitRepo(ctx.root) as repo:
+        for commit in repo.log([layout.agreement_path(agreement_id)]):
+            day = commit.date.date()
+            if start <= day <= end:
+                result.append(Revision("commit", day, commit.subject, commit.author))
+        for tag in repo.tags():
+            owner, sep, version = tag.name.rpartition(VERSION_SEP)
+            day = tag.date.date()
+            if sep and owner == agreement_id and start <= day <= end:
+                result.append(Revision("version", day, version, tag.tagger))
+    return result
+
+
+def report_labels(lang: str) -> dict[str, str]:
+    """Return the fixed texts of the report in `lang`."""
+    if lang == "en":
+        return {
+            "title": "Evaluation report",
+            "period": "Period",
+            "as_of": "as of",
+            "obligations": "Obligations per partner",
+            "partner": "Partner",
+            "fulfilled": "fulfilled",
+            "partly": "partly",
+            "missed": "missed",
+            "waived": "waived",
+            "open": "open",
+            "total": "due",
+            "rate": "met",
+            "notes": "Remarks on obligations",
+            "due": "due",
+            "status": "status",
+            "note": "remark",
+            "meetings": "Meetings",
+            "date": "date",
+            "meeting": "meeting",
+            "present": "partners present",
+            "attendance": "Attendance per partner",
+            "attended": "attended",
+            "of": "of",
+            "decisions": "Decisions",
+            "actions": "Action items",
+            "opened": "opened",
+            "closed": "closed",
+            "overdue": "overdue",
+            "age": "age (days)",
+            "what": "what",
+            "who": "who",
+            "revisions": "Revisions, versions and sign-offs",
+            "kind": "kind",
+            "text": "what",
+            "none": "none",
+            "avg_close": "average days to close",
+            "oldest_open": "oldest open item (days)",
+            "chart": "Chart",
+            "summary": "Summary",
+        }
+    return {
+        "title": "Evaluationsbericht",
+        "period": "Zeitraum",
+        "as_of": "Stand",
+        "obligations": "Pflichten je Partner",
+        "partner": "Partner",
+        "fulfilled": "erfüllt",
+        "partly": "teilweise",
+        "missed": "versäumt",
+        "waived": "erlassen",
+        "open": "offen",
+        "total": "fällig",
+        "rate": "erfüllt in %",
+        "notes": "Vermerke zu Pflichten",
+        "due": "fällig",
+        "status": "Stand",
+        "note": "Vermerk",
+        "meetings": "Sitzungen",
+        "date": "Datum",
+        "meeting": "Sitzung",
+        "present": "anwesende Partner",
+        "attendance": "Teilnahme je Partner",
+        "attended": "teilgenommen",
+        "of": "von",
+        "decisions": "Beschlüsse",
+        "actions": "Aufgaben",
+        "opened": "eröffnet",
+        "closed": "erledigt",
+        "overdue": "überfällig",
+        "age": "Alter (Tage)",
+        "what": "Was",
+        "who": "Wer",
+        "revisions": "Änderungen, Fassungen und Freigaben",
+        "kind": "Art",
+        "text": "Was",
+        "none": "keine",
+        "avg_close": "durchschnittliche Erledigungsdauer (Tage)",
+        "oldest_open": "älteste offene Aufgabe (Tage)",
+        "chart": "Grafik",
+        "summary": "Zusammenfassung",
+    }
+
+
+def _status_word(status: str, labels: dict[str, str]) -> str:
+    return labels.get(status, status)
+
+
+def summary_text(report: Report, lang: str) -> str:
+    """Return one sentence that sums up the period."""
+    total = sum(r.total for r in report.obligations)
+    met = sum(r.fulfilled for r in report.obligations)
+    partly = sum(r.partly for r in report.obligations)
+    missed = sum(r.missed for r in report.obligations)
+    meetings = len(report.meetings)
+    if lang == "en":
+        held = "one meeting was" if meetings == 1 else f"{meetings} meetings were"
+        return (
+            f"Of {total} obligation due dates in the period, {met} were fulfilled, "
+            f"{partly} partly and {missed} missed; {held} held."
+        )
+    held = "fand eine Sitzung" if meetings == 1 else f"fanden {meetings} Sitzungen"
+    return (
+        f"Von {total} Fälligkeiten im Zeitraum wurden {met} erfüllt, {partly} teilweise "
+        f"erfüllt und {missed} versäumt; es {held} statt."
+    )
+
+
+def report_context(data: RepoData, report: Report, lang: str) -> dict[str, Any]:
+    """Return the render context of the report templates (strings ready to print)."""
+    labels = report_labels(lang)
+    kinds = {
+        "commit": "Änderung" if lang != "en" else "change",
+        "version": "Fassung" if lang != "en" else "version",
+        "signoff": "Freigabe" if lang != "en" else "sign-off",
+    }
+    summary = report.action_summary
+    return {
+        "name": data.config.value.name if data.config else "",
+        "labels": labels,
+        "agreement_id": report.agreement,
+        "title": report.title,
+        "start": long_date(report.start, lang),
+        "end": long_date(report.end, lang),
+        "today": long_date(report.today, lang),
+        "summary": summary_text(report, lang),
+        "obligations": [
+            {
+                "name": r.name,
+                "fulfilled": r.fulfilled,
+                "partly": r.partly,
+                "missed": r.missed,
+                "waived": r.waived,
+                "open": r.open,
+                "total": r.total,
+                "rate": f"{round(100 * r.fulfilled / r.total)} %" if r.total else "—",
+            }
+            for r in report.obligations
+        ],
+        "notes": [
+            {
+                "name": _name(data, n.partner),
+                "obligation": n.obligation,
+                "due": short_date(n.due, lang),
+                "status": _status_word(n.status, labels),
+                "note": n.note,
+            }
+            for n in report.notes
+        ],
+        "meetings": [
+            {
+                "date": short_date(m.date, lang),
+                "title": m.title,
+                "present": ", ".join(_name(data, p) for p in m.partners_present),
+                "people": m.people_present,
+            }
+            for m in report.meetings
+        ],
+        "attendance": [
+            {"name": a.name, "attended": a.attended, "invited": a.invited}
+            for a in report.attendance
+        ],
+        "decisions": [
+            {"date": short_date(d.date, lang), "top": d.top, "text": d.text}
+            for d in report.decisions
+        ],
+        "actions": [
+            {
+                "opened": short_date(a.opened, lang),
+                "who": _name(data, a.partner),
+                "what": a.what,
+                "due": short_date(a.due, lang),
+                "status": _status_word(a.status, labels),
+                "closed": short_date(a.closed, lang) if a.closed else "",
+                "age": a.age_days,
+            }
+            for a in report.actions
+        ],
+        "action_summary": {
+            "opened": summary.opened if summary else 0,
+            "closed": summary.closed if summary else 0,
+            "open": summary.open if summary else 0,
+            "overdue": summary.overdue if summary else 0,
+            "avg_close": (
+                str(summary.average_days_to_close).replace(".", ",")
+                if summary and summary.average_days_to_close is not None
+                else "—"
+            ),
+            "oldest_open": str(summary.oldest_open_days)
+            if summary and summary.oldest_open_days is not None
+            else "—",
+        },
+        "revisions": [
+            {
+                "date": short_date(r.date, lang),
+                "kind": kinds.get(r.kind, r.kind),
+                "text": r.text,
+                "who": r.who,
+            }
+            for r in report.revisions
+        ],
+    }
+
+
+def report_chart(report: Report, lang: str) -> bytes:
+    """Return the stacked bar chart of obligation outcomes per partner (PNG)."""
+    from coopkit.render.chart import stacked_bars
+
+    labels = report_labels(lang)
+    keys = [k for k in COUNTED if any(getattr(r, k) for r in report.obligations)] or ["open"]
+    title = (
+        f"Obligations due {short_date(report.start, lang)}–{short_date(report.end, lang)}"
+        if lang == "en"
+        else f"Fälligkeiten {short_date(report.start, lang)}–{short_date(report.end, lang)}"
+    )
+    return stacked_bars(
+        [r.name for r in report.obligations],
+        [(k, labels[k], [getattr(r, k) for r in report.obligations]) for k in keys],
+        title,
+        "Anzahl" if lang != "en" else "count",
+    )
+
+
+def sample_report_context(lang: str) -> dict[str, Any]:
+    """Return a small context for `coop template check`."""
+    data = RepoData()
+    report = Report(
+        "koop", "Kooperationsvereinbarung", date(2013, 1, 1), date(2013, 12, 31), date(2014, 2, 7)
+    )
+    report.obligations = [PartnerFulfilment("caritas", "Caritas", 3, 1, 0, 0, 0)]
+    report.action_summary = ActionSummary(1, 1, 0, 0, 12.0, None)
+    context = report_context(data, report, lang)
+    context["chart"] = ""
+    return context
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What `coop report` produced."""
+
+    report: Report
+    path: Path | None
+    pdf: Path | None
+    text: str | None
+
+
+def make_report(
+    ctx: Context,
+    agreement_id: str,
+    *,
+    year: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    fmt: str = "docx",
+    output: Path | None = None,
+    pdf: bool = False,
+) -> ReportResult:
+    """Build the report and render it as docx (default), md or json."""
+    if fmt not in ("docx", "md", "json"):
+        raise UsageError(
+            T(
+                "--format: „{f}“ unbekannt; erlaubt: docx, md, json",
+                '--format: unknown "{f}"; allowed: docx, md, json',
+                f=fmt,
+            )
+        )
+    if pdf and fmt != "docx":
+        raise UsageError(T("--pdf nur mit --format docx", "--pdf only with --format docx"))
+    first, last = period(year, start, end, ctx.today)
+    data = load_worktree(ctx).data
+    get_agreement(data, agreement_id)
+    history = repository_history(ctx, agreement_id, first, last)
+    report = build_report(data, agreement_id, first, last, ctx.today, history)
+    if fmt == "json":
+        return ReportResult(report, None, None, None)
+    context = report_context(data, report, ctx.lang)
+    if fmt == "md":
+        from coopkit.render.markdown import render_markdown
+
+        text = render_markdown(layout.resolve_template(ctx.root, MD_TEMPLATE), context, ctx.lang)
+        if output is None:
+            return ReportResult(report, None, None, text)
+        return ReportResult(report, write_output(ctx, output, text.encode("utf-8")), None, None)
+    from coopkit.render.docx import render_docx
+
+    chart = report_chart(report, ctx.lang)
+    payload = render_docx(
+        layout.resolve_template(ctx.root, DOCX_TEMPLATE), context, ctx.lang, images={"chart": chart}
+    )
+    target = output or Path(f"bericht-{agreement_id}-{first.isoformat()}-{last.isoformat()}.docx")
+    written = write_output(ctx, target, payload)
+    converted = None
+    if pdf:
+        from coopkit.render.pdf import convert
+
+        converted = convert(written, "pdf")
+    return ReportResult(report, written, converted, None)
