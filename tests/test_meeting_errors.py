@@ -188,3 +188,15 @@ def test_action_cannot_be_closed_twice(make_repo: MakeRepo, cli: Cli) -> None:
     again = cli("-C", root, "action", "done", f"{MEETING}#1", ok=False)
     assert again.exit_code == 2 and "schon abgeschlossen" in again.stderr
     assert tree_state(root) == before
+
+
+def test_recording_keeps_comments_and_windows_line_endings(make_repo: MakeRepo, cli: Cli) -> None:
+    import textwrap
+
+    text = textwrap.dedent(MINUTES).replace("title: Evaluation\n", "title: Evaluation  # Titel\n")
+    root = make_repo({f"minutes/{MEETING}.md": text.replace("\n", "\r\n").encode()})
+    cli("-C", root, "meeting", "decide", MEETING, "--top", "2", "Beschlossen.")
+    data = (root / "minutes" / f"{MEETING}.md").read_bytes()
+    assert b"title: Evaluation  # Titel\r\n" in data
+    assert b"    decisions:\r\n      - Beschlossen.\r\n    actions:\r\n" in data
+    assert b"\n" not in data.replace(b"\r\n", b"")

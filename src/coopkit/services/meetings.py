@@ -21,7 +21,7 @@ from coopkit.services.repository import CommitResult, Loaded, commit_changes, lo
 from coopkit.store import layout
 from coopkit.store.codec import dump_minutes, dump_record, edit_front_matter, parse_minutes
 from coopkit.store.git import GitRepo
-from coopkit.store.text import decode_text
+from coopkit.store.text import TextFile, decode_text
 from coopkit.store.yamlio import yaml_value
 
 MINUTES_KEYS = (
@@ -97,8 +97,11 @@ def _refuse_frozen(minutes: Minutes) -> None:
         )
 
 
-def _read_text(ctx: Context, path: str) -> str:
-    return (ctx.root / path).read_bytes().decode("utf-8")
+def _read_text(ctx: Context, path: str) -> TextFile:
+    textfile, problems = decode_text(path, (ctx.root / path).read_bytes())
+    if textfile is None:
+        raise ProblemsFound(problems)
+    return textfile
 
 
 # --------------------------------------------------------------------------- node editing
@@ -192,11 +195,10 @@ def _edit_meeting(
     minutes = located.value
     if not allow_frozen:
         _refuse_frozen(minutes)
-    text = _read_text(ctx, located.path)
-    new_text = edit_front_matter(text, located.path, lambda node: change(node, minutes))
-    result = commit_changes(ctx, {located.path: new_text.encode("utf-8")}, message(minutes), when)
-    textfile, _ = decode_text(located.path, new_text.encode("utf-8"))
-    written = parse_minutes(textfile)[0] if textfile is not None else None
+    original = _read_text(ctx, located.path)
+    new_text = edit_front_matter(original.text, located.path, lambda node: change(node, minutes))
+    result = commit_changes(ctx, {located.path: original.encode(new_text)}, message(minutes), when)
+    written = parse_minutes(TextFile(located.path, new_text))[0]
     return MeetingResult(written.value if written else minutes, located.path, result)
 
 
@@ -574,11 +576,13 @@ def approve(
             item = tops[top_number - 1]
         _seq(item, "decisions", TOP_KEYS).append(yaml_value(decision))
 
-    first = edit_front_matter(_read_text(ctx, located.path), located.path, mark)
-    second = edit_front_matter(_read_text(ctx, later_loc.path), later_loc.path, record)
+    first_file = _read_text(ctx, located.path)
+    second_file = _read_text(ctx, later_loc.path)
+    first = edit_front_matter(first_file.text, located.path, mark)
+    second = edit_front_matter(second_file.text, later_loc.path, record)
     result = commit_changes(
         ctx,
-        {located.path: first.encode("utf-8"), later_loc.path: second.encode("utf-8")},
+        {located.path: first_file.encode(first), later_loc.path: second_file.encode(second)},
         f"Approve minutes {minutes.id} in {later.id}",
         when,
     )
