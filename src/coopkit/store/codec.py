@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -18,7 +18,7 @@ from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.signoff import SignOff
 from coopkit.store.text import TextFile
-from coopkit.store.yamlio import dump_yaml, load_yaml, spans, to_plain, yaml_value
+from coopkit.store.yamlio import Spans, dump_yaml, load_data, load_yaml, yaml_value
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -107,7 +107,7 @@ def _unknown_field_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 
 
 def validate(
-    model: type[M], data: Any, path: str, positions: dict[Loc, tuple[int, int]]
+    model: type[M], data: Any, path: str, positions: Mapping[Loc, tuple[int, int]]
 ) -> tuple[Located[M] | None, list[Problem]]:
     """Validate plain data against a record model; map each error to its file position."""
     if not isinstance(data, dict):
@@ -282,29 +282,25 @@ def dump_body(preamble: str, clauses: list[Clause], preamble_title: str = "Präa
     return "\n".join(parts)
 
 
-def _load_front(
-    textfile: TextFile,
-) -> tuple[Any, str, int, dict[Loc, tuple[int, int]], list[Problem]]:
+def _load_front(textfile: TextFile) -> tuple[Any, str, int, Spans, list[Problem]]:
     front, body, body_line, problems = split_front_matter(textfile.text, textfile.path)
     if problems:
-        return None, body, body_line, {}, problems
-    node, problems = load_yaml(front, textfile.path, line_offset=1)
-    if problems:
-        return None, body, body_line, {}, problems
-    return node, body, body_line, spans(node, line_offset=1), []
+        return None, body, body_line, Spans(known={}), problems
+    data, positions, problems = load_data(front, textfile.path, line_offset=1)
+    return data, body, body_line, positions, problems
 
 
 def _parse_yaml_record(
     model: type[M], textfile: TextFile
 ) -> tuple[Located[M] | None, list[Problem]]:
-    node, problems = load_yaml(textfile.text, textfile.path)
+    data, positions, problems = load_data(textfile.text, textfile.path)
     if problems:
         return None, problems
-    if node is None:
+    if data is None:
         return None, [
             Problem(Source(textfile.path, 1, 1), T("leere Datei", "empty file"), "empty")
         ]
-    return validate(model, to_plain(node), textfile.path, spans(node))
+    return validate(model, data, textfile.path, positions)
 
 
 def parse_partner(textfile: TextFile) -> tuple[Located[Partner] | None, list[Problem]]:
@@ -329,12 +325,11 @@ def parse_action_record(textfile: TextFile) -> tuple[Located[ActionRecord] | Non
 
 def parse_agreement(textfile: TextFile) -> tuple[Located[Agreement] | None, list[Problem]]:
     """Parse agreements/<id>/agreement.md: YAML front matter plus preamble and § clauses."""
-    node, body, body_line, positions, problems = _load_front(textfile)
+    data, body, body_line, positions, problems = _load_front(textfile)
     if problems:
         return None, problems
-    if node is None:
-        node = {}
-    data = to_plain(node)
+    if data is None:
+        data = {}
     body_data, body_positions, body_problems = parse_body(body, textfile.path, body_line)
     if not isinstance(data, dict):
         return validate(Agreement, data, textfile.path, positions)
@@ -360,10 +355,11 @@ def parse_agreement(textfile: TextFile) -> tuple[Located[Agreement] | None, list
 
 def parse_minutes(textfile: TextFile) -> tuple[Located[Minutes] | None, list[Problem]]:
     """Parse minutes/<date>-<slug>.md: YAML front matter plus free remarks in Markdown."""
-    node, body, body_line, positions, problems = _load_front(textfile)
+    data, body, body_line, positions, problems = _load_front(textfile)
     if problems:
         return None, problems
-    data = to_plain(node) if node is not None else {}
+    if data is None:
+        data = {}
     if isinstance(data, dict):
         data["remarks"] = body.strip("\n").rstrip()
     return validate(Minutes, data, textfile.path, positions)

@@ -1,0 +1,5 @@
+"""`python -m coopkit.cli` runs `coop`."""
+
+from coopkit.cli.main import main
+
+main()
