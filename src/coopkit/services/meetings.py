@@ -849,6 +849,24 @@ def _first_difference(old: str, new: str) -> int:
     return 1
 
 
+def _approving_commit(repo: GitRepo, path: str) -> tuple[str, str] | None:
+    """Return (commit, text) of the oldest revision of `path` whose status is approved."""
+    # Commits that touched a status line are few; look at them first, then at all commits.
+    touched = str(
+        repo.run("log", "--reverse", "--format=%H", "-G", "^status:", "--end-of-options",
+                 "HEAD", "--", path)
+    ).split()
+    for candidates in (touched, [c.sha for c in reversed(repo.log([path]))]):
+        for sha in candidates:
+            blob = repo.read_blob(sha, path)
+            if blob is None:
+                continue
+            text = blob.decode("utf-8", errors="replace")
+            if _status_of(text) == "approved":
+                return sha, text
+    return None
+
+
 def check_frozen_minutes(ctx: Context) -> list[Problem]:
     """Report approved minutes whose file changed after the commit that approved them."""
     data = load_worktree(ctx).data
@@ -861,16 +879,7 @@ def check_frozen_minutes(ctx: Context) -> list[Problem]:
             return []
         for located in approved:
             path = located.path
-            commits = repo.log([path])
-            approving: tuple[str, str] | None = None
-            for commit in reversed(commits):
-                blob = repo.read_blob(commit.sha, path)
-                if blob is None:
-                    continue
-                text = blob.decode("utf-8", errors="replace")
-                if _status_of(text) == "approved":
-                    approving = (commit.sha, text)
-                    break
+            approving = _approving_commit(repo, path)
             if approving is None:
                 continue
             current = (ctx.root / path).read_bytes().decode("utf-8", errors="replace")
