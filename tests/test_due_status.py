@@ -1,0 +1,21 @@
+import json
+
+from conftest import REPO_ROOT, Cli, MakeRepo
+
+
+def test_status_counts_overdue_items_per_partner(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    data = json.loads(cli("-C", root, "--json", "status").stdout)
+    assert data["overdue"] == {"caritas": 4}
+    text = cli("-C", root, "status").stdout
+    assert "Überfällig je Partner" in text
+    assert "caritas  4" in text
+
+
+def test_worked_example_has_nothing_overdue_on_7_february_2014(cli: Cli) -> None:
+    data = json.loads(cli("-C", REPO_ROOT, "--json", "due", "--overdue").stdout)
+    assert data["partners"] == []
+    upcoming = json.loads(cli("-C", REPO_ROOT, "--json", "due", "--within", "60d").stdout)
+    keys = {i["key"] for g in upcoming["partners"] for i in g["items"]}
+    assert "myk-caritas-ko/angebote-informieren" in keys
+    assert "2014-02-05-evaluation#3" in keys
