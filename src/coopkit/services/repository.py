@@ -14,7 +14,8 @@ from coopkit.model.repo import RepoData
 from coopkit.services.context import Context
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
-from coopkit.store.files import FileSource, Revision, WorkTree, load_repository
+from coopkit.index.cache import ParseCacheDB
+from coopkit.store.files import FileSource, ParseCache, Revision, WorkTree, load_repository
 from coopkit.store.git import GitRepo
 from coopkit.store.lock import repository_lock
 
@@ -27,23 +28,24 @@ class Loaded:
     problems: list[Problem]
 
 
-def load(source: FileSource) -> Loaded:
-    """Parse all records and run every rule over them."""
-    data, problems = load_repository(source)
+def load(source: FileSource, cache: ParseCache | None = None) -> Loaded:
+    """Parse all records (through the parse cache when given) and run every rule over them."""
+    data, problems = load_repository(source, cache)
     problems = problems + check_repository(data)
     return Loaded(data, sorted_problems(problems))
 
 
 def load_worktree(ctx: Context) -> Loaded:
     """Load the repository as it is on disk."""
-    return load(WorkTree(ctx.root))
+    with ParseCacheDB(ctx.root) as cache:
+        return load(WorkTree(ctx.root), cache)
 
 
 def load_revision(ctx: Context, rev: str) -> Loaded:
     """Load the repository as it was at a git revision."""
-    with GitRepo(ctx.root) as repo:
+    with GitRepo(ctx.root) as repo, ParseCacheDB(ctx.root) as cache:
         commit = repo.resolve(rev)
-        return load(Revision(repo, commit))
+        return load(Revision(repo, commit), cache)
 
 
 def require_data(ctx: Context) -> RepoData:
@@ -77,8 +79,9 @@ def commit_changes(
             raise RepositoryError(T("ungültiger Pfad „{p}“", 'invalid path "{p}"', p=path))
     author = ctx.author()
     with repository_lock(ctx.root, ctx.lock_wait):
-        before = {p.format("en") for p in load(WorkTree(ctx.root)).problems}
-        after = load(WorkTree(ctx.root, overlay=dict(changes))).problems
+        with ParseCacheDB(ctx.root) as cache:
+            before = {p.format("en") for p in load(WorkTree(ctx.root), cache).problems}
+            after = load(WorkTree(ctx.root, overlay=dict(changes)), cache).problems
         new = [
             p
             for p in after

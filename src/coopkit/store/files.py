@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from coopkit.errors import Problem, Source, T
+from coopkit.model.agreement import Agreement
+from coopkit.model.base import Loc, Located
+from coopkit.model.config import Config
+from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.minutes import ActionRecord, Minutes
+from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
+from coopkit.model.signoff import SignOff
 from coopkit.store import layout
 from coopkit.store.codec import PARSERS
 from coopkit.store.git import GitRepo
@@ -94,15 +105,114 @@ def read_text(source: FileSource, path: str) -> tuple[TextFile | None, list[Prob
     return decode_text(path, data)
 
 
-def parse_file(source: FileSource, path: str) -> tuple[Any, list[Problem]]:
-    """Read, decode and parse one record file by its kind."""
+MODELS: dict[str, type[BaseModel]] = {
+    "config": Config,
+    "partner": Partner,
+    "agreement": Agreement,
+    "signoff": SignOff,
+    "fulfilment": Fulfilment,
+    "minutes": Minutes,
+    "action": ActionRecord,
+}
+
+
+def blob_digest(data: bytes) -> str:
+    """Return git's blob id of the bytes, so working-tree files and revisions share cache keys."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+class ParseCache(Protocol):
+    """Parse results keyed by record kind and blob id, as (record JSON or None, problems JSON)."""
+
+    def get(self, kind: str, digest: str) -> tuple[str | None, str] | None:
+        """Return a stored parse result, or None."""
+        ...
+
+    def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
+        """Store a parse result."""
+        ...
+
+
+class _LazyFileSpans(Mapping[Loc, tuple[int, int]]):
+    """Positions of a cached record, found by parsing the file again only when a problem needs them."""
+
+    def __init__(self, parse: Callable[[], Any]) -> None:
+        self._parse = parse
+        self._spans: Mapping[Loc, tuple[int, int]] | None = None
+
+    def _get(self) -> Mapping[Loc, tuple[int, int]]:
+        if self._spans is None:
+            located, _ = self._parse()
+            self._spans = located.spans if located is not None else {}
+        return self._spans
+
+    def __getitem__(self, key: Loc) -> tuple[int, int]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[Loc]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _to_cache(result: tuple[Any, list[Problem]]) -> tuple[str | None, str]:
+    located, problems = result
+    return (
+        located.value.model_dump_json() if located is not None else None,
+        json.dumps(
+            [
+                [p.source.line, p.source.col, p.code, p.message.format("de"), p.message.format("en")]
+                for p in problems
+            ]
+        ),
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _from_cache(
+    cached: tuple[str | None, str], kind: str, path: str, parse: Callable[[], Any]
+) -> tuple[Any, list[Problem]]:
+    record_json, problems_json = cached
+    problems = [
+        Problem(Source(path, line, col), T(_escape(de), _escape(en)), code)
+        for line, col, code, de, en in json.loads(problems_json)
+    ]
+    if record_json is None:
+        return None, problems
+    value = MODELS[kind].model_validate_json(record_json)
+    return Located(value=value, path=path, spans=_LazyFileSpans(parse)), problems
+
+
+def parse_file(
+    source: FileSource, path: str, cache: ParseCache | None = None
+) -> tuple[Any, list[Problem]]:
+    """Read, decode and parse one record file by its kind, through the cache when given."""
     kind = layout.kind_of(path)
     if kind is None:
         return None, []
-    textfile, problems = read_text(source, path)
-    if textfile is None:
-        return None, problems
-    return PARSERS[kind](textfile)
+    data = source.read(path)
+    if data is None:
+        return None, [Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")]
+
+    def parse() -> tuple[Any, list[Problem]]:
+        textfile, problems = decode_text(path, data)
+        if textfile is None:
+            return None, problems
+        return PARSERS[kind](textfile)
+
+    if cache is None:
+        return parse()
+    digest = blob_digest(data)
+    cached = cache.get(kind, digest)
+    if cached is not None:
+        return _from_cache(cached, kind, path, parse)
+    result = parse()
+    cache.put(kind, digest, *_to_cache(result))
+    return result
 
 
 def _unexpected(path: str) -> Problem | None:
@@ -118,7 +228,9 @@ def _unexpected(path: str) -> Problem | None:
     return None
 
 
-def load_repository(source: FileSource) -> tuple[RepoData, list[Problem]]:
+def load_repository(
+    source: FileSource, cache: ParseCache | None = None
+) -> tuple[RepoData, list[Problem]]:
     """Parse every record of a repository; collect all file-level problems."""
     data = RepoData()
     problems: list[Problem] = []
@@ -129,7 +241,7 @@ def load_repository(source: FileSource) -> tuple[RepoData, list[Problem]]:
             if unexpected:
                 problems.append(unexpected)
             continue
-        located, found = parse_file(source, path)
+        located, found = parse_file(source, path, cache)
         problems += found
         if located is None:
             continue

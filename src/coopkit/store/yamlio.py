@@ -22,6 +22,8 @@ from coopkit.errors import Problem, Source, T
 from coopkit.model.base import Loc
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
+# Dates stay plain: every YAML reader takes them as dates, which is what they are.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMBIGUOUS = re.compile(
     r"^(?:[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-fA-F]+|0o[0-7]+|\.inf|\.nan|[-+]\.inf|"
     r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
@@ -333,6 +335,8 @@ def yaml_value(value: Any) -> Any:
     if isinstance(value, str):
         if "\n" in value:
             return LiteralScalarString(value) if _literal_safe(value) else DoubleQuotedScalarString(value)
+        if _ISO_DATE.match(value):
+            return value
         if value == "" or _AMBIGUOUS.match(value) or value != value.strip() or not value.isprintable():
             return DoubleQuotedScalarString(value)
         return value

@@ -1,0 +1,97 @@
+"""A parse cache in .coop/index.sqlite keyed by record kind and git blob id.
+
+The standard library's sqlite3 serves this hot path so that every command stays quick; it is
+derived data: delete `.coop/` and it is rebuilt on the next command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+import coopkit
+
+INDEX_FILE = "index.sqlite"
+
+
+def _schema_stamp() -> str:
+    """Identify the parser and model code: a change to either invalidates the cache."""
+    package = Path(coopkit.__file__).resolve().parent
+    digest = hashlib.sha256(coopkit.__version__.encode())
+    for pattern in ("model/*.py", "store/codec.py", "store/yamlio.py", "store/text.py"):
+        for path in sorted(package.glob(pattern)):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class ParseCacheDB:
+    """Stored parse results; any database trouble turns the cache off instead of failing."""
+
+    def __init__(self, root: Path) -> None:
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple[str, str, str | None, str]] = []
+        try:
+            directory = root / ".coop"
+            directory.mkdir(exist_ok=True)
+            db = sqlite3.connect(directory / INDEX_FILE, timeout=5)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS parse_cache (kind TEXT, digest TEXT, record TEXT, "
+                "problems TEXT, PRIMARY KEY (kind, digest))"
+            )
+            stamp = _schema_stamp()
+            row = db.execute("SELECT value FROM meta WHERE key = 'parser'").fetchone()
+            if row is None or row[0] != stamp:
+                db.execute("DELETE FROM parse_cache")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('parser', ?)", (stamp,))
+                db.commit()
+            self._db = db
+        except (OSError, sqlite3.Error):
+            self._db = None
+
+    def __enter__(self) -> ParseCacheDB:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def get(self, kind: str, digest: str) -> tuple[str | None, str] | None:
+        """Return a stored parse result, or None."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT record, problems FROM parse_cache WHERE kind = ? AND digest = ?",
+                (kind, digest),
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        return row[0], row[1]
+
+    def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
+        """Queue a parse result; written in one transaction on close."""
+        self._pending.append((kind, digest, record_json, problems_json))
+
+    def close(self) -> None:
+        """Write queued results and close the database."""
+        if self._db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            if self._pending:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO parse_cache VALUES (?, ?, ?, ?)", self._pending
+                )
+                self._db.commit()
+            self._db.close()
+        self._db = None
+        self._pending = []
+
