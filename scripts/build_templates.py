@@ -194,6 +194,15 @@ TEMPLATES: dict[str, Callable[[], Doc]] = {
 }
 
 
+def _followup_templates() -> dict[str, Callable[[], Doc]]:
+    from templates_followup import FOLLOWUP_TEMPLATES
+
+    return FOLLOWUP_TEMPLATES
+
+
+TEMPLATES.update(_followup_templates())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the named templates (all when none are named) into templates/."""
     names = (argv if argv is not None else sys.argv[1:]) or sorted(TEMPLATES)

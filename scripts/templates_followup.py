@@ -24,6 +24,10 @@ DejaVu Sans, which has the glyph too."""
 
 
 def _base() -> Any:
+    """Return build_templates (the running script itself when it is the entry point)."""
+    main = sys.modules.get("__main__")
+    if main is not None and hasattr(main, "new_document") and hasattr(main, "_repeat_header"):
+        return main
     import build_templates
 
     return build_templates

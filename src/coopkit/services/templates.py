@@ -100,6 +100,29 @@ MEETING_VARIABLES = frozenset(
     }
 )
 
+def _checklist_sample(lang: str) -> dict[str, Any]:
+    from coopkit.services.checklist import sample_checklist_context
+
+    return sample_checklist_context(lang)
+
+
+def _report_sample(lang: str) -> dict[str, Any]:
+    from coopkit.services.report import sample_report_context
+
+    return sample_report_context(lang)
+
+
+CHECKLIST_VARIABLES = frozenset(
+    {"name", "title", "labels", "today", "until", "until_iso", "period", "meeting_title",
+     "partners"}
+)
+
+REPORT_VARIABLES = frozenset(
+    {"name", "labels", "agreement_id", "title", "start", "end", "today", "summary",
+     "obligations", "notes", "meetings", "attendance", "decisions", "actions",
+     "action_summary", "revisions", "chart"}
+)
+
 TEMPLATES: dict[str, TemplateSpec] = {
     "invitation.docx": TemplateSpec(
         "invitation.docx",
@@ -121,6 +144,34 @@ TEMPLATES: dict[str, TemplateSpec] = {
         "Cooperation agreement with parties, clauses, obligations and approval block",
         AGREEMENT_VARIABLES,
         _agreement_sample,
+    ),
+    "checklist.docx": TemplateSpec(
+        "checklist.docx",
+        "Checkliste je Partner: offene Aufgaben und Pflichten mit Kästchen und Quelle",
+        "Checklist per partner: open actions and obligations with boxes and source",
+        CHECKLIST_VARIABLES,
+        _checklist_sample,
+    ),
+    "checklist.md.j2": TemplateSpec(
+        "checklist.md.j2",
+        "Checkliste als Markdown (- [ ] je Punkt)",
+        "Checklist as Markdown (- [ ] per item)",
+        CHECKLIST_VARIABLES,
+        _checklist_sample,
+    ),
+    "report.docx": TemplateSpec(
+        "report.docx",
+        "Evaluationsbericht: Pflichten je Partner mit Grafik, Sitzungen, Beschlüsse, Aufgaben",
+        "Evaluation report: obligations per partner with chart, meetings, decisions, actions",
+        REPORT_VARIABLES,
+        _report_sample,
+    ),
+    "report.md.j2": TemplateSpec(
+        "report.md.j2",
+        "Evaluationsbericht als Markdown",
+        "Evaluation report as Markdown",
+        REPORT_VARIABLES,
+        _report_sample,
     ),
 }
 
