@@ -15,6 +15,7 @@ from coopkit.services.context import Context
 from coopkit.services.followup import (
     check_partner,
     clause_source,
+    closed_actions,
     obligation_dates,
     schedule_until,
     top_source,
@@ -87,6 +88,7 @@ def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[Calen
 def action_events(data: RepoData, partner: str | None, lang: str) -> list[CalendarEvent]:
     """Return one all-day event per action deadline; closed actions say so in the summary."""
     events = []
+    closed_records = closed_actions(data)
     for meeting_id in sorted(data.minutes):
         minutes = data.minutes[meeting_id].value
         for top, action in minutes.all_actions():
@@ -94,7 +96,7 @@ def action_events(data: RepoData, partner: str | None, lang: str) -> list[Calend
             if partner is not None and who != partner:
                 continue
             key = minutes.action_key(action)
-            closed = data.action_record(key)
+            closed = closed_records.get(key)
             prefix = ""
             if closed is not None:
                 prefix = "(done) " if lang == "en" else "(erledigt) "

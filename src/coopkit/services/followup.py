@@ -12,6 +12,7 @@ from coopkit.errors import NotFound, ProblemsFound, T, UsageError
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.base import split_person
 from coopkit.model.fulfilment import Fulfilment, FulfilmentStatus
+from coopkit.model.minutes import ActionRecord
 from coopkit.model.repo import RepoData
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
@@ -173,8 +174,24 @@ def obligation_dates(
         ) from err
 
 
-def _fulfilment_index(data: RepoData, agreement_id: str) -> dict[tuple[str, str, date], Fulfilment]:
-    return {(f.obligation, f.partner, f.due): f for f in data.fulfilments_for(agreement_id)}
+FulfilmentIndex = dict[str, dict[tuple[str, str, date], Fulfilment]]
+
+
+def fulfilment_index(data: RepoData) -> FulfilmentIndex:
+    """Return agreement -> (obligation, partner, due) -> record, built in one pass."""
+    index: FulfilmentIndex = {}
+    for located in data.fulfilments:
+        parts = located.path.split("/")
+        if len(parts) < 3 or parts[0] != "agreements":
+            continue
+        f = located.value
+        index.setdefault(parts[1], {})[(f.obligation, f.partner, f.due)] = f
+    return index
+
+
+def closed_actions(data: RepoData) -> dict[str, ActionRecord]:
+    """Return action key -> closing record, built in one pass."""
+    return {r.value.action: r.value for r in data.action_records}
 
 
 def agreement_occurrences(
@@ -184,6 +201,7 @@ def agreement_occurrences(
     until: date | None = None,
     *,
     include_drafts: bool = True,
+    index: FulfilmentIndex | None = None,
 ) -> list[Occurrence]:
     """Return every occurrence of an agreement's obligations per owing partner, by due date.
 
@@ -194,7 +212,9 @@ def agreement_occurrences(
     if agreement.status == "draft" and not include_drafts:
         return []
     end = until or schedule_until(data, today)
-    recorded = _fulfilment_index(data, agreement_id)
+    if index is None:
+        index = fulfilment_index(data)
+    recorded = index.get(agreement_id, {})
     seen: set[tuple[str, str, date]] = set()
     result: list[Occurrence] = []
 
@@ -232,8 +252,11 @@ def agreement_occurrences(
 def all_occurrences(data: RepoData, today: date, until: date | None = None) -> list[Occurrence]:
     """Return the occurrences of every agreement that is not a draft."""
     result: list[Occurrence] = []
+    index = fulfilment_index(data)
     for agreement_id in sorted(data.agreements):
-        result += agreement_occurrences(data, agreement_id, today, until, include_drafts=False)
+        result += agreement_occurrences(
+            data, agreement_id, today, until, include_drafts=False, index=index
+        )
     return result
 
 
@@ -263,11 +286,12 @@ def _open_obligation_items(data: RepoData, today: date, until: date, lang: str) 
 def open_action_items(data: RepoData, today: date, lang: str = "de") -> list[DueItem]:
     """Return every action item without a closing record."""
     items = []
+    closed = closed_actions(data)
     for meeting_id in sorted(data.minutes):
         minutes = data.minutes[meeting_id].value
         for top, action in minutes.all_actions():
             key = minutes.action_key(action)
-            if data.action_record(key) is not None:
+            if key in closed:
                 continue
             partner, person = split_person(action.who)
             items.append(
@@ -371,9 +395,10 @@ def obligation_rows(
     check_partner(data, partner)
     ids = [agreement] if agreement else sorted(data.agreements)
     rows = []
+    index = fulfilment_index(data)
     for agreement_id in ids:
         agreement_value = get_agreement(data, agreement_id)
-        occs = agreement_occurrences(data, agreement_id, today)
+        occs = agreement_occurrences(data, agreement_id, today, index=index)
         for ob in agreement_value.obligations:
             if partner is not None and partner not in ob.by and partner not in ob.to:
                 continue

@@ -12,7 +12,7 @@ from coopkit.model.base import split_person
 from coopkit.model.repo import RepoData
 from coopkit.render.dates import long_date, short_date
 from coopkit.services.context import Context
-from coopkit.services.followup import agreement_occurrences, get_agreement
+from coopkit.services.followup import agreement_occurrences, closed_actions, get_agreement
 from coopkit.services.outputs import write_output
 from coopkit.services.repository import load_worktree
 from coopkit.services.status import VERSION_SEP
@@ -222,6 +222,7 @@ def build_report(
         key=lambda m: m.date,
     )
     attended = {p: 0 for p in agreement.parties}
+    closed_records = closed_actions(data)
     for meeting in minutes:
         present = sorted({split_person(p)[0] for p in meeting.attendance.present})
         report.meetings.append(
@@ -244,7 +245,7 @@ def build_report(
         for top_number, action in meeting.all_actions():
             del top_number
             key = meeting.action_key(action)
-            closing = data.action_record(key)
+            closing = closed_records.get(key)
             closed = closing.date if closing is not None and closing.date <= end else None
             if closed is not None:
                 status, age = "closed", (closed - meeting.date).days
