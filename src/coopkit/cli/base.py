@@ -153,8 +153,65 @@ def status_cmd(ctx: typer.Context) -> None:
         )
 
 
+@command
+def demo_cmd(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Neues oder leeres Verzeichnis für das Beispiel.")],
+) -> None:
+    """Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen.
+
+    Drei Kooperationsvereinbarungen (Kreisverwaltung, Jobcenter, Migrationsdienste) von den
+    Entwürfen 2012 über Version 1, die Freigaben aller Partner, das Arbeitstreffen 2013 und das
+    Evaluationsgespräch im Februar 2014 bis zur Fortschreibung als Version 2; jeder Schritt ein
+    Commit der handelnden Person an ihrem Tag.
+
+    Beispiel: coop demo kooperation-myk
+    """
+    from dataclasses import replace
+
+    from coopkit.services.demo import DEMO_TODAY, build_demo
+
+    state = get_state(ctx)
+    service_ctx = state.context(discover=False)
+    lang = service_ctx.lang
+    story_today = state.today or DEMO_TODAY
+    result = build_demo(replace(service_ctx, today=story_today), directory)
+    if state.json:
+        print_json({"ok": True, "root": result.root, "commits": len(result.steps),
+                    "tags": result.tags, "today": story_today})
+        return
+    say(
+        T(
+            "Beispiel angelegt: {r} ({n} Commits, {t} Versionen)",
+            "example created: {r} ({n} commits, {t} versions)",
+            r=str(result.root), n=len(result.steps) + 0, t=len(result.tags),
+        ),
+        lang,
+    )
+    say("")
+    state.directory = result.root
+    state.today = story_today
+    status_cmd(ctx)
+    root = str(result.root)
+    day = story_today.isoformat()
+    say("")
+    say(T("Weiter geht es zum Beispiel mit:", "Where to look next:"), lang)
+    for line in (
+        f"cd {root}",
+        "git log --format='%ad %an: %s' --date=short",
+        f"coop --today {day} agreement show myk-caritas-ko",
+        "coop agreement diff myk-caritas-ko v1 v2 --docx aenderungen-v2.docx",
+        "coop agreement render myk-caritas-ko --version v1 -o vereinbarung-v1.docx",
+        "coop meeting render 2014-02-05-evaluation -o niederschrift.docx",
+        f"coop --today {day} due",
+        "coop report myk-caritas-ko --year 2013 -o evaluation-2013.docx",
+    ):
+        say(f"  {line}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the repository-wide commands to the root app."""
     app.command("init")(init_cmd)
     app.command("check")(check_cmd)
     app.command("status")(status_cmd)
+    app.command("demo")(demo_cmd)

@@ -15,7 +15,7 @@ from coopkit.errors import NotFound, Problem, ProblemsFound, Source, T, UsageErr
 from coopkit.model.base import Located, split_person
 from coopkit.model.minutes import ActionRecord, Minutes, Top
 from coopkit.model.repo import RepoData
-from coopkit.render.dates import short_date
+from coopkit.render.dates import long_date, short_date
 from coopkit.services.context import Context
 from coopkit.services.repository import CommitResult, Loaded, commit_changes, load_worktree
 from coopkit.store import layout
@@ -506,7 +506,7 @@ def approval_text(minutes: Minutes, lang: str) -> str:
     return T(
         "Die Niederschrift der Sitzung vom {d} wird genehmigt.",
         "The minutes of the meeting of {d} are approved.",
-        d=short_date(minutes.date, lang),
+        d=long_date(minutes.date, lang),
     ).format(lang)
 
 

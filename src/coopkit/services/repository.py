@@ -80,13 +80,9 @@ def commit_changes(
     author = ctx.author()
     with repository_lock(ctx.root, ctx.lock_wait):
         with ParseCacheDB(ctx.root) as cache:
-            before = {p.format("en") for p in load(WorkTree(ctx.root), cache).problems}
+            before = {_key(p) for p in load(WorkTree(ctx.root), cache).problems}
             after = load(WorkTree(ctx.root, overlay=dict(changes)), cache).problems
-        new = [
-            p
-            for p in after
-            if p.format("en") not in before or p.source.path in changes
-        ]
+        new = [p for p in after if _key(p) not in before or p.source.path in changes]
         if new:
             raise ProblemsFound(new)
         previous: dict[str, bytes | None] = {}
@@ -104,6 +100,11 @@ def commit_changes(
                     _apply(ctx.root / path, data)
             raise
     return CommitResult(commit, sorted(changes), message)
+
+
+def _key(problem: Problem) -> tuple[str, int, int, str]:
+    """Identify a problem by place and kind: its wording may name things the change added."""
+    return (problem.source.path, problem.source.line, problem.source.col, problem.code)
 
 
 def _apply(target: Path, data: bytes | None) -> None:
