@@ -14,8 +14,25 @@ SIGNOFF = """\
     place: Koblenz
     date: 2013-01-15
     method: internal
-    content_hash: sha256:abc
+    content_hash: {hash}
     """
+
+
+def koop_hash() -> str:
+    """The content hash of the base repository's agreement koop."""
+    import textwrap
+
+    from conftest import BASE_FILES
+    from coopkit.signing.hashing import content_hash
+    from coopkit.store.codec import parse_agreement
+    from coopkit.store.text import decode_text
+
+    raw = textwrap.dedent(BASE_FILES["agreements/koop/agreement.md"]).encode()
+    textfile, _ = decode_text("agreements/koop/agreement.md", raw)
+    assert textfile is not None
+    located, _ = parse_agreement(textfile)
+    assert located is not None
+    return content_hash(located.value)
 
 NASTY_PARTNER = """\
     id: caritas
@@ -65,7 +82,7 @@ def test_render_version_shows_signoffs_and_pending(
     root = released(make_repo)
     (root / "agreements/koop/signoffs/v1").mkdir(parents=True)
     (root / "agreements/koop/signoffs/v1/kreis.yaml").write_text(
-        "\n".join(line.strip() for line in SIGNOFF.splitlines()) + "\n"
+        "\n".join(line.strip() for line in SIGNOFF.format(hash=koop_hash()).splitlines()) + "\n"
     )
     out = tmp_path / "v1.docx"
     cli("-C", root, "agreement", "render", "koop", "--version", "v1", "-o", out)
@@ -79,7 +96,7 @@ def test_render_version_shows_signoffs_and_pending(
 def test_render_working_text_equal_to_latest_version_shows_its_signoffs(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = released(make_repo, {"agreements/koop/signoffs/v1/kreis.yaml": SIGNOFF})
+    root = released(make_repo, {"agreements/koop/signoffs/v1/kreis.yaml": SIGNOFF.format(hash=koop_hash())})
     out = tmp_path / "now.docx"
     cli("-C", root, "agreement", "render", "koop", "-o", out)
     assert "freigegeben am 15. Januar 2013" in document_text(out.read_bytes())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -349,11 +348,6 @@ def sample_agreement_context(lang: str) -> dict[str, Any]:
     )
 
 
-def content_hash(data: bytes) -> str:
-    """Return `sha256:<hex>` of the agreement file's bytes."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 @dataclass(frozen=True)
 class AgreementText:
     """An agreement as it stands at one revision, with the bytes it was read from."""
@@ -470,6 +464,7 @@ def render_agreement(
     Returns the written file (the PDF when asked for).
     """
     from coopkit.render.docx import render_docx
+    from coopkit.signing.hashing import content_hash
     from coopkit.services.repository import load_worktree
     from coopkit.services.status import versions_by_agreement
     from coopkit.store.atomic import write_atomic
@@ -485,16 +480,18 @@ def render_agreement(
         if released:
             latest = released[-1]
             tagged = read_agreement(ctx, agreement_id, version_commit(ctx, agreement_id, latest))
-            if tagged.raw == text.raw:
+            if content_hash(tagged.agreement) == content_hash(text.agreement):
                 shown = latest
-    signoffs = data.signoffs_for(agreement_id, shown) if shown else []
+    digest = content_hash(text.agreement)
+    # A sign-off counts only for the text it is bound to.
+    signoffs = [s for s in data.signoffs_for(agreement_id, shown) if s.content_hash == digest] if shown else []
     context = agreement_context(
         data,
         text.agreement,
         shown,
         signoffs,
         ctx.lang,
-        content_hash=content_hash(text.raw),
+        content_hash=digest,
         today=ctx.today,
     )
     target = output or default_output(agreement_id, version, cwd or Path.cwd())
