@@ -32,9 +32,14 @@ def test_monthly_from_the_31st_reaches_29_february_in_a_leap_year() -> None:
     assert days == [date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31)]
 
 
-def test_quarterly_from_30_november_keeps_the_30th_after_february() -> None:
+def test_quarterly_from_a_month_end_stays_at_month_ends() -> None:
     days = occurrences(ob(every="P3M", first_due="2013-11-30"), None, date(2014, 8, 31), None)
-    assert days == [date(2013, 11, 30), date(2014, 2, 28), date(2014, 5, 30), date(2014, 8, 30)]
+    assert days == [date(2013, 11, 30), date(2014, 2, 28), date(2014, 5, 31), date(2014, 8, 31)]
+
+
+def test_monthly_from_the_30th_keeps_the_30th_after_february() -> None:
+    days = occurrences(ob(every="P1M", first_due="2014-01-30"), None, date(2014, 4, 30), None)
+    assert days == [date(2014, 1, 30), date(2014, 2, 28), date(2014, 3, 30), date(2014, 4, 30)]
 
 
 def test_yearly_from_29_february_falls_on_28_february_in_common_years() -> None:
@@ -55,7 +60,7 @@ def test_occurrences_stop_at_the_end_of_validity_inclusive() -> None:
         date(2014, 6, 30),
         date(2020, 1, 1),
     )
-    assert days == [date(2013, 6, 30), date(2013, 12, 30), date(2014, 6, 30)]
+    assert days == [date(2013, 6, 30), date(2013, 12, 31), date(2014, 6, 30)]
 
 
 def test_open_ended_obligation_runs_to_the_horizon() -> None:
@@ -69,7 +74,7 @@ def test_dates_before_validity_are_dropped() -> None:
     days = occurrences(
         ob(every="P3M", first_due="2012-09-30"), date(2013, 1, 1), None, date(2013, 7, 1)
     )
-    assert days == [date(2013, 3, 30), date(2013, 6, 30)]
+    assert days == [date(2013, 3, 31), date(2013, 6, 30)]
 
 
 def test_one_off_obligation_has_one_date_and_per_case_duty_none() -> None:
@@ -124,10 +129,11 @@ def test_broken_rrule_raises_recurrence_error() -> None:
     ("every", "first", "expected"),
     [
         ("P1M", "2013-01-31", "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=-1;UNTIL=20141231"),
+        ("P3M", "2013-11-30", "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1;UNTIL=20141231"),
         (
-            "P3M",
-            "2013-11-30",
-            "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=28,29,30;BYSETPOS=-1;UNTIL=20141231",
+            "P1M",
+            "2014-01-30",
+            "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=28,29,30;BYSETPOS=-1;UNTIL=20141231",
         ),
         ("P3M", "2013-03-15", "FREQ=MONTHLY;INTERVAL=3;UNTIL=20141231"),
         (

@@ -119,8 +119,12 @@ def occurrences(
             )
         days = []
         n = 0
+        month_end = _is_month_end(first) and _months_only(obligation.every)
         while len(days) < MAX_OCCURRENCES:
             day = first + _step(obligation.every, n)
+            if month_end:
+                # Due "at the end of June" stays due at the end of each month it recurs in.
+                day += relativedelta(day=31)
             if day > end:
                 break
             days.append(day)
@@ -130,8 +134,17 @@ def occurrences(
     return [d for d in days if valid_from is None or d >= valid_from]
 
 
+def _is_month_end(day: date) -> bool:
+    return (day + relativedelta(days=1)).day == 1
+
+
+def _months_only(every: str) -> bool:
+    _, _, weeks, days = parse_duration(every)
+    return not weeks and not days
+
+
 def _month_day_rule(anchor: date) -> str:
-    if anchor.day == 31:
+    if anchor.day == 31 or _is_month_end(anchor):
         return "BYMONTHDAY=-1"
     if anchor.day > 28:
         # Clamped to month end, as `occurrences` does: the largest of 28..d the month has.

@@ -22,6 +22,9 @@ def check(ctx: Context, *, privacy: bool = False) -> list[Problem]:
     from coopkit.services.meetings import check_frozen_minutes
 
     problems += check_frozen_minutes(ctx)
+    from coopkit.services.followup import check_fulfilment_dates
+
+    problems += check_fulfilment_dates(loaded.data, ctx.today)
     if privacy:
         source = WorkTree(ctx.root)
         texts = []

@@ -650,3 +650,42 @@ def obligation_matrix(
             )
         )
     return MatrixResult(partners, cells, None, write_output(ctx, output, payload))
+
+
+def check_fulfilment_dates(data: RepoData, today: date) -> list[Problem]:
+    """Report fulfilment records whose due date is not a due date of their obligation."""
+    from coopkit.errors import Problem
+
+    problems: list[Problem] = []
+    for located in data.fulfilments:
+        record = located.value
+        agreement_id = located.path.split("/")[1]
+        agreement = data.find_agreement(agreement_id)
+        obligation = agreement.find_obligation(record.obligation) if agreement else None
+        if agreement is None or obligation is None:
+            continue  # reported by the reference checks
+        until = max(record.due, schedule_until(data, today))
+        try:
+            dates = occurrences(obligation, agreement.valid_from, agreement.valid_until, until)
+        except RecurrenceError:
+            continue  # reported with the obligation
+        if record.due not in dates:
+            near = [d for d in dates if abs((d - record.due).days) <= 45]
+            problems.append(
+                Problem(
+                    located.at("due"),
+                    T(
+                        "{d} ist keine Fälligkeit der Pflicht „{o}“; {n}",
+                        '{d} is not a due date of obligation "{o}"; {n}',
+                        d=record.due.isoformat(),
+                        o=record.obligation,
+                        n=T("nächste Fälligkeit: {x}", "nearest due date: {x}",
+                            x=", ".join(d.isoformat() for d in near))
+                        if near
+                        else T("die Pflicht hat keine feste Fälligkeit in dieser Zeit",
+                               "the obligation has no fixed due date then"),
+                    ),
+                    "not-a-due-date",
+                )
+            )
+    return problems
