@@ -160,17 +160,3 @@ def test_per_case_duty_is_recorded_on_the_given_date(make_repo: MakeRepo, cli: C
     assert daten["frequency"] == "im Einzelfall" and daten["next_due"] is None
     assert daten["overdue"] == 0
 
-
-def test_check_reports_a_fulfilment_on_a_day_that_is_not_due(make_repo, cli) -> None:  # type: ignore[no-untyped-def]
-    root = make_repo(
-        {
-            "agreements/koop/fulfilment/2013-04-15-angebote-caritas.yaml": (
-                "obligation: angebote\npartner: caritas\ndue: 2013-04-15\ndate: 2013-04-10\n"
-            )
-        }
-    )
-    result = cli("-C", root, "check", ok=False)
-    assert (
-        "agreements/koop/fulfilment/2013-04-15-angebote-caritas.yaml:3:6: 2013-04-15 ist keine "
-        "Fälligkeit der Pflicht „angebote“; nächste Fälligkeit: 2013-03-31"
-    ) in result.stdout

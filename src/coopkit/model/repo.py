@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from coopkit.model.agreement import Agreement
 from coopkit.model.base import Located
@@ -15,7 +16,10 @@ from coopkit.model.signoff import SignOff
 
 @dataclass
 class RepoData:
-    """All records of one repository (or one revision of it), keyed by id where they have one."""
+    """All records of one repository (or one revision of it), keyed by id where they have one.
+
+    Filled once by the loader, then only read: the lookup indexes are built on first use.
+    """
 
     config: Located[Config] | None = None
     partners: dict[str, Located[Partner]] = field(default_factory=dict)
@@ -59,11 +63,25 @@ class RepoData:
             if s.value.agreement == agreement_id and (version is None or s.value.version == version)
         ]
 
+    @cached_property
+    def _fulfilments_by_agreement(self) -> dict[str, list[Fulfilment]]:
+        index: dict[str, list[Fulfilment]] = {}
+        for located in self.fulfilments:
+            agreement_id = located.path.split("/")[1]
+            index.setdefault(agreement_id, []).append(located.value)
+        return index
+
+    @cached_property
+    def _action_records_by_key(self) -> dict[str, ActionRecord]:
+        index: dict[str, ActionRecord] = {}
+        for located in self.action_records:
+            index.setdefault(located.value.action, located.value)
+        return index
+
     def fulfilments_for(self, agreement_id: str) -> list[Fulfilment]:
         """Return the fulfilment records stored under an agreement."""
-        prefix = f"agreements/{agreement_id}/fulfilment/"
-        return [f.value for f in self.fulfilments if f.path.startswith(prefix)]
+        return list(self._fulfilments_by_agreement.get(agreement_id, []))
 
     def action_record(self, action_key: str) -> ActionRecord | None:
         """Return the closing record of an action, or None while it is open."""
-        return next((r.value for r in self.action_records if r.value.action == action_key), None)
+        return self._action_records_by_key.get(action_key)

@@ -21,10 +21,7 @@ def check(ctx: Context, *, privacy: bool = False) -> list[Problem]:
     problems = list(loaded.problems)
     from coopkit.services.meetings import check_frozen_minutes
 
-    problems += check_frozen_minutes(ctx)
-    from coopkit.services.followup import check_fulfilment_dates
-
-    problems += check_fulfilment_dates(loaded.data, ctx.today)
+    problems += check_frozen_minutes(ctx, loaded.data)
     if privacy:
         source = WorkTree(ctx.root)
         texts = []

@@ -867,9 +867,10 @@ def _approving_commit(repo: GitRepo, path: str) -> tuple[str, str] | None:
     return None
 
 
-def check_frozen_minutes(ctx: Context) -> list[Problem]:
+def check_frozen_minutes(ctx: Context, data: RepoData | None = None) -> list[Problem]:
     """Report approved minutes whose file changed after the commit that approved them."""
-    data = load_worktree(ctx).data
+    if data is None:
+        data = load_worktree(ctx).data
     approved = [m for m in data.minutes.values() if m.value.status == "approved"]
     if not approved or not (ctx.root / ".git").exists():
         return []
