@@ -38,10 +38,20 @@ def timed(func: Callable[[], object], repeat: int) -> float:
 
 
 def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@e", "GIT_COMMITTER_NAME": "b",
-                        "GIT_COMMITTER_EMAIL": "b@e", "PATH": "/usr/bin:/bin",
-                        "GIT_CONFIG_GLOBAL": "/dev/null"})
+    subprocess.run(
+        ["git", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "b",
+            "GIT_AUTHOR_EMAIL": "b@e",
+            "GIT_COMMITTER_NAME": "b",
+            "GIT_COMMITTER_EMAIL": "b@e",
+            "PATH": "/usr/bin:/bin",
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+        },
+    )
 
 
 def generate(root: Path, partners: int, agreements: int, minutes: int, actions: int) -> None:
@@ -55,24 +65,45 @@ def generate(root: Path, partners: int, agreements: int, minutes: int, actions: 
     (root / ".gitignore").write_text(".coop/\n")
     ids = [f"p{i:04d}" for i in range(partners)]
     for pid in ids:
-        partner = Partner(id=pid, name=f"Partner {pid} e. V.",
-                          contacts=[Contact(id=f"c{j}", name=f"Kontakt {j}", email=f"c{j}@{pid}.example")
-                                    for j in range(3)])
+        partner = Partner(
+            id=pid,
+            name=f"Partner {pid} e. V.",
+            contacts=[
+                Contact(id=f"c{j}", name=f"Kontakt {j}", email=f"c{j}@{pid}.example")
+                for j in range(3)
+            ],
+        )
         path = root / "partners" / f"{pid}.yaml"
         path.parent.mkdir(exist_ok=True)
         path.write_text(codec.dump_record(partner))
-    clause_text = "\n\n".join(f"({n}) " + "Die Partner informieren einander regelmäßig. " * 6
-                              for n in range(1, 4))
+    clause_text = "\n\n".join(
+        f"({n}) " + "Die Partner informieren einander regelmäßig. " * 6 for n in range(1, 4)
+    )
     for a in range(agreements):
         parties = [ids[(a + k) % partners] for k in range(3)]
         agreement = Agreement(
-            id=f"a{a:05d}", title=f"Kooperationsvereinbarung {a}", parties=parties,
-            coordinator=parties[0], valid_from=date(2012, 1, 1), status="active",
-            obligations=[Obligation(id=f"o{k}", clause=2, by=[parties[k % 3]], to=[parties[0]],
-                                    what="Informieren", every="P3M", first_due=date(2012, 3, 31))
-                         for k in range(5)],
+            id=f"a{a:05d}",
+            title=f"Kooperationsvereinbarung {a}",
+            parties=parties,
+            coordinator=parties[0],
+            valid_from=date(2012, 1, 1),
+            status="active",
+            obligations=[
+                Obligation(
+                    id=f"o{k}",
+                    clause=2,
+                    by=[parties[k % 3]],
+                    to=[parties[0]],
+                    what="Informieren",
+                    every="P3M",
+                    first_due=date(2012, 3, 31),
+                )
+                for k in range(5)
+            ],
             preamble="Präambel. " * 20,
-            clauses=[Clause(number=n, title=f"Abschnitt {n}", text=clause_text) for n in range(1, 11)],
+            clauses=[
+                Clause(number=n, title=f"Abschnitt {n}", text=clause_text) for n in range(1, 11)
+            ],
         )
         path = root / "agreements" / agreement.id / "agreement.md"
         path.parent.mkdir(parents=True)
@@ -83,13 +114,28 @@ def generate(root: Path, partners: int, agreements: int, minutes: int, actions: 
         ag = f"a{m % agreements:05d}"
         parties = [ids[((m % agreements) + k) % partners] for k in range(3)]
         record = Minutes(
-            id=f"{day.isoformat()}-s{m:05d}", title=f"Sitzung {m}", agreements=[ag], date=day,
+            id=f"{day.isoformat()}-s{m:05d}",
+            title=f"Sitzung {m}",
+            agreements=[ag],
+            date=day,
             attendance=Attendance(present=[f"{p}/c0" for p in parties]),
-            tops=[Top(title=f"TOP {t}", notes="Bericht der Partner.\nAussprache.",
-                      decisions=["Beschluss."],
-                      actions=[Action(id=t * 100 + k + 1, who=f"{parties[k % 3]}/c1", what="Nachfassen",
-                                      due=day + timedelta(days=30)) for k in range(actions // 2)])
-                  for t in range(2)],
+            tops=[
+                Top(
+                    title=f"TOP {t}",
+                    notes="Bericht der Partner.\nAussprache.",
+                    decisions=["Beschluss."],
+                    actions=[
+                        Action(
+                            id=t * 100 + k + 1,
+                            who=f"{parties[k % 3]}/c1",
+                            what="Nachfassen",
+                            due=day + timedelta(days=30),
+                        )
+                        for k in range(actions // 2)
+                    ],
+                )
+                for t in range(2)
+            ],
         )
         path = root / "minutes" / f"{record.id}.md"
         path.parent.mkdir(exist_ok=True)
@@ -117,7 +163,9 @@ def main() -> None:
     )
     example = Path(__file__).resolve().parent.parent
     results["coop check, worked example (s)"] = timed(
-        lambda: subprocess.run([*coop, "-C", str(example), "check"], check=True, capture_output=True),
+        lambda: subprocess.run(
+            [*coop, "-C", str(example), "check"], check=True, capture_output=True
+        ),
         args.repeat,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,16 +175,23 @@ def main() -> None:
         results[f"generate {args.scale} repository (s)"] = time.perf_counter() - t0
         files = sum(1 for _ in root.rglob("*.md")) + sum(1 for _ in root.rglob("*.yaml"))
         ctx = Context(root=root, today=date(2014, 2, 7), author_text=AUTHOR)
-        results[f"load {files} files, {args.scale} (s)"] = timed(lambda: load_worktree(ctx), args.repeat)
+        results[f"load {files} files, {args.scale} (s)"] = timed(
+            lambda: load_worktree(ctx), args.repeat
+        )
         results[f"coop check, {args.scale} (s)"] = timed(lambda: check(ctx), args.repeat)
         counter = iter(range(10**6))
 
         def write() -> None:
             n = next(counter)
-            commit_changes(ctx, {f"partners/w{n}.yaml": f"id: w{n}\nname: W{n}\n".encode()},
-                           f"Add partner w{n}")
+            commit_changes(
+                ctx,
+                {f"partners/w{n}.yaml": f"id: w{n}\nname: W{n}\n".encode()},
+                f"Add partner w{n}",
+            )
 
-        results[f"one write command (validate + commit), {args.scale} (s)"] = timed(write, args.repeat)
+        results[f"one write command (validate + commit), {args.scale} (s)"] = timed(
+            write, args.repeat
+        )
     width = max(len(k) for k in results)
     print(f"| {'measure'.ljust(width)} | median |")
     print(f"| {'-' * width} | ------ |")

@@ -148,8 +148,13 @@ def cli() -> Cli:
     """Run `coop` in-process with a fixed --today and author; echo output when it fails."""
     runner = CliRunner()
 
-    def run(*args: str | Path, ok: bool | None = True, today: str = TODAY, author: str = AUTHOR,
-            input: str | None = None) -> Result:
+    def run(
+        *args: str | Path,
+        ok: bool | None = True,
+        today: str = TODAY,
+        author: str = AUTHOR,
+        input: str | None = None,
+    ) -> Result:
         argv = ["--today", today, "--author", author, *[str(a) for a in args]]
         result = runner.invoke(app, argv, input=input, catch_exceptions=False)
         failed = (ok is True and result.exit_code != 0) or (ok is False and result.exit_code == 0)

@@ -71,8 +71,12 @@ def changes(data: bytes) -> list[tuple[str, str, str, str]]:
     for element in root.iter(_q("ins"), _q("del")):
         text = "".join(t.text or "" for t in element.iter(_q("t"), _q("delText")))
         found.append(
-            (etree.QName(element).localname, element.get(_q("author")), element.get(_q("date")),
-             text)
+            (
+                etree.QName(element).localname,
+                element.get(_q("author")),
+                element.get(_q("date")),
+                text,
+            )
         )
     return found
 

@@ -317,7 +317,7 @@ def test_release_sign_status_and_in_force(make_repo: MakeRepo, cli: Cli) -> None
             "2013-02-01",
         )
     record = (root / "agreements/koop/signoffs/v1/kreis.yaml").read_text()
-    assert "content_hash: sha256:" in record and 'date: 2013-02-01' in record
+    assert "content_hash: sha256:" in record and "date: 2013-02-01" in record
     assert git(root, "log", "-1", "--format=%ad|%s", "--date=short").strip() == (
         "2013-02-01|Approve koop v1 for jobcenter"
     )

@@ -24,7 +24,10 @@ def run_check(cli: Cli, root: Path, *extra: str) -> tuple[int, str]:
     ("content", "expected"),
     [
         ("id: diakonie\nname: [Diakonie\n", "partners/diakonie.yaml:3:1: ungültiges YAML"),
-        ("id: diakonie\n\tname: Diakonie\n", "partners/diakonie.yaml:2:1: Tabulator zur Einrückung"),
+        (
+            "id: diakonie\n\tname: Diakonie\n",
+            "partners/diakonie.yaml:2:1: Tabulator zur Einrückung",
+        ),
         (
             "id: diakonie\nname: Diakonie\nname: Diakonie 2\n",
             "partners/diakonie.yaml:3:1: Schlüssel „name“ doppelt (zuerst in Zeile 2)",
@@ -140,7 +143,10 @@ def test_check_speaks_english_when_asked(make_repo: MakeRepo, cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"id: diakonie\nname: D\xfcsseldorf\n", "partners/diakonie.yaml:2:8: kein gültiges UTF-8 (Byte 0xfc)"),
+        (
+            b"id: diakonie\nname: D\xfcsseldorf\n",
+            "partners/diakonie.yaml:2:8: kein gültiges UTF-8 (Byte 0xfc)",
+        ),
         (b"id: diakonie\nname: D\x00\n", "partners/diakonie.yaml:2:8: NUL-Byte"),
     ],
     ids=["latin1", "nul"],
@@ -187,7 +193,9 @@ def test_yaml_11_traps_keep_their_text(make_repo: MakeRepo, cli: Cli) -> None:
     from coopkit.store.codec import parse_partner
     from coopkit.store.text import decode_text
 
-    textfile, _ = decode_text("partners/diakonie.yaml", (root / "partners/diakonie.yaml").read_bytes())
+    textfile, _ = decode_text(
+        "partners/diakonie.yaml", (root / "partners/diakonie.yaml").read_bytes()
+    )
     assert textfile is not None
     located, problems = parse_partner(textfile)
     assert not problems and located is not None
@@ -259,17 +267,30 @@ def test_check_reports_duplicate_ids_in_two_files(make_repo: MakeRepo, cli: Cli)
         "minutes/2014-02-05-treffen.md:2:5: ID „2014-02-05-treffen“ doppelt; schon vergeben in "
         "minutes/2014-02-05-treffen-2.md:2:5"
     ) in out
-    assert "minutes/2014-02-05-treffen-2.md:2:5: ID „2014-02-05-treffen“ passt nicht zum Dateinamen" in out
+    assert (
+        "minutes/2014-02-05-treffen-2.md:2:5: ID „2014-02-05-treffen“ passt nicht zum Dateinamen"
+        in out
+    )
 
 
 def test_check_reports_date_logic(make_repo: MakeRepo, cli: Cli) -> None:
     root = make_repo()
     path = root / "agreements/koop/agreement.md"
-    path.write_text(path.read_text().replace("valid_from: 2012-12-01", "valid_from: 2012-12-01\nvalid_until: 2012-06-30"))
+    path.write_text(
+        path.read_text().replace(
+            "valid_from: 2012-12-01", "valid_from: 2012-12-01\nvalid_until: 2012-06-30"
+        )
+    )
     code, out = run_check(cli, root)
     assert code == 1
-    assert "agreements/koop/agreement.md:7:14: Ende der Laufzeit 2012-06-30 liegt vor ihrem Beginn 2012-12-01" in out
-    assert "agreements/koop/agreement.md:18:16: erste Fälligkeit 2013-03-31 liegt außerhalb der Laufzeit" in out
+    assert (
+        "agreements/koop/agreement.md:7:14: Ende der Laufzeit 2012-06-30 liegt vor ihrem Beginn 2012-12-01"
+        in out
+    )
+    assert (
+        "agreements/koop/agreement.md:18:16: erste Fälligkeit 2013-03-31 liegt außerhalb der Laufzeit"
+        in out
+    )
 
 
 def test_check_reports_bad_date_with_line(make_repo: MakeRepo, cli: Cli) -> None:
@@ -278,7 +299,10 @@ def test_check_reports_bad_date_with_line(make_repo: MakeRepo, cli: Cli) -> None
     path.write_text(path.read_text().replace("valid_from: 2012-12-01", "valid_from: 2012-13-01"))
     code, out = run_check(cli, root)
     assert code == 1
-    assert "agreements/koop/agreement.md:6:13: „valid_from“: erwartet ein Datum JJJJ-MM-TT, gefunden „2012-13-01“" in out
+    assert (
+        "agreements/koop/agreement.md:6:13: „valid_from“: erwartet ein Datum JJJJ-MM-TT, gefunden „2012-13-01“"
+        in out
+    )
 
 
 def test_check_reports_clause_numbering_and_headings(make_repo: MakeRepo, cli: Cli) -> None:

@@ -18,20 +18,28 @@ def obligation(**fields: object) -> Obligation:
 
 
 def agreement(clauses: list[Clause], obligations: list[Obligation] | None = None) -> Agreement:
-    return Agreement(id="x", title="X", parties=["a", "b"], clauses=clauses,
-                     obligations=obligations or [])
+    return Agreement(
+        id="x", title="X", parties=["a", "b"], clauses=clauses, obligations=obligations or []
+    )
 
 
 def test_obligation_diff_reports_added_removed_and_changed_fields() -> None:
     old = [obligation(), obligation(id="alt", what="Alt")]
     new = [
-        obligation(by=["c"], to=["a"], every="P6M", first_due="2013-06-30",
-                   condition="nur mit Einwilligung"),
+        obligation(
+            by=["c"],
+            to=["a"],
+            every="P6M",
+            first_due="2013-06-30",
+            condition="nur mit Einwilligung",
+        ),
         obligation(id="neu", what="Neu"),
     ]
     result = compare_obligations(old, new)
     assert [(c.kind, c.id) for c in result] == [
-        ("changed", "info"), ("added", "neu"), ("removed", "alt")
+        ("changed", "info"),
+        ("added", "neu"),
+        ("removed", "alt"),
     ]
     fields = {c.field: (c.old, c.new) for c in result[0].changes}
     assert fields == {
@@ -52,11 +60,16 @@ def test_obligation_diff_sees_rrule_as_recurrence_change() -> None:
 
 
 def test_clause_diff_follows_titles_across_renumbering() -> None:
-    old = agreement([Clause(number=1, title="Ziele", text="a"),
-                     Clause(number=2, title="Kosten", text="b")])
-    new = agreement([Clause(number=1, title="Ziele", text="a"),
-                     Clause(number=2, title="Datenschutz", text="neu"),
-                     Clause(number=3, title="Kosten", text="b")])
+    old = agreement(
+        [Clause(number=1, title="Ziele", text="a"), Clause(number=2, title="Kosten", text="b")]
+    )
+    new = agreement(
+        [
+            Clause(number=1, title="Ziele", text="a"),
+            Clause(number=2, title="Datenschutz", text="neu"),
+            Clause(number=3, title="Kosten", text="b"),
+        ]
+    )
     result = compare_agreements(old, new).clauses
     assert [(c.kind, c.old_number, c.new_number, c.new_title) for c in result] == [
         ("added", None, 2, "Datenschutz"),
@@ -111,8 +124,12 @@ def test_diff_cli_json_has_structured_obligation_changes(make_repo: MakeRepo, cl
     data = json.loads(cli("-C", root, "--json", "agreement", "diff", "koop", "v1").stdout)
     assert data["from"]["label"] == "v1" and data["to"]["commit"] is None
     assert data["obligations"] == [
-        {"kind": "changed", "id": "angebote", "what": "Über aktuelle Beratungsangebote informieren",
-         "changes": [{"field": "recurrence", "old": "P3M", "new": "P6M"}]}
+        {
+            "kind": "changed",
+            "id": "angebote",
+            "what": "Über aktuelle Beratungsangebote informieren",
+            "changes": [{"field": "recurrence", "old": "P3M", "new": "P6M"}],
+        }
     ]
     assert [c["kind"] for c in data["clauses"]] == ["changed", "added"]
 

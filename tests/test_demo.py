@@ -20,12 +20,17 @@ def test_demo_builds_a_checked_repository_with_history(tmp_path: Path, cli: Cli)
     assert git(target, "status", "--porcelain") == ""
 
     tags = git(target, "tag").split()
-    assert tags == [f"{a}/{v}" for a in ("myk-awo", "myk-caritas-ko", "myk-caritas-rma") for v in ("v1", "v2")]
+    assert tags == [
+        f"{a}/{v}" for a in ("myk-awo", "myk-caritas-ko", "myk-caritas-rma") for v in ("v1", "v2")
+    ]
 
     log = git(target, "log", "--reverse", "--format=%ad|%an|%s", "--date=short").splitlines()
     assert log[0] == "2012-09-03|Gisela Bernert|Set up the cooperation repository"
     assert "2012-11-24|Dr. Alexander Saftig|Approve myk-caritas-ko v1 for kv-myk" in log
-    assert "2014-02-10|Petra Schmitz|Approve minutes 2013-06-12-arbeitstreffen in 2014-02-05-evaluation" in log
+    assert (
+        "2014-02-10|Petra Schmitz|Approve minutes 2013-06-12-arbeitstreffen in 2014-02-05-evaluation"
+        in log
+    )
     days = [line.split("|")[0] for line in log]
     assert days == sorted(days), "the history runs forward in time"
     assert days[-1] <= "2014-04-30"

@@ -34,6 +34,7 @@ def koop_hash() -> str:
     assert located is not None
     return content_hash(located.value)
 
+
 NASTY_PARTNER = """\
     id: caritas
     name: Müller & Söhne <Beratung> "gGmbH" 'Nord'
@@ -96,7 +97,9 @@ def test_render_version_shows_signoffs_and_pending(
 def test_render_working_text_equal_to_latest_version_shows_its_signoffs(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = released(make_repo, {"agreements/koop/signoffs/v1/kreis.yaml": SIGNOFF.format(hash=koop_hash())})
+    root = released(
+        make_repo, {"agreements/koop/signoffs/v1/kreis.yaml": SIGNOFF.format(hash=koop_hash())}
+    )
     out = tmp_path / "now.docx"
     cli("-C", root, "agreement", "render", "koop", "-o", out)
     assert "freigegeben am 15. Januar 2013" in document_text(out.read_bytes())
@@ -154,24 +157,37 @@ def test_render_default_output_is_in_current_directory(
 def test_render_refuses_output_in_record_folder(make_repo: MakeRepo, cli: Cli) -> None:
     root = make_repo()
     before = tree_state(root)
-    result = cli("-C", root, "agreement", "render", "koop", "-o",
-                 root / "agreements/koop/out.docx", ok=False)
+    result = cli(
+        "-C", root, "agreement", "render", "koop", "-o", root / "agreements/koop/out.docx", ok=False
+    )
     assert result.exit_code == 2
     assert "Datenordner" in result.stderr
     assert tree_state(root) == before
 
 
-def test_render_unknown_version_names_released_ones(make_repo: MakeRepo, cli: Cli,
-                                                   tmp_path: Path) -> None:
+def test_render_unknown_version_names_released_ones(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
     root = released(make_repo)
-    result = cli("-C", root, "agreement", "render", "koop", "--version", "v7", "-o",
-                 tmp_path / "x.docx", ok=False)
+    result = cli(
+        "-C",
+        root,
+        "agreement",
+        "render",
+        "koop",
+        "--version",
+        "v7",
+        "-o",
+        tmp_path / "x.docx",
+        ok=False,
+    )
     assert result.exit_code == 6
     assert "v7" in result.stderr and "v1" in result.stderr
 
 
-def test_render_unknown_agreement_is_not_found(make_repo: MakeRepo, cli: Cli,
-                                              tmp_path: Path) -> None:
+def test_render_unknown_agreement_is_not_found(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
     root = make_repo()
     result = cli("-C", root, "agreement", "render", "nope", "-o", tmp_path / "x.docx", ok=False)
     assert result.exit_code == 6

@@ -113,7 +113,9 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
     assert _commits(root) == before + 1
     assert sorted(_changed(root)) == [f"minutes/{FIRST}.md", f"minutes/{SECOND}.md"]
     assert f"status: approved\nsent: 2014-02-12\napproved_in: {SECOND}" in path.read_text()
-    assert "- Die Niederschrift der Sitzung vom 5. Februar 2014 wird genehmigt." in second.read_text()
+    assert (
+        "- Die Niederschrift der Sitzung vom 5. Februar 2014 wird genehmigt." in second.read_text()
+    )
 
     shown = cli("-C", root, "meeting", "show", FIRST).stdout
     assert "genehmigt in 2014-05-14-arbeitstreffen" in shown

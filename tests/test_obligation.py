@@ -159,4 +159,3 @@ def test_per_case_duty_is_recorded_on_the_given_date(make_repo: MakeRepo, cli: C
     daten = next(r for r in rows if r["id"] == "daten")
     assert daten["frequency"] == "im Einzelfall" and daten["next_due"] is None
     assert daten["overdue"] == 0
-

@@ -54,8 +54,7 @@ def test_redline_accept_all_gives_new_and_reject_all_gives_old(tmp_path: Path) -
 def test_redline_attributes_each_change_to_the_commit_that_made_it() -> None:
     first = [Block("Normal", "Die Caritas informiert vierteljährlich.")]
     second = [Block("Normal", "Die Caritas informiert monatlich.")]
-    third = [Block("Normal", "Der Migrationsdienst informiert monatlich."),
-             Block("Normal", "Neu.")]
+    third = [Block("Normal", "Der Migrationsdienst informiert monatlich."), Block("Normal", "Neu.")]
     eva, jan = Change("Eva", when("2013-03-10")), Change("Jan", when("2013-05-01"))
     data = render_redline([first, second, third], [eva, jan])
     found = {(kind, text): (author, date) for kind, author, date, text in changes(data)}
@@ -93,23 +92,42 @@ def _edit(root: Path, old: str, new: str) -> None:
 
 
 def _commit(root: Path, author: str, day: str, message: str) -> None:
-    git(root, "commit", "-q", "-a", "-m", message, "--author", author, "--date",
-        f"{day}T12:00:00+00:00")
+    git(
+        root,
+        "commit",
+        "-q",
+        "-a",
+        "-m",
+        message,
+        "--author",
+        author,
+        "--date",
+        f"{day}T12:00:00+00:00",
+    )
 
 
 def history_repo(make_repo: MakeRepo) -> Path:
     root = make_repo()
     git(root, "tag", "-a", "koop/v1", "-m", "v1")
-    _edit(root, "Zuwanderer früh unterstützen.",
-          "Zuwanderinnen und Zuwanderer frühzeitig unterstützen.")
-    _edit(root, "(1) Die Caritas informiert vierteljährlich.",
-          "(1) Die Caritas informiert vierteljährlich.\n\n(2) Sie lädt zu Hospitationen ein.")
+    _edit(
+        root,
+        "Zuwanderer früh unterstützen.",
+        "Zuwanderinnen und Zuwanderer frühzeitig unterstützen.",
+    )
+    _edit(
+        root,
+        "(1) Die Caritas informiert vierteljährlich.",
+        "(1) Die Caritas informiert vierteljährlich.\n\n(2) Sie lädt zu Hospitationen ein.",
+    )
     _commit(root, EVA, "2013-03-10", "Reword goals")
     _edit(root, "every: P3M", "every: P6M")
     _edit(root, "Die Partner arbeiten zusammen.", "Die Partner arbeiten eng zusammen.")
-    _edit(root, "    first_due: 2013-03-31\n",
-          "    first_due: 2013-03-31\n  - id: bericht\n    by: kreis\n    what: Jahresbericht"
-          " „Integration“ & Statistik\n")
+    _edit(
+        root,
+        "    first_due: 2013-03-31\n",
+        "    first_due: 2013-03-31\n  - id: bericht\n    by: kreis\n    what: Jahresbericht"
+        " „Integration“ & Statistik\n",
+    )
     _commit(root, JAN, "2013-05-01", "Half-yearly information, report")
     return root
 
@@ -176,8 +194,9 @@ def test_redline_and_rendered_agreement_open_in_libreoffice(
 
 def test_diff_docx_refuses_record_folder(make_repo: MakeRepo, cli: Cli) -> None:
     root = history_repo(make_repo)
-    result = cli("-C", root, "agreement", "diff", "koop", "v1", "--docx",
-                 root / "partners/x.docx", ok=False)
+    result = cli(
+        "-C", root, "agreement", "diff", "koop", "v1", "--docx", root / "partners/x.docx", ok=False
+    )
     assert result.exit_code == 2
     assert not (root / "partners/x.docx").exists()
 

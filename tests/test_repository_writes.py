@@ -23,12 +23,18 @@ def test_commit_changes_commits_exactly_the_written_paths(make_repo: MakeRepo) -
     root = make_repo()
     (root / "notes.txt").write_text("unrelated, uncommitted\n")
     result = commit_changes(
-        context(root), {"partners/awo.yaml": b"id: awo\nname: AWO\n"}, "Add partner awo",
+        context(root),
+        {"partners/awo.yaml": b"id: awo\nname: AWO\n"},
+        "Add partner awo",
         when=date(2013, 1, 15),
     )
     assert result.paths == ["partners/awo.yaml"]
     shown = git(root, "show", "--name-only", "--format=%an <%ae>|%ad|%s", "--date=short", "HEAD")
-    assert shown.splitlines()[:3] == [f"{AUTHOR}|2013-01-15|Add partner awo", "", "partners/awo.yaml"]
+    assert shown.splitlines()[:3] == [
+        f"{AUTHOR}|2013-01-15|Add partner awo",
+        "",
+        "partners/awo.yaml",
+    ]
     assert "?? notes.txt" in git(root, "status", "--porcelain")
 
 
@@ -51,7 +57,10 @@ def test_commit_failure_restores_the_files(make_repo: MakeRepo) -> None:
     with pytest.raises(Exception, match="git"):
         commit_changes(
             context(root),
-            {"partners/kreis.yaml": original + b"web: kreis.example\n", "partners/awo.yaml": b"id: awo\nname: A\n"},
+            {
+                "partners/kreis.yaml": original + b"web: kreis.example\n",
+                "partners/awo.yaml": b"id: awo\nname: A\n",
+            },
             "Change two partners",
         )
     assert (root / ".git/index.lock").exists(), "a lock coop did not create stays"
@@ -65,7 +74,9 @@ def test_second_writer_is_told_repository_busy(make_repo: MakeRepo) -> None:
     root = make_repo()
     before = tree_state(root)
     with repository_lock(root), pytest.raises(RepositoryBusy):
-        commit_changes(context(root, lock_wait=0.2), {"partners/awo.yaml": b"id: awo\nname: A\n"}, "x")
+        commit_changes(
+            context(root, lock_wait=0.2), {"partners/awo.yaml": b"id: awo\nname: A\n"}, "x"
+        )
     assert tree_state(root) == before
 
 
@@ -73,8 +84,11 @@ def _writer(root: str, name: str, barrier: multiprocessing.synchronize.Barrier) 
     ctx = context(Path(root), lock_wait=30.0)
     barrier.wait()
     try:
-        commit_changes(ctx, {f"partners/{name}.yaml": f"id: {name}\nname: {name}\n".encode()},
-                       f"Add partner {name}")
+        commit_changes(
+            ctx,
+            {f"partners/{name}.yaml": f"id: {name}\nname: {name}\n".encode()},
+            f"Add partner {name}",
+        )
     except RepositoryBusy:
         return "busy"
     return "ok"

@@ -23,14 +23,20 @@ from coopkit.store.yamlio import dump_yaml, load_yaml
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 ids = st.from_regex(r"\A[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5}){0,2}\Z").filter(
-    lambda s: s.split("-")[0] not in {"con", "prn", "aux", "nul"} and not s.startswith(("com", "lpt"))
+    lambda s: (
+        s.split("-")[0] not in {"con", "prn", "aux", "nul"} and not s.startswith(("com", "lpt"))
+    )
 )
-words = st.text(alphabet=string.ascii_letters + "äöüßÄÖÜ&<>\"'„“:#-%@!*{}[],|>?", min_size=1, max_size=12)
+words = st.text(
+    alphabet=string.ascii_letters + "äöüßÄÖÜ&<>\"'„“:#-%@!*{}[],|>?", min_size=1, max_size=12
+)
 line = st.lists(words, min_size=1, max_size=6).map(" ".join)
 text = st.one_of(
     line,
     st.text(min_size=1, max_size=40).filter(lambda s: "\r" not in s),
-    st.sampled_from(["NO", "no", "1.10", "01067", "true", "null", "~", "- x", "a: b", "#x", " lead", "tail "]),
+    st.sampled_from(
+        ["NO", "no", "1.10", "01067", "true", "null", "~", "- x", "a: b", "#x", " lead", "tail "]
+    ),
 )
 optional_text = st.none() | text
 multiline = st.lists(line, min_size=1, max_size=4).map("\n".join) | text
@@ -47,17 +53,34 @@ partners = st.builds(
     id=ids,
     name=text,
     short=optional_text,
-    address=st.none() | st.builds(Address, street=optional_text, postcode=optional_text,
-                                  city=optional_text, country=st.sampled_from(["DE", "NO", "AT"])),
+    address=st.none()
+    | st.builds(
+        Address,
+        street=optional_text,
+        postcode=optional_text,
+        city=optional_text,
+        country=st.sampled_from(["DE", "NO", "AT"]),
+    ),
     represented_by=optional_text,
     contacts=st.lists(
-        st.builds(Contact, id=ids, name=text, function=optional_text, email=optional_text,
-                  phone=optional_text, topics=st.lists(text, max_size=3)),
+        st.builds(
+            Contact,
+            id=ids,
+            name=text,
+            function=optional_text,
+            email=optional_text,
+            phone=optional_text,
+            topics=st.lists(text, max_size=3),
+        ),
         max_size=3,
     ),
     keys=st.lists(
-        st.builds(SigningKey, key=st.just("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0 bernert"),
-                  signatory=optional_text, valid_after=st.none() | days),
+        st.builds(
+            SigningKey,
+            key=st.just("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0 bernert"),
+            signatory=optional_text,
+            valid_after=st.none() | days,
+        ),
         max_size=2,
     ),
 )
@@ -80,10 +103,14 @@ def obligations(draw: st.DrawFn) -> Obligation:
     )
 
 
-body_line = st.lists(words.filter(lambda w: not w.startswith("#")), min_size=1, max_size=6).map(" ".join)
-body_text = st.lists(st.one_of(body_line, st.just("")), min_size=1, max_size=5).map(
-    lambda lines: "\n".join(lines).strip("\n")
-).filter(bool)
+body_line = st.lists(words.filter(lambda w: not w.startswith("#")), min_size=1, max_size=6).map(
+    " ".join
+)
+body_text = (
+    st.lists(st.one_of(body_line, st.just("")), min_size=1, max_size=5)
+    .map(lambda lines: "\n".join(lines).strip("\n"))
+    .filter(bool)
+)
 
 
 @st.composite
@@ -120,15 +147,24 @@ signoffs = st.builds(
     method=st.sampled_from(["internal", "wet-ink", "qes"]),
     content_hash=st.just("sha256:" + "ab" * 32),
     evidence=st.none() | st.builds(Evidence, file=text, sha256=st.just("cd" * 32)),
-    signature=st.none() | st.just("-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----"),
+    signature=st.none()
+    | st.just("-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----"),
 )
 fulfilments = st.builds(
-    Fulfilment, obligation=ids, partner=ids, due=days, date=days,
-    status=st.sampled_from(["fulfilled", "partly", "missed", "waived"]), note=st.none() | multiline,
+    Fulfilment,
+    obligation=ids,
+    partner=ids,
+    due=days,
+    date=days,
+    status=st.sampled_from(["fulfilled", "partly", "missed", "waived"]),
+    note=st.none() | multiline,
 )
 action_records = st.builds(
-    ActionRecord, action=st.tuples(ids, st.integers(1, 9)).map(lambda t: f"{t[0]}#{t[1]}"),
-    status=st.sampled_from(["done", "dropped"]), date=days, note=st.none() | multiline,
+    ActionRecord,
+    action=st.tuples(ids, st.integers(1, 9)).map(lambda t: f"{t[0]}#{t[1]}"),
+    status=st.sampled_from(["done", "dropped"]),
+    date=days,
+    note=st.none() | multiline,
     by=st.none() | person(),
 )
 
@@ -144,8 +180,12 @@ def minutes(draw: st.DrawFn) -> Minutes:
             number += 1
             actions.append(Action(id=number, who=draw(person()), what=draw(text), due=day))
         tops.append(
-            Top(title=draw(text), notes=draw(st.just("") | multiline),
-                decisions=draw(st.lists(multiline, max_size=2)), actions=actions)
+            Top(
+                title=draw(text),
+                notes=draw(st.just("") | multiline),
+                decisions=draw(st.lists(multiline, max_size=2)),
+                actions=actions,
+            )
         )
     status = draw(st.sampled_from(["draft", "sent", "approved"]))
     return Minutes(

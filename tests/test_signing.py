@@ -119,7 +119,7 @@ def test_verify_fails_for_an_unregistered_key(
 def test_verify_fails_outside_the_key_validity(signed_repo: Path, cli: Cli) -> None:
     path = signed_repo / "partners/kreis.yaml"
     path.write_text(
-        path.read_text().replace('valid_before: 2015-01-01', 'valid_before: 2014-01-20')
+        path.read_text().replace("valid_before: 2015-01-01", "valid_before: 2014-01-20")
     )
     git(signed_repo, "commit", "-qam", "key expires")
     _fails(cli, signed_repo, "SSH-Signatur passt nicht")

@@ -16,7 +16,7 @@ def test_check_reports_unknown_partner_with_line(make_repo: MakeRepo, cli: Cli) 
     before = tree_state(root)
     result = cli("-C", root, "check", ok=False)
     assert result.exit_code == 1
-    assert 'agreements/koop/agreement.md:13:9: unbekannter Partner „caritas-x“' in result.stdout
+    assert "agreements/koop/agreement.md:13:9: unbekannter Partner „caritas-x“" in result.stdout
     assert tree_state(root) == before
 
 

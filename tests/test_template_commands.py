@@ -92,9 +92,7 @@ def test_template_check_reports_broken_tag_with_its_paragraph(
 def test_template_check_accepts_german_quotes_inside_tags(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = make_repo(
-        {"templates/agreement.docx": docx_with("{{ labels[„who“] }}: {{ title }}")}
-    )
+    root = make_repo({"templates/agreement.docx": docx_with("{{ labels[„who“] }}: {{ title }}")})
     cli("-C", root, "template", "check")
     out = tmp_path / "x.docx"
     cli("-C", root, "agreement", "render", "koop", "-o", out)
@@ -104,9 +102,7 @@ def test_template_check_accepts_german_quotes_inside_tags(
 def test_template_check_reports_sandbox_violation_from_sample_render(
     make_repo: MakeRepo, cli: Cli
 ) -> None:
-    root = make_repo(
-        {"templates/agreement.docx": docx_with("{{ title.__class__.__mro__ }}")}
-    )
+    root = make_repo({"templates/agreement.docx": docx_with("{{ title.__class__.__mro__ }}")})
     result = cli("-C", root, "template", "check", ok=False)
     assert "templates/agreement.docx: Probe-Ausgabe scheitert" in result.stdout
 

@@ -51,7 +51,10 @@ class T:
 
 @dataclass(frozen=True, order=True)
 class Source:
-    """A place in a repository file: path relative to the root, 1-based line and column (0 = unknown)."""
+    """A place in a file: path relative to the repository root, 1-based line and column.
+
+    Line or column 0 means unknown.
+    """
 
     path: str
     line: int = 0

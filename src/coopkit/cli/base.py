@@ -29,7 +29,9 @@ def init_cmd(
     service_ctx = state.context(discover=False)
     result = init(service_ctx, directory, name)
     if state.json:
-        print_json({"ok": True, "root": result.root, "commit": result.commit, "paths": result.paths})
+        print_json(
+            {"ok": True, "root": result.root, "commit": result.commit, "paths": result.paths}
+        )
         return
     say(
         T("Repository angelegt: {r}", "repository created: {r}", r=str(result.root)),
@@ -42,8 +44,11 @@ def check_cmd(
     ctx: typer.Context,
     privacy: Annotated[
         bool,
-        typer.Option("--privacy", help="Auch nach personenbezogenen Daten suchen, die nicht zu "
-                     "einem registrierten Kontakt gehören."),
+        typer.Option(
+            "--privacy",
+            help="Auch nach personenbezogenen Daten suchen, die nicht zu "
+            "einem registrierten Kontakt gehören.",
+        ),
     ] = False,
 ) -> None:
     """Alle Dateien prüfen: Syntax, Schema, Verweise, Datumslogik, IDs.
@@ -92,19 +97,30 @@ def status_cmd(ctx: typer.Context) -> None:
         state_text = (
             ("in Kraft" if de else "in force")
             if a.in_force
-            else (("Entwurf" if de else "draft") if a.latest_version is None else
-                  ("Freigabe ausstehend" if de else "approval pending"))
+            else (
+                ("Entwurf" if de else "draft")
+                if a.latest_version is None
+                else ("Freigabe ausstehend" if de else "approval pending")
+            )
         )
         if a.in_force and a.in_force_version:
             state_text += f" ({a.in_force_version})"
         if a.changed_since_release:
             state_text += ", Text geändert" if de else ", text changed"
         rows.append(
-            [a.id, a.latest_version or "—", state_text,
-             ", ".join(a.approved_by) or "—", ", ".join(a.missing) or "—"]
+            [
+                a.id,
+                a.latest_version or "—",
+                state_text,
+                ", ".join(a.approved_by) or "—",
+                ", ".join(a.missing) or "—",
+            ]
         )
-    headers = (["ID", "Version", "Stand", "freigegeben von", "ausstehend"] if de
-               else ["ID", "version", "state", "approved by", "pending"])
+    headers = (
+        ["ID", "Version", "Stand", "freigegeben von", "ausstehend"]
+        if de
+        else ["ID", "version", "state", "approved by", "pending"]
+    )
     say(table(headers, rows))
     say("")
     say("Partner" if de else "Partners")
@@ -115,8 +131,16 @@ def status_cmd(ctx: typer.Context) -> None:
         labels = {"draft": "Entwurf", "sent": "versandt", "approved": "genehmigt"} if de else {}
         say(
             table(
-                ["ID", "Datum" if de else "date", "Titel" if de else "title", "Stand" if de else "state"],
-                [[m.id, m.date, m.title, labels.get(m.status, m.status)] for m in result.minutes[:10]],
+                [
+                    "ID",
+                    "Datum" if de else "date",
+                    "Titel" if de else "title",
+                    "Stand" if de else "state",
+                ],
+                [
+                    [m.id, m.date, m.title, labels.get(m.status, m.status)]
+                    for m in result.minutes[:10]
+                ],
             )
         )
         for key, de_text, en_text in (
@@ -137,10 +161,17 @@ def status_cmd(ctx: typer.Context) -> None:
         )
     if result.overdue:
         say("")
-        say("Überfällig je Partner („coop due --overdue“)" if de
-            else 'Overdue per partner ("coop due --overdue")')
-        say(table(["Partner", "überfällig" if de else "overdue"],
-                  [[p, n] for p, n in result.overdue.items()]))
+        say(
+            "Überfällig je Partner („coop due --overdue“)"
+            if de
+            else 'Overdue per partner ("coop due --overdue")'
+        )
+        say(
+            table(
+                ["Partner", "überfällig" if de else "overdue"],
+                [[p, n] for p, n in result.overdue.items()],
+            )
+        )
     if result.problems:
         say("")
         say(
@@ -156,7 +187,9 @@ def status_cmd(ctx: typer.Context) -> None:
 @command
 def demo_cmd(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Neues oder leeres Verzeichnis für das Beispiel.")],
+    directory: Annotated[
+        Path, typer.Argument(help="Neues oder leeres Verzeichnis für das Beispiel.")
+    ],
 ) -> None:
     """Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen.
 
@@ -177,14 +210,23 @@ def demo_cmd(
     story_today = state.today or DEMO_TODAY
     result = build_demo(replace(service_ctx, today=story_today), directory)
     if state.json:
-        print_json({"ok": True, "root": result.root, "commits": len(result.steps),
-                    "tags": result.tags, "today": story_today})
+        print_json(
+            {
+                "ok": True,
+                "root": result.root,
+                "commits": len(result.steps),
+                "tags": result.tags,
+                "today": story_today,
+            }
+        )
         return
     say(
         T(
             "Beispiel angelegt: {r} ({n} Commits, {t} Versionen)",
             "example created: {r} ({n} commits, {t} versions)",
-            r=str(result.root), n=len(result.steps) + 0, t=len(result.tags),
+            r=str(result.root),
+            n=len(result.steps) + 0,
+            t=len(result.tags),
         ),
         lang,
     )

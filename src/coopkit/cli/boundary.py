@@ -56,7 +56,11 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
         except CoopError as err:
             if as_json:
                 print_json(
-                    {"ok": False, "exit_code": int(err.exit_code), "message": err.message.format(lang)}
+                    {
+                        "ok": False,
+                        "exit_code": int(err.exit_code),
+                        "message": err.message.format(lang),
+                    }
                 )
             else:
                 say(T("Fehler: {m}", "error: {m}", m=err.message), lang, err=True)

@@ -42,19 +42,24 @@ def root(
     ctx: typer.Context,
     directory: Annotated[
         Path | None,
-        typer.Option("-C", help="Im Repository VERZEICHNIS arbeiten statt im aktuellen.",
-                     metavar="VERZEICHNIS"),
+        typer.Option(
+            "-C",
+            help="Im Repository VERZEICHNIS arbeiten statt im aktuellen.",
+            metavar="VERZEICHNIS",
+        ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Ausgabe als JSON.")] = False,
     today: Annotated[
         str | None,
-        typer.Option("--today", help="Stichtag JJJJ-MM-TT statt des heutigen Datums.",
-                     metavar="JJJJ-MM-TT"),
+        typer.Option(
+            "--today", help="Stichtag JJJJ-MM-TT statt des heutigen Datums.", metavar="JJJJ-MM-TT"
+        ),
     ] = None,
     author: Annotated[
         str | None,
-        typer.Option("--author", help='Handelnde Person "Name <mail>" (sonst COOP_AUTHOR, '
-                     "sonst git config)."),
+        typer.Option(
+            "--author", help='Handelnde Person "Name <mail>" (sonst COOP_AUTHOR, sonst git config).'
+        ),
     ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Sprache der Ausgabe: de oder en.")

@@ -18,17 +18,24 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True)
 action_app = typer.Typer(no_args_is_help=True)
 
-MeetingId = Annotated[str, typer.Argument(help="Sitzungs-ID, z. B. 2014-02-05-evaluation.",
-                                          metavar="SITZUNG")]
+MeetingId = Annotated[
+    str, typer.Argument(help="Sitzungs-ID, z. B. 2014-02-05-evaluation.", metavar="SITZUNG")
+]
 TopOption = Annotated[int, typer.Option("--top", help="Nummer des TOP (ab 1).", min=1)]
 TextArg = Annotated[str, typer.Argument(help="Text.", metavar="TEXT")]
 DateOption = Annotated[
-    str | None, typer.Option("--date", help="Datum JJJJ-MM-TT (auch Datum des Commits).",
-                             metavar="JJJJ-MM-TT")
+    str | None,
+    typer.Option("--date", help="Datum JJJJ-MM-TT (auch Datum des Commits).", metavar="JJJJ-MM-TT"),
 ]
 
-_STATUS_DE = {"draft": "Entwurf", "sent": "versandt", "approved": "genehmigt",
-              "open": "offen", "done": "erledigt", "dropped": "entfallen"}
+_STATUS_DE = {
+    "draft": "Entwurf",
+    "sent": "versandt",
+    "approved": "genehmigt",
+    "open": "offen",
+    "done": "erledigt",
+    "dropped": "entfallen",
+}
 
 
 @app.callback()
@@ -48,8 +55,15 @@ def _status(value: str, lang: str) -> str:
 def _written(ctx: typer.Context, result: MeetingResult, message: T) -> None:
     state = get_state(ctx)
     if state.json:
-        print_json({"ok": True, "id": result.minutes.id, "path": result.path,
-                    "commit": result.commit.commit, **result.extra})
+        print_json(
+            {
+                "ok": True,
+                "id": result.minutes.id,
+                "path": result.path,
+                "commit": result.commit.commit,
+                **result.extra,
+            }
+        )
         return
     say(message, state.context().lang)
 
@@ -57,21 +71,29 @@ def _written(ctx: typer.Context, result: MeetingResult, message: T) -> None:
 @command
 def new_cmd(
     ctx: typer.Context,
-    agreement: Annotated[list[str], typer.Option("--agreement", help="Vereinbarung (mehrfach "
-                                                 "möglich).", metavar="ID")],
-    day: Annotated[str, typer.Option("--date", help="Sitzungsdatum JJJJ-MM-TT.",
-                                     metavar="JJJJ-MM-TT")],
+    agreement: Annotated[
+        list[str],
+        typer.Option("--agreement", help="Vereinbarung (mehrfach möglich).", metavar="ID"),
+    ],
+    day: Annotated[
+        str, typer.Option("--date", help="Sitzungsdatum JJJJ-MM-TT.", metavar="JJJJ-MM-TT")
+    ],
     time: Annotated[str | None, typer.Option("--time", help="Beginn HH:MM.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Ende HH:MM.")] = None,
     place: Annotated[str | None, typer.Option("--place", help="Ort.")] = None,
-    title: Annotated[str | None, typer.Option("--title", help="Titel (Standard: "
-                                              "Arbeitstreffen).")] = None,
-    chair: Annotated[str | None, typer.Option("--chair", help="Sitzungsleitung "
-                                              "PARTNER/PERSON.")] = None,
-    minute_taker: Annotated[str | None, typer.Option("--minute-taker",
-                                                     help="Protokoll PARTNER/PERSON.")] = None,
-    agenda: Annotated[list[str] | None, typer.Option("--agenda", help="Weiterer TOP (mehrfach "
-                                                     "möglich).", metavar="TOP")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Titel (Standard: Arbeitstreffen).")
+    ] = None,
+    chair: Annotated[
+        str | None, typer.Option("--chair", help="Sitzungsleitung PARTNER/PERSON.")
+    ] = None,
+    minute_taker: Annotated[
+        str | None, typer.Option("--minute-taker", help="Protokoll PARTNER/PERSON.")
+    ] = None,
+    agenda: Annotated[
+        list[str] | None,
+        typer.Option("--agenda", help="Weiterer TOP (mehrfach möglich).", metavar="TOP"),
+    ] = None,
 ) -> None:
     """Neue Sitzung als Entwurf anlegen, mit vorbereiteter Tagesordnung.
 
@@ -87,23 +109,41 @@ def new_cmd(
     assert meeting_day is not None
     service_ctx = get_state(ctx).context()
     result = new_meeting(
-        service_ctx, agreement, meeting_day, time=time, end=end, place=place, title=title,
-        chair=chair, minute_taker=minute_taker, agenda=agenda or (),
+        service_ctx,
+        agreement,
+        meeting_day,
+        time=time,
+        end=end,
+        place=place,
+        title=title,
+        chair=chair,
+        minute_taker=minute_taker,
+        agenda=agenda or (),
     )
-    _written(ctx, result, T("Sitzung angelegt: {p} ({n} TOPs)", "meeting created: {p} ({n} TOPs)",
-                            p=result.path, n=len(result.minutes.tops)))
+    _written(
+        ctx,
+        result,
+        T(
+            "Sitzung angelegt: {p} ({n} TOPs)",
+            "meeting created: {p} ({n} TOPs)",
+            p=result.path,
+            n=len(result.minutes.tops),
+        ),
+    )
 
 
 @command
 def attend_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
-    persons: Annotated[list[str], typer.Argument(help="PARTNER/PERSON, bei --guest der Name.",
-                                                 metavar="PERSON...")],
+    persons: Annotated[
+        list[str], typer.Argument(help="PARTNER/PERSON, bei --guest der Name.", metavar="PERSON...")
+    ],
     excused: Annotated[bool, typer.Option("--excused", help="Als entschuldigt eintragen.")] = False,
     guest: Annotated[bool, typer.Option("--guest", help="Als Gast eintragen (mit --org).")] = False,
-    org: Annotated[str | None, typer.Option("--org", help="Organisation des Gastes.",
-                                            metavar="NAME")] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organisation des Gastes.", metavar="NAME")
+    ] = None,
     function: Annotated[str | None, typer.Option("--function", help="Funktion des Gastes.")] = None,
 ) -> None:
     """Anwesenheit erfassen: anwesend (Standard), entschuldigt oder Gast.
@@ -112,10 +152,18 @@ def attend_cmd(
     """
     from coopkit.services.meetings import attend
 
-    result = attend(get_state(ctx).context(), meeting_id, persons, excused=excused, guest=guest,
-                    org=org, function=function)
-    _written(ctx, result, T("Anwesenheit erfasst in {p}", "attendance recorded in {p}",
-                            p=result.path))
+    result = attend(
+        get_state(ctx).context(),
+        meeting_id,
+        persons,
+        excused=excused,
+        guest=guest,
+        org=org,
+        function=function,
+    )
+    _written(
+        ctx, result, T("Anwesenheit erfasst in {p}", "attendance recorded in {p}", p=result.path)
+    )
 
 
 @command
@@ -148,8 +196,7 @@ def action_cmd(
     meeting_id: MeetingId,
     top: TopOption,
     who: Annotated[str, typer.Option("--who", help="Wer: PARTNER oder PARTNER/PERSON.")],
-    due: Annotated[str, typer.Option("--due", help="Bis wann: JJJJ-MM-TT.",
-                                     metavar="JJJJ-MM-TT")],
+    due: Annotated[str, typer.Option("--due", help="Bis wann: JJJJ-MM-TT.", metavar="JJJJ-MM-TT")],
     text: TextArg,
 ) -> None:
     """Eine Aufgabe (Wer / Was / Bis wann) zu einem TOP festhalten.
@@ -162,13 +209,15 @@ def action_cmd(
     due_day = parse_day(due, "--due")
     assert due_day is not None
     result = add_action(get_state(ctx).context(), meeting_id, top, who, due_day, text)
-    _written(ctx, result, T("Aufgabe {a} erfasst", "action {a} recorded",
-                            a=result.extra["action"]))
+    _written(ctx, result, T("Aufgabe {a} erfasst", "action {a} recorded", a=result.extra["action"]))
 
 
 @command
-def top_cmd(ctx: typer.Context, meeting_id: MeetingId,
-            title: Annotated[str, typer.Argument(help="Titel des TOP.", metavar="TITEL")]) -> None:
+def top_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    title: Annotated[str, typer.Argument(help="Titel des TOP.", metavar="TITEL")],
+) -> None:
     """Einen TOP zur Tagesordnung hinzufügen (vor „Verschiedenes“).
 
     Beispiel: coop meeting top 2014-05-14-arbeitstreffen "Gemeinsamer Fortbildungstag"
@@ -206,16 +255,24 @@ def send_cmd(ctx: typer.Context, meeting_id: MeetingId, day: DateOption = None) 
 
     sent = parse_day(day, "--date")
     result = send(get_state(ctx).context(), meeting_id, sent, when=sent)
-    _written(ctx, result, T("Niederschrift {m} als versandt markiert", "minutes {m} marked as sent",
-                            m=result.minutes.id))
+    _written(
+        ctx,
+        result,
+        T(
+            "Niederschrift {m} als versandt markiert",
+            "minutes {m} marked as sent",
+            m=result.minutes.id,
+        ),
+    )
 
 
 @command
 def approve_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
-    later: Annotated[str, typer.Option("--in", help="Die spätere Sitzung, die genehmigt.",
-                                       metavar="SITZUNG")],
+    later: Annotated[
+        str, typer.Option("--in", help="Die spätere Sitzung, die genehmigt.", metavar="SITZUNG")
+    ],
     day: DateOption = None,
 ) -> None:
     """Niederschrift in einer späteren Sitzung genehmigen; danach ist sie eingefroren.
@@ -227,16 +284,26 @@ def approve_cmd(
     from coopkit.services.meetings import approve
 
     result = approve(get_state(ctx).context(), meeting_id, later, when=parse_day(day, "--date"))
-    _written(ctx, result, T("Niederschrift {m} genehmigt in {l} (TOP {t})",
-                            "minutes {m} approved in {l} (TOP {t})", m=result.minutes.id,
-                            l=result.extra["later"], t=result.extra["top"]))
+    _written(
+        ctx,
+        result,
+        T(
+            "Niederschrift {m} genehmigt in {l} (TOP {t})",
+            "minutes {m} approved in {l} (TOP {t})",
+            m=result.minutes.id,
+            l=result.extra["later"],
+            t=result.extra["top"],
+        ),
+    )
 
 
 @command
 def list_cmd(
     ctx: typer.Context,
-    agreement: Annotated[str | None, typer.Option("--agreement", help="Nur Sitzungen zu dieser "
-                                                  "Vereinbarung.", metavar="ID")] = None,
+    agreement: Annotated[
+        str | None,
+        typer.Option("--agreement", help="Nur Sitzungen zu dieser Vereinbarung.", metavar="ID"),
+    ] = None,
 ) -> None:
     """Sitzungen auflisten, neueste zuerst, mit Stand und offenen Aufgaben.
 
@@ -251,12 +318,27 @@ def list_cmd(
         print_json(rows)
         return
     de = service_ctx.lang != "en"
-    say(table(
-        ["ID", "Datum" if de else "date", "Stand" if de else "state",
-         "Aufgaben offen" if de else "open actions", "Titel" if de else "title"],
-        [[r.id, r.date.isoformat(), _status(r.status, service_ctx.lang),
-          f"{r.open_actions}/{r.actions}", r.title] for r in rows],
-    ))
+    say(
+        table(
+            [
+                "ID",
+                "Datum" if de else "date",
+                "Stand" if de else "state",
+                "Aufgaben offen" if de else "open actions",
+                "Titel" if de else "title",
+            ],
+            [
+                [
+                    r.id,
+                    r.date.isoformat(),
+                    _status(r.status, service_ctx.lang),
+                    f"{r.open_actions}/{r.actions}",
+                    r.title,
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 @command
@@ -272,8 +354,7 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
     view = show_meeting(service_ctx, meeting_id)
     m = view.minutes
     if state.json:
-        print_json({"path": view.path, "minutes": m, "names": view.names,
-                    "actions": view.actions})
+        print_json({"path": view.path, "minutes": m, "names": view.names, "actions": view.actions})
         return
     lang = service_ctx.lang
     de = lang != "en"
@@ -289,17 +370,24 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
     if m.approved_in:
         state_text += f", {'genehmigt in' if de else 'approved in'} {m.approved_in}"
     say(f"{'Stand' if de else 'State'}: {state_text}")
-    for label, ref in (("Leitung" if de else "Chair", m.chair),
-                       ("Protokoll" if de else "Minutes", m.minute_taker)):
+    for label, ref in (
+        ("Leitung" if de else "Chair", m.chair),
+        ("Protokoll" if de else "Minutes", m.minute_taker),
+    ):
         if ref:
             say(f"{label}: {view.names.get(ref, ref)}")
-    for label, refs in (("Anwesend" if de else "Present", m.attendance.present),
-                        ("Entschuldigt" if de else "Excused", m.attendance.excused)):
+    for label, refs in (
+        ("Anwesend" if de else "Present", m.attendance.present),
+        ("Entschuldigt" if de else "Excused", m.attendance.excused),
+    ):
         if refs:
             say(f"{label}: " + "; ".join(view.names.get(r, r) for r in refs))
     if m.attendance.guests:
-        say(("Gäste" if de else "Guests") + ": "
-            + "; ".join(f"{g.name} ({g.org})" if g.org else g.name for g in m.attendance.guests))
+        say(
+            ("Gäste" if de else "Guests")
+            + ": "
+            + "; ".join(f"{g.name} ({g.org})" if g.org else g.name for g in m.attendance.guests)
+        )
     by_key = {a.key: a for a in view.actions}
     for n, top in enumerate(m.tops, start=1):
         say("")
@@ -311,20 +399,26 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
         for action in top.actions:
             row = by_key.get(m.action_key(action))
             status = _status(row.status, lang) if row else ""
-            say(f"  {'Aufgabe' if de else 'Action'} {m.action_key(action)} [{status}]: "
+            say(
+                f"  {'Aufgabe' if de else 'Action'} {m.action_key(action)} [{status}]: "
                 f"{view.names.get(action.who, action.who)} – {action.what} "
-                f"({'bis' if de else 'due'} {action.due.isoformat()})")
+                f"({'bis' if de else 'due'} {action.due.isoformat()})"
+            )
 
 
 @command
 def render_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
-    invitation: Annotated[bool, typer.Option("--invitation", help="Einladung statt "
-                                             "Niederschrift.")] = False,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Ausgabedatei "
-                                                "(Standard: <SITZUNG>.docx).",
-                                                metavar="DATEI")] = None,
+    invitation: Annotated[
+        bool, typer.Option("--invitation", help="Einladung statt Niederschrift.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Ausgabedatei (Standard: <SITZUNG>.docx).", metavar="DATEI"
+        ),
+    ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Zusätzlich als PDF (LibreOffice).")] = False,
     fmt: Annotated[str, typer.Option("--format", help="docx oder md.")] = "docx",
 ) -> None:
@@ -340,16 +434,24 @@ def render_cmd(
     state = get_state(ctx)
     service_ctx = state.context()
     if fmt not in ("docx", "md"):
-        raise UsageError(T("--format: erwartet docx oder md, nicht „{f}“",
-                           '--format: expected docx or md, not "{f}"', f=fmt))
+        raise UsageError(
+            T(
+                "--format: erwartet docx oder md, nicht „{f}“",
+                '--format: expected docx or md, not "{f}"',
+                f=fmt,
+            )
+        )
     if pdf and fmt != "docx":
         raise UsageError(T("--pdf geht nur mit --format docx", "--pdf needs --format docx"))
     doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt)
     if fmt == "md" and output is None:
         typer.echo(doc.text, nl=False)
         return
-    suffix = "-einladung" if invitation and service_ctx.lang != "en" else (
-        "-invitation" if invitation else "")
+    suffix = (
+        "-einladung"
+        if invitation and service_ctx.lang != "en"
+        else ("-invitation" if invitation else "")
+    )
     target = output or Path(f"{doc.meeting_id}{suffix}.{fmt}")
     from coopkit.store.atomic import write_atomic
 
@@ -369,10 +471,23 @@ def render_cmd(
 def _action_table(rows: list[ActionRow], lang: str) -> str:
     de = lang != "en"
     return table(
-        ["ID", "Wer" if de else "Who", "Was" if de else "What", "Bis wann" if de else "Due",
-         "Stand" if de else "State"],
-        [[r.key, r.who, r.what if len(r.what) <= 60 else r.what[:59] + "…", r.due.isoformat(),
-          _status(r.status, lang) + (" (!)" if r.overdue else "")] for r in rows],
+        [
+            "ID",
+            "Wer" if de else "Who",
+            "Was" if de else "What",
+            "Bis wann" if de else "Due",
+            "Stand" if de else "State",
+        ],
+        [
+            [
+                r.key,
+                r.who,
+                r.what if len(r.what) <= 60 else r.what[:59] + "…",
+                r.due.isoformat(),
+                _status(r.status, lang) + (" (!)" if r.overdue else ""),
+            ]
+            for r in rows
+        ],
     )
 
 
@@ -380,8 +495,10 @@ def _action_table(rows: list[ActionRow], lang: str) -> str:
 def action_list_cmd(
     ctx: typer.Context,
     open_only: Annotated[bool, typer.Option("--open", help="Nur offene Aufgaben.")] = False,
-    partner: Annotated[str | None, typer.Option("--partner", help="Nur Aufgaben dieses "
-                                                "Partners.", metavar="PARTNER")] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option("--partner", help="Nur Aufgaben dieses Partners.", metavar="PARTNER"),
+    ] = None,
 ) -> None:
     """Aufgaben aus allen Sitzungen auflisten; (!) markiert überfällige.
 
@@ -404,12 +521,14 @@ def action_list_cmd(
 @command
 def action_done_cmd(
     ctx: typer.Context,
-    action_id: Annotated[str, typer.Argument(help="Aufgaben-ID SITZUNG#NUMMER.",
-                                             metavar="AUFGABE")],
+    action_id: Annotated[
+        str, typer.Argument(help="Aufgaben-ID SITZUNG#NUMMER.", metavar="AUFGABE")
+    ],
     day: DateOption = None,
     note: Annotated[str | None, typer.Option("--note", help="Vermerk zur Erledigung.")] = None,
-    drop: Annotated[bool, typer.Option("--drop", help="Als entfallen statt erledigt "
-                                       "abschließen.")] = False,
+    drop: Annotated[
+        bool, typer.Option("--drop", help="Als entfallen statt erledigt abschließen.")
+    ] = False,
     by: Annotated[str | None, typer.Option("--by", help="Erledigt von PARTNER/PERSON.")] = None,
 ) -> None:
     """Eine Aufgabe als erledigt (oder mit --drop als entfallen) abschließen.
@@ -418,15 +537,29 @@ def action_done_cmd(
     """
     from coopkit.services.meetings import close_action
 
-    result = close_action(get_state(ctx).context(), action_id, when=parse_day(day, "--date"),
-                          note=note, status="dropped" if drop else "done", by=by)
+    result = close_action(
+        get_state(ctx).context(),
+        action_id,
+        when=parse_day(day, "--date"),
+        note=note,
+        status="dropped" if drop else "done",
+        by=by,
+    )
     state = get_state(ctx)
     if state.json:
-        print_json({"ok": True, "action": result.key, "path": result.path,
-                    "commit": result.commit.commit})
+        print_json(
+            {"ok": True, "action": result.key, "path": result.path, "commit": result.commit.commit}
+        )
         return
-    say(T("Aufgabe {a} abgeschlossen ({p})", "action {a} closed ({p})", a=result.key,
-          p=result.path), state.context().lang)
+    say(
+        T(
+            "Aufgabe {a} abgeschlossen ({p})",
+            "action {a} closed ({p})",
+            a=result.key,
+            p=result.path,
+        ),
+        state.context().lang,
+    )
 
 
 app.command("new")(new_cmd)

@@ -94,4 +94,3 @@ class ParseCacheDB:
             self._db.close()
         self._db = None
         self._pending = []
-

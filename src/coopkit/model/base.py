@@ -15,9 +15,9 @@ from coopkit.errors import Source, T
 
 ID_MAX = 64
 _ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-_WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {
-    f"lpt{i}" for i in range(10)
-}
+_WINDOWS_DEVICES = (
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
 _DURATION_RE = re.compile(
     r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$"
 )

@@ -19,9 +19,7 @@ def _choices(known: Iterable[str]) -> str:
     return shown + (", …" if len(names) > 8 else "")
 
 
-def check_person(
-    data: RepoData, located: Located[Any], loc: Loc, ref: str
-) -> list[Problem]:
+def check_person(data: RepoData, located: Located[Any], loc: Loc, ref: str) -> list[Problem]:
     """Check that `partner` or `partner/person` names a known partner and contact."""
     partner_id, person = split_person(ref)
     partner = data.find_partner(partner_id)

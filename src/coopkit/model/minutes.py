@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from typing import Literal
 
@@ -60,7 +61,7 @@ class Minutes(Record):
     chair: PersonRef | None = None
     minute_taker: PersonRef | None = None
     status: MinutesStatus = "draft"
-    sent: date | None = None
+    sent: datetime.date | None = None
     approved_in: Id | None = None
     attendance: Attendance = Attendance()
     tops: list[Top] = []

@@ -63,8 +63,10 @@ def _iban_valid(candidate: str) -> bool:
 
 
 def scan_text(path: str, text: str, allowed: Registered) -> list[Problem]:
-    """Report e-mail addresses, phone numbers, birth dates, IBANs and case numbers in `text`
-    that do not belong to a registered contact."""
+    """Report client data in `text` that does not belong to a registered contact.
+
+    Client data: e-mail addresses, phone numbers, birth dates, IBANs and case numbers.
+    """
     problems: list[Problem] = []
 
     def report(lineno: int, col: int, kind: T, value: str) -> None:
@@ -101,7 +103,9 @@ def scan_text(path: str, text: str, allowed: Registered) -> list[Problem]:
             if _iban_valid(match.group(0)):
                 report(lineno, match.start(), T("IBAN", "IBAN"), match.group(0))
         for match in _CASE.finditer(line):
-            report(lineno, match.start(), T("Aktenzeichen/Kundennummer", "case number"), match.group(0))
+            report(
+                lineno, match.start(), T("Aktenzeichen/Kundennummer", "case number"), match.group(0)
+            )
     return problems
 
 

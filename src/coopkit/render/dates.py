@@ -20,5 +20,8 @@ def short_date(value: date | None, lang: str = "de") -> str:
     """Return a compact date ("07.02.2014" / "07/02/2014"); empty for None."""
     if value is None:
         return ""
-    return format_date(value, format="dd.MM.yyyy" if lang != "en" else "dd/MM/yyyy",
-                       locale=_LOCALES.get(lang, "de_DE"))
+    return format_date(
+        value,
+        format="dd.MM.yyyy" if lang != "en" else "dd/MM/yyyy",
+        locale=_LOCALES.get(lang, "de_DE"),
+    )

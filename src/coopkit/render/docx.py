@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 
 from coopkit.errors import T, TemplateError
 from coopkit.render.jinja import make_env
@@ -18,8 +18,9 @@ from coopkit.render.jinja import make_env
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _TAG = re.compile(r"\{[{%](.*?)[%}]\}", re.DOTALL)
-_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "«": '"',
-                         "»": '"'})
+_QUOTES = str.maketrans(
+    {"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "«": '"', "»": '"'}
+)
 
 
 def _normalise_tags(xml: str) -> str:
@@ -33,13 +34,21 @@ def open_template_bytes(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as err:
         raise TemplateError(
-            T("Vorlage {p} nicht lesbar: {e}", "template {p} cannot be read: {e}", p=str(path),
-              e=str(err))
+            T(
+                "Vorlage {p} nicht lesbar: {e}",
+                "template {p} cannot be read: {e}",
+                p=str(path),
+                e=str(err),
+            )
         ) from err
     if len(data) > MAX_TEMPLATE_BYTES:
         raise TemplateError(
-            T("Vorlage {p} ist zu groß ({n} Bytes)", "template {p} is too large ({n} bytes)",
-              p=str(path), n=len(data))
+            T(
+                "Vorlage {p} ist zu groß ({n} Bytes)",
+                "template {p} is too large ({n} bytes)",
+                p=str(path),
+                n=len(data),
+            )
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -48,8 +57,12 @@ def open_template_bytes(path: Path) -> bytes:
                 raise zipfile.BadZipFile("word/document.xml missing")
     except zipfile.BadZipFile as err:
         raise TemplateError(
-            T("{p} ist keine Word-Datei (.docx): {e}", "{p} is not a Word file (.docx): {e}",
-              p=str(path), e=str(err))
+            T(
+                "{p} ist keine Word-Datei (.docx): {e}",
+                "{p} is not a Word file (.docx): {e}",
+                p=str(path),
+                e=str(err),
+            )
         ) from err
     if total > MAX_UNPACKED_BYTES:
         raise TemplateError(
@@ -126,13 +139,16 @@ def render_docx(
         ) from exc
     except SecurityError as exc:
         raise TemplateError(
-            T("{p}: in Vorlagen nicht erlaubt: {m}", "{p}: not allowed in templates: {m}",
-              p=template.name, m=str(exc))
+            T(
+                "{p}: in Vorlagen nicht erlaubt: {m}",
+                "{p}: not allowed in templates: {m}",
+                p=template.name,
+                m=str(exc),
+            )
         ) from exc
     except JinjaTemplateError as exc:
         raise TemplateError(
-            T("{p}: Vorlagenfehler: {m}", "{p}: template error: {m}", p=template.name,
-              m=str(exc))
+            T("{p}: Vorlagenfehler: {m}", "{p}: template error: {m}", p=template.name, m=str(exc))
         ) from exc
     out = io.BytesIO()
     tpl.save(out)

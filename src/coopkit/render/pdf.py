@@ -56,8 +56,11 @@ def convert(document: Path, target_format: str = "pdf") -> Path:
             )
         except subprocess.TimeoutExpired as err:
             raise TemplateError(
-                T("LibreOffice antwortet nicht (>{s} s)", "LibreOffice did not finish (>{s} s)",
-                  s=TIMEOUT)
+                T(
+                    "LibreOffice antwortet nicht (>{s} s)",
+                    "LibreOffice did not finish (>{s} s)",
+                    s=TIMEOUT,
+                )
             ) from err
     if not target.exists() or (before is not None and target.stat().st_mtime <= before):
         raise TemplateError(

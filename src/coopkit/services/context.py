@@ -35,7 +35,7 @@ class Context:
         if found is None:
             raise ConfigError(
                 T(
-                    "wer handelt? Bitte --author \"Name <mail>\" angeben, COOP_AUTHOR setzen "
+                    'wer handelt? Bitte --author "Name <mail>" angeben, COOP_AUTHOR setzen '
                     "oder git config user.name/user.email einrichten",
                     'who is acting? Pass --author "Name <mail>", set COOP_AUTHOR '
                     "or configure git user.name/user.email",

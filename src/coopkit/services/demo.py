@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def _clock() -> Callable[[date], datetime]:
     def at(day: date) -> datetime:
         n = counts.get(day, 0)
         counts[day] = n + 1
-        return datetime.combine(day, time(9, 0), tzinfo=timezone.utc).replace(
+        return datetime.combine(day, time(9, 0), tzinfo=UTC).replace(
             hour=9 + (n * 7) // 60 % 9, minute=(n * 7) % 60
         )
 
@@ -190,8 +191,12 @@ class _Story:
         data, _ = _load_example(example)
         self.example_data = data
 
-    def person(self, partner_id: str, contact_id: str | None = None, *, signatory: bool = False) -> str:
-        return _person(self.example_data.partners[partner_id].value, contact_id, signatory=signatory)
+    def person(
+        self, partner_id: str, contact_id: str | None = None, *, signatory: bool = False
+    ) -> str:
+        return _person(
+            self.example_data.partners[partner_id].value, contact_id, signatory=signatory
+        )
 
     def ctx_for(self, author: str) -> Context:
         return replace(self.ctx, root=self.root, author_text=author)
@@ -208,7 +213,9 @@ class _Story:
         )
         self.result.steps.append(DemoStep(day, author, message))
 
-    def call(self, author: str, day: date, message: str, action: Callable[[Context, datetime], Any]) -> Any:
+    def call(
+        self, author: str, day: date, message: str, action: Callable[[Context, datetime], Any]
+    ) -> Any:
         outcome = action(self.ctx_for(author), self.at(day))
         self.result.steps.append(DemoStep(day, author, message))
         return outcome
@@ -260,72 +267,130 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
     for source in sorted((example / layout.TEMPLATES).glob("*")):
         if source.is_file() and not source.name.startswith("."):
             base[f"{layout.TEMPLATES}/{source.name}"] = ""
-    story.result.steps.append(DemoStep(date(2012, 9, 3), bernert, "Set up the cooperation repository"))
+    story.result.steps.append(
+        DemoStep(date(2012, 9, 3), bernert, "Set up the cooperation repository")
+    )
     _init_commit(target, example, base, bernert, story.at(date(2012, 9, 3)))
     for partner_id in sorted(data.partners):
         path = layout.partner_path(partner_id)
-        story.write(bernert, date(2012, 9, 4), f"Add partner {partner_id}", {path: story.text(path)})
+        story.write(
+            bernert, date(2012, 9, 4), f"Add partner {partner_id}", {path: story.text(path)}
+        )
 
-    agreements = sorted(data.agreements.values(), key=lambda a: a.value.valid_from or date.max)
-    # Drafts, then the revision after the Ausländerbehörde's and the data protection officer's comments.
-    for located in agreements:
-        ag = located.value
-        path = layout.agreement_path(ag.id)
-        story.write(bernert, date(2012, 9, 17), f"Draft agreement {ag.id}",
-                    {path: _draft_text(story.text(path), path, 7)})
-    for located in agreements:
-        ag = located.value
+    agreements = [
+        a.value
+        for a in sorted(data.agreements.values(), key=lambda a: a.value.valid_from or date.max)
+    ]
+    # Drafts, then the revision after comments from the Ausländerbehörde and data protection.
+    for ag in agreements:
         path = layout.agreement_path(ag.id)
         story.write(
-            bernert, date(2012, 10, 22),
+            bernert,
+            date(2012, 9, 17),
+            f"Draft agreement {ag.id}",
+            {path: _draft_text(story.text(path), path, 7)},
+        )
+    for ag in agreements:
+        path = layout.agreement_path(ag.id)
+        story.write(
+            bernert,
+            date(2012, 10, 22),
             f"Revise § 7 of {ag.id}: data transfer only with written consent; activate",
             {path: story.text(path)},
         )
 
-    events: list[tuple[date, int, Callable[[], None]]] = []
+    events: list[tuple[date, int, Callable[[], object]]] = []
     # Release v1 and every party's approval.
-    for located in agreements:
-        ag = located.value
+    for ag in agreements:
         start = ag.valid_from or date(2012, 12, 1)
         release_day = date.fromordinal(start.toordinal() - 14)
-        events.append((release_day, 0, lambda a=ag, d=release_day: _release(
-            story, bernert, d, a.id, "v1", "Fassung zur Unterzeichnung", release)))
+        events.append(
+            (
+                release_day,
+                0,
+                partial(
+                    _release,
+                    story,
+                    bernert,
+                    release_day,
+                    ag.id,
+                    "v1",
+                    "Fassung zur Unterzeichnung",
+                    release,
+                ),
+            )
+        )
         for offset, party in enumerate(ag.parties):
             day = date.fromordinal(start.toordinal() - 7 + 2 * offset)
-            events.append((day, 1, lambda a=ag, p=party, d=day: _approve(
-                story, d, a.id, p, "v1", sign)))
+            events.append((day, 1, partial(_approve, story, day, ag.id, party, "v1", sign)))
 
     # 2013: meetings, fulfilment records and closed actions in the order they happened.
-    for located in data.fulfilments:
-        record = located.value
-        path = located.path
-        author = _author_of(story, record.recorded_by, record.partner)
-        events.append((record.date, 2, lambda p=path, a=author, r=record: story.write(
-            a, r.date, f"Record {r.status} {r.obligation} due {r.due.isoformat()} for {r.partner}",
-            {p: story.text(p)})))
-    for located in data.action_records:
-        record = located.value
-        path = located.path
-        found = data.find_action(record.action)
+    for fulfilment in data.fulfilments:
+        done = fulfilment.value
+        events.append(
+            (
+                done.date,
+                2,
+                partial(
+                    story.write,
+                    _author_of(story, done.recorded_by, done.partner),
+                    done.date,
+                    f"Record {done.status} {done.obligation} due {done.due.isoformat()} "
+                    f"for {done.partner}",
+                    {fulfilment.path: story.text(fulfilment.path)},
+                ),
+            )
+        )
+    for closing in data.action_records:
+        closed = closing.value
+        found = data.find_action(closed.action)
         owner = found[2].who if found else ""
-        author = _author_of(story, record.by or owner, owner.partition("/")[0] or "kv-myk")
-        events.append((record.date, 3, lambda p=path, a=author, r=record: story.write(
-            a, r.date, f"Close action {r.action}", {p: story.text(p)})))
-    for located in sorted(data.minutes.values(), key=lambda m: m.value.date):
-        events += _meeting_events(story, located.value, located.path, data, schmitz,
-                                  approve=approve, send=send)
+        events.append(
+            (
+                closed.date,
+                3,
+                partial(
+                    story.write,
+                    _author_of(story, closed.by or owner, owner.partition("/")[0] or "kv-myk"),
+                    closed.date,
+                    f"Close action {closed.action}",
+                    {closing.path: story.text(closing.path)},
+                ),
+            )
+        )
+    for meeting in sorted(data.minutes.values(), key=lambda m: m.value.date):
+        events += _meeting_events(
+            story, meeting.value, meeting.path, data, schmitz, approve=approve, send=send
+        )
 
     # After the evaluation: revision v2, release and the first approvals.
-    for located in agreements:
-        ag = located.value
-        events.append((date(2014, 3, 3), 0, lambda a=ag: _revise_v2(
-            story, bernert, a, add_obligation, set_obligation)))
-        events.append((date(2014, 3, 20), 0, lambda a=ag: _release(
-            story, bernert, date(2014, 3, 20), a.id, "v2",
-            "Fortschreibung nach der Evaluation 2014", release)))
+    for ag in agreements:
+        events.append(
+            (
+                date(2014, 3, 3),
+                0,
+                partial(_revise_v2, story, bernert, ag, add_obligation, set_obligation),
+            )
+        )
+        events.append(
+            (
+                date(2014, 3, 20),
+                0,
+                partial(
+                    _release,
+                    story,
+                    bernert,
+                    date(2014, 3, 20),
+                    ag.id,
+                    "v2",
+                    "Fortschreibung nach der Evaluation 2014",
+                    release,
+                ),
+            )
+        )
         for offset, party in enumerate(p for p in ag.parties if p in ("kv-myk", "jobcenter-myk")):
             day = date(2014, 4, 2 + 7 * offset)
-            events.append((day, 1, lambda a=ag, p=party, d=day: _approve(story, d, a.id, p, "v2", sign)))
+            events.append((day, 1, partial(_approve, story, day, ag.id, party, "v2", sign)))
 
     for _day, _priority, run in sorted(events, key=lambda e: (e[0], e[1])):
         run()
@@ -333,33 +398,55 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
 
 
 def _release(
-    story: _Story, author: str, day: date, agreement_id: str, version: str, message: str,
+    story: _Story,
+    author: str,
+    day: date,
+    agreement_id: str,
+    version: str,
+    message: str,
     release: Callable[..., Any],
 ) -> None:
-    story.call(author, day, f"Release {agreement_id} {version}",
-               lambda c, w: release(c, agreement_id, version, message, when=w))
+    story.call(
+        author,
+        day,
+        f"Release {agreement_id} {version}",
+        lambda c, w: release(c, agreement_id, version, message, when=w),
+    )
     story.result.tags.append(f"{agreement_id}/{version}")
 
 
 def _approve(
-    story: _Story, day: date, agreement_id: str, partner_id: str, version: str,
+    story: _Story,
+    day: date,
+    agreement_id: str,
+    partner_id: str,
+    version: str,
     sign: Callable[..., Any],
 ) -> None:
     partner = story.example_data.partners[partner_id].value
     signer = story.person(partner_id, _representative_contact(partner), signatory=True)
     story.call(
-        signer, day, f"Approve {agreement_id} {version} for {partner_id}",
+        signer,
+        day,
+        f"Approve {agreement_id} {version} for {partner_id}",
         lambda c, w: sign(
-            c, agreement_id, partner_id, partner.representative or partner.name,
+            c,
+            agreement_id,
+            partner_id,
+            partner.representative or partner.name,
             function=partner.represented_by,
             place=partner.address.city if partner.address else None,
-            when=day, version=version,
+            when=day,
+            version=version,
         ),
     )
 
 
 def _revise_v2(
-    story: _Story, author: str, ag: Agreement, add_obligation: Callable[..., Any],
+    story: _Story,
+    author: str,
+    ag: Agreement,
+    add_obligation: Callable[..., Any],
     set_obligation: Callable[..., Any],
 ) -> None:
     path = layout.agreement_path(ag.id)
@@ -368,25 +455,55 @@ def _revise_v2(
         text = add_paragraph(text, number, paragraph)
     day = date(2014, 3, 3)
     story.write(
-        author, day,
+        author,
+        day,
         f"Revise {ag.id} after the evaluation: young newcomers, language support, joint training",
         {path: text},
     )
     service = next(p for p in ag.parties if p not in ("kv-myk", "jobcenter-myk"))
-    story.call(author, day, f"Add obligation fortbildung to {ag.id}",
-               lambda c, w: add_obligation(
-                   c, ag.id, "fortbildung", by=list(ag.parties), to=list(ag.parties),
-                   what="Gemeinsame Veranstaltung oder Fortbildung für die Mitarbeitenden "
-                        "durchführen", every="P1Y", first_due=date(2014, 11, 30), clause=5,
-                   how="Koordination durch die Geschäftsstelle Integration", when=w))
-    story.call(author, day, f"Add obligation u25-abstimmung to {ag.id}",
-               lambda c, w: add_obligation(
-                   c, ag.id, "u25-abstimmung", by=["jobcenter-myk", service], to=["kv-myk"],
-                   what="Fallübergreifende Abstimmung zwischen Jugendmigrationsdienst und "
-                        "Team U25 (ohne personenbezogene Daten) durchführen und Ergebnisse "
-                        "berichten", every="P6M", first_due=date(2014, 6, 30), clause=1, when=w))
-    story.call(author, day, f"Hospitation in {ag.id} once a year",
-               lambda c, w: set_obligation(c, ag.id, "hospitation", {"every": "P1Y"}, when=w))
+    story.call(
+        author,
+        day,
+        f"Add obligation fortbildung to {ag.id}",
+        lambda c, w: add_obligation(
+            c,
+            ag.id,
+            "fortbildung",
+            by=list(ag.parties),
+            to=list(ag.parties),
+            what="Gemeinsame Veranstaltung oder Fortbildung für die Mitarbeitenden durchführen",
+            every="P1Y",
+            first_due=date(2014, 11, 30),
+            clause=5,
+            how="Koordination durch die Geschäftsstelle Integration",
+            when=w,
+        ),
+    )
+    story.call(
+        author,
+        day,
+        f"Add obligation u25-abstimmung to {ag.id}",
+        lambda c, w: add_obligation(
+            c,
+            ag.id,
+            "u25-abstimmung",
+            by=["jobcenter-myk", service],
+            to=["kv-myk"],
+            what="Fallübergreifende Abstimmung zwischen Jugendmigrationsdienst und "
+            "Team U25 (ohne personenbezogene Daten) durchführen und Ergebnisse "
+            "berichten",
+            every="P6M",
+            first_due=date(2014, 6, 30),
+            clause=1,
+            when=w,
+        ),
+    )
+    story.call(
+        author,
+        day,
+        f"Hospitation in {ag.id} once a year",
+        lambda c, w: set_obligation(c, ag.id, "hospitation", {"every": "P1Y"}, when=w),
+    )
 
 
 def _representative_contact(partner: Partner) -> str | None:
@@ -411,33 +528,86 @@ def _meeting_events(
     *,
     approve: Callable[..., Any],
     send: Callable[..., Any],
-) -> list[tuple[date, int, Callable[[], None]]]:
+) -> list[tuple[date, int, Callable[[], object]]]:
     """Invitation three weeks ahead, minutes five days after, sent, approved in a later meeting."""
     text = story.text(path)
     invite_day = date.fromordinal(minutes.date.toordinal() - 21)
-    events: list[tuple[date, int, Callable[[], None]]] = []
+    events: list[tuple[date, int, Callable[[], object]]] = []
     if minutes.status == "draft":
-        events.append((invite_day, 0, lambda: story.write(
-            secretary, invite_day, f"Invite to meeting {minutes.id}", {path: text})))
-        return events
-    events.append((invite_day, 0, lambda: story.write(
-        secretary, invite_day, f"Invite to meeting {minutes.id}",
-        {path: _strip_for_invitation(text, path)})))
+        invitation = partial(
+            story.write, secretary, invite_day, f"Invite to meeting {minutes.id}", {path: text}
+        )
+        return [(invite_day, 0, invitation)]
+    events.append(
+        (
+            invite_day,
+            0,
+            partial(
+                story.write,
+                secretary,
+                invite_day,
+                f"Invite to meeting {minutes.id}",
+                {path: _strip_for_invitation(text, path)},
+            ),
+        )
+    )
     approval = _approval_decision_of(minutes, data)
     minutes_day = date.fromordinal(minutes.date.toordinal() + 5)
-    events.append((minutes_day, 0, lambda: story.write(
-        secretary, minutes_day, f"Record the minutes of {minutes.id}",
-        {path: _as_draft_minutes(text, path, approval)})))
+    events.append(
+        (
+            minutes_day,
+            0,
+            partial(
+                story.write,
+                secretary,
+                minutes_day,
+                f"Record the minutes of {minutes.id}",
+                {path: _as_draft_minutes(text, path, approval)},
+            ),
+        )
+    )
     for earlier_id in _approved_here(minutes, data):
-        events.append((minutes_day, 1, lambda e=earlier_id: story.call(
-            secretary, minutes_day, f"Approve the minutes of {e} in {minutes.id}",
-            lambda c, w: approve(c, e, minutes.id, when=w))))
+        events.append(
+            (
+                minutes_day,
+                1,
+                partial(
+                    story.call,
+                    secretary,
+                    minutes_day,
+                    f"Approve the minutes of {earlier_id} in {minutes.id}",
+                    partial(_approve_in, approve, earlier_id, minutes.id),
+                ),
+            )
+        )
     if minutes.sent:
         sent_day = minutes.sent
-        events.append((sent_day, 3, lambda: story.call(
-            secretary, sent_day, f"Send the minutes of {minutes.id}",
-            lambda c, w: send(c, minutes.id, sent=sent_day, when=w))))
+        events.append(
+            (
+                sent_day,
+                3,
+                partial(
+                    story.call,
+                    secretary,
+                    sent_day,
+                    f"Send the minutes of {minutes.id}",
+                    partial(_send, send, minutes.id, sent_day),
+                ),
+            )
+        )
     return events
+
+
+def _approve_in(
+    approve: Callable[..., Any], earlier: str, later: str, ctx: Context, when: datetime
+) -> Any:
+    return approve(ctx, earlier, later, when=when)
+
+
+def _send(
+    send: Callable[..., Any], meeting_id: str, sent: date, ctx: Context, when: datetime
+) -> Any:
+    return send(ctx, meeting_id, sent=sent, when=when)
 
 
 def _approved_here(minutes: Minutes, data: RepoData) -> list[str]:
@@ -454,7 +624,9 @@ def _approval_decision_of(minutes: Minutes, data: RepoData) -> str | None:
     return None
 
 
-def _init_commit(target: Path, example: Path, files: dict[str, str], author: str, when: datetime) -> None:
+def _init_commit(
+    target: Path, example: Path, files: dict[str, str], author: str, when: datetime
+) -> None:
     from coopkit.store.atomic import write_atomic
     from coopkit.store.git import parse_author
 
@@ -466,5 +638,6 @@ def _init_commit(target: Path, example: Path, files: dict[str, str], author: str
             write_atomic(target / rel, text.encode("utf-8"))
         paths.append(rel)
     with GitRepo(target) as repo:
-        repo.commit_paths(sorted(paths), "Set up the cooperation repository", parse_author(author), when)
-
+        repo.commit_paths(
+            sorted(paths), "Set up the cooperation repository", parse_author(author), when
+        )

@@ -464,9 +464,9 @@ def render_agreement(
     Returns the written file (the PDF when asked for).
     """
     from coopkit.render.docx import render_docx
-    from coopkit.signing.hashing import content_hash
     from coopkit.services.repository import load_worktree
     from coopkit.services.status import versions_by_agreement
+    from coopkit.signing.hashing import content_hash
     from coopkit.store.atomic import write_atomic
 
     data = load_worktree(ctx).data
@@ -484,7 +484,11 @@ def render_agreement(
                 shown = latest
     digest = content_hash(text.agreement)
     # A sign-off counts only for the text it is bound to.
-    signoffs = [s for s in data.signoffs_for(agreement_id, shown) if s.content_hash == digest] if shown else []
+    signoffs = (
+        [s for s in data.signoffs_for(agreement_id, shown) if s.content_hash == digest]
+        if shown
+        else []
+    )
     context = agreement_context(
         data,
         text.agreement,

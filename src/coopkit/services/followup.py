@@ -650,4 +650,3 @@ def obligation_matrix(
             )
         )
     return MatrixResult(partners, cells, None, write_output(ctx, output, payload))
-

@@ -64,8 +64,12 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
     ignore = target / ".gitignore"
     existing = ignore.read_text("utf-8") if ignore.is_file() else ""
     if ".coop/" not in existing.split():
-        write_atomic(ignore, (existing + ("\n" if existing and not existing.endswith("\n") else "")
-                              + GITIGNORE).encode())
+        write_atomic(
+            ignore,
+            (
+                existing + ("\n" if existing and not existing.endswith("\n") else "") + GITIGNORE
+            ).encode(),
+        )
     for folder in layout.RECORD_DIRS:
         keep = target / folder / ".gitkeep"
         keep.parent.mkdir(exist_ok=True)
@@ -84,7 +88,5 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
     new_ctx = ctx.with_root(target)
     author = author or new_ctx.author()
     with GitRepo(target) as repo:
-        commit = repo.commit_paths(
-            written, "Initialise coop repository", author
-        )
+        commit = repo.commit_paths(written, "Initialise coop repository", author)
     return InitResult(target, commit, written)

@@ -60,8 +60,9 @@ def _latest_version(tags: list[str], agreement_id: str) -> tuple[str, str] | Non
     return (best[1], best[2]) if best else None
 
 
-def _revision_lines(ctx: Context, data: RepoData, agreements: list[str], day: date,
-                    lang: str) -> list[str]:
+def _revision_lines(
+    ctx: Context, data: RepoData, agreements: list[str], day: date, lang: str
+) -> list[str]:
     lines = []
     tags: list[str] = []
     repo: GitRepo | None = None
@@ -105,8 +106,9 @@ def _partner_label(data: RepoData, partner_id: str) -> str:
     return partner.label if partner else partner_id
 
 
-def _obligation_lines(data: RepoData, agreements: list[str], since: date | None, day: date,
-                      lang: str) -> list[str]:
+def _obligation_lines(
+    data: RepoData, agreements: list[str], since: date | None, day: date, lang: str
+) -> list[str]:
     lines = []
     for agreement_id in agreements:
         agreement = data.agreements[agreement_id].value
@@ -162,8 +164,7 @@ def prefilled_agenda(
     else:
         tops.append(Top(title=T("Begrüßung", "Welcome").format(lang)))
     open_rows = [
-        r
-        for r in action_rows(data, ctx.today, open_only=True, meetings=[m.id for m in previous])
+        r for r in action_rows(data, ctx.today, open_only=True, meetings=[m.id for m in previous])
     ]
     if open_rows:
         notes = "\n".join(
@@ -183,8 +184,11 @@ def prefilled_agenda(
     obligation_lines = _obligation_lines(data, agreements, since, day, lang)
     if obligation_lines:
         intro = (
-            T("Seit der Sitzung vom {d} fällig:", "Due since the meeting of {d}:",
-              d=short_date(since, lang))
+            T(
+                "Seit der Sitzung vom {d} fällig:",
+                "Due since the meeting of {d}:",
+                d=short_date(since, lang),
+            )
             if since
             else T("Bis zur Sitzung fällig:", "Due up to this meeting:")
         ).format(lang)

@@ -25,14 +25,28 @@ from coopkit.store.text import TextFile, decode_text
 from coopkit.store.yamlio import yaml_value
 
 MINUTES_KEYS = (
-    "id", "title", "agreements", "date", "start", "end", "place", "chair", "minute_taker",
-    "status", "sent", "approved_in", "attendance", "tops", "distribution",
+    "id",
+    "title",
+    "agreements",
+    "date",
+    "start",
+    "end",
+    "place",
+    "chair",
+    "minute_taker",
+    "status",
+    "sent",
+    "approved_in",
+    "attendance",
+    "tops",
+    "distribution",
 )
 TOP_KEYS = ("title", "notes", "decisions", "actions")
 ATTENDANCE_KEYS = ("present", "excused", "guests")
 SLUG_MAX = 40
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe",
-                          "Ü": "ue"})
+_UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
+)
 
 
 def slugify(text: str) -> str:
@@ -138,8 +152,9 @@ def _top_node(node: Any, number: int) -> Any:
                 c=count,
             )
             if count
-            else T("--top {n}: diese Sitzung hat noch keine TOPs", "--top {n}: no TOPs yet",
-                   n=number)
+            else T(
+                "--top {n}: diese Sitzung hat noch keine TOPs", "--top {n}: no TOPs yet", n=number
+            )
         )
     return tops[number - 1]
 
@@ -224,9 +239,7 @@ def new_meeting(
     loaded = load_worktree(ctx)
     data = loaded.data
     if not agreements:
-        raise UsageError(
-            T("mindestens eine --agreement angeben", "give at least one --agreement")
-        )
+        raise UsageError(T("mindestens eine --agreement angeben", "give at least one --agreement"))
     for agreement_id in agreements:
         if agreement_id not in data.agreements:
             raise NotFound(
@@ -273,12 +286,11 @@ def new_meeting(
     try:
         minutes = Minutes.model_validate(fields)
     except Exception as err:  # pydantic: bad time or person given on the command line
-        raise UsageError(T("ungültige Angabe: {e}", "invalid value: {e}", e=_first_error(err))) \
-            from err
+        raise UsageError(
+            T("ungültige Angabe: {e}", "invalid value: {e}", e=_first_error(err))
+        ) from err
     text = edit_front_matter(dump_minutes(minutes), path, _drop_empty_attendance)
-    result = commit_changes(
-        ctx, {path: text.encode("utf-8")}, f"Add meeting {meeting_id}", when
-    )
+    result = commit_changes(ctx, {path: text.encode("utf-8")}, f"Add meeting {meeting_id}", when)
     return MeetingResult(minutes, path, result)
 
 
@@ -318,8 +330,12 @@ def attend(
     if not names:
         raise UsageError(T("mindestens eine Person angeben", "give at least one person"))
     if guest and excused:
-        raise UsageError(T("--guest und --excused schließen sich aus",
-                           "--guest and --excused exclude each other"))
+        raise UsageError(
+            T(
+                "--guest und --excused schließen sich aus",
+                "--guest and --excused exclude each other",
+            )
+        )
     if guest and not (org or "").strip():
         raise UsageError(T("ein Gast braucht --org ORGANISATION", "a guest needs --org NAME"))
     group = "guests" if guest else ("excused" if excused else "present")
@@ -425,9 +441,7 @@ def add_action(
     return result
 
 
-def add_top(
-    ctx: Context, meeting_id: str, title: str, when: date | None = None
-) -> MeetingResult:
+def add_top(ctx: Context, meeting_id: str, title: str, when: date | None = None) -> MeetingResult:
     """Add an agenda item (TOP) before a closing „Verschiedenes“, else at the end."""
     title = _nonempty(title, "TITEL")
     positions: list[int] = []
@@ -588,7 +602,9 @@ def approve(
     )
     approved = minutes.model_copy(update={"status": "approved", "approved_in": later.id})
     return MeetingResult(
-        approved, located.path, result,
+        approved,
+        located.path,
+        result,
         {"decision": decision, "later": later.id, "top": top_number or 1},
     )
 
@@ -779,8 +795,15 @@ def list_meetings(ctx: Context, agreement: str | None = None) -> list[MeetingRow
             continue
         keys = [m.action_key(a) for _, a in m.all_actions()]
         rows.append(
-            MeetingRow(m.id, m.date, m.title, m.status, list(m.agreements), len(keys),
-                       sum(k in open_keys for k in keys))
+            MeetingRow(
+                m.id,
+                m.date,
+                m.title,
+                m.status,
+                list(m.agreements),
+                len(keys),
+                sum(k in open_keys for k in keys),
+            )
         )
     return sorted(rows, key=lambda r: (r.date, r.id), reverse=True)
 
@@ -800,8 +823,11 @@ def show_meeting(ctx: Context, meeting_id: str) -> MeetingView:
     loaded = load_worktree(ctx)
     located = get_minutes(loaded, meeting_id)
     minutes = located.value
-    refs = [*minutes.attendance.present, *minutes.attendance.excused,
-            *(a.who for _, a in minutes.all_actions())]
+    refs = [
+        *minutes.attendance.present,
+        *minutes.attendance.excused,
+        *(a.who for _, a in minutes.all_actions()),
+    ]
     refs += [r for r in (minutes.chair, minutes.minute_taker) if r]
     names = {ref: person_name(loaded.data, ref) for ref in refs}
     rows = action_rows(loaded.data, ctx.today, meetings=[minutes.id])
@@ -853,8 +879,17 @@ def _approving_commit(repo: GitRepo, path: str) -> tuple[str, str] | None:
     """Return (commit, text) of the oldest revision of `path` whose status is approved."""
     # Commits that touched a status line are few; look at them first, then at all commits.
     touched = str(
-        repo.run("log", "--reverse", "--format=%H", "-G", "^status:", "--end-of-options",
-                 "HEAD", "--", path)
+        repo.run(
+            "log",
+            "--reverse",
+            "--format=%H",
+            "-G",
+            "^status:",
+            "--end-of-options",
+            "HEAD",
+            "--",
+            path,
+        )
     ).split()
     for candidates in (touched, [c.sha for c in reversed(repo.log([path]))]):
         for sha in candidates:

@@ -9,12 +9,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, sorted_problems
+from coopkit.index.cache import ParseCacheDB
 from coopkit.model.checks import check_repository
 from coopkit.model.repo import RepoData
 from coopkit.services.context import Context
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
-from coopkit.index.cache import ParseCacheDB
 from coopkit.store.files import FileSource, ParseCache, Revision, WorkTree, load_repository
 from coopkit.store.git import GitRepo
 from coopkit.store.lock import repository_lock

@@ -84,10 +84,15 @@ def agreement_overview(data: RepoData, versions: dict[str, list[str]]) -> list[A
         agreement = data.agreements[agreement_id].value
         released = versions.get(agreement_id, [])
         latest = released[-1] if released else None
-        approved = sorted(s.partner for s in data.signoffs_for(agreement_id, latest)) if latest else []
+        approved = (
+            sorted(s.partner for s in data.signoffs_for(agreement_id, latest)) if latest else []
+        )
         missing = [p for p in agreement.parties if p not in approved]
         in_force = any(
-            all(p in {s.partner for s in data.signoffs_for(agreement_id, v)} for p in agreement.parties)
+            all(
+                p in {s.partner for s in data.signoffs_for(agreement_id, v)}
+                for p in agreement.parties
+            )
             for v in released
         )
         rows.append(

@@ -100,6 +100,7 @@ MEETING_VARIABLES = frozenset(
     }
 )
 
+
 def _checklist_sample(lang: str) -> dict[str, Any]:
     from coopkit.services.checklist import sample_checklist_context
 
@@ -113,14 +114,39 @@ def _report_sample(lang: str) -> dict[str, Any]:
 
 
 CHECKLIST_VARIABLES = frozenset(
-    {"name", "title", "labels", "today", "until", "until_iso", "period", "meeting_title",
-     "partners"}
+    {
+        "name",
+        "title",
+        "labels",
+        "today",
+        "until",
+        "until_iso",
+        "period",
+        "meeting_title",
+        "partners",
+    }
 )
 
 REPORT_VARIABLES = frozenset(
-    {"name", "labels", "agreement_id", "title", "start", "end", "today", "summary",
-     "obligations", "notes", "meetings", "attendance", "decisions", "actions",
-     "action_summary", "revisions", "chart"}
+    {
+        "name",
+        "labels",
+        "agreement_id",
+        "title",
+        "start",
+        "end",
+        "today",
+        "summary",
+        "obligations",
+        "notes",
+        "meetings",
+        "attendance",
+        "decisions",
+        "actions",
+        "action_summary",
+        "revisions",
+        "chart",
+    }
 )
 
 TEMPLATES: dict[str, TemplateSpec] = {

@@ -121,7 +121,7 @@ def validate(
                 "bad-type",
             )
         ]
-    located_probe: Located[Any] = Located(value=None, path=path, spans=positions)  # type: ignore[type-var]
+    located_probe: Located[Any] = Located(value=None, path=path, spans=positions)
     try:
         value = model.model_validate(data)
     except ValidationError as exc:
@@ -132,9 +132,7 @@ def validate(
             if err["type"] == "extra_forbidden":
                 allowed = _unknown_field_hint(model, loc)
                 if allowed:
-                    message = T(
-                        "{m}; erlaubt: {a}", "{m}; allowed: {a}", m=message, a=allowed
-                    )
+                    message = T("{m}; erlaubt: {a}", "{m}; allowed: {a}", m=message, a=allowed)
             source = located_probe.at(*loc)
             problems.append(Problem(source, message, code))
         return None, problems
@@ -149,31 +147,41 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int, list[Proble
     """
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != FRONT_MATTER:
-        return "", text, 1, [
-            Problem(
-                Source(path, 1, 1),
-                T(
-                    "erwartet „---“ in Zeile 1 (Beginn des YAML-Kopfes)",
-                    'expected "---" on line 1 (start of the YAML front matter)',
-                ),
-                "front-matter",
-            )
-        ]
+        return (
+            "",
+            text,
+            1,
+            [
+                Problem(
+                    Source(path, 1, 1),
+                    T(
+                        "erwartet „---“ in Zeile 1 (Beginn des YAML-Kopfes)",
+                        'expected "---" on line 1 (start of the YAML front matter)',
+                    ),
+                    "front-matter",
+                )
+            ],
+        )
     for i in range(1, len(lines)):
         if lines[i].rstrip() == FRONT_MATTER:
             front = "\n".join(lines[1:i]) + "\n"
             body = "\n".join(lines[i + 1 :])
             return front, body, i + 2, []
-    return "", "", 1, [
-        Problem(
-            Source(path, 1, 1),
-            T(
-                "der YAML-Kopf wird nicht mit „---“ geschlossen",
-                'the YAML front matter is not closed by "---"',
-            ),
-            "front-matter",
-        )
-    ]
+    return (
+        "",
+        "",
+        1,
+        [
+            Problem(
+                Source(path, 1, 1),
+                T(
+                    "der YAML-Kopf wird nicht mit „---“ geschlossen",
+                    'the YAML front matter is not closed by "---"',
+                ),
+                "front-matter",
+            )
+        ],
+    )
 
 
 def join_front_matter(front: str, body: str) -> str:
@@ -181,7 +189,9 @@ def join_front_matter(front: str, body: str) -> str:
     return f"{FRONT_MATTER}\n{front}{FRONT_MATTER}\n{body}"
 
 
-def parse_body(body: str, path: str, first_line: int) -> tuple[dict[str, Any], dict[Loc, tuple[int, int]], list[Problem]]:
+def parse_body(
+    body: str, path: str, first_line: int
+) -> tuple[dict[str, Any], dict[Loc, tuple[int, int]], list[Problem]]:
     """Parse an agreement's Markdown body into preamble and numbered clauses."""
     problems: list[Problem] = []
     positions: dict[Loc, tuple[int, int]] = {}
@@ -297,9 +307,7 @@ def _parse_yaml_record(
     if problems:
         return None, problems
     if data is None:
-        return None, [
-            Problem(Source(textfile.path, 1, 1), T("leere Datei", "empty file"), "empty")
-        ]
+        return None, [Problem(Source(textfile.path, 1, 1), T("leere Datei", "empty file"), "empty")]
     return validate(model, data, textfile.path, positions)
 
 
@@ -380,9 +388,9 @@ def parse_config(textfile: TextFile) -> tuple[Located[Config] | None, list[Probl
             )
         ]
     positions: dict[Loc, tuple[int, int]] = {}
-    for lineno, line in enumerate(textfile.text.split("\n"), start=1):
-        key = line.split("=", 1)[0].strip()
-        if "=" in line and key and (key,) not in positions:
+    for lineno, text_line in enumerate(textfile.text.split("\n"), start=1):
+        key = text_line.split("=", 1)[0].strip()
+        if "=" in text_line and key and (key,) not in positions:
             positions[(key,)] = (lineno, 1)
     return validate(Config, data, textfile.path, positions)
 

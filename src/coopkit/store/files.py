@@ -99,9 +99,7 @@ def read_text(source: FileSource, path: str) -> tuple[TextFile | None, list[Prob
     """Read and decode one file from a source."""
     data = source.read(path)
     if data is None:
-        return None, [
-            Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")
-        ]
+        return None, [Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")]
     return decode_text(path, data)
 
 
@@ -134,7 +132,7 @@ class ParseCache(Protocol):
 
 
 class _LazyFileSpans(Mapping[Loc, tuple[int, int]]):
-    """Positions of a cached record, found by parsing the file again only when a problem needs them."""
+    """Positions of a cached record, found by parsing again only when a problem needs them."""
 
     def __init__(self, parse: Callable[[], Any]) -> None:
         self._parse = parse
@@ -162,7 +160,13 @@ def _to_cache(result: tuple[Any, list[Problem]]) -> tuple[str | None, str]:
         located.value.model_dump_json() if located is not None else None,
         json.dumps(
             [
-                [p.source.line, p.source.col, p.code, p.message.format("de"), p.message.format("en")]
+                [
+                    p.source.line,
+                    p.source.col,
+                    p.code,
+                    p.message.format("de"),
+                    p.message.format("en"),
+                ]
                 for p in problems
             ]
         ),
@@ -262,7 +266,9 @@ def load_repository(
             data.action_records.append(located)
     if data.config is None and not any(p.source.path == layout.CONFIG for p in problems):
         problems.append(
-            Problem(Source(layout.CONFIG), T("coop.toml fehlt", "coop.toml is missing"), "missing-file")
+            Problem(
+                Source(layout.CONFIG), T("coop.toml fehlt", "coop.toml is missing"), "missing-file"
+            )
         )
     return data, problems
 

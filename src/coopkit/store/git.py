@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -47,9 +47,9 @@ def parse_author(text: str) -> Author:
 def commit_timestamp(day: date | datetime) -> str:
     """Return a git date for a day (noon UTC, so the calendar day is the same everywhere)."""
     if isinstance(day, datetime):
-        moment = day if day.tzinfo else day.replace(tzinfo=timezone.utc)
+        moment = day if day.tzinfo else day.replace(tzinfo=UTC)
     else:
-        moment = datetime.combine(day, time(12, 0), tzinfo=timezone.utc)
+        moment = datetime.combine(day, time(12, 0), tzinfo=UTC)
     return moment.isoformat()
 
 
@@ -183,8 +183,16 @@ class GitRepo:
     ) -> None:
         """Create an annotated tag at HEAD."""
         self.check_ref_name(name)
-        self.run("tag", "--annotate", "-m", message, "--end-of-options", name, "HEAD",
-                 env=self._identity_env(author, when))
+        self.run(
+            "tag",
+            "--annotate",
+            "-m",
+            message,
+            "--end-of-options",
+            name,
+            "HEAD",
+            env=self._identity_env(author, when),
+        )
 
     def check_ref_name(self, name: str) -> None:
         """Refuse names git would not accept as a tag."""
@@ -198,8 +206,11 @@ class GitRepo:
     def resolve(self, rev: str) -> str:
         """Return the commit a revision names; NotFound when it names none."""
         try:
-            return str(self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
-                                f"{rev}^{{commit}}"))
+            return str(
+                self.run(
+                    "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+                )
+            )
         except RepositoryError as err:
             raise NotFound(
                 T("Revision „{r}“ nicht gefunden", 'revision "{r}" not found', r=rev)
@@ -228,10 +239,18 @@ class GitRepo:
 
     def tags(self) -> list[Tag]:
         """Return annotated tags, oldest first."""
-        fmt = _FIELD.join(
-            ["%(refname:short)", "%(*objectname)", "%(taggername)", "%(taggerdate:iso-strict)",
-             "%(contents)"]
-        ) + _RECORD
+        fmt = (
+            _FIELD.join(
+                [
+                    "%(refname:short)",
+                    "%(*objectname)",
+                    "%(taggername)",
+                    "%(taggerdate:iso-strict)",
+                    "%(contents)",
+                ]
+            )
+            + _RECORD
+        )
         out = str(self.run("for-each-ref", "--sort=taggerdate", f"--format={fmt}", "refs/tags"))
         tags = []
         for record in out.split(_RECORD):
@@ -239,12 +258,19 @@ class GitRepo:
             if len(fields) != 5 or not fields[1]:
                 continue
             tags.append(
-                Tag(fields[0], fields[1], fields[2], datetime.fromisoformat(fields[3]),
-                    fields[4].strip())
+                Tag(
+                    fields[0],
+                    fields[1],
+                    fields[2],
+                    datetime.fromisoformat(fields[3]),
+                    fields[4].strip(),
+                )
             )
         return tags
 
-    def log(self, paths: list[str] | None = None, rev: str = "HEAD", limit: int = 0) -> list[Commit]:
+    def log(
+        self, paths: list[str] | None = None, rev: str = "HEAD", limit: int = 0
+    ) -> list[Commit]:
         """Return commits touching `paths` (all when None), newest first, with changed files."""
         if self.head() is None:
             return []
@@ -263,8 +289,14 @@ class GitRepo:
             fields = record.split(_FIELD)
             names = tuple(p for p in fields[5].replace("\n", "\0").split("\0") if p)
             commits.append(
-                Commit(fields[0], fields[1], fields[2], datetime.fromisoformat(fields[3]),
-                       fields[4], names)
+                Commit(
+                    fields[0],
+                    fields[1],
+                    fields[2],
+                    datetime.fromisoformat(fields[3]),
+                    fields[4],
+                    names,
+                )
             )
         return commits
 

@@ -1,5 +1,8 @@
-"""YAML 1.2 round-trip reading and writing: strings unless the schema says otherwise, no tags,
-no aliases, duplicate keys are errors, comments and key order survive."""
+"""YAML 1.2 reading and writing for coop files.
+
+Every scalar is a string unless the schema says otherwise; tags and aliases are refused; duplicate
+keys are errors; comments and key order survive every edit.
+"""
 
 from __future__ import annotations
 
@@ -185,7 +188,9 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, list[Pro
 
 # Text that may hold anchors, aliases, tags or quoted null-like strings takes the careful path:
 # the fast loader would accept the first three and cannot tell `"null"` from `null`.
-_NEEDS_CAREFUL = re.compile(r"""(?:^|[\s\[{,:-])[&*!]|["']\s*(?:~|null|Null|NULL)?\s*["']""", re.MULTILINE)
+_NEEDS_CAREFUL = re.compile(
+    r"""(?:^|[\s\[{,:-])[&*!]|["']\s*(?:~|null|Null|NULL)?\s*["']""", re.MULTILINE
+)
 SLOW = object()
 """Returned by `fast_load` when a file needs the careful round-trip parse."""
 
@@ -322,8 +327,11 @@ def _literal_safe(value: str) -> bool:
 
 
 def yaml_value(value: Any) -> Any:
-    """Prepare a Python value for writing: quote strings other YAML readers would misread,
-    write multi-line text as a literal block, dates as ISO text."""
+    """Prepare a Python value for writing.
+
+    Strings other YAML readers would misread are quoted, multi-line text becomes a literal block,
+    dates become ISO text.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
@@ -334,10 +342,19 @@ def yaml_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, str):
         if "\n" in value:
-            return LiteralScalarString(value) if _literal_safe(value) else DoubleQuotedScalarString(value)
+            return (
+                LiteralScalarString(value)
+                if _literal_safe(value)
+                else DoubleQuotedScalarString(value)
+            )
         if _ISO_DATE.match(value):
             return value
-        if value == "" or _AMBIGUOUS.match(value) or value != value.strip() or not value.isprintable():
+        if (
+            value == ""
+            or _AMBIGUOUS.match(value)
+            or value != value.strip()
+            or not value.isprintable()
+        ):
             return DoubleQuotedScalarString(value)
         return value
     if isinstance(value, dict):
