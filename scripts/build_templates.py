@@ -152,7 +152,7 @@ def build_agreement() -> Doc:
         "{{ o.first_due }}",
         "{{ o.condition }}",
     ]
-    widths = [Cm(2.6), Cm(5.4), Cm(2.6), Cm(2.2), Cm(2.0), Cm(1.7)]
+    widths = [Cm(2.9), Cm(4.9), Cm(2.6), Cm(2.1), Cm(2.0), Cm(2.0)]
     table = document.add_table(rows=4, cols=len(headers))  # type: ignore[attr-defined]
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -161,12 +161,14 @@ def build_agreement() -> Doc:
         column.width = width
     for index, key in enumerate(headers):
         cell = table.rows[0].cells[index]
-        cell.paragraphs[0].add_run(f"{{{{ labels.{key} }}}}").bold = True
+        header = cell.paragraphs[0].add_run(f"{{{{ labels.{key} }}}}")
+        header.bold = True
+        header.font.size = Pt(9)
         cell.width = widths[index]
     _repeat_header(table.rows[0])
     table.rows[1].cells[0].paragraphs[0].add_run("{%tr for o in obligations %}")
     for index, text in enumerate(cells):
-        table.rows[2].cells[index].paragraphs[0].add_run(text).font.size = Pt(10)
+        table.rows[2].cells[index].paragraphs[0].add_run(text).font.size = Pt(9)
         table.rows[2].cells[index].width = widths[index]
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
     tag(document, "{%p endif %}")

@@ -67,6 +67,11 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
                 if err.hint:
                     say(err.hint, lang, err=True)
             raise typer.Exit(int(err.exit_code)) from None
+        except BrokenPipeError:
+            # The reader (e.g. `| head`) has gone; stop quietly instead of reporting a bug.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(int(ExitCode.OK)) from None
         except KeyboardInterrupt:
             say(T("abgebrochen", "interrupted"), lang, err=True)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

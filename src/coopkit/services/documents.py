@@ -9,12 +9,12 @@ from typing import Any
 
 from coopkit.errors import NotFound, ProblemsFound, T, UsageError
 from coopkit.model.agreement import Agreement, Obligation
-from coopkit.model.base import parse_duration
 from coopkit.model.compare import split_paragraphs
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
 from coopkit.render.dates import long_date
+from coopkit.schedule.recurrence import describe_frequency
 from coopkit.services.context import Context
 from coopkit.store import layout
 
@@ -79,64 +79,9 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-_UNITS = {
-    "de": (("Jahr", "Jahre"), ("Monat", "Monate"), ("Woche", "Wochen"), ("Tag", "Tage")),
-    "en": (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days")),
-}
-_NAMED = {
-    "de": {
-        "P1Y": "jährlich",
-        "P6M": "halbjährlich",
-        "P3M": "vierteljährlich",
-        "P1M": "monatlich",
-        "P1W": "wöchentlich",
-        "P1D": "täglich",
-    },
-    "en": {
-        "P1Y": "yearly",
-        "P6M": "every six months",
-        "P3M": "quarterly",
-        "P1M": "monthly",
-        "P1W": "weekly",
-        "P1D": "daily",
-    },
-}
-_FREQ = {"YEARLY": "P{n}Y", "MONTHLY": "P{n}M", "WEEKLY": "P{n}W", "DAILY": "P{n}D"}
-
-
 def labels(lang: str) -> dict[str, str]:
     """Return the document labels in `lang` (German when unknown)."""
     return dict(LABELS.get(lang, LABELS["de"]))
-
-
-def describe_duration(value: str, lang: str) -> str:
-    """Return an ISO 8601 duration in words ("vierteljährlich", "alle 2 Jahre")."""
-    lang = lang if lang in _NAMED else "de"
-    if value in _NAMED[lang]:
-        return _NAMED[lang][value]
-    parts = []
-    for amount, (one, many) in zip(parse_duration(value), _UNITS[lang], strict=True):
-        if amount:
-            parts.append(f"{amount} {one if amount == 1 else many}")
-    every = "alle" if lang == "de" else "every"
-    return f"{every} {' '.join(parts)}"
-
-
-def describe_recurrence(obligation: Obligation, lang: str) -> str:
-    """Return how often an obligation is due, in words; "einmalig" when it does not recur."""
-    if obligation.every:
-        return describe_duration(obligation.every, lang)
-    if obligation.rrule:
-        parts = dict(p.partition("=")[::2] for p in obligation.rrule.split(";") if p)
-        pattern = _FREQ.get(parts.get("FREQ", ""))
-        interval = parts.get("INTERVAL", "1")
-        if pattern and interval.isdigit() and set(parts) <= {"FREQ", "INTERVAL", "BYMONTHDAY"}:
-            text = describe_duration(pattern.format(n=int(interval)), lang)
-            if parts.get("BYMONTHDAY") == "-1":
-                text += " (zum Monatsende)" if lang == "de" else " (at the end of the month)"
-            return text
-        return obligation.rrule
-    return "einmalig" if lang == "de" else "once"
 
 
 def _partner_label(data: RepoData, partner_id: str) -> str:
@@ -193,7 +138,7 @@ def obligation_row(data: RepoData, obligation: Obligation, lang: str) -> dict[st
         "by": partner_labels(data, list(obligation.by)),
         "to": partner_labels(data, list(obligation.to)),
         "what": obligation.what,
-        "recurrence": describe_recurrence(obligation, lang),
+        "recurrence": describe_frequency(obligation, lang),
         "first_due": long_date(obligation.first_due, lang),
         "first_due_iso": obligation.first_due.isoformat() if obligation.first_due else "",
         "condition": obligation.condition or "",
