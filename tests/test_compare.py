@@ -115,7 +115,7 @@ def test_diff_cli_shows_clause_text_and_obligation_changes(make_repo: MakeRepo, 
     assert "+(1) Zuwanderer frühzeitig unterstützen." in out
     assert "## § 3 Datenschutz (neu)" in out
     assert "~ angebote (geändert)" in out
-    assert "recurrence: P3M → P6M" in out
+    assert "wie oft: P3M → P6M" in out
     assert tree_state(root) == before
 
 

@@ -69,6 +69,31 @@ def _change_text(kind: str, lang: str) -> str:
     return words[0] if lang == "de" else words[1]
 
 
+_FIELD_LABELS = {
+    "title": ("Titel", "title"),
+    "parties": ("Parteien", "parties"),
+    "coordinator": ("Koordination", "coordinator"),
+    "valid_from": ("gültig ab", "valid from"),
+    "valid_until": ("gültig bis", "valid until"),
+    "review_cycle": ("Überprüfung", "review cycle"),
+    "notice_period": ("Kündigungsfrist", "notice period"),
+    "status": ("Status", "status"),
+    "clause": ("Paragraph", "clause"),
+    "by": ("Wer", "by"),
+    "to": ("an wen", "to"),
+    "what": ("Was", "what"),
+    "recurrence": ("wie oft", "recurrence"),
+    "first_due": ("erste Fälligkeit", "first due"),
+    "condition": ("Bedingung", "condition"),
+    "how": ("Weg", "how"),
+}
+
+
+def _field_label(field: str, lang: str) -> str:
+    de, en = _FIELD_LABELS.get(field, (field, field))
+    return de if lang == "de" else en
+
+
 def _print_diff(result: DiffResult, lang: str) -> None:
     diff: AgreementDiff = result.diff
     de = lang == "de"
@@ -78,7 +103,7 @@ def _print_diff(result: DiffResult, lang: str) -> None:
         say(T("keine Unterschiede", "no differences"), lang)
         return
     for change in diff.metadata:
-        say(f"{change.field}: {change.old or '—'} → {change.new or '—'}")
+        say(f"{_field_label(change.field, lang)}: {change.old or '—'} → {change.new or '—'}")
     if diff.preamble:
         say("")
         say("## Präambel" if de else "## Preamble")
@@ -104,7 +129,8 @@ def _print_diff(result: DiffResult, lang: str) -> None:
                 f"{sign} {obligation.id} ({_change_text(obligation.kind, lang)}): {obligation.what}"
             )
             for field in obligation.changes:
-                say(f"    {field.field}: {field.old or '—'} → {field.new or '—'}")
+                label = _field_label(field.field, lang)
+                say(f"    {label}: {field.old or '—'} → {field.new or '—'}")
 
 
 def _diff_json(result: DiffResult, docx: Path | None) -> dict[str, Any]:
