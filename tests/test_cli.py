@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import typer
@@ -96,3 +97,17 @@ def test_json_errors_are_objects(make_repo: MakeRepo, cli: Cli, tmp_path) -> Non
     result = cli("-C", tmp_path, "--json", "status", ok=False)
     assert result.exit_code == 5
     assert json.loads(result.stdout)["exit_code"] == 5
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    missing = [name for name, _ in all_commands() if f"coop {name}" not in readme]
+    assert missing == []
+
+
+def test_readme_quick_start_test_line_is_what_ci_runs() -> None:
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text("utf-8")
+    line = "pip install -e '.[test]' && pytest"
+    assert line in readme
+    assert line in (root / ".ci/run").read_text("utf-8")
