@@ -8,12 +8,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError as JinjaTemplateError
-from jinja2 import TemplateSyntaxError, UndefinedError
-from jinja2.exceptions import SecurityError
+from jinja2 import TemplateSyntaxError
 
 from coopkit.errors import T, TemplateError
-from coopkit.render.jinja import make_env
+from coopkit.render.jinja import RENDER_ERRORS, make_env, template_error
 
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -118,38 +116,9 @@ def render_docx(
             context[key] = InlineImage(tpl, io.BytesIO(picture), width=Cm(image_width_cm))
     try:
         tpl.render(context, jinja_env=env, autoescape=True)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(
-            T(
-                "{p}: fehlerhaftes Template-Tag ({m}) im Absatz „{c}“",
-                '{p}: broken template tag ({m}) in the paragraph "{c}"',
-                p=template.name,
-                m=exc.message or str(exc),
-                c=_context_text(exc),
-            )
-        ) from exc
-    except UndefinedError as exc:
-        raise TemplateError(
-            T(
-                "{p}: unbekannte Variable ({m}); „coop template check“ zeigt alle",
-                '{p}: unknown variable ({m}); "coop template check" lists them all',
-                p=template.name,
-                m=exc.message or str(exc),
-            )
-        ) from exc
-    except SecurityError as exc:
-        raise TemplateError(
-            T(
-                "{p}: in Vorlagen nicht erlaubt: {m}",
-                "{p}: not allowed in templates: {m}",
-                p=template.name,
-                m=str(exc),
-            )
-        ) from exc
-    except JinjaTemplateError as exc:
-        raise TemplateError(
-            T("{p}: Vorlagenfehler: {m}", "{p}: template error: {m}", p=template.name, m=str(exc))
-        ) from exc
+    except RENDER_ERRORS as exc:
+        where = _context_text(exc) if isinstance(exc, TemplateSyntaxError) else ""
+        raise template_error(template.name, exc, where) from exc
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()

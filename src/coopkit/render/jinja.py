@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from coopkit.errors import T, TemplateError
 from coopkit.render.dates import long_date, short_date
 
 
@@ -41,3 +44,59 @@ def make_env(lang: str = "de", *, autoescape: bool = True) -> ImmutableSandboxed
     env.filters["join_list"] = _join
     env.globals["lang"] = lang
     return env
+
+
+RENDER_ERRORS = (
+    JinjaTemplateError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+    AttributeError,
+)
+"""What a broken template can raise while rendering: all of it is the template's fault."""
+
+
+def template_error(name: str, exc: BaseException, where: str = "") -> TemplateError:
+    """Explain a failed render of template `name` as a TemplateError (exit 7).
+
+    Args:
+        name: the template's file name.
+        exc: what Jinja (or an expression in the template) raised.
+        where: the text around a broken tag, when known.
+    """
+    message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, TemplateSyntaxError):
+        place = f"im Absatz „{where}“" if where else f"in Zeile {exc.lineno}"
+        place_en = f'in the paragraph "{where}"' if where else f"on line {exc.lineno}"
+        return TemplateError(
+            T(
+                "{p}: fehlerhaftes Template-Tag ({m}) {w}",
+                "{p}: broken template tag ({m}) {w_en}",
+                p=name,
+                m=message,
+                w=place,
+                w_en=place_en,
+            )
+        )
+    if isinstance(exc, UndefinedError):
+        return TemplateError(
+            T(
+                "{p}: unbekannte Variable ({m}); „coop template check“ zeigt alle",
+                '{p}: unknown variable ({m}); "coop template check" lists them all',
+                p=name,
+                m=message,
+            )
+        )
+    if isinstance(exc, SecurityError):
+        return TemplateError(
+            T(
+                "{p}: in Vorlagen nicht erlaubt: {m}",
+                "{p}: not allowed in templates: {m}",
+                p=name,
+                m=message,
+            )
+        )
+    return TemplateError(
+        T("{p}: Vorlagenfehler: {m}", "{p}: template error: {m}", p=name, m=message)
+    )

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError as JinjaTemplateError
-from jinja2 import TemplateSyntaxError, UndefinedError
-from jinja2.exceptions import SecurityError
+from jinja2 import TemplateSyntaxError
 
 from coopkit.errors import T, TemplateError
-from coopkit.render.jinja import make_env
+from coopkit.render.jinja import RENDER_ERRORS, make_env, template_error
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
@@ -54,38 +52,8 @@ def render_markdown(template: Path, context: dict[str, Any], lang: str = "de") -
     source = _read(template)
     try:
         return env.from_string(source).render(context)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(
-            T(
-                "{p}:{l}: fehlerhaftes Template-Tag ({m})",
-                "{p}:{l}: broken template tag ({m})",
-                p=template.name,
-                l=exc.lineno,
-                m=exc.message or str(exc),
-            )
-        ) from exc
-    except UndefinedError as exc:
-        raise TemplateError(
-            T(
-                "{p}: unbekannte Variable ({m}); „coop template check“ zeigt alle",
-                '{p}: unknown variable ({m}); "coop template check" lists them all',
-                p=template.name,
-                m=exc.message or str(exc),
-            )
-        ) from exc
-    except SecurityError as exc:
-        raise TemplateError(
-            T(
-                "{p}: in Vorlagen nicht erlaubt: {m}",
-                "{p}: not allowed in templates: {m}",
-                p=template.name,
-                m=str(exc),
-            )
-        ) from exc
-    except JinjaTemplateError as exc:
-        raise TemplateError(
-            T("{p}: Vorlagenfehler: {m}", "{p}: template error: {m}", p=template.name, m=str(exc))
-        ) from exc
+    except RENDER_ERRORS as exc:
+        raise template_error(template.name, exc) from exc
 
 
 def markdown_variables(template: Path) -> tuple[set[str], list[str]]:
