@@ -23,6 +23,7 @@ from coopkit.store.codec import (
     edit_front_matter,
     parse_agreement,
     split_front_matter,
+    validation_problems,
 )
 from coopkit.store.git import GitRepo
 from coopkit.store.text import decode_text
@@ -128,16 +129,7 @@ class EditResult:
 
 
 def _invalid(path: str, err: ValidationError) -> ProblemsFound:
-    problems = []
-    for item in err.errors():
-        ctx = item.get("ctx") or {}
-        message = (
-            T(ctx["de"], ctx["en"], **ctx.get("params", {}))
-            if item["type"] == "coop"
-            else T("„{f}“: {m}", '"{f}": {m}', f=".".join(map(str, item["loc"])), m=item["msg"])
-        )
-        problems.append(Problem(Source(path), message, "schema"))
-    return ProblemsFound(problems)
+    return ProblemsFound(validation_problems(Agreement, err, path))
 
 
 def list_agreements(data: RepoData) -> list[Agreement]:

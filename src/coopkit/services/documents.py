@@ -79,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+
 def labels(lang: str) -> dict[str, str]:
     """Return the document labels in `lang` (German when unknown)."""
     return dict(LABELS.get(lang, LABELS["de"]))

@@ -10,14 +10,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coopkit.errors import NotFound, Problem, ProblemsFound, Source, T, UsageError
+from coopkit.errors import NotFound, ProblemsFound, T, UsageError
 from coopkit.model.base import id_problem
 from coopkit.model.partner import Address, Contact, Partner, SigningKey
 from coopkit.model.repo import RepoData
 from coopkit.services.context import Context
 from coopkit.services.repository import CommitResult, commit_changes, load_worktree
 from coopkit.store import layout
-from coopkit.store.codec import dump_record, edit_yaml_text
+from coopkit.store.codec import dump_record, edit_yaml_text, validation_problems
 from coopkit.store.yamlio import yaml_value
 
 _POSTCODE = re.compile(r"^(\d{4,5})\s+(.+)$")
@@ -51,16 +51,7 @@ def parse_address(text: str) -> Address:
 
 
 def _invalid(path: str, err: ValidationError) -> ProblemsFound:
-    problems = []
-    for item in err.errors():
-        ctx = item.get("ctx") or {}
-        message = (
-            T(ctx["de"], ctx["en"], **ctx.get("params", {}))
-            if item["type"] == "coop"
-            else T("„{f}“: {m}", '"{f}": {m}', f=".".join(map(str, item["loc"])), m=item["msg"])
-        )
-        problems.append(Problem(Source(path), message, "schema"))
-    return ProblemsFound(problems)
+    return ProblemsFound(validation_problems(Partner, err, path))
 
 
 def list_partners(data: RepoData) -> list[Partner]:

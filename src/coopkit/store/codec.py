@@ -106,6 +106,26 @@ def _unknown_field_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return ", ".join(fields)
 
 
+def validation_problems(
+    model: type[BaseModel],
+    exc: ValidationError,
+    path: str,
+    positions: Mapping[Loc, tuple[int, int]] | None = None,
+) -> list[Problem]:
+    """Explain a model's validation errors in both languages, each at its place in the file."""
+    probe: Located[Any] = Located(value=None, path=path, spans=positions or {})
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        message, code = _error_message(err)
+        if err["type"] == "extra_forbidden":
+            allowed = _unknown_field_hint(model, loc)
+            if allowed:
+                message = T("{m}; erlaubt: {a}", "{m}; allowed: {a}", m=message, a=allowed)
+        problems.append(Problem(probe.at(*loc) if positions else Source(path), message, code))
+    return problems
+
+
 def validate(
     model: type[M], data: Any, path: str, positions: Mapping[Loc, tuple[int, int]]
 ) -> tuple[Located[M] | None, list[Problem]]:
@@ -121,21 +141,10 @@ def validate(
                 "bad-type",
             )
         ]
-    located_probe: Located[Any] = Located(value=None, path=path, spans=positions)
     try:
         value = model.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            message, code = _error_message(err)
-            if err["type"] == "extra_forbidden":
-                allowed = _unknown_field_hint(model, loc)
-                if allowed:
-                    message = T("{m}; erlaubt: {a}", "{m}; allowed: {a}", m=message, a=allowed)
-            source = located_probe.at(*loc)
-            problems.append(Problem(source, message, code))
-        return None, problems
+        return None, validation_problems(model, exc, path, positions)
     return Located(value=value, path=path, spans=positions), []
 
 
