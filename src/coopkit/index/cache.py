@@ -44,6 +44,10 @@ class ParseCacheDB:
                 "CREATE TABLE IF NOT EXISTS parse_cache (kind TEXT, digest TEXT, record TEXT, "
                 "problems TEXT, PRIMARY KEY (kind, digest))"
             )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS notes (kind TEXT, key TEXT, value TEXT, "
+                "PRIMARY KEY (kind, key))"
+            )
             stamp = _schema_stamp()
             row = db.execute("SELECT value FROM meta WHERE key = 'parser'").fetchone()
             if row is None or row[0] != stamp:
@@ -80,6 +84,26 @@ class ParseCacheDB:
     def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
         """Queue a parse result; written in one transaction on close."""
         self._pending.append((kind, digest, record_json, problems_json))
+
+    def get_note(self, kind: str, key: str) -> str | None:
+        """Return a remembered fact derived from history (e.g. the approving commit), or None."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT value FROM notes WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else str(row[0])
+
+    def put_note(self, kind: str, key: str, value: str) -> None:
+        """Remember a fact derived from history."""
+        if self._db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (kind, key, value))
+            self._db.commit()
 
     def close(self) -> None:
         """Write queued results and close the database."""

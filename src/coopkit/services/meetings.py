@@ -903,25 +903,41 @@ def _approving_commit(repo: GitRepo, path: str) -> tuple[str, str] | None:
 
 
 def check_frozen_minutes(ctx: Context, data: RepoData | None = None) -> list[Problem]:
-    """Report approved minutes whose file changed after the commit that approved them."""
+    """Report approved minutes whose file changed after the commit that approved them.
+
+    The approving commit and its blob id are remembered in the index per path (history does not
+    change), so a check compares blob ids and reads history only for newly approved minutes.
+    """
+    from coopkit.index.cache import ParseCacheDB
+    from coopkit.store.files import blob_digest
+
     if data is None:
         data = load_worktree(ctx).data
     approved = [m for m in data.minutes.values() if m.value.status == "approved"]
     if not approved or not (ctx.root / ".git").exists():
         return []
     problems = []
-    with GitRepo(ctx.root) as repo:
+    with GitRepo(ctx.root) as repo, ParseCacheDB(ctx.root) as cache:
         if repo.head() is None:
             return []
         for located in approved:
             path = located.path
-            approving = _approving_commit(repo, path)
-            if approving is None:
+            current_bytes = (ctx.root / path).read_bytes()
+            remembered = cache.get_note("approved-minutes", path)
+            if remembered is None:
+                approving = _approving_commit(repo, path)
+                if approving is None:
+                    continue
+                commit, approved_bytes = approving[0], approving[1].encode("utf-8")
+                approved_blob = blob_digest(repo.read_blob(commit, path) or approved_bytes)
+                cache.put_note("approved-minutes", path, f"{commit} {approved_blob}")
+            else:
+                commit, approved_blob = remembered.split()
+            if blob_digest(current_bytes) == approved_blob:
                 continue
-            current = (ctx.root / path).read_bytes().decode("utf-8", errors="replace")
-            if current == approving[1]:
-                continue
-            line = _first_difference(approving[1], current)
+            approved_text = (repo.read_blob(commit, path) or b"").decode("utf-8", errors="replace")
+            current = current_bytes.decode("utf-8", errors="replace")
+            line = _first_difference(approved_text, current)
             problems.append(
                 Problem(
                     Source(path, line, 1),
@@ -931,7 +947,7 @@ def check_frozen_minutes(ctx: Context, data: RepoData | None = None) -> list[Pro
                         "beschließen",
                         "approved minutes changed after their approval (approved revision: "
                         "commit {c}); record corrections in a later meeting",
-                        c=approving[0][:10],
+                        c=commit[:10],
                     ),
                     "frozen-minutes",
                 )
