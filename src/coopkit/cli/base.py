@@ -251,9 +251,47 @@ def demo_cmd(
         say(f"  {line}")
 
 
+@command
+def search_cmd(
+    ctx: typer.Context,
+    words: Annotated[list[str], typer.Argument(help="Suchwörter; alle müssen vorkommen.")],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Nur diese Art: partner, agreement, minutes, signoff, fulfilment, action.",
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Treffer.")] = 20,
+) -> None:
+    """Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.
+
+    Jeder Treffer erscheint als PFAD:ZEILE mit Titel und Textausschnitt; alle Wörter müssen
+    vorkommen, Groß-/Kleinschreibung und Akzente zählen nicht.
+
+    Beispiel: coop search Sprachförderung Jobcenter
+    """
+    from coopkit.services.search import find
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    results = find(service_ctx, " ".join(words), kind, limit)
+    if state.json:
+        print_json({"results": results})
+        return
+    if not results:
+        say(T("keine Treffer", "no matches"), service_ctx.lang)
+        return
+    for hit in results:
+        day = f" ({hit.day})" if hit.day else ""
+        say(f"{hit.path}:{hit.line}: {hit.title}{day}")
+        say(f"    {hit.snippet}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the repository-wide commands to the root app."""
     app.command("init")(init_cmd)
     app.command("check")(check_cmd)
     app.command("status")(status_cmd)
     app.command("demo")(demo_cmd)
+    app.command("search")(search_cmd)

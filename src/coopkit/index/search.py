@@ -1,0 +1,177 @@
+"""The search read model: one row per record file, full-text searchable (SQLModel + SQLite FTS5).
+
+It lives in `.coop/index.sqlite` beside the parse cache, is refreshed incrementally from the files
+(a file is re-indexed only when its git blob id changed) and can be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, Session, SQLModel, create_engine, select, text
+
+from coopkit.errors import RepositoryError, T
+
+INDEX_FILE = "index.sqlite"
+_WORD = re.compile(r"\w[\w.\-/@#]*", re.UNICODE)
+
+
+class IndexedDoc(SQLModel, table=True):
+    """A record file as the search sees it."""
+
+    __tablename__ = "indexed_doc"
+
+    path: str = Field(primary_key=True)
+    digest: str
+    kind: str = Field(index=True)
+    record_id: str
+    title: str
+    day: str | None = None
+    """ISO date of the record where it has one (meeting, approval, fulfilment)."""
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """What to index for one file."""
+
+    path: str
+    digest: str
+    kind: str
+    record_id: str
+    title: str
+    body: str
+    day: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    path: str
+    kind: str
+    record_id: str
+    title: str
+    day: str | None
+    snippet: str
+
+
+@dataclass(frozen=True)
+class RefreshStats:
+    """How much an incremental refresh had to do."""
+
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+
+
+_FTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5("
+    "path UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2')"
+)
+
+
+def _engine(root: Path) -> Engine:
+    directory = root / ".coop"
+    directory.mkdir(exist_ok=True)
+    engine = create_engine(f"sqlite:///{directory / INDEX_FILE}")
+    SQLModel.metadata.create_all(engine, tables=[IndexedDoc.__table__])  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.exec_driver_sql(_FTS)
+    return engine
+
+
+def refresh(root: Path, docs: Iterable[SearchDoc]) -> RefreshStats:
+    """Bring the index in line with `docs`: re-index changed files, drop vanished ones."""
+    engine = _engine(root)
+    wanted = {doc.path: doc for doc in docs}
+    added = changed = unchanged = 0
+    try:
+        with Session(engine) as session:
+            known = {row.path: row for row in session.exec(select(IndexedDoc)).all()}
+            removed = [path for path in known if path not in wanted]
+            for path in removed:
+                session.delete(known[path])
+                session.exec(text("DELETE FROM doc_fts WHERE path = :p").bindparams(p=path))  # type: ignore[call-overload]
+            for path, doc in wanted.items():
+                row = known.get(path)
+                if row is not None and row.digest == doc.digest:
+                    unchanged += 1
+                    continue
+                if row is None:
+                    added += 1
+                    row = IndexedDoc(
+                        path=path,
+                        digest=doc.digest,
+                        kind=doc.kind,
+                        record_id=doc.record_id,
+                        title=doc.title,
+                        day=doc.day,
+                    )
+                else:
+                    changed += 1
+                    row.digest, row.kind, row.record_id = doc.digest, doc.kind, doc.record_id
+                    row.title, row.day = doc.title, doc.day
+                    session.exec(text("DELETE FROM doc_fts WHERE path = :p").bindparams(p=path))  # type: ignore[call-overload]
+                session.add(row)
+                session.exec(  # type: ignore[call-overload]
+                    text("INSERT INTO doc_fts (path, title, body) VALUES (:p, :t, :b)").bindparams(
+                        p=path, t=doc.title, b=doc.body
+                    )
+                )
+            session.commit()
+    except OperationalError as err:
+        raise RepositoryError(
+            T(
+                "Suchindex nicht nutzbar: {e}; .coop/ darf gelöscht werden",
+                "search index unusable: {e}; .coop/ may be deleted",
+                e=str(err.orig),
+            )
+        ) from err
+    finally:
+        engine.dispose()
+    return RefreshStats(added, changed, len(removed), unchanged)
+
+
+def fts_query(user_text: str) -> str:
+    """Turn what a person typed into a safe FTS5 query: every word a quoted prefix, all required.
+
+    `Müller & Söhne`, `KV-2026` or a stray `"` are words, never query syntax; a word also finds
+    its longer forms (`türkisch` finds `türkische`).
+    """
+    words = _WORD.findall(user_text)
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+
+
+def search(root: Path, user_text: str, kind: str | None = None, limit: int = 20) -> list[Hit]:
+    """Return the best-matching records for `user_text`, best first."""
+    query = fts_query(user_text)
+    if not query:
+        return []
+    engine = _engine(root)
+    sql = (
+        "SELECT d.path, d.kind, d.record_id, d.title, d.day, "
+        "snippet(doc_fts, 2, '[', ']', ' … ', 12) AS snip "
+        "FROM doc_fts JOIN indexed_doc AS d ON d.path = doc_fts.path "
+        "WHERE doc_fts MATCH :q "
+        + ("AND d.kind = :k " if kind else "")
+        + "ORDER BY bm25(doc_fts), d.path LIMIT :n"
+    )
+    params: dict[str, object] = {"q": query, "n": limit}
+    if kind:
+        params["k"] = kind
+    try:
+        with Session(engine) as session:
+            rows = session.exec(text(sql).bindparams(**params)).all()  # type: ignore[call-overload]
+    except OperationalError as err:
+        raise RepositoryError(
+            T("Suche fehlgeschlagen: {e}", "search failed: {e}", e=str(err.orig))
+        ) from err
+    finally:
+        engine.dispose()
+    return [Hit(r[0], r[1], r[2], r[3], r[4], " ".join(str(r[5]).split())) for r in rows]

@@ -1,0 +1,171 @@
+"""`coop search`: full-text search over every record, served by the derived index."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from coopkit.errors import T, UsageError
+from coopkit.index.search import Hit, RefreshStats, SearchDoc, fts_query, refresh, search
+from coopkit.model.agreement import Agreement
+from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.minutes import ActionRecord, Minutes
+from coopkit.model.partner import Partner
+from coopkit.model.signoff import SignOff
+from coopkit.services.context import Context
+from coopkit.services.repository import load_worktree
+from coopkit.store import layout
+from coopkit.store.files import WorkTree, blob_digest
+
+KINDS = ("partner", "agreement", "signoff", "fulfilment", "minutes", "action")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A hit with the line where the first searched word stands."""
+
+    path: str
+    line: int
+    kind: str
+    record_id: str
+    title: str
+    day: str | None
+    snippet: str
+
+
+def _lines(*parts: Any) -> str:
+    return "\n".join(str(p) for p in parts if p)
+
+
+def describe(value: Any) -> tuple[str, str, str, str | None]:
+    """Return (record id, title, searchable text, ISO day) of a record."""
+    if isinstance(value, Partner):
+        address = value.address
+        body = _lines(
+            value.name,
+            value.short,
+            value.represented_by,
+            value.representative,
+            address.street if address else None,
+            address.city if address else None,
+            *(_lines(c.name, c.function, " ".join(c.topics)) for c in value.contacts),
+        )
+        return value.id, value.name, body, None
+    if isinstance(value, Agreement):
+        body = _lines(
+            value.title,
+            value.preamble,
+            *(f"§ {c.number} {c.title}\n{c.text}" for c in value.clauses),
+            *(_lines(o.id, o.what, o.how, o.condition) for o in value.obligations),
+        )
+        return (
+            value.id,
+            value.title,
+            body,
+            value.valid_from.isoformat() if value.valid_from else None,
+        )
+    if isinstance(value, Minutes):
+        body = _lines(
+            value.title,
+            value.place,
+            *(_lines(g.name, g.org, g.function) for g in value.attendance.guests),
+            *(
+                _lines(top.title, top.notes, *top.decisions, *(a.what for a in top.actions))
+                for top in value.tops
+            ),
+            value.remarks,
+        )
+        return value.id, value.title, body, value.date.isoformat()
+    if isinstance(value, SignOff):
+        key = f"{value.agreement}/{value.version}/{value.partner}"
+        title = f"{value.agreement} {value.version}: {value.partner}"
+        return (
+            key,
+            title,
+            _lines(value.signatory, value.function, value.place),
+            value.date.isoformat(),
+        )
+    if isinstance(value, Fulfilment):
+        key = f"{value.obligation}/{value.partner}/{value.due.isoformat()}"
+        return (
+            key,
+            f"{value.obligation} ({value.partner})",
+            _lines(value.note),
+            value.date.isoformat(),
+        )
+    if isinstance(value, ActionRecord):
+        return value.action, value.action, _lines(value.note), value.date.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _documents(ctx: Context) -> list[tuple[SearchDoc, str]]:
+    data = load_worktree(ctx).data
+    source = WorkTree(ctx.root)
+    located_records: list[Any] = [
+        *data.partners.values(),
+        *data.agreements.values(),
+        *data.signoffs,
+        *data.fulfilments,
+        *data.minutes.values(),
+        *data.action_records,
+    ]
+    docs = []
+    for located in located_records:
+        raw = source.read(located.path) or b""
+        record_id, title, body, day = describe(located.value)
+        kind = layout.kind_of(located.path) or "?"
+        docs.append(
+            (
+                SearchDoc(located.path, blob_digest(raw), kind, record_id, title, body, day),
+                raw.decode("utf-8", errors="replace"),
+            )
+        )
+    return docs
+
+
+def _line_of(text: str, user_text: str) -> int:
+    words = [w.lower() for w in re.findall(r"\w[\w.\-/@#]*", user_text)]
+    for number, line in enumerate(text.split("\n"), start=1):
+        lowered = line.lower()
+        if words and words[0] in lowered:
+            return number
+    return 1
+
+
+def update_index(ctx: Context) -> RefreshStats:
+    """Refresh the search index from the working tree."""
+    return refresh(ctx.root, [doc for doc, _ in _documents(ctx)])
+
+
+def find(
+    ctx: Context, user_text: str, kind: str | None = None, limit: int = 20
+) -> list[SearchResult]:
+    """Search every record for all words of `user_text`; best matches first."""
+    if kind is not None and kind not in KINDS:
+        raise UsageError(
+            T(
+                "unbekannte Art „{k}“; möglich: {a}",
+                'unknown kind "{k}"; possible: {a}',
+                k=kind,
+                a=", ".join(KINDS),
+            )
+        )
+    if not fts_query(user_text):
+        raise UsageError(T("Suchtext ohne Wörter", "search text has no words"))
+    docs = _documents(ctx)
+    refresh(ctx.root, [doc for doc, _ in docs])
+    texts = {doc.path: raw for doc, raw in docs}
+    hits: list[Hit] = search(ctx.root, user_text, kind, limit)
+    return [
+        SearchResult(
+            h.path,
+            _line_of(texts.get(h.path, ""), user_text),
+            h.kind,
+            h.record_id,
+            h.title,
+            h.day,
+            h.snippet,
+        )
+        for h in hits
+    ]
