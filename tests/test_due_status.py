@@ -15,7 +15,8 @@ def test_status_counts_overdue_items_per_partner(make_repo: MakeRepo, cli: Cli) 
 def test_worked_example_has_nothing_overdue_on_7_february_2014(cli: Cli) -> None:
     data = json.loads(cli("-C", REPO_ROOT, "--json", "due", "--overdue").stdout)
     assert data["partners"] == []
-    upcoming = json.loads(cli("-C", REPO_ROOT, "--json", "due", "--within", "60d").stdout)
+    upcoming = json.loads(cli("-C", REPO_ROOT, "--json", "due", "--within", "90d").stdout)
     keys = {i["key"] for g in upcoming["partners"] for i in g["items"]}
     assert "myk-caritas-ko/angebote-informieren" in keys
-    assert "2014-02-05-evaluation#3" in keys
+    assert "2014-02-05-evaluation#4" in keys
+    assert "2014-02-05-evaluation#3" not in keys, "a closed action is not due"
