@@ -15,7 +15,14 @@ from coopkit.model.repo import RepoData
 from coopkit.services.context import Context
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
-from coopkit.store.files import FileSource, ParseCache, Revision, WorkTree, load_repository
+from coopkit.store.files import (
+    FileSource,
+    Memo,
+    ParseCache,
+    Revision,
+    WorkTree,
+    load_repository,
+)
 from coopkit.store.git import GitRepo
 from coopkit.store.lock import repository_lock
 
@@ -28,9 +35,9 @@ class Loaded:
     problems: list[Problem]
 
 
-def load(source: FileSource, cache: ParseCache | None = None) -> Loaded:
-    """Parse all records (through the parse cache when given) and run every rule over them."""
-    data, problems = load_repository(source, cache)
+def load(source: FileSource, cache: ParseCache | None = None, memo: Memo | None = None) -> Loaded:
+    """Parse all records (through the parse caches when given) and run every rule over them."""
+    data, problems = load_repository(source, cache, memo)
     problems = problems + check_repository(data)
     return Loaded(data, sorted_problems(problems))
 
@@ -79,9 +86,10 @@ def commit_changes(
             raise RepositoryError(T("ungültiger Pfad „{p}“", 'invalid path "{p}"', p=path))
     author = ctx.author()
     with repository_lock(ctx.root, ctx.lock_wait):
+        memo: Memo = {}
         with ParseCacheDB(ctx.root) as cache:
-            before = {_key(p) for p in load(WorkTree(ctx.root), cache).problems}
-            after = load(WorkTree(ctx.root, overlay=dict(changes)), cache).problems
+            before = {_key(p) for p in load(WorkTree(ctx.root), cache, memo).problems}
+            after = load(WorkTree(ctx.root, overlay=dict(changes)), cache, memo).problems
         new = [p for p in after if _key(p) not in before or p.source.path in changes]
         if new:
             raise ProblemsFound(new)

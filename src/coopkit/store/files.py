@@ -191,10 +191,14 @@ def _from_cache(
     return Located(value=value, path=path, spans=_LazyFileSpans(parse)), problems
 
 
+Memo = dict[tuple[str, str], tuple[Any, list[Problem]]]
+"""Parse results of this process keyed by (path, blob id): a second load reuses the objects."""
+
+
 def parse_file(
-    source: FileSource, path: str, cache: ParseCache | None = None
+    source: FileSource, path: str, cache: ParseCache | None = None, memo: Memo | None = None
 ) -> tuple[Any, list[Problem]]:
-    """Read, decode and parse one record file by its kind, through the cache when given."""
+    """Read, decode and parse one record file by its kind, through the caches when given."""
     kind = layout.kind_of(path)
     if kind is None:
         return None, []
@@ -208,14 +212,20 @@ def parse_file(
             return None, problems
         return PARSERS[kind](textfile)
 
-    if cache is None:
+    if cache is None and memo is None:
         return parse()
     digest = blob_digest(data)
-    cached = cache.get(kind, digest)
+    if memo is not None and (path, digest) in memo:
+        return memo[(path, digest)]
+    cached = cache.get(kind, digest) if cache is not None else None
     if cached is not None:
-        return _from_cache(cached, kind, path, parse)
-    result = parse()
-    cache.put(kind, digest, *_to_cache(result))
+        result = _from_cache(cached, kind, path, parse)
+    else:
+        result = parse()
+        if cache is not None:
+            cache.put(kind, digest, *_to_cache(result))
+    if memo is not None:
+        memo[(path, digest)] = result
     return result
 
 
@@ -233,7 +243,7 @@ def _unexpected(path: str) -> Problem | None:
 
 
 def load_repository(
-    source: FileSource, cache: ParseCache | None = None
+    source: FileSource, cache: ParseCache | None = None, memo: Memo | None = None
 ) -> tuple[RepoData, list[Problem]]:
     """Parse every record of a repository; collect all file-level problems."""
     data = RepoData()
@@ -245,7 +255,7 @@ def load_repository(
             if unexpected:
                 problems.append(unexpected)
             continue
-        located, found = parse_file(source, path, cache)
+        located, found = parse_file(source, path, cache, memo)
         problems += found
         if located is None:
             continue
