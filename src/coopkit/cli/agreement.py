@@ -178,6 +178,7 @@ def show_cmd(
 
     Beispiel: coop agreement show myk-caritas-ko --version v1
     """
+    from coopkit.schedule.recurrence import describe_frequency
     from coopkit.services.agreements import agreement_at
     from coopkit.services.signoffs import METHOD_LABELS
     from coopkit.services.signoffs import get_state as agreement_state
@@ -228,8 +229,13 @@ def show_cmd(
             (" (Koordination)" if de else " (coordinator)") if pid == agreement.coordinator else ""
         )
         say(f"  {pid}: {name}{rep}{mark}")
+    status_words = {
+        "draft": ("Entwurf", "draft"),
+        "active": ("aktiv", "active"),
+        "terminated": ("beendet", "terminated"),
+    }[agreement.status]
     facts = [
-        ("Status", agreement.status),
+        ("Status", status_words[0] if de else status_words[1]),
         ("gültig ab" if de else "valid from", agreement.valid_from),
         ("gültig bis" if de else "valid until", agreement.valid_until),
         ("Überprüfung" if de else "review cycle", agreement.review_cycle),
@@ -251,7 +257,7 @@ def show_cmd(
                 f"§ {o.clause}" if o.clause else "",
                 ", ".join(o.by),
                 ", ".join(o.to),
-                o.every or o.rrule or ("einmalig" if de else "once"),
+                describe_frequency(o, "de" if de else "en"),
                 o.first_due or "",
                 o.what,
             ]
@@ -264,7 +270,7 @@ def show_cmd(
                     "§",
                     "wer" if de else "by",
                     "an" if de else "to",
-                    "Turnus" if de else "recurrence",
+                    "wie oft" if de else "how often",
                     "erstmals" if de else "first due",
                     "was" if de else "what",
                 ],
