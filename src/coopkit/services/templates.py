@@ -164,6 +164,20 @@ TEMPLATES: dict[str, TemplateSpec] = {
         MEETING_VARIABLES,
         _meeting_sample,
     ),
+    "invitation.md.j2": TemplateSpec(
+        "invitation.md.j2",
+        "Einladung als Markdown",
+        "Invitation as Markdown",
+        MEETING_VARIABLES,
+        _meeting_sample,
+    ),
+    "minutes.md.j2": TemplateSpec(
+        "minutes.md.j2",
+        "Niederschrift als Markdown",
+        "Minutes as Markdown",
+        MEETING_VARIABLES,
+        _meeting_sample,
+    ),
     "agreement.docx": TemplateSpec(
         "agreement.docx",
         "Kooperationsvereinbarung mit Parteien, Paragraphen, Pflichten und Freigabeblock",
