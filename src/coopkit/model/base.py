@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from coopkit.errors import Source, T
@@ -62,6 +62,31 @@ def id_problem(value: str) -> T | None:
     return None
 
 
+def trusted(info: ValidationInfo) -> bool:
+    """Return whether the data comes from coopkit's own cache of already validated records."""
+    return bool(info.context and info.context.get("trusted"))
+
+
+TRUSTED = {"trusted": True}
+"""Validation context for records read back from the parse cache (validated when first parsed)."""
+
+
+def _id_field(value: str, info: ValidationInfo) -> str:
+    return value if trusted(info) else _check_id(value)
+
+
+def _person_field(value: str, info: ValidationInfo) -> str:
+    return value if trusted(info) else _check_person(value)
+
+
+def _duration_field(value: str, info: ValidationInfo) -> str:
+    return value if trusted(info) else _check_duration(value)
+
+
+def _time_field(value: str, info: ValidationInfo) -> str:
+    return value if trusted(info) else _check_time(value)
+
+
 def _check_id(value: str) -> str:
     problem = id_problem(value)
     if problem is not None:
@@ -108,16 +133,16 @@ def _one_or_many(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, AfterValidator(_check_id)]
+Id = Annotated[str, AfterValidator(_id_field)]
 """A record id: lowercase ASCII letters, digits and '-', safe as a file name."""
 
-PersonRef = Annotated[str, AfterValidator(_check_person)]
+PersonRef = Annotated[str, AfterValidator(_person_field)]
 """A partner id, or `partner/person` naming a contact of that partner."""
 
-Duration = Annotated[str, AfterValidator(_check_duration)]
+Duration = Annotated[str, AfterValidator(_duration_field)]
 """An ISO 8601 calendar duration such as P3M or P1Y."""
 
-TimeOfDay = Annotated[str, AfterValidator(_check_time)]
+TimeOfDay = Annotated[str, AfterValidator(_time_field)]
 """A time of day as HH:MM."""
 
 IdList = Annotated[list[Id], BeforeValidator(_one_or_many)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 
 from pydantic import field_validator, model_validator
 
@@ -80,6 +81,10 @@ class Partner(Record):
         """Return the short name, or the legal name when there is none."""
         return self.short or self.name
 
+    @cached_property
+    def _contacts_by_id(self) -> dict[str, Contact]:
+        return {c.id: c for c in reversed(self.contacts)}
+
     def find_contact(self, contact_id: str) -> Contact | None:
-        """Return the contact with this id, or None."""
-        return next((c for c in self.contacts if c.id == contact_id), None)
+        """Return the contact with this id (the first one if repeated), or None."""
+        return self._contacts_by_id.get(contact_id)
