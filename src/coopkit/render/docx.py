@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from coopkit.errors import T, TemplateError
-from coopkit.render.jinja import RENDER_ERRORS, make_env, template_error
+from coopkit.render.jinja import RENDER_ERRORS, make_env, read_template, template_error
 
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -28,26 +28,7 @@ def _normalise_tags(xml: str) -> str:
 
 def open_template_bytes(path: Path) -> bytes:
     """Read a .docx template, refusing oversized files and zip bombs."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise TemplateError(
-            T(
-                "Vorlage {p} nicht lesbar: {e}",
-                "template {p} cannot be read: {e}",
-                p=str(path),
-                e=str(err),
-            )
-        ) from err
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise TemplateError(
-            T(
-                "Vorlage {p} ist zu groß ({n} Bytes)",
-                "template {p} is too large ({n} bytes)",
-                p=str(path),
-                n=len(data),
-            )
-        )
+    data = read_template(path, MAX_TEMPLATE_BYTES)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
@@ -44,6 +45,31 @@ def make_env(lang: str = "de", *, autoescape: bool = True) -> ImmutableSandboxed
     env.filters["join_list"] = _join
     env.globals["lang"] = lang
     return env
+
+
+def read_template(path: Path, limit: int) -> bytes:
+    """Read a template file, refusing one that cannot be read or is larger than `limit` bytes."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TemplateError(
+            T(
+                "Vorlage {p} nicht lesbar: {e}",
+                "template {p} cannot be read: {e}",
+                p=str(path),
+                e=str(err),
+            )
+        ) from err
+    if len(data) > limit:
+        raise TemplateError(
+            T(
+                "Vorlage {p} ist zu groß ({n} Bytes)",
+                "template {p} is too large ({n} bytes)",
+                p=str(path),
+                n=len(data),
+            )
+        )
+    return data
 
 
 RENDER_ERRORS = (

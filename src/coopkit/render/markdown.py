@@ -8,32 +8,13 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from coopkit.errors import T, TemplateError
-from coopkit.render.jinja import RENDER_ERRORS, make_env, template_error
+from coopkit.render.jinja import RENDER_ERRORS, make_env, read_template, template_error
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 def _read(template: Path) -> str:
-    try:
-        data = template.read_bytes()
-    except OSError as err:
-        raise TemplateError(
-            T(
-                "Vorlage {p} nicht lesbar: {e}",
-                "template {p} cannot be read: {e}",
-                p=str(template),
-                e=str(err),
-            )
-        ) from err
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise TemplateError(
-            T(
-                "Vorlage {p} ist zu groß ({n} Bytes)",
-                "template {p} is too large ({n} bytes)",
-                p=str(template),
-                n=len(data),
-            )
-        )
+    data = read_template(template, MAX_TEMPLATE_BYTES)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
