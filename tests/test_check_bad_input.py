@@ -320,3 +320,40 @@ def test_check_outside_a_repository_is_a_repository_error(tmp_path: Path, cli: C
     result = cli("-C", tmp_path, "check", ok=False)
     assert result.exit_code == 5
     assert "kein coop-Repository" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (("partner", "add", "../etc", "--name", "X"), 2, "Pfadtrenner"),
+        (("partner", "add", "con", "--name", "X"), 2, "Gerätename"),
+        (
+            ("agreement", "obligation", "add", "koop", "neu", "--by", "awo", "--what", "x"),
+            1,
+            "agreements/koop/agreement.md:20:9: unbekannter Partner „awo“",
+        ),
+        (
+            ("agreement", "set", "koop", "valid_until", "2011-01-01"),
+            1,
+            "Ende der Laufzeit 2011-01-01 liegt vor ihrem Beginn 2012-12-01",
+        ),
+        (
+            ("agreement", "set", "koop", "valid_from", "2012-02-30"),
+            1,
+            "agreements/koop/agreement.md:6:13: „valid_from“: erwartet ein Datum JJJJ-MM-TT, "
+            "gefunden „2012-02-30“",
+        ),
+    ],
+    ids=["traversal-id", "device-id", "unknown-partner", "end-before-start", "bad-date"],
+)
+def test_write_commands_refuse_bad_input_and_change_nothing(
+    make_repo: MakeRepo, cli: Cli, args: tuple[str, ...], code: int, expected: str
+) -> None:
+    root = make_repo()
+    before = tree_state(root)
+    result = cli("-C", root, *args, ok=False)
+    assert result.exit_code == code, result.stdout + result.stderr
+    assert expected in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert tree_state(root) == before
+    assert not (root / "partners/..").resolve().joinpath("etc.yaml").exists()
