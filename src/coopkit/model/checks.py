@@ -21,6 +21,8 @@ def _choices(known: Iterable[str]) -> str:
 
 def check_person(data: RepoData, located: Located[Any], loc: Loc, ref: str) -> list[Problem]:
     """Check that `partner` or `partner/person` names a known partner and contact."""
+    if ref in data.known_people:
+        return []
     partner_id, person = split_person(ref)
     partner = data.find_partner(partner_id)
     if partner is None:

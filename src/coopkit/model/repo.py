@@ -78,6 +78,15 @@ class RepoData:
             index.setdefault(located.value.action, located.value)
         return index
 
+    @cached_property
+    def known_people(self) -> frozenset[str]:
+        """Every valid person reference: each partner id and each `partner/contact`."""
+        refs: set[str] = set()
+        for partner_id, located in self.partners.items():
+            refs.add(partner_id)
+            refs.update(f"{partner_id}/{c.id}" for c in located.value.contacts)
+        return frozenset(refs)
+
     def fulfilments_for(self, agreement_id: str) -> list[Fulfilment]:
         """Return the fulfilment records stored under an agreement."""
         return list(self._fulfilments_by_agreement.get(agreement_id, []))
