@@ -17,6 +17,6 @@ def test_worked_example_has_nothing_overdue_on_7_february_2014(cli: Cli) -> None
     assert data["partners"] == []
     upcoming = json.loads(cli("-C", REPO_ROOT, "--json", "due", "--within", "90d").stdout)
     keys = {i["key"] for g in upcoming["partners"] for i in g["items"]}
-    assert "myk-caritas-ko/angebote-informieren" in keys
+    assert "myk-awo/angebote-informieren" in keys
     assert "2014-02-05-evaluation#4" in keys
     assert "2014-02-05-evaluation#3" not in keys, "a closed action is not due"

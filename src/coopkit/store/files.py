@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -245,6 +246,20 @@ def load_repository(
     source: FileSource, cache: ParseCache | None = None, memo: Memo | None = None
 ) -> tuple[RepoData, list[Problem]]:
     """Parse every record of a repository; collect all file-level problems."""
+    # Tens of thousands of small records make the cyclic collector rescan a growing heap again
+    # and again (a warm Land-scale load ran 4x slower per file); nothing here forms cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_all(source, cache, memo)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_all(
+    source: FileSource, cache: ParseCache | None, memo: Memo | None
+) -> tuple[RepoData, list[Problem]]:
     data = RepoData()
     problems: list[Problem] = []
     for path in source.paths():
