@@ -16,8 +16,24 @@ GITIGNORE = ".coop/\n"
 
 
 def config_text(name: str, locale: str = "de") -> str:
-    """Return a commented coop.toml for a new repository."""
+    """Return a commented coop.toml for a new repository, commented in its own language."""
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    if locale == "en":
+        return f"""# coopkit repository: settings
+name = "{quoted}"
+# language of documents and messages: "de" or "en"
+locale = "{locale}"
+# partner id of the data-protection controller (optional)
+# controller = "county"
+
+[signing]
+# true: every approval must be signed with a registered SSH key
+require_ssh = false
+
+[schedule]
+# due dates of open-ended obligations are computed this many years beyond today
+horizon_years = 3
+"""
     return f"""# coopkit-Repository: Einstellungen
 name = "{quoted}"
 # Sprache der Dokumente und Meldungen: "de" oder "en"
