@@ -112,3 +112,15 @@ def test_concurrent_writers_both_land_or_one_is_busy(make_repo: MakeRepo) -> Non
         assert files == [f"partners/{name}.yaml"]
     assert git(root, "status", "--porcelain") == ""
     assert landed, "with a 30 s wait every writer should land"
+
+
+def test_load_revision_reads_the_repository_as_it_was(make_repo: MakeRepo) -> None:
+    from coopkit.services.repository import load_revision, load_worktree
+
+    root = make_repo()
+    first = git(root, "rev-parse", "HEAD").strip()
+    commit_changes(context(root), {"partners/awo.yaml": b"id: awo\nname: AWO\n"}, "Add awo")
+    assert "awo" in load_worktree(context(root)).data.partners
+    then = load_revision(context(root), first)
+    assert sorted(then.data.partners) == ["caritas", "jobcenter", "kreis"]
+    assert then.problems == []
