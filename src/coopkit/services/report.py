@@ -467,7 +467,11 @@ def report_context(data: RepoData, report: Report, lang: str) -> dict[str, Any]:
                 "date": short_date(m.date, lang),
                 "title": m.title,
                 "present": ", ".join(_name(data, p) for p in m.partners_present),
-                "people": m.people_present,
+                "people": (
+                    f"{m.people_present} {'Person' if m.people_present == 1 else 'Personen'}"
+                    if lang != "en"
+                    else f"{m.people_present} {'person' if m.people_present == 1 else 'people'}"
+                ),
             }
             for m in report.meetings
         ],

@@ -1,0 +1,72 @@
+"""Rendered output of the worked example, compared with reviewed golden files.
+
+Markdown and ICS are compared as text, Word documents as their pretty-printed
+word/document.xml. `pytest --update-golden` rewrites the files for review.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, Cli, Golden, git
+from docx_helpers import document_xml
+
+TODAY = "2014-02-07"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of the worked example (renders read templates and git history)."""
+    root = tmp_path_factory.mktemp("golden") / "example"
+    root.mkdir()
+    for name in ("coop.toml", "partners", "agreements", "minutes", "actions", "templates"):
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    (root / ".gitignore").write_text(".coop/\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "example", "--date", "2014-02-07T12:00:00+00:00")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("minutes-2014-02-05.md", ("meeting", "render", "2014-02-05-evaluation", "--format", "md")),
+        (
+            "invitation-2014-05-14.md",
+            ("meeting", "render", "2014-05-14-arbeitstreffen", "--invitation", "--format", "md"),
+        ),
+        ("checklist-2014-05-14.md", ("checklist", "--meeting", "2014-05-14-arbeitstreffen")),
+        ("report-myk-caritas-ko-2013.md", ("report", "myk-caritas-ko", "--year", "2013")),
+        ("matrix-myk-caritas-ko.md", ("obligation", "matrix", "--agreement", "myk-caritas-ko")),
+        ("calendar.ics", ("calendar",)),
+    ],
+)
+def test_text_output_matches_golden(
+    example: Path, cli: Cli, golden: Golden, tmp_path: Path, name: str, args: tuple[str, ...]
+) -> None:
+    out = tmp_path / name
+    cli("-C", example, *args, "-o", out, today=TODAY)
+    golden(name, out.read_text("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("agreement-myk-caritas-ko.document.xml", ("agreement", "render", "myk-caritas-ko")),
+        ("minutes-2014-02-05.document.xml", ("meeting", "render", "2014-02-05-evaluation")),
+    ],
+)
+def test_word_output_matches_golden(
+    example: Path, cli: Cli, golden: Golden, tmp_path: Path, name: str, args: tuple[str, ...]
+) -> None:
+    out = tmp_path / "out.docx"
+    cli("-C", example, *args, "-o", out, today=TODAY)
+    golden(name, document_xml(out.read_bytes()))
