@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, Cli, Golden, git
-from docx_helpers import document_xml
+from docx_helpers import assert_valid_docx, document_xml
 
 TODAY = "2014-02-07"
 
@@ -69,4 +69,5 @@ def test_word_output_matches_golden(
 ) -> None:
     out = tmp_path / "out.docx"
     cli("-C", example, *args, "-o", out, today=TODAY)
+    assert_valid_docx(out.read_bytes(), tmp_path)
     golden(name, document_xml(out.read_bytes()))
