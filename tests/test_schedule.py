@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coopkit.model.agreement import Obligation
 from coopkit.schedule import (
@@ -211,3 +213,27 @@ def test_rrule_for_produces_the_same_dates_as_occurrences() -> None:
 def test_describe_frequency_in_words(fields: dict[str, str], de: str, en: str) -> None:
     assert describe_frequency(ob(**fields), "de") == de
     assert describe_frequency(ob(**fields), "en") == en
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+    every=st.sampled_from(["P1M", "P2M", "P3M", "P6M", "P1Y", "P2Y", "P1Y6M", "P2W", "P10D", "P1M15D"]),
+)
+def test_occurrences_match_calendar_arithmetic(first: date, every: str) -> None:
+    from dateutil.relativedelta import relativedelta
+
+    from coopkit.model.base import parse_duration
+
+    years, months, weeks, days = parse_duration(every)
+    month_end = (first + relativedelta(days=1)).day == 1 and not weeks and not days
+    expected = []
+    for n in range(8):
+        day = first + relativedelta(
+            years=n * years, months=n * months, weeks=n * weeks, days=n * days
+        )
+        if month_end:
+            day += relativedelta(day=31)
+        expected.append(day)
+    got = occurrences(ob(every=every, first_due=first.isoformat()), None, None, expected[-1])
+    assert got == expected

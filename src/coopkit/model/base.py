@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -149,6 +150,7 @@ IdList = Annotated[list[Id], BeforeValidator(_one_or_many)]
 """One id or a list of ids (a single value is accepted for convenience)."""
 
 
+@lru_cache(maxsize=256)
 def parse_duration(value: str) -> tuple[int, int, int, int]:
     """Split a validated ISO 8601 duration into (years, months, weeks, days)."""
     match = _DURATION_RE.match(value)

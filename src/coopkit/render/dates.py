@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date
 
 _LOCALES = {"de": "de_DE", "en": "en_GB"}
 
 
+@lru_cache(maxsize=8192)
 def long_date(value: date | None, lang: str = "de") -> str:
     """Return a date written out ("7. Februar 2014"); empty for None."""
     if value is None:
@@ -16,6 +18,7 @@ def long_date(value: date | None, lang: str = "de") -> str:
     return format_date(value, format="long", locale=_LOCALES.get(lang, "de_DE"))
 
 
+@lru_cache(maxsize=8192)
 def short_date(value: date | None, lang: str = "de") -> str:
     """Return a compact date ("07.02.2014" / "07/02/2014"); empty for None."""
     if value is None:

@@ -10,7 +10,8 @@ day of the month").
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import calendar
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
@@ -44,9 +45,19 @@ def _end(valid_until: date | None, until: date | None) -> date | None:
     return min(valid_until, until)
 
 
-def _step(every: str, n: int) -> relativedelta:
+def _nth(first: date, every: str, n: int, month_end: bool) -> date:
+    """Return first + n × every, counted from the first date (month ends clamped)."""
     years, months, weeks, days = parse_duration(every)
-    return relativedelta(years=n * years, months=n * months, weeks=n * weeks, days=n * days)
+    if not weeks and not days:
+        # Calendar arithmetic by hand: the common case, and far quicker than relativedelta.
+        total = first.month - 1 + n * (12 * years + months)
+        year, month = first.year + total // 12, total % 12 + 1
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, last if month_end else min(first.day, last))
+    if not years and not months:
+        return first + timedelta(days=n * (7 * weeks + days))
+    step = relativedelta(years=n * years, months=n * months, weeks=n * weeks, days=n * days)
+    return first + step
 
 
 def _rule_parts(rule: str) -> dict[str, str]:
@@ -121,10 +132,8 @@ def occurrences(
         n = 0
         month_end = _is_month_end(first) and _months_only(obligation.every)
         while len(days) < MAX_OCCURRENCES:
-            day = first + _step(obligation.every, n)
-            if month_end:
-                # Due "at the end of June" stays due at the end of each month it recurs in.
-                day += relativedelta(day=31)
+            # Due "at the end of June" stays due at the end of each month it recurs in.
+            day = _nth(first, obligation.every, n, month_end)
             if day > end:
                 break
             days.append(day)
