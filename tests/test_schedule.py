@@ -218,7 +218,9 @@ def test_describe_frequency_in_words(fields: dict[str, str], de: str, en: str) -
 @settings(max_examples=300, deadline=None)
 @given(
     first=st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
-    every=st.sampled_from(["P1M", "P2M", "P3M", "P6M", "P1Y", "P2Y", "P1Y6M", "P2W", "P10D", "P1M15D"]),
+    every=st.sampled_from(
+        ["P1M", "P2M", "P3M", "P6M", "P1Y", "P2Y", "P1Y6M", "P2W", "P10D", "P1M15D"]
+    ),
 )
 def test_occurrences_match_calendar_arithmetic(first: date, every: str) -> None:
     from dateutil.relativedelta import relativedelta
