@@ -188,6 +188,13 @@ def main() -> None:
             ),
             args.repeat,
         )
+        for name, extra in (("status", ["status"]), ("due", ["--today", "2014-02-07", "due"])):
+            results[f"coop {name}, {args.scale}, command (s)"] = timed(
+                lambda extra=extra: subprocess.run(
+                    [*coop, "-C", str(root), *extra], check=True, capture_output=True
+                ),
+                args.repeat,
+            )
         counter = iter(range(10**6))
 
         def write() -> None:

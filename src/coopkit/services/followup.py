@@ -376,10 +376,30 @@ def due(
 
 
 def overdue_counts(data: RepoData, today: date) -> dict[str, int]:
-    """Return the number of overdue obligation occurrences and actions per partner."""
+    """Return the number of overdue obligation occurrences and actions per partner.
+
+    Counts what `coop due --overdue` lists, without building the items (status runs this).
+    """
     counts: dict[str, int] = {}
-    for item in open_items(data, today, today - timedelta(days=1)):
-        counts[item.partner] = counts.get(item.partner, 0) + 1
+    yesterday = today - timedelta(days=1)
+    index = fulfilment_index(data)
+    for agreement_id in sorted(data.agreements):
+        agreement = data.agreements[agreement_id].value
+        if agreement.status == "draft":
+            continue
+        recorded = index.get(agreement_id, {})
+        for ob in agreement.obligations:
+            for due in obligation_dates(data, agreement_id, ob, yesterday):
+                for partner in ob.by:
+                    if (ob.id, partner, due) not in recorded:
+                        counts[partner] = counts.get(partner, 0) + 1
+    closed = closed_actions(data)
+    for located in data.minutes.values():
+        minutes = located.value
+        for _top, action in minutes.all_actions():
+            if action.due < today and minutes.action_key(action) not in closed:
+                partner = split_person(action.who)[0]
+                counts[partner] = counts.get(partner, 0) + 1
     return dict(sorted(counts.items()))
 
 
