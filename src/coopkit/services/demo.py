@@ -182,14 +182,13 @@ def _as_draft_minutes(text: str, path: str, drop_decision: str | None = None) ->
 class _Story:
     """Writes the story's commits into a new repository."""
 
-    def __init__(self, ctx: Context, example: Path, target: Path) -> None:
+    def __init__(self, ctx: Context, example: Path, data: RepoData, target: Path) -> None:
         self.ctx = ctx
         self.example = example
+        self.example_data = data
         self.root = target
         self.at = _clock()
         self.result = DemoResult(target)
-        data, _ = _load_example(example)
-        self.example_data = data
 
     def person(
         self, partner_id: str, contact_id: str | None = None, *, signatory: bool = False
@@ -226,8 +225,12 @@ def _load_example(example: Path) -> tuple[RepoData, list[Any]]:
     return loaded.data, loaded.problems
 
 
-def _base_files(example: Path) -> dict[str, str]:
-    files = {layout.CONFIG: (example / layout.CONFIG).read_text("utf-8"), ".gitignore": ".coop/\n"}
+def _base_files(example: Path) -> dict[str, bytes]:
+    """Return coop.toml, .gitignore and the templates: what the first commit holds."""
+    files = {layout.CONFIG: (example / layout.CONFIG).read_bytes(), ".gitignore": b".coop/\n"}
+    for source in sorted((example / layout.TEMPLATES).glob("*")):
+        if source.is_file() and not source.name.startswith("."):
+            files[f"{layout.TEMPLATES}/{source.name}"] = source.read_bytes()
     return files
 
 
@@ -258,19 +261,15 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
         )
     target.mkdir(parents=True, exist_ok=True)
     GitRepo.init(target)
-    story = _Story(ctx, example, target)
+    story = _Story(ctx, example, data, target)
     bernert = story.person("kv-myk", "bernert")
     schmitz = story.person("kv-myk", "schmitz")
 
     # Autumn 2012: the repository and the partners.
-    base = _base_files(example)
-    for source in sorted((example / layout.TEMPLATES).glob("*")):
-        if source.is_file() and not source.name.startswith("."):
-            base[f"{layout.TEMPLATES}/{source.name}"] = ""
     story.result.steps.append(
         DemoStep(date(2012, 9, 3), bernert, "Set up the cooperation repository")
     )
-    _init_commit(target, example, base, bernert, story.at(date(2012, 9, 3)))
+    _init_commit(target, _base_files(example), bernert, story.at(date(2012, 9, 3)))
     for partner_id in sorted(data.partners):
         path = layout.partner_path(partner_id)
         story.write(
@@ -624,20 +623,13 @@ def _approval_decision_of(minutes: Minutes, data: RepoData) -> str | None:
     return None
 
 
-def _init_commit(
-    target: Path, example: Path, files: dict[str, str], author: str, when: datetime
-) -> None:
+def _init_commit(target: Path, files: dict[str, bytes], author: str, when: datetime) -> None:
     from coopkit.store.atomic import write_atomic
     from coopkit.store.git import parse_author
 
-    paths = []
-    for rel, text in files.items():
-        if rel.startswith(f"{layout.TEMPLATES}/"):
-            write_atomic(target / rel, (example / rel).read_bytes())
-        else:
-            write_atomic(target / rel, text.encode("utf-8"))
-        paths.append(rel)
+    for rel, data in files.items():
+        write_atomic(target / rel, data)
     with GitRepo(target) as repo:
         repo.commit_paths(
-            sorted(paths), "Set up the cooperation repository", parse_author(author), when
+            sorted(files), "Set up the cooperation repository", parse_author(author), when
         )
