@@ -225,7 +225,7 @@ def demo_cmd(
             "Beispiel angelegt: {r} ({n} Commits, {t} Versionen)",
             "example created: {r} ({n} commits, {t} versions)",
             r=str(result.root),
-            n=len(result.steps) + 0,
+            n=len(result.steps),
             t=len(result.tags),
         ),
         lang,
