@@ -214,7 +214,7 @@ def demo_cmd(
             {
                 "ok": True,
                 "root": result.root,
-                "commits": len(result.steps),
+                "commits": result.commits,
                 "tags": result.tags,
                 "today": story_today,
             }
@@ -225,7 +225,7 @@ def demo_cmd(
             "Beispiel angelegt: {r} ({n} Commits, {t} Versionen)",
             "example created: {r} ({n} commits, {t} versions)",
             r=str(result.root),
-            n=len(result.steps),
+            n=result.commits,
             t=len(result.tags),
         ),
         lang,

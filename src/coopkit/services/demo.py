@@ -80,6 +80,7 @@ class DemoResult:
     root: Path
     steps: list[DemoStep] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    commits: int = 0
 
 
 def _clock() -> Callable[[date], datetime]:
@@ -393,6 +394,8 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
 
     for _day, _priority, run in sorted(events, key=lambda e: (e[0], e[1])):
         run()
+    with GitRepo(target) as repo:
+        story.result.commits = int(str(repo.run("rev-list", "--count", "HEAD")))
     return story.result
 
 
