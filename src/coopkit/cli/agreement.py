@@ -165,6 +165,13 @@ def _state_json(s: AgreementState) -> dict[str, Any]:
     }
 
 
+def _period(value: str | None, de: bool) -> str | None:
+    from coopkit.model.base import parse_duration
+    from coopkit.render.dates import period_words
+
+    return period_words(parse_duration(value), "de" if de else "en") if value else None
+
+
 @app.command("show")
 @command
 def show_cmd(
@@ -238,8 +245,8 @@ def show_cmd(
         ("Status", status_words[0] if de else status_words[1]),
         ("gültig ab" if de else "valid from", agreement.valid_from),
         ("gültig bis" if de else "valid until", agreement.valid_until),
-        ("Überprüfung" if de else "review cycle", agreement.review_cycle),
-        ("Kündigungsfrist" if de else "notice period", agreement.notice_period),
+        ("Überprüfung alle" if de else "review every", _period(agreement.review_cycle, de)),
+        ("Kündigungsfrist" if de else "notice period", _period(agreement.notice_period, de)),
     ]
     for label, value in facts:
         if value:

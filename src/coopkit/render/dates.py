@@ -28,3 +28,21 @@ def short_date(value: date | None, lang: str = "de") -> str:
         format="dd.MM.yyyy" if lang != "en" else "dd/MM/yyyy",
         locale=_LOCALES.get(lang, "de_DE"),
     )
+
+
+_UNITS = {
+    "de": (("Jahr", "Jahre"), ("Monat", "Monate"), ("Woche", "Wochen"), ("Tag", "Tage")),
+    "en": (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days")),
+}
+
+
+def period_words(parts: tuple[int, int, int, int], lang: str = "de") -> str:
+    """Return a length of time in words ("3 Monate", "1 Jahr und 6 Monate")."""
+    units = _UNITS["en" if lang == "en" else "de"]
+    words = [
+        f"{amount} {one if amount == 1 else many}"
+        for amount, (one, many) in zip(parts, units, strict=True)
+        if amount
+    ]
+    joiner = " and " if lang == "en" else " und "
+    return joiner.join(words)
