@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,13 @@ class TemplateSpec:
     name: str
     title_de: str
     title_en: str
-    variables: frozenset[str]
-    sample: Callable[[str], dict[str, Any]] | None = None
-    """Build a sample render context (by language) so `coop template check` can try a render."""
+    sample: Callable[[str], dict[str, Any]]
+    """Build a sample render context (by language) with the real context builder."""
+
+    @cached_property
+    def variables(self) -> frozenset[str]:
+        """Return the top-level variables the template gets: those of its render context."""
+        return frozenset(self.sample("de"))
 
     def title(self, lang: str) -> str:
         """Return the description in `lang`."""
@@ -35,70 +40,10 @@ def _agreement_sample(lang: str) -> dict[str, Any]:
     return sample_agreement_context(lang)
 
 
-AGREEMENT_VARIABLES = frozenset(
-    {
-        "name",
-        "labels",
-        "id",
-        "title",
-        "version",
-        "version_label",
-        "content_hash",
-        "today",
-        "today_iso",
-        "valid_from",
-        "valid_from_iso",
-        "valid_until",
-        "valid_until_iso",
-        "term",
-        "coordinator",
-        "parties",
-        "preamble",
-        "clauses",
-        "obligations",
-        "signatures",
-        "in_force",
-    }
-)
-
-
 def _meeting_sample(lang: str) -> dict[str, Any]:
     from coopkit.services.meeting_docs import sample_meeting_context
 
     return sample_meeting_context(lang)
-
-
-MEETING_VARIABLES = frozenset(
-    {
-        "name",
-        "labels",
-        "lang_code",
-        "id",
-        "title",
-        "date",
-        "date_iso",
-        "date_short",
-        "start",
-        "end",
-        "time",
-        "place",
-        "chair",
-        "minute_taker",
-        "status",
-        "status_note",
-        "agreements",
-        "present",
-        "excused",
-        "guests",
-        "participants",
-        "tops",
-        "actions",
-        "decisions",
-        "distribution",
-        "remarks",
-        "today",
-    }
-)
 
 
 def _checklist_sample(lang: str) -> dict[str, Any]:
@@ -113,104 +58,59 @@ def _report_sample(lang: str) -> dict[str, Any]:
     return sample_report_context(lang)
 
 
-CHECKLIST_VARIABLES = frozenset(
-    {
-        "name",
-        "title",
-        "labels",
-        "today",
-        "until",
-        "until_iso",
-        "period",
-        "meeting_title",
-        "partners",
-    }
-)
-
-REPORT_VARIABLES = frozenset(
-    {
-        "name",
-        "labels",
-        "agreement_id",
-        "title",
-        "start",
-        "end",
-        "today",
-        "summary",
-        "obligations",
-        "notes",
-        "meetings",
-        "attendance",
-        "decisions",
-        "actions",
-        "action_summary",
-        "revisions",
-        "chart",
-    }
-)
-
 TEMPLATES: dict[str, TemplateSpec] = {
     "invitation.docx": TemplateSpec(
         "invitation.docx",
         "Einladung mit Datum, Uhrzeit, Ort, Tagesordnung und Teilnehmenden",
         "Invitation with date, time, place, agenda and participants",
-        MEETING_VARIABLES,
         _meeting_sample,
     ),
     "minutes.docx": TemplateSpec(
         "minutes.docx",
         "Niederschrift mit Kopf, Anwesenheit, TOPs, Beschlüssen, Aufgabentabelle und Verteiler",
         "Minutes with head, attendance, items, decisions, action table and distribution",
-        MEETING_VARIABLES,
         _meeting_sample,
     ),
     "invitation.md.j2": TemplateSpec(
         "invitation.md.j2",
         "Einladung als Markdown",
         "Invitation as Markdown",
-        MEETING_VARIABLES,
         _meeting_sample,
     ),
     "minutes.md.j2": TemplateSpec(
         "minutes.md.j2",
         "Niederschrift als Markdown",
         "Minutes as Markdown",
-        MEETING_VARIABLES,
         _meeting_sample,
     ),
     "agreement.docx": TemplateSpec(
         "agreement.docx",
         "Kooperationsvereinbarung mit Parteien, Paragraphen, Pflichten und Freigabeblock",
         "Cooperation agreement with parties, clauses, obligations and approval block",
-        AGREEMENT_VARIABLES,
         _agreement_sample,
     ),
     "checklist.docx": TemplateSpec(
         "checklist.docx",
         "Checkliste je Partner: offene Aufgaben und Pflichten mit Kästchen und Quelle",
         "Checklist per partner: open actions and obligations with boxes and source",
-        CHECKLIST_VARIABLES,
         _checklist_sample,
     ),
     "checklist.md.j2": TemplateSpec(
         "checklist.md.j2",
         "Checkliste als Markdown (- [ ] je Punkt)",
         "Checklist as Markdown (- [ ] per item)",
-        CHECKLIST_VARIABLES,
         _checklist_sample,
     ),
     "report.docx": TemplateSpec(
         "report.docx",
         "Evaluationsbericht: Pflichten je Partner mit Grafik, Sitzungen, Beschlüsse, Aufgaben",
         "Evaluation report: obligations per partner with chart, meetings, decisions, actions",
-        REPORT_VARIABLES,
         _report_sample,
     ),
     "report.md.j2": TemplateSpec(
         "report.md.j2",
         "Evaluationsbericht als Markdown",
         "Evaluation report as Markdown",
-        REPORT_VARIABLES,
         _report_sample,
     ),
 }
@@ -391,7 +291,7 @@ def _check_docx(path: Path, shown: str, spec: TemplateSpec | None, lang: str) ->
         )
         for v in unknown
     ]
-    if not problems and spec.sample is not None:
+    if not problems:
         try:
             render_docx(path, spec.sample(lang), lang)
         except TemplateError as err:
