@@ -196,7 +196,10 @@ def show_cmd(
     service_ctx = state.context()
     lang = service_ctx.lang
     de = lang == "de"
-    info = agreement_state(service_ctx, agreement_id)
+    from coopkit.services.repository import require_data
+
+    data = require_data(service_ctx)
+    info = agreement_state(service_ctx, agreement_id, data)
     agreement = info.agreement
     if version is not None:
         if version not in [v.version for v in info.versions]:
@@ -218,9 +221,6 @@ def show_cmd(
     if state.json:
         print_json({**_state_json(info), "shown_version": version, "agreement": agreement})
         return
-    from coopkit.services.repository import require_data
-
-    data = require_data(service_ctx)
     say(f"{agreement.title} ({agreement.id})" + (f" – {version}" if version else ""))
     say("")
     say("Parteien" if de else "Parties")

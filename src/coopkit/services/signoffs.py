@@ -569,9 +569,10 @@ def agreement_states(
     return result
 
 
-def get_state(ctx: Context, agreement_id: str) -> AgreementState:
-    """Return the state of one agreement in the working tree."""
-    data = load_worktree(ctx).data
+def get_state(ctx: Context, agreement_id: str, data: RepoData | None = None) -> AgreementState:
+    """Return the state of one agreement in the working tree (loaded unless given)."""
+    if data is None:
+        data = load_worktree(ctx).data
     get_agreement(data, agreement_id)
     return agreement_states(ctx, data, [agreement_id])[agreement_id]
 
