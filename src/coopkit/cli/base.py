@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
+
+if TYPE_CHECKING:
+    from coopkit.services.status import Status
 
 
 @command
@@ -87,7 +90,10 @@ def status_cmd(ctx: typer.Context) -> None:
     if state.json:
         print_json(result)
         return
-    lang = service_ctx.lang
+    _print_status(result, service_ctx.lang)
+
+
+def _print_status(result: Status, lang: str) -> None:
     de = lang == "de"
     say(result.name)
     say("")
@@ -203,6 +209,7 @@ def demo_cmd(
     from dataclasses import replace
 
     from coopkit.services.demo import DEMO_TODAY, build_demo
+    from coopkit.services.status import status
 
     state = get_state(ctx)
     service_ctx = state.context(discover=False)
@@ -231,9 +238,7 @@ def demo_cmd(
         lang,
     )
     say("")
-    state.directory = result.root
-    state.today = story_today
-    status_cmd(ctx)
+    _print_status(status(replace(service_ctx, root=result.root, today=story_today)), lang)
     root = str(result.root)
     day = story_today.isoformat()
     say("")
