@@ -72,7 +72,8 @@ class RepoData:
         return index
 
     @cached_property
-    def _action_records_by_key(self) -> dict[str, ActionRecord]:
+    def closing_records(self) -> dict[str, ActionRecord]:
+        """Return action key -> the record that closed it (the first one if repeated)."""
         index: dict[str, ActionRecord] = {}
         for located in self.action_records:
             index.setdefault(located.value.action, located.value)
@@ -93,4 +94,4 @@ class RepoData:
 
     def action_record(self, action_key: str) -> ActionRecord | None:
         """Return the closing record of an action, or None while it is open."""
-        return self._action_records_by_key.get(action_key)
+        return self.closing_records.get(action_key)

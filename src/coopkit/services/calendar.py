@@ -15,7 +15,6 @@ from coopkit.services.context import Context
 from coopkit.services.followup import (
     check_partner,
     clause_source,
-    closed_actions,
     obligation_dates,
     schedule_until,
     top_source,
@@ -88,7 +87,7 @@ def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[Calen
 def action_events(data: RepoData, partner: str | None, lang: str) -> list[CalendarEvent]:
     """Return one all-day event per action deadline; closed actions say so in the summary."""
     events = []
-    closed_records = closed_actions(data)
+    closed_records = data.closing_records
     for meeting_id in sorted(data.minutes):
         minutes = data.minutes[meeting_id].value
         for top, action in minutes.all_actions():

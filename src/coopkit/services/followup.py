@@ -12,7 +12,6 @@ from coopkit.errors import NotFound, ProblemsFound, T, UsageError
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.base import split_person
 from coopkit.model.fulfilment import Fulfilment, FulfilmentStatus
-from coopkit.model.minutes import ActionRecord
 from coopkit.model.repo import RepoData
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
@@ -189,11 +188,6 @@ def fulfilment_index(data: RepoData) -> FulfilmentIndex:
     return index
 
 
-def closed_actions(data: RepoData) -> dict[str, ActionRecord]:
-    """Return action key -> closing record, built in one pass."""
-    return {r.value.action: r.value for r in data.action_records}
-
-
 def agreement_occurrences(
     data: RepoData,
     agreement_id: str,
@@ -286,7 +280,7 @@ def _open_obligation_items(data: RepoData, today: date, until: date, lang: str) 
 def open_action_items(data: RepoData, today: date, lang: str = "de") -> list[DueItem]:
     """Return every action item without a closing record."""
     items = []
-    closed = closed_actions(data)
+    closed = data.closing_records
     for meeting_id in sorted(data.minutes):
         minutes = data.minutes[meeting_id].value
         for top, action in minutes.all_actions():
@@ -393,7 +387,7 @@ def overdue_counts(data: RepoData, today: date) -> dict[str, int]:
                 for partner in ob.by:
                     if (ob.id, partner, due) not in recorded:
                         counts[partner] = counts.get(partner, 0) + 1
-    closed = closed_actions(data)
+    closed = data.closing_records
     for located in data.minutes.values():
         minutes = located.value
         for _top, action in minutes.all_actions():

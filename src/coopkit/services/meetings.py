@@ -656,7 +656,7 @@ def action_rows(
 ) -> list[ActionRow]:
     """Return action items, oldest meeting first, filtered by state, partner, meeting, date."""
     wanted = set(meetings) if meetings is not None else None
-    records = {r.value.action: r.value for r in data.action_records}
+    records = data.closing_records
     rows = []
     for minutes in sorted((m.value for m in data.minutes.values()), key=lambda m: (m.date, m.id)):
         if wanted is not None and minutes.id not in wanted:

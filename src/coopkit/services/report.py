@@ -12,7 +12,7 @@ from coopkit.model.base import split_person
 from coopkit.model.repo import RepoData
 from coopkit.render.dates import long_date, short_date
 from coopkit.services.context import Context
-from coopkit.services.followup import agreement_occurrences, closed_actions, get_agreement
+from coopkit.services.followup import agreement_occurrences, get_agreement
 from coopkit.services.outputs import write_output
 from coopkit.services.repository import load_worktree
 from coopkit.services.status import VERSION_SEP
@@ -222,7 +222,7 @@ def build_report(
         key=lambda m: m.date,
     )
     attended = {p: 0 for p in agreement.parties}
-    closed_records = closed_actions(data)
+    closed_records = data.closing_records
     for meeting in minutes:
         present = sorted({split_person(p)[0] for p in meeting.attendance.present})
         report.meetings.append(
