@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import shutil
+import signal
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -17,6 +23,60 @@ from coopkit.errors import ConfigError, NotFound, RepositoryError, T
 _AUTHOR = re.compile(r"^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+|[^<>\s]*)>\s*$")
 _FIELD = "\x1f"
 _RECORD = "\x1e"
+_ZERO = "0" * 40
+_DURABLE = ("-c", "core.fsync=committed")
+_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+def _block_signals() -> set[signal.Signals | int] | None:
+    """Hold back Ctrl-C and termination in the main thread; return the previous mask."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _unblock_signals(previous: set[signal.Signals | int] | None) -> None:
+    """Restore the signal mask; an interrupt that arrived meanwhile came too late to stop."""
+    if previous is None:
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class GitFailed(RepositoryError):
+    """A git command failed; `detail` holds what it printed."""
+
+    def __init__(self, message: T, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def _index_locked(lock: Path) -> RepositoryError:
+    return RepositoryError(
+        T(
+            "git-Index gesperrt ({p}): ein anderer git-Vorgang läuft oder ist abgebrochen",
+            "git index locked ({p}): another git process is running or was killed",
+            p=str(lock),
+        ),
+        hint=T(
+            "warten, bis der andere git-Vorgang endet; läuft keiner mehr, {p} löschen",
+            "wait for the other git process to finish; if none is running, delete {p}",
+            p=str(lock),
+        ),
+    )
+
+
+def _subcommand(args: tuple[str, ...]) -> str:
+    """Return the git subcommand of an argument list (skipping `-c key=value`)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "-c":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return ""
 
 
 @dataclass(frozen=True)
@@ -115,13 +175,15 @@ class GitRepo:
             )
         except GitCommandError as err:
             stderr = (err.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
-            raise RepositoryError(
+            stdout = (err.stdout or "").strip().removeprefix("stdout: ").strip("'\n ")
+            raise GitFailed(
                 T(
                     "git {c} fehlgeschlagen: {e}",
                     "git {c} failed: {e}",
-                    c=args[0] if args else "",
+                    c=_subcommand(args),
                     e=stderr or str(err),
-                )
+                ),
+                detail="\n".join(part for part in (stdout, stderr) if part),
             ) from err
 
     @staticmethod
@@ -155,28 +217,238 @@ class GitRepo:
         return env
 
     def commit_paths(
-        self, paths: list[str], message: str, author: Author, when: date | datetime | None = None
+        self,
+        paths: list[str],
+        message: str,
+        author: Author,
+        when: date | datetime | None = None,
+        *,
+        run_hooks: bool = True,
     ) -> str:
-        """Stage exactly `paths` (new, changed or deleted) and commit only them."""
+        """Commit exactly `paths` (new, changed or deleted) as they are on disk; return the commit.
+
+        The commit is built in a private index seeded from HEAD, so the user's index is not
+        touched until the commit exists; HEAD moves by compare-and-swap. Only then are the
+        user's index entries of `paths` set to the new commit (through git's own `index.lock`),
+        so `git status` is clean. When any step fails (a hook, the author, a full disk, a signal,
+        a concurrent commit), index and HEAD are as before; restoring the working files is the
+        caller's part.
+
+        Args:
+            paths: repository-relative paths the caller wrote or deleted.
+            message: the commit message.
+            author: author and committer.
+            when: author and commit date (now when None).
+            run_hooks: run the repository's pre-commit and commit-msg hooks, as `git commit`
+                would, against the private index; a failing hook refuses the commit.
+        """
+        branch = self.check_writable()
+        index = self._git_path("index")
+        lock = index.with_name(index.name + ".lock")
+        if lock.exists():
+            raise _index_locked(lock)
+        old = self.head()
         env = self._identity_env(author, when)
-        self.run("add", "--all", "--", *paths)
-        self.run(
-            "-c",
-            "core.fsync=committed",
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "--allow-empty-message",
-            "-m",
-            message,
-            "--only",
-            "--",
-            *paths,
-            env=env,
-        )
-        head = self.head()
-        assert head is not None
-        return head
+        with tempfile.TemporaryDirectory(prefix="coop-commit-") as tmp:
+            private = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self._seed(private, old)
+            self.run(*_DURABLE, "add", "--all", "--", *paths, env=private)
+            message_file = Path(tmp) / "COMMIT_MSG"
+            message_file.write_text(message, encoding="utf-8")
+            if run_hooks:
+                self._hook("pre-commit", private)
+                self._hook("commit-msg", private, str(message_file))
+            tree = str(self.run(*_DURABLE, "write-tree", env=private))
+            if old is not None and tree == str(self.run("rev-parse", f"{old}^{{tree}}")):
+                raise RepositoryError(
+                    T(
+                        "nichts zu übernehmen: {p} unverändert",
+                        "nothing to commit: {p} unchanged",
+                        p=", ".join(paths),
+                    )
+                )
+            commit = str(self.run(*self._commit_tree_args(tree, old, message_file), env=env))
+            self._publish(branch, commit, old, message, paths, index, lock, Path(tmp))
+        return commit
+
+    def _git_path(self, name: str) -> Path:
+        """Return the path of a file in the git directory (per worktree where git says so)."""
+        place = Path(str(self.run("rev-parse", "--git-path", name)))
+        return place if place.is_absolute() else self.root / place
+
+    def _seed(self, env: dict[str, str], commit: str | None) -> None:
+        """Fill the index `env` names with the tree of `commit` (empty when None)."""
+        if commit is None:
+            self.run("read-tree", "--empty", env=env)
+        else:
+            self.run("read-tree", "--end-of-options", commit, env=env)
+
+    def _commit_tree_args(self, tree: str, parent: str | None, message_file: Path) -> list[str]:
+        """Return the `git commit-tree` call (the place where a signing option goes)."""
+        args = [*_DURABLE, "commit-tree", tree]
+        if parent is not None:
+            args += ["-p", parent]
+        args += ["-F", str(message_file)]
+        return args
+
+    def _hook(self, name: str, env: dict[str, str], *args: str) -> None:
+        """Run a repository hook as `git commit` would; a failing hook refuses the commit."""
+        extra = ["--", *args] if args else []
+        try:
+            self.run("hook", "run", "--ignore-missing", name, *extra, env=env)
+        except GitFailed as err:
+            raise RepositoryError(
+                T(
+                    "der git-Hook „{h}“ hat die Änderung abgelehnt; nichts wurde übernommen",
+                    'the git hook "{h}" refused the change; nothing was committed',
+                    h=name,
+                ),
+                hint=T("Ausgabe des Hooks:\n{o}", "output of the hook:\n{o}", o=err.detail)
+                if err.detail
+                else None,
+            ) from err
+
+    def _publish(
+        self,
+        branch: str,
+        commit: str,
+        old: str | None,
+        message: str,
+        paths: list[str],
+        index: Path,
+        lock: Path,
+        tmp: Path,
+    ) -> None:
+        """Move the branch to `commit` if it still points at `old`; make the index follow.
+
+        The user's index is changed the way git changes it: the new index is written to
+        `index.lock` (created exclusively, so a concurrent git is never overwritten) and renamed
+        over `index` only after the branch has moved. Ctrl-C is held back from the move to the
+        rename: once HEAD has moved the change is committed, and stopping half-way would leave
+        the index behind HEAD.
+        """
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        except FileExistsError as err:
+            raise _index_locked(lock) from err
+        except OSError as err:
+            raise RepositoryError(
+                T(
+                    "{p} kann nicht angelegt werden: {e}",
+                    "cannot create {p}: {e}",
+                    p=str(lock),
+                    e=err.strerror or str(err),
+                )
+            ) from err
+        published = False
+        try:
+            try:
+                staged = tmp / "user-index"
+                if index.exists():
+                    shutil.copyfile(index, staged)
+                else:
+                    self._seed({"GIT_INDEX_FILE": str(staged)}, old)
+                self.run(
+                    "reset", "--quiet", commit, "--", *paths, env={"GIT_INDEX_FILE": str(staged)}
+                )
+                with os.fdopen(fd, "wb", closefd=False) as out:
+                    out.write(staged.read_bytes())
+                    out.flush()
+                    os.fsync(out.fileno())
+            finally:
+                os.close(fd)
+            subject = message.split("\n", 1)[0]
+            reflog = f"commit{' (initial)' if old is None else ''}: {subject}"
+            blocked = _block_signals()
+            try:
+                try:
+                    self.run(*_DURABLE, "update-ref", "-m", reflog, branch, commit, old or _ZERO)
+                except RepositoryError as err:
+                    raise RepositoryError(
+                        T(
+                            "{b} hat sich während des Schreibens geändert (ein anderer Commit) "
+                            "oder ließ sich nicht setzen; nichts wurde übernommen ({e})",
+                            "{b} changed while writing (another commit) or could not be set; "
+                            "nothing was committed ({e})",
+                            b=branch,
+                            e=err.message,
+                        )
+                    ) from err
+                lock.replace(index)
+                published = True
+            finally:
+                _unblock_signals(blocked)
+        finally:
+            if not published:
+                lock.unlink(missing_ok=True)
+
+    def check_writable(self) -> str:
+        """Return the branch HEAD names; refuse when a commit now would surprise the user.
+
+        Raises:
+            RepositoryError: a merge, rebase, cherry-pick, revert or bisect is in progress, HEAD
+                is detached, or HEAD names an unborn branch while others exist.
+        """
+        states = {
+            "MERGE_HEAD": T("ein Merge", "a merge"),
+            "rebase-merge": T("ein Rebase", "a rebase"),
+            "rebase-apply": T("ein Rebase (oder git am)", "a rebase (or git am)"),
+            "CHERRY_PICK_HEAD": T("ein Cherry-Pick", "a cherry-pick"),
+            "REVERT_HEAD": T("ein Revert", "a revert"),
+            "BISECT_LOG": T("ein Bisect", "a bisect"),
+        }
+        args = ["rev-parse"]
+        for name in states:
+            args += ["--git-path", name]
+        places = str(self.run(*args)).split("\n")
+        for name, place in zip(states, places, strict=True):
+            target = Path(place) if Path(place).is_absolute() else self.root / place
+            if target.exists():
+                raise RepositoryError(
+                    T(
+                        "im Repository läuft gerade {s}; coop schreibt erst danach",
+                        "{s} is in progress in the repository; coop writes only after it",
+                        s=states[name],
+                    ),
+                    hint=T(
+                        "den Vorgang mit git abschließen oder abbrechen (z. B. „git merge "
+                        "--abort“), dann erneut versuchen",
+                        'finish or abort it with git (e.g. "git merge --abort"), then try again',
+                    ),
+                )
+        try:
+            branch = str(self.run("symbolic-ref", "--quiet", "HEAD"))
+        except RepositoryError as err:
+            raise RepositoryError(
+                T(
+                    "HEAD ist von keinem Zweig abgeleitet (detached HEAD); coop schreibt nur "
+                    "auf einen Zweig",
+                    "HEAD is detached; coop writes only to a branch",
+                ),
+                hint=T(
+                    "einen Zweig auschecken, z. B. „git switch main“",
+                    'check out a branch, e.g. "git switch main"',
+                ),
+            ) from err
+        if not branch.startswith("refs/heads/"):
+            raise RepositoryError(
+                T(
+                    "HEAD zeigt auf {b}, keinen Zweig; coop schreibt nur auf einen Zweig",
+                    "HEAD points at {b}, not a branch; coop writes only to a branch",
+                    b=branch,
+                )
+            )
+        if self.head() is None and str(self.run("for-each-ref", "--count=1", "refs/heads")):
+            raise RepositoryError(
+                T(
+                    "Zweig {b} hat noch keinen Commit, andere Zweige schon; bitte einen "
+                    "bestehenden Zweig auschecken",
+                    "branch {b} has no commit yet while other branches have; please check out "
+                    "an existing branch",
+                    b=branch.removeprefix("refs/heads/"),
+                )
+            )
+        return branch
 
     def create_tag(
         self, name: str, message: str, author: Author, when: date | datetime | None = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path, PurePosixPath
 
 from coopkit.errors import RepositoryError, T
+from coopkit.store.coopdir import check_coop_dir
 
 CONFIG = "coop.toml"
 INDEX_DIR = ".coop"
@@ -84,7 +86,8 @@ def find_root(start: Path) -> Path:
     """Walk up from `start` to the directory holding coop.toml."""
     current = start.resolve()
     for candidate in (current, *current.parents):
-        if (candidate / CONFIG).is_file():
+        if os.path.lexists(candidate / CONFIG):
+            check_coop_dir(candidate)
             return candidate
     raise RepositoryError(
         T(
