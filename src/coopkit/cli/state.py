@@ -53,11 +53,14 @@ class CliState:
 
 
 def _config_locale(root: Path) -> str | None:
-    try:
-        import tomllib
+    import tomllib
 
-        data = tomllib.loads((root / "coop.toml").read_text("utf-8"))
-    except (OSError, ValueError):
+    from coopkit.store.regular import FileRefused, read_regular
+    from coopkit.store.text import MAX_FILE_BYTES
+
+    try:
+        data = tomllib.loads(read_regular(root / "coop.toml", MAX_FILE_BYTES).decode("utf-8"))
+    except (OSError, ValueError, FileRefused):
         return None
     value = data.get("locale")
     return value if isinstance(value, str) else None

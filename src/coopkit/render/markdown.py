@@ -13,7 +13,8 @@ from coopkit.render.jinja import RENDER_ERRORS, make_env, read_template, templat
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
-def _read(template: Path) -> str:
+def read_text_template(template: Path) -> str:
+    """Read a text template: a regular UTF-8 file within the size limit."""
     data = read_template(template, MAX_TEMPLATE_BYTES)
     try:
         return data.decode("utf-8")
@@ -30,7 +31,7 @@ def render_markdown(template: Path, context: dict[str, Any], lang: str = "de") -
         TemplateError: the template is unreadable, has a syntax error or names an unknown value.
     """
     env = make_env(lang, autoescape=False)
-    source = _read(template)
+    source = read_text_template(template)
     try:
         return env.from_string(source).render(context)
     except RENDER_ERRORS as exc:
@@ -43,7 +44,7 @@ def markdown_variables(template: Path) -> tuple[set[str], list[str]]:
 
     env = make_env("de", autoescape=False)
     try:
-        parsed = env.parse(_read(template))
+        parsed = env.parse(read_text_template(template))
     except TemplateSyntaxError as exc:
         return set(), [f"{exc.lineno}: {exc.message}"]
     return set(meta.find_undeclared_variables(parsed)) - set(env.globals), []

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from coopkit.services.context import Context
 from coopkit.services.repository import CommitResult, commit_changes, load_worktree
 from coopkit.store import layout
 from coopkit.store.codec import dump_record, edit_yaml_text, validation_problems
+from coopkit.store.regular import FileRefused, read_input_file
 from coopkit.store.yamlio import yaml_value
 
 _POSTCODE = re.compile(r"^(\d{4,5})\s+(.+)$")
@@ -192,6 +194,28 @@ def add_contact(
         f"Add contact {contact_id} to partner {partner_id}",
         when,
     )
+
+
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+def read_key_file(path: Path) -> str:
+    """Read a public key file the user names: a regular UTF-8 file of at most 64 KiB."""
+    try:
+        return read_input_file(path, MAX_KEY_FILE_BYTES).decode("utf-8")
+    except FileRefused as err:
+        raise UsageError(
+            T("Schlüsseldatei „{f}“: {e}", 'key file "{f}": {e}', f=str(path), e=err.reason)
+        ) from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(
+            T(
+                "Schlüsseldatei „{f}“ nicht lesbar: {e}",
+                'cannot read key file "{f}": {e}',
+                f=str(path),
+                e=str(err),
+            )
+        ) from err
 
 
 def add_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,11 +21,15 @@ from coopkit.services.context import Context
 from coopkit.services.repository import CommitResult, commit_changes, load_worktree
 from coopkit.services.status import VERSION_SEP, version_tag
 from coopkit.signing import ssh
-from coopkit.signing.hashing import content_hash, record_payload, sha256_hex
+from coopkit.signing.hashing import content_hash, record_payload
 from coopkit.store import layout
 from coopkit.store.codec import dump_record
 from coopkit.store.git import GitRepo, Tag
 from coopkit.store.lock import repository_lock
+from coopkit.store.regular import FileRefused, hash_regular
+
+MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
+"""The largest evidence file (a scan, a signed PDF) that is hashed."""
 
 if TYPE_CHECKING:
     from coopkit.services.status import AgreementStatus
@@ -330,7 +335,12 @@ def sign(
     proof = None
     if evidence is not None:
         try:
-            proof = Evidence(file=evidence.name, sha256=sha256_hex(evidence.read_bytes()))
+            digest = hash_regular(Path(os.path.realpath(evidence)), MAX_EVIDENCE_BYTES)
+            proof = Evidence(file=evidence.name, sha256=digest)
+        except FileRefused as err:
+            raise _refuse(
+                "Nachweis „{f}“: {e}", 'evidence "{f}": {e}', f=str(evidence), e=err.reason
+            ) from err
         except OSError as err:
             raise _refuse(
                 "Nachweis „{f}“ nicht lesbar: {e}",

@@ -140,7 +140,12 @@ class TemplateInfo:
 def _names_in(folder: Path) -> set[str]:
     if not folder.is_dir():
         return set()
-    return {p.name for p in folder.iterdir() if p.is_file() and p.name.endswith(TEMPLATE_SUFFIXES)}
+    # Links and special files count as present, so that checking them reports them.
+    return {
+        p.name
+        for p in folder.iterdir()
+        if (p.is_symlink() or not p.is_dir()) and p.name.endswith(TEMPLATE_SUFFIXES)
+    }
 
 
 def list_templates(ctx: Context) -> list[TemplateInfo]:
@@ -225,13 +230,15 @@ def _problem(path: str, de: str, en: str, **params: Any) -> Problem:
 def _check_markdown(path: Path, shown: str, spec: TemplateSpec | None) -> list[Problem]:
     from jinja2 import TemplateSyntaxError, meta
 
+    from coopkit.errors import TemplateError
     from coopkit.render.jinja import make_env
+    from coopkit.render.markdown import read_text_template
 
     try:
-        text = path.read_text("utf-8")
+        text = read_text_template(path)
         parsed = make_env("de", autoescape=False).parse(text)
-    except (OSError, UnicodeDecodeError) as err:
-        return [_problem(shown, "nicht lesbar: {e}", "cannot be read: {e}", e=str(err))]
+    except TemplateError as err:
+        return [Problem(Source(shown), _without_name(err.message, path.name), "template")]
     except TemplateSyntaxError as err:
         return [
             Problem(

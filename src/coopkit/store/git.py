@@ -496,6 +496,19 @@ class GitRepo:
             return None
         return bytes(data)
 
+    def list_entries(self, rev: str) -> dict[str, tuple[str, str, int]]:
+        """Return path -> (mode, blob id, size) for every file at a revision."""
+        out = str(self.run("ls-tree", "-r", "-z", "-l", "--full-tree", "--end-of-options", rev))
+        files = {}
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) == 4 and parts[1] == "blob":
+                files[path] = (parts[0], parts[2], int(parts[3]) if parts[3].isdigit() else 0)
+        return files
+
     def list_files(self, rev: str) -> dict[str, str]:
         """Return path -> blob id for every file at a revision."""
         out = str(self.run("ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev))

@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-from coopkit.errors import RepositoryError, T
+from coopkit.errors import RepositoryError, T, TemplateError
 from coopkit.store.coopdir import check_coop_dir
 
 CONFIG = "coop.toml"
@@ -126,7 +126,18 @@ def default_templates() -> Path:
 
 def resolve_template(root: Path, name: str) -> Path:
     """Return the repository's own template `name`, else the shipped default."""
-    own = root / TEMPLATES / name
-    if own.is_file():
+    folder = root / TEMPLATES
+    if folder.is_symlink():
+        raise TemplateError(
+            T(
+                "{t}/: Verknüpfung (Symlink) nicht erlaubt; Vorlagen müssen im Repository liegen",
+                "{t}/: symbolic link not allowed; templates must lie in the repository",
+                t=TEMPLATES,
+            )
+        )
+    own = folder / name
+    # lexists, not is_file: a link or special file is the repository's template and is refused
+    # when read, instead of silently falling back to the shipped one.
+    if os.path.lexists(own):
         return own
     return default_templates() / name
