@@ -267,7 +267,9 @@ def search_cmd(
             help="Nur diese Art: partner, agreement, minutes, signoff, fulfilment, action.",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Treffer.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Höchstens so viele Treffer.", min=1, max=10000)
+    ] = 20,
 ) -> None:
     """Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.
 

@@ -15,7 +15,8 @@ from coopkit.errors import T, UsageError
 
 obligation_app = typer.Typer(no_args_is_help=True)
 
-_WITHIN = re.compile(r"^(\d+)\s*([dwm]?)$")
+_WITHIN = re.compile(r"([0-9]+)\s*([dwm]?)")
+WITHIN_MAX_DAYS = 36600
 
 
 @obligation_app.callback()
@@ -24,7 +25,7 @@ def obligation_group() -> None:
 
 
 def _within_days(value: str) -> int:
-    match = _WITHIN.match(value.strip().lower())
+    match = _WITHIN.fullmatch(value.strip().lower())
     if not match:
         raise UsageError(
             T(
@@ -33,8 +34,17 @@ def _within_days(value: str) -> int:
                 v=value,
             )
         )
-    number, unit = int(match.group(1)), match.group(2) or "d"
-    return number * {"d": 1, "w": 7, "m": 30}[unit]
+    days = int(match.group(1)[:9]) * {"d": 1, "w": 7, "m": 30}[match.group(2) or "d"]
+    if days > WITHIN_MAX_DAYS:
+        raise UsageError(
+            T(
+                "--within: „{v}“ ist zu weit; höchstens {m} Tage (100 Jahre)",
+                '--within: "{v}" is too far; at most {m} days (100 years)',
+                v=value,
+                m=WITHIN_MAX_DAYS,
+            )
+        )
+    return days
 
 
 def _day_text(value: object, lang: str) -> str:
@@ -348,7 +358,9 @@ def checklist_cmd(
 def report_cmd(
     ctx: typer.Context,
     agreement: Annotated[str, typer.Argument(help="ID der Vereinbarung.", metavar="VEREINBARUNG")],
-    year: Annotated[int | None, typer.Option("--year", help="Kalenderjahr, z. B. 2013.")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Kalenderjahr, z. B. 2013.", min=1900, max=2200)
+    ] = None,
     start: Annotated[
         str | None, typer.Option("--from", help="Beginn JJJJ-MM-TT.", metavar="JJJJ-MM-TT")
     ] = None,

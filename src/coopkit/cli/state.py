@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from coopkit.errors import T, UsageError
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 if TYPE_CHECKING:
     from coopkit.services.context import Context
@@ -79,7 +82,9 @@ def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
     except ValueError as err:
         raise UsageError(
             T(
@@ -89,3 +94,9 @@ def parse_day(value: str | None, option: str) -> date | None:
                 v=value,
             )
         ) from err
+    from coopkit.model.base import date_problem
+
+    problem = date_problem(day)
+    if problem is not None:
+        raise UsageError(T("{o}: {p}", "{o}: {p}", o=option, p=problem))
+    return day

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from coopkit.model.base import Duration, Id, IdList, Record, fail
+
+_RRULE_RE = re.compile(r"[A-Z]+=[A-Za-z0-9,+:-]+(?:;[A-Z]+=[A-Za-z0-9,+:-]+)*;?")
 
 
 class Obligation(Record):
@@ -30,6 +33,14 @@ class Obligation(Record):
         if value is None:
             return None
         body = value.removeprefix("RRULE:")
+        if not _RRULE_RE.fullmatch(body):
+            raise fail(
+                "RRULE „{v}“: erwartet NAME=WERT-Teile, getrennt durch „;“ "
+                "(z. B. FREQ=MONTHLY;INTERVAL=3)",
+                'RRULE "{v}": expected NAME=VALUE parts separated by ";" '
+                "(e.g. FREQ=MONTHLY;INTERVAL=3)",
+                v=value,
+            )
         parts = dict(p.partition("=")[::2] for p in body.split(";") if p)
         if "FREQ" not in parts:
             raise fail(

@@ -52,7 +52,7 @@ def _latest_version(tags: list[str], agreement_id: str) -> tuple[str, str] | Non
     best: tuple[int, str, str] | None = None
     for name in tags:
         prefix, sep, version = name.rpartition("/")
-        match = _VERSION.match(version)
+        match = _VERSION.fullmatch(version)
         if sep and prefix == agreement_id and match:
             number = int(match.group(1))
             if best is None or number > best[0]:

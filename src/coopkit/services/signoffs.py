@@ -160,7 +160,7 @@ class VerifyReport:
 
 
 def _version_number(version: str) -> int:
-    match = _VERSION.match(version)
+    match = _VERSION.fullmatch(version)
     return int(match.group(1)) if match else 0
 
 
@@ -198,7 +198,7 @@ def release(
                 n=len(loaded.problems),
             ),
         )
-    if version is not None and not _VERSION.match(version):
+    if version is not None and not _VERSION.fullmatch(version):
         raise UsageError(
             T(
                 "Version „{v}“: erwartet v1, v2, …",

@@ -20,7 +20,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from coopkit.errors import ConfigError, NotFound, RepositoryError, T
 
-_AUTHOR = re.compile(r"^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+|[^<>\s]*)>\s*$")
+_AUTHOR = re.compile(r"\s*([^<>\x00-\x1f\x7f]+?)\s*<([^<>\s]+@[^<>\s]+|[^<>\s]*)>\s*")
 _FIELD = "\x1f"
 _RECORD = "\x1e"
 _ZERO = "0" * 40
@@ -92,7 +92,7 @@ class Author:
 
 def parse_author(text: str) -> Author:
     """Parse `Name <mail>`; anything else is a configuration error."""
-    match = _AUTHOR.match(text)
+    match = _AUTHOR.fullmatch(text)
     if not match:
         raise ConfigError(
             T(

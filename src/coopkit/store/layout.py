@@ -28,7 +28,7 @@ RECORD_DIRS = ("partners", "agreements", "minutes", "actions")
 def kind_of(path: str) -> str | None:
     """Return the record kind stored at a repository-relative path, or None."""
     for pattern, kind in _KINDS:
-        if pattern.match(path):
+        if pattern.fullmatch(path):
             return kind
     return None
 
