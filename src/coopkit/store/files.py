@@ -313,9 +313,14 @@ def parse_file(
     if memo is not None and (path, digest) in memo:
         return memo[(path, digest)]
     cached = cache.get(kind, digest) if cache is not None else None
+    result = None
     if cached is not None:
-        result = _from_cache(cached, kind, path, parse)
-    else:
+        try:
+            result = _from_cache(cached, kind, path, parse)
+        except (ValueError, TypeError, KeyError):
+            # A damaged cache entry (pydantic's ValidationError is a ValueError): parse again.
+            result = None
+    if result is None:
         result = parse()
         if cache is not None:
             cache.put(kind, digest, *_to_cache(result))
