@@ -35,11 +35,14 @@ def _block_signals() -> set[signal.Signals | int] | None:
     return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
 
 
-def _unblock_signals(previous: set[signal.Signals | int] | None) -> None:
-    """Restore the signal mask; an interrupt that arrived meanwhile came too late to stop."""
+def _unblock_signals(previous: set[signal.Signals | int] | None, *, too_late: bool) -> None:
+    """Restore the signal mask; a Ctrl-C that arrived after the commit landed is dropped."""
     if previous is None:
         return
-    with contextlib.suppress(KeyboardInterrupt):
+    if too_late:
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    else:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
@@ -377,7 +380,7 @@ class GitRepo:
                 lock.replace(index)
                 published = True
             finally:
-                _unblock_signals(blocked)
+                _unblock_signals(blocked, too_late=published)
         finally:
             if not published:
                 lock.unlink(missing_ok=True)
