@@ -63,7 +63,7 @@ def _config_locale(root: Path) -> str | None:
 
     try:
         data = tomllib.loads(read_regular(root / "coop.toml", MAX_FILE_BYTES).decode("utf-8"))
-    except (OSError, ValueError, FileRefused):
+    except (OSError, ValueError, RecursionError, FileRefused):
         return None
     value = data.get("locale")
     return value if isinstance(value, str) else None
