@@ -67,7 +67,20 @@ def check_cmd(
     problems = check(service_ctx, privacy=privacy)
     lang = service_ctx.lang
     if state.json:
-        print_json({"ok": not problems, "problems": [problem_dict(p, lang) for p in problems]})
+        summary = T(
+            "{n} Problem(e) in {f} Datei(en)",
+            "{n} problem(s) in {f} file(s)",
+            n=len(problems),
+            f=len({p.source.path for p in problems}),
+        )
+        print_json(
+            {
+                "ok": not problems,
+                "exit_code": int(ExitCode.PROBLEMS if problems else ExitCode.OK),
+                "message": summary.format(lang),
+                "problems": [problem_dict(p, lang) for p in problems],
+            }
+        )
     elif problems:
         print_problems(problems, lang)
     else:
