@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from coopkit.cli.boundary import command
-from coopkit.cli.output import print_json, say, table
+from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import get_state, parse_day
 from coopkit.errors import T, UsageError
 
@@ -409,7 +409,7 @@ def report_cmd(
         print_json({"ok": True, **result.report.as_json()})
         return
     if result.text is not None:
-        typer.echo(result.text, nl=False)
+        typer.echo(clean(result.text), nl=False)
         return
     if state.json:
         print_json({"ok": True, "path": result.path, "pdf": result.pdf})
@@ -457,7 +457,7 @@ def obligation_matrix_cmd(
         )
         return
     if result.text is not None:
-        typer.echo(result.text, nl=False)
+        typer.echo(clean(result.text), nl=False)
         return
     say(T("Matrix geschrieben: {p}", "matrix written: {p}", p=str(result.path)), service_ctx.lang)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from coopkit.cli.boundary import command
-from coopkit.cli.output import print_json, say, table
+from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import get_state, parse_day
 from coopkit.errors import T, UsageError
 
@@ -445,7 +445,7 @@ def render_cmd(
         raise UsageError(T("--pdf geht nur mit --format docx", "--pdf needs --format docx"))
     doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt)
     if fmt == "md" and output is None:
-        typer.echo(doc.text, nl=False)
+        typer.echo(clean(doc.text), nl=False)
         return
     suffix = (
         "-einladung"

@@ -11,10 +11,12 @@ from typing import Any
 
 from coopkit.errors import Problem, T
 
+# Tabs and line breaks are harmless; every other C0/C1 control could steer the terminal.
 _CONTROL = {
-    code: f"\\x{code:02x}" for code in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if code != 0x0A
+    code: f"\\x{code:02x}"
+    for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+    if code not in (0x09, 0x0A)
 }
-_CONTROL[0x09] = "\\t"
 _CONTROL[0x0D] = "\\r"
 _ONE_LINE = {**_CONTROL, 0x0A: "\\n", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
