@@ -257,7 +257,9 @@ class GitRepo:
             self._seed(private, old)
             self.run(*_DURABLE, "add", "--all", "--", *paths, env=private)
             message_file = Path(tmp) / "COMMIT_MSG"
-            message_file.write_text(message, encoding="utf-8")
+            # As `git commit -m` cleans it: no trailing blanks, one final newline.
+            lines = [line.rstrip() for line in message.strip("\n").split("\n")]
+            message_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
             if run_hooks:
                 self._hook("pre-commit", private)
                 self._hook("commit-msg", private, str(message_file))
