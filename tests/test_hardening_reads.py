@@ -109,7 +109,16 @@ def test_template_symlink_is_reported_and_never_rendered(
     cli("-C", root, "meeting", "new", "--agreement", "koop", "--date", "2014-03-01")
     out = tmp_path / "minutes.md"
     result = cli(
-        "-C", root, "meeting", "render", "2014-03-01-arbeitstreffen", "--format", "md", "-o", out, ok=False
+        "-C",
+        root,
+        "meeting",
+        "render",
+        "2014-03-01-arbeitstreffen",
+        "--format",
+        "md",
+        "-o",
+        out,
+        ok=False,
     )
     assert result.exit_code == 7
     assert "minutes.md.j2" in result.stderr
@@ -260,3 +269,34 @@ def test_key_file_must_be_a_regular_file(
     result = cli("-C", root, "partner", "key", "add", "kreis", key, ok=False)
     assert result.exit_code == 2
     assert "Schlüsseldatei" in result.stderr
+
+
+def test_a_write_onto_a_linked_record_is_refused_before_reading_it(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
+    root = make_repo()
+    os.mkfifo(tmp_path / "pipe")
+    (root / "partners/awo.yaml").symlink_to(tmp_path / "pipe")
+    before = head(root)
+    result = cli("-C", root, "partner", "add", "awo", "--name", "AWO", ok=False)
+    assert result.exit_code in (1, 2)
+    assert "partners/awo.yaml" in result.stderr
+    assert (root / "partners/awo.yaml").is_symlink()
+    assert head(root) == before
+
+
+def test_a_change_laid_over_a_link_is_a_problem(make_repo: MakeRepo, tmp_path: Path) -> None:
+    from datetime import date
+
+    from coopkit.errors import ProblemsFound
+    from coopkit.services.context import Context
+    from coopkit.services.repository import commit_changes
+
+    root = make_repo()
+    os.mkfifo(tmp_path / "pipe")
+    (root / "partners/awo.yaml").symlink_to(tmp_path / "pipe")
+    ctx = Context(root=root, today=date(2014, 2, 7), author_text="A <a@b.example>")
+    with pytest.raises(ProblemsFound) as info:
+        commit_changes(ctx, {"partners/awo.yaml": b"id: awo\nname: AWO\n"}, "Add awo")
+    assert [p.code for p in info.value.problems] == ["symlink"]
+    assert (root / "partners/awo.yaml").is_symlink()

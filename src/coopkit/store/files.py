@@ -115,11 +115,14 @@ class WorkTree:
         return found
 
     def refusals(self) -> list[Problem]:
-        """Return a problem for every link or special file `paths()` passed over."""
+        """Return a problem for every link or special file `paths()` passed over.
+
+        Also where a pending change would write: a change is never laid over a link, so a
+        write refuses it before reading or replacing anything there.
+        """
         return [
             Problem(Source(path), refused.reason, refused.code)
             for path, refused in sorted(self._refused.items())
-            if path not in self.overlay
         ]
 
     def read(self, path: str) -> bytes | None:
