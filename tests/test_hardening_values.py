@@ -129,3 +129,36 @@ def test_deep_toml_is_a_problem(make_repo: MakeRepo, cli: Cli) -> None:
     result = cli("-C", root, "check", ok=False)
     assert result.exit_code in (1, 5)
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("every: P3M", "every: P9999Y", "„P9999Y“ ist länger als 100 Jahre"),
+        (
+            "every: P3M",
+            "rrule: FREQ=YEARLY;INTERVAL=9999",
+            "INTERVAL muss eine Zahl von 1 bis 1000",
+        ),
+        ("every: P3M", 'rrule: "FREQ=MONTHLY\\n"', "RRULE"),
+        ("every: P3M", 'every: "P3M\\n"', "keine ISO-8601-Dauer"),
+    ],
+)
+def test_recurrences_that_would_overflow_are_problems(
+    make_repo: MakeRepo, cli: Cli, old: str, new: str, message: str
+) -> None:
+    root = make_repo()
+    path = root / "agreements/koop/agreement.md"
+    path.write_text(path.read_text().replace(old, new))
+    result = cli("-C", root, "check", ok=False)
+    assert message in result.stdout
+
+
+def test_the_far_edge_of_the_range_still_computes(make_repo: MakeRepo, cli: Cli, tmp_path) -> None:
+    root = make_repo({"coop.toml": 'name = "T"\n[schedule]\nhorizon_years = 100\n'})
+    path = root / "agreements/koop/agreement.md"
+    text = path.read_text().replace("every: P3M", "every: P100Y")
+    path.write_text(text.replace("first_due: 2013-03-31", "first_due: 2200-12-31"))
+    cli("-C", root, "check")
+    for args in (("due",), ("obligation", "list"), ("calendar", "-o", tmp_path / "k.ics")):
+        cli("-C", root, *args, today="2200-12-31")

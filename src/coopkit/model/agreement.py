@@ -42,6 +42,16 @@ class Obligation(Record):
                 v=value,
             )
         parts = dict(p.partition("=")[::2] for p in body.split(";") if p)
+        for name, limit in (("INTERVAL", 1000), ("COUNT", 100000)):
+            number = parts.get(name)
+            if number is not None and not (number.isdigit() and 1 <= int(number) <= limit):
+                raise fail(
+                    "RRULE „{v}“: {n} muss eine Zahl von 1 bis {m} sein",
+                    'RRULE "{v}": {n} must be a number from 1 to {m}',
+                    v=value,
+                    n=name,
+                    m=limit,
+                )
         if "FREQ" not in parts:
             raise fail(
                 "RRULE „{v}“ ohne FREQ; erwartet z. B. FREQ=MONTHLY;INTERVAL=3",

@@ -32,6 +32,8 @@ _DURATION_RE = re.compile(
     r"(?:(?P<d>[0-9]{1,5})D)?"
 )
 _TIME_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+DURATION_MAX_DAYS = 36600
+"""Longest duration accepted (100 years)."""
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2200, 12, 31)
 """Dates outside this range are refused where they enter (files and options)."""
@@ -134,10 +136,19 @@ def _check_person(value: str) -> str:
 
 
 def _check_duration(value: str) -> str:
-    if not _DURATION_RE.fullmatch(value):
+    match = _DURATION_RE.fullmatch(value)
+    if not match:
         raise fail(
             "„{v}“ ist keine ISO-8601-Dauer; erwartet z. B. P1M, P3M, P1Y, P2W, P14D",
             '"{v}" is not an ISO 8601 duration; expected e.g. P1M, P3M, P1Y, P2W, P14D',
+            v=value,
+        )
+    years, months, weeks, days = (int(match.group(g) or 0) for g in "ymwd")
+    # Beyond a century a recurrence reaches past any date coop computes with.
+    if (years * 12 + months) * 30.5 + weeks * 7 + days > DURATION_MAX_DAYS:
+        raise fail(
+            "„{v}“ ist länger als 100 Jahre",
+            '"{v}" is longer than 100 years',
             v=value,
         )
     return value
