@@ -22,6 +22,7 @@ from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
+from coopkit.model.termination import Termination
 from coopkit.store import layout
 from coopkit.store.codec import PARSERS
 from coopkit.store.git import GitRepo
@@ -111,6 +112,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "fulfilment": Fulfilment,
     "minutes": Minutes,
     "action": ActionRecord,
+    "termination": Termination,
 }
 
 
@@ -288,6 +290,8 @@ def _load_all(
             data.fulfilments.append(located)
         elif kind == "action":
             data.action_records.append(located)
+        elif kind == "termination":
+            data.terminations.append(located)
     if data.config is None and not any(p.source.path == layout.CONFIG for p in problems):
         problems.append(
             Problem(
