@@ -15,7 +15,7 @@ import pytest
 
 from conftest import AUTHOR, TODAY, Cli, MakeRepo, git, git_env, head
 from coopkit.errors import RepositoryError
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 from coopkit.services.repository import commit_changes
 
 NEW_PARTNER = b"id: awo\nname: AWO Beispiel\n"

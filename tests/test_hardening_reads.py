@@ -236,7 +236,7 @@ def test_evidence_file_must_be_a_bounded_regular_file(
 ) -> None:
     from coopkit.services import signoffs
 
-    root = make_repo()
+    root = make_repo(approve=False)
     cli("-C", root, "agreement", "release", "koop")
     evidence = tmp_path / "scan.pdf"
     if kind == "fifo":
@@ -289,7 +289,7 @@ def test_a_change_laid_over_a_link_is_a_problem(make_repo: MakeRepo, tmp_path: P
     from datetime import date
 
     from coopkit.errors import ProblemsFound
-    from coopkit.services.context import Context
+    from coopkit.queries.context import Context
     from coopkit.services.repository import commit_changes
 
     root = make_repo()

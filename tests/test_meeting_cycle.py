@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from conftest import AUTHOR, Cli, MakeRepo, git, head, tree_state
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 
 FIRST = "2014-02-05-evaluation"
 SECOND = "2014-05-14-arbeitstreffen"
@@ -96,7 +96,7 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
     cli("-C", root, "check")
 
     listed = cli("-C", root, "action", "list", "--open").stdout
-    assert f"{FIRST}#1" in listed and "jobcenter/meyer" in listed
+    assert f"{FIRST}#1" in listed and "Jan Meyer (Jobcenter Beispielkreis)" in listed
 
     cli("-C", root, "meeting", "send", FIRST, "--date", "2014-02-12")
     assert "status: sent\nsent: 2014-02-12" in path.read_text()

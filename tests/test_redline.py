@@ -107,7 +107,7 @@ def _commit(root: Path, author: str, day: str, message: str) -> None:
 
 
 def history_repo(make_repo: MakeRepo) -> Path:
-    root = make_repo()
+    root = make_repo(approve=False)
     git(root, "tag", "-a", "koop/v1", "-m", "v1")
     _edit(
         root,
@@ -135,10 +135,10 @@ def history_repo(make_repo: MakeRepo) -> Path:
 def test_diff_docx_between_versions_carries_commit_authors_and_dates(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    from coopkit.services.context import Context
+    from coopkit.queries.context import Context
+    from coopkit.queries.load import load_worktree
     from coopkit.services.diff import agreement_blocks
     from coopkit.services.documents import read_agreement
-    from coopkit.services.repository import load_worktree
 
     root = history_repo(make_repo)
     out = tmp_path / "redline.docx"

@@ -16,7 +16,6 @@ from coopkit.errors import T, UsageError
 obligation_app = typer.Typer(no_args_is_help=True)
 
 _WITHIN = re.compile(r"([0-9]+)\s*([dwm]?)")
-WITHIN_MAX_DAYS = 36600
 
 
 @obligation_app.callback()
@@ -34,17 +33,23 @@ def _within_days(value: str) -> int:
                 v=value,
             )
         )
-    days = int(match.group(1)[:9]) * {"d": 1, "w": 7, "m": 30}[match.group(2) or "d"]
-    if days > WITHIN_MAX_DAYS:
+    # More digits than any allowed value has: too far (and int() of a huge string is slow).
+    digits = match.group(1).lstrip("0") or "0"
+    number, unit = (int(digits) if len(digits) < 10 else 10**9), match.group(2) or "d"
+    days = number * {"d": 1, "w": 7, "m": 30}[unit]
+    if days > MAX_WITHIN_DAYS:
         raise UsageError(
             T(
-                "--within: „{v}“ ist zu weit; höchstens {m} Tage (100 Jahre)",
-                '--within: "{v}" is too far; at most {m} days (100 years)',
+                "--within: höchstens {n} Tage (rund 100 Jahre), nicht „{v}“",
+                '--within: at most {n} days (about 100 years), not "{v}"',
+                n=MAX_WITHIN_DAYS,
                 v=value,
-                m=WITHIN_MAX_DAYS,
             )
         )
     return days
+
+
+MAX_WITHIN_DAYS = 36500
 
 
 def _day_text(value: object, lang: str) -> str:
@@ -70,11 +75,12 @@ def obligation_list_cmd(
 
     Beispiel: coop obligation list --agreement myk-caritas-ko
     """
-    from coopkit.services.followup import list_obligations
+    from coopkit.queries.due import obligation_rows
+    from coopkit.queries.load import snapshot
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = list_obligations(service_ctx, agreement=agreement, partner=partner)
+    rows = obligation_rows(snapshot(service_ctx), agreement=agreement, partner=partner)
     if state.json:
         print_json({"ok": True, "obligations": rows})
         return
@@ -220,12 +226,16 @@ def due_cmd(
 
     Beispiel: coop due --partner caritas-ko --within 60d
     """
-    from coopkit.services.followup import due as due_service
+    from coopkit.queries.due import due_list
+    from coopkit.queries.load import snapshot
 
     state = get_state(ctx)
     service_ctx = state.context()
-    groups = due_service(
-        service_ctx, partner=partner, within_days=_within_days(within), overdue_only=overdue
+    groups = due_list(
+        snapshot(service_ctx),
+        partner=partner,
+        within_days=_within_days(within),
+        overdue_only=overdue,
     )
     lang = service_ctx.lang
     if state.json:

@@ -64,6 +64,14 @@ def root(
     lang: Annotated[
         str | None, typer.Option("--lang", help="Sprache der Ausgabe: de oder en.")
     ] = None,
+    allow_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--allow-personal-data",
+            help="Bewusste Ausnahme: Text schreiben, der wie Klientendaten aussieht "
+            "(wird im Commit vermerkt).",
+        ),
+    ] = False,
 ) -> None:
     """Kooperationsvereinbarungen, Pflichten, Freigaben und Sitzungen in einem git-Repository."""
     from coopkit.cli.boundary import command
@@ -76,6 +84,7 @@ def root(
             today=parse_day(today, "--today"),
             author=author,
             lang=lang,
+            allow_personal_data=allow_personal_data,
         )
 
     ctx.obj = CliState(json=json, lang=lang)

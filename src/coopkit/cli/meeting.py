@@ -13,7 +13,8 @@ from coopkit.cli.state import get_state, parse_day
 from coopkit.errors import T, UsageError
 
 if TYPE_CHECKING:
-    from coopkit.services.meetings import ActionRow, MeetingResult
+    from coopkit.queries.actions import ActionRow
+    from coopkit.services.meetings import MeetingResult
 
 app = typer.Typer(no_args_is_help=True)
 action_app = typer.Typer(no_args_is_help=True)
@@ -28,13 +29,10 @@ DateOption = Annotated[
     typer.Option("--date", help="Datum JJJJ-MM-TT (auch Datum des Commits).", metavar="JJJJ-MM-TT"),
 ]
 
-_STATUS_DE = {
-    "draft": "Entwurf",
-    "sent": "versandt",
-    "approved": "genehmigt",
-    "open": "offen",
-    "done": "erledigt",
-    "dropped": "entfallen",
+_MINUTES_STATUS = {
+    "draft": T("Entwurf", "draft"),
+    "sent": T("versandt", "sent"),
+    "approved": T("genehmigt", "approved"),
 }
 
 
@@ -49,7 +47,11 @@ def action_group() -> None:
 
 
 def _status(value: str, lang: str) -> str:
-    return value if lang == "en" else _STATUS_DE.get(value, value)
+    from coopkit.queries.actions import state_label
+
+    if value in _MINUTES_STATUS:
+        return _MINUTES_STATUS[value].format(lang)
+    return state_label(value, lang)
 
 
 def _written(ctx: typer.Context, result: MeetingResult, message: T) -> None:
@@ -309,11 +311,12 @@ def list_cmd(
 
     Beispiel: coop meeting list
     """
-    from coopkit.services.meetings import list_meetings
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.meetings import list_meetings
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = list_meetings(service_ctx, agreement)
+    rows = list_meetings(snapshot(service_ctx), agreement)
     if state.json:
         print_json(rows)
         return
@@ -347,11 +350,12 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
 
     Beispiel: coop meeting show 2014-02-05-evaluation
     """
-    from coopkit.services.meetings import show_meeting
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.meetings import show_meeting
 
     state = get_state(ctx)
     service_ctx = state.context()
-    view = show_meeting(service_ctx, meeting_id)
+    view = show_meeting(snapshot(service_ctx), meeting_id)
     m = view.minutes
     if state.json:
         print_json({"path": view.path, "minutes": m, "names": view.names, "actions": view.actions})
@@ -452,10 +456,11 @@ def render_cmd(
         if invitation and service_ctx.lang != "en"
         else ("-invitation" if invitation else "")
     )
-    target = output or Path(f"{doc.meeting_id}{suffix}.{fmt}")
-    from coopkit.store.atomic import write_atomic
+    from coopkit.services.outputs import default_output, write_output
 
-    write_atomic(target, doc.data)
+    target = output or default_output(service_ctx, f"{doc.meeting_id}{suffix}.{fmt}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target = write_output(service_ctx, target, doc.data)
     written = [str(target)]
     if pdf:
         from coopkit.render.pdf import convert
@@ -481,7 +486,7 @@ def _action_table(rows: list[ActionRow], lang: str) -> str:
         [
             [
                 r.key,
-                r.who,
+                r.who_name,
                 r.what if len(r.what) <= 60 else r.what[:59] + "…",
                 r.due.isoformat(),
                 _status(r.status, lang) + (" (!)" if r.overdue else ""),
@@ -504,11 +509,15 @@ def action_list_cmd(
 
     Beispiel: coop action list --open --partner jobcenter-myk
     """
-    from coopkit.services.meetings import list_actions
+    from coopkit.queries.actions import action_rows
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import check_partner
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = list_actions(service_ctx, open_only=open_only, partner=partner)
+    snap = snapshot(service_ctx)
+    check_partner(snap, partner)
+    rows = action_rows(snap.data, snap.today, open_only=open_only, partner=partner)
     if state.json:
         print_json(rows)
         return
@@ -527,11 +536,11 @@ def action_done_cmd(
     day: DateOption = None,
     note: Annotated[str | None, typer.Option("--note", help="Vermerk zur Erledigung.")] = None,
     drop: Annotated[
-        bool, typer.Option("--drop", help="Als entfallen statt erledigt abschließen.")
+        bool, typer.Option("--drop", help="Als verworfen statt erledigt abschließen.")
     ] = False,
     by: Annotated[str | None, typer.Option("--by", help="Erledigt von PARTNER/PERSON.")] = None,
 ) -> None:
-    """Eine Aufgabe als erledigt (oder mit --drop als entfallen) abschließen.
+    """Eine Aufgabe als erledigt (oder mit --drop als verworfen) abschließen.
 
     Beispiel: coop action done "2014-02-05-evaluation#2" --date 2014-03-28 --note "versandt"
     """

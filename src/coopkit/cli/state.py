@@ -16,7 +16,7 @@ from coopkit.errors import T, UsageError
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 if TYPE_CHECKING:
-    from coopkit.services.context import Context
+    from coopkit.queries.context import Context
 
 
 @dataclass
@@ -28,6 +28,7 @@ class CliState:
     today: date | None = None
     author: str | None = None
     lang: str | None = None
+    allow_personal_data: bool = False
     resolved_lang: str | None = None
     """The language once the repository (and its coop.toml locale) is known."""
 
@@ -38,8 +39,7 @@ class CliState:
 
     def context(self, *, discover: bool = True) -> Context:
         """Build the service context; find the repository root unless told not to."""
-        from coopkit.services.context import Context
-        from coopkit.store.layout import find_root
+        from coopkit.queries.context import Context, find_root
 
         start = self.directory or Path.cwd()
         root = find_root(start) if discover else start.resolve()
@@ -52,21 +52,14 @@ class CliState:
             today=self.today or date.today(),
             lang=self.resolved_lang,
             author_text=self.author or os.environ.get("COOP_AUTHOR") or None,
+            allow_personal_data=self.allow_personal_data,
         )
 
 
 def _config_locale(root: Path) -> str | None:
-    import tomllib
+    from coopkit.queries.context import config_locale
 
-    from coopkit.store.regular import FileRefused, read_regular
-    from coopkit.store.text import MAX_FILE_BYTES
-
-    try:
-        data = tomllib.loads(read_regular(root / "coop.toml", MAX_FILE_BYTES).decode("utf-8"))
-    except (OSError, ValueError, RecursionError, FileRefused):
-        return None
-    value = data.get("locale")
-    return value if isinstance(value, str) else None
+    return config_locale(root)
 
 
 def get_state(ctx: typer.Context | Any) -> CliState:

@@ -10,14 +10,12 @@ from coopkit.errors import T
 from coopkit.model.agreement import Agreement
 from coopkit.model.compare import AgreementDiff, compare_agreements, split_paragraphs
 from coopkit.model.repo import RepoData
+from coopkit.queries.context import Context
+from coopkit.queries.load import snapshot
+from coopkit.queries.lookup import get_agreement
 from coopkit.render.redline import Block, Change
-from coopkit.services.context import Context
-from coopkit.services.documents import (
-    labels,
-    obligation_row,
-    read_agreement,
-    version_commit,
-)
+from coopkit.services.documents import labels, obligation_row, read_agreement
+from coopkit.services.outputs import check_output, write_output
 from coopkit.store import layout
 
 WORKTREE = "WORKTREE"
@@ -44,23 +42,25 @@ def _working_label(lang: str) -> str:
 
 def resolve_revision(ctx: Context, agreement_id: str, rev: str | None) -> tuple[str, str | None]:
     """Return (label, commit) for a version name, a commit-ish, or WORKTREE/None (commit None)."""
-    from coopkit.services.status import versions_by_agreement
     from coopkit.store.git import GitRepo
 
     if rev is None or rev.upper() == WORKTREE:
         return _working_label(ctx.lang), None
-    if rev in versions_by_agreement(ctx).get(agreement_id, []):
-        return rev, version_commit(ctx, agreement_id, rev)
+    snap = snapshot(ctx)
+    get_agreement(snap, agreement_id)
+    found = snap.timeline(agreement_id).get(rev)
+    if found is not None:
+        return rev, found.commit
     with GitRepo(ctx.root) as repo:
         commit = repo.resolve(rev)
     return rev, commit
 
 
 def _default_from(ctx: Context, agreement_id: str) -> str:
-    from coopkit.services.status import versions_by_agreement
-
-    released = versions_by_agreement(ctx).get(agreement_id, [])
-    return released[-1] if released else "HEAD"
+    snap = snapshot(ctx)
+    get_agreement(snap, agreement_id)
+    latest = snap.timeline(agreement_id).latest
+    return latest.version if latest else "HEAD"
 
 
 def diff_agreement(
@@ -180,12 +180,9 @@ def history(ctx: Context, result: DiffResult) -> tuple[list[Agreement], list[Cha
 def write_redline(ctx: Context, result: DiffResult, output: Path) -> Path:
     """Write a .docx of the TO text with the changes against FROM as tracked changes."""
     from coopkit.render.redline import render_redline
-    from coopkit.services.documents import check_output_path
-    from coopkit.services.repository import load_worktree
-    from coopkit.store.atomic import write_atomic
 
-    check_output_path(ctx, output)
-    data = load_worktree(ctx).data
+    check_output(ctx, output)
+    data = snapshot(ctx).data
     states, changes = history(ctx, result)
     blocks = [agreement_blocks(data, state, ctx.lang) for state in states]
     header = T(
@@ -197,5 +194,4 @@ def write_redline(ctx: Context, result: DiffResult, output: Path) -> Path:
     ).format(ctx.lang)
     document = render_redline(blocks, changes, header)
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(output, document)
-    return output
+    return write_output(ctx, output, document)

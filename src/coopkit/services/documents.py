@@ -7,15 +7,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import NotFound, ProblemsFound, T, UsageError
+from coopkit.errors import NotFound, ProblemsFound, T
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.compare import split_paragraphs
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
+from coopkit.queries.context import Context
+from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.lookup import get_agreement, not_found
+from coopkit.queries.names import partner_label, partner_labels
+from coopkit.queries.versions import VersionState
 from coopkit.render.dates import long_date
 from coopkit.schedule.recurrence import describe_frequency
-from coopkit.services.context import Context
 from coopkit.store import layout
 
 TEMPLATE_NAME = "agreement.docx"
@@ -83,16 +87,6 @@ LABELS: dict[str, dict[str, str]] = {
 def labels(lang: str) -> dict[str, str]:
     """Return the document labels in `lang` (German when unknown)."""
     return dict(LABELS.get(lang, LABELS["de"]))
-
-
-def _partner_label(data: RepoData, partner_id: str) -> str:
-    partner = data.find_partner(partner_id)
-    return partner.label if partner else partner_id
-
-
-def partner_labels(data: RepoData, ids: list[str]) -> str:
-    """Return the short names of partners, comma-separated (unknown ids as they are)."""
-    return ", ".join(_partner_label(data, i) for i in ids)
 
 
 def _address(partner: Partner) -> str:
@@ -224,7 +218,7 @@ def agreement_context(
         "valid_until": long_date(agreement.valid_until, lang),
         "valid_until_iso": agreement.valid_until.isoformat() if agreement.valid_until else "",
         "term": term,
-        "coordinator": _partner_label(data, agreement.coordinator) if agreement.coordinator else "",
+        "coordinator": partner_label(data, agreement.coordinator) if agreement.coordinator else "",
         "parties": [_party(data, p) for p in agreement.parties],
         "preamble": _paragraphs(agreement.preamble),
         "clauses": [
@@ -320,9 +314,7 @@ def parse_agreement_bytes(agreement_id: str, raw: bytes) -> Agreement:
 
 
 def _not_found(agreement_id: str) -> NotFound:
-    return NotFound(
-        T("Vereinbarung „{a}“ nicht gefunden", 'agreement "{a}" not found', a=agreement_id)
-    )
+    return not_found("agreement", agreement_id, [])
 
 
 def read_agreement(ctx: Context, agreement_id: str, commit: str | None) -> AgreementText:
@@ -351,47 +343,15 @@ def read_agreement(ctx: Context, agreement_id: str, commit: str | None) -> Agree
     return AgreementText(parse_agreement_bytes(agreement_id, raw), raw, commit)
 
 
-def version_commit(ctx: Context, agreement_id: str, version: str) -> str:
-    """Return the commit of a released version; NotFound names the versions that exist."""
-    from coopkit.services.status import version_tag, versions_by_agreement
-    from coopkit.store.git import GitRepo
-
-    known = versions_by_agreement(ctx).get(agreement_id, [])
-    if version not in known:
-        raise NotFound(
-            T(
-                "Version „{v}“ von „{a}“ nicht gefunden; freigegeben: {k}",
-                'version "{v}" of "{a}" not found; released: {k}',
-                v=version,
-                a=agreement_id,
-                k=", ".join(known) or "—",
-            )
+def get_version(snap: Snapshot, agreement_id: str, version: str) -> VersionState:
+    """Return a released version of an agreement; NotFound names the versions that exist."""
+    timeline = snap.timeline(agreement_id)
+    found = timeline.get(version)
+    if found is None:
+        raise not_found(
+            "version", version, [v.version for v in timeline.versions], where=agreement_id
         )
-    with GitRepo(ctx.root) as repo:
-        return repo.resolve(version_tag(agreement_id, version))
-
-
-def default_output(agreement_id: str, version: str | None, cwd: Path) -> Path:
-    """Return `<id>[-vN].docx` in the current directory."""
-    return cwd / (f"{agreement_id}-{version}.docx" if version else f"{agreement_id}.docx")
-
-
-def check_output_path(ctx: Context, output: Path) -> None:
-    """Refuse an output file inside the repository's record folders."""
-    resolved = output.resolve()
-    root = ctx.root.resolve()
-    for folder in layout.RECORD_DIRS:
-        if resolved.is_relative_to(root / folder):
-            raise UsageError(
-                T(
-                    "Ausgabe {p} läge im Datenordner „{f}/“ des Repositorys; bitte einen anderen "
-                    "Ort wählen (-o)",
-                    'output {p} would lie in the repository\'s record folder "{f}/"; choose '
-                    "another place (-o)",
-                    p=str(output),
-                    f=folder,
-                )
-            )
+    return found
 
 
 def render_agreement(
@@ -405,53 +365,62 @@ def render_agreement(
 ) -> Path:
     """Render an agreement (a released version, else the working text) to .docx (and PDF).
 
-    Without a version the sign-offs of the latest released version are shown only when the
+    Without a version the approvals of the latest released version are shown only when the
     working text is exactly that version's text; otherwise every party is "ausstehend".
     Returns the written file (the PDF when asked for).
     """
     from coopkit.render.docx import render_docx
-    from coopkit.services.repository import load_worktree
-    from coopkit.services.status import versions_by_agreement
+    from coopkit.services.outputs import check_output, default_output, write_output
     from coopkit.signing.hashing import content_hash
-    from coopkit.store.atomic import write_atomic
 
-    data = load_worktree(ctx).data
+    snap = snapshot(ctx)
+    data = snap.data
+    get_agreement(snap, agreement_id)
+    timeline = snap.timeline(agreement_id)
+    shown: VersionState | None
     if version is not None:
-        text = read_agreement(ctx, agreement_id, version_commit(ctx, agreement_id, version))
-        shown = version
+        shown = get_version(snap, agreement_id, version)
+        if shown.text is None:
+            raise NotFound(
+                T(
+                    "{t} enthält die Vereinbarung nicht",
+                    "{t} does not hold the agreement",
+                    t=shown.tag,
+                )
+            )
+        text = shown.text
     else:
-        text = read_agreement(ctx, agreement_id, None)
-        shown = None
-        released = versions_by_agreement(ctx).get(agreement_id, [])
-        if released:
-            latest = released[-1]
-            tagged = read_agreement(ctx, agreement_id, version_commit(ctx, agreement_id, latest))
-            if content_hash(tagged.agreement) == content_hash(text.agreement):
-                shown = latest
-    digest = content_hash(text.agreement)
-    # A sign-off counts only for the text it is bound to.
-    signoffs = (
-        [s for s in data.signoffs_for(agreement_id, shown) if s.content_hash == digest]
-        if shown
-        else []
-    )
+        text = timeline.working
+        latest = timeline.latest
+        shown = latest if latest is not None and not timeline.changed_since_release else None
+    digest = content_hash(text)
+    # An approval counts only for the text it is bound to.
+    counted = {a.path for a in shown.approvals if a.counts} if shown else set()
+    signoffs = [s.value for s in data.signoffs if s.path in counted]
+    state = timeline.lifecycle(ctx.today)
     context = agreement_context(
         data,
-        text.agreement,
-        shown,
+        text,
+        shown.version if shown else None,
         signoffs,
         ctx.lang,
         content_hash=digest,
         today=ctx.today,
     )
-    target = output or default_output(agreement_id, version, cwd or Path.cwd())
-    check_output_path(ctx, target)
+    context["in_force"] = (
+        bool(shown) and state.in_force and state.version == (shown.version if shown else None)
+    )
+    context["state"] = state.label(ctx.lang)
+    target = output or default_output(
+        ctx, f"{agreement_id}-{version}.docx" if version else f"{agreement_id}.docx", cwd
+    )
+    check_output(ctx, target)
     template = layout.resolve_template(ctx.root, TEMPLATE_NAME)
     document = render_docx(template, context, ctx.lang)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, document)
+    written = write_output(ctx, target, document)
     if pdf:
         from coopkit.render.pdf import convert
 
-        return convert(target, "pdf")
-    return target
+        return convert(written, "pdf")
+    return written

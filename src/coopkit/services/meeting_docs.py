@@ -8,10 +8,12 @@ from typing import Any
 
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
+from coopkit.queries.actions import action_rows, state_label
+from coopkit.queries.context import Context
+from coopkit.queries.load import snapshot
+from coopkit.queries.lookup import get_minutes
+from coopkit.queries.names import person_name
 from coopkit.render.dates import long_date, short_date
-from coopkit.services.context import Context
-from coopkit.services.meetings import action_rows, get_minutes, person_name
-from coopkit.services.repository import load_worktree
 from coopkit.store import layout
 
 LABELS: dict[str, dict[str, str]] = {
@@ -153,6 +155,7 @@ def meeting_context(data: RepoData, minutes: Minutes, lang: str, today: date) ->
                 "due": short_date(action.due, lang),
                 "due_iso": action.due.isoformat(),
                 "status": row.status if row else "open",
+                "status_text": state_label(row.status if row else "open", lang),
             }
             actions.append(item)
             all_actions.append(item)
@@ -234,10 +237,10 @@ def render_meeting(
     ctx: Context, meeting_id: str, *, invitation: bool = False, fmt: str = "docx"
 ) -> MeetingDocument:
     """Render the invitation or the minutes of a meeting as .docx or Markdown."""
-    loaded = load_worktree(ctx)
-    minutes = get_minutes(loaded, meeting_id).value
+    snap = snapshot(ctx)
+    minutes = get_minutes(snap, meeting_id).value
     lang = ctx.lang
-    context = meeting_context(loaded.data, minutes, lang, ctx.today)
+    context = meeting_context(snap.data, minutes, lang, ctx.today)
     base = "invitation" if invitation else "minutes"
     if fmt == "md":
         from coopkit.render.markdown import render_markdown

@@ -10,12 +10,15 @@ from typing import Any
 from coopkit.errors import T, UsageError
 from coopkit.model.base import split_person
 from coopkit.model.repo import RepoData
+from coopkit.queries.actions import action_rows
+from coopkit.queries.context import Context
+from coopkit.queries.due import agreement_occurrences
+from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.lookup import get_agreement
+from coopkit.queries.names import partner_label
+from coopkit.queries.versions import VERSION_SEP
 from coopkit.render.dates import long_date, short_date
-from coopkit.services.context import Context
-from coopkit.services.followup import agreement_occurrences, get_agreement
 from coopkit.services.outputs import write_output
-from coopkit.services.repository import load_worktree
-from coopkit.services.status import VERSION_SEP
 from coopkit.store import layout
 from coopkit.store.git import GitRepo
 
@@ -96,7 +99,7 @@ class ActionRow:
     due: date
     closed: date | None
     status: str
-    """"closed", "open" or "overdue" at the end of the period."""
+    """"done", "dropped", "open" or "overdue" at the end of the period."""
     age_days: int
 
 
@@ -176,26 +179,23 @@ def period(
 
 
 def _name(data: RepoData, partner_id: str) -> str:
-    found = data.find_partner(partner_id)
-    return (found.short or found.name) if found else partner_id
+    return partner_label(data, partner_id)
 
 
 def build_report(
-    data: RepoData,
+    snap: Snapshot,
     agreement_id: str,
     start: date,
     end: date,
-    today: date,
     history: list[Revision] | None = None,
 ) -> Report:
     """Count what happened under an agreement between start and end (inclusive)."""
-    agreement = get_agreement(data, agreement_id)
+    data, today = snap.data, snap.today
+    agreement = get_agreement(snap, agreement_id)
     report = Report(agreement_id, agreement.title, start, end, today)
     # Occurrences are computed up to the period's end; "open" means no record (yet).
     occurrences = [
-        o
-        for o in agreement_occurrences(data, agreement_id, today, until=end)
-        if start <= o.due <= end
+        o for o in agreement_occurrences(snap, agreement_id, until=end) if start <= o.due <= end
     ]
     by_partner = {p: PartnerFulfilment(p, _name(data, p)) for p in agreement.parties}
     for occ in occurrences:
@@ -222,7 +222,9 @@ def build_report(
         key=lambda m: m.date,
     )
     attended = {p: 0 for p in agreement.parties}
-    closed_records = data.closing_records
+    states = {
+        r.key: r for r in action_rows(data, today, meetings=[m.id for m in minutes], as_of=end)
+    }
     for meeting in minutes:
         present = sorted({split_person(p)[0] for p in meeting.attendance.present})
         report.meetings.append(
@@ -242,24 +244,22 @@ def build_report(
             report.decisions += [
                 Decision(meeting.id, meeting.date, top_number, text) for text in top.decisions
             ]
-        for top_number, action in meeting.all_actions():
-            del top_number
-            key = meeting.action_key(action)
-            closing = closed_records.get(key)
-            closed = closing.date if closing is not None and closing.date <= end else None
-            if closed is not None:
-                status, age = "closed", (closed - meeting.date).days
+        for _top, action in meeting.all_actions():
+            state = states[meeting.action_key(action)]
+            status: str
+            if not state.is_open and state.closed is not None:
+                status, age = state.status, (state.closed - meeting.date).days
             else:
                 status = "overdue" if action.due < end else "open"
                 age = (min(end, today) - meeting.date).days
             report.actions.append(
                 ActionRow(
-                    key,
-                    split_person(action.who)[0],
+                    state.key,
+                    state.partner,
                     action.what,
                     meeting.date,
                     action.due,
-                    closed,
+                    state.closed if not state.is_open else None,
                     status,
                     age,
                 )
@@ -267,8 +267,8 @@ def build_report(
     report.attendance = [
         Attendance(p, _name(data, p), attended[p], len(minutes)) for p in agreement.parties
     ]
-    closed_ages = [a.age_days for a in report.actions if a.status == "closed"]
-    open_ages = [a.age_days for a in report.actions if a.status != "closed"]
+    closed_ages = [a.age_days for a in report.actions if a.status in ("done", "dropped")]
+    open_ages = [a.age_days for a in report.actions if a.status in ("open", "overdue")]
     report.action_summary = ActionSummary(
         opened=len(report.actions),
         closed=len(closed_ages),
@@ -341,6 +341,8 @@ def report_labels(lang: str) -> dict[str, str]:
             "actions": "Action items",
             "opened": "opened",
             "closed": "closed",
+            "done": "done",
+            "dropped": "dropped",
             "overdue": "overdue",
             "age": "age (days)",
             "what": "what",
@@ -382,6 +384,8 @@ def report_labels(lang: str) -> dict[str, str]:
         "actions": "Aufgaben",
         "opened": "eröffnet",
         "closed": "erledigt",
+        "done": "erledigt",
+        "dropped": "verworfen",
         "overdue": "überfällig",
         "age": "Alter (Tage)",
         "what": "Was",
@@ -586,10 +590,11 @@ def make_report(
     if pdf and fmt != "docx":
         raise UsageError(T("--pdf nur mit --format docx", "--pdf only with --format docx"))
     first, last = period(year, start, end, ctx.today)
-    data = load_worktree(ctx).data
-    get_agreement(data, agreement_id)
+    snap = snapshot(ctx)
+    data = snap.data
+    get_agreement(snap, agreement_id)
     history = repository_history(ctx, agreement_id, first, last)
-    report = build_report(data, agreement_id, first, last, ctx.today, history)
+    report = build_report(snap, agreement_id, first, last, history)
     if fmt == "json":
         return ReportResult(report, None, None, None)
     context = report_context(data, report, ctx.lang)

@@ -22,6 +22,7 @@ from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
+from coopkit.model.termination import Termination
 from coopkit.store import layout
 from coopkit.store.codec import PARSERS
 from coopkit.store.git import GitRepo
@@ -46,10 +47,6 @@ class FileSource(Protocol):
 
     def read(self, path: str) -> bytes | None:
         """Return a file's bytes, or None when it does not exist; FileRefused when refused."""
-        ...
-
-    def refusals(self) -> list[Problem]:
-        """Return a problem for every file the source will not read (links, special files)."""
         ...
 
 
@@ -206,6 +203,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "fulfilment": Fulfilment,
     "minutes": Minutes,
     "action": ActionRecord,
+    "termination": Termination,
 }
 
 
@@ -391,7 +389,12 @@ def _load_all(
             data.fulfilments.append(located)
         elif kind == "action":
             data.action_records.append(located)
-    problems += source.refusals()
+        elif kind == "termination":
+            data.terminations.append(located)
+    # Sources that skip links or special files say so (WorkTree, Revision); others have none.
+    refusals = getattr(source, "refusals", None)
+    if refusals is not None:
+        problems += refusals()
     if data.config is None and not any(p.source.path == layout.CONFIG for p in problems):
         problems.append(
             Problem(

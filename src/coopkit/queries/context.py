@@ -19,6 +19,8 @@ class Context:
     lang: str = "de"
     author_text: str | None = None
     """`Name <mail>` from --author or COOP_AUTHOR; git config is the fallback."""
+    allow_personal_data: bool = False
+    """Let a write add text that looks like client data (recorded in the commit message)."""
     lock_wait: float = 10.0
     """Seconds a write waits for another coop process before reporting "repository busy"."""
 
@@ -42,3 +44,25 @@ class Context:
                 )
             )
         return found
+
+
+def find_root(start: Path) -> Path:
+    """Return the repository root at or above `start` (the folder holding coop.toml)."""
+    from coopkit.store.layout import find_root as locate
+
+    return locate(start)
+
+
+def config_locale(root: Path) -> str | None:
+    """Return the `locale` set in coop.toml, or None (read as a bounded regular file only)."""
+    import tomllib
+
+    from coopkit.store.regular import FileRefused, read_regular
+    from coopkit.store.text import MAX_FILE_BYTES
+
+    try:
+        data = tomllib.loads(read_regular(root / "coop.toml", MAX_FILE_BYTES).decode("utf-8"))
+    except (OSError, ValueError, RecursionError, FileRefused):
+        return None
+    value = data.get("locale")
+    return value if isinstance(value, str) else None
