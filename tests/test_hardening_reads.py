@@ -300,3 +300,29 @@ def test_a_change_laid_over_a_link_is_a_problem(make_repo: MakeRepo, tmp_path: P
         commit_changes(ctx, {"partners/awo.yaml": b"id: awo\nname: AWO\n"}, "Add awo")
     assert [p.code for p in info.value.problems] == ["symlink"]
     assert (root / "partners/awo.yaml").is_symlink()
+
+
+def test_history_reads_are_bounded(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coopkit.errors import RepositoryError
+    from coopkit.services.repository import load
+    from coopkit.store import git as git_module
+    from coopkit.store import text
+    from coopkit.store.files import Revision
+    from coopkit.store.git import GitRepo
+
+    root = make_repo()
+    (root / "partners/big.yaml").write_bytes(b"id: big\nname: B\n# " + b"x" * 2000 + b"\n")
+    git(root, "add", "partners/big.yaml")
+    git(root, "commit", "-q", "-m", "big")
+    with GitRepo(root) as repo:
+        assert repo.read_blob("HEAD", "partners/kreis.yaml")
+        assert repo.read_blob("HEAD", "partners/none.yaml") is None
+        monkeypatch.setattr(git_module, "MAX_BLOB_BYTES", 1000)
+        with pytest.raises(RepositoryError, match="at most 1000 bytes"):
+            repo.read_blob("HEAD", "partners/big.yaml")
+        monkeypatch.setattr("coopkit.store.files.MAX_FILE_BYTES", 1000)
+        loaded = load(Revision(repo, head(root)))
+    assert text.MAX_FILE_BYTES > 1000
+    assert any(
+        p.source.path == "partners/big.yaml" and p.code == "too-large" for p in loaded.problems
+    )

@@ -25,6 +25,8 @@ _AUTHOR = re.compile(r"\s*([^<>\x00-\x1f\x7f]+?)\s*<([^<>\s]+@[^<>\s]+|[^<>\s]*)
 _FIELD = "\x1f"
 _RECORD = "\x1e"
 _ZERO = "0" * 40
+MAX_BLOB_BYTES = 32 * 1024 * 1024
+"""Largest object read from history: every file coop reads is far smaller (templates 20 MiB)."""
 _DURABLE = ("-c", "core.fsync=committed")
 _HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
@@ -53,6 +55,16 @@ class GitFailed(RepositoryError):
     def __init__(self, message: T, *, detail: str = "") -> None:
         super().__init__(message)
         self.detail = detail
+
+
+def _feed(process: subprocess.Popen[bytes], request: bytes) -> None:
+    """Write the requests to git's stdin and close it (ignoring a git that has gone)."""
+    assert process.stdin is not None
+    try:
+        process.stdin.write(request)
+        process.stdin.close()
+    except OSError:
+        pass
 
 
 def _index_locked(lock: Path) -> RepositoryError:
@@ -495,12 +507,13 @@ class GitRepo:
             ) from err
 
     def read_blob(self, rev: str, path: str) -> bytes | None:
-        """Return a file's bytes at a revision, or None when it does not exist there."""
-        try:
-            data = self.run("cat-file", "blob", f"{rev}:{path}", binary=True)
-        except RepositoryError:
-            return None
-        return bytes(data)
+        """Return a file's bytes at a revision, or None when it does not exist there.
+
+        Raises:
+            RepositoryError: the file is larger than MAX_BLOB_BYTES.
+        """
+        spec = f"{rev}:{path}"
+        return self.read_blobs([spec])[spec]
 
     def list_entries(self, rev: str) -> dict[str, tuple[str, str, int]]:
         """Return path -> (mode, blob id, size) for every file at a revision."""
@@ -518,7 +531,11 @@ class GitRepo:
     def read_blobs(self, specs: list[str]) -> dict[str, bytes | None]:
         """Return the bytes of many `REV:PATH` objects through one `git cat-file --batch`.
 
-        An object that does not exist (or is not a file) maps to None.
+        An object that does not exist (or is not a file) maps to None. Output is read as it
+        comes, so an object larger than MAX_BLOB_BYTES is refused without being held in memory.
+
+        Raises:
+            RepositoryError: git failed, or an object is larger than MAX_BLOB_BYTES.
         """
         if not specs:
             return {}
@@ -528,33 +545,49 @@ class GitRepo:
                     T("ungültige Revision „{r}“", 'invalid revision "{r}"', r=spec.strip())
                 )
         try:
-            done = subprocess.run(
+            process = subprocess.Popen(
                 ["git", "cat-file", "--batch"],
                 cwd=self.root,
-                input="".join(spec + "\n" for spec in specs).encode("utf-8"),
-                capture_output=True,
-                check=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
             )
-        except (OSError, subprocess.CalledProcessError) as err:
+        except OSError as err:
             raise RepositoryError(
                 T("git cat-file fehlgeschlagen: {e}", "git cat-file failed: {e}", e=str(err))
             ) from err
-        out = done.stdout
+        request = "".join(spec + "\n" for spec in specs).encode("utf-8")
+        # Feed the requests from a thread: git answers while it reads, and a full pipe either
+        # way would otherwise stop both sides.
+        feeder = threading.Thread(target=_feed, args=(process, request), daemon=True)
+        feeder.start()
+        assert process.stdout is not None
         result: dict[str, bytes | None] = {}
-        pos = 0
-        for spec in specs:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) == 3 and header[1] == b"blob":
+        try:
+            for spec in specs:
+                header = process.stdout.readline(4096).split()
+                if len(header) != 3:
+                    result[spec] = None
+                    continue
                 size = int(header[2])
-                result[spec] = out[pos : pos + size]
-                pos += size + 1
-            elif len(header) == 3:
-                pos += int(header[2]) + 1
-                result[spec] = None
-            else:
-                result[spec] = None
+                if size > MAX_BLOB_BYTES:
+                    raise RepositoryError(
+                        T(
+                            "{s} ist {n} Bytes groß; höchstens {m} Bytes werden gelesen",
+                            "{s} is {n} bytes; at most {m} bytes are read",
+                            s=spec,
+                            n=size,
+                            m=MAX_BLOB_BYTES,
+                        )
+                    )
+                data = process.stdout.read(size + 1)[:size]
+                result[spec] = data if header[1] == b"blob" else None
+        finally:
+            process.stdout.close()
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            feeder.join()
         return result
 
     def list_files(self, rev: str) -> dict[str, str]:
