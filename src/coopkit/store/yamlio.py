@@ -404,7 +404,7 @@ def yaml_value(value: Any) -> Any:
                 if _literal_safe(value)
                 else DoubleQuotedScalarString(value)
             )
-        if _ISO_DATE.match(value):
+        if _ISO_DATE.fullmatch(value):
             return value
         if (
             value == ""
