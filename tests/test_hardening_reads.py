@@ -326,3 +326,20 @@ def test_history_reads_are_bounded(make_repo: MakeRepo, monkeypatch: pytest.Monk
     assert any(
         p.source.path == "partners/big.yaml" and p.code == "too-large" for p in loaded.problems
     )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_an_output_never_replaces_a_special_file(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path, kind: str
+) -> None:
+    root = make_repo()
+    target = tmp_path / "out.docx"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target = Path("/dev/null")
+    result = cli("-C", root, "agreement", "render", "koop", "-o", target, ok=False)
+    assert result.exit_code == 2
+    assert "keine gewöhnliche Datei" in result.stderr
+    mode = os.lstat(target).st_mode
+    assert stat.S_ISFIFO(mode) if kind == "fifo" else stat.S_ISCHR(mode)
