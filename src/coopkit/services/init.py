@@ -11,6 +11,8 @@ from coopkit.queries.context import Context
 from coopkit.store import layout
 from coopkit.store.atomic import write_atomic
 from coopkit.store.git import GitRepo
+from coopkit.store.regular import FileRefused, read_regular
+from coopkit.store.text import MAX_FILE_BYTES
 
 GITIGNORE = ".coop/\n"
 
@@ -78,7 +80,12 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
     written = [layout.CONFIG, ".gitignore"]
     write_atomic(target / layout.CONFIG, config_text(name or target.name, ctx.lang).encode())
     ignore = target / ".gitignore"
-    existing = ignore.read_text("utf-8") if ignore.is_file() else ""
+    try:
+        existing = read_regular(ignore, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        existing = ""
+    except FileRefused as err:
+        raise RepositoryError(T(".gitignore: {e}", ".gitignore: {e}", e=err.reason)) from err
     if ".coop/" not in existing.split():
         write_atomic(
             ignore,
