@@ -598,6 +598,8 @@ app.command("top")(top_cmd)
 app.command("times")(times_cmd)
 app.command("send")(send_cmd)
 app.command("approve")(approve_cmd)
+
+
 @command
 def pack_cmd(
     ctx: typer.Context,

@@ -615,10 +615,8 @@ def _merge_segment(old: list[Item], new: list[Item], writer: _Writer) -> list[et
         if all(isinstance(i, Para) for i in region_old + region_new):
             out += _paragraph_stream(_token_diff(region_old, region_new), writer, None)
             continue
-        for item in region_old:
-            out += _whole(item, "del", writer)
-        for item in region_new:
-            out += _whole(item, "ins", writer)
+        for item, kind in _mixed_order(region_old, region_new):
+            out += _whole(item, kind, writer)
     if final is not None:
         old_last, new_last = final
         stream = _token_diff([Para(old_last.tokens[:-1])], [Para(new_last.tokens[:-1])])
@@ -626,6 +624,41 @@ def _merge_segment(old: list[Item], new: list[Item], writer: _Writer) -> list[et
     elif old or new:
         pass
     return out
+
+
+def _holds(sequence: list[tuple[Item, str]]) -> bool:
+    """Return whether each dropped paragraph mark is followed by a paragraph in its view."""
+    for dropped in ("del", "ins"):
+        view = [(i, k) for i, k in sequence if not (isinstance(i, Table) and k == dropped)]
+        view.append((Para([]), "equal"))
+        for (item, kind), (following, _) in zip(view, view[1:], strict=False):
+            if isinstance(item, Para) and kind == dropped and not isinstance(following, Para):
+                return False
+    return True
+
+
+def _mixed_order(old: list[Item], new: list[Item]) -> list[tuple[Item, str]]:
+    """Order a changed stretch holding tables so that accepting gives new, rejecting old.
+
+    A deleted paragraph mark joins its paragraph with the next one; that next one must be a
+    paragraph in the view where the mark goes (Word cannot join a paragraph with a table).
+    """
+    deleted = [(i, "del") for i in old]
+    inserted = [(i, "ins") for i in new]
+    candidates = [deleted + inserted, inserted + deleted]
+
+    def tables_first(items: list[tuple[Item, str]]) -> bool:
+        kinds = [isinstance(i, Table) for i, _ in items]
+        return kinds == sorted(kinds, reverse=True)
+
+    if tables_first(deleted) and tables_first(inserted):
+        candidates.append(
+            [x for x in deleted if isinstance(x[0], Table)]
+            + [x for x in inserted if isinstance(x[0], Table)]
+            + [x for x in deleted if isinstance(x[0], Para)]
+            + [x for x in inserted if isinstance(x[0], Para)]
+        )
+    return next((c for c in candidates if _holds(c)), candidates[0])
 
 
 def _token_diff(old: Sequence[Item], new: Sequence[Item]) -> list[tuple[Tok, str]]:

@@ -224,9 +224,9 @@ def render_checklist(
         data, ctx.today, partner=partner, meeting=meeting, until=until, lang=ctx.lang
     )
     if suffix == ".docx":
-        from coopkit.render.docx import render_docx
+        from coopkit.services.pack import checklist_bytes
 
-        payload = render_docx(layout.resolve_template(ctx.root, DOCX_TEMPLATE), context, ctx.lang)
+        payload = checklist_bytes(ctx, context)
     else:
         from coopkit.render.markdown import render_markdown
 

@@ -72,7 +72,9 @@ def last_minutes(data: RepoData, minutes: Minutes) -> Minutes | None:
     return max(earlier, key=lambda m: (m.date, m.id)) if earlier else None
 
 
-def open_actions_context(data: RepoData, minutes: Minutes, today: date, lang: str) -> dict[str, Any]:
+def open_actions_context(
+    data: RepoData, minutes: Minutes, today: date, lang: str
+) -> dict[str, Any]:
     """Return a checklist-template context holding the open actions of the meeting's partners."""
     from coopkit.services.calendar import _meeting_partners
     from coopkit.services.checklist import BOX, checklist_context
@@ -110,13 +112,21 @@ def open_actions_context(data: RepoData, minutes: Minutes, today: date, lang: st
     for partner_id in sorted(groups):
         found = data.find_partner(partner_id)
         partners.append(
-            {"id": partner_id, "name": found.name if found else partner_id, "entries": groups[partner_id]}
+            {
+                "id": partner_id,
+                "name": found.name if found else partner_id,
+                "entries": groups[partner_id],
+            }
         )
     return {**base, "title": _names(lang)["actions_title"], "partners": partners}
 
 
-def _checklist_bytes(ctx: Context, context: dict[str, Any], author: str) -> bytes:
+def checklist_bytes(ctx: Context, context: dict[str, Any]) -> bytes:
+    """Render a checklist context through the checklist template, with its properties."""
     from coopkit.render.docx import render_docx
+    from coopkit.services.documents import document_author
+
+    author = document_author(ctx)
 
     info = DocumentInfo(
         title=f"{context['title']}: {context['meeting_title'] or context['period']}",
@@ -133,7 +143,7 @@ def _checklist_bytes(ctx: Context, context: dict[str, Any], author: str) -> byte
 def meeting_pack_files(ctx: Context, data: RepoData, minutes: Minutes) -> dict[str, bytes]:
     """Return the documents of a meeting folder by file name (without PDFs)."""
     from coopkit.services.checklist import checklist_context
-    from coopkit.services.documents import agreement_bytes, document_author, prepare_agreement
+    from coopkit.services.documents import agreement_bytes, prepare_agreement
     from coopkit.services.meeting_docs import invited_partners, meeting_document
 
     names = _names(ctx.lang)
@@ -143,18 +153,15 @@ def meeting_pack_files(ctx: Context, data: RepoData, minutes: Minutes) -> dict[s
     for agreement_id in minutes.agreements:
         prepared = prepare_agreement(ctx, data, agreement_id)
         files[names["agreement"].format(id=agreement_id) + ".docx"] = agreement_bytes(ctx, prepared)
-    author = document_author(ctx)
     actions = open_actions_context(data, minutes, ctx.today, ctx.lang)
-    files[names["actions"] + ".docx"] = _checklist_bytes(ctx, actions, author)
+    files[names["actions"] + ".docx"] = checklist_bytes(ctx, actions)
     for partner_id in invited_partners(data, minutes):
         if data.find_partner(partner_id) is None:
             continue
         context = checklist_context(
             data, ctx.today, partner=partner_id, meeting=minutes.id, lang=ctx.lang
         )
-        files[names["checklist"].format(id=partner_id) + ".docx"] = _checklist_bytes(
-            ctx, context, author
-        )
+        files[names["checklist"].format(id=partner_id) + ".docx"] = checklist_bytes(ctx, context)
     previous = last_minutes(data, minutes)
     if previous is not None:
         document = meeting_document(ctx, data, previous)
