@@ -305,12 +305,49 @@ def _followup_templates() -> dict[str, Callable[[], Doc]]:
 TEMPLATES.update(_followup_templates())
 
 
+def trim_styles(document: Doc) -> None:
+    """Keep only the styles the template uses (and what they build on).
+
+    python-docx's default package carries 164 style definitions (350 KB); every render would
+    parse, rewrite and compress them. Word still offers its built-in styles by name.
+    """
+    import re
+
+    styles = document.styles.element  # type: ignore[attr-defined]
+    used: set[str] = set()
+    parts = [document.element]  # type: ignore[attr-defined]
+    section = document.sections[0]  # type: ignore[attr-defined]
+    parts.append(section.footer._element)
+    for part in parts:
+        xml = part.xml
+        used |= set(re.findall(r'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', xml))
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    keep = {i for i, s in by_id.items() if s.get(qn("w:default")) in ("1", "true")}
+    todo = list(used | keep)
+    while todo:
+        style_id = todo.pop()
+        if style_id in keep and style_id not in used:
+            used.add(style_id)
+        keep.add(style_id)
+        element = by_id.get(style_id)
+        if element is None:
+            continue
+        for ref in ("w:basedOn", "w:link", "w:next"):
+            found = element.find(qn(ref))
+            if found is not None and found.get(qn("w:val")) not in keep:
+                todo.append(found.get(qn("w:val")))
+    for style_id, element in by_id.items():
+        if style_id not in keep:
+            styles.remove(element)
+
+
 def save(document: Doc, name: str) -> None:
     """Write a template with German language settings and neutral, fixed properties."""
     import io
 
     from coopkit.render.package import DocumentInfo, finish_docx
 
+    trim_styles(document)
     buffer = io.BytesIO()
     document.save(buffer)  # type: ignore[attr-defined]
     info = DocumentInfo(title=f"coopkit: {name}", author="coopkit", lang="de")

@@ -109,7 +109,9 @@ def build_report() -> Any:
     """Return the evaluation report template: summary, tables and the chart."""
     base = _base()
     document = base.new_document()
-    base.add_page_number_footer(document, "{{ labels.title }} · {{ title }} · {{ start }} – {{ end }}")
+    base.add_page_number_footer(
+        document, "{{ labels.title }} · {{ title }} · {{ start }} – {{ end }}"
+    )
     document.add_paragraph("{{ labels.title }} {{ start }} – {{ end }}", style="Title")
     document.add_paragraph("{{ title }}", style="Subtitle")
     meta = document.add_paragraph()

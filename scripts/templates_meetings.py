@@ -192,7 +192,9 @@ def _closing_signatures(document: Any) -> None:
     helpers.cell_text(names[2], "{{ minute_taker_name }}")
     roles = table.rows[2].cells
     helpers.cell_text(
-        roles[0], "{{ labels.chair }}{% if chair_function %}, {{ chair_function }}{% endif %}", size=8
+        roles[0],
+        "{{ labels.chair }}{% if chair_function %}, {{ chair_function }}{% endif %}",
+        size=8,
     )
     helpers.cell_text(
         roles[2],

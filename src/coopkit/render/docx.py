@@ -11,7 +11,13 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from coopkit.errors import T, TemplateError
-from coopkit.render.jinja import RENDER_ERRORS, make_env, read_template, template_error
+from coopkit.render.jinja import (
+    RENDER_ERRORS,
+    make_env,
+    read_template,
+    shared_env,
+    template_error,
+)
 from coopkit.render.package import DocumentInfo, finish_docx
 
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
@@ -91,7 +97,7 @@ def render_docx(
     """
     data = open_template_bytes(template)
     tpl = _template_class()(io.BytesIO(data))
-    env = make_env(lang, autoescape=True)
+    env = shared_env(lang, autoescape=True)
     if images:
         from docx.shared import Cm
         from docxtpl import InlineImage

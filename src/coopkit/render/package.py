@@ -11,6 +11,7 @@ stamp, so the same input gives the same bytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -22,6 +23,10 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+DROPPED = {THUMBNAIL, STYLES_WITH_EFFECTS}
+"""Parts nobody needs: a picture of another document, and Word 2010's copy of the styles."""
+_LANG_VAL = re.compile(rb'(<w:lang\b[^>]*?\bw:val=")([^"]*)(")')
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 LANG_TAGS = {"de": "de-DE", "en": "en-GB"}
 _LANG_PARTS = ("word/document.xml", "word/styles.xml", "word/stylesWithEffects.xml")
@@ -132,13 +137,17 @@ def _app(data: bytes) -> bytes:
     return text.encode("utf-8")
 
 
-def _drop_thumbnail(rels: bytes, types: bytes) -> tuple[bytes, bytes, set[str]]:
+def _drop_parts(rels: bytes, types: bytes, base: str) -> tuple[bytes, bytes, set[str]]:
+    """Remove relationships of the DROPPED types; return the new parts and the dropped names."""
     root = etree.fromstring(rels, _PARSER)
     dropped: set[str] = set()
     for rel in list(root):
-        if rel.get("Type") == THUMBNAIL:
-            dropped.add((rel.get("Target") or "").lstrip("/"))
+        if rel.get("Type") in DROPPED:
+            target = rel.get("Target") or ""
+            dropped.add(target.lstrip("/") if target.startswith("/") else base + target)
             root.remove(rel)
+    if not dropped:
+        return rels, types, dropped
     ct = etree.fromstring(types, _PARSER)
     for override in list(ct):
         if (override.get("PartName") or "").lstrip("/") in dropped:
@@ -146,8 +155,14 @@ def _drop_thumbnail(rels: bytes, types: bytes) -> tuple[bytes, bytes, set[str]]:
     return _xml(root), _xml(ct), dropped
 
 
+def _default_lang(styles: bytes) -> bool:
+    start = styles.find(b"<w:rPrDefault>")
+    end = styles.find(b"</w:rPrDefault>", start)
+    return start >= 0 and b"<w:lang " in styles[start:end]
+
+
 def _xml(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def finish_docx(data: bytes, info: DocumentInfo) -> bytes:
@@ -158,18 +173,26 @@ def finish_docx(data: bytes, info: DocumentInfo) -> bytes:
     order = [item.filename for item in source.infolist()]
     source.close()
     dropped: set[str] = set()
-    if "_rels/.rels" in members and "[Content_Types].xml" in members:
-        rels, types, dropped = _drop_thumbnail(
-            members["_rels/.rels"], members["[Content_Types].xml"]
-        )
-        members["_rels/.rels"], members["[Content_Types].xml"] = rels, types
+    for rels_name, base in (("_rels/.rels", ""), ("word/_rels/document.xml.rels", "word/")):
+        if rels_name in members and "[Content_Types].xml" in members:
+            rels, types, gone = _drop_parts(
+                members[rels_name], members["[Content_Types].xml"], base
+            )
+            members[rels_name], members["[Content_Types].xml"] = rels, types
+            dropped |= gone
     for name in list(members):
+        if name in dropped:
+            continue
         if name in _LANG_PARTS or (
             name.startswith(("word/header", "word/footer")) and name.endswith(".xml")
         ):
-            root = etree.fromstring(members[name], _PARSER)
-            set_languages(root, tag, defaults=name.startswith("word/styles"))
-            members[name] = _xml(root)
+            members[name] = _LANG_VAL.sub(
+                lambda m: m.group(1) + tag.encode() + m.group(3), members[name]
+            )
+            if name.startswith("word/styles") and not _default_lang(members[name]):
+                root = etree.fromstring(members[name], _PARSER)
+                set_languages(root, tag, defaults=True)
+                members[name] = _xml(root)
         elif name == "word/settings.xml":
             root = etree.fromstring(members[name], _PARSER)
             _settings(root, tag)
@@ -186,5 +209,5 @@ def finish_docx(data: bytes, info: DocumentInfo) -> bytes:
             item = zipfile.ZipInfo(name, ZIP_TIME)
             item.compress_type = zipfile.ZIP_DEFLATED
             item.external_attr = 0o644 << 16
-            target.writestr(item, members[name])
+            target.writestr(item, members[name], compresslevel=1)
     return out.getvalue()

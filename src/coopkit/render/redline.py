@@ -64,7 +64,7 @@ def _local(element: etree._Element) -> str:
 def _canon(element: etree._Element | None) -> str:
     if element is None:
         return ""
-    return etree.tostring(element, encoding="unicode")
+    return str(etree.tostring(element, encoding="unicode"))
 
 
 @dataclass(frozen=True)

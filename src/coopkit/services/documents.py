@@ -55,7 +55,9 @@ LABELS: dict[str, dict[str, str]] = {
         "function": "Funktion",
         "signature": "Unterschrift",
         "for_party": "Für",
-        "signature_intro": "Die Parteien unterzeichnen die Vereinbarung in der vorstehenden Fassung.",
+        "signature_intro": (
+            "Die Parteien unterzeichnen die Vereinbarung in der vorstehenden Fassung."
+        ),
     },
     "en": {
         "agreement": "Cooperation agreement",
