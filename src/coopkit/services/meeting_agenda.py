@@ -94,7 +94,7 @@ def _revision_lines(
                 if review
                 else T("", "")
             )
-            lines.append(f"- {agreement_id}: {state.format(lang)}{review_text.format(lang)}")
+            lines.append(f"- {agreement.title}: {state.format(lang)}{review_text.format(lang)}")
     finally:
         if repo is not None:
             repo.close()
@@ -127,12 +127,12 @@ def _obligation_lines(
                 recorded = all((ob.id, p, d) in done for p in ob.by)
                 mark = T(" (erfasst)", " (recorded)").format(lang) if recorded else ""
                 due_texts.append(short_date(d, lang) + mark)
+            clause = f", § {ob.clause}" if ob.clause is not None else ""
             lines.append(
                 T(
-                    "- {a} / {o} ({f}) – {w}: {x}; fällig {d}",
-                    "- {a} / {o} ({f}) – {w}: {x}; due {d}",
-                    a=agreement_id,
-                    o=ob.id,
+                    "- {w}: {x} ({f}{c}); fällig {d}",
+                    "- {w}: {x} ({f}{c}); due {d}",
+                    c=clause,
                     f=describe_frequency(ob, lang),
                     w=owners,
                     x=ob.what,
@@ -169,9 +169,10 @@ def prefilled_agenda(
     if open_rows:
         notes = "\n".join(
             T(
-                "- {k}: {w} – {x} (bis {d})",
-                "- {k}: {w} – {x} (due {d})",
-                k=r.key,
+                "- {w} – {x} (bis {d}; aus der Sitzung vom {m}, TOP {t})",
+                "- {w} – {x} (due {d}; from the meeting of {m}, item {t})",
+                m=short_date(r.meeting_date, lang),
+                t=r.top,
                 w=person_name(data, r.who),
                 x=r.what,
                 d=short_date(r.due, lang),
