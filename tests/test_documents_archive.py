@@ -246,3 +246,35 @@ def test_meeting_pack_with_pdfs(make_repo: MakeRepo, cli: Cli, tmp_path: Path, s
     names = sorted(p.name for p in folder.iterdir())
     assert "01_Einladung.pdf" in names and "05_Niederschrift_2014-02-05.pdf" in names
     assert len([n for n in names if n.endswith(".pdf")]) == len([n for n in names if n.endswith(".docx")])
+
+
+def tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        body = kind + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x20\x40\x80")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_letterhead_logo_appears_and_a_linked_logo_is_refused(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
+    config = LETTERHEAD.format(lang="de") + 'logo = "templates/logo.png"\n'
+    root = make_repo(
+        {"coop.toml": config, f"minutes/{MEETING}.md": MINUTES, "templates/logo.png": tiny_png()}
+    )
+    out = tmp_path / "i.docx"
+    cli("-C", root, "meeting", "render", MEETING, "--invitation", "-o", out)
+    with zipfile.ZipFile(out) as archive:
+        assert any(name.startswith("word/media/") for name in archive.namelist())
+    assert_valid_docx(out.read_bytes(), tmp_path)
+    (root / "templates/logo.png").unlink()
+    (root / "templates/logo.png").symlink_to("/etc/hostname")
+    result = cli("-C", root, "meeting", "render", MEETING, "--invitation", "-o", out, ok=False)
+    assert result.exit_code == 7
+    assert "logo" in result.stderr
