@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
@@ -17,15 +16,13 @@ def _helpers() -> Any:
 
 
 def _label_value_table(document: Any, rows: list[tuple[str, str]]) -> None:
-    table = document.add_table(rows=len(rows), cols=2)
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    table.autofit = False
-    widths = (Cm(4.0), Cm(12.5))
+    helpers = _helpers()
+    table = helpers.add_table(document, [3.5, 13.0], rows=len(rows))
+    helpers._no_borders(table)
     for row, (label, value) in zip(table.rows, rows, strict=True):
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-        row.cells[0].paragraphs[0].add_run(label).bold = True
-        row.cells[1].paragraphs[0].add_run(value)
+        helpers.cell_text(row.cells[0], label, bold=True, size=11)
+        helpers.cell_text(row.cells[1], value, size=11)
+    helpers.hold_rows(table)
 
 
 def _bullets(document: Any, items: str, text: str) -> None:
@@ -103,7 +100,6 @@ def _address_and_info(document: Any) -> None:
         ("{%p if letter.contact_email %}", None),
         ("{{ labels.email }}", "{{ letter.contact_email }}"),
         ("{%p endif %}", None),
-        ("{{ labels.letter_date }}", "{{ letter.date_short }}"),
     ]
     paragraph = first
     for index, (label, value) in enumerate(rows):
