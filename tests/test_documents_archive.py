@@ -173,6 +173,9 @@ def test_report_renders_the_written_assessment(make_repo: MakeRepo, cli: Cli, tm
     cli("-C", root, "check")
     text = cli("-C", root, "report", "koop", "--year", "2013", "--format", "md").stdout
     assert "## Bewertung" in text and "Die Zusammenarbeit trägt." in text
+    (root / "agreements/koop/evaluation/notizen.md").write_text("x\n")
+    result = cli("-C", root, "check", ok=False)
+    assert "agreements/koop/evaluation/notizen.md: Datei an unerwarteter Stelle" in result.stdout
 
 
 def test_meeting_pack_writes_the_folder_with_german_names(
