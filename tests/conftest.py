@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
@@ -218,11 +219,18 @@ def approve_v1(
             capture_output=True,
         )
         for party in agreement.parties:
+            partner_file = root / f"partners/{party}.yaml"
+            found = re.search(
+                r"^representative: (.+)$",
+                partner_file.read_text("utf-8") if partner_file.is_file() else "",
+                re.MULTILINE,
+            )
+            signatory = found.group(1).strip() if found else "Test"
             signoff = root / f"agreements/{agreement.id}/signoffs/v1/{party}.yaml"
             signoff.parent.mkdir(parents=True, exist_ok=True)
             signoff.write_text(
                 f"agreement: {agreement.id}\nversion: v1\npartner: {party}\n"
-                f"signatory: Test\ndate: {approved}\nmethod: internal\n"
+                f"signatory: {signatory}\ndate: {approved}\nmethod: internal\n"
                 f"content_hash: {content_hash(agreement)}\n",
                 encoding="utf-8",
             )

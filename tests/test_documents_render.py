@@ -74,7 +74,7 @@ def test_render_writes_valid_docx_with_parties_clauses_obligations(
     assert "§ 2 Leistungen" in text
     assert "(1) Die Caritas informiert vierteljährlich." in text
     assert "Über aktuelle Beratungsangebote informieren" in text
-    assert "vierteljährlich" in text and "31. März 2013" in text
+    assert "vierteljährlich" in text and "31.03.2013" in text
     assert text.count("ausstehend") == 3
     assert "Entwurf (7. Februar 2014)" in text
     assert "{{" not in text and "{%" not in text
@@ -144,7 +144,7 @@ def test_render_in_english_uses_english_labels(
     text = document_text(out.read_bytes())
     assert "represented by Landrat" in text
     assert "pending" in text and "ausstehend" not in text
-    assert "quarterly" in text and "31 March 2013" in text
+    assert "quarterly" in text and "31/03/2013" in text
 
 
 def test_render_default_output_is_in_current_directory(

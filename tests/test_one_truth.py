@@ -331,7 +331,8 @@ def test_every_view_agrees_on_any_day(
     calendar = Calendar.from_ical(ics.read_bytes())
     horizon = today + relativedelta(years=3)
     expanded: set[tuple[str, str, date]] = set()
-    for event in recurring_ical_events.of(calendar).between(date(2012, 1, 1), horizon):
+    end = horizon + timedelta(days=1)  # the end of `between` is exclusive
+    for event in recurring_ical_events.of(calendar).between(date(2012, 1, 1), end):
         uid = str(event["UID"]).removesuffix("@coopkit")
         parts = uid.split("/")
         if len(parts) < 3 or parts[0] != "koop":

@@ -192,7 +192,7 @@ def test_report_numbers_match_the_hand_built_repository(make_repo: MakeRepo, cli
     }
     kinds = [(r["kind"], r["date"], r["text"]) for r in data["revisions"]]
     assert kinds == [
-        ("commit", "2013-05-02", "Reword goals of koop"),
+        ("commit", "2013-05-02", "§ 1 Ziele geändert"),
         ("version", "2013-05-03", "v2"),
     ]
 

@@ -423,17 +423,43 @@ def render_cmd(
             "-o", "--output", help="Ausgabedatei (Standard: <SITZUNG>.docx).", metavar="DATEI"
         ),
     ] = None,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Zusätzlich als PDF (LibreOffice).")] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zusätzlich als PDF/A-2b (LibreOffice).")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="docx oder md.")] = "docx",
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--file-number",
+            metavar="AZ",
+            help="Aktenzeichen im Brief (sonst letterhead.file_number aus coop.toml).",
+        ),
+    ] = None,
+    reply_by: Annotated[
+        str | None,
+        typer.Option(
+            "--reply-by",
+            metavar="JJJJ-MM-TT",
+            help="Rückmeldung bis (Standard: eine Woche vor der Sitzung).",
+        ),
+    ] = None,
+    one_letter: Annotated[
+        bool,
+        typer.Option(
+            "--one-letter", help="Ein Brief an den Verteiler statt eines Briefs je Organisation."
+        ),
+    ] = False,
 ) -> None:
     """Einladung oder Niederschrift als Word-Dokument (oder Markdown, PDF) ausgeben.
 
-    Ohne -o wird <SITZUNG>.docx (bzw. <SITZUNG>-einladung.docx) im aktuellen Verzeichnis
-    geschrieben; Markdown ohne -o erscheint auf dem Bildschirm.
+    Die Einladung ist ein Brief nach DIN 5008 mit Briefkopf aus coop.toml ([letterhead]),
+    einer Seite je eingeladener Organisation (oder --one-letter), Aktenzeichen und
+    Rückmeldedatum. Ohne -o wird <SITZUNG>.docx (bzw. <SITZUNG>-einladung.docx) im aktuellen
+    Verzeichnis geschrieben; Markdown ohne -o erscheint auf dem Bildschirm.
 
     Beispiel: coop meeting render 2014-02-05-evaluation -o niederschrift.docx --pdf
     """
-    from coopkit.services.meeting_docs import render_meeting
+    from coopkit.services.meeting_docs import LetterOptions, render_meeting
 
     state = get_state(ctx)
     service_ctx = state.context()
@@ -447,7 +473,8 @@ def render_cmd(
         )
     if pdf and fmt != "docx":
         raise UsageError(T("--pdf geht nur mit --format docx", "--pdf needs --format docx"))
-    doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt)
+    letter = LetterOptions(reference, parse_day(reply_by, "--reply-by"), one_letter)
+    doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt, letter=letter)
     if fmt == "md" and output is None:
         typer.echo(clean(doc.text), nl=False)
         return
@@ -580,7 +607,58 @@ app.command("top")(top_cmd)
 app.command("times")(times_cmd)
 app.command("send")(send_cmd)
 app.command("approve")(approve_cmd)
+
+
+@command
+def pack_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="ORDNER|DATEI.zip",
+            help="Zielordner oder ZIP-Datei (Standard: <SITZUNG>-unterlagen/).",
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zu jedem Dokument ein PDF/A-2b (ein LibreOffice-Lauf).")
+    ] = False,
+) -> None:
+    """Sitzungsunterlagen in einem Schritt: Einladung, Vereinbarungen, Aufgaben, Checklisten.
+
+    Schreibt 01_Einladung.docx (ein Brief je eingeladener Organisation),
+    02_Vereinbarung_<ID>.docx je beratener Vereinbarung, 03_Offene_Aufgaben.docx,
+    04_Checkliste_<PARTNER>.docx je Partner und 05_Niederschrift_<DATUM>.docx (die letzte
+    Niederschrift zu denselben Vereinbarungen) in einen Ordner oder eine ZIP-Datei; mit --pdf
+    zusätzlich alle als PDF/A aus einem einzigen LibreOffice-Aufruf.
+
+    Beispiel: coop meeting pack 2014-05-14-arbeitstreffen -o unterlagen-mai.zip --pdf
+    """
+    from coopkit.services.pack import meeting_pack
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = meeting_pack(service_ctx, meeting_id, output, pdf=pdf)
+    if state.json:
+        print_json({"ok": True, "path": str(result.target), "files": result.files})
+        return
+    for name in result.files:
+        say(f"  {name}")
+    say(
+        T(
+            "{n} Dateien geschrieben: {p}",
+            "{n} files written: {p}",
+            n=len(result.files),
+            p=str(result.target),
+        ),
+        service_ctx.lang,
+    )
+
+
 app.command("render")(render_cmd)
+app.command("pack")(pack_cmd)
 app.command("list")(list_cmd)
 app.command("show")(show_cmd)
 action_app.command("list")(action_list_cmd)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from coopkit.errors import Problem, T
-from coopkit.model.agreement import Obligation
+from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.queries.actions import action_rows
 from coopkit.queries.load import Snapshot
@@ -389,18 +389,18 @@ def obligation_rows(
     return rows
 
 
-def _owner_problems(
-    located: Any, ob: Obligation | None, record: Fulfilment, where: str
-) -> list[Problem]:
+def _owner_problems(located: Any, text: Agreement, record: Fulfilment, where: str) -> list[Problem]:
+    ob = text.find_obligation(record.obligation)
     if ob is None:
         return [
             Problem(
                 located.at("obligation"),
                 T(
-                    "die Pflicht „{o}“ gibt es in {w} nicht",
-                    'obligation "{o}" does not exist in {w}',
+                    "unbekannte Pflicht „{o}“ in {w}; bekannt: {k}",
+                    'unknown obligation "{o}" in {w}; known: {k}',
                     o=record.obligation,
                     w=where,
+                    k=", ".join(o.id for o in text.obligations) or "—",
                 ),
                 "unknown-obligation",
             )
@@ -438,8 +438,7 @@ def fulfilment_problems(snap: Snapshot) -> list[Problem]:
         record = located.value
         timeline = snap.timeline(parts[1])
         if not timeline.versions:
-            ob = timeline.working.find_obligation(record.obligation)
-            problems += _owner_problems(located, ob, record, parts[1])
+            problems += _owner_problems(located, timeline.working, record, parts[1])
             continue
         version = timeline.version_on(record.due)
         if version is None or version.text is None:
@@ -459,7 +458,7 @@ def fulfilment_problems(snap: Snapshot) -> list[Problem]:
             continue
         ob = version.text.find_obligation(record.obligation)
         where = f"{parts[1]} {version.version}"
-        owner = _owner_problems(located, ob, record, where)
+        owner = _owner_problems(located, version.text, record, where)
         if owner or ob is None:
             problems += owner
             continue

@@ -193,9 +193,9 @@ def render_checklist(
         )
     context = checklist_context(snapshot(ctx), partner=partner, meeting=meeting, until=until)
     if suffix == ".docx":
-        from coopkit.render.docx import render_docx
+        from coopkit.services.pack import checklist_bytes
 
-        payload = render_docx(layout.resolve_template(ctx.root, DOCX_TEMPLATE), context, ctx.lang)
+        payload = checklist_bytes(ctx, context)
     else:
         from coopkit.render.markdown import render_markdown
 

@@ -268,7 +268,7 @@ def obligation_matrix(
         return MatrixResult(partners, cells, render_matrix_md(matrix), None)
     suffix = output.suffix.lower()
     if suffix == ".docx":
-        payload = render_matrix_docx(matrix)
+        payload = render_matrix_docx(matrix, ctx.lang)
     elif suffix == ".md":
         payload = render_matrix_md(matrix).encode("utf-8")
     else:

@@ -38,7 +38,8 @@ def _revision_lines(snap: Snapshot, agreements: list[str], day: date, lang: str)
             else T("", "")
         )
         lines.append(
-            f"- {agreement_id}: {lifecycle}; {state.format(lang)}{review_text.format(lang)}"
+            f"- {timeline.working.title}: {lifecycle}; {state.format(lang)}"
+            f"{review_text.format(lang)}"
         )
     return lines
 
@@ -74,12 +75,12 @@ def _obligation_lines(
                 )
                 mark = T(" (erfasst)", " (recorded)").format(lang) if recorded else ""
                 due_texts.append(short_date(d, lang) + mark)
+            clause = f", § {ob.clause}" if ob.clause is not None else ""
             lines.append(
                 T(
-                    "- {a} / {o} ({f}) – {w}: {x}; fällig {d}",
-                    "- {a} / {o} ({f}) – {w}: {x}; due {d}",
-                    a=agreement_id,
-                    o=ob.id,
+                    "- {w}: {x} ({f}{c}); fällig {d}",
+                    "- {w}: {x} ({f}{c}); due {d}",
+                    c=clause,
                     f=describe_frequency(ob, lang),
                     w=owners,
                     x=ob.what,
@@ -115,9 +116,10 @@ def prefilled_agenda(snap: Snapshot, agreements: list[str], day: date, lang: str
     if open_rows:
         notes = "\n".join(
             T(
-                "- {k}: {w} – {x} (bis {d})",
-                "- {k}: {w} – {x} (due {d})",
-                k=r.key,
+                "- {w} – {x} (bis {d}; aus der Sitzung vom {m}, TOP {t})",
+                "- {w} – {x} (due {d}; from the meeting of {m}, item {t})",
+                m=short_date(r.meeting_date, lang),
+                t=r.top,
                 w=person_name(data, r.who),
                 x=r.what,
                 d=short_date(r.due, lang),

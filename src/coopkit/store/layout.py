@@ -59,6 +59,15 @@ def termination_path(agreement_id: str, partner_id: str) -> str:
     return f"agreements/{agreement_id}/termination/{partner_id}.yaml"
 
 
+EVALUATION = re.compile(r"^agreements/[^/]+/evaluation/\d{4}\.md\Z")
+"""The written assessment of an agreement's year: read by `coop report`, not a record."""
+
+
+def evaluation_path(agreement_id: str, year: int) -> str:
+    """Return the path of the written assessment of an agreement for a year."""
+    return f"agreements/{agreement_id}/evaluation/{year:04d}.md"
+
+
 def minutes_path(minutes_id: str) -> str:
     """Return the path of a minutes file."""
     return f"minutes/{minutes_id}.md"
