@@ -57,6 +57,28 @@ class GitFailed(RepositoryError):
         self.detail = detail
 
 
+_STATES = {
+    "MERGE_HEAD": ("ein Merge", "a merge"),
+    "rebase-merge": ("ein Rebase", "a rebase"),
+    "rebase-apply": ("ein Rebase (oder git am)", "a rebase (or git am)"),
+    "CHERRY_PICK_HEAD": ("ein Cherry-Pick", "a cherry-pick"),
+    "REVERT_HEAD": ("ein Revert", "a revert"),
+    "BISECT_LOG": ("ein Bisect", "a bisect"),
+}
+"""Files git keeps while an operation is unfinished, and how the refusal names it."""
+
+
+@dataclass(frozen=True)
+class _WriteState:
+    """What a commit needs to know about the repository before it starts."""
+
+    branch: str
+    head: str | None
+    tree: str | None
+    index: Path
+    hooks: dict[str, bool]
+
+
 def _feed(process: subprocess.Popen[bytes], request: bytes) -> None:
     """Write the requests to git's stdin and close it (ignoring a git that has gone)."""
     assert process.stdin is not None
@@ -258,12 +280,11 @@ class GitRepo:
             run_hooks: run the repository's pre-commit and commit-msg hooks, as `git commit`
                 would, against the private index; a failing hook refuses the commit.
         """
-        branch = self.check_writable()
-        index = self._git_path("index")
+        state = self._write_state()
+        branch, old, index = state.branch, state.head, state.index
         lock = index.with_name(index.name + ".lock")
         if lock.exists():
             raise _index_locked(lock)
-        old = self.head()
         env = self._identity_env(author, when)
         with tempfile.TemporaryDirectory(prefix="coop-commit-") as tmp:
             private = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -273,11 +294,12 @@ class GitRepo:
             # As `git commit -m` cleans it: no trailing blanks, one final newline.
             lines = [line.rstrip() for line in message.strip("\n").split("\n")]
             message_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            if run_hooks:
+            if run_hooks and state.hooks["pre-commit"]:
                 self._hook("pre-commit", private)
+            if run_hooks and state.hooks["commit-msg"]:
                 self._hook("commit-msg", private, str(message_file))
             tree = str(self.run(*_DURABLE, "write-tree", env=private))
-            if old is not None and tree == str(self.run("rev-parse", f"{old}^{{tree}}")):
+            if tree == state.tree:
                 raise RepositoryError(
                     T(
                         "nichts zu übernehmen: {p} unverändert",
@@ -288,11 +310,6 @@ class GitRepo:
             commit = str(self.run(*self._commit_tree_args(tree, old, message_file), env=env))
             self._publish(branch, commit, old, message, paths, index, lock, Path(tmp))
         return commit
-
-    def _git_path(self, name: str) -> Path:
-        """Return the path of a file in the git directory (per worktree where git says so)."""
-        place = Path(str(self.run("rev-parse", "--git-path", name)))
-        return place if place.is_absolute() else self.root / place
 
     def _seed(self, env: dict[str, str], commit: str | None) -> None:
         """Fill the index `env` names with the tree of `commit` (empty when None)."""
@@ -407,26 +424,35 @@ class GitRepo:
             RepositoryError: a merge, rebase, cherry-pick, revert or bisect is in progress, HEAD
                 is detached, or HEAD names an unborn branch while others exist.
         """
-        states = {
-            "MERGE_HEAD": T("ein Merge", "a merge"),
-            "rebase-merge": T("ein Rebase", "a rebase"),
-            "rebase-apply": T("ein Rebase (oder git am)", "a rebase (or git am)"),
-            "CHERRY_PICK_HEAD": T("ein Cherry-Pick", "a cherry-pick"),
-            "REVERT_HEAD": T("ein Revert", "a revert"),
-            "BISECT_LOG": T("ein Bisect", "a bisect"),
-        }
+        return self._write_state().branch
+
+    def _write_state(self) -> _WriteState:
+        """Look at the repository before building a commit (one git call in the common case)."""
+        names = [*_STATES, "index", "hooks/pre-commit", "hooks/commit-msg"]
         args = ["rev-parse"]
-        for name in states:
+        for name in names:
             args += ["--git-path", name]
-        places = str(self.run(*args)).split("\n")
-        for name, place in zip(states, places, strict=True):
-            target = Path(place) if Path(place).is_absolute() else self.root / place
-            if target.exists():
+        head: str | None = None
+        tree: str | None = None
+        try:
+            *found, head, tree, branch = str(
+                self.run(*args, "HEAD^{commit}", "HEAD^{tree}", "--symbolic-full-name", "HEAD")
+            ).split("\n")
+        except RepositoryError:
+            # No commit yet: ask for the paths alone and read the branch HEAD names.
+            found, head, tree = str(self.run(*args)).split("\n"), None, None
+            branch = self._symbolic_head()
+        places = {
+            name: (Path(place) if Path(place).is_absolute() else self.root / place)
+            for name, place in zip(names, found, strict=True)
+        }
+        for name, (de, en) in _STATES.items():
+            if places[name].exists():
                 raise RepositoryError(
                     T(
                         "im Repository läuft gerade {s}; coop schreibt erst danach",
                         "{s} is in progress in the repository; coop writes only after it",
-                        s=states[name],
+                        s=T(de, en),
                     ),
                     hint=T(
                         "den Vorgang mit git abschließen oder abbrechen (z. B. „git merge "
@@ -434,8 +460,36 @@ class GitRepo:
                         'finish or abort it with git (e.g. "git merge --abort"), then try again',
                     ),
                 )
+        if branch == "HEAD":
+            branch = self._symbolic_head()
+        if not branch.startswith("refs/heads/"):
+            raise RepositoryError(
+                T(
+                    "HEAD zeigt auf {b}, keinen Zweig; coop schreibt nur auf einen Zweig",
+                    "HEAD points at {b}, not a branch; coop writes only to a branch",
+                    b=branch,
+                )
+            )
+        if head is None and str(self.run("for-each-ref", "--count=1", "refs/heads")):
+            raise RepositoryError(
+                T(
+                    "Zweig {b} hat noch keinen Commit, andere Zweige schon; bitte einen "
+                    "bestehenden Zweig auschecken",
+                    "branch {b} has no commit yet while other branches have; please check out "
+                    "an existing branch",
+                    b=branch.removeprefix("refs/heads/"),
+                )
+            )
+        hooks = {
+            name: os.access(places[f"hooks/{name}"], os.X_OK) and places[f"hooks/{name}"].is_file()
+            for name in ("pre-commit", "commit-msg")
+        }
+        return _WriteState(branch, head, tree, places["index"], hooks)
+
+    def _symbolic_head(self) -> str:
+        """Return the ref HEAD names; refuse a detached HEAD."""
         try:
-            branch = str(self.run("symbolic-ref", "--quiet", "HEAD"))
+            return str(self.run("symbolic-ref", "--quiet", "HEAD"))
         except RepositoryError as err:
             raise RepositoryError(
                 T(
@@ -448,25 +502,6 @@ class GitRepo:
                     'check out a branch, e.g. "git switch main"',
                 ),
             ) from err
-        if not branch.startswith("refs/heads/"):
-            raise RepositoryError(
-                T(
-                    "HEAD zeigt auf {b}, keinen Zweig; coop schreibt nur auf einen Zweig",
-                    "HEAD points at {b}, not a branch; coop writes only to a branch",
-                    b=branch,
-                )
-            )
-        if self.head() is None and str(self.run("for-each-ref", "--count=1", "refs/heads")):
-            raise RepositoryError(
-                T(
-                    "Zweig {b} hat noch keinen Commit, andere Zweige schon; bitte einen "
-                    "bestehenden Zweig auschecken",
-                    "branch {b} has no commit yet while other branches have; please check out "
-                    "an existing branch",
-                    b=branch.removeprefix("refs/heads/"),
-                )
-            )
-        return branch
 
     def create_tag(
         self, name: str, message: str, author: Author, when: date | datetime | None = None
