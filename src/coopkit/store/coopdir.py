@@ -17,6 +17,8 @@ from pathlib import Path
 from coopkit.errors import RepositoryError, T
 
 COOP_DIR = ".coop"
+_CLEAN: set[str] = set()
+"""Repositories found without tracked content under .coop/ in this process."""
 
 
 def _refuse(root: Path, what: T) -> RepositoryError:
@@ -66,7 +68,11 @@ def check_coop_dir(root: Path) -> None:
             raise _refuse(root, T("ist eine Verknüpfung (Symlink)", "is a symbolic link"))
         if not stat.S_ISDIR(info.st_mode):
             raise _refuse(root, T("ist kein Ordner", "is not a directory"))
-    tracked = tracked_in_coop_dir(root)
+    key = os.path.realpath(root)
+    # git is asked once per process and repository: coop itself never adds paths under .coop/.
+    tracked = [] if key in _CLEAN else tracked_in_coop_dir(root)
+    if not tracked:
+        _CLEAN.add(key)
     if tracked:
         raise _refuse(
             root,
