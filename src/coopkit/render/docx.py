@@ -20,7 +20,7 @@ from coopkit.render.jinja import (
     template_error,
 )
 from coopkit.render.package import DocumentInfo, finish_docx
-from coopkit.render.sandbox import run_limited
+from coopkit.render.sandbox import limits_for, run_limited
 
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -161,7 +161,7 @@ def render_docx(
         tpl.save(out)
         return finish_docx(out.getvalue(), info or DocumentInfo(title="", lang=lang))
 
-    return run_limited(template.name, work)
+    return run_limited(template.name, work, limits_for(context))
 
 
 def template_variables(template: Path) -> tuple[set[str], list[str]]:

@@ -10,7 +10,7 @@ from jinja2 import TemplateSyntaxError
 
 from coopkit.errors import T, TemplateError
 from coopkit.render.jinja import RENDER_ERRORS, make_env, read_template, template_error
-from coopkit.render.sandbox import run_limited
+from coopkit.render.sandbox import limits_for, run_limited
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
@@ -41,7 +41,7 @@ def render_markdown(template: Path, context: dict[str, Any], lang: str = "de") -
         except RENDER_ERRORS as exc:
             raise template_error(template.name, exc) from exc
 
-    return run_limited(template.name, work).decode("utf-8")
+    return run_limited(template.name, work, limits_for(context)).decode("utf-8")
 
 
 def markdown_syntax(template: Path) -> tuple[set[str], list[tuple[int, str]]]:

@@ -16,7 +16,8 @@ import signal
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from coopkit.errors import T, TemplateError
 
@@ -150,6 +151,33 @@ def _receive(pid: int, fd: int, name: str, limits: Limits) -> tuple[bytes, bytes
         return b"", b""
     kind, length = _HEADER.unpack_from(data)
     return kind, data[_HEADER.size : _HEADER.size + length]
+
+
+def _items(value: Any, cap: int) -> int:
+    """Count the entries of lists and mappings in a render context, stopping at `cap`."""
+    count = 0
+    pending = [value]
+    while pending and count < cap:
+        item = pending.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            count += len(item)
+            pending.extend(item)
+    return count
+
+
+def limits_for(context: Any, limits: Limits | None = None) -> Limits:
+    """Return the limits for rendering `context`: more time for a larger context.
+
+    A hostile template over a small repository stops after the base time; a Land-scale
+    checklist with tens of thousands of rows gets one more second per 2,000 entries (at most
+    two minutes in all).
+    """
+    base = limits or LIMITS
+    extra = _items(context, 240_000) / 2000
+    return replace(base, seconds=min(base.seconds + extra, max(base.seconds, 120.0)))
 
 
 def run_limited(name: str, work: Callable[[], bytes], limits: Limits | None = None) -> bytes:
