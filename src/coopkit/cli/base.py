@@ -130,7 +130,16 @@ def _print_status(result: Status, lang: str) -> None:
     if result.minutes:
         say("")
         say("Sitzungen" if de else "Meetings")
-        labels = {"draft": "Entwurf", "sent": "versandt", "approved": "genehmigt"} if de else {}
+        labels = (
+            {
+                "draft": "Entwurf",
+                "sent": "versandt",
+                "approved": "genehmigt",
+                "cancelled": "abgesagt",
+            }
+            if de
+            else {}
+        )
         say(
             table(
                 [

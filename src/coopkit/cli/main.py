@@ -11,6 +11,7 @@ from coopkit.cli import (
     agreement,
     agreement_docs,
     base,
+    corrections,
     followup,
     history,
     meeting,
@@ -96,6 +97,7 @@ followup.register(app)
 history.register(app)
 agreement_docs.register(agreement.app)
 agreement_docs.register_root(app)
+corrections.register()
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(meeting.app, name="meeting")

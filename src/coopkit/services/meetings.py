@@ -32,6 +32,7 @@ MINUTES_KEYS = (
     "chair",
     "minute_taker",
     "status",
+    "cancel_reason",
     "sent",
     "approved_in",
     "attendance",

@@ -114,6 +114,16 @@ class Transaction:
         self.changes[path] = text.encode("utf-8")
         self._texts[path] = TextFile(path, text)
 
+    def move(self, old: str, new: str) -> None:
+        """Rename a record file (with this change's new text of it, if edited)."""
+        data = self.changes[old] if old in self.changes else (self.ctx.root / old).read_bytes()
+        if data is None:
+            raise UsageError(T("{p} fehlt", "{p} is missing", p=old))
+        self.changes[new] = data
+        self.changes[old] = None
+        if old in self._texts:
+            self._texts[new] = self._texts.pop(old)
+
     def delete(self, path: str) -> None:
         """Remove a record file."""
         self.changes[path] = None
@@ -125,12 +135,24 @@ class Transaction:
         self.changes[path] = target.read_bytes() if target.is_file() else None
         self.adopted.add(path)
 
-    def commit(self, message: T | str, when: date | datetime | None = None) -> CommitResult:
-        """Validate the change, write it and commit exactly its paths; refuse as a whole."""
+    def commit(
+        self, message: T | str, when: date | datetime | None = None, note: str | None = None
+    ) -> CommitResult:
+        """Validate the change, write it and commit exactly its paths; refuse as a whole.
+
+        `note` (a command's `-m`) follows the generated subject after a blank line, so the
+        subject always names what changed.
+        """
         if not self.changes:
             raise UsageError(T("nichts zu übernehmen", "nothing to commit"))
         text = message.format(self.snapshot().locale) if isinstance(message, T) else message
-        return _commit(self, text, when)
+        return _commit(self, with_note(text, note), when)
+
+
+def with_note(message: str, note: str | None) -> str:
+    """Return a commit message with the user's own words (`-m`) as its body."""
+    body = (note or "").strip()
+    return f"{message}\n\n{body}" if body else message
 
 
 @contextmanager
@@ -146,12 +168,13 @@ def commit_changes(
     changes: Mapping[str, bytes | None],
     message: T | str,
     when: date | datetime | None = None,
+    note: str | None = None,
 ) -> CommitResult:
     """Write whole files (path -> new bytes, None deletes) as one commit, under the lock."""
     with writing(ctx) as tx:
         for path, data in changes.items():
             tx.changes[path] = data
-        return tx.commit(message, when)
+        return tx.commit(message, when, note)
 
 
 def commit_hand_edits(
