@@ -18,6 +18,7 @@ from coopkit.queries.context import Context
 from coopkit.queries.lookup import get_agreement
 from coopkit.services.repository import CommitResult, Transaction, writing
 from coopkit.store.codec import join_front_matter, parse_agreement, split_front_matter
+from coopkit.store.yamlio import yaml_value
 
 _CLAUSE_HEADING = re.compile(r"^## § (\d+)(?:\s+(.*))?$")
 
@@ -134,9 +135,9 @@ def _renumber(tx: Transaction, path: str, body: _Body, mapping: dict[int, int]) 
         for item in node.get("obligations") or []:
             if not isinstance(item, dict):
                 continue
-            clause = item.get("clause")
-            if isinstance(clause, int) and not isinstance(clause, bool) and clause in mapping:
-                item["clause"] = mapping[clause]
+            clause = str(item.get("clause", "")).strip()
+            if clause.isdigit() and int(clause) in mapping:
+                item["clause"] = yaml_value(mapping[int(clause)])
 
     if mapping:
         tx.edit(path, change)

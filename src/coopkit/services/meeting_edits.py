@@ -499,7 +499,7 @@ def set_action(
 
         def change(node: Any) -> None:
             for item in _top_node(node, top).get("actions") or []:
-                if isinstance(item, dict) and item.get("id") == action.id:
+                if isinstance(item, dict) and str(item.get("id")).strip() == str(action.id):
                     if who is not None:
                         set_key(item, "who", yaml_value(who.strip()), ACTION_KEYS)
                     if what is not None:

@@ -78,7 +78,7 @@ def set_partner_field(
     note: str | None = None,
 ) -> PartnerEdit:
     """Set one field of a partner file; an empty value removes an optional one."""
-    field = field.strip().replace("-", "_")
+    field = field.strip()
     if field == "id":
         raise UsageError(
             T(

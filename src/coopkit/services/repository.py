@@ -145,8 +145,22 @@ class Transaction:
         """
         if not self.changes:
             raise UsageError(T("nichts zu übernehmen", "nothing to commit"))
+        if not self.adopted and all(
+            data == _current(self.ctx.root / path) for path, data in self.changes.items()
+        ):
+            raise UsageError(
+                T(
+                    "keine Änderung an {p}; nichts wurde geschrieben",
+                    "no change to {p}; nothing was written",
+                    p=", ".join(sorted(self.changes)),
+                )
+            )
         text = message.format(self.snapshot().locale) if isinstance(message, T) else message
         return _commit(self, with_note(text, note), when)
+
+
+def _current(target: Path) -> bytes | None:
+    return target.read_bytes() if target.is_file() else None
 
 
 def with_note(message: str, note: str | None) -> str:
