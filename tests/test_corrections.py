@@ -422,7 +422,7 @@ def test_move_renames_file_and_closing_records(root: Path, cli: Cli) -> None:
         ]
     )
     text = (root / "minutes/2014-02-06-evaluation.md").read_text()
-    assert "id: 2014-02-06-evaluation\n" in text and "date: 2014-02-06\nstart: \"10:00\"" in text
+    assert "id: 2014-02-06-evaluation\n" in text and 'date: 2014-02-06\nstart: "10:00"' in text
     record = (root / "actions/2014-02-06-evaluation-1.yaml").read_text()
     assert record.startswith("action: 2014-02-06-evaluation#1\n")
     assert cli("-C", root, "check").exit_code == 0

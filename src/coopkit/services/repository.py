@@ -300,7 +300,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
     before = {_key(p) for p in before_loaded.problems}
     new = [p for p in after.problems if _key(p) not in before or p.source.path in tx.changes]
     if new:
-        raise ProblemsFound(new)
+        raise _refusal(new, after, set(tx.changes))
     findings = _privacy_findings(tx, after)
     if findings:
         if not ctx.allow_personal_data:
@@ -335,6 +335,37 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
                 _apply(ctx.root / path, data)
         raise
     return CommitResult(commit, sorted(tx.changes), message)
+
+
+def _refusal(new: list[Problem], after: Loaded, changed: set[str]) -> ProblemsFound:
+    """Return the refusal of a change: root causes (broken records) first, named in the message.
+
+    A reference to a broken record is reported as "depends on a broken record"; when that record
+    is one this change breaks, the references are left out (the change itself is the cause).
+    """
+    broken = after.data.broken_paths
+    depending = [p for p in new if p.code == "depends-on-broken"]
+    if not depending:
+        return ProblemsFound(new, first=broken)
+    causes = {path for path in broken if any(path in p.message.format("de") for p in depending)}
+    roots = [p for p in after.problems if p.source.path in causes]
+    own = causes & changed
+    kept = [
+        p
+        for p in new
+        if p.code != "depends-on-broken" or not any(path in p.message.format("de") for path in own)
+    ]
+    outside = sorted(causes - changed)
+    message = None
+    if outside:
+        message = T(
+            "{p} ist fehlerhaft (siehe oben) und diese Änderung hängt daran; nichts wurde "
+            "geschrieben. Bitte zuerst die Datei korrigieren („coop check“)",
+            "{p} is broken (see above) and this change depends on it; nothing was written. "
+            'Please fix that file first ("coop check")',
+            p=", ".join(outside),
+        )
+    return ProblemsFound([*roots, *kept], message, first=causes)
 
 
 def _apply(target: Path, data: bytes | None) -> None:
