@@ -473,3 +473,51 @@ def test_obligation_undo_removes_the_record(root: Path, cli: Cli) -> None:
         "Irrtum",
     )
     assert files == ["agreements/koop/fulfilment/2013-03-31-angebote-caritas.yaml"]
+
+
+def test_every_correction_keeps_bom_and_crlf(make_repo: MakeRepo, cli: Cli) -> None:
+    files = dict(MINUTES)
+    files[AGREEMENT] = (
+        "---\nid: koop\ntitle: Koop\nparties: [kreis, jobcenter, caritas]\n"
+        "valid_from: 2012-12-01\n---\n\n## § 1 Ziele\n\nZiele.\n\n## § 2 Kosten\n\nKosten.\n\n"
+        "## § 3 Schluss\n\nSchluss.\n"
+    )
+    del files["agreements/koop/fulfilment/2013-03-31-angebote-caritas.yaml"]
+    root = make_repo(files)
+    paths = [
+        "partners/caritas.yaml",
+        AGREEMENT,
+        f"minutes/{MEETING}.md",
+        f"minutes/{HELD}.md",
+        f"actions/{HELD}-1.yaml",
+    ]
+    for rel in paths:
+        path = root / rel
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    git(root, "commit", "-qam", "crlf")
+    cli("-C", root, "partner", "contact", "add", "caritas", "--name", "Olga Neu")
+    commands = [
+        ("partner", "set", "caritas", "web", "https://caritas.example"),
+        ("partner", "set", "caritas", "city", "Koblenz"),
+        ("partner", "contact", "set", "caritas", "neu", "--function", "Beratung"),
+        ("partner", "contact", "remove", "caritas", "neu"),
+        ("agreement", "clause", "set", "koop", "2", "Jede Partei trägt ihre Kosten."),
+        ("agreement", "clause", "move", "koop", "3", "--to", "1"),
+        ("agreement", "clause", "remove", "koop", "3"),
+        ("meeting", "note", "set", MEETING, "--top", "1", "Neu."),
+        ("meeting", "note", "remove", MEETING, "--top", "1"),
+        ("meeting", "decision", "set", MEETING, "--top", "2", "--index", "1", "Ja."),
+        ("meeting", "decision", "remove", MEETING, "--top", "2", "--index", "2"),
+        ("meeting", "attendee", "remove", MEETING, "Ralf Simon"),
+        ("action", "set", f"{MEETING}#1", "--what", "Saal buchen"),
+        ("meeting", "move", HELD, "--date", "2014-02-06"),
+    ]
+    for args in commands:
+        cli("-C", root, *args)
+    moved = ["minutes/2014-02-06-evaluation.md", "actions/2014-02-06-evaluation-1.yaml"]
+    for rel in [*paths[:3], *moved]:
+        data = (root / rel).read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf"), rel
+        assert b"\n" not in data.replace(b"\r\n", b""), rel
+    assert git(root, "status", "--porcelain") == ""
+    assert cli("-C", root, "check").exit_code == 0
