@@ -521,3 +521,18 @@ def test_every_correction_keeps_bom_and_crlf(make_repo: MakeRepo, cli: Cli) -> N
         assert b"\n" not in data.replace(b"\r\n", b""), rel
     assert git(root, "status", "--porcelain") == ""
     assert cli("-C", root, "check").exit_code == 0
+
+
+def test_a_cancelled_meeting_takes_no_decisions_minutes_or_approvals(root: Path, cli: Cli) -> None:
+    cli("-C", root, "meeting", "new", "--agreement", "koop", "--date", "2014-09-10",
+        "--title", "Herbst")  # fmt: skip
+    planned = "2014-09-10-herbst"
+    cli("-C", root, "meeting", "cancel", planned)
+    before = tree_state(root)
+    result = cli("-C", root, "meeting", "decide", planned, "--top", "1", "Ja.", ok=False)
+    assert "eine abgesagte Sitzung hat keine Beschlüsse und keine Aufgaben" in result.stderr
+    result = cli("-C", root, "meeting", "send", planned, "--date", "2014-09-11", ok=False)
+    assert f"die Sitzung {planned} ist abgesagt" in result.stderr
+    result = cli("-C", root, "meeting", "approve", HELD, "--in", planned, ok=False)
+    assert "eine abgesagte Sitzung hat keine Beschlüsse" in result.stderr
+    assert tree_state(root) == before

@@ -82,6 +82,11 @@ class Minutes(Record):
                 "eine abgesagte Sitzung hat keine versandte oder genehmigte Niederschrift",
                 "a cancelled meeting has no sent or approved minutes",
             )
+        if self.status == "cancelled" and any(t.decisions or t.actions for t in self.tops):
+            raise fail(
+                "eine abgesagte Sitzung hat keine Beschlüsse und keine Aufgaben",
+                "a cancelled meeting has no decisions and no actions",
+            )
         if self.cancel_reason and self.status != "cancelled":
             raise fail(
                 "„cancel_reason“ nur bei „status: cancelled“",
