@@ -91,7 +91,7 @@ def test_contact_add_keeps_comments_and_derives_id(make_repo: MakeRepo, cli: Cli
     assert "# Leitung" in text
     partner = _partner(root, "caritas")
     ids = [c.id for c in partner.contacts]
-    assert ids == ["klein", "klein-2", "weiss"]
+    assert ids == ["klein", "joerg-klein", "anna-weiss"]
     assert partner.contacts[1].function == TRICKY
     assert partner.contacts[1].topics == ["migration", "datenschutz"]
 

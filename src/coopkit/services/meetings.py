@@ -14,6 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from coopkit.errors import NotFound, Problem, ProblemsFound, Source, T, UsageError
 from coopkit.model.base import Located, split_person
 from coopkit.model.minutes import ActionRecord, Minutes, Top
+from coopkit.model.names import slug
 from coopkit.model.repo import RepoData
 from coopkit.render.dates import long_date, short_date
 from coopkit.services.context import Context
@@ -44,19 +45,11 @@ MINUTES_KEYS = (
 TOP_KEYS = ("title", "notes", "decisions", "actions")
 ATTENDANCE_KEYS = ("present", "excused", "guests")
 SLUG_MAX = 40
-_UMLAUTS = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
-)
 
 
 def slugify(text: str) -> str:
     """Return a file-name-safe slug of a title ("Evaluationsgespräch" -> "evaluationsgespraech")."""
-    ascii_text = text.translate(_UMLAUTS).lower()
-    ascii_text = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    if len(ascii_text) > SLUG_MAX:
-        cut = ascii_text[:SLUG_MAX]
-        ascii_text = cut.rsplit("-", 1)[0] if "-" in cut else cut
-    return ascii_text.strip("-") or "sitzung"
+    return slug(text, SLUG_MAX) or "sitzung"
 
 
 def normalise_id(value: str) -> str:

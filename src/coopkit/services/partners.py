@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 
 from coopkit.errors import NotFound, ProblemsFound, T, UsageError
 from coopkit.model.base import id_problem
+from coopkit.model.names import slug
 from coopkit.model.partner import Address, Contact, Partner, SigningKey
 from coopkit.model.repo import RepoData
 from coopkit.services.context import Context
@@ -21,7 +21,6 @@ from coopkit.store.codec import dump_record, edit_yaml_text, validation_problems
 from coopkit.store.yamlio import yaml_value
 
 _POSTCODE = re.compile(r"^(\d{4,5})\s+(.+)$")
-_TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
 
 
 @dataclass(frozen=True)
@@ -31,13 +30,6 @@ class PartnerResult:
     partner: Partner
     path: str
     commit: CommitResult
-
-
-def slug(text: str) -> str:
-    """Return an id made from text: lowercase ASCII, umlauts spelled out, '-' between words."""
-    lowered = "".join(_TRANSLIT.get(c, c) for c in text.lower())
-    ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:64].strip("-")
 
 
 def parse_address(text: str) -> Address:
@@ -153,12 +145,12 @@ def add_contact(
     topics: list[str] | None = None,
     when: date | None = None,
 ) -> PartnerResult:
-    """Add a contact person to a partner; the id defaults to the last word of the name."""
+    """Add a contact person to a partner; the id defaults to the whole name as a slug."""
     data = load_worktree(ctx).data
     partner = get_partner(data, partner_id)
     taken = {c.id for c in partner.contacts}
     if contact_id is None:
-        base = slug(name.split()[-1] if name.split() else name) or "kontakt"
+        base = slug(name) or "kontakt"
         contact_id, n = base, 2
         while contact_id in taken:
             contact_id, n = f"{base}-{n}", n + 1

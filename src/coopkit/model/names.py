@@ -1,0 +1,84 @@
+"""Names for German text: ids and slugs from names and titles, and the folding search uses.
+
+One transliteration for every id coopkit derives from a name (contact ids, meeting file names):
+German umlauts are spelled out (ä → ae, ß → ss), other accents are dropped (é → e), and the
+letters Unicode does not decompose get a table (ı → i, ł → l, ø → o, æ → ae). Every word of
+the name is kept, particles too: "Jan de Vries" → `jan-de-vries`, "Aylin Yıldız" →
+`aylin-yildiz`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+SLUG_MAX = 64
+
+# Letters NFKD leaves whole (no combining mark to strip), spelled as German readers expect.
+_LETTERS = {
+    "ä": "ae",
+    "ö": "oe",
+    "ü": "ue",
+    "ß": "ss",
+    "ẞ": "ss",
+    "ı": "i",
+    "ł": "l",
+    "ø": "oe",
+    "æ": "ae",
+    "œ": "oe",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ħ": "h",
+    "ŀ": "l",
+    "ĸ": "k",
+    "ŋ": "n",
+    "ſ": "s",
+    "ŧ": "t",
+    "ə": "e",
+}
+_NOT_ID = re.compile(r"[^a-z0-9]+")
+# Umlauts spelled out, folded back for search: "oe" and "ö" both become "o".
+_SPELLED = re.compile(r"ae|oe|ue")
+
+
+def transliterate(text: str) -> str:
+    """Return `text` in lowercase ASCII letters: umlauts spelled out, other accents dropped."""
+    lowered = text.lower()
+    spelled = "".join(_LETTERS.get(c, c) for c in lowered)
+    decomposed = unicodedata.normalize("NFKD", spelled)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # A letter NFKD split into another table entry (e.g. a composed "ǿ") gets one more pass.
+    plain = "".join(_LETTERS.get(c, c) for c in plain)
+    return plain.encode("ascii", "ignore").decode("ascii")
+
+
+def slug(text: str, max_length: int = SLUG_MAX) -> str:
+    """Return an id made from `text`: transliterated, '-' between words, at most `max_length`.
+
+    A cut falls between words where there is one. Returns "" when no letter or digit remains.
+    """
+    value = _NOT_ID.sub("-", transliterate(text)).strip("-")
+    if len(value) > max_length:
+        cut = value[:max_length]
+        value = cut.rsplit("-", 1)[0] if "-" in cut else cut
+    return value.strip("-")
+
+
+def fold(text: str) -> str:
+    """Return `text` folded for search: ö = oe = o, ü = ue = u, ä = ae = a, ß = ss, ı = i.
+
+    Lowercase, accents dropped, umlauts reduced to their base letter whether written as "ö" or
+    "oe". Non-letters are kept, so word boundaries and line breaks stay where they were.
+    """
+    lowered = text.lower()
+    out: list[str] = []
+    for char in lowered:
+        if char in "äöü":
+            out.append(char)  # reduced to a base letter by NFKD below
+        else:
+            out.append(_LETTERS.get(char, char))
+    decomposed = unicodedata.normalize("NFKD", "".join(out))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = "".join(_LETTERS.get(c, c) for c in plain)
+    return _SPELLED.sub(lambda m: m.group(0)[0], plain)
