@@ -23,7 +23,7 @@ clause_app = typer.Typer(no_args_is_help=True)
 obligation_app = typer.Typer(no_args_is_help=True)
 
 DateOption = Annotated[
-    str | None, typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum des Commits.")
+    str | None, typer.Option("--date", metavar="DATUM", help="Datum des Commits.")
 ]
 AgreementId = Annotated[str, typer.Argument(metavar="ID", help="ID der Vereinbarung.")]
 
@@ -56,7 +56,7 @@ def _done(ctx: typer.Context, de: str, en: str, payload: dict[str, Any], **param
 def new_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    title: Annotated[str, typer.Option("--title", help="Titel der Vereinbarung.")],
+    title: Annotated[str, typer.Option("--title", help="Titel der Vereinbarung.", metavar="TITEL")],
     party: Annotated[
         list[str], typer.Option("--party", metavar="PARTNER", help="Partei (mindestens zwei).")
     ],
@@ -430,7 +430,9 @@ def clause_add_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="Text des Paragraphen (Markdown).")],
-    title: Annotated[str, typer.Option("--title", help="Überschrift des Paragraphen.")],
+    title: Annotated[
+        str, typer.Option("--title", help="Überschrift des Paragraphen.", metavar="TITEL")
+    ],
     date: DateOption = None,
 ) -> None:
     """Einen Paragraphen am Ende anfügen (§ n+1); ein Commit.
@@ -465,7 +467,7 @@ RruleOption = Annotated[
     str | None, typer.Option("--rrule", metavar="REGEL", help="Turnus als RRULE (RFC 5545).")
 ]
 FirstDueOption = Annotated[
-    str | None, typer.Option("--first-due", metavar="JJJJ-MM-TT", help="Erste Fälligkeit.")
+    str | None, typer.Option("--first-due", metavar="DATUM", help="Erste Fälligkeit.")
 ]
 ClauseOption = Annotated[int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.")]
 ConditionOption = Annotated[str | None, typer.Option("--condition", help="Bedingung.")]
@@ -658,19 +660,21 @@ def release_cmd(
 def sign_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    partner: Annotated[str, typer.Option("--partner", help="Freigebende Partei.")],
+    partner: Annotated[
+        str, typer.Option("--partner", help="Freigebende Partei.", metavar="PARTNER")
+    ],
     signatory: Annotated[str, typer.Option("--signatory", metavar="NAME", help="Wer freigibt.")],
     function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
     place: Annotated[str | None, typer.Option("--place", metavar="ORT", help="Ort.")] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum der Freigabe (und des Commits)."),
+        typer.Option("--date", metavar="DATUM", help="Datum der Freigabe (und des Commits)."),
     ] = None,
     version: Annotated[
         str | None, typer.Option("--version", metavar="vN", help="Version (sonst die neueste).")
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="internal, wet-ink oder qes.")
+        str, typer.Option("--method", help="internal, wet-ink oder qes.", metavar="METHODE")
     ] = "internal",
     evidence: Annotated[
         Path | None,

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 @command
 def init_cmd(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Verzeichnis des neuen Repositorys.")] = Path(),
-    name: Annotated[str | None, typer.Option("--name", help="Name der Kooperation.")] = None,
+    directory: Annotated[
+        Path, typer.Argument(help="Verzeichnis des neuen Repositorys.", metavar="VERZEICHNIS")
+    ] = Path(),
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name der Kooperation.", metavar="NAME")
+    ] = None,
 ) -> None:
     """Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).
 
@@ -194,7 +198,10 @@ def _print_status(result: Status, lang: str) -> None:
 def demo_cmd(
     ctx: typer.Context,
     directory: Annotated[
-        Path, typer.Argument(help="Neues oder leeres Verzeichnis für das Beispiel.")
+        Path,
+        typer.Argument(
+            help="Neues oder leeres Verzeichnis für das Beispiel.", metavar="VERZEICHNIS"
+        ),
     ],
 ) -> None:
     """Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen.
@@ -259,15 +266,20 @@ def demo_cmd(
 @command
 def search_cmd(
     ctx: typer.Context,
-    words: Annotated[list[str], typer.Argument(help="Suchwörter; alle müssen vorkommen.")],
+    words: Annotated[
+        list[str], typer.Argument(help="Suchwörter; alle müssen vorkommen.", metavar="WÖRTER")
+    ],
     kind: Annotated[
         str | None,
         typer.Option(
             "--kind",
             help="Nur diese Art: partner, agreement, minutes, signoff, fulfilment, action.",
+            metavar="ART",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Treffer.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Höchstens so viele Treffer.", metavar="ANZAHL")
+    ] = 20,
 ) -> None:
     """Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.
 

@@ -17,7 +17,10 @@ from coopkit.cli import (
     partner,
     template,
 )
-from coopkit.cli.state import CliState, parse_day
+from coopkit.cli.framework import LANGUAGES, CoopGroup, install, lang_option
+from coopkit.cli.state import CliState, check_language, parse_day
+
+install()
 
 EPILOG = (
     "Exit-Codes: 0 ok, 1 Probleme in den Dateien, 2 Aufruf falsch, 3 interner Fehler, "
@@ -33,8 +36,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    cls=CoopGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from coopkit import __version__
+
+        typer.echo(f"coop {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -48,12 +60,12 @@ def root(
             metavar="VERZEICHNIS",
         ),
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Ausgabe als JSON.")] = False,
+    json: Annotated[
+        bool, typer.Option("--json", help="Ausgabe als JSON (auch nach dem Befehl möglich).")
+    ] = False,
     today: Annotated[
         str | None,
-        typer.Option(
-            "--today", help="Stichtag JJJJ-MM-TT statt des heutigen Datums.", metavar="JJJJ-MM-TT"
-        ),
+        typer.Option("--today", help="Stichtag statt des heutigen Datums.", metavar="DATUM"),
     ] = None,
     author: Annotated[
         str | None,
@@ -62,14 +74,30 @@ def root(
         ),
     ] = None,
     lang: Annotated[
-        str | None, typer.Option("--lang", help="Sprache der Ausgabe: de oder en.")
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Sprache der Ausgabe: de oder en (sonst COOP_LANG, sonst locale in coop.toml).",
+            metavar="|".join(LANGUAGES),
+            callback=lang_option,
+        ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Version von coopkit zeigen und beenden.",
+            is_eager=True,
+            callback=_show_version,
+        ),
+    ] = False,
 ) -> None:
     """Kooperationsvereinbarungen, Pflichten, Freigaben und Sitzungen in einem git-Repository."""
     from coopkit.cli.boundary import command
 
     @command
     def _parse(ctx: typer.Context) -> None:
+        check_language()
         ctx.obj = CliState(
             directory=directory,
             json=json,

@@ -37,10 +37,13 @@ def key_group() -> None:
 def add_cmd(
     ctx: typer.Context,
     partner_id: Annotated[str, typer.Argument(metavar="ID", help="Kurz-ID, z. B. kv-myk.")],
-    name: Annotated[str, typer.Option("--name", help="Vollständiger Name der Organisation.")],
+    name: Annotated[
+        str, typer.Option("--name", help="Vollständiger Name der Organisation.", metavar="NAME")
+    ],
     short: Annotated[str | None, typer.Option("--short", help="Kurzname.")] = None,
     address: Annotated[
-        str | None, typer.Option("--address", help='Anschrift "Straße Nr, PLZ Ort".')
+        str | None,
+        typer.Option("--address", help='Anschrift "Straße Nr, PLZ Ort".', metavar="ANSCHRIFT"),
     ] = None,
     represented_by: Annotated[
         str | None,
@@ -54,7 +57,7 @@ def add_cmd(
         str | None, typer.Option("--representative", help="Name der vertretenden Person.")
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+        str | None, typer.Option("--date", help="Datum des Commits.", metavar="DATUM")
     ] = None,
 ) -> None:
     """Einen Partner (Organisation) anlegen: partners/ID.yaml, ein Commit.
@@ -210,18 +213,24 @@ def show_cmd(
 def contact_add_cmd(
     ctx: typer.Context,
     partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
-    name: Annotated[str, typer.Option("--name", help="Name der Person.")],
+    name: Annotated[str, typer.Option("--name", help="Name der Person.", metavar="NAME")],
     contact_id: Annotated[
-        str | None, typer.Option("--id", help="Kurz-ID der Person (sonst aus dem Nachnamen).")
+        str | None,
+        typer.Option("--id", help="Kurz-ID der Person (sonst aus dem Nachnamen).", metavar="ID"),
     ] = None,
     function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
-    email: Annotated[str | None, typer.Option("--email", help="E-Mail-Adresse.")] = None,
-    phone: Annotated[str | None, typer.Option("--phone", help="Telefon.")] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="E-Mail-Adresse.", metavar="E-MAIL")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="Telefon.", metavar="TELEFON")
+    ] = None,
     topic: Annotated[
-        list[str] | None, typer.Option("--topic", help="Zuständig für (mehrfach möglich).")
+        list[str] | None,
+        typer.Option("--topic", help="Zuständig für (mehrfach möglich).", metavar="THEMA"),
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+        str | None, typer.Option("--date", help="Datum des Commits.", metavar="DATUM")
     ] = None,
 ) -> None:
     """Eine Ansprechperson bei einem Partner eintragen (ein Commit).
@@ -261,7 +270,7 @@ def key_add_cmd(
     ctx: typer.Context,
     partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
     pubkey_file: Annotated[
-        Path, typer.Argument(metavar="PUBKEY-FILE", help="Öffentlicher SSH-Schlüssel (.pub).")
+        Path, typer.Argument(metavar="SCHLÜSSELDATEI", help="Öffentlicher SSH-Schlüssel (.pub).")
     ],
     signatory: Annotated[
         str | None,
@@ -269,14 +278,14 @@ def key_add_cmd(
     ] = None,
     valid_after: Annotated[
         str | None,
-        typer.Option("--valid-after", metavar="JJJJ-MM-TT", help="Gültig ab diesem Tag."),
+        typer.Option("--valid-after", metavar="DATUM", help="Gültig ab diesem Tag."),
     ] = None,
     valid_before: Annotated[
         str | None,
-        typer.Option("--valid-before", metavar="JJJJ-MM-TT", help="Gültig nur vor diesem Tag."),
+        typer.Option("--valid-before", metavar="DATUM", help="Gültig nur vor diesem Tag."),
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+        str | None, typer.Option("--date", help="Datum des Commits.", metavar="DATUM")
     ] = None,
 ) -> None:
     """Einen öffentlichen SSH-Schlüssel für Freigaben eines Partners registrieren (ein Commit).
