@@ -43,7 +43,25 @@ def add_cmd(
     short: Annotated[str | None, typer.Option("--short", help="Kurzname.")] = None,
     address: Annotated[
         str | None,
-        typer.Option("--address", help='Anschrift "Straße Nr, PLZ Ort".', metavar="ANSCHRIFT"),
+        typer.Option(
+            "--address",
+            help='Anschrift in einer Zeile: "Straße Nr, PLZ Ort" (Komma darf fehlen).',
+            metavar="ANSCHRIFT",
+        ),
+    ] = None,
+    street: Annotated[
+        str | None, typer.Option("--street", help="Straße und Hausnummer.", metavar="STRASSE")
+    ] = None,
+    postcode: Annotated[
+        str | None, typer.Option("--postcode", help="Postleitzahl.", metavar="PLZ")
+    ] = None,
+    city: Annotated[str | None, typer.Option("--city", help="Ort.", metavar="STADT")] = None,
+    email: Annotated[
+        str | None,
+        typer.Option("--email", help="E-Mail-Adresse der Organisation.", metavar="E-MAIL"),
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="Telefon der Organisation.", metavar="TELEFON")
     ] = None,
     represented_by: Annotated[
         str | None,
@@ -62,9 +80,13 @@ def add_cmd(
 ) -> None:
     """Einen Partner (Organisation) anlegen: partners/ID.yaml, ein Commit.
 
+    Die Anschrift entweder mit --street, --postcode und --city oder in einer Zeile mit
+    --address "Bahnhofstraße 9, 56068 Koblenz".
+
     Beispiel: coop partner add kv-myk --name "Kreisverwaltung Mayen-Koblenz" --short KV
+    --street "Bahnhofstraße 9" --postcode 56068 --city Koblenz
     """
-    from coopkit.services.partners import add_partner
+    from coopkit.services.partners import add_partner, build_address
 
     state = get_state(ctx)
     service_ctx = state.context()
@@ -73,7 +95,9 @@ def add_cmd(
         partner_id,
         name,
         short=short,
-        address=address,
+        address=build_address(address, street, postcode, city),
+        email=email,
+        phone=phone,
         represented_by=represented_by,
         representative=representative,
         when=parse_day(date, "--date"),

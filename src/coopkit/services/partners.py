@@ -20,7 +20,8 @@ from coopkit.store import layout
 from coopkit.store.codec import dump_record, edit_yaml_text, validation_problems
 from coopkit.store.yamlio import yaml_value
 
-_POSTCODE = re.compile(r"^(\d{4,5})\s+(.+)$")
+_ADDRESS = re.compile(r"(?:(?P<street>.*)[, ])?(?P<postcode>\d{4,5}) (?P<city>\S.*)")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,50 @@ class PartnerResult:
 
 
 def parse_address(text: str) -> Address:
-    """Read `Straße 1, 12345 Ort` (or just `Ort`) into an address."""
-    street, sep, rest = text.rpartition(",")
-    place = rest.strip() if sep else text.strip()
-    match = _POSTCODE.match(place)
-    if match:
-        return Address(street=street.strip() or None, postcode=match.group(1), city=match.group(2))
-    return Address(street=street.strip() or None, city=place or None)
+    """Read one line of address: `Straße 9, 56068 Ort` or `Straße 9 56068 Ort` (or `56068 Ort`).
+
+    The postcode (4 or 5 digits followed by the place) splits street from city; without one the
+    text cannot be split safely and is refused, saying what was expected.
+    """
+    match = _ADDRESS.fullmatch(" ".join(text.split()))
+    if match is None or (match.group("street") and not _LETTER.search(match.group("street"))):
+        raise UsageError(
+            T(
+                "--address: „{v}“ lässt sich nicht in Straße, PLZ und Ort teilen; erwartet "
+                "„Straße Nr, PLZ Ort“ (z. B. „Bahnhofstraße 9, 56068 Koblenz“) oder die "
+                "Optionen --street, --postcode und --city",
+                '--address: cannot split "{v}" into street, postcode and city; expected '
+                '"Street No, Postcode City" (e.g. "Bahnhofstraße 9, 56068 Koblenz") or the '
+                "options --street, --postcode and --city",
+                v=text,
+            )
+        )
+    street = (match.group("street") or "").strip(" ,") or None
+    return Address(street=street, postcode=match.group("postcode"), city=match.group("city"))
+
+
+def build_address(
+    address: str | None,
+    street: str | None = None,
+    postcode: str | None = None,
+    city: str | None = None,
+) -> Address | None:
+    """Return the address from `--address` or from its parts; both at once is a usage error."""
+    parts = {"--street": street, "--postcode": postcode, "--city": city}
+    given = [name for name, value in parts.items() if value]
+    if address and given:
+        raise UsageError(
+            T(
+                "--address oder {o}, nicht beides",
+                "--address or {o}, not both",
+                o="/".join(given),
+            )
+        )
+    if address:
+        return parse_address(address)
+    if not given:
+        return None
+    return Address(street=street or None, postcode=postcode or None, city=city or None)
 
 
 def _invalid(path: str, err: ValidationError) -> ProblemsFound:
@@ -98,7 +136,7 @@ def add_partner(
             id=partner_id,
             name=name,
             short=short or None,
-            address=parse_address(address) if isinstance(address, str) else address,
+            address=build_address(address) if isinstance(address, str) else address,
             represented_by=represented_by or None,
             representative=representative or None,
             email=email or None,
