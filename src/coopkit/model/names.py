@@ -38,8 +38,6 @@ _LETTERS = {
     "ə": "e",
 }
 _NOT_ID = re.compile(r"[^a-z0-9]+")
-# Umlauts spelled out, folded back for search: "oe" and "ö" both become "o".
-_SPELLED = re.compile(r"ae|oe|ue")
 
 
 def transliterate(text: str) -> str:
@@ -71,14 +69,32 @@ def fold(text: str) -> str:
     Lowercase, accents dropped, umlauts reduced to their base letter whether written as "ö" or
     "oe". Non-letters are kept, so word boundaries and line breaks stay where they were.
     """
-    lowered = text.lower()
-    out: list[str] = []
-    for char in lowered:
-        if char in "äöü":
-            out.append(char)  # reduced to a base letter by NFKD below
+    return fold_positions(text)[0]
+
+
+def fold_positions(text: str) -> tuple[str, list[int]]:
+    """Return `fold(text)` and, for each of its characters, the index in `text` it came from."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        lowered = char.lower()
+        spelled = "".join(c if c in "äöü" else _LETTERS.get(c, c) for c in lowered)
+        decomposed = unicodedata.normalize("NFKD", spelled)
+        for part in decomposed:
+            if unicodedata.combining(part):
+                continue
+            for out in _LETTERS.get(part, part):
+                chars.append(out)
+                origin.append(index)
+    folded: list[str] = []
+    positions: list[int] = []
+    n = 0
+    while n < len(chars):
+        folded.append(chars[n])
+        positions.append(origin[n])
+        # "ae", "oe", "ue" (spelled-out umlauts) count as the plain vowel, as "ä" does.
+        if chars[n] in "aou" and n + 1 < len(chars) and chars[n + 1] == "e":
+            n += 2
         else:
-            out.append(_LETTERS.get(char, char))
-    decomposed = unicodedata.normalize("NFKD", "".join(out))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = "".join(_LETTERS.get(c, c) for c in plain)
-    return _SPELLED.sub(lambda m: m.group(0)[0], plain)
+            n += 1
+    return "".join(folded), positions
