@@ -28,6 +28,11 @@ def init_cmd(
 ) -> None:
     """Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).
 
+    Wer handelt (--author, COOP_AUTHOR oder git config) und das Zielverzeichnis werden geprüft,
+    bevor etwas geschrieben wird: leer, neu oder ein git-Repository ohne offene Änderungen.
+    Alles landet in genau einem Commit; scheitert etwas, bleibt nichts zurück, und ein
+    abgebrochenes init lässt sich einfach wiederholen.
+
     Beispiel: coop init integration-myk --name "Integration im Landkreis Mayen-Koblenz"
     """
     from coopkit.services.init import init
