@@ -121,3 +121,11 @@ def test_bad_time_is_exit_2_and_nothing_written(make_repo: MakeRepo, cli: Cli) -
     assert result.exit_code == 2
     assert "--time: „25 Uhr“ ist keine Uhrzeit" in result.stderr
     assert tree_state(root) == before
+
+
+def test_agreement_set_takes_a_german_date_and_writes_iso(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    cli("-C", root, "agreement", "set", "koop", "valid_until", "31.12.26")
+    assert "valid_until: 2026-12-31" in (root / "agreements/koop/agreement.md").read_text()
+    result = cli("-C", root, "agreement", "set", "koop", "valid_until", "32.12.26", ok=False)
+    assert result.exit_code == 2 and "valid_until: „32.12.26“ ist kein Datum" in result.stderr

@@ -415,10 +415,16 @@ def set_cmd(
     Felder: title, parties, coordinator, valid_from, valid_until, review_cycle, notice_period,
     status, preamble.
 
+    Daten auch deutsch: valid_from 1.1.2013.
+
     Beispiel: coop agreement set myk-awo valid_from 2013-01-01
     """
     from coopkit.services.agreements import set_field
 
+    if field in ("valid_from", "valid_until") and value.strip():
+        # A German date (31.12.2026) is written as ISO, like every other date.
+        day = parse_day(value, field)
+        value = day.isoformat() if day else value
     service_ctx = get_state(ctx).context()
     result = set_field(service_ctx, agreement_id, field, value, when=parse_day(date, "--date"))
     _done(ctx, "{f} gesetzt", "{f} set", {"commit": result.commit.commit}, f=field)
