@@ -128,4 +128,4 @@ def test_agreement_set_takes_a_german_date_and_writes_iso(make_repo: MakeRepo, c
     cli("-C", root, "agreement", "set", "koop", "valid_until", "31.12.26")
     assert "valid_until: 2026-12-31" in (root / "agreements/koop/agreement.md").read_text()
     result = cli("-C", root, "agreement", "set", "koop", "valid_until", "32.12.26", ok=False)
-    assert result.exit_code == 2 and "valid_until: „32.12.26“ ist kein Datum" in result.stderr
+    assert result.exit_code == 1 and "agreements/koop/agreement.md:" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
@@ -421,10 +422,11 @@ def set_cmd(
     """
     from coopkit.services.agreements import set_field
 
-    if field in ("valid_from", "valid_until") and value.strip():
-        # A German date (31.12.2026) is written as ISO, like every other date.
-        day = parse_day(value, field)
-        value = day.isoformat() if day else value
+    if field in ("valid_from", "valid_until"):
+        # A German date (31.12.2026) is written as ISO; anything else goes to the schema check.
+        with contextlib.suppress(UsageError):
+            day = parse_day(value, field) if value.strip() else None
+            value = day.isoformat() if day else value
     service_ctx = get_state(ctx).context()
     result = set_field(service_ctx, agreement_id, field, value, when=parse_day(date, "--date"))
     _done(ctx, "{f} gesetzt", "{f} set", {"commit": result.commit.commit}, f=field)
