@@ -113,13 +113,14 @@ def new_cmd(
 
     meeting_day = parse_day(day, "--date")
     assert meeting_day is not None
+    start, until = parse_time(time, "--time"), parse_time(end, "--end")
     service_ctx = get_state(ctx).context()
     result = new_meeting(
         service_ctx,
         agreement,
         meeting_day,
-        time=parse_time(time, "--time"),
-        end=parse_time(end, "--end"),
+        time=start,
+        end=until,
         place=place,
         title=title,
         chair=chair,
@@ -255,12 +256,8 @@ def times_cmd(
     """
     from coopkit.services.meetings import set_times
 
-    result = set_times(
-        get_state(ctx).context(),
-        meeting_id,
-        parse_time(start, "--start"),
-        parse_time(end, "--end"),
-    )
+    begin, finish = parse_time(start, "--start"), parse_time(end, "--end")
+    result = set_times(get_state(ctx).context(), meeting_id, begin, finish)
     _written(ctx, result, T("Zeiten eingetragen in {p}", "times set in {p}", p=result.path))
 
 
