@@ -203,3 +203,11 @@ def test_help_imports_no_heavy_library_in_german() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path("/")
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_root_help_and_exit_codes_in_english(cli: Cli) -> None:
+    text = cli("--lang", "en", "--help").stdout
+    assert "Exit codes: 0 ok, 1 problems in the files, 2 usage" in text
+    assert "Output as JSON (also after the command)." in text
+    assert "Exit-Codes" not in text and "Ausgabe als JSON" not in text
+    assert "Exit-Codes: 0 ok" in cli("--help").stdout

@@ -118,6 +118,22 @@ _TYPE_WORDS = {
 }
 
 
+_ENGLISH: dict[str, str] = {}
+"""coopkit's own help texts that have an English twin (German is what the code says)."""
+
+
+def english(de: str, en: str) -> str:
+    """Register the English twin of a German help text; return the German text."""
+    _ENGLISH[" ".join(de.split())] = en
+    return de
+
+
+def _help_text(text: str) -> str:
+    if _de():
+        return text
+    return _ENGLISH.get(" ".join(text.split()), text)
+
+
 def set_language(lang: str) -> None:
     """Make the framework speak `lang` ("de" or "en"; anything else keeps German)."""
     _current[0] = lang if lang in LANGUAGES else "de"
@@ -521,18 +537,47 @@ def install() -> None:
     for owner in (option, argument):
         _patch(owner, "get_help_record", _translated_help_record(owner.get_help_record))
 
+    from typer._click import core as click_core
+
+    for attribute, method in (("help", "format_help_text"), ("epilog", "format_epilog")):
+        original = getattr(click_core.Command, method)
+        _patch(click_core.Command, method, _in_english(original, attribute))
+
+
+def _in_english(
+    original: Callable[[Any, Any, Any], None], attribute: str
+) -> Callable[[Any, Any, Any], None]:
+    """Wrap a help formatter so a registered German text is shown in English under --lang en."""
+
+    def method(self: Any, ctx: Any, formatter: Any) -> None:
+        value = getattr(self, attribute)
+        translated = _help_text(value) if value and not _de() else value
+        if translated == value:
+            original(self, ctx, formatter)
+            return
+        setattr(self, attribute, translated)
+        try:
+            original(self, ctx, formatter)
+        finally:
+            setattr(self, attribute, value)
+
+    return method
+
 
 def _translated_help_record(
     record: Callable[[Any, Any], tuple[str, str] | None],
 ) -> Callable[[Any, Any], tuple[str, str] | None]:
     def get_help_record(self: Any, ctx: Any) -> tuple[str, str] | None:
         result = record(self, ctx)
-        if result is None or not _de():
+        if result is None:
             return result
         name, text = result
-        for en, de in _HELP_DE.items():
-            if text.startswith(en):
-                text = de + text[len(en) :]
+        if _de():
+            for en, de in _HELP_DE.items():
+                if text.startswith(en):
+                    text = de + text[len(en) :]
+        elif self.help and text.startswith(self.help):
+            text = _help_text(self.help) + text[len(self.help) :]
         return name, text
 
     return get_help_record

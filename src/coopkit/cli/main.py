@@ -17,20 +17,25 @@ from coopkit.cli import (
     partner,
     template,
 )
-from coopkit.cli.framework import LANGUAGES, CoopGroup, install, lang_option
+from coopkit.cli.framework import LANGUAGES, CoopGroup, english, install, lang_option
 from coopkit.cli.state import CliState, check_language, parse_day
 
 install()
 
-EPILOG = (
+EPILOG = english(
     "Exit-Codes: 0 ok, 1 Probleme in den Dateien, 2 Aufruf falsch, 3 interner Fehler, "
-    "4 Konfiguration, 5 Repository/git, 6 nicht gefunden, 7 Vorlage/Ausgabe, 130 abgebrochen."
+    "4 Konfiguration, 5 Repository/git, 6 nicht gefunden, 7 Vorlage/Ausgabe, 130 abgebrochen.",
+    "Exit codes: 0 ok, 1 problems in the files, 2 usage, 3 internal error, 4 configuration, "
+    "5 repository/git, 6 not found, 7 template/output, 130 interrupted.",
 )
 
 app = typer.Typer(
     name="coop",
-    help="coopkit: Kooperationsvereinbarungen, Freigaben, Sitzungen und Nachverfolgung "
-    "als Textdateien in git.",
+    help=english(
+        "coopkit: Kooperationsvereinbarungen, Freigaben, Sitzungen und Nachverfolgung "
+        "als Textdateien in git.",
+        "coopkit: cooperation agreements, approvals, meetings and follow-up as text files in git.",
+    ),
     epilog=EPILOG,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -56,28 +61,53 @@ def root(
         Path | None,
         typer.Option(
             "-C",
-            help="Im Repository VERZEICHNIS arbeiten statt im aktuellen.",
+            help=english(
+                "Im Repository VERZEICHNIS arbeiten statt im aktuellen.",
+                "Work in the repository DIRECTORY instead of the current one.",
+            ),
             metavar="VERZEICHNIS",
         ),
     ] = None,
     json: Annotated[
-        bool, typer.Option("--json", help="Ausgabe als JSON (auch nach dem Befehl möglich).")
+        bool,
+        typer.Option(
+            "--json",
+            help=english(
+                "Ausgabe als JSON (auch nach dem Befehl möglich).",
+                "Output as JSON (also after the command).",
+            ),
+        ),
     ] = False,
     today: Annotated[
         str | None,
-        typer.Option("--today", help="Stichtag statt des heutigen Datums.", metavar="DATUM"),
+        typer.Option(
+            "--today",
+            help=english(
+                "Stichtag statt des heutigen Datums (31.12.2026 oder 2026-12-31).",
+                "Reference day instead of today (31.12.2026 or 2026-12-31).",
+            ),
+            metavar="DATUM",
+        ),
     ] = None,
     author: Annotated[
         str | None,
         typer.Option(
-            "--author", help='Handelnde Person "Name <mail>" (sonst COOP_AUTHOR, sonst git config).'
+            "--author",
+            help=english(
+                'Handelnde Person "Name <mail>" (sonst COOP_AUTHOR, sonst git config).',
+                'Acting person "Name <mail>" (else COOP_AUTHOR, else git config).',
+            ),
+            metavar="TEXT",
         ),
     ] = None,
     lang: Annotated[
         str | None,
         typer.Option(
             "--lang",
-            help="Sprache der Ausgabe: de oder en (sonst COOP_LANG, sonst locale in coop.toml).",
+            help=english(
+                "Sprache der Ausgabe: de oder en (sonst COOP_LANG, sonst locale in coop.toml).",
+                "Output language: de or en (else COOP_LANG, else locale in coop.toml).",
+            ),
             metavar="|".join(LANGUAGES),
             callback=lang_option,
         ),
@@ -86,7 +116,7 @@ def root(
         bool,
         typer.Option(
             "--version",
-            help="Version von coopkit zeigen und beenden.",
+            help=english("Version von coopkit zeigen und beenden.", "Show the version and exit."),
             is_eager=True,
             callback=_show_version,
         ),
