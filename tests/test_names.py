@@ -59,3 +59,14 @@ def test_fold_makes_spellings_equal(a: str, b: str) -> None:
 
 def test_id_check_refuses_a_trailing_newline() -> None:
     assert id_problem("evil\n") is not None
+
+
+@given(st.text(max_size=60))
+def test_fold_positions_agree_with_fold(text: str) -> None:
+    from coopkit.model.names import fold_positions
+
+    folded, positions = fold_positions(text)
+    assert folded == fold(text)
+    assert len(positions) == len(folded)
+    assert positions == sorted(positions)
+    assert all(0 <= p < len(text) for p in positions)

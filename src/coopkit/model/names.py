@@ -63,13 +63,31 @@ def slug(text: str, max_length: int = SLUG_MAX) -> str:
     return value.strip("-")
 
 
+# For search: every table letter but the umlauts, which fold to their base letter below.
+_FOLD = str.maketrans({k: v for k, v in _LETTERS.items() if k not in "äöü"} | {"ς": "σ"})
+_COMBINING = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8"
+    "\u06ea-\u06ed\u0900-\u0903\u093a-\u094f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+    "\u302a-\u302f\u3099\u309a\ufe20-\ufe2f]"
+)
+_SPELLED = re.compile(r"([aou])e")
+
+
+def _fold_piece(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
+    # Accents of Latin, Greek, Cyrillic, Hebrew, Arabic; marks that are letters' vowels in
+    # other scripts stay, as they belong to the word.
+    return _COMBINING.sub("", decomposed).translate(_FOLD)
+
+
 def fold(text: str) -> str:
     """Return `text` folded for search: ö = oe = o, ü = ue = u, ä = ae = a, ß = ss, ı = i.
 
     Lowercase, accents dropped, umlauts reduced to their base letter whether written as "ö" or
     "oe". Non-letters are kept, so word boundaries and line breaks stay where they were.
     """
-    return fold_positions(text)[0]
+    return _SPELLED.sub(r"\1", _fold_piece(text))
 
 
 def fold_positions(text: str) -> tuple[str, list[int]]:
@@ -77,15 +95,9 @@ def fold_positions(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        lowered = char.lower()
-        spelled = "".join(c if c in "äöü" else _LETTERS.get(c, c) for c in lowered)
-        decomposed = unicodedata.normalize("NFKD", spelled)
-        for part in decomposed:
-            if unicodedata.combining(part):
-                continue
-            for out in _LETTERS.get(part, part):
-                chars.append(out)
-                origin.append(index)
+        piece = _fold_piece(char)
+        chars.extend(piece)
+        origin.extend([index] * len(piece))
     folded: list[str] = []
     positions: list[int] = []
     n = 0
