@@ -152,9 +152,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from coopkit.services.check import check
-    from coopkit.services.context import Context
-    from coopkit.services.repository import commit_changes, load_worktree
+    from coopkit.queries.check import check
+    from coopkit.queries.context import Context
+    from coopkit.queries.load import load_worktree
+    from coopkit.services.repository import commit_changes
 
     coop = [sys.executable, "-m", "coopkit.cli"]
     results: dict[str, float] = {}

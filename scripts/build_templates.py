@@ -142,37 +142,33 @@ def build_agreement() -> Doc:
     add_paragraphs_loop(document, "clause.paragraphs")
     tag(document, "{%p endfor %}")
     tag(document, "{%p if obligations %}")
-    document.add_paragraph("{{ labels.obligations }}", style="Heading 1")  # type: ignore[attr-defined]
-    headers = ["who", "what", "to_whom", "how_often", "first_due", "condition"]
-    cells = [
-        "{{ o.by }}",
-        "{{ o.what }}{% if o.how %} ({{ o.how }}){% endif %}",
-        "{{ o.to }}",
-        "{{ o.recurrence }}",
-        "{{ o.first_due }}",
-        "{{ o.condition }}",
-    ]
-    widths = [Cm(2.9), Cm(4.9), Cm(2.6), Cm(2.1), Cm(2.0), Cm(2.0)]
-    table = document.add_table(rows=4, cols=len(headers))  # type: ignore[attr-defined]
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
+    heading = document.add_paragraph("{{ labels.obligations }}", style="Heading 1")  # type: ignore[attr-defined]
+    heading.paragraph_format.keep_with_next = True
+    headers = ["who", "what", "to_whom", "how_often", "first_due"]
+    # Widths fit the longest German words at 9 pt ("vierteljährlich", "Jobcenter MYK").
+    widths = [2.9, 5.9, 2.8, 2.6, 2.3]
+    table = add_table(document, widths, rows=5)
     for index, key in enumerate(headers):
-        cell = table.rows[0].cells[index]
-        header = cell.paragraphs[0].add_run(f"{{{{ labels.{key} }}}}")
-        header.bold = True
-        header.font.size = Pt(9)
-        cell.width = widths[index]
-    _repeat_header(table.rows[0])
+        cell_text(table.rows[0].cells[index], f"{{{{ labels.{key} }}}}", bold=True)
     table.rows[1].cells[0].paragraphs[0].add_run("{%tr for o in obligations %}")
-    for index, text in enumerate(cells):
-        table.rows[2].cells[index].paragraphs[0].add_run(text).font.size = Pt(9)
-        table.rows[2].cells[index].width = widths[index]
+    row = table.rows[2].cells
+    cell_text(row[0], "{{ o.by }}")
+    cell_text(row[1], "{{ o.what }}")
+    row[1].add_paragraph("{%p if o.details %}")
+    detail = row[1].add_paragraph()
+    run = detail.add_run("{{ o.details }}")
+    run.italic = True
+    run.font.size = Pt(8)
+    row[1].add_paragraph("{%p endif %}")
+    cell_text(row[2], "{{ o.to }}")
+    cell_text(row[3], "{{ o.recurrence }}")
+    cell_text(row[4], "{{ o.first_due_short }}")
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    _drop_row(table, 4)
+    hold_rows(table, header_rows=1)
     tag(document, "{%p endif %}")
-    document.add_paragraph("{{ labels.signatures }}", style="Heading 1")  # type: ignore[attr-defined]
+    heading = document.add_paragraph("{{ labels.signatures }}", style="Heading 1")  # type: ignore[attr-defined]
+    heading.paragraph_format.keep_with_next = True
     tag(document, "{%p for s in signatures %}")
     party = document.add_paragraph()  # type: ignore[attr-defined]
     party.add_run("{{ s.party }}").bold = True
@@ -184,7 +180,111 @@ def build_agreement() -> Doc:
     end.paragraph_format.space_before = Pt(18)
     small = end.add_run("{{ version_label }} · {{ labels.content_hash }}: {{ content_hash }}")
     small.font.size = Pt(8)
+    add_signature_page(document)
     return document
+
+
+def add_table(document: Doc, widths: list[float], rows: int) -> object:
+    """Add a fixed-layout grid table with the given column widths (cm)."""
+    table = document.add_table(rows=rows, cols=len(widths))  # type: ignore[attr-defined]
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
+    return table
+
+
+def cell_text(cell: object, text: str, *, bold: bool = False, size: float = 9) -> None:
+    """Write `text` into the first paragraph of a table cell."""
+    paragraph = cell.paragraphs[0]  # type: ignore[attr-defined]
+    paragraph.paragraph_format.space_after = Pt(0)
+    run = paragraph.add_run(text)
+    run.bold = bold
+    run.font.size = Pt(size)
+
+
+def _drop_row(table: object, index: int) -> None:
+    row = table.rows[index]._tr  # type: ignore[attr-defined]
+    row.getparent().remove(row)
+
+
+def hold_rows(table: object, header_rows: int = 0) -> None:
+    """Keep each row on one page; repeat the first `header_rows` rows on every page."""
+    from coopkit.render.tables import hold_rows as hold
+
+    hold(table._tbl, header_rows)  # type: ignore[attr-defined]
+
+
+def page_break(document: Doc) -> None:
+    """Add a paragraph holding only a page break."""
+    from docx.enum.text import WD_BREAK
+
+    paragraph = document.add_paragraph()  # type: ignore[attr-defined]
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.add_run().add_break(WD_BREAK.PAGE)
+
+
+def add_signature_page(document: Doc) -> None:
+    """Add the signature page: per party Ort/Datum and Unterschrift lines, name and function."""
+    page_break(document)
+    document.add_paragraph("{{ labels.signature_page }}", style="Heading 1")  # type: ignore[attr-defined]
+    document.add_paragraph("{{ labels.signature_intro }}")  # type: ignore[attr-defined]
+    table = add_table(document, [7.5, 1.5, 7.5], rows=6)
+    _no_borders(table)
+    table.rows[0].cells[0].paragraphs[0].add_run("{%tr for s in signatures %}")
+    party = table.rows[1].cells[0].merge(table.rows[1].cells[2])
+    party.paragraphs[0].paragraph_format.space_before = Pt(18)
+    party.paragraphs[0].paragraph_format.keep_with_next = True
+    party.paragraphs[0].add_run("{{ labels.for_party }} {{ s.party }}").bold = True
+    lines = table.rows[2].cells
+    for cell in (lines[0], lines[2]):
+        paragraph = cell.paragraphs[0]
+        paragraph.paragraph_format.space_before = Pt(30)
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.keep_with_next = True
+    lines[0].paragraphs[0].add_run("{{ s.place_date }}")
+    _rule(lines[0])
+    _rule(lines[2])
+    captions = table.rows[3].cells
+    cell_text(captions[0], "{{ labels.place_date }}", size=8)
+    cell_text(captions[2], "{{ labels.signature }}", size=8)
+    for cell in (captions[0], captions[2]):
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
+    who = table.rows[4].cells
+    cell_text(who[0], "{{ labels.name }}: {{ s.name }}")
+    cell_text(who[2], "{{ labels.function }}: {{ s.function_line }}")
+    table.rows[5].cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    hold_rows(table)
+
+
+def _rule(cell: object) -> None:
+    """Draw the signature line: a bottom border under the cell."""
+    tc_pr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
+    borders = OxmlElement("w:tcBorders")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    tc_pr.append(borders)
+
+
+def _no_borders(table: object) -> None:
+    table.style = None  # type: ignore[attr-defined]
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    tbl_pr = table._tbl.tblPr  # type: ignore[attr-defined]
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is not None:
+        layout.addprevious(borders)
+    else:
+        tbl_pr.append(borders)
 
 
 from templates_meetings import build_invitation, build_minutes  # noqa: E402
@@ -205,6 +305,55 @@ def _followup_templates() -> dict[str, Callable[[], Doc]]:
 TEMPLATES.update(_followup_templates())
 
 
+def trim_styles(document: Doc) -> None:
+    """Keep only the styles the template uses (and what they build on).
+
+    python-docx's default package carries 164 style definitions (350 KB); every render would
+    parse, rewrite and compress them. Word still offers its built-in styles by name.
+    """
+    import re
+
+    styles = document.styles.element  # type: ignore[attr-defined]
+    used: set[str] = set()
+    parts = [document.element]  # type: ignore[attr-defined]
+    section = document.sections[0]  # type: ignore[attr-defined]
+    parts.append(section.footer._element)
+    for part in parts:
+        xml = part.xml
+        used |= set(re.findall(r'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', xml))
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    keep = {i for i, s in by_id.items() if s.get(qn("w:default")) in ("1", "true")}
+    todo = list(used | keep)
+    while todo:
+        style_id = todo.pop()
+        if style_id in keep and style_id not in used:
+            used.add(style_id)
+        keep.add(style_id)
+        element = by_id.get(style_id)
+        if element is None:
+            continue
+        for ref in ("w:basedOn", "w:link", "w:next"):
+            found = element.find(qn(ref))
+            if found is not None and found.get(qn("w:val")) not in keep:
+                todo.append(found.get(qn("w:val")))
+    for style_id, element in by_id.items():
+        if style_id not in keep:
+            styles.remove(element)
+
+
+def save(document: Doc, name: str) -> None:
+    """Write a template with German language settings and neutral, fixed properties."""
+    import io
+
+    from coopkit.render.package import DocumentInfo, finish_docx
+
+    trim_styles(document)
+    buffer = io.BytesIO()
+    document.save(buffer)  # type: ignore[attr-defined]
+    info = DocumentInfo(title=f"coopkit: {name}", author="coopkit", lang="de")
+    (TARGET / name).write_bytes(finish_docx(buffer.getvalue(), info))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the named templates (all when none are named) into templates/."""
     names = (argv if argv is not None else sys.argv[1:]) or sorted(TEMPLATES)
@@ -216,9 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     TARGET.mkdir(exist_ok=True)
     for name in names:
-        document = TEMPLATES[name]()
-        document.core_properties.author = "coopkit"  # type: ignore[attr-defined]
-        document.save(TARGET / name)  # type: ignore[attr-defined]
+        save(TEMPLATES[name](), name)
         sys.stdout.write(f"templates/{name}\n")
     return 0
 

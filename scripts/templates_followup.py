@@ -44,6 +44,9 @@ def _table(
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
     for index, header in enumerate(headers):
         cell = table.rows[0].cells[index]
         cell.width = Cm(widths[index])
@@ -57,6 +60,7 @@ def _table(
         cell.width = Cm(widths[index])
         cell.paragraphs[0].add_run(text).font.size = Pt(10)
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    base.hold_rows(table, header_rows=1)
     return table
 
 
@@ -105,7 +109,9 @@ def build_report() -> Any:
     """Return the evaluation report template: summary, tables and the chart."""
     base = _base()
     document = base.new_document()
-    base.add_page_number_footer(document, "{{ labels.title }} · {{ agreement_id }}")
+    base.add_page_number_footer(
+        document, "{{ labels.title }} · {{ title }} · {{ start }} – {{ end }}"
+    )
     document.add_paragraph("{{ labels.title }} {{ start }} – {{ end }}", style="Title")
     document.add_paragraph("{{ title }}", style="Subtitle")
     meta = document.add_paragraph()
@@ -114,6 +120,18 @@ def build_report() -> Any:
     ).italic = True
     document.add_paragraph("{{ labels.summary }}", style="Heading 1")
     document.add_paragraph("{{ summary }}")
+    base.tag(document, "{%p if assessment %}")
+    document.add_paragraph("{{ labels.assessment }}", style="Heading 1")
+    base.tag(document, "{%p for para in assessment %}")
+    base.tag(document, "{%p if para.heading %}")
+    document.add_paragraph("{{ para.text }}", style="Heading 2")
+    base.tag(document, "{%p elif para.bullet %}")
+    document.add_paragraph("{{ para.text }}", style="List Bullet")
+    base.tag(document, "{%p else %}")
+    document.add_paragraph("{{ para.text }}")
+    base.tag(document, "{%p endif %}")
+    base.tag(document, "{%p endfor %}")
+    base.tag(document, "{%p endif %}")
     document.add_paragraph("{{ labels.obligations }}", style="Heading 1")
     base.tag(document, "{%p if obligations %}")
     _table(
@@ -141,7 +159,8 @@ def build_report() -> Any:
         "o in obligations",
         [4.1, 1.5, 1.6, 2.0, 2.0, 1.9, 1.4, 2.0],
     )
-    document.add_paragraph("{{ chart }}")
+    chart = document.add_paragraph("{{ chart }}")
+    chart.paragraph_format.keep_together = True
     base.tag(document, "{%p else %}")
     document.add_paragraph("{{ labels.none }}")
     base.tag(document, "{%p endif %}")
@@ -150,9 +169,9 @@ def build_report() -> Any:
     _table(
         document,
         ["{{ labels.partner }}", "{{ labels.due }}", "{{ labels.status }}", "{{ labels.note }}"],
-        ["{{ n.name }} ({{ n.obligation }})", "{{ n.due }}", "{{ n.status }}", "{{ n.note }}"],
+        ["{{ n.name }}: {{ n.what }}", "{{ n.due }}", "{{ n.status }}", "{{ n.note }}"],
         "n in notes",
-        [4.5, 2.2, 2.3, 7.5],
+        [6.2, 2.1, 2.0, 6.2],
     )
     base.tag(document, "{%p endif %}")
     document.add_paragraph("{{ labels.meetings }}", style="Heading 1")
@@ -209,7 +228,7 @@ def build_report() -> Any:
             "{{ a.age }}",
         ],
         "a in actions",
-        [2.1, 2.6, 6.3, 2.1, 2.1, 1.3],
+        [2.1, 3.3, 5.6, 2.1, 2.1, 1.3],
     )
     base.tag(document, "{%p endif %}")
     document.add_paragraph("{{ labels.revisions }}", style="Heading 1")
@@ -236,10 +255,9 @@ FOLLOWUP_TEMPLATES: dict[str, Callable[[], Any]] = {
 def main() -> int:
     """Write the follow-up templates into templates/."""
     target = Path(__file__).resolve().parent.parent / "templates"
+    del target
     for name, builder in FOLLOWUP_TEMPLATES.items():
-        document = builder()
-        document.core_properties.author = "coopkit"
-        document.save(target / name)
+        _base().save(builder(), name)
         sys.stdout.write(f"templates/{name}\n")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
@@ -150,25 +151,93 @@ def make_repo(tmp_path: Path) -> MakeRepo:
     """Write files (dedented), `git init` and commit them with a fixed author; return the root."""
     counter = iter(range(1000))
 
-    def make(files: dict[str, str | bytes] | None = None, *, base: bool = True) -> Path:
+    def make(
+        files: dict[str, str | bytes] | None = None,
+        *,
+        base: bool = True,
+        approve: bool = True,
+        legacy: bool = False,
+    ) -> Path:
+        """Build a repository; with `approve`, each agreement not marked `status: draft` is
+        released as v1 and approved by every party. A hand-set `status:` line is dropped unless
+        `legacy` keeps it (as repositories written before the lifecycle was derived have it)."""
         root = tmp_path / f"repo{next(counter)}"
         root.mkdir()
         content: dict[str, str | bytes] = dict(BASE_FILES) if base else {}
         content.update(files or {})
+        to_approve = []
         for rel, text in content.items():
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(text, bytes):
                 target.write_bytes(text)
-            else:
-                target.write_text(textwrap.dedent(text), encoding="utf-8")
+                continue
+            text = textwrap.dedent(text)
+            if rel.startswith("agreements/") and rel.endswith("/agreement.md"):
+                draft = "\nstatus: draft\n" in text
+                if not legacy:
+                    # A blank line keeps every later line number where the test expects it.
+                    text = "\n".join(
+                        "" if line.startswith("status: ") else line for line in text.split("\n")
+                    )
+                if approve and not draft:
+                    to_approve.append(rel)
+            target.write_text(text, encoding="utf-8")
         (root / ".gitignore").write_text(".coop/\n")
         git(root, "init", "-q", "-b", "main")
         git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", "initial", "--date", "2012-11-01T12:00:00+00:00")
+        git(root, "commit", "-q", "-m", "initial", "--date", "2010-01-01T12:00:00+00:00")
+        if to_approve:
+            approve_v1(root, to_approve)
         return root
 
     return make
+
+
+def approve_v1(
+    root: Path, paths: list[str], tagged: str = "2010-01-02", approved: str = "2010-01-03"
+) -> None:
+    """Tag each agreement as v1 on `tagged` and record every party's approval on `approved`."""
+    from coopkit.signing.hashing import content_hash
+    from coopkit.store.codec import parse_agreement
+    from coopkit.store.text import decode_text
+
+    env = {**git_env(), "GIT_COMMITTER_DATE": f"{tagged}T12:00:00+00:00"}
+    written = []
+    for rel in paths:
+        textfile, _ = decode_text(rel, (root / rel).read_bytes())
+        assert textfile is not None
+        located, problems = parse_agreement(textfile)
+        if located is None or problems:
+            continue
+        agreement = located.value
+        subprocess.run(
+            ["git", "tag", "-a", "-m", "v1", f"{agreement.id}/v1"],
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        for party in agreement.parties:
+            partner_file = root / f"partners/{party}.yaml"
+            found = re.search(
+                r"^representative: (.+)$",
+                partner_file.read_text("utf-8") if partner_file.is_file() else "",
+                re.MULTILINE,
+            )
+            signatory = found.group(1).strip() if found else "Test"
+            signoff = root / f"agreements/{agreement.id}/signoffs/v1/{party}.yaml"
+            signoff.parent.mkdir(parents=True, exist_ok=True)
+            signoff.write_text(
+                f"agreement: {agreement.id}\nversion: v1\npartner: {party}\n"
+                f"signatory: {signatory}\ndate: {approved}\nmethod: internal\n"
+                f"content_hash: {content_hash(agreement)}\n",
+                encoding="utf-8",
+            )
+            written.append(signoff.relative_to(root).as_posix())
+    if written:
+        git(root, "add", "--", *written)
+        git(root, "commit", "-q", "-m", "approvals", "--date", f"{approved}T12:00:00+00:00")
 
 
 Cli = Callable[..., Result]
@@ -238,6 +307,39 @@ def ssh_keygen() -> str:
     return found
 
 
+EXAMPLE_PARTS = ("coop.toml", "partners", "agreements", "minutes", "actions", "templates")
+
+
+def copy_example(root: Path) -> Path:
+    """Copy the worked example's files into `root` and commit them as they are."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_PARTS:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    (root / ".gitignore").write_text(".coop/\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "example", "--date", "2012-11-01T12:00:00+00:00")
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worked example with its v1 released (15 Nov 2012) and approved by all (20 Nov 2012).
+
+    Read-only for tests: v1 is in force from each agreement's valid_from (Nov/Dec 2012).
+    """
+    root = copy_example(tmp_path_factory.mktemp("example") / "example")
+    paths = sorted(p.relative_to(root).as_posix() for p in root.glob("agreements/*/agreement.md"))
+    approve_v1(root, paths, tagged="2012-11-15", approved="2012-11-20")
+    return root
+
+
 @pytest.fixture
-def example_root() -> Iterator[Path]:
-    yield REPO_ROOT
+def example_root(example_repo: Path) -> Iterator[Path]:
+    yield example_repo

@@ -32,7 +32,7 @@ def _editor(tmp_path: Path, name: str, code: str) -> str:
 def test_new_agreement_has_standard_sections_and_commits_once(
     make_repo: MakeRepo, cli: Cli
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     before = _count(root)
     cli(
         "-C",
@@ -67,7 +67,7 @@ def test_new_agreement_has_standard_sections_and_commits_once(
 
 
 def test_new_agreement_in_english_repository(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo({"coop.toml": 'name = "T"\nlocale = "en"\n'})
+    root = make_repo(approve=False, files={"coop.toml": 'name = "T"\nlocale = "en"\n'})
     cli(
         "-C",
         root,
@@ -89,7 +89,7 @@ def test_new_agreement_in_english_repository(make_repo: MakeRepo, cli: Cli) -> N
 def test_new_agreement_refuses_unknown_party_and_writes_nothing(
     make_repo: MakeRepo, cli: Cli
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     before = tree_state(root)
     result = cli(
         "-C",
@@ -113,9 +113,9 @@ def test_new_agreement_refuses_unknown_party_and_writes_nothing(
 def test_scripted_edits_each_make_one_commit_and_keep_comments(
     make_repo: MakeRepo, cli: Cli
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     path = root / "agreements/koop/agreement.md"
-    path.write_text(path.read_text().replace("status: active", "status: active  # bleibt"))
+    path.write_text(path.read_text().replace("review_cycle: P1Y", "review_cycle: P1Y  # bleibt"))
     git(root, "commit", "-qam", "comment")
     start = _count(root)
     cli("-C", root, "agreement", "set", "koop", "title", TRICKY)
@@ -180,12 +180,12 @@ def test_scripted_edits_each_make_one_commit_and_keep_comments(
     assert data["obligations"][0]["what"] == TRICKY
     assert data["obligations"][0]["every"] == "P6M"
     assert data["obligations"][0]["condition"] is None
-    assert git(root, "log", "-1", "--format=%s").strip() == "Remove obligation angebote from koop"
+    assert git(root, "log", "-1", "--format=%s").strip() == "Pflicht angebote aus koop entfernt"
     cli("-C", root, "check")
 
 
 def test_scripted_edit_that_breaks_the_file_is_refused(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     before = tree_state(root)
     result = cli(
         "-C",
@@ -230,7 +230,7 @@ def test_scripted_edit_that_breaks_the_file_is_refused(make_repo: MakeRepo, cli:
 def test_edit_commits_a_valid_result(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     monkeypatch.setenv(
         "EDITOR",
         _editor(
@@ -251,7 +251,7 @@ def test_edit_commits_a_valid_result(
 def test_edit_that_breaks_the_file_is_kept_aside_and_can_be_resumed(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     before = tree_state(root)
     monkeypatch.setenv(
         "EDITOR",
@@ -281,11 +281,11 @@ def test_edit_that_breaks_the_file_is_kept_aside_and_can_be_resumed(
     cli("-C", root, "agreement", "edit", "koop", "--resume")
     assert not kept.exists()
     assert "every: P6M" in (root / "agreements/koop/agreement.md").read_text()
-    assert git(root, "log", "-1", "--format=%s").strip() == "Edit agreement koop"
+    assert git(root, "log", "-1", "--format=%s").strip() == "Vereinbarung koop bearbeitet"
 
 
 def test_release_sign_status_and_in_force(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     result = cli(
         "-C", root, "agreement", "sign", "koop", "--partner", "kreis", "--signatory", "X", ok=False
     )
@@ -319,7 +319,7 @@ def test_release_sign_status_and_in_force(make_repo: MakeRepo, cli: Cli) -> None
     record = (root / "agreements/koop/signoffs/v1/kreis.yaml").read_text()
     assert "content_hash: sha256:" in record and "date: 2013-02-01" in record
     assert git(root, "log", "-1", "--format=%ad|%s", "--date=short").strip() == (
-        "2013-02-01|Approve koop v1 for jobcenter"
+        "2013-02-01|Freigabe von koop v1 durch jobcenter"
     )
     status = json.loads(cli("-C", root, "--json", "status").stdout)["agreements"][0]
     assert status["latest_version"] == "v1" and status["missing"] == ["caritas"]
@@ -369,26 +369,26 @@ def test_release_sign_status_and_in_force(make_repo: MakeRepo, cli: Cli) -> None
 
 
 def test_sign_refusals_write_nothing(make_repo: MakeRepo, cli: Cli, tmp_path: Path) -> None:
-    root = make_repo({"partners/awo.yaml": "id: awo\nname: AWO\n"})
+    root = make_repo(approve=False, files={"partners/awo.yaml": "id: awo\nname: AWO\n"})
     cli("-C", root, "agreement", "release", "koop")
     cli("-C", root, "agreement", "sign", "koop", "--partner", "kreis", "--signatory", "X")
     before = tree_state(root)
     cases = [
         (["--partner", "awo"], "keine Partei"),
         (["--partner", "kreis"], "schon freigegeben"),
-        (["--partner", "caritas", "--version", "v2"], "nicht veröffentlicht"),
+        (["--partner", "caritas", "--version", "v2"], "nicht gefunden"),
         (["--partner", "caritas", "--method", "handshake"], "unbekannt"),
         (["--partner", "caritas", "--evidence", str(tmp_path / "fehlt.pdf")], "nicht lesbar"),
     ]
     for extra, message in cases:
         result = cli("-C", root, "agreement", "sign", "koop", "--signatory", "X", *extra, ok=False)
-        assert result.exit_code == 2, extra
+        assert result.exit_code == (6 if "v2" in extra else 2), extra
         assert message in result.stderr, (extra, result.stderr)
     assert tree_state(root) == before
 
 
 def test_sign_with_evidence_stores_its_hash(make_repo: MakeRepo, cli: Cli, tmp_path: Path) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     scan = tmp_path / "unterschrift kreis.pdf"
     scan.write_bytes(b"%PDF-1.4 scan")
     cli("-C", root, "agreement", "release", "koop")
@@ -417,7 +417,7 @@ def test_sign_with_evidence_stores_its_hash(make_repo: MakeRepo, cli: Cli, tmp_p
 
 
 def test_release_refused_while_check_reports_problems(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo({"partners/bad.yaml": "id: bad\nname: B\nfoo: 1\n"})
+    root = make_repo(approve=False, files={"partners/bad.yaml": "id: bad\nname: B\nfoo: 1\n"})
     before = tree_state(root)
     result = cli("-C", root, "agreement", "release", "koop", ok=False)
     assert result.exit_code == 1
@@ -427,7 +427,7 @@ def test_release_refused_while_check_reports_problems(make_repo: MakeRepo, cli: 
 
 
 def test_release_refused_with_uncommitted_agreement(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     path = root / "agreements/koop/agreement.md"
     path.write_text(path.read_text().replace("P1Y", "P2Y"))
     result = cli("-C", root, "agreement", "release", "koop", ok=False)
@@ -436,10 +436,10 @@ def test_release_refused_with_uncommitted_agreement(make_repo: MakeRepo, cli: Cl
 
 
 def test_release_comment_only_change_is_nothing_new(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     cli("-C", root, "agreement", "release", "koop", "--version", "v1")
     path = root / "agreements/koop/agreement.md"
-    path.write_text(path.read_text().replace("status: active", "status: active  # Kommentar"))
+    path.write_text(path.read_text().replace("review_cycle: P1Y", "review_cycle: P1Y  # Kommentar"))
     git(root, "commit", "-qam", "comment only")
     result = cli("-C", root, "agreement", "release", "koop", ok=False)
     assert "nichts geändert" in result.stderr
@@ -448,7 +448,7 @@ def test_release_comment_only_change_is_nothing_new(make_repo: MakeRepo, cli: Cl
 
 
 def test_agreement_list_json(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     cli("-C", root, "agreement", "release", "koop")
     listed = json.loads(cli("-C", root, "--json", "agreement", "list").stdout)
     assert listed[0]["id"] == "koop" and listed[0]["latest_version"] == "v1"

@@ -6,7 +6,7 @@ import pytest
 import recurring_ical_events
 import vobject
 
-from conftest import REPO_ROOT, Cli, MakeRepo, git, tree_state
+from conftest import Cli, MakeRepo, git, tree_state
 from coopkit.model.agreement import Obligation
 from coopkit.schedule import occurrences
 
@@ -239,10 +239,12 @@ def test_calendar_refuses_record_folder_and_writes_nothing(make_repo: MakeRepo, 
 
 
 @pytest.mark.parametrize("partner", [None, "caritas-ko"])
-def test_worked_example_calendar_is_valid(cli: Cli, tmp_path: Path, partner: str | None) -> None:
+def test_worked_example_calendar_is_valid(
+    example_repo: Path, cli: Cli, tmp_path: Path, partner: str | None
+) -> None:
     target = tmp_path / "beispiel.ics"
     args = ["--partner", partner] if partner else []
-    cli("-C", REPO_ROOT, "calendar", "-o", target, *args)
+    cli("-C", example_repo, "calendar", "-o", target, *args)
     assert vobject.readOne(target.read_bytes().decode("utf-8")).validate(raiseException=True)
     cal = icalendar.Calendar.from_ical(target.read_bytes())
     uids = [str(e["UID"]) for e in cal.walk("VEVENT")]

@@ -187,7 +187,7 @@ def test_yaml_11_traps_keep_their_text(make_repo: MakeRepo, cli: Cli) -> None:
     code, out = run_check(cli, root)
     assert code == 0, out
     result = cli("-C", root, "--json", "status")
-    partners = dict(json.loads(result.stdout)["partners"])
+    partners = {p["id"]: p["name"] for p in json.loads(result.stdout)["partners"]}
     assert partners["diakonie"] == "NO"
 
     from coopkit.store.codec import parse_partner

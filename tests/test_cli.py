@@ -65,7 +65,7 @@ def test_every_group_has_help() -> None:
 def test_internal_error_is_exit_3_without_traceback(
     make_repo: MakeRepo, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import coopkit.services.check as check_module
+    import coopkit.queries.check as check_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaputt")

@@ -95,7 +95,7 @@ def test_split_paragraphs_joins_soft_breaks_and_separates_bullets() -> None:
 
 
 def changed_repo(make_repo: MakeRepo) -> Path:
-    root = make_repo()
+    root = make_repo(approve=False)
     git(root, "tag", "-a", "koop/v1", "-m", "v1")
     path = root / "agreements/koop/agreement.md"
     text = path.read_text()
@@ -135,13 +135,13 @@ def test_diff_cli_json_has_structured_obligation_changes(make_repo: MakeRepo, cl
 
 
 def test_diff_between_commits_and_identical_states(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     out = cli("-C", root, "agreement", "diff", "koop", "HEAD", "WORKTREE").stdout
     assert "keine Unterschiede" in out
 
 
 def test_diff_unknown_revision_is_not_found(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     result = cli("-C", root, "agreement", "diff", "koop", "v9", ok=False)
     assert result.exit_code == 6
     assert "v9" in result.stderr
@@ -150,7 +150,7 @@ def test_diff_unknown_revision_is_not_found(make_repo: MakeRepo, cli: Cli) -> No
 def test_diff_of_a_revision_with_a_broken_file_reports_problems(
     make_repo: MakeRepo, cli: Cli
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     path = root / "agreements/koop/agreement.md"
     path.write_text(path.read_text().replace("## § 2 Leistungen", "## Leistungen"))
     result = cli("-C", root, "agreement", "diff", "koop", "HEAD", ok=False)

@@ -25,10 +25,10 @@ def test_demo_builds_a_checked_repository_with_history(tmp_path: Path, cli: Cli)
     ]
 
     log = git(target, "log", "--reverse", "--format=%ad|%an|%s", "--date=short").splitlines()
-    assert log[0] == "2012-09-03|Gisela Bernert|Set up the cooperation repository"
-    assert "2012-11-24|Dr. Alexander Saftig|Approve myk-caritas-ko v1 for kv-myk" in log
+    assert log[0] == "2012-09-03|Gisela Bernert|Repository der Kooperation angelegt"
+    assert "2012-11-24|Dr. Alexander Saftig|Freigabe von myk-caritas-ko v1 durch kv-myk" in log
     assert (
-        "2014-02-10|Petra Schmitz|Approve minutes 2013-06-12-arbeitstreffen in 2014-02-05-evaluation"
+        "2014-02-10|Petra Schmitz|Niederschrift 2013-06-12-arbeitstreffen in 2014-02-05-evaluation genehmigt"
         in log
     )
     days = [line.split("|")[0] for line in log]

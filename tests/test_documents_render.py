@@ -1,8 +1,9 @@
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import Cli, MakeRepo, git, tree_state
+from conftest import Cli, MakeRepo, git_env, tree_state
 from docx_helpers import assert_valid_docx, document_text
 
 SIGNOFF = """\
@@ -48,15 +49,18 @@ NASTY_PARTNER = """\
 
 
 def released(make_repo: MakeRepo, files: dict[str, str] | None = None) -> Path:
-    root = make_repo(files)
-    git(root, "tag", "-a", "koop/v1", "-m", "Release v1")
+    root = make_repo(files, approve=False)
+    env = {**git_env(), "GIT_COMMITTER_DATE": "2013-01-01T12:00:00+00:00"}
+    subprocess.run(
+        ["git", "tag", "-a", "koop/v1", "-m", "Release v1"], cwd=root, env=env, check=True
+    )
     return root
 
 
 def test_render_writes_valid_docx_with_parties_clauses_obligations(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     before = tree_state(root)
     out = tmp_path / "koop.docx"
     result = cli("-C", root, "agreement", "render", "koop", "-o", out)
@@ -70,7 +74,7 @@ def test_render_writes_valid_docx_with_parties_clauses_obligations(
     assert "§ 2 Leistungen" in text
     assert "(1) Die Caritas informiert vierteljährlich." in text
     assert "Über aktuelle Beratungsangebote informieren" in text
-    assert "vierteljährlich" in text and "31. März 2013" in text
+    assert "vierteljährlich" in text and "31.03.2013" in text
     assert text.count("ausstehend") == 3
     assert "Entwurf (7. Februar 2014)" in text
     assert "{{" not in text and "{%" not in text
@@ -112,7 +116,7 @@ def test_render_working_text_equal_to_latest_version_shows_its_signoffs(
 def test_render_keeps_special_characters_and_german_quotes_intact(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = make_repo({"partners/caritas.yaml": NASTY_PARTNER})
+    root = make_repo(approve=False, files={"partners/caritas.yaml": NASTY_PARTNER})
     path = root / "agreements/koop/agreement.md"
     path.write_text(
         path.read_text().replace(
@@ -134,19 +138,19 @@ def test_render_keeps_special_characters_and_german_quotes_intact(
 def test_render_in_english_uses_english_labels(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = make_repo({"coop.toml": 'name = "Test"\nlocale = "en"\n'})
+    root = make_repo(approve=False, files={"coop.toml": 'name = "Test"\nlocale = "en"\n'})
     out = tmp_path / "en.docx"
     cli("-C", root, "agreement", "render", "koop", "-o", out)
     text = document_text(out.read_bytes())
     assert "represented by Landrat" in text
     assert "pending" in text and "ausstehend" not in text
-    assert "quarterly" in text and "31 March 2013" in text
+    assert "quarterly" in text and "31/03/2013" in text
 
 
 def test_render_default_output_is_in_current_directory(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
@@ -155,13 +159,13 @@ def test_render_default_output_is_in_current_directory(
 
 
 def test_render_refuses_output_in_record_folder(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     before = tree_state(root)
     result = cli(
         "-C", root, "agreement", "render", "koop", "-o", root / "agreements/koop/out.docx", ok=False
     )
     assert result.exit_code == 2
-    assert "Datenordner" in result.stderr
+    assert "Ordner „agreements/“" in result.stderr
     assert tree_state(root) == before
 
 
@@ -188,7 +192,7 @@ def test_render_unknown_version_names_released_ones(
 def test_render_unknown_agreement_is_not_found(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     result = cli("-C", root, "agreement", "render", "nope", "-o", tmp_path / "x.docx", ok=False)
     assert result.exit_code == 6
 
@@ -199,7 +203,7 @@ def test_render_pdf_without_libreoffice_explains_and_keeps_docx(
     from coopkit.render import pdf
 
     monkeypatch.setattr(pdf, "find_soffice", lambda: None)
-    root = make_repo()
+    root = make_repo(approve=False)
     out = tmp_path / "koop.docx"
     result = cli("-C", root, "agreement", "render", "koop", "-o", out, "--pdf", ok=False)
     assert result.exit_code == 7
@@ -210,7 +214,7 @@ def test_render_pdf_without_libreoffice_explains_and_keeps_docx(
 def test_render_reports_broken_repository_template(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = make_repo({"templates/agreement.docx": b"not a zip"})
+    root = make_repo(approve=False, files={"templates/agreement.docx": b"not a zip"})
     result = cli("-C", root, "agreement", "render", "koop", "-o", tmp_path / "x.docx", ok=False)
     assert result.exit_code == 7
     assert "keine Word-Datei" in result.stderr

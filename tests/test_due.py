@@ -2,7 +2,7 @@ import json
 from datetime import date
 
 from conftest import Cli, MakeRepo
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 from coopkit.services.followup import record_fulfilment
 
 MINUTES = """\
@@ -119,7 +119,7 @@ def test_due_text_output_and_unknown_partner(make_repo: MakeRepo, cli: Cli) -> N
 
 
 def test_draft_agreement_has_nothing_due(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
-    path = root / "agreements/koop/agreement.md"
-    path.write_text(path.read_text().replace("status: active", "status: draft"))
+    root = make_repo(approve=False)
     assert due_json(cli, root)["partners"] == []
+    cli("-C", root, "agreement", "release", "koop", "--date", "2012-11-20")
+    assert due_json(cli, root)["partners"] == [], "released but not approved is not in force"

@@ -6,33 +6,20 @@ word/document.xml. `pytest --update-golden` rewrites the files for review.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Cli, Golden, git
+from conftest import Cli, Golden
 from docx_helpers import assert_valid_docx, document_xml
 
 TODAY = "2014-02-07"
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A committed copy of the worked example (renders read templates and git history)."""
-    root = tmp_path_factory.mktemp("golden") / "example"
-    root.mkdir()
-    for name in ("coop.toml", "partners", "agreements", "minutes", "actions", "templates"):
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy(source, root / name)
-    (root / ".gitignore").write_text(".coop/\n")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "example", "--date", "2014-02-07T12:00:00+00:00")
-    return root
+def example(example_repo: Path) -> Path:
+    """The worked example with v1 approved by all (renders read templates and git history)."""
+    return example_repo
 
 
 @pytest.mark.parametrize(

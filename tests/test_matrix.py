@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from conftest import REPO_ROOT, Cli, MakeRepo
+from conftest import Cli, MakeRepo
 from docx_helpers import assert_valid_docx, document_text
 
 
@@ -40,8 +40,10 @@ def test_matrix_json_and_docx(make_repo: MakeRepo, cli: Cli, tmp_path: Path) -> 
     )
 
 
-def test_matrix_of_the_worked_example_names_frequencies_in_words(cli: Cli) -> None:
-    text = cli("-C", REPO_ROOT, "obligation", "matrix", "--agreement", "myk-caritas-ko").stdout
+def test_matrix_of_the_worked_example_names_frequencies_in_words(
+    example_repo: Path, cli: Cli
+) -> None:
+    text = cli("-C", example_repo, "obligation", "matrix", "--agreement", "myk-caritas-ko").stdout
     assert "(halbjährlich, zum Monatsende)" in text
     assert "(im Einzelfall)" in text
     assert "(jährlich)" in text

@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from conftest import AUTHOR, Cli, MakeRepo, git, head, tree_state
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 
 FIRST = "2014-02-05-evaluation"
 SECOND = "2014-05-14-arbeitstreffen"
@@ -61,7 +61,8 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
         "Sprachförderung über Grundkenntnisse hinaus",
         "Verschiedenes",
     ]
-    assert "koop / angebote" in text and "31.12.2013" in text
+    assert "Caritasverband Beispiel e. V.: Über aktuelle Beratungsangebote informieren" in text
+    assert "31.12.2013" in text and "koop / angebote" not in text
     assert "nächste Überprüfung: 01.12.2014" in text
 
     steps = [
@@ -96,7 +97,7 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
     cli("-C", root, "check")
 
     listed = cli("-C", root, "action", "list", "--open").stdout
-    assert f"{FIRST}#1" in listed and "jobcenter/meyer" in listed
+    assert f"{FIRST}#1" in listed and "Jan Meyer (Jobcenter Beispielkreis)" in listed
 
     cli("-C", root, "meeting", "send", FIRST, "--date", "2014-02-12")
     assert "status: sent\nsent: 2014-02-12" in path.read_text()
@@ -106,7 +107,8 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
     later = second.read_text()
     assert "title: Begrüßung und Genehmigung der Niederschrift vom 05.02.2014" in later
     assert "title: Offene Aufgaben" in later
-    assert f"{FIRST}#1: Jan Meyer (Jobcenter Beispielkreis) – Fördermöglichkeiten" in later
+    assert "- Jan Meyer (Jobcenter Beispielkreis) – Fördermöglichkeiten" in later
+    assert f"{FIRST}#1" not in later
 
     before = _commits(root)
     cli("-C", root, "meeting", "approve", FIRST, "--in", SECOND)

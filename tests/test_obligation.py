@@ -1,6 +1,6 @@
 import json
 
-from conftest import Cli, MakeRepo, git, tree_state
+from conftest import BASE_FILES, Cli, MakeRepo, git, tree_state
 
 
 def test_obligation_list_shows_frequency_next_due_and_overdue(
@@ -42,8 +42,7 @@ def test_obligation_done_writes_one_record_for_the_earliest_open_occurrence(
     assert "recorded_by: Gisela Bernert" in text
     log = git(root, "log", "-1", "--format=%an|%ad|%s", "--date=short", "--name-only")
     assert log.splitlines()[0] == (
-        "Gisela Bernert|2013-04-02|Record fulfilment of angebote due 2013-03-31 by caritas "
-        "(fulfilled)"
+        "Gisela Bernert|2013-04-02|angebote (fällig 2013-03-31) für caritas: erfüllt"
     )
     assert "agreements/koop/fulfilment/2013-03-31-angebote-caritas.yaml" in log
     assert git(root, "status", "--porcelain") == ""
@@ -86,7 +85,9 @@ def test_obligation_done_again_updates_the_record_and_keeps_comments(
     assert text.startswith("# nachgereicht\n")
     assert "status: fulfilled" in text and "date: 2013-08-01" in text
     assert "vollständig nachgeliefert" in text
-    assert git(root, "log", "-1", "--format=%s").startswith("Update fulfilment of angebote")
+    assert git(root, "log", "-1", "--format=%s").startswith(
+        "angebote (fällig 2013-06-30) für caritas: erfüllt (aktualisiert)"
+    )
 
 
 def test_obligation_done_refuses_bad_input_and_writes_nothing(
@@ -124,11 +125,9 @@ def test_obligation_done_refuses_bad_input_and_writes_nothing(
 
 
 def test_obligation_done_needs_partner_when_several_owe_it(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
-    text = (root / "agreements/koop/agreement.md").read_text()
+    text = BASE_FILES["agreements/koop/agreement.md"]
     text = text.replace("    by: caritas\n", "    by: [caritas, jobcenter]\n")
-    (root / "agreements/koop/agreement.md").write_text(text)
-    git(root, "commit", "-qam", "two owe it")
+    root = make_repo({"agreements/koop/agreement.md": text})
     result = cli("-C", root, "obligation", "done", "koop/angebote", ok=False)
     assert result.exit_code == 2 and "caritas, jobcenter" in result.stderr
     cli("-C", root, "obligation", "done", "koop/angebote", "--partner", "jobcenter")

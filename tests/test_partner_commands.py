@@ -44,7 +44,9 @@ def test_partner_add_writes_file_and_commits_once(make_repo: MakeRepo, cli: Cli)
     assert partner.address.street == "Bahnhofstraße 9"
     assert partner.represented_by == "Vorstand"
     assert int(git(root, "rev-list", "--count", "HEAD")) == int(before) + 1
-    assert git(root, "log", "-1", "--format=%an|%s").strip() == "Gisela Bernert|Add partner awo"
+    assert (
+        git(root, "log", "-1", "--format=%an|%s").strip() == "Gisela Bernert|Partner awo angelegt"
+    )
     assert git(root, "status", "--porcelain").strip() == ""
     cli("-C", root, "check")
 

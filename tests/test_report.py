@@ -2,7 +2,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import REPO_ROOT, Cli, MakeRepo, git, git_env, tree_state
+from conftest import Cli, MakeRepo, git, git_env, tree_state
 from docx_helpers import assert_valid_docx, convert_with_libreoffice, document_text
 
 AGREEMENT = """\
@@ -116,7 +116,7 @@ MEETING_DRAFT = """\
 def hand_built(make_repo: MakeRepo) -> Path:
     f = "agreements/koop/fulfilment/"
     root = make_repo(
-        {
+        files={
             "agreements/koop/agreement.md": AGREEMENT,
             f + "2013-03-31-angebote-caritas.yaml": fulfilment(
                 "angebote", "caritas", "2013-03-31", "2013-03-28", "fulfilled"
@@ -147,7 +147,7 @@ def hand_built(make_repo: MakeRepo) -> Path:
     git(root, "commit", "-qam", "Reword goals of koop", "--date", "2013-05-02T12:00:00+00:00")
     env = dict(git_env(), GIT_COMMITTER_DATE="2013-05-03T12:00:00+00:00")
     subprocess.run(
-        ["git", "tag", "-a", "koop/v1", "-m", "Fassung 1"], cwd=root, env=env, check=True
+        ["git", "tag", "-a", "koop/v2", "-m", "Fassung 2"], cwd=root, env=env, check=True
     )
     return root
 
@@ -177,7 +177,7 @@ def test_report_numbers_match_the_hand_built_repository(make_repo: MakeRepo, cli
     assert len(data["decisions"]) == 3
     actions = {a["key"]: (a["status"], a["age_days"]) for a in data["actions"]}
     assert actions == {
-        "2013-04-10-treffen#1": ("closed", 20),
+        "2013-04-10-treffen#1": ("done", 20),
         # closed only in January 2014: at the end of 2013 it was overdue, 265 days old
         "2013-04-10-treffen#2": ("overdue", 265),
         "2013-10-02-treffen#1": ("open", 90),
@@ -192,8 +192,8 @@ def test_report_numbers_match_the_hand_built_repository(make_repo: MakeRepo, cli
     }
     kinds = [(r["kind"], r["date"], r["text"]) for r in data["revisions"]]
     assert kinds == [
-        ("commit", "2013-05-02", "Reword goals of koop"),
-        ("version", "2013-05-03", "v1"),
+        ("commit", "2013-05-02", "§ 1 Ziele geändert"),
+        ("version", "2013-05-03", "v2"),
     ]
 
 
@@ -249,7 +249,7 @@ def test_report_markdown_reads_as_a_report(make_repo: MakeRepo, cli: Cli, tmp_pa
 
 
 def test_report_docx_has_tables_and_chart_and_opens_in_libreoffice(
-    make_repo: MakeRepo, cli: Cli, tmp_path: Path, soffice: str
+    example_repo: Path, make_repo: MakeRepo, cli: Cli, tmp_path: Path, soffice: str
 ) -> None:
     root = hand_built(make_repo)
     target = tmp_path / "bericht.docx"
@@ -272,7 +272,7 @@ def test_report_docx_has_tables_and_chart_and_opens_in_libreoffice(
     assert "Evaluationsbericht" in text and "Kontaktliste verschicken" in text
     example = tmp_path / "beispiel-2013.docx"
     result = cli(
-        "-C", REPO_ROOT, "report", "myk-caritas-ko", "--year", "2013", "-o", example, "--pdf"
+        "-C", example_repo, "report", "myk-caritas-ko", "--year", "2013", "-o", example, "--pdf"
     )
     assert "PDF" in result.stdout
     assert_valid_docx(example.read_bytes(), tmp_path, "example.docx")
@@ -280,10 +280,10 @@ def test_report_docx_has_tables_and_chart_and_opens_in_libreoffice(
     convert_with_libreoffice(soffice, target)
 
 
-def test_worked_example_2013_reads_like_first_results(cli: Cli) -> None:
+def test_worked_example_2013_reads_like_first_results(example_repo: Path, cli: Cli) -> None:
     data = json.loads(
         cli(
-            "-C", REPO_ROOT, "report", "myk-caritas-ko", "--year", "2013", "--format", "json"
+            "-C", example_repo, "report", "myk-caritas-ko", "--year", "2013", "--format", "json"
         ).stdout
     )
     total = sum(r["total"] for r in data["obligations"])

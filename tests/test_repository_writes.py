@@ -10,7 +10,7 @@ import pytest
 
 from conftest import AUTHOR, MakeRepo, git, tree_state
 from coopkit.errors import ProblemsFound, RepositoryBusy
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 from coopkit.services.repository import commit_changes
 from coopkit.store.lock import repository_lock
 
@@ -115,7 +115,7 @@ def test_concurrent_writers_both_land_or_one_is_busy(make_repo: MakeRepo) -> Non
 
 
 def test_load_revision_reads_the_repository_as_it_was(make_repo: MakeRepo) -> None:
-    from coopkit.services.repository import load_revision, load_worktree
+    from coopkit.queries.load import load_revision, load_worktree
 
     root = make_repo()
     first = git(root, "rev-parse", "HEAD").strip()

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from conftest import AUTHOR, Cli, MakeRepo
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 from coopkit.services.search import update_index
 
 MINUTES = """\
@@ -56,7 +56,7 @@ def test_search_prefix_kind_and_json(make_repo: MakeRepo, cli: Cli) -> None:
 
 
 def test_index_refresh_is_incremental_and_idempotent(make_repo: MakeRepo) -> None:
-    root = make_repo({"minutes/2014-02-05-treffen.md": MINUTES})
+    root = make_repo({"minutes/2014-02-05-treffen.md": MINUTES}, approve=False)
     ctx = Context(root=root, today=date(2014, 2, 7), author_text=AUTHOR)
     first = update_index(ctx)
     assert (first.added, first.changed, first.removed) == (5, 0, 0)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, MakeRepo, git
+from conftest import Cli, MakeRepo, git, git_env
 from coopkit.model.signoff import SignOff
 from coopkit.signing import hashing
 
@@ -24,7 +24,7 @@ def _key(ssh_keygen: str, directory: Path, name: str) -> Path:
 @pytest.fixture
 def signed_repo(make_repo: MakeRepo, cli: Cli, ssh_keygen: str, tmp_path: Path) -> Path:
     """A repository with koop v1 released and approved by kreis with a registered SSH key."""
-    root = make_repo()
+    root = make_repo(approve=False)
     key = _key(ssh_keygen, tmp_path, "kreis")
     cli(
         "-C",
@@ -91,15 +91,29 @@ def test_verify_fails_when_the_version_text_is_changed(signed_repo: Path, cli: C
     path = signed_repo / "agreements/koop/agreement.md"
     path.write_text(path.read_text().replace("P3M", "P6M"))
     git(signed_repo, "commit", "-qam", "change text")
-    git(signed_repo, "tag", "-f", "-a", "-m", "moved", "koop/v1")
+    subprocess.run(
+        ["git", "tag", "-f", "-a", "-m", "moved", "koop/v1"],
+        cwd=signed_repo,
+        env={**git_env(), "GIT_COMMITTER_DATE": "2014-01-10T12:00:00+00:00"},
+        check=True,
+        capture_output=True,
+    )
     _fails(cli, signed_repo, "Inhalts-Hash passt nicht zum Text von v1")
 
 
 def test_comment_only_change_keeps_the_hash(signed_repo: Path, cli: Cli) -> None:
     path = signed_repo / "agreements/koop/agreement.md"
-    path.write_text(path.read_text().replace("status: active", "status: active   # Kommentar"))
+    path.write_text(
+        path.read_text().replace("review_cycle: P1Y", "review_cycle: P1Y   # Kommentar")
+    )
     git(signed_repo, "commit", "-qam", "comment")
-    git(signed_repo, "tag", "-f", "-a", "-m", "moved", "koop/v1")
+    subprocess.run(
+        ["git", "tag", "-f", "-a", "-m", "moved", "koop/v1"],
+        cwd=signed_repo,
+        env={**git_env(), "GIT_COMMITTER_DATE": "2014-01-10T12:00:00+00:00"},
+        check=True,
+        capture_output=True,
+    )
     cli("-C", signed_repo, "agreement", "verify")
 
 
@@ -160,7 +174,7 @@ def test_verify_fails_for_a_signature_by_another_partner(
 
 
 def test_require_ssh_refuses_unsigned_and_verify_reports_it(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     cli("-C", root, "agreement", "release", "koop")
     cli("-C", root, "agreement", "sign", "koop", "--partner", "kreis", "--signatory", "X")
     config = root / "coop.toml"
@@ -186,7 +200,7 @@ def test_require_ssh_refuses_unsigned_and_verify_reports_it(make_repo: MakeRepo,
 def test_verify_reports_unreleased_version_and_uncommitted_record(
     make_repo: MakeRepo, cli: Cli
 ) -> None:
-    root = make_repo()
+    root = make_repo(approve=False)
     record = (
         "agreement: koop\nversion: v7\npartner: kreis\nsignatory: X\ndate: 2014-01-01\n"
         "content_hash: sha256:00\n"

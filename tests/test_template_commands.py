@@ -36,7 +36,7 @@ def test_template_export_commits_into_repository_and_takes_effect(
     assert (root / "templates/agreement.docx").is_file()
     assert git(root, "rev-parse", "HEAD") != before
     log = git(root, "log", "-1", "--format=%an|%s|%ad", "--date=short", "--name-only")
-    assert "Gisela Bernert|Export template agreement.docx for editing|2013-02-01" in log
+    assert "Gisela Bernert|Vorlage agreement.docx zum Bearbeiten übernommen|2013-02-01" in log
     assert "templates/agreement.docx" in log
     assert git(root, "status", "--porcelain") == ""
     out = cli("-C", root, "template", "list").stdout

@@ -17,7 +17,7 @@ from coopkit.cli.state import get_state, parse_day
 from coopkit.errors import ExitCode, T, UsageError
 
 if TYPE_CHECKING:
-    from coopkit.services.signoffs import AgreementState
+    from coopkit.queries.versions import Lifecycle, Timeline
 
 app = typer.Typer(no_args_is_help=True)
 clause_app = typer.Typer(no_args_is_help=True)
@@ -98,26 +98,29 @@ def list_cmd(ctx: typer.Context) -> None:
 
     Beispiel: coop agreement list
     """
-    from coopkit.services.repository import require_data
-    from coopkit.services.signoffs import agreement_states
+    from coopkit.queries.load import snapshot
 
     state = get_state(ctx)
     service_ctx = state.context()
-    states = agreement_states(service_ctx, require_data(service_ctx))
+    snap = snapshot(service_ctx)
+    lang = service_ctx.lang
+    timelines = snap.timelines()
     if state.json:
-        print_json([_state_json(s) for s in states.values()])
+        print_json([_timeline_json(t, t.lifecycle(snap.today), lang) for t in timelines.values()])
         return
-    de = service_ctx.lang == "de"
-    rows = [
-        [
-            s.agreement.id,
-            s.agreement.title if len(s.agreement.title) <= 50 else s.agreement.title[:49] + "…",
-            ", ".join(s.agreement.parties),
-            s.latest.version if s.latest else "—",
-            _state_label(s, de),
-        ]
-        for s in states.values()
-    ]
+    de = lang == "de"
+    rows = []
+    for t in timelines.values():
+        title = t.working.title
+        rows.append(
+            [
+                t.agreement_id,
+                title if len(title) <= 50 else title[:49] + "…",
+                ", ".join(t.working.parties),
+                t.latest.version if t.latest else "—",
+                _state_label(t, t.lifecycle(snap.today), lang),
+            ]
+        )
     headers = (
         ["ID", "Titel", "Parteien", "Version", "Stand"]
         if de
@@ -126,42 +129,45 @@ def list_cmd(ctx: typer.Context) -> None:
     say(table(headers, rows))
 
 
-def _state_label(s: AgreementState, de: bool) -> str:
-    if s.in_force:
-        label = f"in Kraft ({s.in_force_version})" if de else f"in force ({s.in_force_version})"
-    elif s.latest is None:
-        label = "Entwurf" if de else "draft"
-    else:
-        label = "Freigabe ausstehend" if de else "approval pending"
-    if s.changed_since_release:
-        label += ", Text geändert" if de else ", text changed"
+def _state_label(t: Timeline, lifecycle: Lifecycle, lang: str) -> str:
+    label = lifecycle.label(lang)
+    if t.changed_since_release:
+        label += ", Arbeitstext geändert" if lang == "de" else ", working text changed"
     return label
 
 
-def _state_json(s: AgreementState) -> dict[str, Any]:
+def _timeline_json(t: Timeline, lifecycle: Lifecycle, lang: str) -> dict[str, Any]:
     return {
-        "id": s.agreement.id,
-        "title": s.agreement.title,
-        "parties": s.agreement.parties,
-        "path": s.path,
-        "content_hash": s.content_hash,
-        "latest_version": s.latest.version if s.latest else None,
-        "changed_since_release": s.changed_since_release,
-        "in_force": s.in_force,
-        "in_force_version": s.in_force_version,
+        "id": t.agreement_id,
+        "title": t.working.title,
+        "parties": t.working.parties,
+        "content_hash": t.working_hash,
+        "latest_version": t.latest.version if t.latest else None,
+        "changed_since_release": t.changed_since_release,
+        "state": lifecycle.state,
+        "state_text": lifecycle.label(lang),
+        "in_force": lifecycle.in_force,
+        "in_force_version": lifecycle.version if lifecycle.in_force else None,
+        "in_force_since": lifecycle.since if lifecycle.in_force else None,
+        "in_force_until": lifecycle.until if lifecycle.in_force else None,
+        "pending_version": lifecycle.pending,
+        "missing": lifecycle.missing,
+        "ending": lifecycle.ending,
         "versions": [
             {
                 "version": v.version,
                 "tag": v.tag,
-                "date": v.date,
+                "released": v.released_at,
                 "tagger": v.tagger,
                 "content_hash": v.content_hash,
                 "parties": v.parties,
                 "approvals": v.approvals,
                 "missing": v.missing,
                 "complete": v.complete,
+                "in_force_from": v.in_force_from if v.ever_in_force else None,
+                "in_force_until": v.in_force_until if v.ever_in_force else None,
             }
-            for v in s.versions
+            for v in t.versions
         ],
     }
 
@@ -182,52 +188,50 @@ def show_cmd(
         str | None, typer.Option("--version", metavar="vN", help="Eine veröffentlichte Version.")
     ] = None,
 ) -> None:
-    """Eine Vereinbarung zeigen: Parteien, Paragraphen, Pflichten, Versionen und Freigaben.
+    """Eine Vereinbarung zeigen: Stand, Parteien, Paragraphen, Pflichten, Versionen und Freigaben.
 
     Beispiel: coop agreement show myk-caritas-ko --version v1
     """
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import get_agreement, not_found
+    from coopkit.queries.names import partner_name
+    from coopkit.render.dates import long_date
     from coopkit.schedule.recurrence import describe_frequency
-    from coopkit.services.agreements import agreement_at
     from coopkit.services.signoffs import METHOD_LABELS
-    from coopkit.services.signoffs import get_state as agreement_state
-    from coopkit.services.status import version_tag
-    from coopkit.store.git import GitRepo
 
     state = get_state(ctx)
     service_ctx = state.context()
     lang = service_ctx.lang
     de = lang == "de"
-    from coopkit.services.repository import require_data
-
-    data = require_data(service_ctx)
-    info = agreement_state(service_ctx, agreement_id, data)
-    agreement = info.agreement
+    snap = snapshot(service_ctx)
+    data = snap.data
+    agreement = get_agreement(snap, agreement_id)
+    timeline = snap.timeline(agreement_id)
+    lifecycle = timeline.lifecycle(snap.today)
     if version is not None:
-        if version not in [v.version for v in info.versions]:
-            from coopkit.errors import NotFound
-
-            raise NotFound(
-                T(
-                    "Version {v} von {a} nicht gefunden; veröffentlicht: {k}",
-                    "version {v} of {a} not found; released: {k}",
-                    v=version,
-                    a=agreement_id,
-                    k=", ".join(v.version for v in info.versions) or "—",
-                )
+        found = timeline.get(version)
+        if found is None:
+            raise not_found(
+                "version", version, [v.version for v in timeline.versions], where=agreement_id
             )
-        with GitRepo(service_ctx.root) as repo:
-            found = agreement_at(repo, agreement_id, version_tag(agreement_id, version))
-        if found is not None:
-            agreement = found
+        if found.text is not None:
+            agreement = found.text
     if state.json:
-        print_json({**_state_json(info), "shown_version": version, "agreement": agreement})
+        print_json(
+            {
+                **_timeline_json(timeline, lifecycle, lang),
+                "shown_version": version,
+                "agreement": agreement,
+            }
+        )
         return
     say(f"{agreement.title} ({agreement.id})" + (f" – {version}" if version else ""))
+    say("")
+    say(("Stand: " if de else "State: ") + _state_label(timeline, lifecycle, lang))
     say("")
     say("Parteien" if de else "Parties")
     for pid in agreement.parties:
         partner = data.find_partner(pid)
-        name = partner.name if partner else pid
         rep = (
             f", {'vertreten durch' if de else 'represented by'} {partner.represented_by}"
             if (partner and partner.represented_by)
@@ -236,16 +240,10 @@ def show_cmd(
         mark = (
             (" (Koordination)" if de else " (coordinator)") if pid == agreement.coordinator else ""
         )
-        say(f"  {pid}: {name}{rep}{mark}")
-    status_words = {
-        "draft": ("Entwurf", "draft"),
-        "active": ("aktiv", "active"),
-        "terminated": ("beendet", "terminated"),
-    }[agreement.status]
+        say(f"  {pid}: {partner_name(data, pid)}{rep}{mark}")
     facts = [
-        ("Status", status_words[0] if de else status_words[1]),
-        ("gültig ab" if de else "valid from", agreement.valid_from),
-        ("gültig bis" if de else "valid until", agreement.valid_until),
+        ("gültig ab" if de else "valid from", long_date(agreement.valid_from, lang)),
+        ("gültig bis" if de else "valid until", long_date(agreement.valid_until, lang)),
         ("Überprüfung alle" if de else "review every", _period(agreement.review_cycle, de)),
         ("Kündigungsfrist" if de else "notice period", _period(agreement.notice_period, de)),
     ]
@@ -265,7 +263,7 @@ def show_cmd(
                 f"§ {o.clause}" if o.clause else "",
                 ", ".join(o.by),
                 ", ".join(o.to),
-                describe_frequency(o, "de" if de else "en"),
+                describe_frequency(o, lang),
                 o.first_due or "",
                 o.what,
             ]
@@ -287,42 +285,45 @@ def show_cmd(
         )
     say("")
     say("Versionen und Freigaben" if de else "Versions and approvals")
-    if not info.versions:
+    if not timeline.versions:
         say("  " + ("noch keine Version veröffentlicht" if de else "no version released yet"))
-    for v in info.versions:
-        say(f"  {v.version} ({v.date.date().isoformat()}, {v.tagger})")
+    for v in timeline.versions:
+        span = ""
+        if v.ever_in_force:
+            span = (
+                f"; {'in Kraft ab' if de else 'in force from'} {long_date(v.in_force_from, lang)}"
+            )
+            if v.in_force_until:
+                span += f" {'bis' if de else 'until'} {long_date(v.in_force_until, lang)}"
+        say(f"  {v.version} ({v.released.isoformat()}, {v.tagger}{span})")
         for a in v.approvals:
             method = METHOD_LABELS[a.method].format(lang)
             extra = ", SSH" if a.ssh_signed else ""
-            bad = "" if a.matches_version else (" – HASH PASST NICHT" if de else " – HASH MISMATCH")
+            bad = ""
+            if not a.matches_version:
+                bad = " – HASH PASST NICHT" if de else " – HASH MISMATCH"
+            elif not a.counts:
+                bad = " – ZÄHLT NICHT" if de else " – DOES NOT COUNT"
             who = ", ".join(x for x in (a.signatory, a.function) if x)
             say(f"    {a.partner}: {method}{extra} – {who}, {a.date.isoformat()}{bad}")
         if v.missing:
             say(("    ausstehend: " if de else "    missing: ") + ", ".join(v.missing))
-    say("")
-    if info.in_force:
+    for ending in timeline.pending_endings:
         say(
             T(
-                "in Kraft: alle Parteien haben {v} freigegeben",
-                "in force: all parties approved {v}",
-                v=info.in_force_version,
+                "Aufhebung im Einvernehmen vorgeschlagen; es fehlt die Zustimmung von {m}",
+                "ending by mutual consent proposed; consent missing from {m}",
+                m=", ".join(ending.missing),
             ),
             lang,
         )
-    else:
-        say(
-            T(
-                "nicht in Kraft: keine Version ist von allen Parteien freigegeben",
-                "not in force: no version is approved by all parties",
-            ),
-            lang,
-        )
-    if info.changed_since_release:
+    if timeline.changed_since_release:
+        say("")
         say(
             T(
                 "Der Arbeitstext wurde seit {v} geändert.",
                 "The working text changed since {v}.",
-                v=info.latest.version if info.latest else "",
+                v=timeline.latest.version if timeline.latest else "",
             ),
             lang,
         )
@@ -407,14 +408,15 @@ def edit_cmd(
 def set_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    field: Annotated[str, typer.Argument(metavar="FELD", help="z. B. title, valid_from, status.")],
+    field: Annotated[str, typer.Argument(metavar="FELD", help="z. B. title, valid_from.")],
     value: Annotated[str, typer.Argument(metavar="WERT", help="Neuer Wert; leer entfernt ihn.")],
     date: DateOption = None,
 ) -> None:
     """Ein Feld der Vereinbarung setzen; ein Commit.
 
     Felder: title, parties, coordinator, valid_from, valid_until, review_cycle, notice_period,
-    status, preamble.
+    preamble. Den Stand (Entwurf, zur Freigabe, in Kraft, gekündigt) setzt niemand von Hand: er
+    ergibt sich aus Fassungen, Freigaben und Kündigungen.
 
     Daten auch deutsch: valid_from 1.1.2013.
 
@@ -805,6 +807,78 @@ def verify_cmd(
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
+@app.command("terminate")
+@command
+def terminate_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    by: Annotated[str, typer.Option("--by", metavar="PARTNER", help="Kündigende Partei.")],
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="DATUM",
+            help="Datum der Erklärung (Standard: heute); auch Datum des Commits.",
+        ),
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Grund (optional).")] = None,
+    effective: Annotated[
+        str | None,
+        typer.Option(
+            "--effective",
+            metavar="DATUM",
+            help="Letzter Tag der Geltung (Standard: Datum + Kündigungsfrist).",
+        ),
+    ] = None,
+    mutual: Annotated[
+        bool,
+        typer.Option(
+            "--mutual",
+            help="Aufhebung im Einvernehmen: wirksam, sobald alle Parteien dasselbe --effective "
+            "eingetragen haben.",
+        ),
+    ] = False,
+    signatory: Annotated[
+        str | None, typer.Option("--signatory", metavar="NAME", help="Wer erklärt.")
+    ] = None,
+) -> None:
+    """Eine Vereinbarung kündigen (oder einer Aufhebung im Einvernehmen zustimmen); ein Commit.
+
+    Eine Kündigung wirkt nach der Kündigungsfrist der an diesem Tag geltenden Fassung; danach
+    ist die Vereinbarung „gekündigt“ und es wird nichts mehr fällig.
+
+    Beispiel: coop agreement terminate myk-awo --by awo-rheinland --date 2014-09-30
+    --reason "Umstrukturierung"
+    """
+    from coopkit.render.dates import long_date
+    from coopkit.services.lifecycle import terminate
+
+    service_ctx = get_state(ctx).context()
+    result = terminate(
+        service_ctx,
+        agreement_id,
+        by,
+        day=parse_day(date, "--date"),
+        reason=reason,
+        effective=parse_day(effective, "--effective"),
+        mutual=mutual,
+        signatory=signatory,
+    )
+    last = result.record.effective or result.earliest
+    _done(
+        ctx,
+        "{a}: {k} von {p} eingetragen, wirksam zum {e} ({f})",
+        "{a}: {k_en} by {p} recorded, effective as of {e} ({f})",
+        {"path": result.path, "commit": result.commit.commit, "effective": last},
+        a=agreement_id,
+        k="Zustimmung zur Aufhebung" if mutual else "Kündigung",
+        k_en="consent to ending" if mutual else "notice",
+        p=by,
+        e=long_date(last, service_ctx.lang),
+        f=result.path,
+    )
+
+
 @app.command("log")
 @command
 def log_cmd(ctx: typer.Context, agreement_id: AgreementId) -> None:
@@ -813,7 +887,7 @@ def log_cmd(ctx: typer.Context, agreement_id: AgreementId) -> None:
     Beispiel: coop agreement log myk-caritas-ko
     """
     from coopkit.cli.history import print_log
-    from coopkit.services.history import agreement_log
+    from coopkit.queries.history import agreement_log
 
     state = get_state(ctx)
     service_ctx = state.context()

@@ -213,6 +213,67 @@ def diff_cmd(
         )
 
 
+@command
+def render_all_cmd(
+    ctx: typer.Context,
+    all_documents: Annotated[
+        bool,
+        typer.Option("--all", help="Alle Vereinbarungen und Niederschriften (Pflicht)."),
+    ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", metavar="JAHR", help="Nur die Niederschriften dieses Jahres."),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", metavar="ORDNER|DATEI.zip", help="Zielordner oder ZIP."),
+    ] = Path("dokumente"),
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zu jedem Dokument ein PDF/A-2b (ein LibreOffice-Lauf).")
+    ] = False,
+) -> None:
+    """Alle Vereinbarungen und Niederschriften in einem Lauf als Word-Dokumente ausgeben.
+
+    Schreibt Vereinbarung_<ID>.docx je Vereinbarung (Arbeitstext; mit Freigaben, wenn er
+    einer Fassung gleicht) und Niederschrift_<SITZUNG>.docx je Sitzung (mit --year nur die
+    dieses Jahres) nach -o (Standard: dokumente/); mit --pdf alle PDFs aus einem
+    LibreOffice-Aufruf.
+
+    Beispiel: coop render --all --year 2014 -o dokumente-2014 --pdf
+    """
+    from coopkit.errors import UsageError
+    from coopkit.services.pack import render_all
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    if not all_documents:
+        raise UsageError(
+            T(
+                "bitte --all angeben (einzelne Dokumente: coop agreement render, "
+                "coop meeting render)",
+                "pass --all (single documents: coop agreement render, coop meeting render)",
+            )
+        )
+    result = render_all(service_ctx, output, year=year, pdf=pdf)
+    if state.json:
+        print_json({"ok": True, "path": str(result.target), "files": result.files})
+        return
+    say(
+        T(
+            "{n} Dateien geschrieben: {p}",
+            "{n} files written: {p}",
+            n=len(result.files),
+            p=str(result.target),
+        ),
+        service_ctx.lang,
+    )
+
+
+def register_root(app: typer.Typer) -> None:
+    """Add `coop render` to the root app."""
+    app.command("render")(render_all_cmd)
+
+
 def register(app: typer.Typer) -> None:
     """Add the document commands to the `coop agreement` group."""
     app.command("render")(render_cmd)

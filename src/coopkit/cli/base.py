@@ -13,7 +13,7 @@ from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
 
 if TYPE_CHECKING:
-    from coopkit.services.status import Status
+    from coopkit.queries.overview import Status
 
 
 @command
@@ -69,7 +69,7 @@ def check_cmd(
 
     Beispiel: coop check
     """
-    from coopkit.services.check import check
+    from coopkit.queries.check import check
 
     state = get_state(ctx)
     service_ctx = state.context()
@@ -91,11 +91,12 @@ def status_cmd(ctx: typer.Context) -> None:
 
     Beispiel: coop status
     """
-    from coopkit.services.status import status
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.overview import status
 
     state = get_state(ctx)
     service_ctx = state.context()
-    result = status(service_ctx)
+    result = status(snapshot(service_ctx))
     if state.json:
         print_json(result)
         return
@@ -109,19 +110,9 @@ def _print_status(result: Status, lang: str) -> None:
     say("Vereinbarungen" if de else "Agreements")
     rows = []
     for a in result.agreements:
-        state_text = (
-            ("in Kraft" if de else "in force")
-            if a.in_force
-            else (
-                ("Entwurf" if de else "draft")
-                if a.latest_version is None
-                else ("Freigabe ausstehend" if de else "approval pending")
-            )
-        )
-        if a.in_force and a.in_force_version:
-            state_text += f" ({a.in_force_version})"
+        state_text = a.state_text
         if a.changed_since_release:
-            state_text += ", Text geändert" if de else ", text changed"
+            state_text += ", Arbeitstext geändert" if de else ", working text changed"
         rows.append(
             [
                 a.id,
@@ -139,7 +130,12 @@ def _print_status(result: Status, lang: str) -> None:
     say(table(headers, rows))
     say("")
     say("Partner" if de else "Partners")
-    say(table(["ID", "Name"], [list(p) for p in result.partners]))
+    say(
+        table(
+            ["ID", "Name", "überfällig" if de else "overdue"],
+            [[p.id, p.name, p.overdue or ""] for p in result.partners],
+        )
+    )
     if result.minutes:
         say("")
         say("Sitzungen" if de else "Meetings")
@@ -177,15 +173,12 @@ def _print_status(result: Status, lang: str) -> None:
     if result.overdue:
         say("")
         say(
-            "Überfällig je Partner („coop due --overdue“)"
-            if de
-            else 'Overdue per partner ("coop due --overdue")'
-        )
-        say(
-            table(
-                ["Partner", "überfällig" if de else "overdue"],
-                [[p, n] for p, n in result.overdue.items()],
-            )
+            T(
+                "überfällig insgesamt: {n} („coop due --overdue“)",
+                'overdue in all: {n} ("coop due --overdue")',
+                n=sum(result.overdue.values()),
+            ),
+            lang,
         )
     if result.problems:
         say("")
@@ -197,6 +190,75 @@ def _print_status(result: Status, lang: str) -> None:
             ),
             lang,
         )
+
+
+@command
+def migrate_cmd(ctx: typer.Context) -> None:
+    """Ältere Repositorys umstellen: den handgesetzten „status:“ aus allen Vereinbarungen entfernen.
+
+    Der Stand einer Vereinbarung ergibt sich aus Fassungen, Freigaben und Kündigungen; das Feld
+    „status:“ wird nicht mehr gelesen. Ein Commit; bestehende Freigaben bleiben gültig.
+
+    Beispiel: coop migrate
+    """
+    from coopkit.services.lifecycle import migrate
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = migrate(service_ctx, service_ctx.today if state.today else None)
+    if state.json:
+        print_json({"ok": True, "commit": result.commit if result else None})
+        return
+    if result is None:
+        say(T("nichts umzustellen", "nothing to migrate"), service_ctx.lang)
+        return
+    say(
+        T(
+            "umgestellt: {p} ({c})",
+            "migrated: {p} ({c})",
+            p=", ".join(result.paths),
+            c=result.commit[:10],
+        ),
+        service_ctx.lang,
+    )
+
+
+@command
+def commit_cmd(
+    ctx: typer.Context,
+    message: Annotated[str, typer.Option("-m", "--message", help="Commit-Nachricht.")],
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Von Hand geänderte Dateien (Standard: alle Datensätze).", metavar="PFAD"
+        ),
+    ] = None,
+) -> None:
+    """Von Hand bearbeitete Datensätze geprüft als eigenen Commit übernehmen.
+
+    Nur gültige Änderungen werden übernommen; Probleme erscheinen als PFAD:ZEILE:SPALTE.
+
+    Beispiel: coop commit -m "Anschrift der AWO korrigiert" partners/awo-rheinland.yaml
+    """
+    from coopkit.services.repository import commit_hand_edits
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = commit_hand_edits(
+        service_ctx, list(paths or []), message, service_ctx.today if state.today else None
+    )
+    if state.json:
+        print_json({"ok": True, "commit": result.commit, "paths": result.paths})
+        return
+    say(
+        T(
+            "übernommen: {p} ({c})",
+            "committed: {p} ({c})",
+            p=", ".join(result.paths),
+            c=result.commit[:10],
+        ),
+        service_ctx.lang,
+    )
 
 
 @command
@@ -220,8 +282,9 @@ def demo_cmd(
     """
     from dataclasses import replace
 
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.overview import status
     from coopkit.services.demo import DEMO_TODAY, build_demo
-    from coopkit.services.status import status
 
     state = get_state(ctx)
     service_ctx = state.context(discover=False)
@@ -250,7 +313,7 @@ def demo_cmd(
         lang,
     )
     say("")
-    _print_status(status(replace(service_ctx, root=result.root, today=story_today)), lang)
+    _print_status(status(snapshot(replace(service_ctx, root=result.root, today=story_today))), lang)
     root = str(result.root)
     day = story_today.isoformat()
     say("")
@@ -316,4 +379,6 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check_cmd)
     app.command("status")(status_cmd)
     app.command("demo")(demo_cmd)
+    app.command("migrate")(migrate_cmd)
+    app.command("commit")(commit_cmd)
     app.command("search")(search_cmd)

@@ -34,7 +34,20 @@ def _within_days(value: str) -> int:
             )
         )
     number, unit = int(match.group(1)), match.group(2) or "d"
-    return number * {"d": 1, "w": 7, "m": 30}[unit]
+    days = number * {"d": 1, "w": 7, "m": 30}[unit]
+    if days > MAX_WITHIN_DAYS:
+        raise UsageError(
+            T(
+                "--within: höchstens {n} Tage (rund 100 Jahre), nicht „{v}“",
+                '--within: at most {n} days (about 100 years), not "{v}"',
+                n=MAX_WITHIN_DAYS,
+                v=value,
+            )
+        )
+    return days
+
+
+MAX_WITHIN_DAYS = 36500
 
 
 def _day_text(value: object, lang: str) -> str:
@@ -67,11 +80,12 @@ def obligation_list_cmd(
 
     Beispiel: coop obligation list --agreement myk-caritas-ko
     """
-    from coopkit.services.followup import list_obligations
+    from coopkit.queries.due import obligation_rows
+    from coopkit.queries.load import snapshot
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = list_obligations(service_ctx, agreement=agreement, partner=partner)
+    rows = obligation_rows(snapshot(service_ctx), agreement=agreement, partner=partner)
     if state.json:
         print_json({"ok": True, "obligations": rows})
         return
@@ -223,12 +237,16 @@ def due_cmd(
 
     Beispiel: coop due --partner caritas-ko --within 60d
     """
-    from coopkit.services.followup import due as due_service
+    from coopkit.queries.due import due_list
+    from coopkit.queries.load import snapshot
 
     state = get_state(ctx)
     service_ctx = state.context()
-    groups = due_service(
-        service_ctx, partner=partner, within_days=_within_days(within), overdue_only=overdue
+    groups = due_list(
+        snapshot(service_ctx),
+        partner=partner,
+        within_days=_within_days(within),
+        overdue_only=overdue,
     )
     lang = service_ctx.lang
     if state.json:

@@ -103,6 +103,9 @@ _METAVAR_EN = {
     "THEMA": "TOPIC",
     "ANZAHL": "COUNT",
     "SCHLÜSSELDATEI": "KEY-FILE",
+    "ORDNER": "FOLDER",
+    "ORDNER|DATEI.zip": "FOLDER|FILE.zip",
+    "AZ": "REF",
 }
 
 _TYPE_WORDS = {

@@ -12,7 +12,7 @@ from coopkit.cli.state import get_state
 from coopkit.errors import T
 
 if TYPE_CHECKING:
-    from coopkit.services.history import LogEntry
+    from coopkit.queries.history import LogEntry
 
 
 def print_log(entries: list[LogEntry], as_json: bool, lang: str) -> None:
@@ -46,7 +46,7 @@ def log_cmd(
 
     Beispiel: coop log partners/kv-myk.yaml
     """
-    from coopkit.services.history import log
+    from coopkit.queries.history import log
 
     state = get_state(ctx)
     service_ctx = state.context()

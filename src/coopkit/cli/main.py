@@ -121,6 +121,18 @@ def root(
             callback=_show_version,
         ),
     ] = False,
+    allow_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--allow-personal-data",
+            help=english(
+                "Bewusste Ausnahme: Text schreiben, der wie Klientendaten aussieht "
+                "(wird im Commit vermerkt).",
+                "Deliberate exception: write text that looks like client data "
+                "(recorded in the commit).",
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Kooperationsvereinbarungen, Pflichten, Freigaben und Sitzungen in einem git-Repository."""
     from coopkit.cli.boundary import command
@@ -134,6 +146,7 @@ def root(
             today=parse_day(today, "--today"),
             author=author,
             lang=lang,
+            allow_personal_data=allow_personal_data,
         )
 
     ctx.obj = CliState(json=json, lang=lang)
@@ -144,6 +157,7 @@ base.register(app)
 followup.register(app)
 history.register(app)
 agreement_docs.register(agreement.app)
+agreement_docs.register_root(app)
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(meeting.app, name="meeting")

@@ -13,7 +13,8 @@ from coopkit.cli.state import get_state, parse_day, parse_time
 from coopkit.errors import T, UsageError
 
 if TYPE_CHECKING:
-    from coopkit.services.meetings import ActionRow, MeetingResult
+    from coopkit.queries.actions import ActionRow
+    from coopkit.services.meetings import MeetingResult
 
 app = typer.Typer(no_args_is_help=True)
 action_app = typer.Typer(no_args_is_help=True)
@@ -28,13 +29,10 @@ DateOption = Annotated[
     typer.Option("--date", help="Datum (auch Datum des Commits).", metavar="DATUM"),
 ]
 
-_STATUS_DE = {
-    "draft": "Entwurf",
-    "sent": "versandt",
-    "approved": "genehmigt",
-    "open": "offen",
-    "done": "erledigt",
-    "dropped": "entfallen",
+_MINUTES_STATUS = {
+    "draft": T("Entwurf", "draft"),
+    "sent": T("versandt", "sent"),
+    "approved": T("genehmigt", "approved"),
 }
 
 
@@ -49,7 +47,11 @@ def action_group() -> None:
 
 
 def _status(value: str, lang: str) -> str:
-    return value if lang == "en" else _STATUS_DE.get(value, value)
+    from coopkit.queries.actions import state_label
+
+    if value in _MINUTES_STATUS:
+        return _MINUTES_STATUS[value].format(lang)
+    return state_label(value, lang)
 
 
 def _written(ctx: typer.Context, result: MeetingResult, message: T) -> None:
@@ -325,11 +327,12 @@ def list_cmd(
 
     Beispiel: coop meeting list
     """
-    from coopkit.services.meetings import list_meetings
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.meetings import list_meetings
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = list_meetings(service_ctx, agreement)
+    rows = list_meetings(snapshot(service_ctx), agreement)
     if state.json:
         print_json(rows)
         return
@@ -363,11 +366,12 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
 
     Beispiel: coop meeting show 2014-02-05-evaluation
     """
-    from coopkit.services.meetings import show_meeting
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.meetings import show_meeting
 
     state = get_state(ctx)
     service_ctx = state.context()
-    view = show_meeting(service_ctx, meeting_id)
+    view = show_meeting(snapshot(service_ctx), meeting_id)
     m = view.minutes
     if state.json:
         print_json({"path": view.path, "minutes": m, "names": view.names, "actions": view.actions})
@@ -435,17 +439,43 @@ def render_cmd(
             "-o", "--output", help="Ausgabedatei (Standard: <SITZUNG>.docx).", metavar="DATEI"
         ),
     ] = None,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Zusätzlich als PDF (LibreOffice).")] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zusätzlich als PDF/A-2b (LibreOffice).")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="docx oder md.", metavar="FORMAT")] = "docx",
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--file-number",
+            metavar="AZ",
+            help="Aktenzeichen im Brief (sonst letterhead.file_number aus coop.toml).",
+        ),
+    ] = None,
+    reply_by: Annotated[
+        str | None,
+        typer.Option(
+            "--reply-by",
+            metavar="DATUM",
+            help="Rückmeldung bis (Standard: eine Woche vor der Sitzung).",
+        ),
+    ] = None,
+    one_letter: Annotated[
+        bool,
+        typer.Option(
+            "--one-letter", help="Ein Brief an den Verteiler statt eines Briefs je Organisation."
+        ),
+    ] = False,
 ) -> None:
     """Einladung oder Niederschrift als Word-Dokument (oder Markdown, PDF) ausgeben.
 
-    Ohne -o wird <SITZUNG>.docx (bzw. <SITZUNG>-einladung.docx) im aktuellen Verzeichnis
-    geschrieben; Markdown ohne -o erscheint auf dem Bildschirm.
+    Die Einladung ist ein Brief nach DIN 5008 mit Briefkopf aus coop.toml ([letterhead]),
+    einer Seite je eingeladener Organisation (oder --one-letter), Aktenzeichen und
+    Rückmeldedatum. Ohne -o wird <SITZUNG>.docx (bzw. <SITZUNG>-einladung.docx) im aktuellen
+    Verzeichnis geschrieben; Markdown ohne -o erscheint auf dem Bildschirm.
 
     Beispiel: coop meeting render 2014-02-05-evaluation -o niederschrift.docx --pdf
     """
-    from coopkit.services.meeting_docs import render_meeting
+    from coopkit.services.meeting_docs import LetterOptions, render_meeting
 
     state = get_state(ctx)
     service_ctx = state.context()
@@ -459,7 +489,8 @@ def render_cmd(
         )
     if pdf and fmt != "docx":
         raise UsageError(T("--pdf geht nur mit --format docx", "--pdf needs --format docx"))
-    doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt)
+    letter = LetterOptions(reference, parse_day(reply_by, "--reply-by"), one_letter)
+    doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt, letter=letter)
     if fmt == "md" and output is None:
         typer.echo(doc.text, nl=False)
         return
@@ -468,10 +499,11 @@ def render_cmd(
         if invitation and service_ctx.lang != "en"
         else ("-invitation" if invitation else "")
     )
-    target = output or Path(f"{doc.meeting_id}{suffix}.{fmt}")
-    from coopkit.store.atomic import write_atomic
+    from coopkit.services.outputs import default_output, write_output
 
-    write_atomic(target, doc.data)
+    target = output or default_output(service_ctx, f"{doc.meeting_id}{suffix}.{fmt}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target = write_output(service_ctx, target, doc.data)
     written = [str(target)]
     if pdf:
         from coopkit.render.pdf import convert
@@ -497,7 +529,7 @@ def _action_table(rows: list[ActionRow], lang: str) -> str:
         [
             [
                 r.key,
-                r.who,
+                r.who_name,
                 r.what if len(r.what) <= 60 else r.what[:59] + "…",
                 r.due.isoformat(),
                 _status(r.status, lang) + (" (!)" if r.overdue else ""),
@@ -520,11 +552,15 @@ def action_list_cmd(
 
     Beispiel: coop action list --open --partner jobcenter-myk
     """
-    from coopkit.services.meetings import list_actions
+    from coopkit.queries.actions import action_rows
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import check_partner
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = list_actions(service_ctx, open_only=open_only, partner=partner)
+    snap = snapshot(service_ctx)
+    check_partner(snap, partner)
+    rows = action_rows(snap.data, snap.today, open_only=open_only, partner=partner)
     if state.json:
         print_json(rows)
         return
@@ -543,14 +579,14 @@ def action_done_cmd(
     day: DateOption = None,
     note: Annotated[str | None, typer.Option("--note", help="Vermerk zur Erledigung.")] = None,
     drop: Annotated[
-        bool, typer.Option("--drop", help="Als entfallen statt erledigt abschließen.")
+        bool, typer.Option("--drop", help="Als verworfen statt erledigt abschließen.")
     ] = False,
     by: Annotated[
         str | None,
         typer.Option("--by", help="Erledigt von PARTNER/PERSON.", metavar="PARTNER/PERSON"),
     ] = None,
 ) -> None:
-    """Eine Aufgabe als erledigt (oder mit --drop als entfallen) abschließen.
+    """Eine Aufgabe als erledigt (oder mit --drop als verworfen) abschließen.
 
     Beispiel: coop action done "2014-02-05-evaluation#2" --date 2014-03-28 --note "versandt"
     """
@@ -590,7 +626,58 @@ app.command("top")(top_cmd)
 app.command("times")(times_cmd)
 app.command("send")(send_cmd)
 app.command("approve")(approve_cmd)
+
+
+@command
+def pack_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="ORDNER|DATEI.zip",
+            help="Zielordner oder ZIP-Datei (Standard: <SITZUNG>-unterlagen/).",
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zu jedem Dokument ein PDF/A-2b (ein LibreOffice-Lauf).")
+    ] = False,
+) -> None:
+    """Sitzungsunterlagen in einem Schritt: Einladung, Vereinbarungen, Aufgaben, Checklisten.
+
+    Schreibt 01_Einladung.docx (ein Brief je eingeladener Organisation),
+    02_Vereinbarung_<ID>.docx je beratener Vereinbarung, 03_Offene_Aufgaben.docx,
+    04_Checkliste_<PARTNER>.docx je Partner und 05_Niederschrift_<DATUM>.docx (die letzte
+    Niederschrift zu denselben Vereinbarungen) in einen Ordner oder eine ZIP-Datei; mit --pdf
+    zusätzlich alle als PDF/A aus einem einzigen LibreOffice-Aufruf.
+
+    Beispiel: coop meeting pack 2014-05-14-arbeitstreffen -o unterlagen-mai.zip --pdf
+    """
+    from coopkit.services.pack import meeting_pack
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = meeting_pack(service_ctx, meeting_id, output, pdf=pdf)
+    if state.json:
+        print_json({"ok": True, "path": str(result.target), "files": result.files})
+        return
+    for name in result.files:
+        say(f"  {name}")
+    say(
+        T(
+            "{n} Dateien geschrieben: {p}",
+            "{n} files written: {p}",
+            n=len(result.files),
+            p=str(result.target),
+        ),
+        service_ctx.lang,
+    )
+
+
 app.command("render")(render_cmd)
+app.command("pack")(pack_cmd)
 app.command("list")(list_cmd)
 app.command("show")(show_cmd)
 action_app.command("list")(action_list_cmd)

@@ -122,12 +122,12 @@ def list_cmd(ctx: typer.Context) -> None:
 
     Beispiel: coop partner list
     """
+    from coopkit.queries.load import snapshot
     from coopkit.services.partners import list_partners
-    from coopkit.services.repository import require_data
 
     state = get_state(ctx)
     service_ctx = state.context()
-    partners = list_partners(require_data(service_ctx))
+    partners = list_partners(snapshot(service_ctx).data)
     if state.json:
         print_json([p.model_dump(mode="json") for p in partners])
         return
@@ -153,12 +153,12 @@ def show_cmd(
 
     Beispiel: coop partner show caritas-ko
     """
-    from coopkit.services.partners import get_partner
-    from coopkit.services.repository import require_data
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import get_partner
 
     state = get_state(ctx)
     service_ctx = state.context()
-    partner = get_partner(require_data(service_ctx), partner_id)
+    partner = get_partner(snapshot(service_ctx), partner_id)
     if state.json:
         print_json(partner.model_dump(mode="json"))
         return

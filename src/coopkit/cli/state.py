@@ -15,7 +15,7 @@ from coopkit.cli.framework import LANGUAGES, set_language
 from coopkit.errors import T, UsageError
 
 if TYPE_CHECKING:
-    from coopkit.services.context import Context
+    from coopkit.queries.context import Context
 
 
 @dataclass
@@ -27,6 +27,7 @@ class CliState:
     today: date | None = None
     author: str | None = None
     lang: str | None = None
+    allow_personal_data: bool = False
     resolved_lang: str | None = None
     """The language once the repository (and its coop.toml locale) is known."""
 
@@ -37,8 +38,7 @@ class CliState:
 
     def context(self, *, discover: bool = True) -> Context:
         """Build the service context; find the repository root unless told not to."""
-        from coopkit.services.context import Context
-        from coopkit.store.layout import find_root
+        from coopkit.queries.context import Context, find_root
 
         start = self.directory or Path.cwd()
         root = find_root(start) if discover else start.resolve()
@@ -52,6 +52,7 @@ class CliState:
             today=self.today or date.today(),
             lang=self.resolved_lang,
             author_text=self.author or os.environ.get("COOP_AUTHOR") or None,
+            allow_personal_data=self.allow_personal_data,
         )
 
 

@@ -67,7 +67,8 @@ class Clause(Record):
     text: str
 
 
-AgreementStatus = Literal["draft", "active", "terminated"]
+LegacyStatus = Literal["draft", "active", "terminated"]
+"""The hand-set `status:` of agreement files written before the lifecycle was derived."""
 
 
 class Agreement(Record):
@@ -81,7 +82,10 @@ class Agreement(Record):
     valid_until: date | None = None
     review_cycle: Duration | None = None
     notice_period: Duration | None = None
-    status: AgreementStatus = "draft"
+    status: LegacyStatus | None = None
+    """Legacy only: read so that old versions still parse and hash as they were approved; the
+    lifecycle is derived from versions, sign-offs and terminations (`coop check` reports the key
+    in the working text and `coop migrate` removes it)."""
     obligations: list[Obligation] = []
     preamble: str = ""
     clauses: list[Clause] = []

@@ -20,6 +20,27 @@ class Schedule(Record):
     """How far occurrences of open-ended obligations are computed past today."""
 
 
+class Letterhead(Record):
+    """The sender of letters (invitations): who writes, from where, under which file number."""
+
+    authority: str | None = None
+    """Behörde, e.g. "Kreisverwaltung Mayen-Koblenz"; default: the coordinator's name."""
+    office: str | None = None
+    """Organisational unit, e.g. "Integrationsbeauftragte"."""
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    web: str | None = None
+    logo: str | None = None
+    """PNG or JPEG file inside the repository (e.g. templates/logo.png), shown top right."""
+    place: str | None = None
+    """Place written before the date of a letter ("Koblenz, 7. Februar 2014"); default: city."""
+    file_number: str | None = None
+    """Aktenzeichen/Geschäftszeichen printed on letters unless a command gives another."""
+
+
 class Config(Record):
     """The contents of coop.toml."""
 
@@ -29,3 +50,4 @@ class Config(Record):
     """Partner id of the data-protection controller."""
     signing: Signing = Signing()
     schedule: Schedule = Schedule()
+    letterhead: Letterhead = Letterhead()

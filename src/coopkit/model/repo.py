@@ -12,6 +12,7 @@ from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.minutes import Action, ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.signoff import SignOff
+from coopkit.model.termination import Termination
 
 
 @dataclass
@@ -28,6 +29,7 @@ class RepoData:
     fulfilments: list[Located[Fulfilment]] = field(default_factory=list)
     minutes: dict[str, Located[Minutes]] = field(default_factory=dict)
     action_records: list[Located[ActionRecord]] = field(default_factory=list)
+    terminations: list[Located[Termination]] = field(default_factory=list)
 
     def find_partner(self, partner_id: str) -> Partner | None:
         """Return the partner with this id, or None."""
@@ -87,6 +89,11 @@ class RepoData:
             refs.add(partner_id)
             refs.update(f"{partner_id}/{c.id}" for c in located.value.contacts)
         return frozenset(refs)
+
+    def terminations_for(self, agreement_id: str) -> list[Located[Termination]]:
+        """Return the termination records stored under an agreement."""
+        prefix = f"agreements/{agreement_id}/"
+        return [t for t in self.terminations if t.path.startswith(prefix)]
 
     def fulfilments_for(self, agreement_id: str) -> list[Fulfilment]:
         """Return the fulfilment records stored under an agreement."""

@@ -11,7 +11,14 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from coopkit.errors import T, TemplateError
-from coopkit.render.jinja import RENDER_ERRORS, make_env, read_template, template_error
+from coopkit.render.jinja import (
+    RENDER_ERRORS,
+    make_env,
+    read_template,
+    shared_env,
+    template_error,
+)
+from coopkit.render.package import DocumentInfo, finish_docx
 
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -76,25 +83,29 @@ def render_docx(
     lang: str = "de",
     images: dict[str, bytes] | None = None,
     image_width_cm: float = 16.0,
+    info: DocumentInfo | None = None,
+    image_widths: dict[str, float] | None = None,
 ) -> bytes:
     """Render a Word template with `context`; return the .docx bytes.
 
     `images` maps context names to PNG/JPEG bytes; each becomes an inline picture
-    `image_width_cm` wide where the template says `{{ name }}`.
+    `image_width_cm` wide (or `image_widths[name]`) where the template says `{{ name }}`.
+    `info` gives the core properties; the document language is `lang` in any case.
 
     Raises:
         TemplateError: the template is unreadable, has a broken tag or names an unknown value.
     """
     data = open_template_bytes(template)
     tpl = _template_class()(io.BytesIO(data))
-    env = make_env(lang, autoescape=True)
+    env = shared_env(lang, autoescape=True)
     if images:
         from docx.shared import Cm
         from docxtpl import InlineImage
 
         context = dict(context)
         for key, picture in images.items():
-            context[key] = InlineImage(tpl, io.BytesIO(picture), width=Cm(image_width_cm))
+            width = (image_widths or {}).get(key, image_width_cm)
+            context[key] = InlineImage(tpl, io.BytesIO(picture), width=Cm(width))
     try:
         tpl.render(context, jinja_env=env, autoescape=True)
     except RENDER_ERRORS as exc:
@@ -102,7 +113,7 @@ def render_docx(
         raise template_error(template.name, exc, where) from exc
     out = io.BytesIO()
     tpl.save(out)
-    return out.getvalue()
+    return finish_docx(out.getvalue(), info or DocumentInfo(title="", lang=lang))
 
 
 def template_variables(template: Path) -> tuple[set[str], list[str]]:

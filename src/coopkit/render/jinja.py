@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,46 @@ from coopkit.errors import T, TemplateError
 from coopkit.render.dates import long_date, short_date
 
 
-def make_env(lang: str = "de", *, autoescape: bool = True) -> ImmutableSandboxedEnvironment:
+class _CompilingOnce(ImmutableSandboxedEnvironment):
+    """The sandbox, remembering compiled sources: one template renders many documents."""
+
+    MAX_SOURCES = 64
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[str, Any] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
+        """Return the compiled template of `source`, compiling it only the first time."""
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        found = self._compiled.get(source)
+        if found is None:
+            found = super().from_string(source)
+            if len(self._compiled) >= self.MAX_SOURCES:
+                self._compiled.clear()
+            self._compiled[source] = found
+        return found
+
+
+@lru_cache(maxsize=8)
+def shared_env(lang: str = "de", *, autoescape: bool = True) -> ImmutableSandboxedEnvironment:
+    """Return one environment per language for a batch of renders (compiled sources kept)."""
+    return make_env(lang, autoescape=autoescape, compile_once=True)
+
+
+def make_env(
+    lang: str = "de", *, autoescape: bool = True, compile_once: bool = False
+) -> ImmutableSandboxedEnvironment:
     """Return a sandboxed environment with coopkit's filters.
 
     Args:
         lang: language of dates and labels.
         autoescape: True for XML (docx); False for Markdown output.
+        compile_once: remember compiled sources (for rendering one template many times).
     """
-    env = ImmutableSandboxedEnvironment(
+    kind = _CompilingOnce if compile_once else ImmutableSandboxedEnvironment
+    env = kind(
         autoescape=autoescape,
         undefined=StrictUndefined,
         keep_trailing_newline=True,

@@ -40,11 +40,14 @@ def render_matrix_md(matrix: Matrix) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_matrix_docx(matrix: Matrix) -> bytes:
+def render_matrix_docx(matrix: Matrix, lang: str = "de", author: str = "") -> bytes:
     """Return the matrix as a landscape Word document with one table."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Pt
+
+    from coopkit.render.package import DocumentInfo, finish_docx
+    from coopkit.render.tables import hold_rows
 
     document = Document()
     section = document.sections[0]
@@ -78,6 +81,8 @@ def render_matrix_docx(matrix: Matrix) -> bytes:
         for c, (target, _) in enumerate(matrix.partners, start=1):
             items = list(matrix.cells.get((source, target), []))
             put(r, c, items or [matrix.empty])
+    hold_rows(table._tbl, header_rows=1)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    info = DocumentInfo(title=matrix.title, subject=matrix.subtitle, author=author, lang=lang)
+    return finish_docx(out.getvalue(), info)

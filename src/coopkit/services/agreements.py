@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +14,13 @@ from coopkit.errors import NotFound, Problem, ProblemsFound, Source, T, UsageErr
 from coopkit.model.agreement import Agreement, Clause, Obligation
 from coopkit.model.base import id_problem
 from coopkit.model.repo import RepoData
-from coopkit.services.context import Context
-from coopkit.services.repository import CommitResult, commit_changes, load_worktree
+from coopkit.queries.context import Context
+from coopkit.queries.load import snapshot
+from coopkit.queries.lookup import get_agreement, get_obligation, not_found
+from coopkit.services.repository import CommitResult, Transaction, commit_changes, writing
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
-from coopkit.store.codec import (
-    dump_agreement,
-    edit_front_matter,
-    parse_agreement,
-    split_front_matter,
-    validation_problems,
-)
-from coopkit.store.git import GitRepo
-from coopkit.store.text import decode_text
+from coopkit.store.codec import dump_agreement, split_front_matter, validation_problems
 from coopkit.store.yamlio import yaml_value
 
 EDITS_DIR = f"{layout.INDEX_DIR}/edits"
@@ -93,7 +87,6 @@ SETTABLE = (
     "valid_until",
     "review_cycle",
     "notice_period",
-    "status",
 )
 OBLIGATION_FIELDS = (
     "clause",
@@ -137,36 +130,13 @@ def list_agreements(data: RepoData) -> list[Agreement]:
     return [data.agreements[key].value for key in sorted(data.agreements)]
 
 
-def get_agreement(data: RepoData, agreement_id: str) -> Agreement:
-    """Return the agreement with this id; NotFound names the known ones."""
-    agreement = data.find_agreement(agreement_id)
-    if agreement is None:
-        raise NotFound(
-            T(
-                "Vereinbarung „{a}“ nicht gefunden; bekannt: {k}",
-                'agreement "{a}" not found; known: {k}',
-                a=agreement_id,
-                k=", ".join(sorted(data.agreements)) or "—",
-            )
-        )
-    return agreement
-
-
-def agreement_at(repo: GitRepo, agreement_id: str, rev: str) -> Agreement | None:
-    """Return the agreement as it was at a revision (only its own file is read), or None."""
-    path = layout.agreement_path(agreement_id)
-    blob = repo.read_blob(rev, path)
-    if blob is None:
-        return None
-    textfile, problems = decode_text(path, blob)
-    if textfile is None or problems:
-        return None
-    located, _ = parse_agreement(textfile)
-    return located.value if located else None
-
-
 def _locale(data: RepoData, ctx: Context) -> str:
     return data.config.value.locale if data.config else ctx.lang
+
+
+def _message(de: str, en: str, **params: Any) -> T:
+    """A commit message, written in the repository's language."""
+    return T(de, en, **params)
 
 
 def skeleton(
@@ -205,51 +175,30 @@ def new_agreement(
     if problem is not None:
         raise UsageError(problem)
     path = layout.agreement_path(agreement_id)
-    if (ctx.root / path).exists():
-        raise UsageError(
-            T(
-                "Vereinbarung „{a}“ gibt es schon ({p})",
-                'agreement "{a}" already exists ({p})',
-                a=agreement_id,
-                p=path,
+    with writing(ctx) as tx:
+        if tx.exists(path):
+            raise UsageError(
+                T(
+                    "Vereinbarung „{a}“ gibt es schon ({p})",
+                    'agreement "{a}" already exists ({p})',
+                    a=agreement_id,
+                    p=path,
+                )
             )
+        lang = _locale(tx.loaded().data, ctx)
+        try:
+            agreement = skeleton(agreement_id, title, parties, coordinator, lang)
+        except ValidationError as err:
+            raise _invalid(path, err) from err
+        text = dump_agreement(agreement)
+        if lang == "en":
+            text = text.replace("## Präambel\n", f"## {PREAMBLE['en'][0]}\n", 1)
+        tx.create(path, text)
+        commit = tx.commit(
+            _message("Vereinbarung {a} angelegt", "Add agreement {a}", a=agreement_id),
+            when,
         )
-    data = load_worktree(ctx).data
-    lang = _locale(data, ctx)
-    try:
-        agreement = skeleton(agreement_id, title, parties, coordinator, lang)
-    except ValidationError as err:
-        raise _invalid(path, err) from err
-    text = dump_agreement(agreement)
-    if lang == "en":
-        text = text.replace("## Präambel\n", f"## {PREAMBLE['en'][0]}\n", 1)
-    commit = commit_changes(
-        ctx, {path: text.encode("utf-8")}, f"Add agreement {agreement_id}", when
-    )
     return AgreementResult(agreement, path, commit)
-
-
-def _write(
-    ctx: Context, agreement_id: str, new_text: str, old_text: str, message: str, when: date | None
-) -> AgreementResult:
-    path = layout.agreement_path(agreement_id)
-    if new_text == old_text:
-        raise UsageError(
-            T(
-                "keine Änderung an {a}; nichts wurde geschrieben",
-                "no change to {a}; nothing was written",
-                a=agreement_id,
-            )
-        )
-    commit = commit_changes(ctx, {path: new_text.encode("utf-8")}, message, when)
-    return AgreementResult(get_agreement(load_worktree(ctx).data, agreement_id), path, commit)
-
-
-def _current(ctx: Context, agreement_id: str) -> tuple[Agreement, str]:
-    data = load_worktree(ctx).data
-    agreement = get_agreement(data, agreement_id)
-    path = layout.agreement_path(agreement_id)
-    return agreement, (ctx.root / path).read_text("utf-8")
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -258,26 +207,51 @@ def _coerce(name: str, value: Any) -> Any:
     return value
 
 
+def _open(tx: Transaction, agreement_id: str) -> tuple[Agreement, str]:
+    """Return the agreement (read under the lock) and its path."""
+    agreement = get_agreement(tx.loaded(), agreement_id)
+    return agreement, tx.loaded().data.agreements[agreement_id].path
+
+
+def _finish(
+    tx: Transaction, agreement_id: str, path: str, message: T, when: date | datetime | None
+) -> AgreementResult:
+    if path not in tx.changes or tx.changes[path] == (tx.ctx.root / path).read_bytes():
+        raise UsageError(
+            T(
+                "keine Änderung an {a}; nichts wurde geschrieben",
+                "no change to {a}; nothing was written",
+                a=agreement_id,
+            )
+        )
+    commit = tx.commit(message, when)
+    from coopkit.store.codec import parse_agreement
+
+    located, _ = parse_agreement(tx.read(path))
+    assert located is not None
+    return AgreementResult(located.value, path, commit)
+
+
 def set_field(
     ctx: Context, agreement_id: str, field: str, value: str, *, when: date | None = None
 ) -> AgreementResult:
     """Set one front-matter field (an empty value removes an optional one), or the preamble."""
-    agreement, text = _current(ctx, agreement_id)
-    path = layout.agreement_path(agreement_id)
-    if field == "preamble":
-        new_text = _replace_preamble(text, path, value, _locale(load_worktree(ctx).data, ctx))
-    elif field in SETTABLE:
-        if value == "" and field in _REQUIRED:
-            raise UsageError(T("„{f}“ darf nicht leer sein", '"{f}" must not be empty', f=field))
-
-        def change(node: Any) -> None:
-            if value == "":
-                node.pop(field, None)
-            else:
-                node[field] = yaml_value(_coerce(field, value))
-
-        new_text = edit_front_matter(text, path, change)
-    else:
+    if field == "status":
+        raise UsageError(
+            T(
+                "„status“ wird nicht gesetzt: der Stand einer Vereinbarung ergibt sich aus "
+                "Fassungen, Freigaben und Kündigungen",
+                '"status" is not set: an agreement\'s state follows from its versions, '
+                "approvals and terminations",
+            ),
+            hint=T(
+                "veröffentlichen: coop agreement release; freigeben: coop agreement sign; "
+                "kündigen: coop agreement terminate",
+                "release: coop agreement release; approve: coop agreement sign; "
+                "terminate: coop agreement terminate",
+            ),
+        )
+    if field != "preamble" and field not in SETTABLE:
         raise UsageError(
             T(
                 "Feld „{f}“ kann so nicht gesetzt werden; möglich: {k}",
@@ -290,7 +264,24 @@ def set_field(
                 'change clauses with "coop agreement clause add" or "coop agreement edit"',
             ),
         )
-    return _write(ctx, agreement_id, new_text, text, f"Set {field} of {agreement_id}", when)
+    if value == "" and field in _REQUIRED:
+        raise UsageError(T("„{f}“ darf nicht leer sein", '"{f}" must not be empty', f=field))
+    with writing(ctx) as tx:
+        _, path = _open(tx, agreement_id)
+        if field == "preamble":
+            lang = _locale(tx.loaded().data, ctx)
+            tx.replace_text(path, _replace_preamble(tx.read(path).text, path, value, lang))
+        else:
+
+            def change(node: Any) -> None:
+                if value == "":
+                    node.pop(field, None)
+                else:
+                    node[field] = yaml_value(_coerce(field, value))
+
+            tx.edit(path, change)
+        message = _message("{f} von {a} gesetzt", "Set {f} of {a}", f=field, a=agreement_id)
+        return _finish(tx, agreement_id, path, message, when)
 
 
 def _replace_preamble(text: str, path: str, value: str, lang: str) -> str:
@@ -319,17 +310,23 @@ def add_clause(
     ctx: Context, agreement_id: str, title: str, text: str, *, when: date | None = None
 ) -> AgreementResult:
     """Append a clause § n+1 with a title and text."""
-    agreement, old = _current(ctx, agreement_id)
     if not title.strip() or "\n" in title:
         raise UsageError(
             T("der Titel muss eine nicht leere Zeile sein", "the title must be one non-empty line")
         )
-    number = max((c.number for c in agreement.clauses), default=0) + 1
-    base = old if old.endswith("\n") else old + "\n"
-    body = text.strip("\n")
-    new = base + ("" if base.endswith("\n\n") else "\n") + f"## § {number} {title.strip()}\n"
-    new += f"\n{body}\n" if body else ""
-    return _write(ctx, agreement_id, new, old, f"Add clause § {number} to {agreement_id}", when)
+    with writing(ctx) as tx:
+        agreement, path = _open(tx, agreement_id)
+        old = tx.read(path).text
+        number = max((c.number for c in agreement.clauses), default=0) + 1
+        base = old if old.endswith("\n") else old + "\n"
+        body = text.strip("\n")
+        new = base + ("" if base.endswith("\n\n") else "\n") + f"## § {number} {title.strip()}\n"
+        new += f"\n{body}\n" if body else ""
+        tx.replace_text(path, new)
+        message = _message(
+            "§ {n} an {a} angefügt", "Add clause § {n} to {a}", n=number, a=agreement_id
+        )
+        return _finish(tx, agreement_id, path, message, when)
 
 
 def _obligation_record(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -363,60 +360,59 @@ def add_obligation(
     clause: int | None = None,
     condition: str | None = None,
     how: str | None = None,
-    when: date | None = None,
+    when: date | datetime | None = None,
 ) -> AgreementResult:
     """Add an obligation (who owes what to whom, once or recurring) to an agreement."""
-    agreement, old = _current(ctx, agreement_id)
-    path = layout.agreement_path(agreement_id)
-    if agreement.find_obligation(obligation_id) is not None:
-        raise UsageError(
-            T(
-                "Pflicht „{o}“ gibt es in {a} schon",
-                'obligation "{o}" already exists in {a}',
-                o=obligation_id,
-                a=agreement_id,
+    with writing(ctx) as tx:
+        agreement, path = _open(tx, agreement_id)
+        if agreement.find_obligation(obligation_id) is not None:
+            raise UsageError(
+                T(
+                    "Pflicht „{o}“ gibt es in {a} schon",
+                    'obligation "{o}" already exists in {a}',
+                    o=obligation_id,
+                    a=agreement_id,
+                )
             )
+        record = _obligation_record(
+            {
+                "id": obligation_id,
+                "clause": clause,
+                "by": list(by),
+                "to": list(to),
+                "what": what,
+                "every": every,
+                "rrule": rrule,
+                "first_due": first_due,
+                "condition": condition,
+                "how": how,
+            }
         )
-    record = _obligation_record(
-        {
-            "id": obligation_id,
-            "clause": clause,
-            "by": list(by),
-            "to": list(to),
-            "what": what,
-            "every": every,
-            "rrule": rrule,
-            "first_due": first_due,
-            "condition": condition,
-            "how": how,
-        }
-    )
-    _check_obligation(path, record)
+        _check_obligation(path, record)
 
-    def change(node: Any) -> None:
-        items = node.get("obligations")
-        if items is None:
-            node["obligations"] = yaml_value([record])
-        else:
-            items.append(yaml_value(record))
+        def change(node: Any) -> None:
+            items = node.get("obligations")
+            if items is None:
+                node["obligations"] = yaml_value([record])
+            else:
+                items.append(yaml_value(record))
 
-    new = edit_front_matter(old, path, change)
-    return _write(
-        ctx, agreement_id, new, old, f"Add obligation {obligation_id} to {agreement_id}", when
-    )
-
-
-def _obligation_index(node: Any, obligation_id: str, agreement_id: str) -> int:
-    for i, item in enumerate(node.get("obligations") or []):
-        if isinstance(item, dict) and str(item.get("id")) == obligation_id:
-            return i
-    raise NotFound(
-        T(
-            "Pflicht „{o}“ in {a} nicht gefunden",
-            'obligation "{o}" not found in {a}',
+        tx.edit(path, change)
+        message = _message(
+            "Pflicht {o} in {a} angelegt",
+            "Add obligation {o} to {a}",
             o=obligation_id,
             a=agreement_id,
         )
+        return _finish(tx, agreement_id, path, message, when)
+
+
+def _obligation_index(node: Any, obligation_id: str, agreement: Agreement) -> int:
+    for i, item in enumerate(node.get("obligations") or []):
+        if isinstance(item, dict) and str(item.get("id")) == obligation_id:
+            return i
+    raise not_found(
+        "obligation", obligation_id, (o.id for o in agreement.obligations), where=agreement.id
     )
 
 
@@ -427,14 +423,9 @@ def set_obligation(
     changes: Mapping[str, Any],
     *,
     unset: Sequence[str] = (),
-    when: date | None = None,
+    when: date | datetime | None = None,
 ) -> AgreementResult:
     """Change fields of an obligation; fields in `unset` are removed."""
-    agreement, old = _current(ctx, agreement_id)
-    path = layout.agreement_path(agreement_id)
-    current = agreement.find_obligation(obligation_id)
-    if current is None:
-        _obligation_index({"obligations": []}, obligation_id, agreement_id)
     unknown = [k for k in (*changes, *unset) if k not in OBLIGATION_FIELDS]
     bad_unset = [k for k in unset if k in _REQUIRED]
     if unknown or bad_unset:
@@ -446,39 +437,51 @@ def set_obligation(
                 k=", ".join(OBLIGATION_FIELDS),
             )
         )
-    values = {k: _coerce(k, v) for k, v in changes.items() if v is not None}
-    record = _obligation_record(values)
+    with writing(ctx) as tx:
+        agreement, path = _open(tx, agreement_id)
+        get_obligation(agreement, obligation_id)
+        values = {k: _coerce(k, v) for k, v in changes.items() if v is not None}
+        record = _obligation_record(values)
 
-    def change(node: Any) -> None:
-        item = node["obligations"][_obligation_index(node, obligation_id, agreement_id)]
-        for key, value in record.items():
-            item[key] = yaml_value(value)
-        for key in unset:
-            item.pop(key, None)
+        def change(node: Any) -> None:
+            item = node["obligations"][_obligation_index(node, obligation_id, agreement)]
+            for key, value in record.items():
+                item[key] = yaml_value(value)
+            for key in unset:
+                item.pop(key, None)
 
-    new = edit_front_matter(old, path, change)
-    return _write(
-        ctx, agreement_id, new, old, f"Change obligation {obligation_id} of {agreement_id}", when
-    )
+        tx.edit(path, change)
+        message = _message(
+            "Pflicht {o} in {a} geändert",
+            "Change obligation {o} of {a}",
+            o=obligation_id,
+            a=agreement_id,
+        )
+        return _finish(tx, agreement_id, path, message, when)
 
 
 def remove_obligation(
     ctx: Context, agreement_id: str, obligation_id: str, *, when: date | None = None
 ) -> AgreementResult:
     """Remove an obligation from an agreement."""
-    _, old = _current(ctx, agreement_id)
-    path = layout.agreement_path(agreement_id)
+    with writing(ctx) as tx:
+        agreement, path = _open(tx, agreement_id)
+        get_obligation(agreement, obligation_id)
 
-    def change(node: Any) -> None:
-        index = _obligation_index(node, obligation_id, agreement_id)
-        del node["obligations"][index]
-        if not node["obligations"]:
-            del node["obligations"]
+        def change(node: Any) -> None:
+            index = _obligation_index(node, obligation_id, agreement)
+            del node["obligations"][index]
+            if not node["obligations"]:
+                del node["obligations"]
 
-    new = edit_front_matter(old, path, change)
-    return _write(
-        ctx, agreement_id, new, old, f"Remove obligation {obligation_id} from {agreement_id}", when
-    )
+        tx.edit(path, change)
+        message = _message(
+            "Pflicht {o} aus {a} entfernt",
+            "Remove obligation {o} from {a}",
+            o=obligation_id,
+            a=agreement_id,
+        )
+        return _finish(tx, agreement_id, path, message, when)
 
 
 def edit_path(ctx: Context, agreement_id: str) -> Path:
@@ -488,7 +491,7 @@ def edit_path(ctx: Context, agreement_id: str) -> Path:
 
 def begin_edit(ctx: Context, agreement_id: str, *, resume: bool = False) -> Path:
     """Prepare the file the editor opens: a copy of the agreement, or the kept earlier attempt."""
-    get_agreement(load_worktree(ctx).data, agreement_id)
+    get_agreement(snapshot(ctx), agreement_id)
     kept = edit_path(ctx, agreement_id)
     rel = kept.relative_to(ctx.root).as_posix()
     if resume:
@@ -540,7 +543,12 @@ def finish_edit(ctx: Context, agreement_id: str, *, when: date | None = None) ->
         remove_file(kept)
         return EditResult(agreement_id, False, None)
     try:
-        commit = commit_changes(ctx, {path: new}, f"Edit agreement {agreement_id}", when)
+        commit = commit_changes(
+            ctx,
+            {path: new},
+            _message("Vereinbarung {a} bearbeitet", "Edit agreement {a}", a=agreement_id),
+            when,
+        )
     except ProblemsFound as err:
         moved = [
             Problem(Source(rel, p.source.line, p.source.col), p.message, p.code)

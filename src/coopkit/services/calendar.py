@@ -6,21 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from coopkit.model.base import split_person
-from coopkit.model.minutes import Minutes
+from coopkit.errors import T
+from coopkit.model.agreement import Obligation
 from coopkit.model.repo import RepoData
+from coopkit.queries.actions import action_rows, state_label
+from coopkit.queries.context import Context
+from coopkit.queries.due import clause_source, schedule_until, top_source, version_dates
+from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.lookup import check_partner
+from coopkit.queries.meetings import meeting_partners
+from coopkit.queries.names import partner_label
 from coopkit.render.ics import CalendarEvent, render_ics
-from coopkit.schedule import describe_frequency, rrule_for
-from coopkit.services.context import Context
-from coopkit.services.followup import (
-    check_partner,
-    clause_source,
-    obligation_dates,
-    schedule_until,
-    top_source,
-)
+from coopkit.schedule import RecurrenceError, describe_frequency, occurrences, rrule_for
 from coopkit.services.outputs import write_output
-from coopkit.services.repository import load_worktree
 
 UID_DOMAIN = "coopkit"
 
@@ -35,29 +33,12 @@ class CalendarResult:
     obligations: int
 
 
-def _partner_name(data: RepoData, partner_id: str) -> str:
-    partner = data.find_partner(partner_id)
-    if partner is None:
-        return partner_id
-    return partner.short or partner.name
-
-
-def _meeting_partners(data: RepoData, minutes: Minutes) -> set[str]:
-    people = [*minutes.attendance.present, *minutes.attendance.excused]
-    found = {split_person(p)[0] for p in people} | set(minutes.distribution)
-    for agreement_id in minutes.agreements:
-        agreement = data.find_agreement(agreement_id)
-        if agreement is not None:
-            found |= set(agreement.parties)
-    return found
-
-
 def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[CalendarEvent]:
     """Return one event per meeting, with the agenda in the description."""
     events = []
     for meeting_id in sorted(data.minutes):
         minutes = data.minutes[meeting_id].value
-        if partner is not None and partner not in _meeting_partners(data, minutes):
+        if partner is not None and partner not in meeting_partners(data, minutes):
             continue
         label = "Item" if lang == "en" else "TOP"
         agenda = "\n".join(f"{label} {n}: {top.title}" for n, top in enumerate(minutes.tops, 1))
@@ -84,88 +65,101 @@ def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[Calen
     return events
 
 
-def action_events(data: RepoData, partner: str | None, lang: str) -> list[CalendarEvent]:
-    """Return one all-day event per action deadline; closed actions say so in the summary."""
+def action_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent]:
+    """Return one all-day event per action deadline; closed actions say how they were closed."""
     events = []
-    closed_records = data.closing_records
-    for meeting_id in sorted(data.minutes):
-        minutes = data.minutes[meeting_id].value
-        for top, action in minutes.all_actions():
-            who, _ = split_person(action.who)
-            if partner is not None and who != partner:
-                continue
-            key = minutes.action_key(action)
-            closed = closed_records.get(key)
-            prefix = ""
-            if closed is not None:
-                prefix = "(done) " if lang == "en" else "(erledigt) "
-            label = "Task" if lang == "en" else "Aufgabe"
-            events.append(
-                CalendarEvent(
-                    uid=f"{key}@{UID_DOMAIN}",
-                    summary=f"{prefix}{label}: {action.what} ({_partner_name(data, who)})",
-                    start=action.due,
-                    description=f"{top_source(minutes.date, top, lang)}\n{action.who}",
-                    categories=(label,),
-                )
+    lang = snap.lang
+    label = T("Aufgabe", "Task").format(lang)
+    for row in action_rows(snap.data, snap.today, partner=partner):
+        prefix = "" if row.is_open else f"({state_label(row.status, lang)}) "
+        events.append(
+            CalendarEvent(
+                uid=f"{row.key}@{UID_DOMAIN}",
+                summary=f"{prefix}{label}: {row.what} ({partner_label(snap.data, row.partner)})",
+                start=row.due,
+                description=f"{top_source(row.meeting_date, row.top, lang)}\n{row.who_name}",
+                categories=(label,),
             )
+        )
     return events
 
 
-def obligation_events(
-    data: RepoData, partner: str | None, today: date, lang: str
-) -> list[CalendarEvent]:
-    """Return one event per obligation and owing partner, recurring ones with an RRULE."""
+def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent]:
+    """Return one series per obligation, owing partner and version in force.
+
+    A series starts at the first occurrence in the version's days in force and ends (UNTIL) at the
+    last day of those days or the horizon; where no RRULE gives exactly the engine's dates, the
+    dates are listed (RDATE).
+    """
     events = []
-    until = schedule_until(data, today)
+    lang = snap.lang
     en = lang == "en"
-    for agreement_id in sorted(data.agreements):
-        agreement = data.agreements[agreement_id].value
-        if agreement.status == "draft":
-            continue
-        end = min(agreement.valid_until, until) if agreement.valid_until else until
-        for ob in agreement.obligations:
-            dates = obligation_dates(data, agreement_id, ob, until)
-            if not dates:
+    until = schedule_until(snap)
+    label = T("Pflicht", "Obligation").format(lang)
+    for agreement_id, timeline in snap.timelines().items():
+        for n, version in enumerate(timeline.segments()):
+            # The first version's series keeps the UID it always had; later ones add the version.
+            series = agreement_id if n == 0 else f"{agreement_id}/{version.version}"
+            if version.text is None:
                 continue
-            rule = rrule_for(ob, end) if ob.recurring else None
-            rdates: tuple[date, ...] = ()
-            if ob.recurring and rule is None:
-                rdates = tuple(dates[1:])
-            lines = [
-                clause_source(agreement_id, ob.clause, lang),
-                f"{'to' if en else 'an'}: {', '.join(ob.to)}" if ob.to else "",
-                f"{'how often' if en else 'wie oft'}: {describe_frequency(ob, lang)}",
-                f"{'how' if en else 'wie'}: {ob.how}" if ob.how else "",
-                f"{'condition' if en else 'Bedingung'}: {ob.condition}" if ob.condition else "",
-            ]
-            label = "Obligation" if en else "Pflicht"
-            for who in ob.by:
-                if partner is not None and who != partner:
+            stop = min(version.in_force_until, until) if version.in_force_until else until
+            for ob in version.text.obligations:
+                dates = version_dates(version, ob, until)
+                if not dates:
                     continue
-                events.append(
-                    CalendarEvent(
-                        uid=f"{agreement_id}/{ob.id}/{who}@{UID_DOMAIN}",
-                        summary=f"{label}: {ob.what} ({_partner_name(data, who)})",
-                        start=dates[0],
-                        description="\n".join(line for line in lines if line),
-                        rrule=rule,
-                        rdates=rdates,
-                        categories=(label,),
+                rule, rdates = _series(ob, dates, stop)
+                receivers = ", ".join(partner_label(snap.data, p) for p in ob.to)
+                lines = [
+                    clause_source(agreement_id, ob.clause, lang) + f" ({version.version})",
+                    f"{'to' if en else 'an'}: {receivers}" if ob.to else "",
+                    f"{'how often' if en else 'wie oft'}: {describe_frequency(ob, lang)}",
+                    f"{'how' if en else 'wie'}: {ob.how}" if ob.how else "",
+                    f"{'condition' if en else 'Bedingung'}: {ob.condition}" if ob.condition else "",
+                ]
+                for who in ob.by:
+                    if partner is not None and who != partner:
+                        continue
+                    events.append(
+                        CalendarEvent(
+                            uid=f"{series}/{ob.id}/{who}@{UID_DOMAIN}",
+                            summary=f"{label}: {ob.what} ({partner_label(snap.data, who)})",
+                            start=dates[0],
+                            description="\n".join(line for line in lines if line),
+                            rrule=rule,
+                            rdates=rdates,
+                            categories=(label,),
+                        )
                     )
-                )
     return events
+
+
+def _series(ob: Obligation, dates: list[date], stop: date) -> tuple[str | None, tuple[date, ...]]:
+    """Return (RRULE, RDATEs) giving exactly `dates` from DTSTART = dates[0]."""
+    if len(dates) == 1 or not ob.recurring:
+        return None, tuple(dates[1:])
+    shifted = ob.model_copy(update={"first_due": dates[0]})
+    rule = rrule_for(shifted, stop)
+    if rule is not None:
+        probe = Obligation.model_validate(
+            {"id": ob.id, "by": ob.by, "what": ob.what, "rrule": rule, "first_due": dates[0]}
+        )
+        try:
+            if occurrences(probe, None, stop, stop) == dates:
+                return rule, ()
+        except RecurrenceError:
+            pass
+    return None, tuple(dates[1:])
 
 
 def calendar_events(
-    data: RepoData, today: date, partner: str | None, lang: str
+    snap: Snapshot, partner: str | None
 ) -> tuple[list[CalendarEvent], list[CalendarEvent], list[CalendarEvent]]:
-    """Return (meetings, actions, obligations) events of a loaded repository."""
-    check_partner(data, partner)
+    """Return (meetings, actions, obligations) events of a snapshot."""
+    check_partner(snap, partner)
     return (
-        meeting_events(data, partner, lang),
-        action_events(data, partner, lang),
-        obligation_events(data, partner, today, lang),
+        meeting_events(snap.data, partner, snap.lang),
+        action_events(snap, partner),
+        obligation_events(snap, partner),
     )
 
 
@@ -173,16 +167,16 @@ def calendar_name(data: RepoData, partner: str | None) -> str:
     """Return the calendar's display name."""
     name = data.config.value.name if data.config else "coop"
     if partner is not None:
-        name = f"{name} – {_partner_name(data, partner)}"
+        name = f"{name} – {partner_label(data, partner)}"
     return name
 
 
 def export_calendar(ctx: Context, output: Path, partner: str | None = None) -> CalendarResult:
     """Write the calendar to `output`; DTSTAMP is ctx.today so the file is reproducible."""
-    data = load_worktree(ctx).data
-    meetings, actions, obligations = calendar_events(data, ctx.today, partner, ctx.lang)
+    snap = snapshot(ctx)
+    meetings, actions, obligations = calendar_events(snap, partner)
     payload = render_ics(
-        [*meetings, *actions, *obligations], ctx.today, calendar_name(data, partner)
+        [*meetings, *actions, *obligations], ctx.today, calendar_name(snap.data, partner)
     )
     written = write_output(ctx, output, payload)
     return CalendarResult(written, len(meetings), len(actions), len(obligations))

@@ -7,15 +7,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import NotFound, T, UsageError
+from coopkit.errors import T, UsageError
 from coopkit.model.minutes import Minutes
-from coopkit.model.repo import RepoData
+from coopkit.queries.context import Context
+from coopkit.queries.due import PartnerItems, open_items
+from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.lookup import check_partner, get_minutes
+from coopkit.queries.meetings import meeting_partners, next_meeting
+from coopkit.queries.names import contact_name, partner_name
 from coopkit.render.dates import long_date
-from coopkit.services.calendar import _meeting_partners
-from coopkit.services.context import Context
-from coopkit.services.followup import PartnerItems, check_partner, open_items
 from coopkit.services.outputs import write_output
-from coopkit.services.repository import load_worktree
 from coopkit.store import layout
 
 BOX = "\u2610"
@@ -32,24 +33,6 @@ class ChecklistResult:
     until: date
     partners: int
     items: int
-
-
-def next_meeting(data: RepoData, today: date) -> Minutes | None:
-    """Return the next planned (draft) meeting on or after today, or None."""
-    planned = [
-        m.value
-        for m in data.minutes.values()
-        if m.value.status == "draft" and m.value.date >= today
-    ]
-    return min(planned, key=lambda m: m.date) if planned else None
-
-
-def _person_name(data: RepoData, partner_id: str, person: str | None) -> str:
-    if person is None:
-        return ""
-    found = data.find_partner(partner_id)
-    contact = next((c for c in found.contacts if c.id == person), None) if found else None
-    return contact.name if contact is not None else person
 
 
 def checklist_labels(lang: str) -> dict[str, str]:
@@ -78,29 +61,19 @@ def checklist_labels(lang: str) -> dict[str, str]:
 
 
 def checklist_context(
-    data: RepoData,
-    today: date,
+    snap: Snapshot,
     *,
     partner: str | None = None,
     meeting: str | None = None,
     until: date | None = None,
-    lang: str = "de",
 ) -> dict[str, Any]:
     """Return the render context of a checklist (see services.templates for its variables)."""
-    check_partner(data, partner)
+    check_partner(snap, partner)
+    data, today, lang = snap.data, snap.today, snap.lang
     en = lang == "en"
     target: Minutes | None = None
     if meeting is not None:
-        target = data.find_minutes(meeting)
-        if target is None:
-            raise NotFound(
-                T(
-                    "unbekannte Sitzung „{m}“; bekannt: {k}",
-                    'unknown meeting "{m}"; known: {k}',
-                    m=meeting,
-                    k=", ".join(sorted(data.minutes)) or "—",
-                )
-            )
+        target = get_minutes(snap, meeting).value
     elif until is None:
         target = next_meeting(data, today)
     if until is None:
@@ -126,9 +99,9 @@ def checklist_context(
     else:
         period = f"until {long_date(until, lang)}" if en else f"bis {long_date(until, lang)}"
         meeting_title = ""
-    items = open_items(data, today, until, partner=partner, lang=lang)
+    items = open_items(snap, until, partner=partner)
     if meeting is not None and target is not None and partner is None:
-        wanted = _meeting_partners(data, target)
+        wanted = meeting_partners(data, target)
         items = [i for i in items if i.partner in wanted]
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in sorted(items, key=lambda i: (i.due, i.kind != "obligation", i.key)):
@@ -146,7 +119,7 @@ def checklist_context(
                 "due_iso": item.due.isoformat(),
                 "what": item.what,
                 "source": item.source,
-                "who": _person_name(data, item.partner, item.person),
+                "who": contact_name(data, item.partner, item.person),
                 "kind": item.kind,
                 "overdue": item.overdue,
                 "late": late,
@@ -154,11 +127,10 @@ def checklist_context(
         )
     partners = []
     for partner_id in sorted(groups):
-        found = data.find_partner(partner_id)
         partners.append(
             {
                 "id": partner_id,
-                "name": found.name if found else partner_id,
+                "name": partner_name(data, partner_id),
                 "entries": groups[partner_id],
             }
         )
@@ -219,14 +191,11 @@ def render_checklist(
                 p=str(output),
             )
         )
-    data = load_worktree(ctx).data
-    context = checklist_context(
-        data, ctx.today, partner=partner, meeting=meeting, until=until, lang=ctx.lang
-    )
+    context = checklist_context(snapshot(ctx), partner=partner, meeting=meeting, until=until)
     if suffix == ".docx":
-        from coopkit.render.docx import render_docx
+        from coopkit.services.pack import checklist_bytes
 
-        payload = render_docx(layout.resolve_template(ctx.root, DOCX_TEMPLATE), context, ctx.lang)
+        payload = checklist_bytes(ctx, context)
     else:
         from coopkit.render.markdown import render_markdown
 

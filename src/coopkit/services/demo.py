@@ -24,8 +24,9 @@ from coopkit.model.agreement import Agreement
 from coopkit.model.minutes import Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
-from coopkit.services.context import Context
-from coopkit.services.repository import commit_changes, load
+from coopkit.queries.context import Context
+from coopkit.queries.load import load
+from coopkit.services.repository import commit_changes
 from coopkit.store import layout
 from coopkit.store.codec import edit_front_matter
 from coopkit.store.files import WorkTree
@@ -33,6 +34,12 @@ from coopkit.store.git import GitRepo
 
 DEMO_TODAY = date(2014, 4, 30)
 """The day the story ends: `coop demo` shows the status as of this day."""
+_STATUS_DE = {
+    "fulfilled": "erfüllt",
+    "partly": "teilweise",
+    "missed": "versäumt",
+    "waived": "erlassen",
+}
 
 _HEADING = re.compile(r"^## ", re.MULTILINE)
 _PARAGRAPH = re.compile(r"^\((\d+)\) ", re.MULTILINE)
@@ -137,7 +144,6 @@ def replace_clause_text(text: str, number: int, new_text: str) -> str:
 
 def _draft_text(text: str, path: str, clause: int) -> str:
     def change(node: Any) -> None:
-        node["status"] = "draft"
         obligations = node.get("obligations") or []
         for i in reversed(range(len(obligations))):
             if obligations[i].get("clause") == str(clause):
@@ -268,13 +274,13 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
 
     # Autumn 2012: the repository and the partners.
     story.result.steps.append(
-        DemoStep(date(2012, 9, 3), bernert, "Set up the cooperation repository")
+        DemoStep(date(2012, 9, 3), bernert, "Repository der Kooperation angelegt")
     )
     _init_commit(target, _base_files(example), bernert, story.at(date(2012, 9, 3)))
     for partner_id in sorted(data.partners):
         path = layout.partner_path(partner_id)
         story.write(
-            bernert, date(2012, 9, 4), f"Add partner {partner_id}", {path: story.text(path)}
+            bernert, date(2012, 9, 4), f"Partner {partner_id} angelegt", {path: story.text(path)}
         )
 
     agreements = [
@@ -287,7 +293,7 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
         story.write(
             bernert,
             date(2012, 9, 17),
-            f"Draft agreement {ag.id}",
+            f"Entwurf der Vereinbarung {ag.id}",
             {path: _draft_text(story.text(path), path, 7)},
         )
     for ag in agreements:
@@ -295,7 +301,7 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
         story.write(
             bernert,
             date(2012, 10, 22),
-            f"Revise § 7 of {ag.id}: data transfer only with written consent; activate",
+            f"§ 7 von {ag.id} überarbeitet: Datenübermittlung nur mit schriftlicher Einwilligung",
             {path: story.text(path)},
         )
 
@@ -335,8 +341,8 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
                     story.write,
                     _author_of(story, done.recorded_by, done.partner),
                     done.date,
-                    f"Record {done.status} {done.obligation} due {done.due.isoformat()} "
-                    f"for {done.partner}",
+                    f"{done.obligation} (fällig {done.due.isoformat()}) für {done.partner}: "
+                    f"{_STATUS_DE.get(done.status, done.status)}",
                     {fulfilment.path: story.text(fulfilment.path)},
                 ),
             )
@@ -353,7 +359,7 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
                     story.write,
                     _author_of(story, closed.by or owner, owner.partition("/")[0] or "kv-myk"),
                     closed.date,
-                    f"Close action {closed.action}",
+                    f"Aufgabe {closed.action} erledigt",
                     {closing.path: story.text(closing.path)},
                 ),
             )
@@ -411,7 +417,7 @@ def _release(
     story.call(
         author,
         day,
-        f"Release {agreement_id} {version}",
+        f"{agreement_id} {version} veröffentlicht",
         lambda c, w: release(c, agreement_id, version, message, when=w),
     )
     story.result.tags.append(f"{agreement_id}/{version}")
@@ -430,7 +436,7 @@ def _approve(
     story.call(
         signer,
         day,
-        f"Approve {agreement_id} {version} for {partner_id}",
+        f"Freigabe von {agreement_id} {version} durch {partner_id}",
         lambda c, w: sign(
             c,
             agreement_id,
@@ -459,14 +465,15 @@ def _revise_v2(
     story.write(
         author,
         day,
-        f"Revise {ag.id} after the evaluation: young newcomers, language support, joint training",
+        f"{ag.id} nach der Evaluation fortgeschrieben: junge Zugewanderte, Sprachförderung, "
+        "gemeinsame Fortbildung",
         {path: text},
     )
     service = next(p for p in ag.parties if p not in ("kv-myk", "jobcenter-myk"))
     story.call(
         author,
         day,
-        f"Add obligation fortbildung to {ag.id}",
+        f"Pflicht fortbildung in {ag.id} angelegt",
         lambda c, w: add_obligation(
             c,
             ag.id,
@@ -484,7 +491,7 @@ def _revise_v2(
     story.call(
         author,
         day,
-        f"Add obligation u25-abstimmung to {ag.id}",
+        f"Pflicht u25-abstimmung in {ag.id} angelegt",
         lambda c, w: add_obligation(
             c,
             ag.id,
@@ -503,7 +510,7 @@ def _revise_v2(
     story.call(
         author,
         day,
-        f"Hospitation in {ag.id} once a year",
+        f"Hospitation in {ag.id} einmal jährlich",
         lambda c, w: set_obligation(c, ag.id, "hospitation", {"every": "P1Y"}, when=w),
     )
 
@@ -537,7 +544,7 @@ def _meeting_events(
     events: list[tuple[date, int, Callable[[], object]]] = []
     if minutes.status == "draft":
         invitation = partial(
-            story.write, secretary, invite_day, f"Invite to meeting {minutes.id}", {path: text}
+            story.write, secretary, invite_day, f"Einladung zur Sitzung {minutes.id}", {path: text}
         )
         return [(invite_day, 0, invitation)]
     events.append(
@@ -548,7 +555,7 @@ def _meeting_events(
                 story.write,
                 secretary,
                 invite_day,
-                f"Invite to meeting {minutes.id}",
+                f"Einladung zur Sitzung {minutes.id}",
                 {path: _strip_for_invitation(text, path)},
             ),
         )
@@ -563,7 +570,7 @@ def _meeting_events(
                 story.write,
                 secretary,
                 minutes_day,
-                f"Record the minutes of {minutes.id}",
+                f"Niederschrift der Sitzung {minutes.id}",
                 {path: _as_draft_minutes(text, path, approval)},
             ),
         )
@@ -577,7 +584,7 @@ def _meeting_events(
                     story.call,
                     secretary,
                     minutes_day,
-                    f"Approve the minutes of {earlier_id} in {minutes.id}",
+                    f"Niederschrift {earlier_id} in {minutes.id} genehmigt",
                     partial(_approve_in, approve, earlier_id, minutes.id),
                 ),
             )
@@ -592,7 +599,7 @@ def _meeting_events(
                     story.call,
                     secretary,
                     sent_day,
-                    f"Send the minutes of {minutes.id}",
+                    f"Niederschrift {minutes.id} versandt",
                     partial(_send, send, minutes.id, sent_day),
                 ),
             )
@@ -634,5 +641,5 @@ def _init_commit(target: Path, files: dict[str, bytes], author: str, when: datet
         write_atomic(target / rel, data)
     with GitRepo(target) as repo:
         repo.commit_paths(
-            sorted(files), "Set up the cooperation repository", parse_author(author), when
+            sorted(files), "Repository der Kooperation angelegt", parse_author(author), when
         )

@@ -8,16 +8,13 @@ from pathlib import Path
 
 from coopkit.errors import T
 from coopkit.model.agreement import Agreement
-from coopkit.model.compare import AgreementDiff, compare_agreements, split_paragraphs
-from coopkit.model.repo import RepoData
-from coopkit.render.redline import Block, Change
-from coopkit.services.context import Context
-from coopkit.services.documents import (
-    labels,
-    obligation_row,
-    read_agreement,
-    version_commit,
-)
+from coopkit.model.compare import AgreementDiff, compare_agreements
+from coopkit.queries.context import Context
+from coopkit.queries.load import snapshot
+from coopkit.queries.lookup import get_agreement
+from coopkit.render.redline import Change
+from coopkit.services.documents import read_agreement
+from coopkit.services.outputs import check_output, write_output
 from coopkit.store import layout
 
 WORKTREE = "WORKTREE"
@@ -44,23 +41,25 @@ def _working_label(lang: str) -> str:
 
 def resolve_revision(ctx: Context, agreement_id: str, rev: str | None) -> tuple[str, str | None]:
     """Return (label, commit) for a version name, a commit-ish, or WORKTREE/None (commit None)."""
-    from coopkit.services.status import versions_by_agreement
     from coopkit.store.git import GitRepo
 
     if rev is None or rev.upper() == WORKTREE:
         return _working_label(ctx.lang), None
-    if rev in versions_by_agreement(ctx).get(agreement_id, []):
-        return rev, version_commit(ctx, agreement_id, rev)
+    snap = snapshot(ctx)
+    get_agreement(snap, agreement_id)
+    found = snap.timeline(agreement_id).get(rev)
+    if found is not None:
+        return rev, found.commit
     with GitRepo(ctx.root) as repo:
         commit = repo.resolve(rev)
     return rev, commit
 
 
 def _default_from(ctx: Context, agreement_id: str) -> str:
-    from coopkit.services.status import versions_by_agreement
-
-    released = versions_by_agreement(ctx).get(agreement_id, [])
-    return released[-1] if released else "HEAD"
+    snap = snapshot(ctx)
+    get_agreement(snap, agreement_id)
+    latest = snap.timeline(agreement_id).latest
+    return latest.version if latest else "HEAD"
 
 
 def diff_agreement(
@@ -83,49 +82,6 @@ def diff_agreement(
         new.agreement,
         compare_agreements(old.agreement, new.agreement),
     )
-
-
-def _paragraph_blocks(text: str) -> list[Block]:
-    return [
-        Block("List Bullet" if p.kind == "bullet" else "Normal", p.text)
-        for p in split_paragraphs(text)
-    ]
-
-
-def obligation_text(data: RepoData, agreement: Agreement, index: int, lang: str) -> str:
-    """Return one obligation as a sentence for the redline."""
-    row = obligation_row(data, agreement.obligations[index], lang)
-    words = labels(lang)
-    parts = [f"{row['id']}" + (f" (§ {row['clause']})" if row["clause"] else "") + ":"]
-    parts.append(f"{row['by']} → {row['to'] or '—'}: {row['what']}.")
-    timing = row["recurrence"]
-    if row["first_due"]:
-        timing += f", {words['first_due']} {row['first_due']}"
-    parts.append(timing + ".")
-    if row["condition"]:
-        parts.append(f"{words['condition'].capitalize()}: {row['condition']}.")
-    if row["how"]:
-        parts.append(f"{words['how']}: {row['how']}.")
-    return " ".join(parts)
-
-
-def agreement_blocks(data: RepoData, agreement: Agreement, lang: str) -> list[Block]:
-    """Return the paragraphs of an agreement as the redline shows them (text and obligations)."""
-    words = labels(lang)
-    blocks = [Block("Title", agreement.title)]
-    if agreement.preamble:
-        blocks.append(Block("Heading 1", words["preamble"]))
-        blocks += _paragraph_blocks(agreement.preamble)
-    for clause in agreement.clauses:
-        blocks.append(Block("Heading 1", f"§ {clause.number} {clause.title}"))
-        blocks += _paragraph_blocks(clause.text)
-    if agreement.obligations:
-        blocks.append(Block("Heading 1", words["obligations"]))
-        blocks += [
-            Block("Normal", obligation_text(data, agreement, i, lang))
-            for i in range(len(agreement.obligations))
-        ]
-    return blocks
 
 
 def _today_change(ctx: Context) -> Change:
@@ -178,24 +134,34 @@ def history(ctx: Context, result: DiffResult) -> tuple[list[Agreement], list[Cha
 
 
 def write_redline(ctx: Context, result: DiffResult, output: Path) -> Path:
-    """Write a .docx of the TO text with the changes against FROM as tracked changes."""
+    """Write a .docx of the TO text, in the agreement's layout, with the changes tracked."""
+    from coopkit.render.package import DocumentInfo
     from coopkit.render.redline import render_redline
-    from coopkit.services.documents import check_output_path
-    from coopkit.services.repository import load_worktree
-    from coopkit.store.atomic import write_atomic
+    from coopkit.services.documents import state_bytes
 
-    check_output_path(ctx, output)
-    data = load_worktree(ctx).data
+    check_output(ctx, output)
+    snap = snapshot(ctx)
+    data = snap.data
     states, changes = history(ctx, result)
-    blocks = [agreement_blocks(data, state, ctx.lang) for state in states]
-    header = T(
-        "{a}: Änderungen {f} → {t}",
-        "{a}: changes {f} → {t}",
-        a=result.agreement_id,
-        f=result.from_label,
-        t=result.to_label,
+    released = [v.version for v in snap.timeline(result.agreement_id).versions]
+    first = result.from_label if result.from_label in released else None
+    last = result.to_label if result.to_label in released else None
+    names = [first] + [None] * (len(states) - 2) + [last]
+    rendered = [
+        state_bytes(ctx, data, state, name) for state, name in zip(states, names, strict=True)
+    ]
+    heading = T(
+        "Änderungen {f} → {t}", "changes {f} → {t}", f=result.from_label, t=result.to_label
     ).format(ctx.lang)
-    document = render_redline(blocks, changes, header)
+    info = DocumentInfo(
+        title=f"{result.new.title} ({heading})",
+        subject=heading,
+        author=changes[-1].author,
+        created=changes[-1].date,
+        modified=changes[-1].date,
+        lang=ctx.lang,
+        keywords=result.agreement_id,
+    )
+    document = render_redline(rendered, changes, info)
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(output, document)
-    return output
+    return write_output(ctx, output, document)

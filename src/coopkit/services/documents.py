@@ -7,15 +7,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import NotFound, ProblemsFound, T, UsageError
+from coopkit.errors import NotFound, ProblemsFound, T
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.compare import split_paragraphs
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
-from coopkit.render.dates import long_date
+from coopkit.queries.context import Context
+from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.lookup import get_agreement, not_found
+from coopkit.queries.names import partner_label, partner_labels
+from coopkit.queries.versions import VersionState
+from coopkit.render.dates import long_date, short_date
+from coopkit.render.package import DocumentInfo
 from coopkit.schedule.recurrence import describe_frequency
-from coopkit.services.context import Context
 from coopkit.store import layout
 
 TEMPLATE_NAME = "agreement.docx"
@@ -48,6 +53,15 @@ LABELS: dict[str, dict[str, str]] = {
         "valid_until": "bis",
         "open_ended": "unbefristet",
         "in_force": "in Kraft",
+        "signature_page": "Unterschriften",
+        "place_date": "Ort, Datum",
+        "name": "Name",
+        "function": "Funktion",
+        "signature": "Unterschrift",
+        "for_party": "Für",
+        "signature_intro": (
+            "Die Parteien unterzeichnen die Vereinbarung in der vorstehenden Fassung."
+        ),
     },
     "en": {
         "agreement": "Cooperation agreement",
@@ -76,6 +90,13 @@ LABELS: dict[str, dict[str, str]] = {
         "valid_until": "until",
         "open_ended": "open-ended",
         "in_force": "in force",
+        "signature_page": "Signatures",
+        "place_date": "Place, date",
+        "name": "Name",
+        "function": "Function",
+        "signature": "Signature",
+        "for_party": "For",
+        "signature_intro": "The parties sign the agreement in the version above.",
     },
 }
 
@@ -83,16 +104,6 @@ LABELS: dict[str, dict[str, str]] = {
 def labels(lang: str) -> dict[str, str]:
     """Return the document labels in `lang` (German when unknown)."""
     return dict(LABELS.get(lang, LABELS["de"]))
-
-
-def _partner_label(data: RepoData, partner_id: str) -> str:
-    partner = data.find_partner(partner_id)
-    return partner.label if partner else partner_id
-
-
-def partner_labels(data: RepoData, ids: list[str]) -> str:
-    """Return the short names of partners, comma-separated (unknown ids as they are)."""
-    return ", ".join(_partner_label(data, i) for i in ids)
 
 
 def _address(partner: Partner) -> str:
@@ -133,7 +144,13 @@ def _paragraphs(text: str) -> list[dict[str, Any]]:
 
 def obligation_row(data: RepoData, obligation: Obligation, lang: str) -> dict[str, Any]:
     """Return one obligation as plain strings for a table row."""
+    words = labels(lang)
+    details = [f"{words['how']}: {obligation.how}"] if obligation.how else []
+    if obligation.condition:
+        details.append(f"{words['condition'].capitalize()}: {obligation.condition}")
     return {
+        "details": " · ".join(details),
+        "first_due_short": short_date(obligation.first_due, lang),
         "id": obligation.id,
         "clause": str(obligation.clause) if obligation.clause is not None else "",
         "by": partner_labels(data, list(obligation.by)),
@@ -160,7 +177,18 @@ def signature_line(signoff: SignOff | None, lang: str) -> str:
 def _signature(
     data: RepoData, partner_id: str, signoff: SignOff | None, lang: str
 ) -> dict[str, Any]:
+    partner = data.find_partner(partner_id)
+    name = (signoff.signatory if signoff else None) or (partner.representative if partner else None)
+    function = (signoff.function if signoff else None) or (
+        partner.represented_by if partner else None
+    )
+    place_date = (
+        ", ".join(p for p in (signoff.place, long_date(signoff.date, lang)) if p) if signoff else ""
+    )
     return {
+        "name": name or "",
+        "function_line": function or "",
+        "place_date": place_date,
         "partner_id": partner_id,
         "party": (data.find_partner(partner_id) or Partner(id=partner_id, name=partner_id)).name,
         "approved": signoff is not None,
@@ -224,7 +252,7 @@ def agreement_context(
         "valid_until": long_date(agreement.valid_until, lang),
         "valid_until_iso": agreement.valid_until.isoformat() if agreement.valid_until else "",
         "term": term,
-        "coordinator": _partner_label(data, agreement.coordinator) if agreement.coordinator else "",
+        "coordinator": partner_label(data, agreement.coordinator) if agreement.coordinator else "",
         "parties": [_party(data, p) for p in agreement.parties],
         "preamble": _paragraphs(agreement.preamble),
         "clauses": [
@@ -240,6 +268,33 @@ def agreement_context(
         "signatures": signatures,
         "in_force": bool(signatures) and all(s["approved"] for s in signatures),
     }
+
+
+def document_author(ctx: Context, fallback: str = "") -> str:
+    """Return the acting person's name for a document's properties, else `fallback`."""
+    from coopkit.errors import ConfigError
+
+    try:
+        return ctx.author().name
+    except ConfigError:
+        return fallback
+
+
+def agreement_info(
+    agreement: Agreement, version: str | None, lang: str, author: str, when: date | None
+) -> DocumentInfo:
+    """Return the core properties of a rendered agreement."""
+    words = labels(lang)
+    shown = f"{words['version']} {version}" if version else words["draft"]
+    return DocumentInfo(
+        title=agreement.title,
+        subject=f"{words['agreement']} · {shown}",
+        author=author,
+        created=when,
+        modified=when,
+        lang=lang,
+        keywords=agreement.id,
+    )
 
 
 def sample_agreement_context(lang: str) -> dict[str, Any]:
@@ -320,9 +375,7 @@ def parse_agreement_bytes(agreement_id: str, raw: bytes) -> Agreement:
 
 
 def _not_found(agreement_id: str) -> NotFound:
-    return NotFound(
-        T("Vereinbarung „{a}“ nicht gefunden", 'agreement "{a}" not found', a=agreement_id)
-    )
+    return not_found("agreement", agreement_id, [])
 
 
 def read_agreement(ctx: Context, agreement_id: str, commit: str | None) -> AgreementText:
@@ -351,47 +404,121 @@ def read_agreement(ctx: Context, agreement_id: str, commit: str | None) -> Agree
     return AgreementText(parse_agreement_bytes(agreement_id, raw), raw, commit)
 
 
-def version_commit(ctx: Context, agreement_id: str, version: str) -> str:
-    """Return the commit of a released version; NotFound names the versions that exist."""
-    from coopkit.services.status import version_tag, versions_by_agreement
+def get_version(snap: Snapshot, agreement_id: str, version: str) -> VersionState:
+    """Return a released version of an agreement; NotFound names the versions that exist."""
+    timeline = snap.timeline(agreement_id)
+    found = timeline.get(version)
+    if found is None:
+        raise not_found(
+            "version", version, [v.version for v in timeline.versions], where=agreement_id
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class AgreementRender:
+    """What goes into rendering one agreement: the text, the context and the properties."""
+
+    text: AgreementText
+    version: str | None
+    """The version the text is (None: a working text differing from every version)."""
+    context: dict[str, Any]
+    info: DocumentInfo
+
+
+def _commit_day(ctx: Context, agreement_id: str, commit: str) -> date | None:
     from coopkit.store.git import GitRepo
 
-    known = versions_by_agreement(ctx).get(agreement_id, [])
-    if version not in known:
-        raise NotFound(
-            T(
-                "Version „{v}“ von „{a}“ nicht gefunden; freigegeben: {k}",
-                'version "{v}" of "{a}" not found; released: {k}',
-                v=version,
-                a=agreement_id,
-                k=", ".join(known) or "—",
-            )
-        )
     with GitRepo(ctx.root) as repo:
-        return repo.resolve(version_tag(agreement_id, version))
+        found = repo.log([layout.agreement_path(agreement_id)], rev=commit, limit=1)
+    return found[0].date.date() if found else None
 
 
-def default_output(agreement_id: str, version: str | None, cwd: Path) -> Path:
-    """Return `<id>[-vN].docx` in the current directory."""
-    return cwd / (f"{agreement_id}-{version}.docx" if version else f"{agreement_id}.docx")
+def prepare_agreement(
+    ctx: Context,
+    data: RepoData,
+    agreement_id: str,
+    version: str | None = None,
+    *,
+    commit: str | None = None,
+) -> AgreementRender:
+    """Read an agreement (a version, a commit, else the working text) and build its context.
+
+    Without a version the approvals of the latest released version are shown only when the
+    text is exactly that version's text; otherwise every party is "ausstehend".
+    """
+    from coopkit.signing.hashing import content_hash
+
+    snap = snapshot(ctx)
+    get_agreement(snap, agreement_id)
+    timeline = snap.timeline(agreement_id)
+    when: date | None = ctx.today
+    shown_state: VersionState | None
+    if version is not None:
+        shown_state = get_version(snap, agreement_id, version)
+        commit = shown_state.commit
+        text = read_agreement(ctx, agreement_id, commit)
+    else:
+        text = read_agreement(ctx, agreement_id, commit)
+        latest = timeline.latest
+        shown_state = (
+            latest
+            if latest is not None and latest.content_hash == content_hash(text.agreement)
+            else None
+        )
+    if commit is not None:
+        when = _commit_day(ctx, agreement_id, commit) or ctx.today
+    digest = content_hash(text.agreement)
+    shown = shown_state.version if shown_state else None
+    # An approval counts only for the text it is bound to.
+    counted = {a.path for a in shown_state.approvals if a.counts} if shown_state else set()
+    signoffs = [s.value for s in data.signoffs if s.path in counted]
+    state = timeline.lifecycle(ctx.today)
+    context = agreement_context(
+        data,
+        text.agreement,
+        shown,
+        signoffs,
+        ctx.lang,
+        content_hash=digest,
+        today=ctx.today,
+    )
+    context["in_force"] = bool(shown) and state.in_force and state.version == shown
+    context["state"] = state.label(ctx.lang)
+    fallback = data.find_partner(text.agreement.coordinator or "")
+    author = document_author(ctx, fallback.name if fallback else "")
+    info = agreement_info(text.agreement, shown, ctx.lang, author, when)
+    return AgreementRender(text, shown, context, info)
 
 
-def check_output_path(ctx: Context, output: Path) -> None:
-    """Refuse an output file inside the repository's record folders."""
-    resolved = output.resolve()
-    root = ctx.root.resolve()
-    for folder in layout.RECORD_DIRS:
-        if resolved.is_relative_to(root / folder):
-            raise UsageError(
-                T(
-                    "Ausgabe {p} läge im Datenordner „{f}/“ des Repositorys; bitte einen anderen "
-                    "Ort wählen (-o)",
-                    'output {p} would lie in the repository\'s record folder "{f}/"; choose '
-                    "another place (-o)",
-                    p=str(output),
-                    f=folder,
-                )
-            )
+def state_bytes(ctx: Context, data: RepoData, agreement: Agreement, version: str | None) -> bytes:
+    """Render one state of an agreement (as a version when `version` is given) for a redline."""
+    from coopkit.render.docx import render_docx
+    from coopkit.signing.hashing import content_hash, hash_matches
+
+    digest = content_hash(agreement)
+    signoffs = (
+        [
+            s
+            for s in data.signoffs_for(agreement.id, version)
+            if hash_matches(s.content_hash, agreement)
+        ]
+        if version
+        else []
+    )
+    context = agreement_context(
+        data, agreement, version, signoffs, ctx.lang, content_hash=digest, today=ctx.today
+    )
+    template = layout.resolve_template(ctx.root, TEMPLATE_NAME)
+    return render_docx(template, context, ctx.lang)
+
+
+def agreement_bytes(ctx: Context, prepared: AgreementRender) -> bytes:
+    """Render a prepared agreement through the repository's agreement template."""
+    from coopkit.render.docx import render_docx
+
+    template = layout.resolve_template(ctx.root, TEMPLATE_NAME)
+    return render_docx(template, prepared.context, ctx.lang, info=prepared.info)
 
 
 def render_agreement(
@@ -405,53 +532,20 @@ def render_agreement(
 ) -> Path:
     """Render an agreement (a released version, else the working text) to .docx (and PDF).
 
-    Without a version the sign-offs of the latest released version are shown only when the
-    working text is exactly that version's text; otherwise every party is "ausstehend".
     Returns the written file (the PDF when asked for).
     """
-    from coopkit.render.docx import render_docx
-    from coopkit.services.repository import load_worktree
-    from coopkit.services.status import versions_by_agreement
-    from coopkit.signing.hashing import content_hash
-    from coopkit.store.atomic import write_atomic
+    from coopkit.services.outputs import check_output, default_output, write_output
 
-    data = load_worktree(ctx).data
-    if version is not None:
-        text = read_agreement(ctx, agreement_id, version_commit(ctx, agreement_id, version))
-        shown = version
-    else:
-        text = read_agreement(ctx, agreement_id, None)
-        shown = None
-        released = versions_by_agreement(ctx).get(agreement_id, [])
-        if released:
-            latest = released[-1]
-            tagged = read_agreement(ctx, agreement_id, version_commit(ctx, agreement_id, latest))
-            if content_hash(tagged.agreement) == content_hash(text.agreement):
-                shown = latest
-    digest = content_hash(text.agreement)
-    # A sign-off counts only for the text it is bound to.
-    signoffs = (
-        [s for s in data.signoffs_for(agreement_id, shown) if s.content_hash == digest]
-        if shown
-        else []
-    )
-    context = agreement_context(
-        data,
-        text.agreement,
-        shown,
-        signoffs,
-        ctx.lang,
-        content_hash=digest,
-        today=ctx.today,
-    )
-    target = output or default_output(agreement_id, version, cwd or Path.cwd())
-    check_output_path(ctx, target)
-    template = layout.resolve_template(ctx.root, TEMPLATE_NAME)
-    document = render_docx(template, context, ctx.lang)
+    data = snapshot(ctx).data
+    prepared = prepare_agreement(ctx, data, agreement_id, version)
+    name = f"{agreement_id}-{version}.docx" if version else f"{agreement_id}.docx"
+    target = output or default_output(ctx, name, cwd)
+    check_output(ctx, target)
+    document = agreement_bytes(ctx, prepared)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, document)
+    written = write_output(ctx, target, document)
     if pdf:
         from coopkit.render.pdf import convert
 
-        return convert(target, "pdf")
-    return target
+        return convert(written, "pdf")
+    return written

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coopkit.errors import ConfigError, RepositoryError, T
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 from coopkit.store import layout
 from coopkit.store.atomic import write_atomic
 from coopkit.store.git import (

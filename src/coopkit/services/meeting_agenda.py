@@ -2,137 +2,85 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
-
 from coopkit.errors import T
-from coopkit.model.agreement import Agreement
-from coopkit.model.base import parse_duration
-from coopkit.model.minutes import Minutes, Top
-from coopkit.model.repo import RepoData
+from coopkit.model.minutes import Top
+from coopkit.queries.actions import action_rows
+from coopkit.queries.due import agreement_occurrences
+from coopkit.queries.load import Snapshot
+from coopkit.queries.meetings import previous_meetings
+from coopkit.queries.names import partner_label, person_name
 from coopkit.render.dates import short_date
-from coopkit.schedule import RecurrenceError, describe_frequency, occurrences
-from coopkit.services.context import Context
-from coopkit.services.meetings import action_rows, person_name
-from coopkit.store import layout
-from coopkit.store.git import GitRepo
-
-_VERSION = re.compile(r"^v(\d+)$")
+from coopkit.schedule import describe_frequency
 
 
-def previous_meetings(data: RepoData, agreements: list[str], day: date) -> list[Minutes]:
-    """Return earlier meetings that share an agreement with `agreements`, oldest first."""
-    wanted = set(agreements)
-    found = [
-        m.value
-        for m in data.minutes.values()
-        if m.value.date < day and wanted & set(m.value.agreements)
-    ]
-    return sorted(found, key=lambda m: (m.date, m.id))
-
-
-def next_review(agreement: Agreement, after: date) -> date | None:
-    """Return the first review date (valid_from + n x review_cycle) after `after`."""
-    if agreement.valid_from is None or agreement.review_cycle is None:
-        return None
-    years, months, weeks, days = parse_duration(agreement.review_cycle)
-    step = relativedelta(years=years, months=months, weeks=weeks, days=days)
-    for n in range(1, 1000):
-        candidate = agreement.valid_from + step * n
-        if candidate > after:
-            if agreement.valid_until and candidate > agreement.valid_until:
-                return None
-            return candidate
-    return None
-
-
-def _latest_version(tags: list[str], agreement_id: str) -> tuple[str, str] | None:
-    best: tuple[int, str, str] | None = None
-    for name in tags:
-        prefix, sep, version = name.rpartition("/")
-        match = _VERSION.match(version)
-        if sep and prefix == agreement_id and match:
-            number = int(match.group(1))
-            if best is None or number > best[0]:
-                best = (number, version, name)
-    return (best[1], best[2]) if best else None
-
-
-def _revision_lines(
-    ctx: Context, data: RepoData, agreements: list[str], day: date, lang: str
-) -> list[str]:
+def _revision_lines(snap: Snapshot, agreements: list[str], day: date, lang: str) -> list[str]:
     lines = []
-    tags: list[str] = []
-    repo: GitRepo | None = None
-    if (ctx.root / ".git").exists():
-        repo = GitRepo(ctx.root)
-        tags = [t.name for t in repo.tags()]
-    try:
-        for agreement_id in agreements:
-            agreement = data.agreements[agreement_id].value
-            path = layout.agreement_path(agreement_id)
-            latest = _latest_version(tags, agreement_id)
-            if latest is None:
-                state = T("noch keine Fassung veröffentlicht", "no version released yet")
-            else:
-                version, tag = latest
-                released = repo.read_blob(tag, path) if repo else None
-                current = (ctx.root / path).read_bytes() if (ctx.root / path).is_file() else None
-                if released is not None and released == current:
-                    state = T("unverändert seit {v}", "unchanged since {v}", v=version)
-                else:
-                    state = T(
-                        "Arbeitsfassung gegenüber {v} geändert, noch nicht veröffentlicht",
-                        "working text changed since {v}, not yet released",
-                        v=version,
-                    )
-            review = next_review(agreement, day)
-            review_text = (
-                T("; nächste Überprüfung: {d}", "; next review: {d}", d=short_date(review, lang))
-                if review
-                else T("", "")
+    for agreement_id in agreements:
+        timeline = snap.timeline(agreement_id)
+        latest = timeline.latest
+        if latest is None:
+            state = T("noch keine Fassung veröffentlicht", "no version released yet")
+        elif not timeline.changed_since_release:
+            state = T("unverändert seit {v}", "unchanged since {v}", v=latest.version)
+        else:
+            state = T(
+                "Arbeitsfassung gegenüber {v} geändert, noch nicht veröffentlicht",
+                "working text changed since {v}, not yet released",
+                v=latest.version,
             )
-            lines.append(f"- {agreement_id}: {state.format(lang)}{review_text.format(lang)}")
-    finally:
-        if repo is not None:
-            repo.close()
+        lifecycle = timeline.lifecycle(day).label(lang)
+        review = timeline.next_review(day)
+        review_text = (
+            T("; nächste Überprüfung: {d}", "; next review: {d}", d=short_date(review, lang))
+            if review
+            else T("", "")
+        )
+        lines.append(
+            f"- {timeline.working.title}: {lifecycle}; {state.format(lang)}"
+            f"{review_text.format(lang)}"
+        )
     return lines
 
 
-def _partner_label(data: RepoData, partner_id: str) -> str:
-    partner = data.find_partner(partner_id)
-    return partner.label if partner else partner_id
-
-
 def _obligation_lines(
-    data: RepoData, agreements: list[str], since: date | None, day: date, lang: str
+    snap: Snapshot, agreements: list[str], since: date | None, day: date, lang: str
 ) -> list[str]:
     lines = []
+    data = snap.data
     for agreement_id in agreements:
-        agreement = data.agreements[agreement_id].value
-        done = {(f.obligation, f.partner, f.due) for f in data.fulfilments_for(agreement_id)}
-        for ob in agreement.obligations:
-            try:
-                dates = occurrences(ob, agreement.valid_from, agreement.valid_until, day)
-            except RecurrenceError:
-                dates = []
-            dates = [d for d in dates if since is None or d > since]
-            if not dates:
+        occs = [
+            o
+            for o in agreement_occurrences(snap, agreement_id, day)
+            if since is None or o.due > since
+        ]
+        timeline = snap.timeline(agreement_id)
+        by_obligation: dict[str, list[date]] = {}
+        for occ in occs:
+            days = by_obligation.setdefault(occ.obligation, [])
+            if occ.due not in days:
+                days.append(occ.due)
+        for obligation_id, dates in by_obligation.items():
+            version = timeline.version_on(dates[-1])
+            text = version.text if version and version.text else timeline.working
+            ob = text.find_obligation(obligation_id)
+            if ob is None:
                 continue
-            owners = ", ".join(_partner_label(data, p) for p in ob.by)
+            owners = ", ".join(partner_label(data, p) for p in ob.by)
             due_texts = []
             for d in dates:
-                recorded = all((ob.id, p, d) in done for p in ob.by)
+                recorded = all(
+                    o.status != "open" for o in occs if o.obligation == obligation_id and o.due == d
+                )
                 mark = T(" (erfasst)", " (recorded)").format(lang) if recorded else ""
                 due_texts.append(short_date(d, lang) + mark)
+            clause = f", § {ob.clause}" if ob.clause is not None else ""
             lines.append(
                 T(
-                    "- {a} / {o} ({f}) – {w}: {x}; fällig {d}",
-                    "- {a} / {o} ({f}) – {w}: {x}; due {d}",
-                    a=agreement_id,
-                    o=ob.id,
+                    "- {w}: {x} ({f}{c}); fällig {d}",
+                    "- {w}: {x} ({f}{c}); due {d}",
+                    c=clause,
                     f=describe_frequency(ob, lang),
                     w=owners,
                     x=ob.what,
@@ -142,10 +90,9 @@ def _obligation_lines(
     return lines
 
 
-def prefilled_agenda(
-    ctx: Context, data: RepoData, agreements: list[str], day: date, lang: str
-) -> list[Top]:
+def prefilled_agenda(snap: Snapshot, agreements: list[str], day: date, lang: str) -> list[Top]:
     """Return the agenda of a new meeting; the last TOP is „Verschiedenes“."""
+    data = snap.data
     previous = previous_meetings(data, agreements, day)
     last = previous[-1] if previous else None
     unapproved = [m for m in previous if m.status != "approved"]
@@ -164,14 +111,15 @@ def prefilled_agenda(
     else:
         tops.append(Top(title=T("Begrüßung", "Welcome").format(lang)))
     open_rows = [
-        r for r in action_rows(data, ctx.today, open_only=True, meetings=[m.id for m in previous])
+        r for r in action_rows(data, snap.today, open_only=True, meetings=[m.id for m in previous])
     ]
     if open_rows:
         notes = "\n".join(
             T(
-                "- {k}: {w} – {x} (bis {d})",
-                "- {k}: {w} – {x} (due {d})",
-                k=r.key,
+                "- {w} – {x} (bis {d}; aus der Sitzung vom {m}, TOP {t})",
+                "- {w} – {x} (due {d}; from the meeting of {m}, item {t})",
+                m=short_date(r.meeting_date, lang),
+                t=r.top,
                 w=person_name(data, r.who),
                 x=r.what,
                 d=short_date(r.due, lang),
@@ -181,7 +129,7 @@ def prefilled_agenda(
         title = T("Offene Aufgaben", "Open actions").format(lang)
         tops.append(Top(title=title, notes=notes + "\n"))
     since = last.date if last else None
-    obligation_lines = _obligation_lines(data, agreements, since, day, lang)
+    obligation_lines = _obligation_lines(snap, agreements, since, day, lang)
     if obligation_lines:
         intro = (
             T(
@@ -198,7 +146,7 @@ def prefilled_agenda(
                 notes=intro + "\n\n" + "\n".join(obligation_lines) + "\n",
             )
         )
-    revision_lines = _revision_lines(ctx, data, agreements, day, lang)
+    revision_lines = _revision_lines(snap, agreements, day, lang)
     if revision_lines:
         tops.append(
             Top(

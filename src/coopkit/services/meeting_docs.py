@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from coopkit.model.base import split_person
 from coopkit.model.minutes import Minutes
+from coopkit.model.partner import Contact
 from coopkit.model.repo import RepoData
+from coopkit.queries.actions import action_rows, state_label
+from coopkit.queries.context import Context
+from coopkit.queries.load import snapshot
+from coopkit.queries.lookup import get_minutes
+from coopkit.queries.names import person_name
 from coopkit.render.dates import long_date, short_date
-from coopkit.services.context import Context
-from coopkit.services.meetings import action_rows, get_minutes, person_name
-from coopkit.services.repository import load_worktree
+from coopkit.render.package import DocumentInfo
+from coopkit.services.letters import read_logo, recipient_lines, sender_context
 from coopkit.store import layout
 
 LABELS: dict[str, dict[str, str]] = {
@@ -47,6 +53,18 @@ LABELS: dict[str, dict[str, str]] = {
         "invitation_closing": "Mit freundlichen Grüßen",
         "salutation": "Sehr geehrte Damen und Herren,",
         "none": "—",
+        "file_number": "Aktenzeichen",
+        "contact": "Auskunft erteilt",
+        "phone": "Telefon",
+        "email": "E-Mail",
+        "letter_date": "Datum",
+        "invitees": "Eingeladen sind",
+        "reply": "Bitte teilen Sie uns bis zum {d} mit, wer an der Sitzung teilnimmt.",
+        "distribution_list": "An die Partner laut Verteiler",
+        "signatures": "Unterschriften",
+        "place_date": "Ort, Datum",
+        "signature": "Unterschrift",
+        "agreements_under_review": "Gegenstand",
     },
     "en": {
         "minutes": "Minutes",
@@ -80,6 +98,18 @@ LABELS: dict[str, dict[str, str]] = {
         "invitation_closing": "Kind regards",
         "salutation": "Dear colleagues,",
         "none": "—",
+        "file_number": "Reference",
+        "contact": "Contact",
+        "phone": "Phone",
+        "email": "E-mail",
+        "letter_date": "Date",
+        "invitees": "Invited",
+        "reply": "Please let us know by {d} who will attend.",
+        "distribution_list": "To the partners on the distribution list",
+        "signatures": "Signatures",
+        "place_date": "Place, date",
+        "signature": "Signature",
+        "agreements_under_review": "Subject",
     },
 }
 
@@ -132,7 +162,118 @@ def _time_text(minutes: Minutes, lang: str) -> str:
     return ""
 
 
-def meeting_context(data: RepoData, minutes: Minutes, lang: str, today: date) -> dict[str, Any]:
+def clock(value: str | None, lang: str) -> str:
+    """Return a time of day as read: "14:00 Uhr" in German, "14:00" in English."""
+    if not value:
+        return ""
+    return f"{value} Uhr" if lang != "en" else value
+
+
+def _contact(data: RepoData, ref: str | None) -> Contact | None:
+    if not ref:
+        return None
+    partner_id, person = split_person(ref)
+    partner = data.find_partner(partner_id)
+    return partner.find_contact(person) if partner and person else None
+
+
+def _bare_name(data: RepoData, ref: str | None) -> str:
+    return person_name(data, ref, with_org=False) if ref else ""
+
+
+def invited_partners(data: RepoData, minutes: Minutes) -> list[str]:
+    """Return the invited organisations: the distribution list, else the agreements' parties."""
+    if minutes.distribution:
+        return list(minutes.distribution)
+    seen: list[str] = []
+    for agreement_id in minutes.agreements:
+        found = data.agreements.get(agreement_id)
+        for party in found.value.parties if found else []:
+            if party not in seen:
+                seen.append(party)
+    return seen
+
+
+def _people_by_partner(minutes: Minutes) -> dict[str, list[str]]:
+    refs = [minutes.chair, minutes.minute_taker, *minutes.attendance.present]
+    refs += minutes.attendance.excused
+    people: dict[str, list[str]] = {}
+    for ref in refs:
+        if not ref:
+            continue
+        partner_id, person = split_person(ref)
+        if person and ref not in people.setdefault(partner_id, []):
+            people[partner_id].append(ref)
+    return people
+
+
+def letter_context(
+    data: RepoData,
+    minutes: Minutes,
+    lang: str,
+    today: date,
+    *,
+    file_number: str | None = None,
+    reply_by: date | None = None,
+    one_letter: bool = False,
+) -> dict[str, Any]:
+    """Return the letter parts of an invitation: sender, recipients, date line, reply date."""
+    labels = LABELS.get(lang, LABELS["de"])
+    sender = sender_context(data)
+    people = _people_by_partner(minutes)
+    invitees = []
+    recipients = []
+    for partner_id in invited_partners(data, minutes):
+        partner = data.find_partner(partner_id)
+        names = [_bare_name(data, ref) for ref in people.get(partner_id, [])]
+        org = partner.name if partner else partner_id
+        invitees.append(
+            {"org": org, "people": names, "text": org + (f" ({', '.join(names)})" if names else "")}
+        )
+        if partner is not None:
+            attention = (
+                ("z. Hd. " if lang != "en" else "Attn. ") + ", ".join(names) if names else ""
+            )
+            recipients.append({"lines": recipient_lines(partner, attention)})
+    if one_letter or not recipients:
+        recipients = [{"lines": [labels["distribution_list"]]}]
+    if reply_by is None:
+        reply_by = minutes.date - timedelta(days=7)
+    reply = long_date(reply_by, lang) if reply_by >= today else ""
+    signer = _contact(data, minutes.chair)
+    place = sender["place"]
+    letter_day = long_date(today, lang)
+    return {
+        "sender": sender,
+        "recipients": recipients,
+        "invitees": invitees,
+        "letter": {
+            "date": letter_day,
+            "date_short": short_date(today, lang),
+            "place_date": f"{place}, {letter_day}" if place else letter_day,
+            "file_number": file_number if file_number is not None else sender["file_number"],
+            "subject": f"{labels['invitation']}: {minutes.title}",
+            "reply_by": reply,
+            "reply_text": labels["reply"].format(d=reply) if reply else "",
+            "signer_name": _bare_name(data, minutes.chair),
+            "signer_function": (signer.function or "") if signer else sender["office"],
+            "contact_name": _bare_name(data, minutes.chair),
+            "contact_phone": (signer.phone if signer and signer.phone else sender["phone"]),
+            "contact_email": (signer.email if signer and signer.email else sender["email"]),
+        },
+    }
+
+
+def meeting_context(
+    data: RepoData,
+    minutes: Minutes,
+    lang: str,
+    today: date,
+    *,
+    file_number: str | None = None,
+    reply_by: date | None = None,
+    one_letter: bool = False,
+) -> dict[str, Any]:
     """Return the values the invitation and minutes templates see, formatted for `lang`."""
     labels = LABELS.get(lang, LABELS["de"])
     rows = {r.key: r for r in action_rows(data, today, meetings=[minutes.id])}
@@ -153,6 +294,7 @@ def meeting_context(data: RepoData, minutes: Minutes, lang: str, today: date) ->
                 "due": short_date(action.due, lang),
                 "due_iso": action.due.isoformat(),
                 "status": row.status if row else "open",
+                "status_text": state_label(row.status if row else "open", lang),
             }
             actions.append(item)
             all_actions.append(item)
@@ -182,7 +324,19 @@ def meeting_context(data: RepoData, minutes: Minutes, lang: str, today: date) ->
     distribution = [person_name(data, p) for p in minutes.distribution]
     participants = present or distribution
     name = data.config.value.name if data.config else ""
+    chair_contact = _contact(data, minutes.chair)
+    taker_contact = _contact(data, minutes.minute_taker)
     return {
+        **letter_context(
+            data,
+            minutes,
+            lang,
+            today,
+            file_number=file_number,
+            reply_by=reply_by,
+            one_letter=one_letter,
+        ),
+        "logo": "",
         "name": name,
         "labels": labels,
         "lang_code": lang,
@@ -191,12 +345,16 @@ def meeting_context(data: RepoData, minutes: Minutes, lang: str, today: date) ->
         "date": long_date(minutes.date, lang),
         "date_iso": minutes.date.isoformat(),
         "date_short": short_date(minutes.date, lang),
-        "start": minutes.start or "",
-        "end": minutes.end or "",
+        "start": clock(minutes.start, lang),
+        "end": clock(minutes.end, lang),
         "time": _time_text(minutes, lang),
         "place": minutes.place or "",
         "chair": person_name(data, minutes.chair) if minutes.chair else "",
         "minute_taker": person_name(data, minutes.minute_taker) if minutes.minute_taker else "",
+        "chair_name": _bare_name(data, minutes.chair),
+        "chair_function": (chair_contact.function or "") if chair_contact else "",
+        "minute_taker_name": _bare_name(data, minutes.minute_taker),
+        "minute_taker_function": (taker_contact.function or "") if taker_contact else "",
         "status": minutes.status,
         "status_note": _status_note(minutes, data, lang),
         "agreements": [
@@ -230,14 +388,54 @@ class MeetingDocument:
         return self.data.decode("utf-8")
 
 
-def render_meeting(
-    ctx: Context, meeting_id: str, *, invitation: bool = False, fmt: str = "docx"
+@dataclass(frozen=True)
+class LetterOptions:
+    """Choices for the invitation letter: file number, reply date, one letter or one each."""
+
+    file_number: str | None = None
+    reply_by: date | None = None
+    one_letter: bool = False
+
+
+def meeting_info(
+    minutes: Minutes, invitation: bool, lang: str, today: date, author: str
+) -> DocumentInfo:
+    """Return the core properties of an invitation (dated today) or minutes (dated the meeting)."""
+    labels = LABELS.get(lang, LABELS["de"])
+    kind = labels["invitation"] if invitation else labels["minutes"]
+    return DocumentInfo(
+        title=f"{kind}: {minutes.title}",
+        subject=f"{kind} {long_date(minutes.date, lang)}",
+        author=author,
+        created=today if invitation else minutes.date,
+        modified=today if invitation else (minutes.sent or minutes.date),
+        lang=lang,
+    )
+
+
+def meeting_document(
+    ctx: Context,
+    data: RepoData,
+    minutes: Minutes,
+    *,
+    invitation: bool = False,
+    fmt: str = "docx",
+    letter: LetterOptions | None = None,
 ) -> MeetingDocument:
-    """Render the invitation or the minutes of a meeting as .docx or Markdown."""
-    loaded = load_worktree(ctx)
-    minutes = get_minutes(loaded, meeting_id).value
+    """Render the invitation or the minutes of a loaded meeting as .docx or Markdown."""
+    from coopkit.services.documents import document_author
+
+    options = letter or LetterOptions()
     lang = ctx.lang
-    context = meeting_context(loaded.data, minutes, lang, ctx.today)
+    context = meeting_context(
+        data,
+        minutes,
+        lang,
+        ctx.today,
+        file_number=options.file_number,
+        reply_by=options.reply_by,
+        one_letter=options.one_letter,
+    )
     base = "invitation" if invitation else "minutes"
     if fmt == "md":
         from coopkit.render.markdown import render_markdown
@@ -248,7 +446,34 @@ def render_meeting(
     from coopkit.render.docx import render_docx
 
     template = layout.resolve_template(ctx.root, f"{base}.docx")
-    return MeetingDocument(minutes.id, fmt, render_docx(template, context, lang))
+    logo = read_logo(ctx.root, data) if invitation else None
+    author = document_author(
+        ctx, context["chair_name"] if invitation else context["minute_taker_name"]
+    )
+    info = meeting_info(minutes, invitation, lang, ctx.today, author)
+    payload = render_docx(
+        template,
+        context,
+        lang,
+        images={"logo": logo} if logo else None,
+        image_widths={"logo": 3.5},
+        info=info,
+    )
+    return MeetingDocument(minutes.id, fmt, payload)
+
+
+def render_meeting(
+    ctx: Context,
+    meeting_id: str,
+    *,
+    invitation: bool = False,
+    fmt: str = "docx",
+    letter: LetterOptions | None = None,
+) -> MeetingDocument:
+    """Render the invitation or the minutes of a meeting as .docx or Markdown."""
+    snap = snapshot(ctx)
+    minutes = get_minutes(snap, meeting_id).value
+    return meeting_document(ctx, snap.data, minutes, invitation=invitation, fmt=fmt, letter=letter)
 
 
 def sample_meeting_context(lang: str) -> dict[str, Any]:

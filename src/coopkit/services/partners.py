@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
-from coopkit.errors import NotFound, ProblemsFound, T, UsageError
+from coopkit.errors import ProblemsFound, T, UsageError
 from coopkit.model.base import id_problem
 from coopkit.model.names import slug
 from coopkit.model.partner import Address, Contact, Partner, SigningKey
 from coopkit.model.repo import RepoData
-from coopkit.services.context import Context
-from coopkit.services.repository import CommitResult, commit_changes, load_worktree
+from coopkit.queries.context import Context
+from coopkit.queries.lookup import get_partner
+from coopkit.services.repository import CommitResult, writing
 from coopkit.store import layout
-from coopkit.store.codec import dump_record, edit_yaml_text, validation_problems
+from coopkit.store.codec import dump_record, parse_partner, validation_problems
 from coopkit.store.yamlio import yaml_value
 
 _ADDRESS = re.compile(r"(?:(?P<street>.*)[, ])?(?P<postcode>\d{4,5}) (?P<city>\S.*)")
@@ -89,21 +91,6 @@ def list_partners(data: RepoData) -> list[Partner]:
     return [data.partners[key].value for key in sorted(data.partners)]
 
 
-def get_partner(data: RepoData, partner_id: str) -> Partner:
-    """Return the partner with this id; NotFound names the known ones."""
-    partner = data.find_partner(partner_id)
-    if partner is None:
-        raise NotFound(
-            T(
-                "Partner „{p}“ nicht gefunden; bekannt: {k}",
-                'partner "{p}" not found; known: {k}',
-                p=partner_id,
-                k=", ".join(sorted(data.partners)) or "—",
-            )
-        )
-    return partner
-
-
 def add_partner(
     ctx: Context,
     partner_id: str,
@@ -122,7 +109,36 @@ def add_partner(
     if problem is not None:
         raise UsageError(problem)
     path = layout.partner_path(partner_id)
-    if (ctx.root / path).exists():
+    with writing(ctx) as tx:
+        return _add_partner(
+            tx,
+            partner_id,
+            path,
+            name,
+            short,
+            address,
+            represented_by,
+            representative,
+            email,
+            phone,
+            when,
+        )
+
+
+def _add_partner(
+    tx: Any,
+    partner_id: str,
+    path: str,
+    name: str,
+    short: str | None,
+    address: str | Address | None,
+    represented_by: str | None,
+    representative: str | None,
+    email: str | None,
+    phone: str | None,
+    when: date | None,
+) -> PartnerResult:
+    if tx.exists(path):
         raise UsageError(
             T(
                 "Partner „{p}“ gibt es schon ({f})",
@@ -144,23 +160,26 @@ def add_partner(
         )
     except ValidationError as err:
         raise _invalid(path, err) from err
-    commit = commit_changes(
-        ctx, {path: dump_record(partner).encode("utf-8")}, f"Add partner {partner_id}", when
-    )
+    tx.create(path, dump_record(partner))
+    commit = tx.commit(T("Partner {p} angelegt", "Add partner {p}", p=partner_id), when)
     return PartnerResult(partner, path, commit)
 
 
 def _edit_partner(
-    ctx: Context, partner_id: str, change: Any, message: str, when: date | None
+    ctx: Context,
+    partner_id: str,
+    change: Callable[[Partner], Callable[[Any], None]],
+    message: T | Callable[[], T],
+    when: date | None,
 ) -> PartnerResult:
-    loaded = load_worktree(ctx)
-    get_partner(loaded.data, partner_id)
-    path = loaded.data.partners[partner_id].path
-    text = (ctx.root / path).read_text("utf-8")
-    new_text = edit_yaml_text(text, path, change)
-    commit = commit_changes(ctx, {path: new_text.encode("utf-8")}, message, when)
-    updated = get_partner(load_worktree(ctx).data, partner_id)
-    return PartnerResult(updated, path, commit)
+    """Edit a partner file under the lock; `change` sees the partner as read under it."""
+    with writing(ctx) as tx:
+        partner = get_partner(tx.loaded(), partner_id)
+        path = tx.loaded().data.partners[partner_id].path
+        tx.edit(path, change(partner))
+        commit = tx.commit(message if isinstance(message, T) else message(), when)
+        located, _ = parse_partner(tx.read(path))
+    return PartnerResult(located.value if located else partner, path, commit)
 
 
 def _append(node: Any, key: str, value: Any) -> None:
@@ -184,42 +203,52 @@ def add_contact(
     when: date | None = None,
 ) -> PartnerResult:
     """Add a contact person to a partner; the id defaults to the whole name as a slug."""
-    data = load_worktree(ctx).data
-    partner = get_partner(data, partner_id)
-    taken = {c.id for c in partner.contacts}
-    if contact_id is None:
-        base = slug(name) or "kontakt"
-        contact_id, n = base, 2
-        while contact_id in taken:
-            contact_id, n = f"{base}-{n}", n + 1
-    elif contact_id in taken:
-        raise UsageError(
-            T(
-                "Kontakt „{c}“ gibt es bei {p} schon",
-                'contact "{c}" already exists at {p}',
-                c=contact_id,
-                p=partner_id,
+    chosen: list[str] = []
+
+    def change(partner: Partner) -> Callable[[Any], None]:
+        taken = {c.id for c in partner.contacts}
+        wanted = contact_id
+        if wanted is None:
+            base = slug(name) or "kontakt"
+            wanted, n = base, 2
+            while wanted in taken:
+                wanted, n = f"{base}-{n}", n + 1
+        elif wanted in taken:
+            raise UsageError(
+                T(
+                    "Kontakt „{c}“ gibt es bei {p} schon",
+                    'contact "{c}" already exists at {p}',
+                    c=wanted,
+                    p=partner_id,
+                )
             )
-        )
-    try:
-        contact = Contact(
-            id=contact_id,
-            name=name,
-            function=function or None,
-            email=email or None,
-            phone=phone or None,
-            topics=topics or [],
-        )
-    except ValidationError as err:
-        raise _invalid(layout.partner_path(partner_id), err) from err
-    record = contact.model_dump(mode="json", exclude_none=True)
-    if not record.get("topics"):
-        record.pop("topics", None)
+        try:
+            contact = Contact(
+                id=wanted,
+                name=name,
+                function=function or None,
+                email=email or None,
+                phone=phone or None,
+                topics=topics or [],
+            )
+        except ValidationError as err:
+            raise _invalid(layout.partner_path(partner_id), err) from err
+        record = contact.model_dump(mode="json", exclude_none=True)
+        if not record.get("topics"):
+            record.pop("topics", None)
+        chosen.append(wanted)
+        return lambda node: _append(node, "contacts", record)
+
     return _edit_partner(
         ctx,
         partner_id,
-        lambda node: _append(node, "contacts", record),
-        f"Add contact {contact_id} to partner {partner_id}",
+        change,
+        lambda: T(
+            "Kontakt {c} bei Partner {p} angelegt",
+            "Add contact {c} to partner {p}",
+            c=chosen[0],
+            p=partner_id,
+        ),
         when,
     )
 
@@ -235,8 +264,6 @@ def add_key(
     when: date | None = None,
 ) -> PartnerResult:
     """Register an SSH public key (one line of a .pub file) for a partner's signatory."""
-    data = load_worktree(ctx).data
-    partner = get_partner(data, partner_id)
     line = next((ln.strip() for ln in public_key.splitlines() if ln.strip()), "")
     if "PRIVATE KEY" in public_key:
         raise UsageError(
@@ -255,19 +282,27 @@ def add_key(
     except ValidationError as err:
         raise _invalid(layout.partner_path(partner_id), err) from err
     key_body = line.split()[:2]
-    if any(k.key.split()[:2] == key_body for k in partner.keys):
-        raise UsageError(
-            T(
-                "dieser Schlüssel ist für {p} schon registriert",
-                "this key is already registered for {p}",
-                p=partner_id,
-            )
-        )
     record = key.model_dump(mode="json", exclude_none=True)
+
+    def change(partner: Partner) -> Callable[[Any], None]:
+        if any(k.key.split()[:2] == key_body for k in partner.keys):
+            raise UsageError(
+                T(
+                    "dieser Schlüssel ist für {p} schon registriert",
+                    "this key is already registered for {p}",
+                    p=partner_id,
+                )
+            )
+        return lambda node: _append(node, "keys", record)
+
     return _edit_partner(
         ctx,
         partner_id,
-        lambda node: _append(node, "keys", record),
-        f"Register signing key for partner {partner_id}",
+        change,
+        T(
+            "Signaturschlüssel für Partner {p} registriert",
+            "Register signing key for partner {p}",
+            p=partner_id,
+        ),
         when,
     )

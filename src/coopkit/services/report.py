@@ -8,14 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import T, UsageError
+from coopkit.model.agreement import Agreement
 from coopkit.model.base import split_person
 from coopkit.model.repo import RepoData
+from coopkit.queries.actions import action_rows
+from coopkit.queries.context import Context
+from coopkit.queries.due import agreement_occurrences
+from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.lookup import get_agreement
+from coopkit.queries.names import partner_label
+from coopkit.queries.versions import VERSION_SEP
 from coopkit.render.dates import long_date, short_date
-from coopkit.services.context import Context
-from coopkit.services.followup import agreement_occurrences, get_agreement
 from coopkit.services.outputs import write_output
-from coopkit.services.repository import load_worktree
-from coopkit.services.status import VERSION_SEP
 from coopkit.store import layout
 from coopkit.store.git import GitRepo
 
@@ -96,7 +100,7 @@ class ActionRow:
     due: date
     closed: date | None
     status: str
-    """"closed", "open" or "overdue" at the end of the period."""
+    """"done", "dropped", "open" or "overdue" at the end of the period."""
     age_days: int
 
 
@@ -176,26 +180,23 @@ def period(
 
 
 def _name(data: RepoData, partner_id: str) -> str:
-    found = data.find_partner(partner_id)
-    return (found.short or found.name) if found else partner_id
+    return partner_label(data, partner_id)
 
 
 def build_report(
-    data: RepoData,
+    snap: Snapshot,
     agreement_id: str,
     start: date,
     end: date,
-    today: date,
     history: list[Revision] | None = None,
 ) -> Report:
     """Count what happened under an agreement between start and end (inclusive)."""
-    agreement = get_agreement(data, agreement_id)
+    data, today = snap.data, snap.today
+    agreement = get_agreement(snap, agreement_id)
     report = Report(agreement_id, agreement.title, start, end, today)
     # Occurrences are computed up to the period's end; "open" means no record (yet).
     occurrences = [
-        o
-        for o in agreement_occurrences(data, agreement_id, today, until=end)
-        if start <= o.due <= end
+        o for o in agreement_occurrences(snap, agreement_id, until=end) if start <= o.due <= end
     ]
     by_partner = {p: PartnerFulfilment(p, _name(data, p)) for p in agreement.parties}
     for occ in occurrences:
@@ -222,7 +223,9 @@ def build_report(
         key=lambda m: m.date,
     )
     attended = {p: 0 for p in agreement.parties}
-    closed_records = data.closing_records
+    states = {
+        r.key: r for r in action_rows(data, today, meetings=[m.id for m in minutes], as_of=end)
+    }
     for meeting in minutes:
         present = sorted({split_person(p)[0] for p in meeting.attendance.present})
         report.meetings.append(
@@ -242,24 +245,22 @@ def build_report(
             report.decisions += [
                 Decision(meeting.id, meeting.date, top_number, text) for text in top.decisions
             ]
-        for top_number, action in meeting.all_actions():
-            del top_number
-            key = meeting.action_key(action)
-            closing = closed_records.get(key)
-            closed = closing.date if closing is not None and closing.date <= end else None
-            if closed is not None:
-                status, age = "closed", (closed - meeting.date).days
+        for _top, action in meeting.all_actions():
+            state = states[meeting.action_key(action)]
+            status: str
+            if not state.is_open and state.closed is not None:
+                status, age = state.status, (state.closed - meeting.date).days
             else:
                 status = "overdue" if action.due < end else "open"
                 age = (min(end, today) - meeting.date).days
             report.actions.append(
                 ActionRow(
-                    key,
-                    split_person(action.who)[0],
+                    state.key,
+                    state.partner,
                     action.what,
                     meeting.date,
                     action.due,
-                    closed,
+                    state.closed if not state.is_open else None,
                     status,
                     age,
                 )
@@ -267,8 +268,8 @@ def build_report(
     report.attendance = [
         Attendance(p, _name(data, p), attended[p], len(minutes)) for p in agreement.parties
     ]
-    closed_ages = [a.age_days for a in report.actions if a.status == "closed"]
-    open_ages = [a.age_days for a in report.actions if a.status != "closed"]
+    closed_ages = [a.age_days for a in report.actions if a.status in ("done", "dropped")]
+    open_ages = [a.age_days for a in report.actions if a.status in ("open", "overdue")]
     report.action_summary = ActionSummary(
         opened=len(report.actions),
         closed=len(closed_ages),
@@ -294,20 +295,91 @@ def build_report(
     return report
 
 
+def describe_change(old: Agreement | None, new: Agreement, lang: str) -> str:
+    """Return what a commit changed in an agreement, in words ("§ 4 geändert; Pflicht … neu")."""
+    from coopkit.model.compare import compare_agreements
+
+    de = lang != "en"
+    if old is None:
+        return "Vereinbarung angelegt" if de else "agreement created"
+    diff = compare_agreements(old, new)
+    words = {
+        "added": ("neu", "added"),
+        "removed": ("entfällt", "removed"),
+        "changed": ("geändert", "changed"),
+    }
+    fields = {
+        "title": ("Titel", "title"),
+        "parties": ("Parteien", "parties"),
+        "coordinator": ("Koordination", "coordinator"),
+        "valid_from": ("Beginn der Laufzeit", "start of term"),
+        "valid_until": ("Ende der Laufzeit", "end of term"),
+        "review_cycle": ("Überprüfung", "review cycle"),
+        "notice_period": ("Kündigungsfrist", "notice period"),
+    }
+    parts = []
+    for change in diff.metadata:
+        de_name, en_name = fields.get(change.field, (change.field, change.field))
+        parts.append(f"{de_name if de else en_name} {'geändert' if de else 'changed'}")
+    if diff.preamble:
+        parts.append("Präambel geändert" if de else "preamble changed")
+    for clause in diff.clauses:
+        parts.append(f"{clause.heading} {words[clause.kind][0 if de else 1]}")
+    for obligation in diff.obligations:
+        label = "Pflicht" if de else "obligation"
+        parts.append(f"{label} „{obligation.what}“ {words[obligation.kind][0 if de else 1]}")
+    if not parts:
+        return "Formatierung oder Kommentare" if de else "formatting or comments"
+    return "; ".join(parts)
+
+
 def repository_history(ctx: Context, agreement_id: str, start: date, end: date) -> list[Revision]:
-    """Return commits touching the agreement text and its version tags within the period."""
+    """Return the changes to the agreement text and its version tags within the period.
+
+    Each change is described from the text itself (what the commit changed), in the
+    repository's language, not by the commit message.
+    """
+    from coopkit.errors import CoopError
+    from coopkit.services.documents import parse_agreement_bytes
+
+    path = layout.agreement_path(agreement_id)
     result = []
     with GitRepo(ctx.root) as repo:
-        for commit in repo.log([layout.agreement_path(agreement_id)]):
+        commits = repo.log([path])
+        for index, commit in enumerate(commits):
             day = commit.date.date()
-            if start <= day <= end:
-                result.append(Revision("commit", day, commit.subject, commit.author))
+            if not start <= day <= end:
+                continue
+            try:
+                raw = repo.read_blob(commit.sha, path)
+                new = parse_agreement_bytes(agreement_id, raw) if raw is not None else None
+                before = commits[index + 1].sha if index + 1 < len(commits) else None
+                raw_old = repo.read_blob(before, path) if before else None
+                old = parse_agreement_bytes(agreement_id, raw_old) if raw_old else None
+                text = describe_change(old, new, ctx.lang) if new is not None else commit.subject
+            except CoopError:
+                text = commit.subject
+            result.append(Revision("commit", day, text, commit.author))
         for tag in repo.tags():
             owner, sep, version = tag.name.rpartition(VERSION_SEP)
             day = tag.date.date()
             if sep and owner == agreement_id and start <= day <= end:
                 result.append(Revision("version", day, version, tag.tagger))
     return result
+
+
+def read_assessment(ctx: Context, agreement_id: str, year: int) -> str:
+    """Return the written assessment of a year (agreements/<id>/evaluation/<year>.md), or ""."""
+    from coopkit.errors import ProblemsFound
+    from coopkit.store.files import WorkTree, read_text
+
+    path = layout.evaluation_path(agreement_id, year)
+    if not (ctx.root / path).is_file():
+        return ""
+    textfile, problems = read_text(WorkTree(ctx.root), path)
+    if textfile is None:
+        raise ProblemsFound(problems)
+    return textfile.text
 
 
 def report_labels(lang: str) -> dict[str, str]:
@@ -341,6 +413,8 @@ def report_labels(lang: str) -> dict[str, str]:
             "actions": "Action items",
             "opened": "opened",
             "closed": "closed",
+            "done": "done",
+            "dropped": "dropped",
             "overdue": "overdue",
             "age": "age (days)",
             "what": "what",
@@ -353,6 +427,7 @@ def report_labels(lang: str) -> dict[str, str]:
             "oldest_open": "oldest open item (days)",
             "chart": "Chart",
             "summary": "Summary",
+            "assessment": "Assessment",
         }
     return {
         "title": "Evaluationsbericht",
@@ -382,6 +457,8 @@ def report_labels(lang: str) -> dict[str, str]:
         "actions": "Aufgaben",
         "opened": "eröffnet",
         "closed": "erledigt",
+        "done": "erledigt",
+        "dropped": "verworfen",
         "overdue": "überfällig",
         "age": "Alter (Tage)",
         "what": "Was",
@@ -394,6 +471,7 @@ def report_labels(lang: str) -> dict[str, str]:
         "oldest_open": "älteste offene Aufgabe (Tage)",
         "chart": "Grafik",
         "summary": "Zusammenfassung",
+        "assessment": "Bewertung",
     }
 
 
@@ -421,7 +499,43 @@ def summary_text(report: Report, lang: str) -> str:
     )
 
 
-def report_context(data: RepoData, report: Report, lang: str) -> dict[str, Any]:
+def _obligation_what(data: RepoData, agreement_id: str, obligation_id: str) -> str:
+    found = data.agreements.get(agreement_id)
+    for obligation in found.value.obligations if found else []:
+        if obligation.id == obligation_id:
+            return obligation.what
+    return obligation_id
+
+
+def assessment_paragraphs(text: str) -> list[dict[str, Any]]:
+    """Split the written assessment (Markdown) into headings, bullets and paragraphs."""
+    result: list[dict[str, Any]] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            result.append({"text": " ".join(current), "bullet": False, "heading": False})
+            current.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+        elif line.startswith("#"):
+            flush()
+            result.append({"text": line.lstrip("#").strip(), "bullet": False, "heading": True})
+        elif line.startswith(("- ", "* ")):
+            flush()
+            result.append({"text": line[2:].strip(), "bullet": True, "heading": False})
+        else:
+            current.append(line)
+    flush()
+    return result
+
+
+def report_context(
+    data: RepoData, report: Report, lang: str, assessment: str = ""
+) -> dict[str, Any]:
     """Return the render context of the report templates (strings ready to print)."""
     labels = report_labels(lang)
     kinds = {
@@ -435,6 +549,8 @@ def report_context(data: RepoData, report: Report, lang: str) -> dict[str, Any]:
         "labels": labels,
         "agreement_id": report.agreement,
         "title": report.title,
+        "assessment": assessment_paragraphs(assessment),
+        "assessment_text": assessment.strip(),
         "start": long_date(report.start, lang),
         "end": long_date(report.end, lang),
         "today": long_date(report.today, lang),
@@ -456,6 +572,7 @@ def report_context(data: RepoData, report: Report, lang: str) -> dict[str, Any]:
             {
                 "name": _name(data, n.partner),
                 "obligation": n.obligation,
+                "what": _obligation_what(data, report.agreement, n.obligation),
                 "due": short_date(n.due, lang),
                 "status": _status_word(n.status, labels),
                 "note": n.note,
@@ -548,7 +665,9 @@ def sample_report_context(lang: str) -> dict[str, Any]:
     )
     report.obligations = [PartnerFulfilment("caritas", "Caritas", 3, 1, 0, 0, 0)]
     report.action_summary = ActionSummary(1, 1, 0, 0, 12.0, None)
-    context = report_context(data, report, lang)
+    context = report_context(
+        data, report, lang, "## Ergebnis\n\nDie Zusammenarbeit hat sich bewährt."
+    )
     context["chart"] = ""
     return context
 
@@ -586,13 +705,14 @@ def make_report(
     if pdf and fmt != "docx":
         raise UsageError(T("--pdf nur mit --format docx", "--pdf only with --format docx"))
     first, last = period(year, start, end, ctx.today)
-    data = load_worktree(ctx).data
-    get_agreement(data, agreement_id)
+    snap = snapshot(ctx)
+    data = snap.data
+    get_agreement(snap, agreement_id)
     history = repository_history(ctx, agreement_id, first, last)
-    report = build_report(data, agreement_id, first, last, ctx.today, history)
+    report = build_report(snap, agreement_id, first, last, history)
     if fmt == "json":
         return ReportResult(report, None, None, None)
-    context = report_context(data, report, ctx.lang)
+    context = report_context(data, report, ctx.lang, read_assessment(ctx, agreement_id, last.year))
     if fmt == "md":
         from coopkit.render.markdown import render_markdown
 
@@ -601,10 +721,26 @@ def make_report(
             return ReportResult(report, None, None, text)
         return ReportResult(report, write_output(ctx, output, text.encode("utf-8")), None, None)
     from coopkit.render.docx import render_docx
+    from coopkit.render.package import DocumentInfo
+    from coopkit.services.documents import document_author
 
     chart = report_chart(report, ctx.lang)
+    labels = report_labels(ctx.lang)
+    info = DocumentInfo(
+        title=f"{labels['title']}: {report.title}",
+        subject=f"{labels['period']} {context['start']} – {context['end']}",
+        author=document_author(ctx),
+        created=ctx.today,
+        modified=ctx.today,
+        lang=ctx.lang,
+        keywords=agreement_id,
+    )
     payload = render_docx(
-        layout.resolve_template(ctx.root, DOCX_TEMPLATE), context, ctx.lang, images={"chart": chart}
+        layout.resolve_template(ctx.root, DOCX_TEMPLATE),
+        context,
+        ctx.lang,
+        images={"chart": chart},
+        info=info,
     )
     target = output or Path(f"bericht-{agreement_id}-{first.isoformat()}-{last.isoformat()}.docx")
     written = write_output(ctx, target, payload)

@@ -1,63 +1,46 @@
-"""Loading and checking a repository, and committing changes to it."""
+"""Every write to a repository: one transaction under the lock, validated, one commit or nothing.
+
+A write command takes the repository lock first, then reads what it depends on (so two writers
+never compute their change from the same old text), edits records through `Transaction.edit`
+(comments, key order, BOM and line endings survive), and commits exactly the paths it wrote. Any
+problem the change would add, client data in added text, or an uncommitted hand edit of a file it
+would overwrite refuses the whole change before a byte is written.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
-from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, sorted_problems
+from pydantic import BaseModel, ValidationError
+
+from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, UsageError
 from coopkit.index.cache import ParseCacheDB
-from coopkit.model.checks import check_repository
-from coopkit.model.repo import RepoData
-from coopkit.services.context import Context
+from coopkit.model.privacy import registered, scan_text
+from coopkit.queries.context import Context
+from coopkit.queries.load import Loaded, Snapshot, load, snapshot_of
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
-from coopkit.store.files import (
-    FileSource,
-    Memo,
-    ParseCache,
-    Revision,
-    WorkTree,
-    load_repository,
-)
-from coopkit.store.git import GitRepo
+from coopkit.store.codec import edit_front_matter, edit_yaml_text, validation_problems
+from coopkit.store.files import Memo, WorkTree
+from coopkit.store.git import Author, GitRepo
 from coopkit.store.lock import repository_lock
+from coopkit.store.text import TextFile, decode_text
+
+M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """A repository's records and every problem found in them."""
-
-    data: RepoData
-    problems: list[Problem]
-
-
-def load(source: FileSource, cache: ParseCache | None = None, memo: Memo | None = None) -> Loaded:
-    """Parse all records (through the parse caches when given) and run every rule over them."""
-    data, problems = load_repository(source, cache, memo)
-    problems = problems + check_repository(data)
-    return Loaded(data, sorted_problems(problems))
-
-
-def load_worktree(ctx: Context) -> Loaded:
-    """Load the repository as it is on disk."""
-    with ParseCacheDB(ctx.root) as cache:
-        return load(WorkTree(ctx.root), cache)
-
-
-def load_revision(ctx: Context, rev: str) -> Loaded:
-    """Load the repository as it was at a git revision."""
-    with GitRepo(ctx.root) as repo, ParseCacheDB(ctx.root) as cache:
-        commit = repo.resolve(rev)
-        return load(Revision(repo, commit), cache)
-
-
-def require_data(ctx: Context) -> RepoData:
-    """Load the working tree for a read command; files that fail to parse are left out."""
-    return load_worktree(ctx).data
+def build_record(model: type[M], values: Mapping[str, Any], path: str) -> M:
+    """Validate a new record made from command-line values; problems name the record's path."""
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as err:
+        raise ProblemsFound(validation_problems(model, err, path)) from err
 
 
 @dataclass(frozen=True)
@@ -69,50 +52,252 @@ class CommitResult:
     message: str
 
 
+@dataclass
+class Transaction:
+    """One write: records read under the lock, the new content of each path, then one commit."""
+
+    ctx: Context
+    author: Author
+    changes: dict[str, bytes | None] = field(default_factory=dict)
+    adopted: set[str] = field(default_factory=set)
+    """Paths whose uncommitted content is committed as it is (`coop commit`)."""
+    _texts: dict[str, TextFile] = field(default_factory=dict)
+    _loaded: Loaded | None = None
+    _memo: Memo = field(default_factory=dict)
+
+    def loaded(self) -> Loaded:
+        """Return the working tree as read under the lock."""
+        if self._loaded is None:
+            with ParseCacheDB(self.ctx.root) as cache:
+                self._loaded = load(WorkTree(self.ctx.root), cache, self._memo)
+        return self._loaded
+
+    def snapshot(self) -> Snapshot:
+        """Return the working tree as read under the lock, for asking queries."""
+        return snapshot_of(self.ctx, self.loaded())
+
+    def exists(self, path: str) -> bool:
+        """Return whether a file exists at `path` (or is about to be written by this change)."""
+        if path in self.changes:
+            return self.changes[path] is not None
+        return (self.ctx.root / path).is_file()
+
+    def read(self, path: str) -> TextFile:
+        """Return the current text of a record file (this change's new text once edited)."""
+        if path in self._texts:
+            return self._texts[path]
+        raw = (self.ctx.root / path).read_bytes()
+        textfile, problems = decode_text(path, raw)
+        if textfile is None:
+            raise ProblemsFound(problems)
+        self._texts[path] = textfile
+        return textfile
+
+    def edit(self, path: str, change: Callable[[Any], None]) -> str:
+        """Apply `change` to a record's YAML (front matter for .md); return the new text."""
+        textfile = self.read(path)
+        if path.endswith(".md"):
+            text = edit_front_matter(textfile.text, path, change)
+        else:
+            text = edit_yaml_text(textfile.text, path, change)
+        return self.replace_text(path, text)
+
+    def replace_text(self, path: str, text: str) -> str:
+        """Set the whole new text of an existing record (its BOM and line endings are kept)."""
+        textfile = self.read(path)
+        self._texts[path] = TextFile(path, text, textfile.bom, textfile.crlf)
+        self.changes[path] = textfile.encode(text)
+        return text
+
+    def create(self, path: str, text: str) -> None:
+        """Write a new record file (UTF-8, LF)."""
+        self.changes[path] = text.encode("utf-8")
+        self._texts[path] = TextFile(path, text)
+
+    def delete(self, path: str) -> None:
+        """Remove a record file."""
+        self.changes[path] = None
+        self._texts.pop(path, None)
+
+    def adopt(self, path: str) -> None:
+        """Commit the file at `path` as it is in the working tree (a hand edit)."""
+        target = self.ctx.root / path
+        self.changes[path] = target.read_bytes() if target.is_file() else None
+        self.adopted.add(path)
+
+    def commit(self, message: T | str, when: date | datetime | None = None) -> CommitResult:
+        """Validate the change, write it and commit exactly its paths; refuse as a whole."""
+        if not self.changes:
+            raise UsageError(T("nichts zu übernehmen", "nothing to commit"))
+        text = message.format(self.snapshot().locale) if isinstance(message, T) else message
+        return _commit(self, text, when)
+
+
+@contextmanager
+def writing(ctx: Context) -> Iterator[Transaction]:
+    """Hold the repository lock for one write; everything read inside is read under it."""
+    author = ctx.author()
+    with repository_lock(ctx.root, ctx.lock_wait):
+        yield Transaction(ctx, author)
+
+
 def commit_changes(
     ctx: Context,
     changes: Mapping[str, bytes | None],
-    message: str,
+    message: T | str,
     when: date | datetime | None = None,
 ) -> CommitResult:
-    """Validate, write and commit `changes` (path -> new bytes, None deletes) as one commit.
+    """Write whole files (path -> new bytes, None deletes) as one commit, under the lock."""
+    with writing(ctx) as tx:
+        for path, data in changes.items():
+            tx.changes[path] = data
+        return tx.commit(message, when)
 
-    The change is checked with the files it writes laid over the working tree; any problem it
-    would add refuses the whole change before a byte is written. A failed commit restores every
-    file it wrote.
-    """
-    for path in changes:
-        if layout.safe_relpath(ctx.root, path) != path:
-            raise RepositoryError(T("ungültiger Pfad „{p}“", 'invalid path "{p}"', p=path))
-    author = ctx.author()
-    with repository_lock(ctx.root, ctx.lock_wait):
-        memo: Memo = {}
-        with ParseCacheDB(ctx.root) as cache:
-            before = {_key(p) for p in load(WorkTree(ctx.root), cache, memo).problems}
-            after = load(WorkTree(ctx.root, overlay=dict(changes)), cache, memo).problems
-        new = [p for p in after if _key(p) not in before or p.source.path in changes]
-        if new:
-            raise ProblemsFound(new)
-        previous: dict[str, bytes | None] = {}
-        for path in changes:
-            target = ctx.root / path
-            previous[path] = target.read_bytes() if target.is_file() else None
-        try:
-            for path, data in changes.items():
-                _apply(ctx.root / path, data)
-            with GitRepo(ctx.root) as repo:
-                commit = repo.commit_paths(sorted(changes), message, author, when)
-        except BaseException:
-            for path, data in previous.items():
-                with contextlib.suppress(OSError):
-                    _apply(ctx.root / path, data)
-            raise
-    return CommitResult(commit, sorted(changes), message)
+
+def commit_hand_edits(
+    ctx: Context, paths: list[str], message: str, when: date | datetime | None = None
+) -> CommitResult:
+    """Take uncommitted edits of `paths` (made by hand) as one validated commit."""
+    with writing(ctx) as tx:
+        with GitRepo(ctx.root) as repo:
+            dirty = set(repo.status_paths())
+        wanted = [layout.safe_relpath(ctx.root, p) for p in paths] or sorted(
+            p for p in dirty if layout.kind_of(p) is not None
+        )
+        unchanged = [p for p in wanted if p not in dirty]
+        if unchanged or not wanted:
+            raise UsageError(
+                T(
+                    "keine nicht übernommenen Änderungen an {p}",
+                    "no uncommitted changes to {p}",
+                    p=", ".join(unchanged) or T("Datensätzen", "records"),
+                )
+            )
+        for path in wanted:
+            tx.adopt(path)
+        return tx.commit(message, when)
 
 
 def _key(problem: Problem) -> tuple[str, int, int, str]:
     """Identify a problem by place and kind: its wording may name things the change added."""
     return (problem.source.path, problem.source.line, problem.source.col, problem.code)
+
+
+def _head_blobs(root: Path, paths: list[str]) -> dict[str, bytes | None] | None:
+    """Return the committed bytes of `paths` (None: not in HEAD); None in an empty repository."""
+    with GitRepo(root) as repo:
+        if repo.head() is None:
+            return None
+        blobs = repo.read_blobs([f"HEAD:{p}" for p in paths])
+    return {p: blobs.get(f"HEAD:{p}") for p in paths}
+
+
+def _refuse_hand_edits(tx: Transaction, committed: dict[str, bytes | None] | None) -> None:
+    """Refuse to overwrite a file whose working content differs from its last commit."""
+    if committed is None:
+        return
+    dirty = []
+    for path in tx.changes:
+        if path in tx.adopted:
+            continue
+        target = tx.ctx.root / path
+        current = target.read_bytes() if target.is_file() else None
+        if current != committed[path]:
+            dirty.append(path)
+    if dirty:
+        first = dirty[0]
+        raise UsageError(
+            T(
+                "{p} hat nicht übernommene Änderungen (von Hand bearbeitet); coop überschreibt "
+                "sie nicht",
+                "{p} has uncommitted changes (edited by hand); coop does not overwrite them",
+                p=", ".join(dirty),
+            ),
+            hint=T(
+                'die Änderung als eigenen Commit übernehmen: coop commit -m "…" {p}\n'
+                "oder verwerfen: git checkout -- {p}",
+                'commit the edit on its own: coop commit -m "…" {p}\n'
+                "or discard it: git checkout -- {p}",
+                p=first,
+            ),
+        )
+
+
+def _privacy_findings(tx: Transaction, after: Loaded) -> list[Problem]:
+    """Return client data in the lines this change adds to records (partner files excepted)."""
+    allowed = registered(after.data)
+    findings: list[Problem] = []
+    for path, data in tx.changes.items():
+        if data is None or path.startswith("partners/") or layout.kind_of(path) in (None, "config"):
+            continue
+        new, _ = decode_text(path, data)
+        if new is None:
+            continue
+        target = tx.ctx.root / path
+        old_lines: set[str] = set()
+        if target.is_file():
+            old, _ = decode_text(path, target.read_bytes())
+            if old is not None:
+                old_lines = set(old.text.split("\n"))
+        for problem in scan_text(path, new.text, allowed):
+            line = new.text.split("\n")[problem.source.line - 1]
+            if line not in old_lines:
+                findings.append(problem)
+    return findings
+
+
+def _commit(tx: Transaction, message: str, when: date | datetime | None) -> CommitResult:
+    ctx = tx.ctx
+    for path in tx.changes:
+        top = path.split("/")[0]
+        if layout.safe_relpath(ctx.root, path) != path or top in (".git", layout.INDEX_DIR):
+            raise RepositoryError(T("ungültiger Pfad „{p}“", 'invalid path "{p}"', p=path))
+    committed = _head_blobs(ctx.root, sorted(tx.changes))
+    _refuse_hand_edits(tx, committed)
+    before_source = WorkTree(ctx.root)
+    if tx.adopted and committed is not None:
+        before_source = WorkTree(ctx.root, overlay={p: committed[p] for p in tx.adopted})
+    with ParseCacheDB(ctx.root) as cache:
+        before_loaded = tx.loaded() if not tx.adopted else load(before_source, cache, tx._memo)
+        after = load(WorkTree(ctx.root, overlay=dict(tx.changes)), cache, tx._memo)
+    before = {_key(p) for p in before_loaded.problems}
+    new = [p for p in after.problems if _key(p) not in before or p.source.path in tx.changes]
+    if new:
+        raise ProblemsFound(new)
+    findings = _privacy_findings(tx, after)
+    if findings:
+        if not ctx.allow_personal_data:
+            raise ProblemsFound(
+                findings,
+                T(
+                    "mögliche Klientendaten im neuen Text; nichts wurde geschrieben. Eine bewusste "
+                    "Ausnahme erlaubt „coop --allow-personal-data …“ (wird im Commit vermerkt)",
+                    "possible client data in the new text; nothing was written. A deliberate "
+                    'exception is "coop --allow-personal-data …" (recorded in the commit)',
+                ),
+            )
+        message += "\n\n" + T(
+            "Datenschutzprüfung bewusst übergangen (--allow-personal-data): {n} Fund(e) in {p}",
+            "privacy check deliberately overridden (--allow-personal-data): {n} finding(s) in {p}",
+            n=len(findings),
+            p=", ".join(sorted({f.source.path for f in findings})),
+        ).format(tx.snapshot().locale)
+    previous: dict[str, bytes | None] = {}
+    for path in tx.changes:
+        target = ctx.root / path
+        previous[path] = target.read_bytes() if target.is_file() else None
+    try:
+        for path, data in tx.changes.items():
+            if path not in tx.adopted:
+                _apply(ctx.root / path, data)
+        with GitRepo(ctx.root) as repo:
+            commit = repo.commit_paths(sorted(tx.changes), message, tx.author, when)
+    except BaseException:
+        for path, data in previous.items():
+            with contextlib.suppress(OSError):
+                _apply(ctx.root / path, data)
+        raise
+    return CommitResult(commit, sorted(tx.changes), message)
 
 
 def _apply(target: Path, data: bytes | None) -> None:

@@ -22,8 +22,8 @@ from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.names import fold_positions
 from coopkit.model.partner import Partner
 from coopkit.model.signoff import SignOff
-from coopkit.services.context import Context
-from coopkit.services.repository import load_worktree
+from coopkit.queries.context import Context
+from coopkit.queries.load import load_worktree
 from coopkit.store import layout
 from coopkit.store.files import WorkTree, blob_digest
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import NotFound, Problem, Source, T, UsageError
-from coopkit.services.context import Context
+from coopkit.queries.context import Context
 from coopkit.store import layout
 
 
@@ -183,7 +183,6 @@ def export_template(
     when: date | None = None,
 ) -> ExportResult:
     """Copy a shipped default template for editing: into templates/ (one commit) or to a file."""
-    from coopkit.services.documents import check_output_path
     from coopkit.services.repository import commit_changes
     from coopkit.store.atomic import write_atomic
 
@@ -209,9 +208,26 @@ def export_template(
         )
     data = source.read_bytes()
     if target.resolve().is_relative_to(root):
-        check_output_path(ctx, target)
         relative = target.resolve().relative_to(root).as_posix()
-        result = commit_changes(ctx, {relative: data}, f"Export template {name} for editing", when)
+        if relative != f"{layout.TEMPLATES}/{target.name}":
+            raise UsageError(
+                T(
+                    "im Repository gehört eine Vorlage nach {t}/, nicht nach {p}",
+                    "inside the repository a template belongs in {t}/, not {p}",
+                    t=layout.TEMPLATES,
+                    p=relative,
+                )
+            )
+        result = commit_changes(
+            ctx,
+            {relative: data},
+            T(
+                "Vorlage {n} zum Bearbeiten übernommen",
+                "Export template {n} for editing",
+                n=name,
+            ),
+            when,
+        )
         return ExportResult(target, result.commit)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, data)

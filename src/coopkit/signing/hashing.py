@@ -25,8 +25,64 @@ def sha256_hex(data: bytes) -> str:
 
 
 def content_hash(agreement: Agreement) -> str:
-    """Return `sha256:<hex>` of the parsed agreement, so comments and layout do not count."""
-    return PREFIX + sha256_hex(canonical_json(agreement.model_dump(mode="json")))
+    """Return `sha256:<hex>` of the parsed agreement, so comments and layout do not count.
+
+    Fields at their default do not count either, so a field added to the format later leaves the
+    hashes of texts written before it unchanged; the legacy `status:` key never counts.
+    """
+    dump = agreement.model_dump(mode="json", exclude_defaults=True, exclude={"status"})
+    return PREFIX + sha256_hex(canonical_json(dump))
+
+
+_LEGACY_FIELDS = {
+    "agreement": (
+        "id",
+        "title",
+        "parties",
+        "coordinator",
+        "valid_from",
+        "valid_until",
+        "review_cycle",
+        "notice_period",
+        "status",
+        "obligations",
+        "preamble",
+        "clauses",
+    ),
+    "obligation": (
+        "id",
+        "clause",
+        "by",
+        "to",
+        "what",
+        "every",
+        "rrule",
+        "first_due",
+        "condition",
+        "how",
+    ),
+    "clause": ("number", "title", "text"),
+}
+
+
+def legacy_content_hash(agreement: Agreement) -> str:
+    """Return the content hash as coopkit computed it while agreements carried `status:`.
+
+    Sign-offs recorded then hold this value; it is accepted for exactly the text it names.
+    """
+    dump = agreement.model_dump(mode="json")
+    data = {k: dump.get(k) for k in _LEGACY_FIELDS["agreement"]}
+    data["status"] = data["status"] or "draft"
+    data["obligations"] = [
+        {k: o.get(k) for k in _LEGACY_FIELDS["obligation"]} for o in dump["obligations"]
+    ]
+    data["clauses"] = [{k: c.get(k) for k in _LEGACY_FIELDS["clause"]} for c in dump["clauses"]]
+    return PREFIX + sha256_hex(canonical_json(data))
+
+
+def hash_matches(recorded: str, agreement: Agreement) -> bool:
+    """Return whether a recorded content hash names exactly this text (current or legacy form)."""
+    return recorded == content_hash(agreement) or recorded == legacy_content_hash(agreement)
 
 
 def record_payload(signoff: SignOff) -> bytes:

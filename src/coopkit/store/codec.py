@@ -17,6 +17,7 @@ from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.signoff import SignOff
+from coopkit.model.termination import Termination
 from coopkit.store.text import TextFile
 from coopkit.store.yamlio import Spans, dump_yaml, load_data, load_yaml, yaml_value
 
@@ -348,6 +349,11 @@ def parse_action_record(textfile: TextFile) -> tuple[Located[ActionRecord] | Non
     return _parse_yaml_record(ActionRecord, textfile)
 
 
+def parse_termination(textfile: TextFile) -> tuple[Located[Termination] | None, list[Problem]]:
+    """Parse agreements/<id>/termination/<partner>.yaml."""
+    return _parse_yaml_record(Termination, textfile)
+
+
 def parse_agreement(textfile: TextFile) -> tuple[Located[Agreement] | None, list[Problem]]:
     """Parse agreements/<id>/agreement.md: YAML front matter plus preamble and § clauses."""
     data, body, body_line, positions, problems = _load_front(textfile)
@@ -420,6 +426,7 @@ PARSERS: dict[str, Callable[[TextFile], tuple[Any, list[Problem]]]] = {
     "fulfilment": parse_fulfilment,
     "minutes": parse_minutes,
     "action": parse_action_record,
+    "termination": parse_termination,
 }
 
 

@@ -22,6 +22,7 @@ from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
+from coopkit.model.termination import Termination
 from coopkit.store import layout
 from coopkit.store.codec import PARSERS
 from coopkit.store.git import GitRepo
@@ -111,6 +112,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "fulfilment": Fulfilment,
     "minutes": Minutes,
     "action": ActionRecord,
+    "termination": Termination,
 }
 
 
@@ -230,6 +232,8 @@ def parse_file(
 
 
 def _unexpected(path: str) -> Problem | None:
+    if layout.EVALUATION.match(path):
+        return None
     if path.endswith((".md", ".yaml", ".yml")) and path.split("/")[0] in layout.RECORD_DIRS:
         return Problem(
             Source(path),
@@ -288,6 +292,8 @@ def _load_all(
             data.fulfilments.append(located)
         elif kind == "action":
             data.action_records.append(located)
+        elif kind == "termination":
+            data.terminations.append(located)
     if data.config is None and not any(p.source.path == layout.CONFIG for p in problems):
         problems.append(
             Problem(

@@ -226,6 +226,48 @@ class GitRepo:
             return None
         return bytes(data)
 
+    def read_blobs(self, specs: list[str]) -> dict[str, bytes | None]:
+        """Return the bytes of many `REV:PATH` objects through one `git cat-file --batch`.
+
+        An object that does not exist (or is not a file) maps to None.
+        """
+        if not specs:
+            return {}
+        for spec in specs:
+            if "\n" in spec or "\r" in spec:
+                raise RepositoryError(
+                    T("ungültige Revision „{r}“", 'invalid revision "{r}"', r=spec.strip())
+                )
+        try:
+            done = subprocess.run(
+                ["git", "cat-file", "--batch"],
+                cwd=self.root,
+                input="".join(spec + "\n" for spec in specs).encode("utf-8"),
+                capture_output=True,
+                check=True,
+            )
+        except (OSError, subprocess.CalledProcessError) as err:
+            raise RepositoryError(
+                T("git cat-file fehlgeschlagen: {e}", "git cat-file failed: {e}", e=str(err))
+            ) from err
+        out = done.stdout
+        result: dict[str, bytes | None] = {}
+        pos = 0
+        for spec in specs:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                result[spec] = out[pos : pos + size]
+                pos += size + 1
+            elif len(header) == 3:
+                pos += int(header[2]) + 1
+                result[spec] = None
+            else:
+                result[spec] = None
+        return result
+
     def list_files(self, rev: str) -> dict[str, str]:
         """Return path -> blob id for every file at a revision."""
         out = str(self.run("ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev))

@@ -17,6 +17,7 @@ _KINDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^agreements/[^/]+/agreement\.md$"), "agreement"),
     (re.compile(r"^agreements/[^/]+/signoffs/[^/]+/[^/]+\.yaml$"), "signoff"),
     (re.compile(r"^agreements/[^/]+/fulfilment/[^/]+\.yaml$"), "fulfilment"),
+    (re.compile(r"^agreements/[^/]+/termination/[^/]+\.yaml$"), "termination"),
     (re.compile(r"^minutes/[^/]+\.md$"), "minutes"),
     (re.compile(r"^actions/[^/]+\.yaml$"), "action"),
 ]
@@ -49,6 +50,20 @@ def signoff_path(agreement_id: str, version: str, partner_id: str) -> str:
 def fulfilment_path(agreement_id: str, due: str, obligation_id: str, partner_id: str) -> str:
     """Return the path of a fulfilment record."""
     return f"agreements/{agreement_id}/fulfilment/{due}-{obligation_id}-{partner_id}.yaml"
+
+
+def termination_path(agreement_id: str, partner_id: str) -> str:
+    """Return the path of a party's termination record."""
+    return f"agreements/{agreement_id}/termination/{partner_id}.yaml"
+
+
+EVALUATION = re.compile(r"^agreements/[^/]+/evaluation/\d{4}\.md\Z")
+"""The written assessment of an agreement's year: read by `coop report`, not a record."""
+
+
+def evaluation_path(agreement_id: str, year: int) -> str:
+    """Return the path of the written assessment of an agreement for a year."""
+    return f"agreements/{agreement_id}/evaluation/{year:04d}.md"
 
 
 def minutes_path(minutes_id: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -369,3 +369,23 @@ def yaml_value(value: Any) -> Any:
             seq.append(yaml_value(v))
         return seq
     raise TypeError(f"cannot write {type(value).__name__} to YAML")
+
+
+def set_key(mapping: Any, key: str, value: Any, order: Sequence[str]) -> None:
+    """Set `key` in a round-trip mapping, inserting a new key at its place in `order`."""
+    if key in mapping:
+        mapping[key] = value
+        return
+    rank = order.index(key) if key in order else len(order)
+    position = 0
+    for i, existing in enumerate(mapping):
+        if existing in order and order.index(existing) < rank:
+            position = i + 1
+    mapping.insert(position, key, value)
+
+
+def ensure_seq(mapping: Any, key: str, order: Sequence[str]) -> Any:
+    """Return the sequence at `key`, creating an empty one at its place in `order`."""
+    if key not in mapping or not isinstance(mapping[key], list):
+        set_key(mapping, key, CommentedSeq(), order)
+    return mapping[key]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from coopkit.services.agreements import get_agreement
-from coopkit.services.context import Context
-from coopkit.services.repository import load_worktree
-from coopkit.services.status import VERSION_SEP
+from coopkit.queries.context import Context
+from coopkit.queries.load import snapshot
+from coopkit.queries.lookup import get_agreement
+from coopkit.queries.versions import VERSION_SEP
 from coopkit.store import layout
 from coopkit.store.git import GitRepo
 
@@ -42,7 +42,7 @@ def log(ctx: Context, path: str | None = None, limit: int = 0) -> list[LogEntry]
 
 def agreement_log(ctx: Context, agreement_id: str, limit: int = 0) -> list[LogEntry]:
     """Return the history of one agreement's folder; each version sits at the change it names."""
-    get_agreement(load_worktree(ctx).data, agreement_id)
+    get_agreement(snapshot(ctx), agreement_id)
     folder = f"agreements/{agreement_id}"
     prefix = agreement_id + VERSION_SEP
     with GitRepo(ctx.root) as repo:

@@ -19,6 +19,8 @@ class Context:
     lang: str = "de"
     author_text: str | None = None
     """`Name <mail>` from --author or COOP_AUTHOR; git config is the fallback."""
+    allow_personal_data: bool = False
+    """Let a write add text that looks like client data (recorded in the commit message)."""
     lock_wait: float = 10.0
     """Seconds a write waits for another coop process before reporting "repository busy"."""
 
@@ -42,3 +44,10 @@ class Context:
                 )
             )
         return found
+
+
+def find_root(start: Path) -> Path:
+    """Return the repository root at or above `start` (the folder holding coop.toml)."""
+    from coopkit.store.layout import find_root as locate
+
+    return locate(start)

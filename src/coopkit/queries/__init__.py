@@ -1,0 +1,1 @@
+"""Read-only answers about a loaded repository: one engine per derived fact."""

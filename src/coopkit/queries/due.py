@@ -1,0 +1,485 @@
+"""What is owed and when: obligation occurrences bound to the version in force, and open actions.
+
+An occurrence on day d is owed under the version in force on d: none before the first day in
+force, the schedule of v1 until v2 takes force, v2's after, none after the end. Every view (due,
+obligation list, status, checklist, calendar, report, matrix, agenda) asks this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from coopkit.errors import Problem, T
+from coopkit.model.agreement import Agreement, Obligation
+from coopkit.model.fulfilment import Fulfilment
+from coopkit.queries.actions import action_rows
+from coopkit.queries.load import Snapshot
+from coopkit.queries.lookup import check_partner, get_agreement
+from coopkit.queries.names import partner_name
+from coopkit.queries.versions import VersionState
+from coopkit.render.dates import long_date
+from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
+
+DEFAULT_HORIZON_YEARS = 3
+DEFAULT_WITHIN_DAYS = 30
+MAX_WITHIN_DAYS = 36500
+
+ItemKind = Literal["obligation", "action"]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One due date of an obligation for one partner under one version, and what became of it."""
+
+    agreement: str
+    version: str
+    obligation: str
+    partner: str
+    due: date
+    what: str
+    to: list[str]
+    clause: int | None
+    status: str
+    """"open" while no fulfilment record exists, else the record's status."""
+    overdue: bool
+    fulfilment: Fulfilment | None = None
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """An open obligation occurrence or action item with its due date and source."""
+
+    kind: ItemKind
+    partner: str
+    due: date
+    what: str
+    source: str
+    key: str
+    overdue: bool
+    days_overdue: int
+    person: str | None = None
+    agreement: str | None = None
+    obligation: str | None = None
+    version: str | None = None
+    meeting: str | None = None
+    top: int | None = None
+    to: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PartnerItems:
+    """The due items of one partner."""
+
+    partner: str
+    name: str
+    items: list[DueItem]
+
+
+@dataclass(frozen=True)
+class ObligationRow:
+    """One obligation as `coop obligation list` shows it."""
+
+    agreement: str
+    id: str
+    version: str | None
+    """The version whose text is shown (in force today, else the newest having it)."""
+    clause: int | None
+    by: list[str]
+    to: list[str]
+    what: str
+    frequency: str
+    first_due: date | None
+    next_due: date | None
+    open: int
+    overdue: int
+    condition: str | None
+
+
+def horizon_years(snap: Snapshot) -> int:
+    """Return the configured horizon for open-ended obligations (`[schedule] horizon_years`)."""
+    config = snap.data.config
+    return config.value.schedule.horizon_years if config else DEFAULT_HORIZON_YEARS
+
+
+def schedule_until(snap: Snapshot, day: date | None = None) -> date:
+    """Return the last day occurrences are computed for: `day` (today) plus the horizon."""
+    return horizon_end(day or snap.today, horizon_years(snap))
+
+
+def clause_source(agreement_id: str, clause: int | None, lang: str = "de") -> str:
+    """Return the source of an obligation: "§ 4 Vereinbarung myk-caritas-ko"."""
+    label = T("Vereinbarung", "agreement").format(lang)
+    if clause is None:
+        return f"{label} {agreement_id}"
+    return f"§ {clause} {label} {agreement_id}"
+
+
+def top_source(meeting_date: date, top: int, lang: str = "de") -> str:
+    """Return the source of an action: "TOP 3, Sitzung vom 5. Februar 2014"."""
+    return T(
+        "TOP {n}, Sitzung vom {d}",
+        "item {n}, meeting of {d}",
+        n=top,
+        d=long_date(meeting_date, lang),
+    ).format(lang)
+
+
+FulfilmentIndex = dict[str, dict[tuple[str, str, date], Fulfilment]]
+
+
+def fulfilment_index(snap: Snapshot) -> FulfilmentIndex:
+    """Return agreement -> (obligation, partner, due) -> record, built in one pass."""
+    index: FulfilmentIndex = {}
+    for located in snap.data.fulfilments:
+        parts = located.path.split("/")
+        if len(parts) < 3 or parts[0] != "agreements":
+            continue
+        f = located.value
+        index.setdefault(parts[1], {})[(f.obligation, f.partner, f.due)] = f
+    return index
+
+
+def version_dates(version: VersionState, obligation: Obligation, end: date) -> list[date]:
+    """Return the due dates of an obligation of one version within its days in force."""
+    start = version.in_force_from
+    if start is None or not version.ever_in_force:
+        return []
+    stop = min(version.in_force_until, end) if version.in_force_until else end
+    if stop < start:
+        return []
+    try:
+        return occurrences(obligation, start, stop, stop)
+    except RecurrenceError:
+        # `coop check` reports the rule; a view must not fail because of it.
+        return []
+
+
+def agreement_occurrences(
+    snap: Snapshot,
+    agreement_id: str,
+    until: date | None = None,
+    *,
+    index: FulfilmentIndex | None = None,
+) -> list[Occurrence]:
+    """Return every occurrence of an agreement's obligations per owing partner, by due date.
+
+    Per-case duties (no first due date) have an occurrence where a fulfilment record names one
+    on a day their version was in force.
+    """
+    get_agreement(snap, agreement_id)
+    timeline = snap.timeline(agreement_id)
+    end = until or schedule_until(snap)
+    today = snap.today
+    if index is None:
+        index = fulfilment_index(snap)
+    recorded = index.get(agreement_id, {})
+    result: list[Occurrence] = []
+    for version in timeline.segments():
+        text = version.text
+        if text is None:
+            continue
+        for ob in text.obligations:
+            if ob.first_due is None:
+                owed = sorted(
+                    (due, p)
+                    for (oid, p, due) in recorded
+                    if oid == ob.id and p in ob.by and due <= end and version.in_force_on(due)
+                )
+            else:
+                owed = [(due, p) for due in version_dates(version, ob, end) for p in ob.by]
+            for due, partner in owed:
+                record = recorded.get((ob.id, partner, due))
+                result.append(
+                    Occurrence(
+                        agreement_id,
+                        version.version,
+                        ob.id,
+                        partner,
+                        due,
+                        ob.what,
+                        list(ob.to),
+                        ob.clause,
+                        record.status if record else "open",
+                        record is None and due < today,
+                        record,
+                    )
+                )
+    result.sort(key=lambda o: (o.due, o.obligation, o.partner))
+    return result
+
+
+def all_occurrences(snap: Snapshot, until: date | None = None) -> list[Occurrence]:
+    """Return the occurrences of every agreement."""
+    index = fulfilment_index(snap)
+    result: list[Occurrence] = []
+    for agreement_id in sorted(snap.data.agreements):
+        result += agreement_occurrences(snap, agreement_id, until, index=index)
+    return result
+
+
+def open_items(
+    snap: Snapshot,
+    until: date,
+    *,
+    partner: str | None = None,
+    agreements: Iterable[str] | None = None,
+) -> list[DueItem]:
+    """Return open obligation occurrences and open actions due on or before `until`."""
+    today, lang = snap.today, snap.lang
+    wanted = set(agreements) if agreements is not None else None
+    items: list[DueItem] = []
+    for occ in all_occurrences(snap, until):
+        if occ.status != "open" or occ.due > until:
+            continue
+        if wanted is not None and occ.agreement not in wanted:
+            continue
+        items.append(
+            DueItem(
+                kind="obligation",
+                partner=occ.partner,
+                due=occ.due,
+                what=occ.what,
+                source=clause_source(occ.agreement, occ.clause, lang),
+                key=f"{occ.agreement}/{occ.obligation}",
+                overdue=occ.overdue,
+                days_overdue=max(0, (today - occ.due).days),
+                agreement=occ.agreement,
+                obligation=occ.obligation,
+                version=occ.version,
+                to=occ.to,
+            )
+        )
+    for row in action_rows(snap.data, today, open_only=True):
+        if row.due > until:
+            continue
+        items.append(
+            DueItem(
+                kind="action",
+                partner=row.partner,
+                person=row.person,
+                due=row.due,
+                what=row.what,
+                source=top_source(row.meeting_date, row.top, lang),
+                key=row.key,
+                overdue=row.overdue,
+                days_overdue=max(0, (today - row.due).days),
+                meeting=row.meeting,
+                top=row.top,
+            )
+        )
+    if partner is not None:
+        items = [i for i in items if i.partner == partner]
+    return sorted(items, key=lambda i: (i.due, i.kind != "obligation", i.key, i.partner))
+
+
+def group_by_partner(snap: Snapshot, items: Iterable[DueItem]) -> list[PartnerItems]:
+    """Return items grouped per partner (by id), each group by due date."""
+    groups: dict[str, list[DueItem]] = {}
+    for item in items:
+        groups.setdefault(item.partner, []).append(item)
+    return [PartnerItems(p, partner_name(snap.data, p), groups[p]) for p in sorted(groups)]
+
+
+def due_until(
+    snap: Snapshot, *, within_days: int = DEFAULT_WITHIN_DAYS, overdue_only: bool = False
+) -> date:
+    """Return the last due day `coop due` lists."""
+    if overdue_only:
+        return snap.today - timedelta(days=1)
+    return snap.today + timedelta(days=within_days)
+
+
+def due_list(
+    snap: Snapshot,
+    *,
+    partner: str | None = None,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    overdue_only: bool = False,
+) -> list[PartnerItems]:
+    """Return what is due within `within_days` of today or overdue, grouped by partner."""
+    check_partner(snap, partner)
+    until = due_until(snap, within_days=within_days, overdue_only=overdue_only)
+    return group_by_partner(snap, open_items(snap, until, partner=partner))
+
+
+def overdue_counts(snap: Snapshot) -> dict[str, int]:
+    """Return the number of overdue items per partner: exactly what `coop due --overdue` lists."""
+    counts: dict[str, int] = {}
+    for group in due_list(snap, overdue_only=True):
+        counts[group.partner] = len(group.items)
+    return counts
+
+
+def _row_text(
+    snap: Snapshot, agreement_id: str, obligation_id: str
+) -> tuple[str | None, Obligation] | None:
+    timeline = snap.timeline(agreement_id)
+    current = timeline.version_on(snap.today)
+    candidates = [current] if current else []
+    candidates += list(reversed(timeline.versions))
+    for version in candidates:
+        if version is not None and version.text is not None:
+            found = version.text.find_obligation(obligation_id)
+            if found is not None:
+                return version.version, found
+    found = timeline.working.find_obligation(obligation_id)
+    return (None, found) if found is not None else None
+
+
+def obligation_rows(
+    snap: Snapshot, *, agreement: str | None = None, partner: str | None = None
+) -> list[ObligationRow]:
+    """Return the obligations of one or all agreements with their next open due date.
+
+    A row per obligation that is owed under some version or stands in the working text; its
+    counts add up to exactly what `coop due` lists for it.
+    """
+    check_partner(snap, partner)
+    ids = [agreement] if agreement else sorted(snap.data.agreements)
+    today = snap.today
+    index = fulfilment_index(snap)
+    rows = []
+    for agreement_id in ids:
+        get_agreement(snap, agreement_id)
+        occs = agreement_occurrences(snap, agreement_id, index=index)
+        timeline = snap.timeline(agreement_id)
+        order: list[str] = []
+        for version in [*timeline.versions]:
+            if version.text is not None:
+                order += [o.id for o in version.text.obligations if o.id not in order]
+        order += [o.id for o in timeline.working.obligations if o.id not in order]
+        current = timeline.version_on(today)
+        shown = [o.id for o in current.text.obligations] if current and current.text else []
+        order = [o for o in shown if o in order] + [o for o in order if o not in shown]
+        for obligation_id in order:
+            found = _row_text(snap, agreement_id, obligation_id)
+            if found is None:
+                continue
+            shown_version, ob = found
+            mine = [
+                o
+                for o in occs
+                if o.obligation == ob.id
+                and (partner is None or o.partner == partner)
+                and o.status == "open"
+            ]
+            if partner is not None and partner not in ob.by and partner not in ob.to and not mine:
+                continue
+            upcoming = [o.due for o in mine if o.due >= today]
+            rows.append(
+                ObligationRow(
+                    agreement_id,
+                    ob.id,
+                    shown_version,
+                    ob.clause,
+                    list(ob.by),
+                    list(ob.to),
+                    ob.what,
+                    describe_frequency(ob, snap.lang),
+                    ob.first_due,
+                    min(upcoming) if upcoming else None,
+                    len([o for o in mine if o.due <= today]),
+                    len([o for o in mine if o.overdue]),
+                    ob.condition,
+                )
+            )
+    return rows
+
+
+def _owner_problems(located: Any, text: Agreement, record: Fulfilment, where: str) -> list[Problem]:
+    ob = text.find_obligation(record.obligation)
+    if ob is None:
+        return [
+            Problem(
+                located.at("obligation"),
+                T(
+                    "unbekannte Pflicht „{o}“ in {w}; bekannt: {k}",
+                    'unknown obligation "{o}" in {w}; known: {k}',
+                    o=record.obligation,
+                    w=where,
+                    k=", ".join(o.id for o in text.obligations) or "—",
+                ),
+                "unknown-obligation",
+            )
+        ]
+    if record.partner not in ob.by:
+        return [
+            Problem(
+                located.at("partner"),
+                T(
+                    "„{p}“ schuldet die Pflicht „{o}“ in {w} nicht; verpflichtet: {k}",
+                    '"{p}" does not owe obligation "{o}" in {w}; owed by: {k}',
+                    p=record.partner,
+                    o=record.obligation,
+                    w=where,
+                    k=", ".join(ob.by),
+                ),
+                "not-obliged",
+            )
+        ]
+    return []
+
+
+def fulfilment_problems(snap: Snapshot) -> list[Problem]:
+    """Check each fulfilment record against the version in force on its due date.
+
+    The obligation must exist in that version, the partner must owe it, and (for a scheduled
+    duty) the day must be one of its due dates. Without any released version, records are
+    checked against the working text only.
+    """
+    problems: list[Problem] = []
+    for located in snap.data.fulfilments:
+        parts = located.path.split("/")
+        if len(parts) < 3 or parts[1] not in snap.data.agreements:
+            continue
+        record = located.value
+        timeline = snap.timeline(parts[1])
+        if not timeline.versions:
+            problems += _owner_problems(located, timeline.working, record, parts[1])
+            continue
+        version = timeline.version_on(record.due)
+        if version is None or version.text is None:
+            problems.append(
+                Problem(
+                    located.at("due"),
+                    T(
+                        "an diesem Tag ({d}) war keine Fassung der Vereinbarung in Kraft; "
+                        "es war nichts fällig",
+                        "no version of the agreement was in force on this day ({d}); "
+                        "nothing was due",
+                        d=record.due.isoformat(),
+                    ),
+                    "not-in-force",
+                )
+            )
+            continue
+        ob = version.text.find_obligation(record.obligation)
+        where = f"{parts[1]} {version.version}"
+        owner = _owner_problems(located, version.text, record, where)
+        if owner or ob is None:
+            problems += owner
+            continue
+        if ob.first_due is None:
+            continue
+        end = max(record.due, snap.today)
+        dates = version_dates(version, ob, end)
+        if record.due not in dates:
+            near = sorted(dates, key=lambda d: abs((d - record.due).days))
+            problems.append(
+                Problem(
+                    located.at("due"),
+                    T(
+                        "„{o}“ ist am {d} nicht fällig ({v}); nächstgelegene Fälligkeiten: {k}",
+                        '"{o}" is not due on {d} ({v}); nearest due dates: {k}',
+                        o=record.obligation,
+                        d=record.due.isoformat(),
+                        v=version.version,
+                        k=", ".join(sorted(d.isoformat() for d in near[:3])) or "—",
+                    ),
+                    "not-due",
+                )
+            )
+    return problems

@@ -1,0 +1,104 @@
+"""Loading a repository for a question: records, their problems, derived facts on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from coopkit.errors import Problem, sorted_problems
+from coopkit.index.cache import ParseCacheDB
+from coopkit.model.checks import check_repository
+from coopkit.model.repo import RepoData
+from coopkit.queries.context import Context
+from coopkit.store.files import FileSource, Memo, ParseCache, Revision, WorkTree, load_repository
+from coopkit.store.git import GitRepo
+
+if TYPE_CHECKING:
+    from coopkit.queries.versions import Timeline
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A repository's records and every problem found in them."""
+
+    data: RepoData
+    problems: list[Problem]
+
+
+def load(source: FileSource, cache: ParseCache | None = None, memo: Memo | None = None) -> Loaded:
+    """Parse all records (through the parse caches when given) and run every rule over them."""
+    data, problems = load_repository(source, cache, memo)
+    problems = problems + check_repository(data)
+    return Loaded(data, sorted_problems(problems))
+
+
+@dataclass
+class Snapshot:
+    """One reading of a repository: records, problems, and the facts derived from them.
+
+    Every view asks the snapshot (and the query modules that take it), so two views of one
+    reading cannot disagree. Derived facts are computed on first use and kept.
+    """
+
+    ctx: Context
+    data: RepoData
+    problems: list[Problem]
+    rev: str | None = None
+    """The git revision the records were read from; None for the working tree."""
+    _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
+
+    @property
+    def today(self) -> date:
+        """Return the day the questions are asked for."""
+        return self.ctx.today
+
+    @property
+    def lang(self) -> str:
+        """Return the language of the answers."""
+        return self.ctx.lang
+
+    @cached_property
+    def locale(self) -> str:
+        """Return the repository's own language (coop.toml), for what is written into it."""
+        return self.data.config.value.locale if self.data.config else "de"
+
+    def timelines(self) -> dict[str, Timeline]:
+        """Return the version timeline of every agreement (read from git once)."""
+        if self._timelines is None:
+            from coopkit.queries.versions import build_timelines
+
+            self._timelines = build_timelines(self)
+        return self._timelines
+
+    def timeline(self, agreement_id: str) -> Timeline:
+        """Return the version timeline of one agreement (it must exist)."""
+        from coopkit.queries.lookup import get_agreement
+
+        get_agreement(self, agreement_id)
+        return self.timelines()[agreement_id]
+
+
+def load_worktree(ctx: Context) -> Loaded:
+    """Load the repository as it is on disk."""
+    with ParseCacheDB(ctx.root) as cache:
+        return load(WorkTree(ctx.root), cache)
+
+
+def load_revision(ctx: Context, rev: str) -> Loaded:
+    """Load the repository as it was at a git revision."""
+    with GitRepo(ctx.root) as repo, ParseCacheDB(ctx.root) as cache:
+        commit = repo.resolve(rev)
+        return load(Revision(repo, commit), cache)
+
+
+def snapshot(ctx: Context, rev: str | None = None) -> Snapshot:
+    """Read the working tree (or a revision) for answering questions about it."""
+    loaded = load_worktree(ctx) if rev is None else load_revision(ctx, rev)
+    return Snapshot(ctx, loaded.data, loaded.problems, rev)
+
+
+def snapshot_of(ctx: Context, loaded: Loaded) -> Snapshot:
+    """Wrap records that were already read (e.g. under a write's lock) as a snapshot."""
+    return Snapshot(ctx, loaded.data, loaded.problems)

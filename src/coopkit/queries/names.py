@@ -1,0 +1,49 @@
+"""How partners and people are named wherever a reader sees them."""
+
+from __future__ import annotations
+
+from coopkit.model.base import split_person
+from coopkit.model.repo import RepoData
+
+
+def partner_name(data: RepoData, partner_id: str) -> str:
+    """Return a partner's full name ("Caritasverband Koblenz e. V."), else the id as given."""
+    partner = data.find_partner(partner_id)
+    return partner.name if partner else partner_id
+
+
+def partner_label(data: RepoData, partner_id: str) -> str:
+    """Return a partner's short name for tables ("Caritas Koblenz"), else the full name or id."""
+    partner = data.find_partner(partner_id)
+    return partner.label if partner else partner_id
+
+
+def partner_labels(data: RepoData, ids: list[str]) -> str:
+    """Return the short names of partners, comma-separated."""
+    return ", ".join(partner_label(data, i) for i in ids)
+
+
+def contact_name(data: RepoData, partner_id: str, contact_id: str | None) -> str:
+    """Return a contact's name ("Gisela Bernert"), the id when unknown, "" for none."""
+    if contact_id is None:
+        return ""
+    partner = data.find_partner(partner_id)
+    contact = partner.find_contact(contact_id) if partner else None
+    return contact.name if contact is not None else contact_id
+
+
+def person_name(data: RepoData, ref: str, *, with_org: bool = True) -> str:
+    """Return "Gisela Bernert (Kreisverwaltung Mayen-Koblenz)" for `partner/contact`.
+
+    A bare partner reference gives the partner's name; an unknown reference is returned as given.
+    """
+    partner_id, person = split_person(ref)
+    partner = data.find_partner(partner_id)
+    if partner is None:
+        return ref
+    if person is None:
+        return partner.name
+    contact = partner.find_contact(person)
+    if contact is None:
+        return ref
+    return f"{contact.name} ({partner.name})" if with_org else contact.name

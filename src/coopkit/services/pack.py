@@ -1,0 +1,244 @@
+"""Many documents in one process: the meeting folder (`coop meeting pack`) and `coop render --all`.
+
+Everything renders in this one process from one load of the repository; PDFs come from one
+LibreOffice call for all files.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from coopkit.model.minutes import Minutes
+from coopkit.model.repo import RepoData
+from coopkit.queries.context import Context
+from coopkit.queries.load import Snapshot, snapshot
+from coopkit.render.dates import long_date
+from coopkit.render.package import ZIP_TIME, DocumentInfo
+from coopkit.services.outputs import write_output
+from coopkit.store import layout
+
+NAMES = {
+    "de": {
+        "invitation": "01_Einladung",
+        "agreement": "02_Vereinbarung_{id}",
+        "actions": "03_Offene_Aufgaben",
+        "checklist": "04_Checkliste_{id}",
+        "minutes": "05_Niederschrift_{id}",
+        "all_agreement": "Vereinbarung_{id}",
+        "all_minutes": "Niederschrift_{id}",
+        "actions_title": "Offene Aufgaben",
+    },
+    "en": {
+        "invitation": "01_Invitation",
+        "agreement": "02_Agreement_{id}",
+        "actions": "03_Open_actions",
+        "checklist": "04_Checklist_{id}",
+        "minutes": "05_Minutes_{id}",
+        "all_agreement": "Agreement_{id}",
+        "all_minutes": "Minutes_{id}",
+        "actions_title": "Open actions",
+    },
+}
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """What a batch wrote: the files (names as in the folder or archive) and where."""
+
+    target: Path
+    files: list[str]
+
+
+def _names(lang: str) -> dict[str, str]:
+    return NAMES["en" if lang == "en" else "de"]
+
+
+def last_minutes(data: RepoData, minutes: Minutes) -> Minutes | None:
+    """Return the latest earlier meeting (not a draft) sharing an agreement with `minutes`."""
+    wanted = set(minutes.agreements)
+    earlier = [
+        m.value
+        for m in data.minutes.values()
+        if m.value.date < minutes.date
+        and m.value.status != "draft"
+        and (not wanted or wanted & set(m.value.agreements))
+    ]
+    return max(earlier, key=lambda m: (m.date, m.id)) if earlier else None
+
+
+def open_actions_context(snap: Snapshot, minutes: Minutes) -> dict[str, Any]:
+    """Return a checklist-template context holding the open actions of the meeting's partners."""
+    from coopkit.queries.due import open_items
+    from coopkit.queries.meetings import meeting_partners
+    from coopkit.queries.names import person_name
+    from coopkit.services.checklist import BOX, checklist_context
+
+    data, lang = snap.data, snap.lang
+    base = checklist_context(snap, meeting=minutes.id)
+    wanted = meeting_partners(data, minutes)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    actions = [i for i in open_items(snap, date.max) if i.kind == "action"]
+    for item in sorted(actions, key=lambda i: (i.due, i.key)):
+        if item.partner not in wanted:
+            continue
+        ref = f"{item.partner}/{item.person}" if item.person else item.partner
+        late = ""
+        if item.overdue:
+            late = (
+                f"{item.days_overdue} days overdue"
+                if lang == "en"
+                else f"{item.days_overdue} Tage überfällig"
+            )
+        groups.setdefault(item.partner, []).append(
+            {
+                "box": BOX,
+                "due": long_date(item.due, lang),
+                "due_iso": item.due.isoformat(),
+                "what": item.what,
+                "source": item.source,
+                "who": person_name(data, ref, with_org=False) if item.person else "",
+                "kind": item.kind,
+                "overdue": item.overdue,
+                "late": late,
+            }
+        )
+    partners = []
+    for partner_id in sorted(groups):
+        found = data.find_partner(partner_id)
+        partners.append(
+            {
+                "id": partner_id,
+                "name": found.name if found else partner_id,
+                "entries": groups[partner_id],
+            }
+        )
+    return {**base, "title": _names(lang)["actions_title"], "partners": partners}
+
+
+def checklist_bytes(ctx: Context, context: dict[str, Any]) -> bytes:
+    """Render a checklist context through the checklist template, with its properties."""
+    from coopkit.render.docx import render_docx
+    from coopkit.services.documents import document_author
+
+    author = document_author(ctx)
+
+    info = DocumentInfo(
+        title=f"{context['title']}: {context['meeting_title'] or context['period']}",
+        subject=context["period"],
+        author=author,
+        created=ctx.today,
+        modified=ctx.today,
+        lang=ctx.lang,
+    )
+    template = layout.resolve_template(ctx.root, "checklist.docx")
+    return render_docx(template, context, ctx.lang, info=info)
+
+
+def meeting_pack_files(ctx: Context, snap: Snapshot, minutes: Minutes) -> dict[str, bytes]:
+    """Return the documents of a meeting folder by file name (without PDFs)."""
+    from coopkit.services.checklist import checklist_context
+    from coopkit.services.documents import agreement_bytes, prepare_agreement
+    from coopkit.services.meeting_docs import invited_partners, meeting_document
+
+    data = snap.data
+    names = _names(ctx.lang)
+    files: dict[str, bytes] = {}
+    invitation = meeting_document(ctx, data, minutes, invitation=True)
+    files[names["invitation"] + ".docx"] = invitation.data
+    for agreement_id in minutes.agreements:
+        prepared = prepare_agreement(ctx, data, agreement_id)
+        files[names["agreement"].format(id=agreement_id) + ".docx"] = agreement_bytes(ctx, prepared)
+    actions = open_actions_context(snap, minutes)
+    files[names["actions"] + ".docx"] = checklist_bytes(ctx, actions)
+    for partner_id in invited_partners(data, minutes):
+        if data.find_partner(partner_id) is None:
+            continue
+        context = checklist_context(snap, partner=partner_id, meeting=minutes.id)
+        files[names["checklist"].format(id=partner_id) + ".docx"] = checklist_bytes(ctx, context)
+    previous = last_minutes(data, minutes)
+    if previous is not None:
+        document = meeting_document(ctx, data, previous)
+        files[names["minutes"].format(id=previous.date.isoformat()) + ".docx"] = document.data
+    return files
+
+
+def _with_pdfs(files: dict[str, bytes]) -> dict[str, bytes]:
+    from coopkit.render.pdf import convert_many
+
+    with tempfile.TemporaryDirectory(prefix="coop-pack-") as folder:
+        paths = []
+        for name, payload in files.items():
+            path = Path(folder) / name
+            path.write_bytes(payload)
+            paths.append(path)
+        pdfs = convert_many(paths, "pdf")
+        result = dict(files)
+        for pdf in pdfs:
+            result[pdf.name] = pdf.read_bytes()
+    return result
+
+
+def write_bundle(ctx: Context, files: dict[str, bytes], target: Path) -> PackResult:
+    """Write files into a folder, or into a zip archive when `target` ends in .zip."""
+    names = sorted(files)
+    if target.suffix.lower() == ".zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in names:
+                item = zipfile.ZipInfo(name, ZIP_TIME)
+                item.compress_type = zipfile.ZIP_DEFLATED
+                item.external_attr = 0o644 << 16
+                archive.writestr(item, files[name])
+        write_output(ctx, target, buffer.getvalue())
+        return PackResult(target, names)
+    for name in names:
+        write_output(ctx, target / name, files[name])
+    return PackResult(target, names)
+
+
+def meeting_pack(
+    ctx: Context, meeting_id: str, output: Path | None = None, *, pdf: bool = False
+) -> PackResult:
+    """Write the meeting folder: invitation, agreements, open actions, checklists, last minutes."""
+    from coopkit.queries.lookup import get_minutes
+
+    loaded = snapshot(ctx)
+    minutes = get_minutes(loaded, meeting_id).value
+    files = meeting_pack_files(ctx, loaded, minutes)
+    if pdf:
+        files = _with_pdfs(files)
+    suffix = "unterlagen" if ctx.lang != "en" else "documents"
+    target = output or Path(f"{minutes.id}-{suffix}")
+    return write_bundle(ctx, files, target)
+
+
+def render_all(
+    ctx: Context, output: Path, *, year: int | None = None, pdf: bool = False
+) -> PackResult:
+    """Render every agreement and the minutes (of `year`, else all) in one process."""
+    from coopkit.services.documents import agreement_bytes, prepare_agreement
+    from coopkit.services.meeting_docs import meeting_document
+
+    names = _names(ctx.lang)
+    data = snapshot(ctx).data
+    files: dict[str, bytes] = {}
+    for agreement_id in sorted(data.agreements):
+        prepared = prepare_agreement(ctx, data, agreement_id)
+        files[names["all_agreement"].format(id=agreement_id) + ".docx"] = agreement_bytes(
+            ctx, prepared
+        )
+    for minutes_id in sorted(data.minutes):
+        minutes = data.minutes[minutes_id].value
+        if year is not None and minutes.date.year != year:
+            continue
+        document = meeting_document(ctx, data, minutes)
+        files[names["all_minutes"].format(id=minutes_id) + ".docx"] = document.data
+    if pdf:
+        files = _with_pdfs(files)
+    return write_bundle(ctx, files, output)
