@@ -173,13 +173,8 @@ def metavar(word: str) -> str:
     """Return a metavar in the current language (the commands write them in German)."""
     if _de():
         return word
-    plain = word.strip("[]")
-    dots = plain.endswith("...")
-    core = plain.removesuffix("...")
-    english = _METAVAR_EN.get(core, core)
-    return (
-        word.replace(core, english, 1) if not dots else word.replace(core + "...", english + "...")
-    )
+    core = word.strip("[]").removesuffix("...")
+    return word.replace(core, _METAVAR_EN.get(core, core), 1)
 
 
 def type_word(annotation: Any) -> str:
