@@ -40,7 +40,14 @@ def log_cmd(
     ] = None,
     limit: Annotated[
         int,
-        typer.Option("-n", "--limit", help="Höchstens so viele Einträge.", min=0, max=1_000_000),
+        typer.Option(
+            "-n",
+            "--limit",
+            help="Höchstens so viele Einträge.",
+            metavar="ANZAHL",
+            min=0,
+            max=1_000_000,
+        ),
     ] = 0,
 ) -> None:
     """Verlauf: wer hat wann was geändert, mit Dateien und Versions-Tags.
