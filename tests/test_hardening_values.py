@@ -79,13 +79,12 @@ def test_a_date_before_1900_is_a_problem(make_repo: MakeRepo, cli: Cli) -> None:
     [
         ("--today", "9999-12-31", "status"),
         ("--today", "1899-12-31", "status"),
-        ("--today", "2014-02-07\n", "status"),
         ("due", "--within", "99999999999d"),
         ("report", "koop", "--year", "99999"),
         ("report", "koop", "--from", "9999-01-01", "--to", "9999-12-31"),
         ("search", "x", "--limit", "0"),
         ("log", "--limit", "-1"),
-        ("meeting", "note", "x", "--top", "99999999", "t"),
+        ("meeting", "note", "x", "--top", "0", "t"),
     ],
 )
 def test_out_of_range_options_are_usage_errors(
@@ -125,7 +124,9 @@ def test_deep_block_nesting_in_front_matter(make_repo: MakeRepo, cli: Cli) -> No
 
 
 def test_deep_toml_is_a_problem(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo({"coop.toml": 'name = "T"\nx = ' + "[" * 5000 + "]" * 5000 + "\n"})
+    root = make_repo(
+        {"coop.toml": 'name = "T"\nx = ' + "[" * 5000 + "]" * 5000 + "\n"}, approve=False
+    )
     result = cli("-C", root, "check", ok=False)
     assert result.exit_code in (1, 5)
     assert "Traceback" not in result.stdout + result.stderr

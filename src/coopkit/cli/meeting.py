@@ -22,7 +22,7 @@ action_app = typer.Typer(no_args_is_help=True)
 MeetingId = Annotated[
     str, typer.Argument(help="Sitzungs-ID, z. B. 2014-02-05-evaluation.", metavar="SITZUNG")
 ]
-TopOption = Annotated[int, typer.Option("--top", help="Nummer des TOP (ab 1).", min=1, max=1000)]
+TopOption = Annotated[int, typer.Option("--top", help="Nummer des TOP (ab 1).", min=1)]
 TextArg = Annotated[str, typer.Argument(help="Text.", metavar="TEXT")]
 DateOption = Annotated[
     str | None,

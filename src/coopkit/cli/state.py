@@ -57,7 +57,7 @@ class CliState:
 
 
 def _config_locale(root: Path) -> str | None:
-    from coopkit.queries.context import config_locale
+    from coopkit.queries.locale import config_locale
 
     return config_locale(root)
 

@@ -51,18 +51,3 @@ def find_root(start: Path) -> Path:
     from coopkit.store.layout import find_root as locate
 
     return locate(start)
-
-
-def config_locale(root: Path) -> str | None:
-    """Return the `locale` set in coop.toml, or None (read as a bounded regular file only)."""
-    import tomllib
-
-    from coopkit.store.regular import FileRefused, read_regular
-    from coopkit.store.text import MAX_FILE_BYTES
-
-    try:
-        data = tomllib.loads(read_regular(root / "coop.toml", MAX_FILE_BYTES).decode("utf-8"))
-    except (OSError, ValueError, RecursionError, FileRefused):
-        return None
-    value = data.get("locale")
-    return value if isinstance(value, str) else None
