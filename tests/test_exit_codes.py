@@ -205,7 +205,7 @@ def test_no_arguments_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([])
     assert info.value.code == 2
-    assert "Usage: coop" in capsys.readouterr().out
+    assert "coop [OPTIONEN]" in capsys.readouterr().out
 
 
 def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
