@@ -263,6 +263,23 @@ def key_add_cmd(
     pubkey_file: Annotated[
         Path, typer.Argument(metavar="PUBKEY-FILE", help="Öffentlicher SSH-Schlüssel (.pub).")
     ],
+    confirmed: Annotated[
+        str,
+        typer.Option(
+            "--confirmed",
+            metavar="TEXT",
+            help="Wie der Fingerabdruck bestätigt wurde, z. B. „per Brief vom 03.02.2026“.",
+        ),
+    ],
+    ssh_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssh-key",
+            metavar="SCHLÜSSEL",
+            help="Privater Schlüssel der registrierenden Person (gepinnter Koordinationsschlüssel "
+            "oder ein schon vertrauenswürdiger Schlüssel dieses Partners).",
+        ),
+    ] = None,
     signatory: Annotated[
         str | None,
         typer.Option("--signatory", metavar="NAME", help="Wer mit dem Schlüssel zeichnet."),
@@ -276,32 +293,27 @@ def key_add_cmd(
         typer.Option("--valid-before", metavar="JJJJ-MM-TT", help="Gültig nur vor diesem Tag."),
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+        str | None, typer.Option("--date", help="Datum der Registrierung JJJJ-MM-TT.")
     ] = None,
 ) -> None:
-    """Einen öffentlichen SSH-Schlüssel für Freigaben eines Partners registrieren (ein Commit).
+    """Einen SSH-Schlüssel für einen Partner registrieren: signierter Eintrag unter keys/.
 
-    Beispiel: coop partner key add kv-myk ~/.ssh/id_ed25519.pub --signatory "Dr. Alexander Saftig"
+    Der Eintrag zählt nur, wenn ihn ein gepinnter Koordinationsschlüssel (coop.toml [trust])
+    oder ein schon vertrauenswürdiger Schlüssel desselben Partners signiert hat.
+
+    Beispiel: coop partner key add caritas-ko caritas.pub --ssh-key ~/.ssh/koordination
+    --confirmed "per Brief vom 03.02.2026" --signatory "Dr. Maria Neumann"
     """
-    from coopkit.services.partners import add_key
+    from coopkit.services.keys import register_key
 
     state = get_state(ctx)
     service_ctx = state.context()
-    try:
-        text = pubkey_file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(
-            T(
-                "Schlüsseldatei „{f}“ nicht lesbar: {e}",
-                'cannot read key file "{f}": {e}',
-                f=str(pubkey_file),
-                e=str(err),
-            )
-        ) from err
-    result = add_key(
+    result = register_key(
         service_ctx,
         partner_id,
-        text,
+        _read_key_file(pubkey_file),
+        confirmed=confirmed,
+        ssh_key=ssh_key,
         signatory=signatory,
         valid_after=parse_day(valid_after, "--valid-after"),
         valid_before=parse_day(valid_before, "--valid-before"),
@@ -312,13 +324,88 @@ def key_add_cmd(
             {
                 "ok": True,
                 "path": result.path,
+                "fingerprint": result.fingerprint,
+                "signed_by": result.signer,
                 "commit": result.commit.commit,
-                "key": result.partner.keys[-1],
             }
         )
         return
     say(
-        T("Schlüssel für {p} registriert", "key registered for {p}", p=partner_id), service_ctx.lang
+        T(
+            "Schlüssel {f} für {p} registriert ({x}), signiert mit {s}",
+            "key {f} registered for {p} ({x}), signed with {s}",
+            f=result.fingerprint,
+            p=partner_id,
+            x=result.path,
+            s=result.signer,
+        ),
+        service_ctx.lang,
+    )
+
+
+def _read_key_file(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(
+            T(
+                "Schlüsseldatei „{f}“ nicht lesbar: {e}",
+                'cannot read key file "{f}": {e}',
+                f=str(path),
+                e=str(err),
+            )
+        ) from err
+
+
+@key_app.command("revoke")
+@command
+def key_revoke_cmd(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
+    fingerprint: Annotated[
+        str, typer.Argument(metavar="FINGERABDRUCK", help="SHA256:… (coop trust show).")
+    ],
+    revoked_from: Annotated[
+        str,
+        typer.Option(
+            "--date",
+            metavar="JJJJ-MM-TT",
+            help="Ab diesem Tag zählen Signaturen des Schlüssels nicht mehr.",
+        ),
+    ],
+    reason: Annotated[str | None, typer.Option("--reason", help="Grund.")] = None,
+    ssh_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssh-key", metavar="SCHLÜSSEL", help="Privater Schlüssel der widerrufenden Person."
+        ),
+    ] = None,
+) -> None:
+    """Einen Schlüssel ab einem Tag widerrufen (signierter Eintrag): frühere Signaturen bleiben.
+
+    Beispiel: coop partner key revoke caritas-ko SHA256:abc… --date 2026-03-01 --ssh-key
+    ~/.ssh/koordination --reason "Laptop verloren"
+    """
+    from coopkit.services.keys import revoke_key
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    day = parse_day(revoked_from, "--date")
+    assert day is not None
+    result = revoke_key(service_ctx, partner_id, fingerprint, day, reason=reason, ssh_key=ssh_key)
+    if state.json:
+        print_json({"ok": True, "path": result.path, "commit": result.commit.commit})
+        return
+    say(
+        T(
+            "Schlüssel {f} von {p} ab {d} widerrufen ({x})",
+            "key {f} of {p} revoked from {d} ({x})",
+            f=result.fingerprint,
+            p=partner_id,
+            d=day.isoformat(),
+            x=result.path,
+        ),
+        service_ctx.lang,
     )
 
 

@@ -31,3 +31,5 @@ class SignOff(Record):
     content_hash: str
     evidence: Evidence | None = None
     signature: str | None = None
+    signed_text: Literal["request"] | None = None
+    """`request`: the signature covers the sign-request text of this record (signed outside coop)."""

@@ -15,9 +15,14 @@ from coopkit.store.git import GitRepo
 GITIGNORE = ".coop/\n"
 
 
-def config_text(name: str, locale: str = "de") -> str:
+def config_text(name: str, locale: str = "de", coordinator_keys: list[str] | None = None) -> str:
     """Return a commented coop.toml for a new repository, commented in its own language."""
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    trust = ""
+    if coordinator_keys:
+        from coopkit.services.keys import trust_section
+
+        trust = "\n" + trust_section(coordinator_keys)
     if locale == "en":
         return f"""# coopkit repository: settings
 name = "{quoted}"
@@ -33,7 +38,7 @@ require_ssh = false
 [schedule]
 # due dates of open-ended obligations are computed this many years beyond today
 horizon_years = 3
-"""
+{trust}"""
     return f"""# coopkit-Repository: Einstellungen
 name = "{quoted}"
 # Sprache der Dokumente und Meldungen: "de" oder "en"
@@ -48,7 +53,7 @@ require_ssh = false
 [schedule]
 # so viele Jahre über heute hinaus werden Termine unbefristeter Pflichten berechnet
 horizon_years = 3
-"""
+{trust}"""
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,13 @@ class InitResult:
     paths: list[str]
 
 
-def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
+def init(
+    ctx: Context,
+    target: Path,
+    name: str | None = None,
+    coordinator_keys: list[str] | None = None,
+    ci: str | None = None,
+) -> InitResult:
     """Create coop.toml, the record folders, default templates and .gitignore; commit them."""
     target = target.resolve()
     if (target / layout.CONFIG).exists():
@@ -71,12 +82,19 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
                 p=str(target),
             )
         )
+    if ci is not None:
+        from coopkit.services.ci import pipeline
+
+        pipe = pipeline(ci)
     author = ctx.with_root(target).author() if ctx.author_text else None
     target.mkdir(parents=True, exist_ok=True)
     if not (target / ".git").exists():
         GitRepo.init(target)
     written = [layout.CONFIG, ".gitignore"]
-    write_atomic(target / layout.CONFIG, config_text(name or target.name, ctx.lang).encode())
+    write_atomic(
+        target / layout.CONFIG,
+        config_text(name or target.name, ctx.lang, coordinator_keys).encode(),
+    )
     ignore = target / ".gitignore"
     existing = ignore.read_text("utf-8") if ignore.is_file() else ""
     if ".coop/" not in existing.split():
@@ -101,6 +119,14 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
                     dest.parent.mkdir(exist_ok=True)
                     shutil.copyfile(source, dest)
                     written.append(f"{layout.TEMPLATES}/{source.name}")
+    from coopkit.store.remote import ATTRIBUTES, attributes_text
+
+    write_atomic(target / ATTRIBUTES, attributes_text("").encode())
+    written.append(ATTRIBUTES)
+    if ci is not None:
+        (target / pipe.path).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target / pipe.path, pipe.text.encode())
+        written.append(pipe.path)
     new_ctx = ctx.with_root(target)
     author = author or new_ctx.author()
     with GitRepo(target) as repo:

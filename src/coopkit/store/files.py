@@ -18,6 +18,7 @@ from coopkit.model.agreement import Agreement
 from coopkit.model.base import TRUSTED, Loc, Located
 from coopkit.model.config import Config
 from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
@@ -109,6 +110,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "partner": Partner,
     "agreement": Agreement,
     "signoff": SignOff,
+    "key": KeyRegistration,
+    "key-revocation": KeyRevocation,
     "fulfilment": Fulfilment,
     "minutes": Minutes,
     "action": ActionRecord,
@@ -294,6 +297,10 @@ def _load_all(
             data.action_records.append(located)
         elif kind == "termination":
             data.terminations.append(located)
+        elif kind == "key":
+            data.key_registrations.append(located)
+        elif kind == "key-revocation":
+            data.key_revocations.append(located)
     if data.config is None and not any(p.source.path == layout.CONFIG for p in problems):
         problems.append(
             Problem(

@@ -54,6 +54,20 @@ def commit_timestamp(day: date | datetime) -> str:
     return moment.isoformat()
 
 
+def signing_options(signing_key: Path | None) -> list[str]:
+    """Return the git options that sign a commit with an SSH key (none without a key)."""
+    if signing_key is None:
+        return []
+    return [
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={signing_key.resolve()}",
+        "-c",
+        "commit.gpgsign=true",
+    ]
+
+
 @dataclass(frozen=True)
 class Commit:
     """One commit as `coop log` shows it."""
@@ -156,14 +170,23 @@ class GitRepo:
         return env
 
     def commit_paths(
-        self, paths: list[str], message: str, author: Author, when: date | datetime | None = None
+        self,
+        paths: list[str],
+        message: str,
+        author: Author,
+        when: date | datetime | None = None,
+        signing_key: Path | None = None,
     ) -> str:
-        """Stage exactly `paths` (new, changed or deleted) and commit only them."""
+        """Stage exactly `paths` (new, changed or deleted) and commit only them.
+
+        With `signing_key` (a private SSH key file) the commit is signed (gpg.format=ssh).
+        """
         env = self._identity_env(author, when)
         self.run("add", "--all", "--", *paths)
         self.run(
             "-c",
             "core.fsync=committed",
+            *signing_options(signing_key),
             "commit",
             "--quiet",
             "--no-verify",
