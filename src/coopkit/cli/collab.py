@@ -269,7 +269,10 @@ def merge_driver_cmd(
     theirs: Annotated[Path, typer.Argument()],
     path: Annotated[str, typer.Argument()] = "",
 ) -> None:
-    """Git-Merge-Treiber für coop-Datensätze (von git aufgerufen, nicht von Hand)."""
+    """Git-Merge-Treiber für coop-Datensätze (von git aufgerufen, nicht von Hand).
+
+    Beispiel (eingerichtet von coop remote add und coop sync): coop merge-driver %O %A %B %P
+    """
     from coopkit.services.sync import merge_files
 
     where = merge_files(base, ours, theirs, path)

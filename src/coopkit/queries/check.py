@@ -74,7 +74,7 @@ def signoff_commit_problems(snap: Snapshot) -> list[Problem]:
     for commit in commits:
         for path in commit.paths:
             if "/signoffs/" in path:
-                recorded[path] = commit.date.date()
+                recorded.setdefault(path, commit.date.date())
     problems = []
     for located in snap.data.signoffs:
         day = located.value.date

@@ -260,6 +260,7 @@ def sign(
             k=", ".join(METHODS),
         )
     proof = _evidence(evidence) if evidence is not None else None
+    ssh_key = ssh_key or ctx.ssh_key
     from_request = _read_request(imported, request) if imported is not None else None
     if from_request is not None:
         asked = from_request[0]
@@ -524,7 +525,7 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
         touched = Counter(p for c in commits for p in c.paths if "/signoffs/" in p)
         for c in commits:
             for p in c.paths:
-                recorded[p] = c.date.date()
+                recorded.setdefault(p, c.date.date())
         dirty = set(repo.status_paths())
     for located in data.signoffs:
         so = located.value
