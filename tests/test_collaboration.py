@@ -82,7 +82,11 @@ def orgs(make_repo: MakeRepo, cli: Cli, ssh_keygen: str, tmp_path: Path) -> Orgs
     root = make_repo(approve=False)
     kv = Org(root, KV, make_key(ssh_keygen, keys / "kreis"))
     cli("-C", root, "trust", "pin", f"{coordinator}.pub", author=KV)
-    for partner, key in (("kreis", kv.key), ("jobcenter", keys / "jobcenter"), ("caritas", keys / "caritas")):
+    for partner, key in (
+        ("kreis", kv.key),
+        ("jobcenter", keys / "jobcenter"),
+        ("caritas", keys / "caritas"),
+    ):
         if not key.exists():
             make_key(ssh_keygen, key)
         cli(
@@ -162,7 +166,10 @@ def test_same_record_edited_on_both_sides_is_explained_then_resolved(
     result = run(cli, orgs.ca, "sync", ok=False)
     assert result.exit_code == 5  # type: ignore[attr-defined]
     err = result.stderr  # type: ignore[attr-defined]
-    assert "partners/kreis.yaml (partner): hier geändert: short; auf origin/main geändert: short" in err
+    assert (
+        "partners/kreis.yaml (partner): hier geändert: short; auf origin/main geändert: short"
+        in err
+    )
     assert "coop sync --keep mine" in err and "coop sync --keep theirs" in err
     assert _state(orgs.ca.root) == before
     assert not (orgs.ca.root / ".git/rebase-merge").exists()
@@ -221,20 +228,51 @@ def test_sign_request_round_trip_with_plain_ssh_keygen(
     assert "ssh-keygen -Y sign" in result.stdout  # type: ignore[attr-defined]
     # The partner has no coopkit: only ssh-keygen, run on the file as received.
     subprocess.run(
-        [ssh_keygen, "-Y", "sign", "-q", "-f", str(orgs.ca.key), "-n", "coopkit-signoff", str(request)],
+        [
+            ssh_keygen,
+            "-Y",
+            "sign",
+            "-q",
+            "-f",
+            str(orgs.ca.key),
+            "-n",
+            "coopkit-signoff",
+            str(request),
+        ],
         check=True,
         capture_output=True,
         env={"PATH": "/usr/bin:/bin"},
     )
     assert Path(f"{request}.sig").is_file()
-    run(cli, orgs.kv, "agreement", "sign", "koop", "--partner", "caritas", "--import", f"{request}.sig")
+    run(
+        cli,
+        orgs.kv,
+        "agreement",
+        "sign",
+        "koop",
+        "--partner",
+        "caritas",
+        "--import",
+        f"{request}.sig",
+    )
     verified = run(cli, orgs.kv, "agreement", "verify", "koop").stdout  # type: ignore[attr-defined]
     assert "signoffs/v1/caritas.yaml: ok – freigegeben (intern), SSH-Signatur gültig" in verified
     assert "registriert von Gisela Bernert" in verified
     assert "gepinnter Koordinationsschlüssel" in verified
     # A request changed after signing no longer imports.
     request.write_text(text.replace("Eva Klein", "Eve Small"))
-    run(cli, orgs.kv, "agreement", "sign", "koop", "--partner", "jobcenter", "--import", f"{request}.sig", ok=False)
+    run(
+        cli,
+        orgs.kv,
+        "agreement",
+        "sign",
+        "koop",
+        "--partner",
+        "jobcenter",
+        "--import",
+        f"{request}.sig",
+        ok=False,
+    )
 
 
 def test_evidence_is_recorded_by_hash_and_shown(orgs: Orgs, cli: Cli, tmp_path: Path) -> None:
@@ -274,9 +312,7 @@ def _sign(ssh_keygen: str, key: Path, payload: bytes, namespace: str) -> str:
     ).stdout.decode()
 
 
-def _forge_registration(
-    ssh_keygen: str, root: Path, partner: str, key: Path, signer: Path
-) -> Path:
+def _forge_registration(ssh_keygen: str, root: Path, partner: str, key: Path, signer: Path) -> Path:
     line = Path(f"{key}.pub").read_text().strip()
     fp = fingerprint(line)
     assert fp
@@ -360,9 +396,7 @@ def test_key_registered_by_another_partner_does_not_count(
     assert "kein vertrauenswürdiger Schlüssel von caritas" in out
 
 
-def test_same_key_for_two_partners_is_a_problem(
-    orgs: Orgs, cli: Cli, ssh_keygen: str
-) -> None:
+def test_same_key_for_two_partners_is_a_problem(orgs: Orgs, cli: Cli, ssh_keygen: str) -> None:
     refused = run(
         cli,
         orgs.kv,
@@ -432,9 +466,7 @@ def test_signature_after_revocation_fails_before_it_holds(
     assert "signiert am 2014-02-05 mit SHA256:" in out and "ab 2014-02-01 widerrufen" in out
 
 
-def test_backdated_and_future_dated_signoffs_fail(
-    orgs: Orgs, cli: Cli, ssh_keygen: str
-) -> None:
+def test_backdated_and_future_dated_signoffs_fail(orgs: Orgs, cli: Cli, ssh_keygen: str) -> None:
     common = ("agreement", "sign", "koop", "--partner", "caritas", "--signatory", "Eva Klein")
     back = run(cli, orgs.ca, *common, "--date", "2013-12-01", ok=False)
     assert "vor der Veröffentlichung" in back.stderr  # type: ignore[attr-defined]

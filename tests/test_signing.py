@@ -192,12 +192,13 @@ def test_verify_fails_outside_the_key_validity(signed_repo: Path, cli: Cli) -> N
     )
     git(signed_repo, "commit", "-qam", "key expires")
     _fails(cli, signed_repo, "signiert mit SHA256:")
-    assert "kein vertrauenswürdiger Schlüssel von kreis" in cli(
-        "-C", signed_repo, "agreement", "verify", ok=False
-    ).stdout
-    assert "Signatur der Registrierung gilt nicht" in cli(
-        "-C", signed_repo, "check", ok=False
-    ).stdout
+    assert (
+        "kein vertrauenswürdiger Schlüssel von kreis"
+        in cli("-C", signed_repo, "agreement", "verify", ok=False).stdout
+    )
+    assert (
+        "Signatur der Registrierung gilt nicht" in cli("-C", signed_repo, "check", ok=False).stdout
+    )
 
 
 def test_verify_fails_for_a_signature_by_another_partner(
@@ -230,9 +231,9 @@ def test_verify_fails_for_a_signature_by_another_partner(
     git(signed_repo, "add", "-A")
     git(signed_repo, "commit", "-qm", "forged")
     result = cli("-C", signed_repo, "agreement", "verify", ok=False)
-    assert (
-        "agreements/koop/signoffs/v1/caritas.yaml: signiert mit SHA256:" in result.stdout
-    ), result.stdout
+    assert "agreements/koop/signoffs/v1/caritas.yaml: signiert mit SHA256:" in result.stdout, (
+        result.stdout
+    )
     assert "(gehört zu kreis)" in result.stdout
     assert "agreements/koop/signoffs/v1/kreis.yaml: ok" in result.stdout
 

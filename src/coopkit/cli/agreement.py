@@ -828,10 +828,8 @@ def verify_cmd(
             for link in item.chain:
                 say(f"  ← {link.format(lang)}")
             if item.evidence:
-                say(
-                    f"  {'Nachweis (außerhalb, per Hash)' if lang == 'de' else 'evidence (kept outside, by hash)'}: "
-                    f"{item.evidence}"
-                )
+                shown = T("Nachweis (außerhalb, per Hash)", "evidence (kept outside, by hash)")
+                say(f"  {shown.format(lang)}: {item.evidence}")
         say(
             T(
                 "{n} Freigabe(n) geprüft, {f} mit Fehlern",

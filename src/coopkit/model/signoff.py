@@ -32,4 +32,4 @@ class SignOff(Record):
     evidence: Evidence | None = None
     signature: str | None = None
     signed_text: Literal["request"] | None = None
-    """`request`: the signature covers the sign-request text of this record (signed outside coop)."""
+    """`request`: the signature covers the sign-request text of this record (signed outside)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 
 from coopkit.errors import Problem, Source, T, sorted_problems
 from coopkit.model.privacy import registered, scan_files
@@ -70,7 +71,7 @@ def signoff_commit_problems(snap: Snapshot) -> list[Problem]:
         return []
     with GitRepo(snap.ctx.root) as repo:
         commits = repo.log(["agreements"])
-    recorded = {}
+    recorded: dict[str, date] = {}
     for commit in commits:
         for path in commit.paths:
             if "/signoffs/" in path:

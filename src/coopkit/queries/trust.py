@@ -374,7 +374,7 @@ def _shared_keys(snap: Snapshot, regs: list[Located[KeyRegistration]]) -> list[P
     for fp, by_partner in sorted(owners.items()):
         if len(by_partner) < 2:
             continue
-        for partner_id, source in sorted(by_partner.items()):
+        for _partner, source in sorted(by_partner.items()):
             problems.append(
                 Problem(
                     source,
@@ -468,7 +468,7 @@ def allowed_signers_for_git(registry: Registry) -> str:
     lines = []
     for (partner, _fp), key in sorted(registry.trusted.items()):
         lines.append(f'{partner} namespaces="git" {key.key}')
-    for fp, key_text in sorted(registry.root_keys.items()):
+    for _fp, key_text in sorted(registry.root_keys.items()):
         if key_text:
             lines.append(f'coordinator namespaces="git" {key_text}')
     return "".join(line + "\n" for line in lines)

@@ -14,7 +14,7 @@ COMMANDS = (
     "coop agreement verify --all",
     "coop agreement verify --history",
 )
-"""The gate: every file valid, every sign-off verified, sign-offs and keys committed by their owners."""
+"""The gate: files valid, every sign-off verified, sign-offs and keys committed by their owners."""
 
 INSTALL = "pip install coopkit"
 

@@ -1,4 +1,4 @@
-"""The key registry: pin the coordinator's keys, register and revoke partner keys (signed records)."""
+"""The key registry: pin the coordinator's keys, register and revoke partner keys (signed)."""
 
 from __future__ import annotations
 
@@ -300,7 +300,8 @@ def pinned_text(config: str, fingerprints: list[str]) -> str:
     return (
         config
         + tail
-        + "\n[trust]\n# Fingerabdrücke der Signaturschlüssel der Koordination (Wurzel des Vertrauens)\n"
+        + "\n[trust]\n# Fingerabdrücke der Signaturschlüssel der Koordination "
+        + "(Wurzel des Vertrauens)\n"
         + value
         + "\n"
     )

@@ -304,7 +304,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
 
 
 def _commit_signing_key(tx: Transaction) -> Path | None:
-    """Return the actor's SSH key when coop.toml asks for signed commits ([signing] sign_commits)."""
+    """Return the actor's SSH key when coop.toml asks for signed commits (sign_commits)."""
     config = tx.loaded().data.config
     if config is None or not config.value.signing.sign_commits:
         return None

@@ -264,7 +264,7 @@ def _describe(remote: Remote, start: str, upstream: str, paths: list[str]) -> li
 
 
 def merge_files(base: Path, ours: Path, theirs: Path, path: str) -> str | None:
-    """Merge three versions of a record into `ours` (git's merge driver); return a conflict place."""
+    """Merge three versions of a record into `ours` (git's merge driver); None or the clash."""
     try:
         texts = [p.read_bytes().decode("utf-8") for p in (base, ours, theirs)]
         merged = merge_record(texts[0], texts[1], texts[2], path or str(ours))
