@@ -307,7 +307,8 @@ def demo_cmd(
     service_ctx = state.context(discover=False)
     lang = service_ctx.lang
     story_today = state.today or DEMO_TODAY
-    result = build_demo(replace(service_ctx, today=story_today), directory)
+    # The story is written up to its own last day; --today only chooses the day shown.
+    result = build_demo(replace(service_ctx, today=max(story_today, DEMO_TODAY)), directory)
     if state.json:
         print_json(
             {

@@ -66,7 +66,7 @@ def _has_inline_keys(snap: Snapshot) -> bool:
 
 
 def signoff_commit_problems(snap: Snapshot) -> list[Problem]:
-    """Report approvals dated after the commit that records them, or after today."""
+    """Report approvals dated after the commit that records them (post-dated by hand)."""
     if not snap.data.signoffs:
         return []
     with GitRepo(snap.ctx.root) as repo:
@@ -88,13 +88,6 @@ def signoff_commit_problems(snap: Snapshot) -> list[Problem]:
                 "not post-dated",
                 d=day.isoformat(),
                 c=on.isoformat(),
-            )
-        elif day > snap.today:
-            message = T(
-                "Freigabe ist auf den {d} datiert, nach heute ({t})",
-                "approval is dated {d}, after today ({t})",
-                d=day.isoformat(),
-                t=snap.today.isoformat(),
             )
         else:
             continue

@@ -592,15 +592,6 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
                     c=on.isoformat(),
                 )
             )
-        elif so.date > ctx.today:
-            reasons.append(
-                T(
-                    "Freigabe ist auf den {d} datiert, nach heute ({t})",
-                    "approval is dated {d}, after today ({t})",
-                    d=so.date.isoformat(),
-                    t=ctx.today.isoformat(),
-                )
-            )
         count = touched.get(located.path, 0)
         if count == 0:
             reasons.append(T("Eintrag ist nicht übernommen (commit)", "record is not committed"))
