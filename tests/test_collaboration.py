@@ -182,6 +182,30 @@ def test_same_record_edited_on_both_sides_is_explained_then_resolved(
     assert f"short: {expected}" in (orgs.jc.root / "partners/kreis.yaml").read_text()
 
 
+def test_sync_refuses_to_push_what_would_add_problems(orgs: Orgs, cli: Cli) -> None:
+    run(cli, orgs.kv, "meeting", "new", "--agreement", "koop", "--date", "2014-05-14")
+    meeting = next((orgs.kv.root / "minutes").glob("2014-05-14-*.md")).stem
+    run(cli, orgs.kv, "sync")
+    run(cli, orgs.jc, "sync")
+    run(cli, orgs.ca, "sync")
+    # The Jobcenter removes Eva Klein as a contact of the Caritas …
+    path = orgs.jc.root / "partners/caritas.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("contacts:")])
+    run(cli, orgs.jc, "commit", "-m", "Kontakt entfernt", "partners/caritas.yaml")
+    run(cli, orgs.jc, "sync")
+    # … while the Caritas notes her as present: each side valid, together not.
+    run(cli, orgs.ca, "meeting", "attend", meeting, "caritas/klein")
+    before = _state(orgs.ca.root)
+    result = run(cli, orgs.ca, "sync", ok=False)
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert "unbekannte Person „klein“ bei caritas" in result.stderr  # type: ignore[attr-defined]
+    assert "nichts wurde gesendet" in result.stderr  # type: ignore[attr-defined]
+    assert _state(orgs.ca.root) == before
+    remote_head = git(orgs.remote, "rev-parse", "main").strip()
+    assert remote_head == git(orgs.jc.root, "rev-parse", "HEAD").strip()
+
+
 def test_tags_travel_and_move_with_a_rebased_release(orgs: Orgs, cli: Cli) -> None:
     run(cli, orgs.jc, "partner", "contact", "add", "jobcenter", "--name", "Ayşe Yılmaz")
     run(cli, orgs.jc, "sync")

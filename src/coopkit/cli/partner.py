@@ -131,9 +131,29 @@ def show_cmd(
 
     state = get_state(ctx)
     service_ctx = state.context()
-    partner = get_partner(snapshot(service_ctx), partner_id)
+    snap = snapshot(service_ctx)
+    partner = get_partner(snap, partner_id)
+    registered = []
+    if snap.data.key_registrations:
+        from coopkit.queries.trust import build_registry
+
+        registered = build_registry(snap).for_partner(partner_id)
     if state.json:
-        print_json(partner.model_dump(mode="json"))
+        print_json(
+            {
+                **partner.model_dump(mode="json"),
+                "registered_keys": [
+                    {
+                        "fingerprint": k.fingerprint,
+                        "registered_by": k.registered_by,
+                        "registered_on": k.registered_on,
+                        "confirmed": k.confirmed,
+                        "revoked_from": k.revoked_from,
+                    }
+                    for k in registered
+                ],
+            }
+        )
         return
     de = service_ctx.lang == "de"
     say(f"{partner.name} ({partner.id})")
@@ -179,9 +199,37 @@ def show_cmd(
                 ],
             )
         )
+    if registered:
+        say("")
+        say("Registrierte Signaturschlüssel" if de else "Registered signing keys")
+        say(
+            table(
+                [
+                    "Fingerabdruck" if de else "fingerprint",
+                    "registriert von" if de else "registered by",
+                    "am" if de else "on",
+                    "bestätigt" if de else "confirmed",
+                    "widerrufen ab" if de else "revoked from",
+                ],
+                [
+                    [
+                        k.fingerprint,
+                        k.registered_by,
+                        k.registered_on,
+                        k.confirmed,
+                        k.revoked_from or "",
+                    ]
+                    for k in registered
+                ],
+            )
+        )
     if partner.keys:
         say("")
-        say("Signaturschlüssel" if de else "Signing keys")
+        say(
+            "Signaturschlüssel in der Partnerdatei (zählen nicht; siehe coop check)"
+            if de
+            else "Signing keys in the partner file (do not count; see coop check)"
+        )
         say(
             table(
                 [

@@ -494,10 +494,11 @@ def sign_request(
         signed_text="request",
     )
     text = request_text(record)
-    path = output or Path(request_name(record))
-    from coopkit.store.atomic import write_atomic
+    from coopkit.services.outputs import default_output, write_output
 
-    write_atomic(path, text.encode("utf-8"))
+    path = write_output(
+        ctx, output or default_output(ctx, request_name(record)), text.encode("utf-8")
+    )
     command = f"ssh-keygen -Y sign -f SCHLÜSSEL -n {ssh.NAMESPACE} {path.name}"
     return RequestResult(path, text, command)
 
