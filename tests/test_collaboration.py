@@ -155,6 +155,7 @@ def _state(root: Path) -> tuple[str, str]:
     return git(root, "rev-parse", "HEAD"), git(root, "status", "--porcelain")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("keep", "expected"), [("mine", "Kreis CA"), ("theirs", "Kreis JC")])
 def test_same_record_edited_on_both_sides_is_explained_then_resolved(
     orgs: Orgs, cli: Cli, keep: str, expected: str
@@ -570,6 +571,7 @@ def test_signed_history_catches_a_rewritten_signoff_commit(orgs: Orgs, cli: Cli)
     assert "weder Koordinations- noch am" in out and "Schlüssel von caritas" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform", ["forgejo", "gitlab"])
 def test_ci_script_lines_run_and_fail_on_a_forged_history(
     orgs: Orgs, cli: Cli, ssh_keygen: str, tmp_path: Path, platform: str

@@ -70,7 +70,7 @@ def signoff_commit_problems(snap: Snapshot) -> list[Problem]:
     if not snap.data.signoffs:
         return []
     with GitRepo(snap.ctx.root) as repo:
-        commits = repo.log(["agreements"])
+        commits = repo.log([":(glob)agreements/*/signoffs/**"])
     recorded: dict[str, date] = {}
     for commit in commits:
         for path in commit.paths:
