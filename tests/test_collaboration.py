@@ -605,3 +605,19 @@ def test_ci_script_lines_run_and_fail_on_a_forged_history(
     _forge_registration(ssh_keygen, orgs.jc.root, "caritas", evil, orgs.jc.key)
     _forge_signoff(ssh_keygen, orgs.jc.root, "caritas", evil, "2014-01-20")
     assert pipeline(orgs.jc.root)[:2] == [1, 1]
+
+
+def test_init_pins_coordinator_keys_and_writes_the_pipeline(
+    cli: Cli, ssh_keygen: str, tmp_path: Path
+) -> None:
+    key = make_key(ssh_keygen, tmp_path / "coordinator")
+    refused = cli("init", tmp_path / "x", "--ci", "jenkins", ok=False)
+    assert refused.exit_code == 2 and not (tmp_path / "x").exists()
+    root = tmp_path / "neu"
+    cli("init", root, "--name", "Integration", "--coordinator-key", f"{key}.pub", "--ci", "gitlab")
+    config = (root / "coop.toml").read_text()
+    assert f'coordinator_keys = ["{fingerprint(Path(f"{key}.pub").read_text())}"]' in config
+    assert "coop agreement verify --all" in (root / ".gitlab-ci.yml").read_text()
+    assert "minutes/*.md merge=coop" in (root / ".gitattributes").read_text()
+    assert git(root, "status", "--porcelain") == ""
+    cli("-C", root, "check")

@@ -189,15 +189,21 @@ def sync(ctx: Context, remote_name: str = "origin", keep: Side | None = None) ->
                 before = _problem_keys(check(ctx))
                 signing = _signing(ctx)
                 tags = remote.tags_at(local_only)
-                conflicted = remote.rebase(upstream, env, signing)
-                while conflicted:
-                    if keep is None:
-                        conflicts = _describe(remote, start, upstream, conflicted)
+                try:
+                    conflicted = remote.rebase(upstream, env, signing)
+                    while conflicted:
+                        if keep is None:
+                            conflicts = _describe(remote, start, upstream, conflicted)
+                            remote.abort()
+                            raise SyncConflict(conflicts, remote_name, branch)
+                        remote.take(conflicted, keep)
+                        result.resolved += conflicted
+                        conflicted = remote.cont(env, signing)
+                except BaseException:
+                    # Nothing half-done: an interrupted or failed rebase is undone.
+                    if remote.rebasing():
                         remote.abort()
-                        raise SyncConflict(conflicts, remote_name, branch)
-                    remote.take(conflicted, keep)
-                    result.resolved += conflicted
-                    conflicted = remote.cont(env, signing)
+                    raise
                 new_head = repo.head() or start
                 rebased = remote.commits(f"{upstream}..{new_head}")
                 if len(rebased) == len(local_only):
