@@ -26,6 +26,15 @@ DateOption = Annotated[
     str | None, typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum des Commits.")
 ]
 AgreementId = Annotated[str, typer.Argument(metavar="ID", help="ID der Vereinbarung.")]
+MessageOption = Annotated[
+    str | None,
+    typer.Option(
+        "-m",
+        "--message",
+        metavar="TEXT",
+        help="Eigene Worte zum Commit (nach der erzeugten Zeile, die nennt, was sich ändert).",
+    ),
+]
 
 
 @app.callback()
@@ -345,6 +354,7 @@ def edit_cmd(
         bool, typer.Option("--discard", help="Den abgelehnten Bearbeitungsstand verwerfen.")
     ] = False,
     date: DateOption = None,
+    message: MessageOption = None,
 ) -> None:
     """Die Vereinbarung im Editor ($EDITOR) bearbeiten; nur ein gültiges Ergebnis wird übernommen.
 
@@ -389,7 +399,7 @@ def edit_cmd(
                 p=str(path),
             )
         )
-    result = finish_edit(service_ctx, agreement_id, when=parse_day(date, "--date"))
+    result = finish_edit(service_ctx, agreement_id, when=parse_day(date, "--date"), note=message)
     if result.commit is None:
         _done(ctx, "keine Änderung", "no change", {"changed": False})
     else:
@@ -410,6 +420,7 @@ def set_cmd(
     field: Annotated[str, typer.Argument(metavar="FELD", help="z. B. title, valid_from.")],
     value: Annotated[str, typer.Argument(metavar="WERT", help="Neuer Wert; leer entfernt ihn.")],
     date: DateOption = None,
+    message: MessageOption = None,
 ) -> None:
     """Ein Feld der Vereinbarung setzen; ein Commit.
 
@@ -422,7 +433,9 @@ def set_cmd(
     from coopkit.services.agreements import set_field
 
     service_ctx = get_state(ctx).context()
-    result = set_field(service_ctx, agreement_id, field, value, when=parse_day(date, "--date"))
+    result = set_field(
+        service_ctx, agreement_id, field, value, when=parse_day(date, "--date"), note=message
+    )
     _done(ctx, "{f} gesetzt", "{f} set", {"commit": result.commit.commit}, f=field)
 
 
@@ -434,6 +447,7 @@ def clause_add_cmd(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="Text des Paragraphen (Markdown).")],
     title: Annotated[str, typer.Option("--title", help="Überschrift des Paragraphen.")],
     date: DateOption = None,
+    message: MessageOption = None,
 ) -> None:
     """Einen Paragraphen am Ende anfügen (§ n+1); ein Commit.
 
@@ -442,7 +456,9 @@ def clause_add_cmd(
     from coopkit.services.agreements import add_clause
 
     service_ctx = get_state(ctx).context()
-    result = add_clause(service_ctx, agreement_id, title, text, when=parse_day(date, "--date"))
+    result = add_clause(
+        service_ctx, agreement_id, title, text, when=parse_day(date, "--date"), note=message
+    )
     number = result.agreement.clauses[-1].number
     _done(
         ctx,

@@ -112,11 +112,16 @@ def status_cmd(ctx: typer.Context) -> None:
     Beispiel: coop status
     """
     from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import broken_warning
     from coopkit.queries.overview import status
 
     state = get_state(ctx)
     service_ctx = state.context()
-    result = status(snapshot(service_ctx))
+    snap = snapshot(service_ctx)
+    result = status(snap)
+    warning = broken_warning(snap)
+    if warning is not None:
+        say(warning, service_ctx.lang, err=True)
     if state.json:
         print_json(result)
         return
@@ -153,13 +158,29 @@ def _print_status(result: Status, lang: str) -> None:
     say(
         table(
             ["ID", "Name", "überfällig" if de else "overdue"],
-            [[p.id, p.name, p.overdue or ""] for p in result.partners],
+            [
+                [
+                    p.id,
+                    p.name or (f"— (fehlerhaft: {p.broken})" if de else f"— (broken: {p.broken})"),
+                    p.overdue or "",
+                ]
+                for p in result.partners
+            ],
         )
     )
     if result.minutes:
         say("")
         say("Sitzungen" if de else "Meetings")
-        labels = {"draft": "Entwurf", "sent": "versandt", "approved": "genehmigt"} if de else {}
+        labels = (
+            {
+                "draft": "Entwurf",
+                "sent": "versandt",
+                "approved": "genehmigt",
+                "cancelled": "abgesagt",
+            }
+            if de
+            else {}
+        )
         say(
             table(
                 [

@@ -226,11 +226,16 @@ def due_cmd(
     """
     from coopkit.queries.due import due_list
     from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import broken_warning
 
     state = get_state(ctx)
     service_ctx = state.context()
+    snap = snapshot(service_ctx)
+    warning = broken_warning(snap)
+    if warning is not None:
+        say(warning, service_ctx.lang, err=True)
     groups = due_list(
-        snapshot(service_ctx),
+        snap,
         partner=partner,
         within_days=_within_days(within),
         overdue_only=overdue,

@@ -12,6 +12,7 @@ from coopkit.cli import (
     agreement_docs,
     base,
     collab,
+    corrections,
     followup,
     history,
     meeting,
@@ -108,6 +109,7 @@ followup.register(app)
 history.register(app)
 agreement_docs.register(agreement.app)
 agreement_docs.register_root(app)
+corrections.register()
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(meeting.app, name="meeting")

@@ -33,6 +33,7 @@ _MINUTES_STATUS = {
     "draft": T("Entwurf", "draft"),
     "sent": T("versandt", "sent"),
     "approved": T("genehmigt", "approved"),
+    "cancelled": T("abgesagt", "cancelled"),
 }
 
 
@@ -600,7 +601,6 @@ def action_done_cmd(
 
 app.command("new")(new_cmd)
 app.command("attend")(attend_cmd)
-app.command("note")(note_cmd)
 app.command("decide")(decide_cmd)
 app.command("action")(action_cmd)
 app.command("top")(top_cmd)

@@ -96,13 +96,24 @@ def list_cmd(ctx: typer.Context) -> None:
     Beispiel: coop partner list
     """
     from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import broken_warning
     from coopkit.services.partners import list_partners
 
     state = get_state(ctx)
     service_ctx = state.context()
-    partners = list_partners(snapshot(service_ctx).data)
+    snap = snapshot(service_ctx)
+    partners = list_partners(snap.data)
+    broken = sorted(snap.data.broken.get("partner", {}).items())
+    warning = broken_warning(snap)
+    if warning is not None:
+        say(warning, service_ctx.lang, err=True)
     if state.json:
-        print_json([p.model_dump(mode="json") for p in partners])
+        print_json(
+            [
+                *(p.model_dump(mode="json") for p in partners),
+                *({"id": pid, "broken": path} for pid, path in broken),
+            ]
+        )
         return
     de = service_ctx.lang == "de"
     headers = [
@@ -112,7 +123,14 @@ def list_cmd(ctx: typer.Context) -> None:
         "Kontakte" if de else "contacts",
         "Schlüssel" if de else "keys",
     ]
-    rows = [[p.id, p.name, p.represented_by or "—", len(p.contacts), len(p.keys)] for p in partners]
+    rows: list[list[object]] = [
+        [p.id, p.name, p.represented_by or "—", len(p.contacts), len(p.keys)] for p in partners
+    ]
+    rows += [
+        [pid, f"— (fehlerhaft: {path})" if de else f"— (broken: {path})", "", "", ""]
+        for pid, path in broken
+    ]
+    rows.sort(key=lambda row: str(row[0]))
     say(table(headers, rows))
 
 

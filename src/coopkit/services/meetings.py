@@ -32,6 +32,7 @@ MINUTES_KEYS = (
     "chair",
     "minute_taker",
     "status",
+    "cancel_reason",
     "sent",
     "approved_in",
     "attendance",
@@ -486,6 +487,14 @@ def send(
     day = sent or when or ctx.today
 
     def change(node: Any, minutes: Minutes) -> None:
+        if minutes.status == "cancelled":
+            raise UsageError(
+                T(
+                    "die Sitzung {m} ist abgesagt; es gibt keine Niederschrift",
+                    "the meeting {m} is cancelled; there are no minutes",
+                    m=minutes.id,
+                )
+            )
         if minutes.status != "draft":
             raise UsageError(
                 T(
