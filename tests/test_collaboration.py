@@ -569,6 +569,23 @@ def test_signed_history_catches_a_rewritten_signoff_commit(orgs: Orgs, cli: Cli)
     )
     out = run(cli, orgs.kv, "agreement", "verify", "--history", ok=False).stdout  # type: ignore[attr-defined]
     assert "weder Koordinations- noch am" in out and "Schlüssel von caritas" in out
+    # Pinning another root counts only when signed by a key pinned before.
+    jc_fp = fingerprint(Path(f"{orgs.jc.key}.pub").read_text())
+    text = config.read_text()
+    config.write_text(text.replace('coordinator_keys = ["', f'coordinator_keys = ["{jc_fp}", "'))
+    cli(
+        "-C",
+        orgs.kv.root,
+        "--ssh-key",
+        orgs.jc.key,
+        "commit",
+        "-m",
+        "Wurzel",
+        "coop.toml",
+        author=JC,
+    )
+    out = run(cli, orgs.kv, "agreement", "verify", "--history", ok=False).stdout  # type: ignore[attr-defined]
+    assert "Wurzel (coop.toml [trust]): ändert die gepinnten Koordinationsschlüssel" in out
 
 
 @pytest.mark.slow

@@ -514,11 +514,25 @@ def _switched_on(repo: GitRepo) -> str | None:
     return None
 
 
+def _pinned(blob: bytes | None) -> list[str]:
+    """Return `[trust] coordinator_keys` of a coop.toml text (empty when unreadable)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((blob or b"").decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return []
+    trust = data.get("trust")
+    keys = trust.get("coordinator_keys") if isinstance(trust, dict) else None
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+
+
 def verify_history(snap: Snapshot, registry: Registry) -> list[HistoryItem]:
     """Check that each commit touching a partner's sign-offs or keys is signed by a trusted key.
 
     Trusted means: a key trusted for that partner (not revoked on the commit's day) or a pinned
-    coordinator key.
+    coordinator key. A commit changing the pinned keys themselves must be signed by one of the
+    keys pinned before it.
     """
     import tempfile
     from pathlib import Path
@@ -552,15 +566,27 @@ def verify_history(snap: Snapshot, registry: Registry) -> list[HistoryItem]:
                     "--",
                     "agreements",
                     "keys",
+                    layout.CONFIG,
                 )
             )
+            pinned_before: dict[str, tuple[list[str], list[str]]] = {}
+            for record in out.split("\x1e"):
+                fields = record.split("\x1f")
+                if len(fields) >= 6 and layout.CONFIG in fields[5].split("\n"):
+                    sha = fields[0]
+                    pinned_before[sha] = (
+                        _pinned(repo.read_blob(f"{sha}^", layout.CONFIG)),
+                        _pinned(repo.read_blob(sha, layout.CONFIG)),
+                    )
     for record in out.split("\x1e"):
         fields = record.split("\x1f")
         if len(fields) < 6:
             continue
         sha, status, fp, when, subject, names = fields[:6]
         partners = sorted({p for p in (partner_of_path(n.strip()) for n in names.split("\n")) if p})
-        if not partners:
+        before, after = pinned_before.get(sha, ([], []))
+        trust_changed = before != after
+        if not partners and not trust_changed:
             continue
         day = datetime.fromisoformat(when).date()
         reasons: list[T] = []
@@ -575,6 +601,16 @@ def verify_history(snap: Snapshot, registry: Registry) -> list[HistoryItem]:
                 )
             )
         else:
+            if trust_changed and before and fp not in before:
+                reasons.append(
+                    T(
+                        "ändert die gepinnten Koordinationsschlüssel (coop.toml [trust]), ist aber "
+                        "mit {f} signiert, keinem der bis dahin gepinnten",
+                        "changes the pinned coordinator keys (coop.toml [trust]) but is signed "
+                        "with {f}, none of those pinned until then",
+                        f=_short(fp),
+                    )
+                )
             for partner in partners:
                 key = registry.find(partner, fp)
                 if fp in registry.roots:
@@ -591,5 +627,6 @@ def verify_history(snap: Snapshot, registry: Registry) -> list[HistoryItem]:
                             p=partner,
                         )
                     )
-        items.append(HistoryItem(sha, subject, tuple(partners), fp or None, tuple(reasons)))
+        labels = (*partners, "coop.toml [trust]") if trust_changed else tuple(partners)
+        items.append(HistoryItem(sha, subject, labels, fp or None, tuple(reasons)))
     return items
