@@ -488,6 +488,7 @@ def test_signature_after_revocation_fails_before_it_holds(
     assert "widerrufen" in refused.stderr  # type: ignore[attr-defined]
     _forge_signoff(ssh_keygen, orgs.ca.root, "caritas", orgs.ca.key, "2014-02-05")
     out = run(cli, orgs.ca, "agreement", "verify", ok=False).stdout  # type: ignore[attr-defined]
+    assert "nach der Freigabe geändert" not in out  # re-added, not changed
     assert "signiert am 2014-02-05 mit SHA256:" in out and "ab 2014-02-01 widerrufen" in out
 
 

@@ -525,10 +525,18 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
     recorded: dict[str, date] = {}
     with GitRepo(ctx.root) as repo:
         commits = repo.log([prefix.rstrip("/")])
-        touched = Counter(p for c in commits for p in c.paths if "/signoffs/" in p)
+        added = _newest_adds(repo, prefix.rstrip("/"))
+        # Count the commits of the record as it stands: from the one that (re-)added it on.
+        touched: Counter[str] = Counter()
+        closed: set[str] = set()
         for c in commits:
             for p in c.paths:
-                recorded.setdefault(p, c.date.date())
+                if "/signoffs/" not in p or p in closed:
+                    continue
+                touched[p] += 1
+                if added.get(p) == c.sha:
+                    closed.add(p)
+                    recorded[p] = c.date.date()
         dirty = set(repo.status_paths())
     for located in data.signoffs:
         so = located.value
@@ -640,6 +648,31 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
         parts = path.split("/")
         items.append(VerifyItem(path, parts[1], parts[3], parts[4][:-5], None, False, reasons))
     return VerifyReport(sorted(items, key=lambda i: i.path))
+
+
+def _newest_adds(repo: GitRepo, path: str) -> dict[str, str]:
+    """Return sign-off path -> the newest commit that added it."""
+    if repo.head() is None:
+        return {}
+    out = str(
+        repo.run(
+            "log",
+            "--diff-filter=A",
+            "--format=\x1e%H",
+            "--name-only",
+            "--end-of-options",
+            "HEAD",
+            "--",
+            path,
+        )
+    )
+    found: dict[str, str] = {}
+    for record in out.split("\x1e"):
+        lines = [line for line in record.split("\n") if line.strip()]
+        if lines:
+            for name in lines[1:]:
+                found.setdefault(name, lines[0])
+    return found
 
 
 @dataclass(frozen=True)
