@@ -176,9 +176,9 @@ def test_contact_set_and_remove(root: Path, cli: Cli) -> None:
     assert tree_state(root) == before
     cli("-C", root, "partner", "contact", "add", "caritas", "--name", "Olga Neu")
     n = _count(root)
-    cli("-C", root, "partner", "contact", "remove", "caritas", "neu", "-m", "ausgeschieden")
-    _one_commit(root, n, "Kontakt neu bei Partner caritas entfernt", "ausgeschieden")
-    assert "neu" not in (root / "partners/caritas.yaml").read_text()
+    cli("-C", root, "partner", "contact", "remove", "caritas", "olga-neu", "-m", "ausgeschieden")
+    _one_commit(root, n, "Kontakt olga-neu bei Partner caritas entfernt", "ausgeschieden")
+    assert "olga-neu" not in (root / "partners/caritas.yaml").read_text()
     result = cli("-C", root, "partner", "contact", "remove", "caritas", "nobody", ok=False)
     assert "Kontakt „nobody“ in caritas nicht gefunden" in result.stderr
 
@@ -499,8 +499,8 @@ def test_every_correction_keeps_bom_and_crlf(make_repo: MakeRepo, cli: Cli) -> N
     commands = [
         ("partner", "set", "caritas", "web", "https://caritas.example"),
         ("partner", "set", "caritas", "city", "Koblenz"),
-        ("partner", "contact", "set", "caritas", "neu", "--function", "Beratung"),
-        ("partner", "contact", "remove", "caritas", "neu"),
+        ("partner", "contact", "set", "caritas", "olga-neu", "--function", "Beratung"),
+        ("partner", "contact", "remove", "caritas", "olga-neu"),
         ("agreement", "clause", "set", "koop", "2", "Jede Partei trägt ihre Kosten."),
         ("agreement", "clause", "move", "koop", "3", "--to", "1"),
         ("agreement", "clause", "remove", "koop", "3"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
@@ -23,7 +24,7 @@ clause_app = typer.Typer(no_args_is_help=True)
 obligation_app = typer.Typer(no_args_is_help=True)
 
 DateOption = Annotated[
-    str | None, typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum des Commits.")
+    str | None, typer.Option("--date", metavar="DATUM", help="Datum des Commits.")
 ]
 AgreementId = Annotated[str, typer.Argument(metavar="ID", help="ID der Vereinbarung.")]
 MessageOption = Annotated[
@@ -65,7 +66,7 @@ def _done(ctx: typer.Context, de: str, en: str, payload: dict[str, Any], **param
 def new_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    title: Annotated[str, typer.Option("--title", help="Titel der Vereinbarung.")],
+    title: Annotated[str, typer.Option("--title", help="Titel der Vereinbarung.", metavar="TITEL")],
     party: Annotated[
         list[str], typer.Option("--party", metavar="PARTNER", help="Partei (mindestens zwei).")
     ],
@@ -428,10 +429,17 @@ def set_cmd(
     preamble. Den Stand (Entwurf, zur Freigabe, in Kraft, gekündigt) setzt niemand von Hand: er
     ergibt sich aus Fassungen, Freigaben und Kündigungen.
 
+    Daten auch deutsch: valid_from 1.1.2013.
+
     Beispiel: coop agreement set myk-awo valid_from 2013-01-01
     """
     from coopkit.services.agreements import set_field
 
+    if field in ("valid_from", "valid_until"):
+        # A German date (31.12.2026) is written as ISO; anything else goes to the schema check.
+        with contextlib.suppress(UsageError):
+            day = parse_day(value, field) if value.strip() else None
+            value = day.isoformat() if day else value
     service_ctx = get_state(ctx).context()
     result = set_field(
         service_ctx, agreement_id, field, value, when=parse_day(date, "--date"), note=message
@@ -445,7 +453,9 @@ def clause_add_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="Text des Paragraphen (Markdown).")],
-    title: Annotated[str, typer.Option("--title", help="Überschrift des Paragraphen.")],
+    title: Annotated[
+        str, typer.Option("--title", help="Überschrift des Paragraphen.", metavar="TITEL")
+    ],
     date: DateOption = None,
     message: MessageOption = None,
 ) -> None:
@@ -483,7 +493,7 @@ RruleOption = Annotated[
     str | None, typer.Option("--rrule", metavar="REGEL", help="Turnus als RRULE (RFC 5545).")
 ]
 FirstDueOption = Annotated[
-    str | None, typer.Option("--first-due", metavar="JJJJ-MM-TT", help="Erste Fälligkeit.")
+    str | None, typer.Option("--first-due", metavar="DATUM", help="Erste Fälligkeit.")
 ]
 ClauseOption = Annotated[int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.")]
 ConditionOption = Annotated[str | None, typer.Option("--condition", help="Bedingung.")]
@@ -676,7 +686,9 @@ def release_cmd(
 def sign_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    partner: Annotated[str, typer.Option("--partner", help="Freigebende Partei.")],
+    partner: Annotated[
+        str, typer.Option("--partner", help="Freigebende Partei.", metavar="PARTNER")
+    ],
     signatory: Annotated[
         str | None, typer.Option("--signatory", metavar="NAME", help="Wer freigibt.")
     ] = None,
@@ -684,13 +696,13 @@ def sign_cmd(
     place: Annotated[str | None, typer.Option("--place", metavar="ORT", help="Ort.")] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum der Freigabe (und des Commits)."),
+        typer.Option("--date", metavar="DATUM", help="Datum der Freigabe (und des Commits)."),
     ] = None,
     version: Annotated[
         str | None, typer.Option("--version", metavar="vN", help="Version (sonst die neueste).")
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="internal, wet-ink oder qes.")
+        str, typer.Option("--method", help="internal, wet-ink oder qes.", metavar="METHODE")
     ] = "internal",
     evidence: Annotated[
         Path | None,
@@ -919,7 +931,7 @@ def sign_request_cmd(
     function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
     place: Annotated[str | None, typer.Option("--place", metavar="ORT", help="Ort.")] = None,
     date: Annotated[
-        str | None, typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum der Freigabe.")
+        str | None, typer.Option("--date", metavar="DATUM", help="Datum der Freigabe.")
     ] = None,
     version: Annotated[
         str | None, typer.Option("--version", metavar="vN", help="Version (sonst die neueste).")
@@ -984,7 +996,7 @@ def terminate_cmd(
         str | None,
         typer.Option(
             "--date",
-            metavar="JJJJ-MM-TT",
+            metavar="DATUM",
             help="Datum der Erklärung (Standard: heute); auch Datum des Commits.",
         ),
     ] = None,
@@ -993,7 +1005,7 @@ def terminate_cmd(
         str | None,
         typer.Option(
             "--effective",
-            metavar="JJJJ-MM-TT",
+            metavar="DATUM",
             help="Letzter Tag der Geltung (Standard: Datum + Kündigungsfrist).",
         ),
     ] = None,

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 @command
 def init_cmd(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Verzeichnis des neuen Repositorys.")] = Path(),
-    name: Annotated[str | None, typer.Option("--name", help="Name der Kooperation.")] = None,
+    directory: Annotated[
+        Path, typer.Argument(help="Verzeichnis des neuen Repositorys.", metavar="VERZEICHNIS")
+    ] = Path(),
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name der Kooperation.", metavar="NAME")
+    ] = None,
     coordinator_key: Annotated[
         list[Path] | None,
         typer.Option(
@@ -36,6 +40,11 @@ def init_cmd(
     ] = None,
 ) -> None:
     """Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).
+
+    Wer handelt (--author, COOP_AUTHOR oder git config) und das Zielverzeichnis werden geprüft,
+    bevor etwas geschrieben wird: leer, neu oder ein git-Repository ohne offene Änderungen.
+    Alles landet in genau einem Commit; scheitert etwas, bleibt nichts zurück, und ein
+    abgebrochenes init lässt sich einfach wiederholen.
 
     Beispiel: coop init integration-myk --name "Integration im Landkreis Mayen-Koblenz"
     --coordinator-key ~/.ssh/koordination.pub --ci forgejo
@@ -306,7 +315,10 @@ def commit_cmd(
 def demo_cmd(
     ctx: typer.Context,
     directory: Annotated[
-        Path, typer.Argument(help="Neues oder leeres Verzeichnis für das Beispiel.")
+        Path,
+        typer.Argument(
+            help="Neues oder leeres Verzeichnis für das Beispiel.", metavar="VERZEICHNIS"
+        ),
     ],
 ) -> None:
     """Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen.
@@ -373,15 +385,20 @@ def demo_cmd(
 @command
 def search_cmd(
     ctx: typer.Context,
-    words: Annotated[list[str], typer.Argument(help="Suchwörter; alle müssen vorkommen.")],
+    words: Annotated[
+        list[str], typer.Argument(help="Suchwörter; alle müssen vorkommen.", metavar="WÖRTER")
+    ],
     kind: Annotated[
         str | None,
         typer.Option(
             "--kind",
             help="Nur diese Art: partner, agreement, minutes, signoff, fulfilment, action.",
+            metavar="ART",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Treffer.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Höchstens so viele Treffer.", metavar="ANZAHL")
+    ] = 20,
 ) -> None:
     """Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.
 
