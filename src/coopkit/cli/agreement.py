@@ -724,7 +724,7 @@ def sign_cmd(
         Path | None,
         typer.Option(
             "--import",
-            metavar="DATEI.sig",
+            metavar="DATEI",
             help="Signatur einer Freigabe-Anfrage (coop agreement sign-request), mit ssh-keygen "
             "gemacht; die Anfrage liegt daneben (ohne .sig) oder wird mit --request genannt.",
         ),

@@ -29,7 +29,7 @@ def init_cmd(
         list[Path] | None,
         typer.Option(
             "--coordinator-key",
-            metavar="PUBKEY-FILE",
+            metavar="SCHLÜSSELDATEI",
             help="Öffentlicher Schlüssel der Koordination: sein Fingerabdruck wird in coop.toml "
             "als Wurzel des Vertrauens gepinnt (mehrfach möglich).",
         ),

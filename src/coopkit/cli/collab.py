@@ -40,7 +40,7 @@ def pin_cmd(
     key: Annotated[
         str,
         typer.Argument(
-            metavar="PUBKEY-FILE|SHA256:…",
+            metavar="SCHLÜSSEL",
             help="Öffentlicher Schlüssel der Koordination (.pub) oder sein Fingerabdruck.",
         ),
     ],
@@ -239,7 +239,7 @@ def ci_print_cmd(
     ] = None,
     install: Annotated[
         str,
-        typer.Option("--install", metavar="BEFEHL", help="Wie coopkit im CI installiert wird."),
+        typer.Option("--install", metavar="TEXT", help="Wie coopkit im CI installiert wird."),
     ] = "pip install coopkit",
 ) -> None:
     """Eine CI-Pipeline ausgeben, die bei jedem Push coop check und coop agreement verify läuft.
