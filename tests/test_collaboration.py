@@ -534,7 +534,12 @@ def test_signed_history_catches_a_rewritten_signoff_commit(orgs: Orgs, cli: Cli)
         "2014-01-20",
         key=True,
     )
-    run(cli, orgs.ca, "sync", key=True)
+    # Meanwhile the Jobcenter pushes: the Caritas's signed commit is rebased and signed again.
+    run(cli, orgs.jc, "sync", key=True)
+    run(cli, orgs.jc, "partner", "contact", "add", "jobcenter", "--name", "Ayşe Yılmaz", key=True)
+    run(cli, orgs.jc, "sync", key=True)
+    synced = json.loads(run(cli, orgs.ca, "--json", "sync", key=True).stdout)  # type: ignore[attr-defined]
+    assert synced["received"] == 1 and synced["sent"] == 1
     run(cli, orgs.kv, "sync", key=True)
     out = run(cli, orgs.kv, "agreement", "verify", "--history").stdout  # type: ignore[attr-defined]
     assert "(caritas): ok – SHA256:" in out
