@@ -283,7 +283,7 @@ def test_sign_request_round_trip_with_plain_ssh_keygen(
     verified = run(cli, orgs.kv, "agreement", "verify", "koop").stdout  # type: ignore[attr-defined]
     assert "signoffs/v1/caritas.yaml: ok – freigegeben (intern), SSH-Signatur gültig" in verified
     assert "registriert von Gisela Bernert" in verified
-    assert "gepinnter Koordinationsschlüssel" in verified
+    assert "gepinnten Koordinationsschlüssel" in verified
     # A request changed after signing no longer imports.
     request.write_text(text.replace("Eva Klein", "Eve Small"))
     run(

@@ -117,14 +117,14 @@ def describe_chain(registry: Registry, key: TrustedKey) -> list[T]:
     for link in registry.chain(key):
         authority = (
             T(
-                "gepinnter Koordinationsschlüssel {s} (coop.toml)",
-                "pinned coordinator key {s} (coop.toml)",
+                "dem gepinnten Koordinationsschlüssel {s} (coop.toml)",
+                "the pinned coordinator key {s} (coop.toml)",
                 s=_short(link.signer),
             )
             if link.signer in registry.roots
             else T(
-                "Schlüssel {s} von {p}",
-                "key {s} of {p}",
+                "dem Schlüssel {s} von {p}",
+                "the key {s} of {p}",
                 s=_short(link.signer),
                 p=link.partner,
             )
