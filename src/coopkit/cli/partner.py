@@ -150,8 +150,12 @@ def list_cmd(ctx: typer.Context) -> None:
         "Kontakte" if de else "contacts",
         "Schlüssel" if de else "keys",
     ]
+    registered: dict[str, int] = {}
+    for located in snap.data.key_registrations:
+        registered[located.value.partner] = registered.get(located.value.partner, 0) + 1
     rows: list[list[object]] = [
-        [p.id, p.name, p.represented_by or "—", len(p.contacts), len(p.keys)] for p in partners
+        [p.id, p.name, p.represented_by or "—", len(p.contacts), registered.get(p.id, 0)]
+        for p in partners
     ]
     rows += [
         [pid, f"— (fehlerhaft: {path})" if de else f"— (broken: {path})", "", "", ""]
