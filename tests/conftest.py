@@ -141,6 +141,7 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.delenv("COOP_AUTHOR", raising=False)
     monkeypatch.delenv("COOP_LANG", raising=False)
+    monkeypatch.delenv("COOP_SSH_KEY", raising=False)
 
 
 MakeRepo = Callable[..., Path]

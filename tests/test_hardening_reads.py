@@ -266,7 +266,9 @@ def test_key_file_must_be_a_regular_file(
         os.mkfifo(key)
     else:
         key = Path("/dev/zero")
-    result = cli("-C", root, "partner", "key", "add", "kreis", key, ok=False)
+    result = cli(
+        "-C", root, "partner", "key", "add", "kreis", key, "--confirmed", "per Brief", ok=False
+    )
     assert result.exit_code == 2
     assert "Schlüsseldatei" in result.stderr
 

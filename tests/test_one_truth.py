@@ -140,6 +140,8 @@ def build(root: Path, history: History) -> None:
     from coopkit.store.codec import parse_agreement
     from coopkit.store.text import decode_text
 
+    signoffs: list[tuple[str, str]] = []
+
     root.mkdir(parents=True)
     _write(root, "coop.toml", 'name = "Zufall"\nlocale = "de"\n')
     _write(root, ".gitignore", ".coop/\n")
@@ -158,12 +160,16 @@ def build(root: Path, history: History) -> None:
         assert located is not None, problems
         digest = content_hash(located.value)
         for partner, day in sorted(version.approvals.items()):
-            _write(
-                root,
-                f"agreements/koop/signoffs/v{n}/{partner}.yaml",
-                f"agreement: koop\nversion: v{n}\npartner: {partner}\nsignatory: X\n"
-                f"date: {day.isoformat()}\ncontent_hash: {digest}\n",
+            signoffs.append(
+                (
+                    f"agreements/koop/signoffs/v{n}/{partner}.yaml",
+                    f"agreement: koop\nversion: v{n}\npartner: {partner}\nsignatory: X\n"
+                    f"date: {day.isoformat()}\ncontent_hash: {digest}\n",
+                )
             )
+    # Approvals are committed last, on the latest day any of them carries: never post-dated.
+    for rel, text in signoffs:
+        _write(root, rel, text)
     meeting = "2013-03-01-treffen"
     actions = "".join(
         f"      - id: {i}\n        who: kreis\n        what: Aufgabe {i}\n"
@@ -192,8 +198,13 @@ def build(root: Path, history: History) -> None:
             f"agreements/koop/termination/{partner}.yaml",
             f"agreement: koop\npartner: {partner}\nkind: notice\ndate: {day.isoformat()}\n",
         )
-    _run(root, history.versions[-1].released, "add", "-A")
-    _run(root, history.versions[-1].released, "commit", "-q", "--allow-empty", "-m", "Rest")
+    # Records are committed no earlier than the day they carry (approvals are never post-dated).
+    last = max(
+        [history.versions[-1].released]
+        + [day for version in history.versions for day in version.approvals.values()]
+    )
+    _run(root, last, "add", "-A")
+    _run(root, last, "commit", "-q", "--allow-empty", "-m", "Rest")
 
 
 def oracle(history: History) -> dict[tuple[str, str, date], int]:

@@ -110,17 +110,25 @@ def test_partner_list_and_show_json(make_repo: MakeRepo, cli: Cli) -> None:
     assert result.exit_code == 6
 
 
-def test_key_add_registers_public_key_and_refuses_private(
+def test_key_add_writes_a_signed_registration_and_refuses_private(
     make_repo: MakeRepo, cli: Cli, ssh_keygen: str, tmp_path: Path
 ) -> None:
     root = make_repo()
-    key = tmp_path / "id_kreis"
-    subprocess.run(
-        [ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-C", "landrat", "-f", str(key)], check=True
-    )
+    key, coordinator = tmp_path / "id_kreis", tmp_path / "coordinator"
+    for path in (key, coordinator):
+        subprocess.run(
+            [ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)],
+            check=True,
+        )
+    cli("-C", root, "trust", "pin", f"{coordinator}.pub")
     before = tree_state(root)
-    result = cli("-C", root, "partner", "key", "add", "kreis", key, ok=False)
+    common = ("--ssh-key", coordinator, "--confirmed", "per Brief vom 03.02.2014")
+    result = cli("-C", root, "partner", "key", "add", "kreis", key, *common, ok=False)
     assert result.exit_code == 2
+    result = cli(
+        "-C", root, "partner", "key", "add", "kreis", f"{key}.pub", "--confirmed", "x", ok=False
+    )
+    assert result.exit_code == 2 and "--ssh-key" in result.stderr
     assert tree_state(root) == before
     cli(
         "-C",
@@ -130,6 +138,7 @@ def test_key_add_registers_public_key_and_refuses_private(
         "add",
         "kreis",
         f"{key}.pub",
+        *common,
         "--signatory",
         "Dr. Landrat",
         "--valid-after",
@@ -137,12 +146,17 @@ def test_key_add_registers_public_key_and_refuses_private(
         "--valid-before",
         "2016-01-01",
     )
-    partner = _partner(root, "kreis")
-    assert partner.keys[0].signatory == "Dr. Landrat"
-    assert partner.keys[0].key.startswith("ssh-ed25519 ")
-    assert str(partner.keys[0].valid_before) == "2016-01-01"
-    result = cli("-C", root, "partner", "key", "add", "kreis", f"{key}.pub", ok=False)
+    [record] = (root / "keys/kreis").glob("*.yaml")
+    text = record.read_text()
+    assert "signatory: Dr. Landrat" in text and "registered_by: Gisela Bernert" in text
+    assert "confirmed: per Brief vom 03.02.2014" in text and "BEGIN SSH SIGNATURE" in text
+    assert "valid_before: 2016-01-01" in text
+    assert "fingerprint: SHA256:" in text
+    result = cli("-C", root, "partner", "key", "add", "kreis", f"{key}.pub", *common, ok=False)
     assert "schon registriert" in result.stderr
+    shown = cli("-C", root, "trust", "show").stdout
+    assert "kreis: SHA256:" in shown and "registriert von Gisela Bernert" in shown
+    cli("-C", root, "check")
 
 
 def test_partner_add_address_without_comma_is_split(make_repo: MakeRepo, cli: Cli) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from conftest import REPO_ROOT
 from coopkit.model.agreement import Agreement, Clause, Obligation
 from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import Action, ActionRecord, Attendance, Guest, Minutes, Top
 from coopkit.model.partner import Address, Contact, Partner, SigningKey
 from coopkit.model.signoff import Evidence, SignOff
@@ -149,6 +150,35 @@ signoffs = st.builds(
     evidence=st.none() | st.builds(Evidence, file=text, sha256=st.just("cd" * 32)),
     signature=st.none()
     | st.just("-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----"),
+    signed_text=st.none() | st.just("request"),
+)
+fingerprints = st.text(
+    alphabet=string.ascii_letters + string.digits + "+/", min_size=43, max_size=43
+).map(lambda s: "SHA256:" + s)
+key_registrations = st.builds(
+    KeyRegistration,
+    partner=ids,
+    key=st.just("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0 bernert"),
+    fingerprint=fingerprints,
+    signatory=optional_text,
+    registered_by=text,
+    registered_on=days,
+    confirmed=text,
+    valid_after=st.none() | days,
+    valid_before=st.none() | days,
+    signature=st.none()
+    | st.just("-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----"),
+)
+key_revocations = st.builds(
+    KeyRevocation,
+    partner=ids,
+    fingerprint=fingerprints,
+    revoked_from=days,
+    reason=optional_text,
+    revoked_by=text,
+    revoked_on=days,
+    signature=st.none()
+    | st.just("-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----"),
 )
 fulfilments = st.builds(
     Fulfilment,
@@ -234,6 +264,18 @@ def test_agreement_roundtrip(agreement: Agreement) -> None:
 @given(signoffs)
 def test_signoff_roundtrip(signoff: SignOff) -> None:
     assert reparse(codec.parse_signoff, codec.dump_record(signoff), "s.yaml") == signoff
+
+
+@SETTINGS
+@given(key_registrations)
+def test_key_registration_roundtrip(record: KeyRegistration) -> None:
+    assert reparse(codec.parse_key, codec.dump_record(record), "k.yaml") == record
+
+
+@SETTINGS
+@given(key_revocations)
+def test_key_revocation_roundtrip(record: KeyRevocation) -> None:
+    assert reparse(codec.parse_key_revocation, codec.dump_record(record), "k.yaml") == record
 
 
 @SETTINGS

@@ -21,19 +21,56 @@ def _key(ssh_keygen: str, directory: Path, name: str) -> Path:
     return key
 
 
-@pytest.fixture
-def signed_repo(make_repo: MakeRepo, cli: Cli, ssh_keygen: str, tmp_path: Path) -> Path:
-    """A repository with koop v1 released and approved by kreis with a registered SSH key."""
-    root = make_repo(approve=False)
-    key = _key(ssh_keygen, tmp_path, "kreis")
+def load_signoff(path: Path) -> SignOff:
+    """Parse a sign-off record file."""
+    from coopkit.store.codec import parse_signoff
+    from coopkit.store.text import decode_text
+
+    textfile, _ = decode_text(path.name, path.read_bytes())
+    assert textfile is not None
+    located, problems = parse_signoff(textfile)
+    assert located is not None, problems
+    return located.value
+
+
+def pin(cli: Cli, root: Path, coordinator: Path) -> None:
+    """Pin the coordinator's key in coop.toml."""
+    cli("-C", root, "trust", "pin", f"{coordinator}.pub")
+
+
+def register(cli: Cli, root: Path, partner: str, key: Path, by: Path, *extra: str) -> None:
+    """Register `key` for `partner`, signed by the key `by`."""
     cli(
         "-C",
         root,
         "partner",
         "key",
         "add",
-        "kreis",
+        partner,
         f"{key}.pub",
+        "--ssh-key",
+        by,
+        "--confirmed",
+        "per Brief vom 03.02.2014",
+        *extra,
+    )
+
+
+@pytest.fixture
+def signed_repo(make_repo: MakeRepo, cli: Cli, ssh_keygen: str, tmp_path: Path) -> Path:
+    """A repository with koop v1 released and approved by kreis with a registered SSH key."""
+    root = make_repo(approve=False)
+    key = _key(ssh_keygen, tmp_path, "kreis")
+    coordinator = tmp_path / "coordinator"
+    if not coordinator.exists():
+        _key(ssh_keygen, tmp_path, "coordinator")
+    pin(cli, root, coordinator)
+    register(
+        cli,
+        root,
+        "kreis",
+        key,
+        coordinator,
         "--signatory",
         TRICKY,
         "--valid-after",
@@ -120,23 +157,48 @@ def test_comment_only_change_keeps_the_hash(signed_repo: Path, cli: Cli) -> None
 def test_verify_fails_for_an_unregistered_key(
     signed_repo: Path, cli: Cli, ssh_keygen: str, tmp_path: Path
 ) -> None:
+    # A key written into the partner file by hand does not count, and check says so.
     path = signed_repo / "partners/kreis.yaml"
     other = _key(ssh_keygen, tmp_path, "other")
-    text = path.read_text()
-    start = text.index("  - key: ssh-ed25519 ") + len("  - key: ")
-    end = text.index("\n", start)
-    path.write_text(text[:start] + Path(f"{other}.pub").read_text().strip() + text[end:])
+    path.write_text(
+        path.read_text() + f"keys:\n  - key: {Path(f'{other}.pub').read_text().strip()}\n"
+    )
+    record = signed_repo / "agreements/koop/signoffs/v1/kreis.yaml"
+    signoff = load_signoff(record)
+    signature = subprocess.run(
+        [ssh_keygen, "-Y", "sign", "-q", "-n", "coopkit-signoff", "-f", str(other)],
+        input=hashing.record_payload(signoff),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    text = record.read_text()
+    start = text.index("signature: |")
+    record.write_text(
+        text[:start]
+        + "signature: |\n"
+        + "".join(f"  {line}\n" for line in signature.strip().splitlines())
+    )
     git(signed_repo, "commit", "-qam", "replace key")
-    _fails(cli, signed_repo, "SSH-Signatur passt nicht zu einem registrierten Schlüssel")
+    _fails(cli, signed_repo, "signiert mit SHA256:")
+    result = cli("-C", signed_repo, "check", ok=False)
+    assert "steht nur in der Partnerdatei und zählt nicht" in result.stdout
 
 
 def test_verify_fails_outside_the_key_validity(signed_repo: Path, cli: Cli) -> None:
-    path = signed_repo / "partners/kreis.yaml"
+    # Editing the registration breaks its signature: the key is no longer trusted at all.
+    [path] = (signed_repo / "keys/kreis").glob("*.yaml")
     path.write_text(
         path.read_text().replace("valid_before: 2015-01-01", "valid_before: 2014-01-20")
     )
     git(signed_repo, "commit", "-qam", "key expires")
-    _fails(cli, signed_repo, "SSH-Signatur passt nicht")
+    _fails(cli, signed_repo, "signiert mit SHA256:")
+    assert (
+        "kein vertrauenswürdiger Schlüssel von kreis"
+        in cli("-C", signed_repo, "agreement", "verify", ok=False).stdout
+    )
+    assert (
+        "Signatur der Registrierung gilt nicht" in cli("-C", signed_repo, "check", ok=False).stdout
+    )
 
 
 def test_verify_fails_for_a_signature_by_another_partner(
@@ -159,17 +221,20 @@ def test_verify_fails_for_a_signature_by_another_partner(
         key,
         ok=False,
     )
-    assert result.exit_code == 2 and "kein Signaturschlüssel" in result.stderr
+    assert result.exit_code == 2 and "kein vertrauenswürdiger Schlüssel" in result.stderr
     assert git(signed_repo, "rev-parse", "HEAD") == before
     # kreis's key used for caritas's record does not verify against caritas's key.
-    cli("-C", signed_repo, "partner", "key", "add", "caritas", f"{key}.pub")
+    register(cli, signed_repo, "caritas", key, tmp_path / "coordinator")
     path = signed_repo / "agreements/koop/signoffs/v1/kreis.yaml"
     target = signed_repo / "agreements/koop/signoffs/v1/caritas.yaml"
     target.write_text(path.read_text().replace("partner: kreis", "partner: caritas"))
     git(signed_repo, "add", "-A")
     git(signed_repo, "commit", "-qm", "forged")
     result = cli("-C", signed_repo, "agreement", "verify", ok=False)
-    assert "agreements/koop/signoffs/v1/caritas.yaml: SSH-Signatur passt nicht" in result.stdout
+    assert "agreements/koop/signoffs/v1/caritas.yaml: signiert mit SHA256:" in result.stdout, (
+        result.stdout
+    )
+    assert "(gehört zu kreis)" in result.stdout
     assert "agreements/koop/signoffs/v1/kreis.yaml: ok" in result.stdout
 
 

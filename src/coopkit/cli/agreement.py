@@ -691,7 +691,9 @@ def sign_cmd(
     partner: Annotated[
         str, typer.Option("--partner", help="Freigebende Partei.", metavar="PARTNER")
     ],
-    signatory: Annotated[str, typer.Option("--signatory", metavar="NAME", help="Wer freigibt.")],
+    signatory: Annotated[
+        str | None, typer.Option("--signatory", metavar="NAME", help="Wer freigibt.")
+    ] = None,
     function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
     place: Annotated[str | None, typer.Option("--place", metavar="ORT", help="Ort.")] = None,
     date: Annotated[
@@ -720,6 +722,19 @@ def sign_cmd(
             help="Privater SSH-Schlüssel zum Signieren des Eintrags.",
         ),
     ] = None,
+    imported: Annotated[
+        Path | None,
+        typer.Option(
+            "--import",
+            metavar="DATEI",
+            help="Signatur einer Freigabe-Anfrage (coop agreement sign-request), mit ssh-keygen "
+            "gemacht; die Anfrage liegt daneben (ohne .sig) oder wird mit --request genannt.",
+        ),
+    ] = None,
+    request: Annotated[
+        Path | None,
+        typer.Option("--request", metavar="DATEI", help="Die Anfrage zu --import."),
+    ] = None,
 ) -> None:
     """Die Freigabe einer veröffentlichten Version durch eine Partei eintragen (ein Commit).
 
@@ -733,11 +748,13 @@ def sign_cmd(
     from coopkit.services.signoffs import METHOD_LABELS, sign
 
     service_ctx = get_state(ctx).context()
+    if imported is None and not signatory:
+        raise UsageError(T("--signatory fehlt", "--signatory is missing"))
     result = sign(
         service_ctx,
         agreement_id,
         partner,
-        signatory,
+        signatory or "",
         function=function,
         place=place,
         when=parse_day(date, "--date"),
@@ -745,6 +762,8 @@ def sign_cmd(
         method=method,
         evidence=evidence,
         ssh_key=ssh_key,
+        imported=imported,
+        request=request,
     )
     so = result.signoff
     _done(
@@ -768,10 +787,24 @@ def verify_cmd(
     agreement_id: Annotated[
         str | None, typer.Argument(metavar="[ID]", help="Nur diese Vereinbarung.")
     ] = None,
+    all_agreements: Annotated[
+        bool, typer.Option("--all", help="Alle Vereinbarungen (wie ohne ID; für CI).")
+    ] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="Statt der Einträge die Geschichte prüfen: jeder Commit an Freigaben oder "
+            "Schlüsseln eines Partners ist von einem seiner Schlüssel oder der Koordination "
+            "signiert ([signing] sign_commits).",
+        ),
+    ] = False,
 ) -> None:
-    """Alle Freigaben prüfen: Inhalts-Hash der Version, unveränderter Eintrag, SSH-Signatur.
+    """Alle Freigaben prüfen: Inhalts-Hash, Daten, unveränderter Eintrag, SSH-Signatur und Kette.
 
-    Exit-Code 0, wenn alle gelten; sonst 1 und je Fehler eine Zeile PFAD: Grund.
+    Je Freigabe: welcher Schlüssel signiert hat, wer ihn registriert hat und in wessen Auftrag,
+    bis zum gepinnten Koordinationsschlüssel. Exit-Code 0, wenn alle gelten; sonst 1 und je
+    Fehler eine Zeile PFAD: Grund.
 
     Beispiel: coop agreement verify myk-caritas-ko
     """
@@ -780,6 +813,11 @@ def verify_cmd(
     state = get_state(ctx)
     service_ctx = state.context()
     lang = service_ctx.lang
+    if all_agreements and agreement_id:
+        raise UsageError(T("--all oder ID, nicht beides", "--all or ID, not both"))
+    if history:
+        _verify_history(state, service_ctx)
+        return
     report = verify(service_ctx, agreement_id)
     if state.json:
         print_json(
@@ -793,6 +831,9 @@ def verify_cmd(
                         "partner": i.partner,
                         "method": i.method,
                         "ssh_signed": i.ssh_signed,
+                        "fingerprint": i.fingerprint,
+                        "chain": [c.format(lang) for c in i.chain],
+                        "evidence": i.evidence,
                         "ok": i.ok,
                         "reasons": [r.format(lang) for r in i.reasons],
                     }
@@ -812,6 +853,13 @@ def verify_cmd(
                 say(f"{item.path}: ok – {label}{ssh_text}")
             for reason in item.reasons:
                 say(f"{item.path}: {reason.format(lang)}")
+            if item.fingerprint:
+                say(f"  {'signiert mit' if lang == 'de' else 'signed with'} {item.fingerprint}")
+            for link in item.chain:
+                say(f"  ← {link.format(lang)}")
+            if item.evidence:
+                shown = T("Nachweis (außerhalb, per Hash)", "evidence (kept outside, by hash)")
+                say(f"  {shown.format(lang)}: {item.evidence}")
         say(
             T(
                 "{n} Freigabe(n) geprüft, {f} mit Fehlern",
@@ -823,6 +871,121 @@ def verify_cmd(
         )
     if not report.ok:
         raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def _verify_history(state: Any, service_ctx: Any) -> None:
+    from coopkit.services.signoffs import verify_history
+
+    lang = service_ctx.lang
+    result = verify_history(service_ctx)
+    if state.json:
+        print_json(
+            {
+                "ok": result.ok,
+                "enabled": result.enabled,
+                "commits": [
+                    {
+                        "commit": i.commit,
+                        "subject": i.subject,
+                        "partners": list(i.partners),
+                        "fingerprint": i.fingerprint,
+                        "reasons": [r.format(lang) for r in i.reasons],
+                    }
+                    for i in result.items
+                ],
+            }
+        )
+    else:
+        if not result.enabled:
+            say(
+                T(
+                    "signierte Geschichte ist aus ([signing] sign_commits = false); nichts geprüft",
+                    "signed history is off ([signing] sign_commits = false); nothing checked",
+                ),
+                lang,
+            )
+        for item in result.items:
+            head = f"{item.commit[:12]} {item.subject} ({', '.join(item.partners)})"
+            if not item.reasons:
+                say(f"{head}: ok – {item.fingerprint}")
+            for reason in item.reasons:
+                say(f"{head}: {reason.format(lang)}")
+        say(
+            T(
+                "{n} Commit(s) geprüft, {f} mit Fehlern",
+                "{n} commit(s) checked, {f} failed",
+                n=len(result.items),
+                f=len([i for i in result.items if i.reasons]),
+            ),
+            lang,
+        )
+    if not result.ok:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+@app.command("sign-request")
+@command
+def sign_request_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    partner: Annotated[str, typer.Option("--partner", help="Freigebende Partei.")],
+    signatory: Annotated[str, typer.Option("--signatory", metavar="NAME", help="Wer freigibt.")],
+    function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
+    place: Annotated[str | None, typer.Option("--place", metavar="ORT", help="Ort.")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", metavar="DATUM", help="Datum der Freigabe.")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", metavar="vN", help="Version (sonst die neueste).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="DATEI", help="Anfrage in diese Datei schreiben."),
+    ] = None,
+) -> None:
+    """Eine Freigabe-Anfrage für einen Partner ohne coopkit schreiben (eine kleine Textdatei).
+
+    Der Partner signiert sie mit ssh-keygen -Y sign und schickt die .sig-Datei zurück;
+    coop agreement sign ID --partner P --import DATEI.sig trägt die Freigabe ein.
+
+    Beispiel: coop agreement sign-request myk-caritas-ko --partner caritas-ko --signatory
+    "Dr. Maria Neumann" --function Vorstand
+    """
+    from coopkit.services.signoffs import sign_request
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = sign_request(
+        service_ctx,
+        agreement_id,
+        partner,
+        signatory,
+        function=function,
+        place=place,
+        when=parse_day(date, "--date"),
+        version=version,
+        output=output,
+    )
+    command_line = (
+        f"ssh-keygen -Y sign -f SCHLÜSSEL -n coopkit-signoff {shlex.quote(str(result.path))}"
+    )
+    if state.json:
+        print_json({"ok": True, "path": result.path, "command": command_line})
+        return
+    say(
+        T(
+            "Anfrage geschrieben: {p}\nDer Partner signiert sie unverändert mit:\n  {c}\n"
+            "und schickt {p}.sig zurück; dann: coop agreement sign {a} --partner {x} --import "
+            "{p}.sig",
+            "request written: {p}\nthe partner signs it unchanged with:\n  {c}\n"
+            "and sends back {p}.sig; then: coop agreement sign {a} --partner {x} --import {p}.sig",
+            p=str(result.path),
+            c=command_line,
+            a=agreement_id,
+            x=partner,
+        ),
+        service_ctx.lang,
+    )
 
 
 @app.command("terminate")

@@ -10,7 +10,7 @@ import typer
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import get_state
-from coopkit.errors import ExitCode, T
+from coopkit.errors import ExitCode, T, UsageError
 
 if TYPE_CHECKING:
     from coopkit.queries.overview import Status
@@ -25,6 +25,19 @@ def init_cmd(
     name: Annotated[
         str | None, typer.Option("--name", help="Name der Kooperation.", metavar="NAME")
     ] = None,
+    coordinator_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--coordinator-key",
+            metavar="SCHLÜSSELDATEI",
+            help="Öffentlicher Schlüssel der Koordination: sein Fingerabdruck wird in coop.toml "
+            "als Wurzel des Vertrauens gepinnt (mehrfach möglich).",
+        ),
+    ] = None,
+    ci: Annotated[
+        str | None,
+        typer.Option("--ci", metavar="forgejo|gitlab", help="CI-Pipeline mit anlegen."),
+    ] = None,
 ) -> None:
     """Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).
 
@@ -34,12 +47,28 @@ def init_cmd(
     abgebrochenes init lässt sich einfach wiederholen.
 
     Beispiel: coop init integration-myk --name "Integration im Landkreis Mayen-Koblenz"
+    --coordinator-key ~/.ssh/koordination.pub --ci forgejo
     """
     from coopkit.services.init import init
+    from coopkit.services.keys import read_public_key
 
     state = get_state(ctx)
     service_ctx = state.context(discover=False)
-    result = init(service_ctx, directory, name)
+    fingerprints = []
+    for key_file in coordinator_key or []:
+        try:
+            text = key_file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(
+                T(
+                    "Schlüsseldatei „{f}“ nicht lesbar: {e}",
+                    'cannot read key file "{f}": {e}',
+                    f=str(key_file),
+                    e=str(err),
+                )
+            ) from err
+        fingerprints.append(read_public_key(text)[1])
+    result = init(service_ctx, directory, name, fingerprints, ci)
     if state.json:
         print_json(
             {"ok": True, "root": result.root, "commit": result.commit, "paths": result.paths}
@@ -324,7 +353,8 @@ def demo_cmd(
     service_ctx = state.context(discover=False)
     lang = service_ctx.lang
     story_today = state.today or DEMO_TODAY
-    result = build_demo(replace(service_ctx, today=story_today), directory)
+    # The story is written up to its own last day; --today only chooses the day shown.
+    result = build_demo(replace(service_ctx, today=max(story_today, DEMO_TODAY)), directory)
     if state.json:
         print_json(
             {

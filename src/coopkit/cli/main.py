@@ -11,6 +11,7 @@ from coopkit.cli import (
     agreement,
     agreement_docs,
     base,
+    collab,
     corrections,
     followup,
     history,
@@ -134,6 +135,15 @@ def root(
             ),
         ),
     ] = False,
+    ssh_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssh-key",
+            metavar="SCHLÜSSEL",
+            help="Privater SSH-Schlüssel der handelnden Person (sonst COOP_SSH_KEY): signiert "
+            "Registrierungen und, mit [signing] sign_commits, die Commits.",
+        ),
+    ] = None,
 ) -> None:
     """Kooperationsvereinbarungen, Pflichten, Freigaben und Sitzungen in einem git-Repository."""
     from coopkit.cli.boundary import command
@@ -148,6 +158,7 @@ def root(
             author=author,
             lang=lang,
             allow_personal_data=allow_personal_data,
+            ssh_key=ssh_key,
         )
 
     ctx.obj = CliState(json=json, lang=lang)
@@ -155,6 +166,7 @@ def root(
 
 
 base.register(app)
+collab.register(app)
 followup.register(app)
 history.register(app)
 agreement_docs.register(agreement.app)

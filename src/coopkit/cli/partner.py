@@ -150,8 +150,12 @@ def list_cmd(ctx: typer.Context) -> None:
         "Kontakte" if de else "contacts",
         "Schlüssel" if de else "keys",
     ]
+    registered: dict[str, int] = {}
+    for located in snap.data.key_registrations:
+        registered[located.value.partner] = registered.get(located.value.partner, 0) + 1
     rows: list[list[object]] = [
-        [p.id, p.name, p.represented_by or "—", len(p.contacts), len(p.keys)] for p in partners
+        [p.id, p.name, p.represented_by or "—", len(p.contacts), registered.get(p.id, 0)]
+        for p in partners
     ]
     rows += [
         [pid, f"— (fehlerhaft: {path})" if de else f"— (broken: {path})", "", "", ""]
@@ -176,9 +180,29 @@ def show_cmd(
 
     state = get_state(ctx)
     service_ctx = state.context()
-    partner = get_partner(snapshot(service_ctx), partner_id)
+    snap = snapshot(service_ctx)
+    partner = get_partner(snap, partner_id)
+    registered = []
+    if snap.data.key_registrations:
+        from coopkit.queries.trust import build_registry
+
+        registered = build_registry(snap).for_partner(partner_id)
     if state.json:
-        print_json(partner.model_dump(mode="json"))
+        print_json(
+            {
+                **partner.model_dump(mode="json"),
+                "registered_keys": [
+                    {
+                        "fingerprint": k.fingerprint,
+                        "registered_by": k.registered_by,
+                        "registered_on": k.registered_on,
+                        "confirmed": k.confirmed,
+                        "revoked_from": k.revoked_from,
+                    }
+                    for k in registered
+                ],
+            }
+        )
         return
     de = service_ctx.lang == "de"
     say(f"{partner.name} ({partner.id})")
@@ -224,9 +248,37 @@ def show_cmd(
                 ],
             )
         )
+    if registered:
+        say("")
+        say("Registrierte Signaturschlüssel" if de else "Registered signing keys")
+        say(
+            table(
+                [
+                    "Fingerabdruck" if de else "fingerprint",
+                    "registriert von" if de else "registered by",
+                    "am" if de else "on",
+                    "bestätigt" if de else "confirmed",
+                    "widerrufen ab" if de else "revoked from",
+                ],
+                [
+                    [
+                        k.fingerprint,
+                        k.registered_by,
+                        k.registered_on,
+                        k.confirmed,
+                        k.revoked_from or "",
+                    ]
+                    for k in registered
+                ],
+            )
+        )
     if partner.keys:
         say("")
-        say("Signaturschlüssel" if de else "Signing keys")
+        say(
+            "Signaturschlüssel in der Partnerdatei (zählen nicht; siehe coop check)"
+            if de
+            else "Signing keys in the partner file (do not count; see coop check)"
+        )
         say(
             table(
                 [
@@ -314,6 +366,23 @@ def key_add_cmd(
     pubkey_file: Annotated[
         Path, typer.Argument(metavar="SCHLÜSSELDATEI", help="Öffentlicher SSH-Schlüssel (.pub).")
     ],
+    confirmed: Annotated[
+        str,
+        typer.Option(
+            "--confirmed",
+            metavar="TEXT",
+            help="Wie der Fingerabdruck bestätigt wurde, z. B. „per Brief vom 03.02.2026“.",
+        ),
+    ],
+    ssh_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssh-key",
+            metavar="SCHLÜSSEL",
+            help="Privater Schlüssel der registrierenden Person (gepinnter Koordinationsschlüssel "
+            "oder ein schon vertrauenswürdiger Schlüssel dieses Partners).",
+        ),
+    ] = None,
     signatory: Annotated[
         str | None,
         typer.Option("--signatory", metavar="NAME", help="Wer mit dem Schlüssel zeichnet."),
@@ -327,22 +396,28 @@ def key_add_cmd(
         typer.Option("--valid-before", metavar="DATUM", help="Gültig nur vor diesem Tag."),
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits.", metavar="DATUM")
+        str | None, typer.Option("--date", help="Datum der Registrierung.", metavar="DATUM")
     ] = None,
 ) -> None:
-    """Einen öffentlichen SSH-Schlüssel für Freigaben eines Partners registrieren (ein Commit).
+    """Einen SSH-Schlüssel für einen Partner registrieren: signierter Eintrag unter keys/.
 
-    Beispiel: coop partner key add kv-myk ~/.ssh/id_ed25519.pub --signatory "Dr. Alexander Saftig"
+    Der Eintrag zählt nur, wenn ihn ein gepinnter Koordinationsschlüssel (coop.toml [trust])
+    oder ein schon vertrauenswürdiger Schlüssel desselben Partners signiert hat.
+
+    Beispiel: coop partner key add caritas-ko caritas.pub --ssh-key ~/.ssh/koordination
+    --confirmed "per Brief vom 03.02.2026" --signatory "Dr. Maria Neumann"
     """
-    from coopkit.services.partners import add_key, read_key_file
+    from coopkit.services.keys import register_key
+    from coopkit.services.partners import read_key_file
 
     state = get_state(ctx)
     service_ctx = state.context()
-    text = read_key_file(pubkey_file)
-    result = add_key(
+    result = register_key(
         service_ctx,
         partner_id,
-        text,
+        read_key_file(pubkey_file),
+        confirmed=confirmed,
+        ssh_key=ssh_key,
         signatory=signatory,
         valid_after=parse_day(valid_after, "--valid-after"),
         valid_before=parse_day(valid_before, "--valid-before"),
@@ -353,13 +428,74 @@ def key_add_cmd(
             {
                 "ok": True,
                 "path": result.path,
+                "fingerprint": result.fingerprint,
+                "signed_by": result.signer,
                 "commit": result.commit.commit,
-                "key": result.partner.keys[-1],
             }
         )
         return
     say(
-        T("Schlüssel für {p} registriert", "key registered for {p}", p=partner_id), service_ctx.lang
+        T(
+            "Schlüssel {f} für {p} registriert ({x}), signiert mit {s}",
+            "key {f} registered for {p} ({x}), signed with {s}",
+            f=result.fingerprint,
+            p=partner_id,
+            x=result.path,
+            s=result.signer,
+        ),
+        service_ctx.lang,
+    )
+
+
+@key_app.command("revoke")
+@command
+def key_revoke_cmd(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
+    fingerprint: Annotated[
+        str, typer.Argument(metavar="FINGERABDRUCK", help="SHA256:… (coop trust show).")
+    ],
+    revoked_from: Annotated[
+        str,
+        typer.Option(
+            "--date",
+            metavar="DATUM",
+            help="Ab diesem Tag zählen Signaturen des Schlüssels nicht mehr.",
+        ),
+    ],
+    reason: Annotated[str | None, typer.Option("--reason", help="Grund.")] = None,
+    ssh_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssh-key", metavar="SCHLÜSSEL", help="Privater Schlüssel der widerrufenden Person."
+        ),
+    ] = None,
+) -> None:
+    """Einen Schlüssel ab einem Tag widerrufen (signierter Eintrag): frühere Signaturen bleiben.
+
+    Beispiel: coop partner key revoke caritas-ko SHA256:abc… --date 2026-03-01 --ssh-key
+    ~/.ssh/koordination --reason "Laptop verloren"
+    """
+    from coopkit.services.keys import revoke_key
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    day = parse_day(revoked_from, "--date")
+    assert day is not None
+    result = revoke_key(service_ctx, partner_id, fingerprint, day, reason=reason, ssh_key=ssh_key)
+    if state.json:
+        print_json({"ok": True, "path": result.path, "commit": result.commit.commit})
+        return
+    say(
+        T(
+            "Schlüssel {f} von {p} ab {d} widerrufen ({x})",
+            "key {f} of {p} revoked from {d} ({x})",
+            f=result.fingerprint,
+            p=partner_id,
+            d=day.isoformat(),
+            x=result.path,
+        ),
+        service_ctx.lang,
     )
 
 

@@ -28,6 +28,7 @@ class CliState:
     author: str | None = None
     lang: str | None = None
     allow_personal_data: bool = False
+    ssh_key: Path | None = None
     resolved_lang: str | None = None
     """The language once the repository (and its coop.toml locale) is known."""
 
@@ -53,6 +54,8 @@ class CliState:
             lang=self.resolved_lang,
             author_text=self.author or os.environ.get("COOP_AUTHOR") or None,
             allow_personal_data=self.allow_personal_data,
+            ssh_key=self.ssh_key
+            or (Path(os.environ["COOP_SSH_KEY"]) if os.environ.get("COOP_SSH_KEY") else None),
         )
 
 

@@ -15,6 +15,15 @@ class Signing(Record):
     """Signing policy."""
 
     require_ssh: bool = False
+    sign_commits: bool = False
+    """Sign every commit coop makes with the acting person's SSH key (git gpg.format=ssh)."""
+
+
+class Trust(Record):
+    """The root of trust: the coordinator's signing keys, by fingerprint."""
+
+    coordinator_keys: list[str] = []
+    """`SHA256:…` fingerprints; a partner key counts only through a chain rooted here."""
 
 
 class Schedule(Record):
@@ -65,5 +74,6 @@ class Config(Record):
     controller: Id | None = None
     """Partner id of the data-protection controller."""
     signing: Signing = Signing()
+    trust: Trust = Trust()
     schedule: Schedule = Schedule()
     letterhead: Letterhead = Letterhead()

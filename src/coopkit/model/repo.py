@@ -9,6 +9,7 @@ from coopkit.model.agreement import Agreement
 from coopkit.model.base import Located
 from coopkit.model.config import Config
 from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import Action, ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.signoff import SignOff
@@ -30,6 +31,8 @@ class RepoData:
     minutes: dict[str, Located[Minutes]] = field(default_factory=dict)
     action_records: list[Located[ActionRecord]] = field(default_factory=list)
     terminations: list[Located[Termination]] = field(default_factory=list)
+    key_registrations: list[Located[KeyRegistration]] = field(default_factory=list)
+    key_revocations: list[Located[KeyRevocation]] = field(default_factory=list)
     broken: dict[str, dict[str, str]] = field(default_factory=dict)
     """Records that failed to parse or validate, by kind (partner, agreement, meeting) and the
     id their path names, with that path: references to them are not "unknown"."""

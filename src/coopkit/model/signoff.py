@@ -53,3 +53,6 @@ class SignOff(Record):
             "Version „{v}“: erwartet v1, v2, …",
             'version "{v}": expected v1, v2, …',
         )
+
+    signed_text: Literal["request"] | None = None
+    """`request`: the signature covers the sign-request text of this record (signed outside)."""

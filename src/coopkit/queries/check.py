@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 
 from coopkit.errors import Problem, Source, T, sorted_problems
 from coopkit.model.privacy import registered, scan_files
@@ -52,6 +53,45 @@ def history_problems(snap: Snapshot) -> list[Problem]:
     problems += termination_problems(snap)
     problems += version_problems(snap)
     problems += check_frozen_minutes(snap.ctx, snap.data)
+    problems += signoff_commit_problems(snap)
+    if snap.data.key_registrations or snap.data.key_revocations or _has_inline_keys(snap):
+        from coopkit.queries.trust import build_registry
+
+        problems += build_registry(snap).problems
+    return problems
+
+
+def _has_inline_keys(snap: Snapshot) -> bool:
+    return any(located.value.keys for located in snap.data.partners.values())
+
+
+def signoff_commit_problems(snap: Snapshot) -> list[Problem]:
+    """Report approvals dated after the commit that records them (post-dated by hand)."""
+    if not snap.data.signoffs:
+        return []
+    with GitRepo(snap.ctx.root) as repo:
+        commits = repo.log([":(glob)agreements/*/signoffs/**"])
+    recorded: dict[str, date] = {}
+    for commit in commits:
+        for path in commit.paths:
+            if "/signoffs/" in path:
+                recorded.setdefault(path, commit.date.date())
+    problems = []
+    for located in snap.data.signoffs:
+        day = located.value.date
+        on = recorded.get(located.path)
+        if on is not None and day > on:
+            message = T(
+                "Freigabe ist auf den {d} datiert, nach dem Commit vom {c}, der sie einträgt; "
+                "eine Freigabe wird nicht vordatiert",
+                "approval is dated {d}, after the commit of {c} that records it; approvals are "
+                "not post-dated",
+                d=day.isoformat(),
+                c=on.isoformat(),
+            )
+        else:
+            continue
+        problems.append(Problem(located.at("date"), message, "signoff-date"))
     return problems
 
 

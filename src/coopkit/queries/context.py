@@ -23,6 +23,8 @@ class Context:
     """Let a write add text that looks like client data (recorded in the commit message)."""
     lock_wait: float = 10.0
     """Seconds a write waits for another coop process before reporting "repository busy"."""
+    ssh_key: Path | None = None
+    """The acting person's private SSH key (--ssh-key or COOP_SSH_KEY): signs records, commits."""
 
     def with_root(self, root: Path) -> Context:
         """Return the same context for another repository root."""

@@ -27,9 +27,14 @@ GITIGNORE = ".coop/\n"
 _HALF_WRITTEN = re.compile(r"\..+\.[a-z0-9_]+\.tmp")
 
 
-def config_text(name: str, locale: str = "de") -> str:
+def config_text(name: str, locale: str = "de", coordinator_keys: list[str] | None = None) -> str:
     """Return a commented coop.toml for a new repository, commented in its own language."""
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    trust = ""
+    if coordinator_keys:
+        from coopkit.services.keys import trust_section
+
+        trust = "\n" + trust_section(coordinator_keys)
     if locale == "en":
         return f"""# coopkit repository: settings
 name = "{quoted}"
@@ -45,7 +50,7 @@ require_ssh = false
 [schedule]
 # due dates of open-ended obligations are computed this many years beyond today
 horizon_years = 3
-"""
+{trust}"""
     return f"""# coopkit-Repository: Einstellungen
 name = "{quoted}"
 # Sprache der Dokumente und Meldungen: "de" oder "en"
@@ -60,7 +65,7 @@ require_ssh = false
 [schedule]
 # so viele Jahre über heute hinaus werden Termine unbefristeter Pflichten berechnet
 horizon_years = 3
-"""
+{trust}"""
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,12 @@ class InitResult:
 
 def _skeleton_names() -> set[str]:
     """Return the relative paths `coop init` writes (a leftover of only these may be resumed)."""
-    names = {layout.CONFIG, ".gitignore", *(f"{folder}/.gitkeep" for folder in layout.RECORD_DIRS)}
+    names = {
+        layout.CONFIG,
+        ".gitignore",
+        ".gitattributes",
+        *(f"{folder}/.gitkeep" for folder in layout.RECORD_DIRS),
+    }
     templates = layout.default_templates()
     if templates.is_dir():
         names |= {
@@ -233,7 +243,13 @@ def commit_message(name: str, lang: str) -> str:
     return f"coop-Repository „{name}“ angelegt"
 
 
-def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
+def init(
+    ctx: Context,
+    target: Path,
+    name: str | None = None,
+    coordinator_keys: list[str] | None = None,
+    ci: str | None = None,
+) -> InitResult:
     """Create coop.toml, the record folders, default templates and .gitignore in one commit.
 
     Identity and target are checked before anything is written; on any failure everything
@@ -241,6 +257,11 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
     leftover of an interrupted init (only files init writes, nothing committed) is completed.
     """
     target = target.resolve()
+    pipe = None
+    if ci is not None:
+        from coopkit.services.ci import pipeline
+
+        pipe = pipeline(ci)
     exists, has_repo = _check_target(target)
     author = _author(ctx, target, has_repo)
     title = name or target.name
@@ -255,7 +276,7 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
             undo.dirs.append(target / ".git")
             GitRepo.init(target)
         written += [layout.CONFIG, ".gitignore"]
-        undo.write(target / layout.CONFIG, config_text(title, ctx.lang).encode())
+        undo.write(target / layout.CONFIG, config_text(title, ctx.lang, coordinator_keys).encode())
         ignore = target / ".gitignore"
         try:
             existing = read_regular(ignore, MAX_FILE_BYTES).decode("utf-8", errors="replace")
@@ -280,6 +301,17 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
                     dest = target / layout.TEMPLATES / source.name
                     undo.write(dest, source.read_bytes())
                     written.append(f"{layout.TEMPLATES}/{source.name}")
+        from coopkit.store.remote import ATTRIBUTES, attributes_text
+
+        attributes = target / ATTRIBUTES
+        existing_attributes = attributes.read_text("utf-8") if attributes.is_file() else ""
+        undo.write(attributes, attributes_text(existing_attributes).encode())
+        written.append(ATTRIBUTES)
+        if pipe is not None:
+            for parent in reversed(Path(pipe.path).parents[:-1]):
+                undo.mkdir(target / parent)
+            undo.write(target / pipe.path, pipe.text.encode())
+            written.append(pipe.path)
         with GitRepo(target) as repo:
             commit = repo.commit_paths(written, commit_message(title, ctx.lang), author)
     except BaseException:

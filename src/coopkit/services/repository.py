@@ -335,6 +335,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             n=len(findings),
             p=", ".join(sorted({f.source.path for f in findings})),
         ).format(tx.snapshot().locale)
+    signing_key = _commit_signing_key(tx)
     previous: dict[str, bytes | None] = {}
     for path in tx.changes:
         target = ctx.root / path
@@ -344,13 +345,32 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             if path not in tx.adopted:
                 _apply(ctx.root / path, data)
         with GitRepo(ctx.root) as repo:
-            commit = repo.commit_paths(sorted(tx.changes), message, tx.author, when)
+            commit = repo.commit_paths(
+                sorted(tx.changes), message, tx.author, when, signing_key=signing_key
+            )
     except BaseException:
         for path, data in previous.items():
             with contextlib.suppress(OSError):
                 _apply(ctx.root / path, data)
         raise
     return CommitResult(commit, sorted(tx.changes), message)
+
+
+def _commit_signing_key(tx: Transaction) -> Path | None:
+    """Return the actor's SSH key when coop.toml asks for signed commits (sign_commits)."""
+    config = tx.loaded().data.config
+    if config is None or not config.value.signing.sign_commits:
+        return None
+    if tx.ctx.ssh_key is None:
+        raise UsageError(
+            T(
+                "coop.toml verlangt signierte Commits ([signing] sign_commits); bitte "
+                "--ssh-key SCHLÜSSEL angeben oder COOP_SSH_KEY setzen",
+                "coop.toml requires signed commits ([signing] sign_commits); pass --ssh-key KEY "
+                "or set COOP_SSH_KEY",
+            )
+        )
+    return tx.ctx.ssh_key
 
 
 def _refusal(new: list[Problem], after: Loaded, changed: set[str]) -> ProblemsFound:

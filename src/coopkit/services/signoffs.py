@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from coopkit.errors import Problem, ProblemsFound, Source, T, UsageError
-from coopkit.model.repo import RepoData
 from coopkit.model.signoff import Evidence, SignOff
 from coopkit.queries.context import Context
 from coopkit.queries.load import snapshot
 from coopkit.queries.lookup import get_agreement, not_found
+from coopkit.queries.trust import (
+    HistoryItem,
+    Registry,
+    build_registry,
+    check_signature,
+    describe_chain,
+)
+from coopkit.queries.trust import verify_history as trust_history
 from coopkit.queries.versions import VersionState, version_number, version_tag
 from coopkit.services.repository import CommitResult, writing
 from coopkit.signing import ssh
-from coopkit.signing.hashing import content_hash, hash_matches, record_payload
+from coopkit.signing.hashing import (
+    content_hash,
+    hash_matches,
+    parse_request,
+    record_payload,
+    request_name,
+    request_text,
+)
 from coopkit.store import layout
 from coopkit.store.codec import dump_record
 from coopkit.store.git import GitRepo
@@ -68,6 +82,12 @@ class VerifyItem:
     method: str | None
     ssh_signed: bool
     reasons: list[T]
+    fingerprint: str | None = None
+    """The key that made the SSH signature."""
+    chain: list[T] = field(default_factory=list)
+    """Who registered that key, on whose authority, up to the pinned coordinator key."""
+    evidence: str | None = None
+    """`file (sha256:…)` of a scan or QES file kept outside, referenced by hash."""
 
     @property
     def ok(self) -> bool:
@@ -235,8 +255,14 @@ def sign(
     method: str = "internal",
     evidence: Path | None = None,
     ssh_key: Path | None = None,
+    imported: Path | None = None,
+    request: Path | None = None,
 ) -> SignResult:
-    """Record that a party's signatory approved a released version, bound to its content hash."""
+    """Record that a party's signatory approved a released version, bound to its content hash.
+
+    With `imported` (a `.sig` made by `ssh-keygen -Y sign` on a sign request), the record is
+    the one the request holds and the signature is checked against the partner's trusted keys.
+    """
     if method not in METHODS:
         raise _refuse(
             "Verfahren „{m}“ unbekannt; möglich: {k}",
@@ -245,6 +271,20 @@ def sign(
             k=", ".join(METHODS),
         )
     proof = _evidence(evidence) if evidence is not None else None
+    ssh_key = ssh_key or ctx.ssh_key
+    from_request = _read_request(imported, request) if imported is not None else None
+    if from_request is not None:
+        asked = from_request[0]
+        version = version or str(asked.get("version", ""))
+        if asked.get("agreement") != agreement_id or asked.get("partner") != partner:
+            raise _refuse(
+                "die Anfrage gilt für {a}/{p}, nicht für {x}/{y}",
+                "the request is for {a}/{p}, not for {x}/{y}",
+                a=str(asked.get("agreement")),
+                p=str(asked.get("partner")),
+                x=agreement_id,
+                y=partner,
+            )
     with writing(ctx) as tx:
         snap = tx.snapshot()
         data = snap.data
@@ -291,6 +331,15 @@ def sign(
                 f=path,
             )
         day = when or ctx.today
+        if from_request is not None:
+            day = date.fromisoformat(str(from_request[0].get("date")))
+        if day > ctx.today:
+            raise _refuse(
+                "Freigabe am {d} läge nach heute ({t}); Freigaben werden nicht vordatiert",
+                "an approval on {d} would lie after today ({t}); approvals are not post-dated",
+                d=day.isoformat(),
+                t=ctx.today.isoformat(),
+            )
         if day < target.released:
             raise _refuse(
                 "Freigabe am {d} läge vor der Veröffentlichung von {v} am {r}",
@@ -300,40 +349,60 @@ def sign(
                 r=target.released.isoformat(),
             )
         config = data.config.value if data.config else None
-        if config is not None and config.signing.require_ssh and ssh_key is None:
+        if (
+            config is not None
+            and config.signing.require_ssh
+            and ssh_key is None
+            and from_request is None
+        ):
             raise _refuse(
                 "coop.toml verlangt SSH-signierte Freigaben ([signing] require_ssh); bitte "
                 "--ssh-key",
                 "coop.toml requires SSH-signed approvals ([signing] require_ssh); pass --ssh-key",
             )
         try:
-            record = SignOff(
-                agreement=agreement_id,
-                version=version,
-                partner=partner,
-                signatory=signatory,
-                function=function or None,
-                place=place or None,
-                date=day,
-                method=method,
-                content_hash=content_hash(text),
-                evidence=proof,
-            )
+            if from_request is not None:
+                record = _request_record(from_request, path)
+                if not hash_matches(record.content_hash, text):
+                    raise _refuse(
+                        "die Anfrage nennt Inhalts-Hash {h}, {v} hat {e}",
+                        "the request names content hash {h}, {v} has {e}",
+                        h=record.content_hash,
+                        v=version,
+                        e=content_hash(text),
+                    )
+            else:
+                record = SignOff(
+                    agreement=agreement_id,
+                    version=version,
+                    partner=partner,
+                    signatory=signatory,
+                    function=function or None,
+                    place=place or None,
+                    date=day,
+                    method=method,
+                    content_hash=content_hash(text),
+                    evidence=proof,
+                )
         except ValidationError as err:
             raise ProblemsFound(
                 [Problem(Source(path), T("{m}", "{m}", m=e["msg"]), "schema") for e in err.errors()]
             ) from err
-        if ssh_key is not None:
-            payload = record_payload(record)
-            signature = ssh.sign(payload, ssh_key)
-            verdict = ssh.verify(payload, signature, _allowed(data, partner), partner, day)
-            if not verdict.ok:
+        signature = from_request[1] if from_request is not None else None
+        if ssh_key is not None and signature is None:
+            signature = ssh.sign(record_payload(record), ssh_key)
+        if signature is not None:
+            checked = check_signature(
+                build_registry(snap), partner, record_payload(record), signature, day
+            )
+            if checked.reason is not None:
                 raise UsageError(
-                    verdict.reason or T("Signatur ungültig", "invalid signature"),
+                    checked.reason,
                     hint=T(
-                        "den öffentlichen Schlüssel mit „coop partner key add {p} DATEI.pub“ "
-                        "registrieren",
-                        'register the public key with "coop partner key add {p} FILE.pub"',
+                        "den öffentlichen Schlüssel registrieren lassen: coop partner key add "
+                        '{p} DATEI.pub --ssh-key KOORDINATIONSSCHLÜSSEL --confirmed "…"',
+                        "have the public key registered: coop partner key add {p} FILE.pub "
+                        '--ssh-key COORDINATOR-KEY --confirmed "…"',
                         p=partner,
                     ),
                 )
@@ -352,9 +421,95 @@ def sign(
     return SignResult(record, path, commit)
 
 
-def _allowed(data: RepoData, partner_id: str) -> str:
-    partner = data.find_partner(partner_id)
-    return ssh.allowed_signers((partner_id, k) for k in partner.keys) if partner else ""
+def _read_request(signature: Path, request: Path | None) -> tuple[dict[str, object], str]:
+    """Return (record fields, armored signature) of a returned sign request."""
+    request = request or signature.with_suffix("")
+    try:
+        sig_text = signature.read_text("ascii")
+        req_text = request.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise _refuse(
+            "Anfrage oder Signatur nicht lesbar: {e} (die .sig-Datei neben der Anfrage "
+            "ablegen oder --request DATEI angeben)",
+            "cannot read the request or the signature: {e} (put the .sig file next to the "
+            "request or pass --request FILE)",
+            e=str(err),
+        ) from err
+    fields = parse_request(req_text)
+    if fields is None or "BEGIN SSH SIGNATURE" not in sig_text:
+        raise _refuse(
+            "{r} ist keine Freigabe-Anfrage von coop oder {s} keine SSH-Signatur",
+            "{r} is not a coop sign request or {s} not an SSH signature",
+            r=str(request),
+            s=str(signature),
+        )
+    return fields, sig_text if sig_text.endswith("\n") else sig_text + "\n"
+
+
+def _request_record(from_request: tuple[dict[str, object], str], path: str) -> SignOff:
+    fields = {k: v for k, v in from_request[0].items() if v is not None}
+    record = SignOff.model_validate({**fields, "signed_text": "request"})
+    return record
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """A written sign request: the file, its text and the command that signs it."""
+
+    path: Path
+    text: str
+    command: str
+
+
+def sign_request(
+    ctx: Context,
+    agreement_id: str,
+    partner: str,
+    signatory: str,
+    *,
+    function: str | None = None,
+    place: str | None = None,
+    when: date | None = None,
+    version: str | None = None,
+    output: Path | None = None,
+) -> RequestResult:
+    """Write the text a partner without coopkit signs with `ssh-keygen -Y sign`."""
+    snap = snapshot(ctx)
+    get_agreement(snap, agreement_id)
+    timeline = snap.timeline(agreement_id)
+    target = timeline.get(version) if version else timeline.latest
+    if target is None or target.text is None:
+        raise not_found(
+            "version", version or "", [v.version for v in timeline.versions], where=agreement_id
+        )
+    if partner not in target.text.parties:
+        raise _refuse(
+            "„{p}“ ist keine Partei von {a} {v}",
+            '"{p}" is not a party to {a} {v}',
+            p=partner,
+            a=agreement_id,
+            v=target.version,
+        )
+    day = when or ctx.today
+    record = SignOff(
+        agreement=agreement_id,
+        version=target.version,
+        partner=partner,
+        signatory=signatory,
+        function=function or None,
+        place=place or None,
+        date=day,
+        content_hash=content_hash(target.text),
+        signed_text="request",
+    )
+    text = request_text(record)
+    from coopkit.services.outputs import default_output, write_output
+
+    path = write_output(
+        ctx, output or default_output(ctx, request_name(record)), text.encode("utf-8")
+    )
+    command = f"ssh-keygen -Y sign -f SCHLÜSSEL -n {ssh.NAMESPACE} {path.name}"
+    return RequestResult(path, text, command)
 
 
 def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
@@ -375,10 +530,22 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
                 T("{s}: {m}", "{s}: {m}", s=str(problem.source), m=problem.message)
             )
     timelines = snap.timelines()
+    registry: Registry | None = None
+    recorded: dict[str, date] = {}
     with GitRepo(ctx.root) as repo:
-        touched = Counter(
-            p for c in repo.log([prefix.rstrip("/")]) for p in c.paths if "/signoffs/" in p
-        )
+        commits = repo.log([prefix.rstrip("/")])
+        added = _newest_adds(repo, prefix.rstrip("/"))
+        # Count the commits of the record as it stands: from the one that (re-)added it on.
+        touched: Counter[str] = Counter()
+        closed: set[str] = set()
+        for c in commits:
+            for p in c.paths:
+                if "/signoffs/" not in p or p in closed:
+                    continue
+                touched[p] += 1
+                if added.get(p) == c.sha:
+                    closed.add(p)
+                    recorded[p] = c.date.date()
         dirty = set(repo.status_paths())
     for located in data.signoffs:
         so = located.value
@@ -434,6 +601,17 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
                         r=target.released.isoformat(),
                     )
                 )
+        on = recorded.get(located.path)
+        if on is not None and so.date > on:
+            reasons.append(
+                T(
+                    "Freigabe ist auf den {d} datiert, nach dem Commit vom {c}, der sie "
+                    "einträgt (vordatiert)",
+                    "approval is dated {d}, after the commit of {c} that records it (post-dated)",
+                    d=so.date.isoformat(),
+                    c=on.isoformat(),
+                )
+            )
         count = touched.get(located.path, 0)
         if count == 0:
             reasons.append(T("Eintrag ist nicht übernommen (commit)", "record is not committed"))
@@ -444,12 +622,16 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
                     "record was changed after approval",
                 )
             )
+        fingerprint: str | None = None
+        chain: list[T] = []
         if so.signature:
-            verdict = ssh.verify(
-                record_payload(so), so.signature, _allowed(data, so.partner), so.partner, so.date
-            )
-            if not verdict.ok and verdict.reason is not None:
-                reasons.append(verdict.reason)
+            registry = registry or build_registry(snap)
+            found = check_signature(registry, so.partner, record_payload(so), so.signature, so.date)
+            fingerprint = found.fingerprint
+            if found.key is not None:
+                chain = describe_chain(registry, found.key)
+            if found.reason is not None:
+                reasons.append(found.reason)
         elif require_ssh:
             reasons.append(
                 T(
@@ -466,9 +648,59 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
                 so.method,
                 bool(so.signature),
                 reasons,
+                fingerprint,
+                chain,
+                f"{so.evidence.file} (sha256:{so.evidence.sha256[:16]}…)" if so.evidence else None,
             )
         )
     for path, reasons in sorted(broken.items()):
         parts = path.split("/")
         items.append(VerifyItem(path, parts[1], parts[3], parts[4][:-5], None, False, reasons))
     return VerifyReport(sorted(items, key=lambda i: i.path))
+
+
+def _newest_adds(repo: GitRepo, path: str) -> dict[str, str]:
+    """Return sign-off path -> the newest commit that added it."""
+    if repo.head() is None:
+        return {}
+    out = str(
+        repo.run(
+            "log",
+            "--diff-filter=A",
+            "--format=\x1e%H",
+            "--name-only",
+            "--end-of-options",
+            "HEAD",
+            "--",
+            path,
+        )
+    )
+    found: dict[str, str] = {}
+    for record in out.split("\x1e"):
+        lines = [line for line in record.split("\n") if line.strip()]
+        if lines:
+            for name in lines[1:]:
+                found.setdefault(name, lines[0])
+    return found
+
+
+@dataclass(frozen=True)
+class HistoryReport:
+    """The commits touching sign-offs or keys and whether each is signed by a trusted key."""
+
+    enabled: bool
+    items: list[HistoryItem]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether every commit holds."""
+        return all(not i.reasons for i in self.items)
+
+
+def verify_history(ctx: Context) -> HistoryReport:
+    """Check the signed history ([signing] sign_commits): off means nothing to check."""
+    snap = snapshot(ctx)
+    config = snap.data.config
+    if config is None or not config.value.signing.sign_commits:
+        return HistoryReport(False, [])
+    return HistoryReport(True, trust_history(snap, build_registry(snap)))

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from coopkit.model.agreement import Agreement
+from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.signoff import SignOff
 
 PREFIX = "sha256:"
@@ -86,5 +87,59 @@ def hash_matches(recorded: str, agreement: Agreement) -> bool:
 
 
 def record_payload(signoff: SignOff) -> bytes:
-    """Return the bytes an SSH signature covers: the sign-off record without its signature."""
-    return canonical_json(signoff.model_dump(mode="json", exclude={"signature"}))
+    """Return the bytes an SSH signature covers: the sign-off record without its signature.
+
+    A record approved through a sign request is covered by the request text instead, which
+    holds the same canonical record (see `request_text`).
+    """
+    if signoff.signed_text == "request":
+        return request_text(signoff).encode("utf-8")
+    return canonical_json(signoff.model_dump(mode="json", exclude={"signature", "signed_text"}))
+
+
+def request_name(signoff: SignOff) -> str:
+    """Return the file name of a sign request: the name its signing command uses."""
+    return f"freigabe-{signoff.agreement}-{signoff.version}-{signoff.partner}.txt"
+
+
+def request_text(signoff: SignOff) -> str:
+    """Return the sign-request text of a record: the same bytes every time, in both languages."""
+    record = canonical_json(
+        signoff.model_dump(mode="json", exclude={"signature", "signed_text"})
+    ).decode("utf-8")
+    return (
+        "coopkit – Freigabe einer Vereinbarung / approval of an agreement\n"
+        f"Vereinbarung / agreement: {signoff.agreement} {signoff.version}\n"
+        f"Partner: {signoff.partner}\n"
+        f"Zeichnet / signatory: {signoff.signatory}\n"
+        f"Datum / date: {signoff.date.isoformat()}\n"
+        f"Inhalts-Hash / content hash: {signoff.content_hash}\n"
+        "\n"
+        "Diese Datei unverändert signieren und die .sig-Datei zurückschicken /\n"
+        "sign this file unchanged and send back the .sig file:\n"
+        "\n"
+        f"  ssh-keygen -Y sign -f SCHLÜSSEL -n coopkit-signoff {request_name(signoff)}\n"
+        "\n"
+        "Datensatz / record:\n"
+        f"{record}\n"
+    )
+
+
+def parse_request(text: str) -> dict[str, object] | None:
+    """Return the record a sign-request text holds (its last line), or None."""
+    lines = text.rstrip("\n").split("\n")
+    try:
+        data = json.loads(lines[-1])
+    except (ValueError, IndexError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def key_payload(record: KeyRegistration) -> bytes:
+    """Return the bytes the signature of a key registration covers."""
+    return canonical_json(record.model_dump(mode="json", exclude={"signature"}))
+
+
+def revocation_payload(record: KeyRevocation) -> bytes:
+    """Return the bytes the signature of a key revocation covers."""
+    return canonical_json(record.model_dump(mode="json", exclude={"signature"}))

@@ -14,6 +14,8 @@ from coopkit.errors import ConfigError, T, UsageError
 from coopkit.model.partner import SigningKey
 
 NAMESPACE = "coopkit-signoff"
+KEY_NAMESPACE = "coopkit-key"
+"""Namespace of key registrations and revocations: a sign-off signature never passes for one."""
 _TIMEOUT = 60
 
 
@@ -44,11 +46,11 @@ def _stamp(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
-def allowed_signers(keys: Iterable[tuple[str, SigningKey]]) -> str:
+def allowed_signers(keys: Iterable[tuple[str, SigningKey]], namespace: str = NAMESPACE) -> str:
     """Return an allowed-signers file: one line per (identity, key), with its validity window."""
     lines = []
     for identity, key in keys:
-        options = [f'namespaces="{NAMESPACE}"']
+        options = [f'namespaces="{namespace}"']
         if key.valid_after:
             options.append(f'valid-after="{_stamp(key.valid_after)}"')
         if key.valid_before:
@@ -82,13 +84,13 @@ def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
     return result.stderr.decode("utf-8", "replace").strip().replace("\n", "; ")
 
 
-def sign(payload: bytes, key_file: Path) -> str:
+def sign(payload: bytes, key_file: Path, namespace: str = NAMESPACE) -> str:
     """Sign bytes with a private key file; return the armored SSH signature."""
     if not key_file.is_file():
         raise UsageError(
             T("Schlüsseldatei „{k}“ nicht gefunden", 'key file "{k}" not found', k=str(key_file))
         )
-    result = _run(["-Y", "sign", "-q", "-n", NAMESPACE, "-f", str(key_file)], payload)
+    result = _run(["-Y", "sign", "-q", "-n", namespace, "-f", str(key_file)], payload)
     signature = result.stdout.decode("ascii", "replace")
     if result.returncode != 0 or "BEGIN SSH SIGNATURE" not in signature:
         raise UsageError(
@@ -102,7 +104,14 @@ def sign(payload: bytes, key_file: Path) -> str:
     return signature if signature.endswith("\n") else signature + "\n"
 
 
-def verify(payload: bytes, signature: str, allowed: str, identity: str, when: date) -> Verdict:
+def verify(
+    payload: bytes,
+    signature: str,
+    allowed: str,
+    identity: str,
+    when: date,
+    namespace: str = NAMESPACE,
+) -> Verdict:
     """Check a signature over bytes against an allowed-signers text, as of the day `when`."""
     if not allowed.strip():
         return Verdict(
@@ -127,7 +136,7 @@ def verify(payload: bytes, signature: str, allowed: str, identity: str, when: da
                 "-I",
                 identity,
                 "-n",
-                NAMESPACE,
+                namespace,
                 "-s",
                 str(sig_file),
                 # Noon of the record's day: a key valid before that day no longer counts on it.

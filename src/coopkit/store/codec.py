@@ -14,6 +14,7 @@ from coopkit.model.agreement import Agreement, Clause
 from coopkit.model.base import Loc, Located
 from coopkit.model.config import Config
 from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.signoff import SignOff
@@ -339,6 +340,18 @@ def parse_signoff(textfile: TextFile) -> tuple[Located[SignOff] | None, list[Pro
     return _parse_yaml_record(SignOff, textfile)
 
 
+def parse_key(textfile: TextFile) -> tuple[Located[KeyRegistration] | None, list[Problem]]:
+    """Parse keys/<partner>/<fingerprint>.yaml."""
+    return _parse_yaml_record(KeyRegistration, textfile)
+
+
+def parse_key_revocation(
+    textfile: TextFile,
+) -> tuple[Located[KeyRevocation] | None, list[Problem]]:
+    """Parse keys/<partner>/<fingerprint>.revoked.yaml."""
+    return _parse_yaml_record(KeyRevocation, textfile)
+
+
 def parse_fulfilment(textfile: TextFile) -> tuple[Located[Fulfilment] | None, list[Problem]]:
     """Parse agreements/<id>/fulfilment/<date>-<obligation>-<partner>.yaml."""
     return _parse_yaml_record(Fulfilment, textfile)
@@ -431,6 +444,8 @@ PARSERS: dict[str, Callable[[TextFile], tuple[Any, list[Problem]]]] = {
     "partner": parse_partner,
     "agreement": parse_agreement,
     "signoff": parse_signoff,
+    "key": parse_key,
+    "key-revocation": parse_key_revocation,
     "fulfilment": parse_fulfilment,
     "minutes": parse_minutes,
     "action": parse_action_record,

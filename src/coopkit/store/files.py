@@ -18,6 +18,7 @@ from coopkit.model.agreement import Agreement
 from coopkit.model.base import TRUSTED, Loc, Located
 from coopkit.model.config import Config
 from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
@@ -200,6 +201,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "partner": Partner,
     "agreement": Agreement,
     "signoff": SignOff,
+    "key": KeyRegistration,
+    "key-revocation": KeyRevocation,
     "fulfilment": Fulfilment,
     "minutes": Minutes,
     "action": ActionRecord,
@@ -394,6 +397,10 @@ def _load_all(
             data.action_records.append(located)
         elif kind == "termination":
             data.terminations.append(located)
+        elif kind == "key":
+            data.key_registrations.append(located)
+        elif kind == "key-revocation":
+            data.key_revocations.append(located)
     # Sources that skip links or special files say so (WorkTree, Revision); others have none.
     refusals = getattr(source, "refusals", None)
     if refusals is not None:

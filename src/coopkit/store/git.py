@@ -151,6 +151,20 @@ def commit_timestamp(day: date | datetime) -> str:
     return moment.isoformat()
 
 
+def signing_options(signing_key: Path | None) -> list[str]:
+    """Return the git options that sign a commit with an SSH key (none without a key)."""
+    if signing_key is None:
+        return []
+    return [
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={signing_key.resolve()}",
+        "-c",
+        "commit.gpgsign=true",
+    ]
+
+
 @dataclass(frozen=True)
 class Commit:
     """One commit as `coop log` shows it."""
@@ -262,8 +276,11 @@ class GitRepo:
         when: date | datetime | None = None,
         *,
         run_hooks: bool = True,
+        signing_key: Path | None = None,
     ) -> str:
         """Commit exactly `paths` (new, changed or deleted) as they are on disk; return the commit.
+
+        With `signing_key` (a private SSH key file) the commit is signed (gpg.format=ssh).
 
         The commit is built in a private index seeded from HEAD, so the user's index is not
         touched until the commit exists; HEAD moves by compare-and-swap. Only then are the
@@ -279,6 +296,7 @@ class GitRepo:
             when: author and commit date (now when None).
             run_hooks: run the repository's pre-commit and commit-msg hooks, as `git commit`
                 would, against the private index; a failing hook refuses the commit.
+            signing_key: sign the commit with this private SSH key.
         """
         state = self._write_state()
         branch, old, index = state.branch, state.head, state.index
@@ -307,7 +325,9 @@ class GitRepo:
                         p=", ".join(paths),
                     )
                 )
-            commit = str(self.run(*self._commit_tree_args(tree, old, message_file), env=env))
+            commit = str(
+                self.run(*self._commit_tree_args(tree, old, message_file, signing_key), env=env)
+            )
             self._publish(branch, commit, old, message, paths, index, lock, Path(tmp))
         return commit
 
@@ -318,11 +338,15 @@ class GitRepo:
         else:
             self.run("read-tree", "--end-of-options", commit, env=env)
 
-    def _commit_tree_args(self, tree: str, parent: str | None, message_file: Path) -> list[str]:
-        """Return the `git commit-tree` call (the place where a signing option goes)."""
-        args = [*_DURABLE, "commit-tree", tree]
+    def _commit_tree_args(
+        self, tree: str, parent: str | None, message_file: Path, signing_key: Path | None = None
+    ) -> list[str]:
+        """Return the `git commit-tree` call; with a key it signs (commit-tree needs `-S`)."""
+        args = [*_DURABLE, *signing_options(signing_key), "commit-tree", tree]
         if parent is not None:
             args += ["-p", parent]
+        if signing_key is not None:
+            args.append("-S")
         args += ["-F", str(message_file)]
         return args
 

@@ -22,8 +22,10 @@ _KINDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^agreements/[^/]+/termination/[^/]+\.yaml$"), "termination"),
     (re.compile(r"^minutes/[^/]+\.md$"), "minutes"),
     (re.compile(r"^actions/[^/]+\.yaml$"), "action"),
+    (re.compile(r"^keys/[^/]+/[A-Za-z0-9_-]{43}\.revoked\.yaml$"), "key-revocation"),
+    (re.compile(r"^keys/[^/]+/[A-Za-z0-9_-]{43}\.yaml$"), "key"),
 ]
-RECORD_DIRS = ("partners", "agreements", "minutes", "actions")
+RECORD_DIRS = ("partners", "agreements", "minutes", "actions", "keys")
 
 
 def kind_of(path: str) -> str | None:
@@ -37,6 +39,21 @@ def kind_of(path: str) -> str | None:
 def partner_path(partner_id: str) -> str:
     """Return the path of a partner file."""
     return f"partners/{partner_id}.yaml"
+
+
+def fingerprint_name(fingerprint: str) -> str:
+    """Return the file-name form of `SHA256:<base64>`: URL-safe base64 without the prefix."""
+    return fingerprint.removeprefix("SHA256:").replace("+", "-").replace("/", "_")
+
+
+def key_path(partner_id: str, fingerprint: str) -> str:
+    """Return the path of a key registration record."""
+    return f"keys/{partner_id}/{fingerprint_name(fingerprint)}.yaml"
+
+
+def key_revocation_path(partner_id: str, fingerprint: str) -> str:
+    """Return the path of a key revocation record."""
+    return f"keys/{partner_id}/{fingerprint_name(fingerprint)}.revoked.yaml"
 
 
 def agreement_path(agreement_id: str) -> str:

@@ -1,0 +1,290 @@
+"""Working together: `coop trust`, `coop remote add`, `coop sync`, `coop ci print`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coopkit.cli.boundary import command
+from coopkit.cli.output import print_json, say
+from coopkit.cli.state import get_state
+from coopkit.errors import T, UsageError
+
+trust_app = typer.Typer(no_args_is_help=True)
+remote_app = typer.Typer(no_args_is_help=True)
+ci_app = typer.Typer(no_args_is_help=True)
+
+
+@trust_app.callback()
+def trust_group() -> None:
+    """Wurzel des Vertrauens: gepinnte Koordinationsschlüssel und registrierte Partnerschlüssel."""
+
+
+@remote_app.callback()
+def remote_group() -> None:
+    """Gemeinsame git-Gegenstellen (Forgejo, Gitea, GitLab, Bare-Repository auf einem Share)."""
+
+
+@ci_app.callback()
+def ci_group() -> None:
+    """CI-Pipelines: coop check und coop agreement verify bei jedem Push."""
+
+
+@trust_app.command("pin")
+@command
+def pin_cmd(
+    ctx: typer.Context,
+    key: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCHLÜSSEL",
+            help="Öffentlicher Schlüssel der Koordination (.pub) oder sein Fingerabdruck.",
+        ),
+    ],
+) -> None:
+    """Einen Schlüssel der Koordination in coop.toml pinnen ([trust] coordinator_keys).
+
+    Beispiel: coop trust pin ~/.ssh/koordination.pub
+    """
+    from coopkit.services.keys import pin_key
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    candidate = Path(key)
+    text = key
+    if not key.startswith("SHA256:"):
+        try:
+            text = candidate.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(
+                T(
+                    "Schlüsseldatei „{f}“ nicht lesbar: {e}",
+                    'cannot read key file "{f}": {e}',
+                    f=key,
+                    e=str(err),
+                )
+            ) from err
+    result = pin_key(service_ctx, text, service_ctx.today if state.today else None)
+    if state.json:
+        print_json({"ok": True, "fingerprint": result.fingerprint, "commit": result.commit.commit})
+        return
+    say(
+        T("{f} in coop.toml gepinnt", "{f} pinned in coop.toml", f=result.fingerprint),
+        service_ctx.lang,
+    )
+
+
+@trust_app.command("show")
+@command
+def show_cmd(ctx: typer.Context) -> None:
+    """Gepinnte Schlüssel und je Partner die vertrauenswürdigen Schlüssel mit ihrer Kette.
+
+    Beispiel: coop trust show
+    """
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.trust import build_registry, describe_chain
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    lang = service_ctx.lang
+    registry = build_registry(snapshot(service_ctx))
+    if state.json:
+        print_json(
+            {
+                "coordinator_keys": registry.roots,
+                "keys": [
+                    {
+                        "partner": k.partner,
+                        "fingerprint": k.fingerprint,
+                        "registered_by": k.registered_by,
+                        "registered_on": k.registered_on,
+                        "confirmed": k.confirmed,
+                        "signed_by": k.signer,
+                        "revoked_from": k.revoked_from,
+                        "chain": [c.format(lang) for c in describe_chain(registry, k)],
+                    }
+                    for k in registry.trusted.values()
+                ],
+                "problems": [p.format(lang) for p in registry.problems],
+            }
+        )
+        return
+    say(T("Gepinnt (coop.toml):", "Pinned (coop.toml):"), lang)
+    for fp in registry.roots or ["—"]:
+        say(f"  {fp}")
+    for (partner, fp), key in sorted(registry.trusted.items()):
+        revoked = (
+            T(" – widerrufen ab {d}", " – revoked from {d}", d=key.revoked_from.isoformat()).format(
+                lang
+            )
+            if key.revoked_from
+            else ""
+        )
+        say(f"{partner}: {fp}{revoked}")
+        for line in describe_chain(registry, key):
+            say(f"  ← {line.format(lang)}")
+    for problem in registry.problems:
+        say(problem.format(lang))
+
+
+@remote_app.command("add")
+@command
+def remote_add_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name, z. B. origin.")],
+    url: Annotated[str, typer.Argument(metavar="URL", help="Adresse der Gegenstelle.")],
+) -> None:
+    """Eine gemeinsame Gegenstelle eintragen und die feldweise Zusammenführung einrichten.
+
+    Beispiel: coop remote add origin ssh://git@forgejo.kreis.example/integration/koop.git
+    """
+    from coopkit.services.sync import add_remote
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    result = add_remote(service_ctx, name, url)
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "name": name,
+                "url": url,
+                "commit": result.commit.commit if result.commit else None,
+            }
+        )
+        return
+    say(
+        T("Gegenstelle {n} eingetragen: {u}", "remote {n} added: {u}", n=name, u=url),
+        service_ctx.lang,
+    )
+
+
+@command
+def sync_cmd(
+    ctx: typer.Context,
+    remote: Annotated[
+        str, typer.Option("--remote", metavar="NAME", help="Gegenstelle (Standard origin).")
+    ] = "origin",
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            metavar="mine|theirs",
+            help="Bei Konflikten je Datensatz die eigene (mine) oder die entfernte (theirs) "
+            "Fassung nehmen.",
+        ),
+    ] = None,
+) -> None:
+    """Abgleichen: holen, eigene Commits auf den gemeinsamen Stand setzen, prüfen, senden.
+
+    Konflikte werden je Datensatz erklärt; das Repository bleibt dann wie vor dem Abgleich.
+
+    Beispiel: coop sync
+    """
+    from coopkit.services.sync import sync
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    if keep not in (None, "mine", "theirs"):
+        raise UsageError(T("--keep: erwartet mine oder theirs", "--keep: expected mine or theirs"))
+    result = sync(service_ctx, remote, keep)  # type: ignore[arg-type]
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "remote": result.remote,
+                "branch": result.branch,
+                "received": result.received,
+                "sent": result.sent,
+                "resolved": result.resolved,
+                "moved_tags": result.moved_tags,
+            }
+        )
+        return
+    lang = service_ctx.lang
+    say(
+        T(
+            "abgeglichen mit {r}/{b}: {i} Commit(s) erhalten, {o} gesendet",
+            "synced with {r}/{b}: {i} commit(s) received, {o} sent",
+            r=result.remote,
+            b=result.branch,
+            i=result.received,
+            o=result.sent,
+        ),
+        lang,
+    )
+    for path in result.resolved:
+        say(
+            T(
+                "  {p}: Konflikt aufgelöst ({k})",
+                "  {p}: conflict resolved ({k})",
+                p=path,
+                k=keep or "",
+            ),
+            lang,
+        )
+
+
+@ci_app.command("print")
+@command
+def ci_print_cmd(
+    ctx: typer.Context,
+    platform: Annotated[str, typer.Argument(metavar="forgejo|gitlab", help="Plattform.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="DATEI", help="In diese Datei schreiben."),
+    ] = None,
+    install: Annotated[
+        str,
+        typer.Option("--install", metavar="TEXT", help="Wie coopkit im CI installiert wird."),
+    ] = "pip install coopkit",
+) -> None:
+    """Eine CI-Pipeline ausgeben, die bei jedem Push coop check und coop agreement verify läuft.
+
+    Beispiel: coop ci print forgejo -o .forgejo/workflows/coop.yaml
+    """
+    from coopkit.services.ci import pipeline
+
+    result = pipeline(platform, install=install)
+    if output is None:
+        sys.stdout.write(result.text)
+        return
+    from coopkit.services.outputs import write_output
+
+    write_output(get_state(ctx).context(discover=False), output, result.text.encode("utf-8"))
+    say(
+        T("{f} geschrieben ({p})", "{f} written ({p})", f=str(output), p=result.path),
+        get_state(ctx).language(),
+    )
+
+
+@command
+def merge_driver_cmd(
+    ctx: typer.Context,
+    base: Annotated[Path, typer.Argument()],
+    ours: Annotated[Path, typer.Argument()],
+    theirs: Annotated[Path, typer.Argument()],
+    path: Annotated[str, typer.Argument()] = "",
+) -> None:
+    """Git-Merge-Treiber für coop-Datensätze (von git aufgerufen, nicht von Hand).
+
+    Beispiel (eingerichtet von coop remote add und coop sync): coop merge-driver %O %A %B %P
+    """
+    from coopkit.services.sync import merge_files
+
+    where = merge_files(base, ours, theirs, path)
+    if where is not None:
+        sys.stderr.write(f"coop: {path}: {where}\n")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the collaboration commands to the root app."""
+    app.add_typer(trust_app, name="trust")
+    app.add_typer(remote_app, name="remote")
+    app.add_typer(ci_app, name="ci")
+    app.command("sync")(sync_cmd)
+    app.command("merge-driver", hidden=True)(merge_driver_cmd)
