@@ -13,6 +13,7 @@ from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
 
 if TYPE_CHECKING:
+    from coopkit.queries.load import Snapshot
     from coopkit.queries.overview import Status
 
 
@@ -82,16 +83,21 @@ def status_cmd(ctx: typer.Context) -> None:
 
     Beispiel: coop status
     """
-    from coopkit.queries.load import snapshot
-    from coopkit.queries.overview import status
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    result = status(snapshot(service_ctx))
-    if state.json:
-        print_json(result)
-        return
-    _print_status(result, service_ctx.lang)
+
+    def render(snap: Snapshot) -> None:
+        from coopkit.queries.overview import status
+
+        result = status(snap)
+        if state.json:
+            print_json(result)
+        else:
+            _print_status(result, service_ctx.lang)
+
+    show_page(service_ctx, "status", (state.json,), render)
 
 
 def _print_status(result: Status, lang: str) -> None:

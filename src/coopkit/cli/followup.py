@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from coopkit.errors import T, UsageError
 obligation_app = typer.Typer(no_args_is_help=True)
 
 _WITHIN = re.compile(r"^(\d+)\s*([dwm]?)$")
+
+if TYPE_CHECKING:
+    from coopkit.queries.load import Snapshot
 
 
 @obligation_app.callback()
@@ -73,40 +76,65 @@ def obligation_list_cmd(
 
     Beispiel: coop obligation list --agreement myk-caritas-ko
     """
-    from coopkit.queries.due import obligation_rows
-    from coopkit.queries.load import snapshot
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = obligation_rows(snapshot(service_ctx), agreement=agreement, partner=partner)
-    if state.json:
-        print_json({"ok": True, "obligations": rows})
-        return
-    de = service_ctx.lang == "de"
-    headers = (
-        ["Vereinbarung", "Pflicht", "§", "von", "an", "wie oft", "nächste", "offen", "überfällig"]
-        if de
-        else ["agreement", "obligation", "§", "by", "to", "how often", "next", "open", "overdue"]
-    )
-    say(
-        table(
-            headers,
+
+    def render(snap: Snapshot) -> None:
+        from coopkit.queries.due import obligation_rows
+
+        rows = obligation_rows(snap, agreement=agreement, partner=partner)
+        if state.json:
+            print_json({"ok": True, "obligations": rows})
+            return
+        de = service_ctx.lang == "de"
+        headers = (
             [
-                [
-                    r.agreement,
-                    r.id,
-                    r.clause or "",
-                    ", ".join(r.by),
-                    ", ".join(r.to),
-                    r.frequency,
-                    _day_text(r.next_due, service_ctx.lang),
-                    r.open,
-                    r.overdue,
-                ]
-                for r in rows
-            ],
+                "Vereinbarung",
+                "Pflicht",
+                "§",
+                "von",
+                "an",
+                "wie oft",
+                "nächste",
+                "offen",
+                "überfällig",
+            ]
+            if de
+            else [
+                "agreement",
+                "obligation",
+                "§",
+                "by",
+                "to",
+                "how often",
+                "next",
+                "open",
+                "overdue",
+            ]
         )
-    )
+        say(
+            table(
+                headers,
+                [
+                    [
+                        r.agreement,
+                        r.id,
+                        r.clause or "",
+                        ", ".join(r.by),
+                        ", ".join(r.to),
+                        r.frequency,
+                        _day_text(r.next_due, service_ctx.lang),
+                        r.open,
+                        r.overdue,
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+
+    show_page(service_ctx, "obligation list", (agreement, partner, state.json), render)
 
 
 @command
@@ -224,54 +252,55 @@ def due_cmd(
 
     Beispiel: coop due --partner caritas-ko --within 60d
     """
-    from coopkit.queries.due import due_list
-    from coopkit.queries.load import snapshot
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    groups = due_list(
-        snapshot(service_ctx),
-        partner=partner,
-        within_days=_within_days(within),
-        overdue_only=overdue,
-    )
-    lang = service_ctx.lang
-    if state.json:
-        print_json({"ok": True, "today": service_ctx.today, "partners": groups})
-        return
-    if not groups:
-        say(T("nichts fällig", "nothing due"), lang)
-        return
-    de = lang == "de"
-    for n, group in enumerate(groups):
-        if n:
-            say("")
-        say(f"{group.name} ({group.partner})")
-        rows = []
-        for item in group.items:
-            late = (
-                (
-                    f"{item.days_overdue} Tage überfällig"
-                    if de
-                    else f"{item.days_overdue} days overdue"
+    within_days = _within_days(within)
+
+    def render(snap: Snapshot) -> None:
+        from coopkit.queries.due import due_list
+
+        groups = due_list(snap, partner=partner, within_days=within_days, overdue_only=overdue)
+        lang = service_ctx.lang
+        if state.json:
+            print_json({"ok": True, "today": service_ctx.today, "partners": groups})
+            return
+        if not groups:
+            say(T("nichts fällig", "nothing due"), lang)
+            return
+        de = lang == "de"
+        for n, group in enumerate(groups):
+            if n:
+                say("")
+            say(f"{group.name} ({group.partner})")
+            rows = []
+            for item in group.items:
+                late = (
+                    (
+                        f"{item.days_overdue} Tage überfällig"
+                        if de
+                        else f"{item.days_overdue} days overdue"
+                    )
+                    if item.overdue
+                    else ""
                 )
-                if item.overdue
-                else ""
+                who = f"{item.partner}/{item.person}" if item.person else ""
+                rows.append([_day_text(item.due, lang), item.what, item.source, who, late])
+            say(
+                table(
+                    [
+                        "fällig" if de else "due",
+                        "was" if de else "what",
+                        "Quelle" if de else "source",
+                        "wer" if de else "who",
+                        "",
+                    ],
+                    rows,
+                )
             )
-            who = f"{item.partner}/{item.person}" if item.person else ""
-            rows.append([_day_text(item.due, lang), item.what, item.source, who, late])
-        say(
-            table(
-                [
-                    "fällig" if de else "due",
-                    "was" if de else "what",
-                    "Quelle" if de else "source",
-                    "wer" if de else "who",
-                    "",
-                ],
-                rows,
-            )
-        )
+
+    show_page(service_ctx, "due", (partner, within_days, overdue, state.json), render)
 
 
 @command

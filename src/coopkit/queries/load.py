@@ -12,10 +12,11 @@ from coopkit.index.cache import ParseCacheDB
 from coopkit.model.checks import check_repository
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
-from coopkit.store.files import FileSource, Memo, ParseCache, Revision, WorkTree, load_repository
+from coopkit.store.files import FileSource, Memo, ParseCache, Revision, load_repository
 from coopkit.store.git import GitRepo
 
 if TYPE_CHECKING:
+    from coopkit.queries.state import TreeState
     from coopkit.queries.versions import Timeline
 
 
@@ -81,9 +82,22 @@ class Snapshot:
 
 
 def load_worktree(ctx: Context) -> Loaded:
-    """Load the repository as it is on disk."""
-    with ParseCacheDB(ctx.root) as cache:
-        return load(WorkTree(ctx.root), cache)
+    """Load the repository as it is on disk (unchanged files found by their stat, not read)."""
+    from coopkit.queries.state import scan
+
+    return load_state(scan(ctx.root))
+
+
+def load_state(state: TreeState) -> Loaded:
+    """Load the records of a scanned working tree through the parse cache."""
+    with ParseCacheDB(state.root) as cache:
+        return load(state.source(), cache)
+
+
+def snapshot_of_state(ctx: Context, state: TreeState) -> Snapshot:
+    """Read a scanned working tree for answering questions about it."""
+    loaded = load_state(state)
+    return Snapshot(ctx, loaded.data, loaded.problems)
 
 
 def load_revision(ctx: Context, rev: str) -> Loaded:

@@ -1,7 +1,11 @@
-"""Git through GitPython's wrapper of the git command line; the only code that runs git."""
+"""Git through its command line (one process per call); the only code that runs git.
+
+The git binary is called directly: importing GitPython alone cost more than most commands.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -9,9 +13,6 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-
-import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from coopkit.errors import ConfigError, NotFound, RepositoryError, T
 
@@ -77,20 +78,51 @@ class Tag:
     message: str
 
 
+def _run_git(root: Path, args: tuple[str, ...], env: dict[str, str] | None, binary: bool) -> Any:
+    """Run git in `root`: text output without its final newline, or bytes."""
+    # English messages from git, so that its errors can be quoted consistently.
+    full_env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as err:
+        raise RepositoryError(
+            T("git lässt sich nicht starten: {e}", "cannot run git: {e}", e=str(err))
+        ) from err
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        raise RepositoryError(
+            T(
+                "git {c} fehlgeschlagen: {e}",
+                "git {c} failed: {e}",
+                c=args[0] if args else "",
+                e=stderr or f"exit status {done.returncode}",
+            )
+        )
+    if binary:
+        return done.stdout
+    text = done.stdout.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\n") else text
+
+
 class GitRepo:
     """A git repository at a coop root; use as a context manager."""
 
     def __init__(self, root: Path) -> None:
-        try:
-            self._repo = git.Repo(root)
-        except (InvalidGitRepositoryError, NoSuchPathError) as err:
+        if not os.path.exists(os.path.join(root, ".git")):  # noqa: PTH110, PTH118
             raise RepositoryError(
                 T(
                     "{p} ist kein git-Repository; „coop init“ legt eines an",
                     '{p} is not a git repository; "coop init" creates one',
                     p=str(root),
                 )
-            ) from err
+            )
         self.root = root
 
     def __enter__(self) -> GitRepo:
@@ -102,38 +134,17 @@ class GitRepo:
         self.close()
 
     def close(self) -> None:
-        """Stop the helper processes GitPython keeps."""
-        self._repo.close()
+        """Nothing to release: every call is its own git process."""
 
     def run(self, *args: str, env: dict[str, str] | None = None, binary: bool = False) -> Any:
         """Run `git ARGS` in the repository; wrap failures as repository errors."""
-        try:
-            return self._repo.git.execute(
-                ["git", *args],
-                env=env,
-                stdout_as_string=not binary,
-                strip_newline_in_stdout=not binary,
-            )
-        except GitCommandError as err:
-            stderr = (err.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
-            raise RepositoryError(
-                T(
-                    "git {c} fehlgeschlagen: {e}",
-                    "git {c} failed: {e}",
-                    c=args[0] if args else "",
-                    e=stderr or str(err),
-                )
-            ) from err
+        return _run_git(self.root, args, env, binary)
 
     @staticmethod
     def init(root: Path) -> None:
         """Create an empty repository with branch main."""
-        try:
-            git.Repo.init(root, initial_branch="main").close()
-        except GitCommandError as err:
-            raise RepositoryError(
-                T("git init fehlgeschlagen: {e}", "git init failed: {e}", e=str(err))
-            ) from err
+        root.mkdir(parents=True, exist_ok=True)
+        _run_git(root, ("init", "--quiet", "--initial-branch=main"), None, False)
 
     def head(self) -> str | None:
         """Return the commit HEAD points at, or None in an empty repository."""

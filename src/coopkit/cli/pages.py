@@ -1,0 +1,34 @@
+"""Pages of read-only commands, remembered by the state of the repository.
+
+A read-only command's page (its text or JSON) depends only on the records, the version tags, the
+program, the day, the language and the options: `show_page` prints the remembered page when none
+of them changed, and otherwise prints what `render` prints and remembers it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coopkit.queries.context import Context
+    from coopkit.queries.load import Snapshot
+
+
+def show_page(
+    ctx: Context, question: str, params: tuple[object, ...], render: Callable[[Snapshot], None]
+) -> None:
+    """Print the page `render` prints for a snapshot, remembered by the repository's state."""
+    from coopkit.queries.answers import remember
+
+    def page(snap: Snapshot) -> str:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            render(snap)
+        return out.getvalue()
+
+    sys.stdout.write(remember(ctx, question, params, page))
+    sys.stdout.flush()
