@@ -2,9 +2,10 @@
 
 Two tables, both disposable:
 
-- `files`: path, size, mtime_ns and inode -> git blob id. A file whose stat is unchanged is not
-  read again (git's index does the same); a file changed within the last two seconds is never
-  trusted by its stat alone, since a second write in the same clock tick may keep the mtime.
+- `files`: path, size, mtime_ns, inode and ctime_ns -> git blob id. A file whose stat is
+  unchanged is not read again (as git does it); a file changed within the last two seconds is
+  never trusted by its stat alone, since a second write in the same clock tick may keep the mtime.
+- `refs`: a record's blob id -> the keys it defines and mentions (see `queries.scope`).
 - `answers`: a state key (every record's blob id, the version tags, the code) plus the question
   -> the stored answer. Any change to any record, tag or the program gives a new key.
 
@@ -23,13 +24,13 @@ from pathlib import Path
 from types import TracebackType
 
 STATE_FILE = "state.sqlite"
-SCHEMA = "coop-state-1"
+SCHEMA = "coop-state-2"
 RACY_SECONDS = 2.0
 KEEP_ANSWERS = 64
 """Answers kept per database: the newest ones, so that switching branches back stays quick."""
 
-StatKey = tuple[int, int, int]
-"""(size, mtime_ns, inode) of a file."""
+StatKey = tuple[int, int, int, int]
+"""(size, mtime_ns, inode, ctime_ns) of a file; the ctime catches a restored mtime."""
 
 
 class StateDB:
@@ -89,13 +90,15 @@ class StateDB:
         if row is not None and row[0] != SCHEMA:
             db.execute("DROP TABLE IF EXISTS files")
             db.execute("DROP TABLE IF EXISTS answers")
+            db.execute("DROP TABLE IF EXISTS refs")
         db.execute(
             "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-            "mtime_ns INTEGER, ino INTEGER, blob TEXT)"
+            "mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER, blob TEXT)"
         )
         db.execute(
             "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value BLOB, used REAL)"
         )
+        db.execute("CREATE TABLE IF NOT EXISTS refs (ref TEXT PRIMARY KEY, keys TEXT)")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
         db.commit()
         return db
@@ -120,8 +123,11 @@ class StateDB:
         if self._db is None:
             return {}
         try:
-            rows = self._db.execute("SELECT path, size, mtime_ns, ino, blob FROM files")
-            return {path: ((size, mtime, ino), blob) for path, size, mtime, ino, blob in rows}
+            rows = self._db.execute("SELECT path, size, mtime_ns, ino, ctime_ns, blob FROM files")
+            return {
+                path: ((size, mtime, ino, ctime), blob)
+                for path, size, mtime, ino, ctime, blob in rows
+            }
         except sqlite3.DatabaseError:
             self._damaged()
             return {}
@@ -134,16 +140,32 @@ class StateDB:
             return
         fresh_after = time.time_ns() - int(RACY_SECONDS * 1e9)
         rows = [
-            (path, key[0], key[1], key[2], blob)
-            for path, key, blob in changed
-            if key[1] < fresh_after
+            (path, *key, blob) for path, key, blob in changed if max(key[1], key[3]) < fresh_after
         ]
         gone = [(path,) for path in removed]
         if not rows and not gone:
             return
         with contextlib.suppress(sqlite3.Error):
-            self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._db.executemany("DELETE FROM files WHERE path = ?", gone)
+            self._db.commit()
+
+    def refs(self) -> dict[str, str]:
+        """Return `kind:blob` -> the record's keys (JSON) for every record seen so far."""
+        if self._db is None:
+            return {}
+        try:
+            return dict(self._db.execute("SELECT ref, keys FROM refs"))
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return {}
+
+    def put_refs(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Store the keys of records parsed for the first time."""
+        if self._db is None or not self.writable:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", list(rows))
             self._db.commit()
 
     def get_answer(self, key: str) -> bytes | None:

@@ -43,7 +43,7 @@ class TreeState:
     @property
     def key(self) -> str:
         """Return one id for the records, the tags and the program reading them."""
-        digest = hashlib.sha256(_code_stamp().encode())
+        digest = hashlib.sha256(code_stamp().encode())
         for path in sorted(self.blobs):
             digest.update(f"{path}\0{self.blobs[path]}\n".encode())
         digest.update(self.tags.encode())
@@ -97,7 +97,7 @@ def record_paths(root: Path) -> list[str]:
 _STAMP: str | None = None
 
 
-def _code_stamp() -> str:
+def code_stamp() -> str:
     """Identify the installed program by its files' sizes and times (no file is read)."""
     global _STAMP
     if _STAMP is None:
@@ -140,7 +140,7 @@ def scan(root: Path, db: StateDB | None = None) -> TreeState:
             if not stat.S_ISREG(info.st_mode):
                 blobs[path] = SPECIAL
                 continue
-            key = (info.st_size, info.st_mtime_ns, info.st_ino)
+            key = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
             seen = known.get(path)
             if seen is not None and seen[0] == key:
                 blobs[path] = seen[1]

@@ -24,10 +24,11 @@ from coopkit.index.cache import ParseCacheDB
 from coopkit.model.privacy import registered, scan_text
 from coopkit.queries.context import Context
 from coopkit.queries.load import Loaded, Snapshot, load, snapshot_of
+from coopkit.queries.scope import check_change
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
 from coopkit.store.codec import edit_front_matter, edit_yaml_text, validation_problems
-from coopkit.store.files import Memo, WorkTree
+from coopkit.store.files import Memo, WorkTree, parse_file
 from coopkit.store.git import Author, GitRepo
 from coopkit.store.lock import repository_lock
 from coopkit.store.text import TextFile, decode_text
@@ -75,6 +76,13 @@ class Transaction:
     def snapshot(self) -> Snapshot:
         """Return the working tree as read under the lock, for asking queries."""
         return snapshot_of(self.ctx, self.loaded())
+
+    def locale(self) -> str:
+        """Return the repository's language (coop.toml) without reading every record."""
+        if self._loaded is not None:
+            return self.snapshot().locale
+        located, _ = parse_file(WorkTree(self.ctx.root), layout.CONFIG)
+        return located.value.locale if located is not None else "de"
 
     def exists(self, path: str) -> bool:
         """Return whether a file exists at `path` (or is about to be written by this change)."""
@@ -129,7 +137,7 @@ class Transaction:
         """Validate the change, write it and commit exactly its paths; refuse as a whole."""
         if not self.changes:
             raise UsageError(T("nichts zu übernehmen", "nothing to commit"))
-        text = message.format(self.snapshot().locale) if isinstance(message, T) else message
+        text = message.format(self.locale()) if isinstance(message, T) else message
         return _commit(self, text, when)
 
 
@@ -254,12 +262,9 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             raise RepositoryError(T("ungültiger Pfad „{p}“", 'invalid path "{p}"', p=path))
     committed = _head_blobs(ctx.root, sorted(tx.changes))
     _refuse_hand_edits(tx, committed)
-    before_source = WorkTree(ctx.root)
-    if tx.adopted and committed is not None:
-        before_source = WorkTree(ctx.root, overlay={p: committed[p] for p in tx.adopted})
-    with ParseCacheDB(ctx.root) as cache:
-        before_loaded = tx.loaded() if not tx.adopted else load(before_source, cache, tx._memo)
-        after = load(WorkTree(ctx.root, overlay=dict(tx.changes)), cache, tx._memo)
+    # Only the records the change can affect are checked (`coop check` checks everything).
+    base = {p: committed[p] for p in tx.adopted} if tx.adopted and committed is not None else None
+    before_loaded, after, _ = check_change(ctx.root, dict(tx.changes), base)
     before = {_key(p) for p in before_loaded.problems}
     new = [p for p in after.problems if _key(p) not in before or p.source.path in tx.changes]
     if new:
@@ -281,7 +286,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             "privacy check deliberately overridden (--allow-personal-data): {n} finding(s) in {p}",
             n=len(findings),
             p=", ".join(sorted({f.source.path for f in findings})),
-        ).format(tx.snapshot().locale)
+        ).format(tx.locale())
     previous: dict[str, bytes | None] = {}
     for path in tx.changes:
         target = ctx.root / path
