@@ -49,8 +49,11 @@ def remember(
                 return result
         # Only now the records are read: a remembered answer needs neither them nor the models.
         from coopkit.queries.load import snapshot_of_state
+        from coopkit.queries.scope import remember_keys
 
-        result = compute(snapshot_of_state(ctx, state))
+        snap = snapshot_of_state(ctx, state)
+        remember_keys(db, state, snap.data)
+        result = compute(snap)
         try:
             value = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):

@@ -22,6 +22,7 @@ from typing import Any
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.state import StateDB
 from coopkit.model.base import split_person
+from coopkit.model.repo import RepoData
 from coopkit.queries.load import Loaded, load
 from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
 from coopkit.store import layout
@@ -229,3 +230,28 @@ def _with_base(state: TreeState, base: Mapping[str, bytes | None]) -> TreeState:
 
 def _only(loaded: Loaded, paths: set[str]) -> Loaded:
     return Loaded(loaded.data, [p for p in loaded.problems if p.source.path in paths])
+
+
+def remember_keys(db: StateDB, state: TreeState, data: RepoData) -> None:
+    """Store the keys of every record of a full load, so the next write need not parse them."""
+    stamp = code_stamp()[:12]
+    known = db.refs()
+    rows: dict[str, str] = {}
+    located_all: list[tuple[str, Any]] = []
+    if data.config is not None:
+        located_all.append(("config", data.config))
+    located_all += [("partner", x) for x in data.partners.values()]
+    located_all += [("agreement", x) for x in data.agreements.values()]
+    located_all += [("signoff", x) for x in data.signoffs]
+    located_all += [("fulfilment", x) for x in data.fulfilments]
+    located_all += [("minutes", x) for x in data.minutes.values()]
+    located_all += [("action", x) for x in data.action_records]
+    located_all += [("termination", x) for x in data.terminations]
+    for kind, located in located_all:
+        blob = state.blobs.get(located.path, SPECIAL)
+        ref = f"{stamp}:{kind}:{blob}"
+        if blob == SPECIAL or ref in known:
+            continue
+        defines, mentions = record_keys(kind, located.value)
+        rows[ref] = json.dumps([sorted(defines), sorted(mentions)])
+    db.put_refs(rows.items())
