@@ -201,6 +201,7 @@ def show_cmd(
         "agreement show",
         (agreement_id, version, state.json),
         lambda snap: _show(snap, agreement_id, version, service_ctx.lang, json_output=state.json),
+        quiet=state.json,
     )
 
 

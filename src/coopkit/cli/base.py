@@ -61,11 +61,13 @@ def check_cmd(
 
     Beispiel: coop check
     """
+    from coopkit.cli.progress import READING, Progress
     from coopkit.queries.check import check
 
     state = get_state(ctx)
     service_ctx = state.context()
-    problems = check(service_ctx, privacy=privacy)
+    with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
+        problems = check(service_ctx, privacy=privacy, progress=progress)
     lang = service_ctx.lang
     if state.json:
         print_json({"ok": not problems, "problems": [problem_dict(p, lang) for p in problems]})
@@ -97,7 +99,7 @@ def status_cmd(ctx: typer.Context) -> None:
         else:
             _print_status(result, service_ctx.lang)
 
-    show_page(service_ctx, "status", (state.json,), render)
+    show_page(service_ctx, "status", (state.json,), render, quiet=state.json)
 
 
 def _print_status(result: Status, lang: str) -> None:

@@ -134,7 +134,9 @@ def obligation_list_cmd(
             )
         )
 
-    show_page(service_ctx, "obligation list", (agreement, partner, state.json), render)
+    show_page(
+        service_ctx, "obligation list", (agreement, partner, state.json), render, quiet=state.json
+    )
 
 
 @command
@@ -300,7 +302,9 @@ def due_cmd(
                 )
             )
 
-    show_page(service_ctx, "due", (partner, within_days, overdue, state.json), render)
+    show_page(
+        service_ctx, "due", (partner, within_days, overdue, state.json), render, quiet=state.json
+    )
 
 
 @command

@@ -19,9 +19,18 @@ if TYPE_CHECKING:
 
 
 def show_page(
-    ctx: Context, question: str, params: tuple[object, ...], render: Callable[[Snapshot], None]
+    ctx: Context,
+    question: str,
+    params: tuple[object, ...],
+    render: Callable[[Snapshot], None],
+    *,
+    quiet: bool = False,
 ) -> None:
-    """Print the page `render` prints for a snapshot, remembered by the repository's state."""
+    """Print the page `render` prints for a snapshot, remembered by the repository's state.
+
+    Reading the records shows progress on a terminal unless `quiet` (e.g. with --json).
+    """
+    from coopkit.cli.progress import READING, Progress
     from coopkit.queries.answers import remember
 
     def page(snap: Snapshot) -> str:
@@ -30,5 +39,7 @@ def show_page(
             render(snap)
         return out.getvalue()
 
-    sys.stdout.write(remember(ctx, question, params, page))
+    with Progress(READING, ctx.lang, quiet=quiet) as progress:
+        text = remember(ctx, question, params, page, progress)
+    sys.stdout.write(text)
     sys.stdout.flush()

@@ -19,13 +19,17 @@ from coopkit.queries.state import scan
 
 if TYPE_CHECKING:
     from coopkit.queries.context import Context
-    from coopkit.queries.load import Snapshot
+    from coopkit.queries.load import ProgressFn, Snapshot
 
 R = TypeVar("R")
 
 
 def remember(
-    ctx: Context, question: str, params: tuple[object, ...], compute: Callable[[Snapshot], R]
+    ctx: Context,
+    question: str,
+    params: tuple[object, ...],
+    compute: Callable[[Snapshot], R],
+    progress: ProgressFn | None = None,
 ) -> R:
     """Return `compute(snapshot)`, from the stored answer when the tree and question are unchanged.
 
@@ -34,6 +38,7 @@ def remember(
         question: a name for the view, unique per computation.
         params: everything else the answer depends on (options, filters), as plain values.
         compute: the computation over a fresh snapshot.
+        progress: told how far reading the records got, when they must be read.
     """
     with StateDB(ctx.root) as db:
         state = scan(ctx.root, db)
@@ -51,7 +56,7 @@ def remember(
         from coopkit.queries.load import snapshot_of_state
         from coopkit.queries.scope import remember_keys
 
-        snap = snapshot_of_state(ctx, state)
+        snap = snapshot_of_state(ctx, state, progress)
         remember_keys(db, state, snap.data)
         result = compute(snap)
         try:
