@@ -10,7 +10,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, say, table
-from coopkit.cli.state import get_state, parse_day
+from coopkit.cli.state import CliState, get_state, parse_day
 from coopkit.errors import T, UsageError
 
 obligation_app = typer.Typer(no_args_is_help=True)
@@ -398,7 +398,30 @@ def checklist_cmd(
 @command
 def report_cmd(
     ctx: typer.Context,
-    agreement: Annotated[str, typer.Argument(help="ID der Vereinbarung.", metavar="VEREINBARUNG")],
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="ID der Vereinbarung; mit --repos die Ordner der Repositories.",
+            metavar="VEREINBARUNG | ORDNER…",
+            show_default=False,
+        ),
+    ] = None,
+    repos: Annotated[
+        bool,
+        typer.Option(
+            "--repos",
+            help="Überblick über viele Repositories (je Vereinbarung eine Zeile), ohne sie "
+            "zusammenzuführen.",
+        ),
+    ] = False,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            help="Datei mit einem Repository-Ordner je Zeile (für --repos).",
+            metavar="DATEI",
+        ),
+    ] = None,
     year: Annotated[int | None, typer.Option("--year", help="Kalenderjahr, z. B. 2013.")] = None,
     start: Annotated[
         str | None, typer.Option("--from", help="Beginn JJJJ-MM-TT.", metavar="JJJJ-MM-TT")
@@ -421,11 +444,26 @@ def report_cmd(
     Grafik), Sitzungen und Teilnahme, Beschlüsse, Aufgaben mit Alter, Änderungen und
     Freigaben. Ohne --year/--from das Vorjahr. Vorlage: templates/report.docx.
 
+    Mit --repos (Ordner als Argumente oder --manifest) ein Überblick über viele Repositories,
+    z. B. aller Kreise eines Landes: je Vereinbarung Stand, Pflichten nach Ergebnis, Sitzungen
+    und offene Aufgaben im Zeitraum; jedes Repository wird für sich gelesen.
+
     Beispiel: coop report myk-caritas-ko --year 2013 -o evaluation-2013.docx --pdf
     """
     from coopkit.services.report import make_report
 
     state = get_state(ctx)
+    if repos or manifest is not None:
+        _report_many(state, targets or [], manifest, year, start, end)
+        return
+    if not targets or len(targets) != 1:
+        raise UsageError(
+            T(
+                "genau eine Vereinbarung angeben (viele Repositories: --repos ORDNER…)",
+                "name exactly one agreement (many repositories: --repos FOLDER…)",
+            )
+        )
+    agreement = targets[0]
     service_ctx = state.context()
     chosen = fmt or (
         "json"
@@ -510,3 +548,85 @@ def register(app: typer.Typer) -> None:
     app.command("calendar")(calendar_cmd)
     app.command("checklist")(checklist_cmd)
     app.command("report")(report_cmd)
+
+
+def _report_many(
+    state: CliState,
+    folders: list[str],
+    manifest: Path | None,
+    year: int | None,
+    start: str | None,
+    end: str | None,
+) -> None:
+    from dataclasses import asdict
+
+    from coopkit.cli.progress import Progress
+    from coopkit.services.report_many import read_manifest, report_many
+
+    service_ctx = state.context(discover=False)
+    lang = service_ctx.lang
+    roots = [Path(f) for f in folders] + (read_manifest(manifest) if manifest else [])
+    label = T("Repositories lesen", "reading repositories")
+    with Progress(label, lang, quiet=state.json) as progress:
+        result = report_many(
+            service_ctx,
+            roots,
+            year=year,
+            start=parse_day(start, "--from"),
+            end=parse_day(end, "--to"),
+            progress=progress,
+        )
+    if state.json:
+        print_json({"ok": True, **asdict(result)})
+        return
+    de = lang == "de"
+    say(T("Überblick {a} – {b}", "Overview {a} – {b}", a=result.start, b=result.end).format(lang))
+    headers = (
+        [
+            "Repository",
+            "Vereinbarung",
+            "Stand",
+            "erfüllt",
+            "teilw.",
+            "versäumt",
+            "offen",
+            "Sitzungen",
+            "Aufgaben offen",
+            "überfällig",
+        ]
+        if de
+        else [
+            "repository",
+            "agreement",
+            "state",
+            "fulfilled",
+            "partly",
+            "missed",
+            "open",
+            "meetings",
+            "actions open",
+            "overdue",
+        ]
+    )
+    rows = []
+    for repo in result.repositories:
+        if repo.error is not None:
+            rows.append([repo.name, "—", repo.error, "", "", "", "", "", "", ""])
+            continue
+        for line in repo.agreements:
+            rows.append(
+                [
+                    repo.name,
+                    line.agreement,
+                    line.state,
+                    line.fulfilled,
+                    line.partly,
+                    line.missed,
+                    line.open,
+                    line.meetings,
+                    line.actions_open,
+                    line.actions_overdue,
+                ]
+            )
+    say("")
+    say(table(headers, rows))
