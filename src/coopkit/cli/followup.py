@@ -608,7 +608,7 @@ def _report_many(
             "overdue",
         ]
     )
-    rows = []
+    rows: list[list[object]] = []
     for repo in result.repositories:
         if repo.error is not None:
             rows.append([repo.name, "—", repo.error, "", "", "", "", "", "", ""])
