@@ -210,8 +210,27 @@ def test_every_write_command_keeps_crlf_and_bom(make_repo: MakeRepo, cli: Cli) -
             "Jede Partei trägt ihre Kosten.",
         ),
         ("agreement", "obligation", "add", "koop", "liste", "--by", "kreis", "--what", "Liste"),
+        ("agreement", "obligation", "set", "koop", "liste", "--what", "Kontaktliste"),
+        ("agreement", "obligation", "remove", "koop", "liste"),
+        ("agreement", "set", "koop", "preamble", "Die Partner arbeiten eng zusammen."),
         ("meeting", "note", "2014-02-05-treffen", "--top", "1", "Alle sind da."),
         ("meeting", "decide", "2014-02-05-treffen", "--top", "1", "Beschlossen."),
+        ("meeting", "attend", "2014-02-05-treffen", "kreis/bernert"),
+        ("meeting", "top", "2014-02-05-treffen", "Verschiedenes"),
+        (
+            "meeting",
+            "action",
+            "2014-02-05-treffen",
+            "--top",
+            "1",
+            "--who",
+            "kreis",
+            "--due",
+            "2014-03-01",
+            "Liste schicken",
+        ),
+        ("meeting", "times", "2014-02-05-treffen", "--start", "10:00", "--end", "12:00"),
+        ("meeting", "send", "2014-02-05-treffen", "--date", "2014-02-07"),
     ]
     for args in commands:
         cli("-C", root, *args)

@@ -182,7 +182,9 @@ def release(
             tag = version_tag(agreement_id, version)
             text = (message or f"{agreement.title} – {version}").strip()
             text += f"\n\ncontent-hash: {digest}\n"
-            repo.create_tag(tag, text, tx.author, when or ctx.today)
+            # Released "now" unless the command speaks for another day (--date or --today).
+            stamp = when or (None if ctx.today == date.today() else ctx.today)
+            repo.create_tag(tag, text, tx.author, stamp)
             commit = repo.resolve(tag)
     return ReleaseResult(agreement_id, version, tag, commit, digest, text)
 
