@@ -347,21 +347,29 @@ def search_cmd(
 
     Beispiel: coop search Sprachförderung Jobcenter
     """
-    from coopkit.services.search import find
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    results = find(service_ctx, " ".join(words), kind, limit)
-    if state.json:
-        print_json({"results": results})
-        return
-    if not results:
-        say(T("keine Treffer", "no matches"), service_ctx.lang)
-        return
-    for hit in results:
-        day = f" ({hit.day})" if hit.day else ""
-        say(f"{hit.path}:{hit.line}: {hit.title}{day}")
-        say(f"    {hit.snippet}")
+    user_text = " ".join(words)
+
+    def render(snap: Snapshot) -> None:
+        # The full-text index is brought up to date from the records just read.
+        from coopkit.services.search import find
+
+        results = find(service_ctx, user_text, kind, limit, data=snap.data)
+        if state.json:
+            print_json({"results": results})
+            return
+        if not results:
+            say(T("keine Treffer", "no matches"), service_ctx.lang)
+            return
+        for hit in results:
+            day = f" ({hit.day})" if hit.day else ""
+            say(f"{hit.path}:{hit.line}: {hit.title}{day}")
+            say(f"    {hit.snippet}")
+
+    show_page(service_ctx, "search", (user_text, kind, limit, state.json), render, quiet=state.json)
 
 
 def register(app: typer.Typer) -> None:
