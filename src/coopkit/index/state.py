@@ -16,6 +16,7 @@ reading only; any other database trouble turns the store off instead of failing 
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import sqlite3
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 
 STATE_FILE = "state.sqlite"
-SCHEMA = "coop-state-2"
+SCHEMA = "coop-state-3"
 RACY_SECONDS = 2.0
 KEEP_ANSWERS = 64
 """Answers kept per database: the newest ones, so that switching branches back stays quick."""
@@ -41,6 +42,7 @@ class StateDB:
         self._db: sqlite3.Connection | None = None
         self.writable = True
         self.rebuilt = False
+        self._stats: dict[str, tuple[int, int, int, int, str]] | None = None
         """Whether an unusable file was found and replaced (for tests and diagnostics)."""
         try:
             self._db = self._open()
@@ -65,6 +67,7 @@ class StateDB:
                 Path(f"{self.path}{suffix}").unlink()
         self.rebuilt = True
         self.writable = True
+        self._stats = None
         return self._connect()
 
     def _damaged(self) -> None:
@@ -83,17 +86,22 @@ class StateDB:
                 raise sqlite3.DatabaseError("foreign state file")
             return db
         db = sqlite3.connect(self.path, timeout=5)
-        db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        if row is not None and row[0] == SCHEMA:
+            return db
+        db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is not None and row[0] != SCHEMA:
+        if row is not None:
             db.execute("DROP TABLE IF EXISTS files")
             db.execute("DROP TABLE IF EXISTS answers")
             db.execute("DROP TABLE IF EXISTS refs")
         db.execute(
-            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-            "mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER, blob TEXT)"
+            # One row: every file's stat and blob id, marshalled (read whole on every command).
+            "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB)"
         )
         db.execute(
             "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value BLOB, used REAL)"
@@ -118,19 +126,23 @@ class StateDB:
                 self._db.close()
         self._db = None
 
-    def stats(self) -> dict[str, tuple[StatKey, str]]:
-        """Return path -> ((size, mtime_ns, inode), blob id) as last recorded."""
+    def stats(self) -> dict[str, tuple[int, int, int, int, str]]:
+        """Return path -> (size, mtime_ns, inode, ctime_ns, blob id) as last recorded."""
+        if self._stats is not None:
+            return self._stats
+        self._stats = {}
         if self._db is None:
-            return {}
+            return self._stats
         try:
-            rows = self._db.execute("SELECT path, size, mtime_ns, ino, ctime_ns, blob FROM files")
-            return {
-                path: ((size, mtime, ino, ctime), blob)
-                for path, size, mtime, ino, ctime, blob in rows
-            }
-        except sqlite3.DatabaseError:
+            row = self._db.execute("SELECT value FROM files WHERE key = 'stats'").fetchone()
+            if row is not None:
+                loaded = marshal.loads(row[0])
+                if not isinstance(loaded, dict):
+                    raise ValueError("not a table of files")
+                self._stats = loaded
+        except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
             self._damaged()
-            return {}
+        return self._stats
 
     def record_stats(
         self, changed: Iterable[tuple[str, StatKey, str]], removed: Iterable[str]
@@ -139,15 +151,22 @@ class StateDB:
         if self._db is None or not self.writable:
             return
         fresh_after = time.time_ns() - int(RACY_SECONDS * 1e9)
-        rows = [
-            (path, *key, blob) for path, key, blob in changed if max(key[1], key[3]) < fresh_after
-        ]
-        gone = [(path,) for path in removed]
-        if not rows and not gone:
+        stats = self.stats()
+        dirty = False
+        for path, key, blob in changed:
+            if max(key[1], key[3]) < fresh_after:
+                stats[path] = (*key, blob)
+                dirty = True
+            elif stats.pop(path, None) is not None:
+                dirty = True
+        for path in removed:
+            dirty = stats.pop(path, None) is not None or dirty
+        if not dirty:
             return
         with contextlib.suppress(sqlite3.Error):
-            self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
-            self._db.executemany("DELETE FROM files WHERE path = ?", gone)
+            self._db.execute(
+                "INSERT OR REPLACE INTO files VALUES ('stats', ?)", (marshal.dumps(stats),)
+            )
             self._db.commit()
 
     def refs(self) -> dict[str, str]:

@@ -26,7 +26,7 @@ from coopkit.model.repo import RepoData
 from coopkit.queries.load import Loaded, load
 from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
 from coopkit.store import layout
-from coopkit.store.files import parse_file
+from coopkit.store.files import Memo, parse_file
 
 Keys = tuple[frozenset[str], frozenset[str]]
 """(keys a record defines, keys it mentions)."""
@@ -210,8 +210,9 @@ def check_change(
         graph = _Graph(state, db, cache)
         scope = find_scope(state, changes, graph)
         graph.save()
-        before = load(_Overlay(state, {}, scope.read_before), cache)
-        after = load(_Overlay(state, changes, scope.read_after), cache)
+        memo: Memo = {}
+        before = load(_Overlay(state, {}, scope.read_before), cache, memo)
+        after = load(_Overlay(state, changes, scope.read_after), cache, memo)
     return _only(before, scope.checked), _only(after, scope.checked), scope
 
 

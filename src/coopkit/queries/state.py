@@ -78,20 +78,38 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+def _entries(root: Path) -> list[tuple[str, os.DirEntry[str] | None]]:
+    """Return (path, directory entry) of every candidate record file, sorted like `WorkTree`."""
+    found: list[tuple[str, os.DirEntry[str] | None]] = []
+    if os.path.isfile(os.path.join(root, layout.CONFIG)):  # noqa: PTH113, PTH118
+        found.append((layout.CONFIG, None))
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = f"{prefix}/{entry.name}"
+            if entry.is_dir():
+                # As os.walk: a link to a folder is neither walked nor a file.
+                if not entry.is_symlink():
+                    walk(entry.path, path)
+            else:
+                found.append((path, entry))
+
+    for top in layout.RECORD_DIRS:
+        walk(os.path.join(root, top), top)  # noqa: PTH118
+    found.sort(key=lambda item: item[0])
+    return found
+
+
 def record_paths(root: Path) -> list[str]:
     """Return the repository-relative paths the loader considers, sorted (as `WorkTree`)."""
-    seen = []
-    if os.path.isfile(os.path.join(root, layout.CONFIG)):  # noqa: PTH113, PTH118
-        seen.append(layout.CONFIG)
-    for top in layout.RECORD_DIRS:
-        base = os.path.join(root, top)  # noqa: PTH118
-        if not os.path.isdir(base):  # noqa: PTH112
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            prefix = os.path.relpath(dirpath, root).replace(os.sep, "/")
-            seen.extend(f"{prefix}/{name}" for name in filenames if not name.startswith("."))
-    return sorted(seen)
+    return [path for path, _ in _entries(root)]
 
 
 _STAMP: str | None = None
@@ -131,10 +149,13 @@ def scan(root: Path, db: StateDB | None = None) -> TreeState:
         blobs: dict[str, str] = {}
         contents: dict[str, bytes] = {}
         changed: list[tuple[str, StatKey, str]] = []
-        for path in record_paths(root):
-            full = os.path.join(root, path)  # noqa: PTH118
+        for path, entry in _entries(root):
             try:
-                info = os.lstat(full)
+                info = (
+                    entry.stat(follow_symlinks=False)
+                    if entry is not None
+                    else os.lstat(os.path.join(root, path))  # noqa: PTH118
+                )
             except OSError:
                 continue
             if not stat.S_ISREG(info.st_mode):
@@ -142,11 +163,11 @@ def scan(root: Path, db: StateDB | None = None) -> TreeState:
                 continue
             key = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
             seen = known.get(path)
-            if seen is not None and seen[0] == key:
-                blobs[path] = seen[1]
+            if seen is not None and seen[:4] == key:
+                blobs[path] = seen[4]
                 continue
             try:
-                with open(full, "rb") as handle:  # noqa: PTH123
+                with open(os.path.join(root, path), "rb") as handle:  # noqa: PTH118, PTH123
                     data = handle.read()
             except OSError:
                 blobs[path] = SPECIAL
@@ -154,8 +175,7 @@ def scan(root: Path, db: StateDB | None = None) -> TreeState:
             blob = blob_id(data)
             blobs[path] = blob
             contents[path] = data
-            if seen is None or seen[1] != blob or seen[0] != key:
-                changed.append((path, key, blob))
+            changed.append((path, key, blob))
         removed = [path for path in known if path not in blobs]
         store.record_stats(changed, removed)
         return TreeState(root, blobs, contents, _tags(root))
