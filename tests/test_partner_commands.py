@@ -93,7 +93,7 @@ def test_contact_add_keeps_comments_and_derives_id(make_repo: MakeRepo, cli: Cli
     assert "# Leitung" in text
     partner = _partner(root, "caritas")
     ids = [c.id for c in partner.contacts]
-    assert ids == ["klein", "klein-2", "weiss"]
+    assert ids == ["klein", "joerg-klein", "anna-weiss"]
     assert partner.contacts[1].function == TRICKY
     assert partner.contacts[1].topics == ["migration", "datenschutz"]
 
@@ -143,3 +143,90 @@ def test_key_add_registers_public_key_and_refuses_private(
     assert str(partner.keys[0].valid_before) == "2016-01-01"
     result = cli("-C", root, "partner", "key", "add", "kreis", f"{key}.pub", ok=False)
     assert "schon registriert" in result.stderr
+
+
+def test_partner_add_address_without_comma_is_split(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    cli(
+        "-C",
+        root,
+        "partner",
+        "add",
+        "awo",
+        "--name",
+        "AWO",
+        "--address",
+        "Bahnhofstraße 9 56068 Koblenz",
+    )
+    address = _partner(root, "awo").address
+    assert (address.street, address.postcode, address.city) == (
+        "Bahnhofstraße 9",
+        "56068",
+        "Koblenz",
+    )
+
+
+def test_partner_add_address_parts_and_contact_details(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    cli(
+        "-C",
+        root,
+        "partner",
+        "add",
+        "awo",
+        "--name",
+        "AWO",
+        "--street",
+        "Am Wasserturm 5a",
+        "--postcode",
+        "01067",
+        "--city",
+        "Koblenz-Lützel",
+        "--email",
+        "info@awo.example",
+        "--phone",
+        "0261 1234",
+    )
+    partner = _partner(root, "awo")
+    assert partner.address is not None
+    assert (partner.address.street, partner.address.postcode, partner.address.city) == (
+        "Am Wasserturm 5a",
+        "01067",
+        "Koblenz-Lützel",
+    )
+    assert partner.email == "info@awo.example" and partner.phone == "0261 1234"
+
+
+def test_partner_add_refuses_an_address_it_cannot_split(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    before = tree_state(root)
+    result = cli(
+        "-C", root, "partner", "add", "awo", "--name", "AWO", "--address", "Koblenz", ok=False
+    )
+    assert result.exit_code == 2
+    assert "„Koblenz“ lässt sich nicht in Straße, PLZ und Ort teilen" in result.stderr
+    assert "--street" in result.stderr
+    result = cli(
+        "-C",
+        root,
+        "partner",
+        "add",
+        "awo",
+        "--name",
+        "AWO",
+        "--address",
+        "Weg 1, 56068 Ort",
+        "--city",
+        "Ort",
+        ok=False,
+    )
+    assert result.exit_code == 2 and "nicht beides" in result.stderr
+    assert tree_state(root) == before
+
+
+def test_contact_ids_keep_every_word_of_the_name(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    cli("-C", root, "partner", "contact", "add", "caritas", "--name", "Aylin Yıldız")
+    cli("-C", root, "partner", "contact", "add", "caritas", "--name", "Jan de Vries")
+    ids = [c.id for c in _partner(root, "caritas").contacts]
+    assert ids == ["klein", "aylin-yildiz", "jan-de-vries"]

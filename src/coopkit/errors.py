@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,11 +86,18 @@ class Problem:
         return (self.source.path, self.source.line, self.source.col, self.message.de)
 
 
-def sorted_problems(problems: list[Problem]) -> list[Problem]:
-    """Return problems sorted by place, without exact duplicates."""
+def sorted_problems(problems: list[Problem], first: Collection[str] = ()) -> list[Problem]:
+    """Return problems sorted by place, without exact duplicates.
+
+    Problems in the files named by `first` (records that failed to load: the root causes) come
+    before all others.
+    """
     seen: set[tuple[Source, str]] = set()
     result = []
-    for problem in sorted(problems, key=Problem.sort_key):
+    for problem in sorted(
+        problems,
+        key=lambda p: (p.source.path not in first or p.code == "depends-on-broken", *p.sort_key()),
+    ):
         key = (problem.source, problem.message.format("de"))
         if key not in seen:
             seen.add(key)
@@ -113,8 +121,10 @@ class ProblemsFound(CoopError):
 
     exit_code = ExitCode.PROBLEMS
 
-    def __init__(self, problems: list[Problem], message: T | None = None) -> None:
-        self.problems = sorted_problems(problems)
+    def __init__(
+        self, problems: list[Problem], message: T | None = None, first: Collection[str] = ()
+    ) -> None:
+        self.problems = sorted_problems(problems, first)
         count = len(self.problems)
         super().__init__(
             message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
@@ -24,9 +25,18 @@ clause_app = typer.Typer(no_args_is_help=True)
 obligation_app = typer.Typer(no_args_is_help=True)
 
 DateOption = Annotated[
-    str | None, typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum des Commits.")
+    str | None, typer.Option("--date", metavar="DATUM", help="Datum des Commits.")
 ]
 AgreementId = Annotated[str, typer.Argument(metavar="ID", help="ID der Vereinbarung.")]
+MessageOption = Annotated[
+    str | None,
+    typer.Option(
+        "-m",
+        "--message",
+        metavar="TEXT",
+        help="Eigene Worte zum Commit (nach der erzeugten Zeile, die nennt, was sich ändert).",
+    ),
+]
 
 
 @app.callback()
@@ -57,7 +67,7 @@ def _done(ctx: typer.Context, de: str, en: str, payload: dict[str, Any], **param
 def new_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    title: Annotated[str, typer.Option("--title", help="Titel der Vereinbarung.")],
+    title: Annotated[str, typer.Option("--title", help="Titel der Vereinbarung.", metavar="TITEL")],
     party: Annotated[
         list[str], typer.Option("--party", metavar="PARTNER", help="Partei (mindestens zwei).")
     ],
@@ -357,6 +367,7 @@ def edit_cmd(
         bool, typer.Option("--discard", help="Den abgelehnten Bearbeitungsstand verwerfen.")
     ] = False,
     date: DateOption = None,
+    message: MessageOption = None,
 ) -> None:
     """Die Vereinbarung im Editor ($EDITOR) bearbeiten; nur ein gültiges Ergebnis wird übernommen.
 
@@ -401,7 +412,7 @@ def edit_cmd(
                 p=str(path),
             )
         )
-    result = finish_edit(service_ctx, agreement_id, when=parse_day(date, "--date"))
+    result = finish_edit(service_ctx, agreement_id, when=parse_day(date, "--date"), note=message)
     if result.commit is None:
         _done(ctx, "keine Änderung", "no change", {"changed": False})
     else:
@@ -422,6 +433,7 @@ def set_cmd(
     field: Annotated[str, typer.Argument(metavar="FELD", help="z. B. title, valid_from.")],
     value: Annotated[str, typer.Argument(metavar="WERT", help="Neuer Wert; leer entfernt ihn.")],
     date: DateOption = None,
+    message: MessageOption = None,
 ) -> None:
     """Ein Feld der Vereinbarung setzen; ein Commit.
 
@@ -429,12 +441,21 @@ def set_cmd(
     preamble. Den Stand (Entwurf, zur Freigabe, in Kraft, gekündigt) setzt niemand von Hand: er
     ergibt sich aus Fassungen, Freigaben und Kündigungen.
 
+    Daten auch deutsch: valid_from 1.1.2013.
+
     Beispiel: coop agreement set myk-awo valid_from 2013-01-01
     """
     from coopkit.services.agreements import set_field
 
+    if field in ("valid_from", "valid_until"):
+        # A German date (31.12.2026) is written as ISO; anything else goes to the schema check.
+        with contextlib.suppress(UsageError):
+            day = parse_day(value, field) if value.strip() else None
+            value = day.isoformat() if day else value
     service_ctx = get_state(ctx).context()
-    result = set_field(service_ctx, agreement_id, field, value, when=parse_day(date, "--date"))
+    result = set_field(
+        service_ctx, agreement_id, field, value, when=parse_day(date, "--date"), note=message
+    )
     _done(ctx, "{f} gesetzt", "{f} set", {"commit": result.commit.commit}, f=field)
 
 
@@ -444,8 +465,11 @@ def clause_add_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="Text des Paragraphen (Markdown).")],
-    title: Annotated[str, typer.Option("--title", help="Überschrift des Paragraphen.")],
+    title: Annotated[
+        str, typer.Option("--title", help="Überschrift des Paragraphen.", metavar="TITEL")
+    ],
     date: DateOption = None,
+    message: MessageOption = None,
 ) -> None:
     """Einen Paragraphen am Ende anfügen (§ n+1); ein Commit.
 
@@ -454,7 +478,9 @@ def clause_add_cmd(
     from coopkit.services.agreements import add_clause
 
     service_ctx = get_state(ctx).context()
-    result = add_clause(service_ctx, agreement_id, title, text, when=parse_day(date, "--date"))
+    result = add_clause(
+        service_ctx, agreement_id, title, text, when=parse_day(date, "--date"), note=message
+    )
     number = result.agreement.clauses[-1].number
     _done(
         ctx,
@@ -479,7 +505,7 @@ RruleOption = Annotated[
     str | None, typer.Option("--rrule", metavar="REGEL", help="Turnus als RRULE (RFC 5545).")
 ]
 FirstDueOption = Annotated[
-    str | None, typer.Option("--first-due", metavar="JJJJ-MM-TT", help="Erste Fälligkeit.")
+    str | None, typer.Option("--first-due", metavar="DATUM", help="Erste Fälligkeit.")
 ]
 ClauseOption = Annotated[int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.")]
 ConditionOption = Annotated[str | None, typer.Option("--condition", help="Bedingung.")]
@@ -672,19 +698,21 @@ def release_cmd(
 def sign_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    partner: Annotated[str, typer.Option("--partner", help="Freigebende Partei.")],
+    partner: Annotated[
+        str, typer.Option("--partner", help="Freigebende Partei.", metavar="PARTNER")
+    ],
     signatory: Annotated[str, typer.Option("--signatory", metavar="NAME", help="Wer freigibt.")],
     function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
     place: Annotated[str | None, typer.Option("--place", metavar="ORT", help="Ort.")] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum der Freigabe (und des Commits)."),
+        typer.Option("--date", metavar="DATUM", help="Datum der Freigabe (und des Commits)."),
     ] = None,
     version: Annotated[
         str | None, typer.Option("--version", metavar="vN", help="Version (sonst die neueste).")
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="internal, wet-ink oder qes.")
+        str, typer.Option("--method", help="internal, wet-ink oder qes.", metavar="METHODE")
     ] = "internal",
     evidence: Annotated[
         Path | None,
@@ -817,7 +845,7 @@ def terminate_cmd(
         str | None,
         typer.Option(
             "--date",
-            metavar="JJJJ-MM-TT",
+            metavar="DATUM",
             help="Datum der Erklärung (Standard: heute); auch Datum des Commits.",
         ),
     ] = None,
@@ -826,7 +854,7 @@ def terminate_cmd(
         str | None,
         typer.Option(
             "--effective",
-            metavar="JJJJ-MM-TT",
+            metavar="DATUM",
             help="Letzter Tag der Geltung (Standard: Datum + Kündigungsfrist).",
         ),
     ] = None,

@@ -222,7 +222,7 @@ def render_all_cmd(
     ] = False,
     year: Annotated[
         int | None,
-        typer.Option("--year", metavar="JJJJ", help="Nur die Niederschriften dieses Jahres."),
+        typer.Option("--year", metavar="JAHR", help="Nur die Niederschriften dieses Jahres."),
     ] = None,
     output: Annotated[
         Path,

@@ -20,10 +20,19 @@ if TYPE_CHECKING:
 @command
 def init_cmd(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Verzeichnis des neuen Repositorys.")] = Path(),
-    name: Annotated[str | None, typer.Option("--name", help="Name der Kooperation.")] = None,
+    directory: Annotated[
+        Path, typer.Argument(help="Verzeichnis des neuen Repositorys.", metavar="VERZEICHNIS")
+    ] = Path(),
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name der Kooperation.", metavar="NAME")
+    ] = None,
 ) -> None:
     """Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).
+
+    Wer handelt (--author, COOP_AUTHOR oder git config) und das Zielverzeichnis werden geprüft,
+    bevor etwas geschrieben wird: leer, neu oder ein git-Repository ohne offene Änderungen.
+    Alles landet in genau einem Commit; scheitert etwas, bleibt nichts zurück, und ein
+    abgebrochenes init lässt sich einfach wiederholen.
 
     Beispiel: coop init integration-myk --name "Integration im Landkreis Mayen-Koblenz"
     """
@@ -91,9 +100,13 @@ def status_cmd(ctx: typer.Context) -> None:
     service_ctx = state.context()
 
     def render(snap: Snapshot) -> None:
+        from coopkit.queries.lookup import broken_warning
         from coopkit.queries.overview import status
 
         result = status(snap)
+        warning = broken_warning(snap)
+        if warning is not None:
+            say(warning, service_ctx.lang, err=True)
         if state.json:
             print_json(result)
         else:
@@ -132,13 +145,29 @@ def _print_status(result: Status, lang: str) -> None:
     say(
         table(
             ["ID", "Name", "überfällig" if de else "overdue"],
-            [[p.id, p.name, p.overdue or ""] for p in result.partners],
+            [
+                [
+                    p.id,
+                    p.name or (f"— (fehlerhaft: {p.broken})" if de else f"— (broken: {p.broken})"),
+                    p.overdue or "",
+                ]
+                for p in result.partners
+            ],
         )
     )
     if result.minutes:
         say("")
         say("Sitzungen" if de else "Meetings")
-        labels = {"draft": "Entwurf", "sent": "versandt", "approved": "genehmigt"} if de else {}
+        labels = (
+            {
+                "draft": "Entwurf",
+                "sent": "versandt",
+                "approved": "genehmigt",
+                "cancelled": "abgesagt",
+            }
+            if de
+            else {}
+        )
         say(
             table(
                 [
@@ -264,7 +293,10 @@ def commit_cmd(
 def demo_cmd(
     ctx: typer.Context,
     directory: Annotated[
-        Path, typer.Argument(help="Neues oder leeres Verzeichnis für das Beispiel.")
+        Path,
+        typer.Argument(
+            help="Neues oder leeres Verzeichnis für das Beispiel.", metavar="VERZEICHNIS"
+        ),
     ],
 ) -> None:
     """Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen.
@@ -330,15 +362,20 @@ def demo_cmd(
 @command
 def search_cmd(
     ctx: typer.Context,
-    words: Annotated[list[str], typer.Argument(help="Suchwörter; alle müssen vorkommen.")],
+    words: Annotated[
+        list[str], typer.Argument(help="Suchwörter; alle müssen vorkommen.", metavar="WÖRTER")
+    ],
     kind: Annotated[
         str | None,
         typer.Option(
             "--kind",
             help="Nur diese Art: partner, agreement, minutes, signoff, fulfilment, action.",
+            metavar="ART",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Treffer.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Höchstens so viele Treffer.", metavar="ANZAHL")
+    ] = 20,
 ) -> None:
     """Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.
 

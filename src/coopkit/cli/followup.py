@@ -65,11 +65,18 @@ def _day_text(value: object, lang: str) -> str:
 def obligation_list_cmd(
     ctx: typer.Context,
     agreement: Annotated[
-        str | None, typer.Option("--agreement", help="Nur Pflichten dieser Vereinbarung.")
+        str | None,
+        typer.Option(
+            "--agreement", help="Nur Pflichten dieser Vereinbarung.", metavar="VEREINBARUNG"
+        ),
     ] = None,
     partner: Annotated[
         str | None,
-        typer.Option("--partner", help="Nur Pflichten, die dieser Partner schuldet oder erhält."),
+        typer.Option(
+            "--partner",
+            help="Nur Pflichten, die dieser Partner schuldet oder erhält.",
+            metavar="PARTNER",
+        ),
     ] = None,
 ) -> None:
     """Pflichten auflisten: wer schuldet wem was, wie oft, nächste Fälligkeit, offen/überfällig.
@@ -154,22 +161,23 @@ def obligation_done_cmd(
         typer.Option(
             "--partner",
             help="Der verpflichtete Partner (nötig, wenn mehrere die Pflicht schulden).",
+            metavar="PARTNER",
         ),
     ] = None,
     date: Annotated[
         str | None,
         typer.Option(
             "--date",
-            help="Datum der Erfüllung JJJJ-MM-TT (Standard: heute); auch das Datum des Commits.",
-            metavar="JJJJ-MM-TT",
+            help="Datum der Erfüllung (Standard: heute); auch das Datum des Commits.",
+            metavar="DATUM",
         ),
     ] = None,
     due: Annotated[
         str | None,
         typer.Option(
             "--due",
-            help="Welche Fälligkeit JJJJ-MM-TT (Standard: die früheste noch offene).",
-            metavar="JJJJ-MM-TT",
+            help="Welche Fälligkeit (Standard: die früheste noch offene).",
+            metavar="DATUM",
         ),
     ] = None,
     status: Annotated[
@@ -178,6 +186,7 @@ def obligation_done_cmd(
             "--status",
             help="fulfilled (erfüllt), partly (teilweise), missed "
             "(versäumt) oder waived (erlassen).",
+            metavar="STATUS",
         ),
     ] = "fulfilled",
     note: Annotated[str | None, typer.Option("--note", help="Vermerk, z. B. wie erfüllt.")] = None,
@@ -239,11 +248,15 @@ def obligation_done_cmd(
 @command
 def due_cmd(
     ctx: typer.Context,
-    partner: Annotated[str | None, typer.Option("--partner", help="Nur dieser Partner.")] = None,
+    partner: Annotated[
+        str | None, typer.Option("--partner", help="Nur dieser Partner.", metavar="PARTNER")
+    ] = None,
     within: Annotated[
         str,
         typer.Option(
-            "--within", help="Zeitraum ab heute: 30d (Tage), 2w (Wochen), 3m (Monate zu 30 Tagen)."
+            "--within",
+            help="Zeitraum ab heute: 30d (Tage), 2w (Wochen), 3m (Monate zu 30 Tagen).",
+            metavar="ZEITRAUM",
         ),
     ] = "30d",
     overdue: Annotated[bool, typer.Option("--overdue", help="Nur Überfälliges.")] = False,
@@ -262,7 +275,11 @@ def due_cmd(
 
     def render(snap: Snapshot) -> None:
         from coopkit.queries.due import due_list
+        from coopkit.queries.lookup import broken_warning
 
+        warning = broken_warning(snap)
+        if warning is not None:
+            say(warning, service_ctx.lang, err=True)
         groups = due_list(snap, partner=partner, within_days=within_days, overdue_only=overdue)
         lang = service_ctx.lang
         if state.json:
@@ -313,7 +330,9 @@ def calendar_cmd(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Zieldatei .ics.", metavar="DATEI")
     ],
-    partner: Annotated[str | None, typer.Option("--partner", help="Nur dieser Partner.")] = None,
+    partner: Annotated[
+        str | None, typer.Option("--partner", help="Nur dieser Partner.", metavar="PARTNER")
+    ] = None,
 ) -> None:
     """Kalender (.ics) exportieren: Sitzungen, Fristen der Aufgaben, Fälligkeiten der Pflichten.
 
@@ -349,18 +368,23 @@ def checklist_cmd(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Zieldatei .docx oder .md.", metavar="DATEI")
     ],
-    partner: Annotated[str | None, typer.Option("--partner", help="Nur dieser Partner.")] = None,
+    partner: Annotated[
+        str | None, typer.Option("--partner", help="Nur dieser Partner.", metavar="PARTNER")
+    ] = None,
     meeting: Annotated[
         str | None,
-        typer.Option("--meeting", help="Bis zu dieser Sitzung (ID), nur ihre Teilnehmenden."),
+        typer.Option(
+            "--meeting",
+            help="Bis zu dieser Sitzung (ID), nur ihre Teilnehmenden.",
+            metavar="SITZUNG",
+        ),
     ] = None,
     until: Annotated[
         str | None,
         typer.Option(
             "--until",
-            help="Bis zu diesem Datum JJJJ-MM-TT (Standard: nächste "
-            "geplante Sitzung, sonst 30 Tage).",
-            metavar="JJJJ-MM-TT",
+            help="Bis zu diesem Datum (Standard: nächste geplante Sitzung, sonst 30 Tage).",
+            metavar="DATUM",
         ),
     ] = None,
 ) -> None:
@@ -422,20 +446,21 @@ def report_cmd(
             metavar="DATEI",
         ),
     ] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Kalenderjahr, z. B. 2013.")] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="Beginn JJJJ-MM-TT.", metavar="JJJJ-MM-TT")
+    year: Annotated[
+        int | None, typer.Option("--year", help="Kalenderjahr, z. B. 2013.", metavar="JAHR")
     ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Beginn.", metavar="DATUM")] = None,
     end: Annotated[
         str | None,
-        typer.Option("--to", help="Ende JJJJ-MM-TT (einschließlich).", metavar="JJJJ-MM-TT"),
+        typer.Option("--to", help="Ende (einschließlich).", metavar="DATUM"),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Zieldatei.", metavar="DATEI")
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Zusätzlich als PDF (LibreOffice).")] = False,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="docx (Standard), md oder json.")
+        str | None,
+        typer.Option("--format", help="docx (Standard), md oder json.", metavar="FORMAT"),
     ] = None,
 ) -> None:
     """Evaluationsbericht einer Vereinbarung für ein Jahr oder einen Zeitraum.
@@ -500,7 +525,8 @@ def report_cmd(
 def obligation_matrix_cmd(
     ctx: typer.Context,
     agreement: Annotated[
-        str | None, typer.Option("--agreement", help="Nur diese Vereinbarung.")
+        str | None,
+        typer.Option("--agreement", help="Nur diese Vereinbarung.", metavar="VEREINBARUNG"),
     ] = None,
     output: Annotated[
         Path | None,

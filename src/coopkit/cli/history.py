@@ -38,7 +38,9 @@ def log_cmd(
         str | None,
         typer.Argument(metavar="[PFAD]", help="Nur Änderungen an dieser Datei/diesem Ordner."),
     ] = None,
-    limit: Annotated[int, typer.Option("-n", "--limit", help="Höchstens so viele Einträge.")] = 0,
+    limit: Annotated[
+        int, typer.Option("-n", "--limit", help="Höchstens so viele Einträge.", metavar="ANZAHL")
+    ] = 0,
 ) -> None:
     """Verlauf: wer hat wann was geändert, mit Dateien und Versions-Tags.
 

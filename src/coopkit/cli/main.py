@@ -11,30 +11,48 @@ from coopkit.cli import (
     agreement,
     agreement_docs,
     base,
+    corrections,
     followup,
     history,
     meeting,
     partner,
     template,
 )
-from coopkit.cli.state import CliState, parse_day
+from coopkit.cli.framework import LANGUAGES, CoopGroup, english, install, lang_option
+from coopkit.cli.state import CliState, check_language, parse_day
 
-EPILOG = (
+install()
+
+EPILOG = english(
     "Exit-Codes: 0 ok, 1 Probleme in den Dateien, 2 Aufruf falsch, 3 interner Fehler, "
-    "4 Konfiguration, 5 Repository/git, 6 nicht gefunden, 7 Vorlage/Ausgabe, 130 abgebrochen."
+    "4 Konfiguration, 5 Repository/git, 6 nicht gefunden, 7 Vorlage/Ausgabe, 130 abgebrochen.",
+    "Exit codes: 0 ok, 1 problems in the files, 2 usage, 3 internal error, 4 configuration, "
+    "5 repository/git, 6 not found, 7 template/output, 130 interrupted.",
 )
 
 app = typer.Typer(
     name="coop",
-    help="coopkit: Kooperationsvereinbarungen, Freigaben, Sitzungen und Nachverfolgung "
-    "als Textdateien in git.",
+    help=english(
+        "coopkit: Kooperationsvereinbarungen, Freigaben, Sitzungen und Nachverfolgung "
+        "als Textdateien in git.",
+        "coopkit: cooperation agreements, approvals, meetings and follow-up as text files in git.",
+    ),
     epilog=EPILOG,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    cls=CoopGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from coopkit import __version__
+
+        typer.echo(f"coop {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -44,32 +62,76 @@ def root(
         Path | None,
         typer.Option(
             "-C",
-            help="Im Repository VERZEICHNIS arbeiten statt im aktuellen.",
+            help=english(
+                "Im Repository VERZEICHNIS arbeiten statt im aktuellen.",
+                "Work in the repository DIRECTORY instead of the current one.",
+            ),
             metavar="VERZEICHNIS",
         ),
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Ausgabe als JSON.")] = False,
+    json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help=english(
+                "Ausgabe als JSON (auch nach dem Befehl möglich).",
+                "Output as JSON (also after the command).",
+            ),
+        ),
+    ] = False,
     today: Annotated[
         str | None,
         typer.Option(
-            "--today", help="Stichtag JJJJ-MM-TT statt des heutigen Datums.", metavar="JJJJ-MM-TT"
+            "--today",
+            help=english(
+                "Stichtag statt des heutigen Datums (31.12.2026 oder 2026-12-31).",
+                "Reference day instead of today (31.12.2026 or 2026-12-31).",
+            ),
+            metavar="DATUM",
         ),
     ] = None,
     author: Annotated[
         str | None,
         typer.Option(
-            "--author", help='Handelnde Person "Name <mail>" (sonst COOP_AUTHOR, sonst git config).'
+            "--author",
+            help=english(
+                'Handelnde Person "Name <mail>" (sonst COOP_AUTHOR, sonst git config).',
+                'Acting person "Name <mail>" (else COOP_AUTHOR, else git config).',
+            ),
+            metavar="TEXT",
         ),
     ] = None,
     lang: Annotated[
-        str | None, typer.Option("--lang", help="Sprache der Ausgabe: de oder en.")
+        str | None,
+        typer.Option(
+            "--lang",
+            help=english(
+                "Sprache der Ausgabe: de oder en (sonst COOP_LANG, sonst locale in coop.toml).",
+                "Output language: de or en (else COOP_LANG, else locale in coop.toml).",
+            ),
+            metavar="|".join(LANGUAGES),
+            callback=lang_option,
+        ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help=english("Version von coopkit zeigen und beenden.", "Show the version and exit."),
+            is_eager=True,
+            callback=_show_version,
+        ),
+    ] = False,
     allow_personal_data: Annotated[
         bool,
         typer.Option(
             "--allow-personal-data",
-            help="Bewusste Ausnahme: Text schreiben, der wie Klientendaten aussieht "
-            "(wird im Commit vermerkt).",
+            help=english(
+                "Bewusste Ausnahme: Text schreiben, der wie Klientendaten aussieht "
+                "(wird im Commit vermerkt).",
+                "Deliberate exception: write text that looks like client data "
+                "(recorded in the commit).",
+            ),
         ),
     ] = False,
 ) -> None:
@@ -78,6 +140,7 @@ def root(
 
     @command
     def _parse(ctx: typer.Context) -> None:
+        check_language()
         ctx.obj = CliState(
             directory=directory,
             json=json,
@@ -96,6 +159,7 @@ followup.register(app)
 history.register(app)
 agreement_docs.register(agreement.app)
 agreement_docs.register_root(app)
+corrections.register()
 app.add_typer(partner.app, name="partner")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(meeting.app, name="meeting")

@@ -9,7 +9,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, say, table
-from coopkit.cli.state import get_state, parse_day
+from coopkit.cli.state import get_state, parse_day, parse_time
 from coopkit.errors import T, UsageError
 
 if TYPE_CHECKING:
@@ -26,13 +26,14 @@ TopOption = Annotated[int, typer.Option("--top", help="Nummer des TOP (ab 1).", 
 TextArg = Annotated[str, typer.Argument(help="Text.", metavar="TEXT")]
 DateOption = Annotated[
     str | None,
-    typer.Option("--date", help="Datum JJJJ-MM-TT (auch Datum des Commits).", metavar="JJJJ-MM-TT"),
+    typer.Option("--date", help="Datum (auch Datum des Commits).", metavar="DATUM"),
 ]
 
 _MINUTES_STATUS = {
     "draft": T("Entwurf", "draft"),
     "sent": T("versandt", "sent"),
     "approved": T("genehmigt", "approved"),
+    "cancelled": T("abgesagt", "cancelled"),
 }
 
 
@@ -77,20 +78,26 @@ def new_cmd(
         list[str],
         typer.Option("--agreement", help="Vereinbarung (mehrfach möglich).", metavar="ID"),
     ],
-    day: Annotated[
-        str, typer.Option("--date", help="Sitzungsdatum JJJJ-MM-TT.", metavar="JJJJ-MM-TT")
-    ],
-    time: Annotated[str | None, typer.Option("--time", help="Beginn HH:MM.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Ende HH:MM.")] = None,
-    place: Annotated[str | None, typer.Option("--place", help="Ort.")] = None,
+    day: Annotated[str, typer.Option("--date", help="Sitzungsdatum.", metavar="DATUM")],
+    time: Annotated[
+        str | None,
+        typer.Option("--time", help="Beginn, z. B. 14:00 oder 14 Uhr.", metavar="UHRZEIT"),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Ende, z. B. 16:30.", metavar="UHRZEIT")
+    ] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Ort.", metavar="ORT")] = None,
     title: Annotated[
-        str | None, typer.Option("--title", help="Titel (Standard: Arbeitstreffen).")
+        str | None,
+        typer.Option("--title", help="Titel (Standard: Arbeitstreffen).", metavar="TITEL"),
     ] = None,
     chair: Annotated[
-        str | None, typer.Option("--chair", help="Sitzungsleitung PARTNER/PERSON.")
+        str | None,
+        typer.Option("--chair", help="Sitzungsleitung PARTNER/PERSON.", metavar="PARTNER/PERSON"),
     ] = None,
     minute_taker: Annotated[
-        str | None, typer.Option("--minute-taker", help="Protokoll PARTNER/PERSON.")
+        str | None,
+        typer.Option("--minute-taker", help="Protokoll PARTNER/PERSON.", metavar="PARTNER/PERSON"),
     ] = None,
     agenda: Annotated[
         list[str] | None,
@@ -109,13 +116,14 @@ def new_cmd(
 
     meeting_day = parse_day(day, "--date")
     assert meeting_day is not None
+    start, until = parse_time(time, "--time"), parse_time(end, "--end")
     service_ctx = get_state(ctx).context()
     result = new_meeting(
         service_ctx,
         agreement,
         meeting_day,
-        time=time,
-        end=end,
+        time=start,
+        end=until,
         place=place,
         title=title,
         chair=chair,
@@ -197,8 +205,11 @@ def action_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
     top: TopOption,
-    who: Annotated[str, typer.Option("--who", help="Wer: PARTNER oder PARTNER/PERSON.")],
-    due: Annotated[str, typer.Option("--due", help="Bis wann: JJJJ-MM-TT.", metavar="JJJJ-MM-TT")],
+    who: Annotated[
+        str,
+        typer.Option("--who", help="Wer: PARTNER oder PARTNER/PERSON.", metavar="PARTNER/PERSON"),
+    ],
+    due: Annotated[str, typer.Option("--due", help="Bis wann:.", metavar="DATUM")],
     text: TextArg,
 ) -> None:
     """Eine Aufgabe (Wer / Was / Bis wann) zu einem TOP festhalten.
@@ -234,8 +245,13 @@ def top_cmd(
 def times_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
-    start: Annotated[str | None, typer.Option("--start", help="Beginn HH:MM.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Ende HH:MM.")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Beginn, z. B. 14:00 oder 14 Uhr.", metavar="UHRZEIT"),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Ende, z. B. 16:30.", metavar="UHRZEIT")
+    ] = None,
 ) -> None:
     """Tatsächlichen Beginn und tatsächliches Ende der Sitzung eintragen.
 
@@ -243,7 +259,8 @@ def times_cmd(
     """
     from coopkit.services.meetings import set_times
 
-    result = set_times(get_state(ctx).context(), meeting_id, start, end)
+    begin, finish = parse_time(start, "--start"), parse_time(end, "--end")
+    result = set_times(get_state(ctx).context(), meeting_id, begin, finish)
     _written(ctx, result, T("Zeiten eingetragen in {p}", "times set in {p}", p=result.path))
 
 
@@ -426,7 +443,7 @@ def render_cmd(
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Zusätzlich als PDF/A-2b (LibreOffice).")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="docx oder md.")] = "docx",
+    fmt: Annotated[str, typer.Option("--format", help="docx oder md.", metavar="FORMAT")] = "docx",
     reference: Annotated[
         str | None,
         typer.Option(
@@ -439,7 +456,7 @@ def render_cmd(
         str | None,
         typer.Option(
             "--reply-by",
-            metavar="JJJJ-MM-TT",
+            metavar="DATUM",
             help="Rückmeldung bis (Standard: eine Woche vor der Sitzung).",
         ),
     ] = None,
@@ -565,7 +582,10 @@ def action_done_cmd(
     drop: Annotated[
         bool, typer.Option("--drop", help="Als verworfen statt erledigt abschließen.")
     ] = False,
-    by: Annotated[str | None, typer.Option("--by", help="Erledigt von PARTNER/PERSON.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Erledigt von PARTNER/PERSON.", metavar="PARTNER/PERSON"),
+    ] = None,
 ) -> None:
     """Eine Aufgabe als erledigt (oder mit --drop als verworfen) abschließen.
 
@@ -600,7 +620,6 @@ def action_done_cmd(
 
 app.command("new")(new_cmd)
 app.command("attend")(attend_cmd)
-app.command("note")(note_cmd)
 app.command("decide")(decide_cmd)
 app.command("action")(action_cmd)
 app.command("top")(top_cmd)

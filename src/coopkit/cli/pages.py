@@ -1,8 +1,9 @@
 """Pages of read-only commands, remembered by the state of the repository.
 
-A read-only command's page (its text or JSON) depends only on the records, the version tags, the
-program, the day, the language and the options: `show_page` prints the remembered page when none
-of them changed, and otherwise prints what `render` prints and remembers it.
+A read-only command's page (its text or JSON, and its warnings) depends only on the records,
+the version tags, the program, the day, the language and the options: `show_page` prints the
+remembered page when none of them changed, and otherwise prints what `render` prints and
+remembers it.
 """
 
 from __future__ import annotations
@@ -33,13 +34,16 @@ def show_page(
     from coopkit.cli.progress import READING, Progress
     from coopkit.queries.answers import remember
 
-    def page(snap: Snapshot) -> str:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
+    def page(snap: Snapshot) -> tuple[str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             render(snap)
-        return out.getvalue()
+        return out.getvalue(), err.getvalue()
 
     with Progress(READING, ctx.lang, quiet=quiet) as progress:
-        text = remember(ctx, question, params, page, progress)
+        text, warnings = remember(ctx, question, params, page, progress)
+    if warnings:
+        sys.stderr.write(warnings)
+        sys.stderr.flush()
     sys.stdout.write(text)
     sys.stdout.flush()

@@ -37,10 +37,31 @@ def key_group() -> None:
 def add_cmd(
     ctx: typer.Context,
     partner_id: Annotated[str, typer.Argument(metavar="ID", help="Kurz-ID, z. B. kv-myk.")],
-    name: Annotated[str, typer.Option("--name", help="Vollständiger Name der Organisation.")],
+    name: Annotated[
+        str, typer.Option("--name", help="Vollständiger Name der Organisation.", metavar="NAME")
+    ],
     short: Annotated[str | None, typer.Option("--short", help="Kurzname.")] = None,
     address: Annotated[
-        str | None, typer.Option("--address", help='Anschrift "Straße Nr, PLZ Ort".')
+        str | None,
+        typer.Option(
+            "--address",
+            help='Anschrift in einer Zeile: "Straße Nr, PLZ Ort" (Komma darf fehlen).',
+            metavar="ANSCHRIFT",
+        ),
+    ] = None,
+    street: Annotated[
+        str | None, typer.Option("--street", help="Straße und Hausnummer.", metavar="STRASSE")
+    ] = None,
+    postcode: Annotated[
+        str | None, typer.Option("--postcode", help="Postleitzahl.", metavar="PLZ")
+    ] = None,
+    city: Annotated[str | None, typer.Option("--city", help="Ort.", metavar="STADT")] = None,
+    email: Annotated[
+        str | None,
+        typer.Option("--email", help="E-Mail-Adresse der Organisation.", metavar="E-MAIL"),
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="Telefon der Organisation.", metavar="TELEFON")
     ] = None,
     represented_by: Annotated[
         str | None,
@@ -54,14 +75,18 @@ def add_cmd(
         str | None, typer.Option("--representative", help="Name der vertretenden Person.")
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+        str | None, typer.Option("--date", help="Datum des Commits.", metavar="DATUM")
     ] = None,
 ) -> None:
     """Einen Partner (Organisation) anlegen: partners/ID.yaml, ein Commit.
 
+    Die Anschrift entweder mit --street, --postcode und --city oder in einer Zeile mit
+    --address "Bahnhofstraße 9, 56068 Koblenz".
+
     Beispiel: coop partner add kv-myk --name "Kreisverwaltung Mayen-Koblenz" --short KV
+    --street "Bahnhofstraße 9" --postcode 56068 --city Koblenz
     """
-    from coopkit.services.partners import add_partner
+    from coopkit.services.partners import add_partner, build_address
 
     state = get_state(ctx)
     service_ctx = state.context()
@@ -70,7 +95,9 @@ def add_cmd(
         partner_id,
         name,
         short=short,
-        address=address,
+        address=build_address(address, street, postcode, city),
+        email=email,
+        phone=phone,
         represented_by=represented_by,
         representative=representative,
         when=parse_day(date, "--date"),
@@ -96,13 +123,24 @@ def list_cmd(ctx: typer.Context) -> None:
     Beispiel: coop partner list
     """
     from coopkit.queries.load import snapshot
+    from coopkit.queries.lookup import broken_warning
     from coopkit.services.partners import list_partners
 
     state = get_state(ctx)
     service_ctx = state.context()
-    partners = list_partners(snapshot(service_ctx).data)
+    snap = snapshot(service_ctx)
+    partners = list_partners(snap.data)
+    broken = sorted(snap.data.broken.get("partner", {}).items())
+    warning = broken_warning(snap)
+    if warning is not None:
+        say(warning, service_ctx.lang, err=True)
     if state.json:
-        print_json([p.model_dump(mode="json") for p in partners])
+        print_json(
+            [
+                *(p.model_dump(mode="json") for p in partners),
+                *({"id": pid, "broken": path} for pid, path in broken),
+            ]
+        )
         return
     de = service_ctx.lang == "de"
     headers = [
@@ -112,7 +150,14 @@ def list_cmd(ctx: typer.Context) -> None:
         "Kontakte" if de else "contacts",
         "Schlüssel" if de else "keys",
     ]
-    rows = [[p.id, p.name, p.represented_by or "—", len(p.contacts), len(p.keys)] for p in partners]
+    rows: list[list[object]] = [
+        [p.id, p.name, p.represented_by or "—", len(p.contacts), len(p.keys)] for p in partners
+    ]
+    rows += [
+        [pid, f"— (fehlerhaft: {path})" if de else f"— (broken: {path})", "", "", ""]
+        for pid, path in broken
+    ]
+    rows.sort(key=lambda row: str(row[0]))
     say(table(headers, rows))
 
 
@@ -210,18 +255,24 @@ def show_cmd(
 def contact_add_cmd(
     ctx: typer.Context,
     partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
-    name: Annotated[str, typer.Option("--name", help="Name der Person.")],
+    name: Annotated[str, typer.Option("--name", help="Name der Person.", metavar="NAME")],
     contact_id: Annotated[
-        str | None, typer.Option("--id", help="Kurz-ID der Person (sonst aus dem Nachnamen).")
+        str | None,
+        typer.Option("--id", help="Kurz-ID der Person (sonst aus dem Nachnamen).", metavar="ID"),
     ] = None,
     function: Annotated[str | None, typer.Option("--function", help="Funktion.")] = None,
-    email: Annotated[str | None, typer.Option("--email", help="E-Mail-Adresse.")] = None,
-    phone: Annotated[str | None, typer.Option("--phone", help="Telefon.")] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="E-Mail-Adresse.", metavar="E-MAIL")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="Telefon.", metavar="TELEFON")
+    ] = None,
     topic: Annotated[
-        list[str] | None, typer.Option("--topic", help="Zuständig für (mehrfach möglich).")
+        list[str] | None,
+        typer.Option("--topic", help="Zuständig für (mehrfach möglich).", metavar="THEMA"),
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+        str | None, typer.Option("--date", help="Datum des Commits.", metavar="DATUM")
     ] = None,
 ) -> None:
     """Eine Ansprechperson bei einem Partner eintragen (ein Commit).
@@ -261,7 +312,7 @@ def key_add_cmd(
     ctx: typer.Context,
     partner_id: Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")],
     pubkey_file: Annotated[
-        Path, typer.Argument(metavar="PUBKEY-FILE", help="Öffentlicher SSH-Schlüssel (.pub).")
+        Path, typer.Argument(metavar="SCHLÜSSELDATEI", help="Öffentlicher SSH-Schlüssel (.pub).")
     ],
     signatory: Annotated[
         str | None,
@@ -269,14 +320,14 @@ def key_add_cmd(
     ] = None,
     valid_after: Annotated[
         str | None,
-        typer.Option("--valid-after", metavar="JJJJ-MM-TT", help="Gültig ab diesem Tag."),
+        typer.Option("--valid-after", metavar="DATUM", help="Gültig ab diesem Tag."),
     ] = None,
     valid_before: Annotated[
         str | None,
-        typer.Option("--valid-before", metavar="JJJJ-MM-TT", help="Gültig nur vor diesem Tag."),
+        typer.Option("--valid-before", metavar="DATUM", help="Gültig nur vor diesem Tag."),
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Datum des Commits JJJJ-MM-TT.")
+        str | None, typer.Option("--date", help="Datum des Commits.", metavar="DATUM")
     ] = None,
 ) -> None:
     """Einen öffentlichen SSH-Schlüssel für Freigaben eines Partners registrieren (ein Commit).

@@ -61,7 +61,7 @@ def export_cmd(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Vorhandene Datei überschreiben.")] = False,
     day: Annotated[
-        str | None, typer.Option("--date", metavar="JJJJ-MM-TT", help="Datum des Commits.")
+        str | None, typer.Option("--date", metavar="DATUM", help="Datum des Commits.")
     ] = None,
 ) -> None:
     """Mitgelieferte Vorlage zum Bearbeiten in Word exportieren.

@@ -16,8 +16,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel, create_engine, select, text
 
 from coopkit.errors import RepositoryError, T
+from coopkit.model.names import fold
 
 INDEX_FILE = "index.sqlite"
+SCHEMA_VERSION = 2
+"""Bumped when what is indexed changes (2: folded text); an older index is rebuilt."""
 _WORD = re.compile(r"\w[\w.\-/@#]*", re.UNICODE)
 
 
@@ -57,7 +60,6 @@ class Hit:
     record_id: str
     title: str
     day: str | None
-    snippet: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,12 @@ def _engine(root: Path) -> Engine:
     directory = root / ".coop"
     directory.mkdir(exist_ok=True)
     engine = create_engine(f"sqlite:///{directory / INDEX_FILE}")
+    with engine.begin() as connection:
+        version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+        if version != SCHEMA_VERSION:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS doc_fts")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS indexed_doc")
+            connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
     SQLModel.metadata.create_all(engine, tables=[IndexedDoc.__table__])  # type: ignore[attr-defined]
     with engine.begin() as connection:
         connection.exec_driver_sql(_FTS)
@@ -121,7 +129,7 @@ def refresh(root: Path, docs: Iterable[SearchDoc]) -> RefreshStats:
                 session.add(row)
                 session.exec(  # type: ignore[call-overload]
                     text("INSERT INTO doc_fts (path, title, body) VALUES (:p, :t, :b)").bindparams(
-                        p=path, t=doc.title, b=doc.body
+                        p=path, t=fold(doc.title), b=fold(doc.body)
                     )
                 )
             session.commit()
@@ -138,14 +146,19 @@ def refresh(root: Path, docs: Iterable[SearchDoc]) -> RefreshStats:
     return RefreshStats(added, changed, len(removed), unchanged)
 
 
+def query_words(user_text: str) -> list[str]:
+    """Return the searched words, folded as the index is (`Straße` and `strasse` alike)."""
+    return _WORD.findall(fold(user_text))
+
+
 def fts_query(user_text: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word a quoted prefix, all required.
 
     `Müller & Söhne`, `KV-2026` or a stray `"` are words, never query syntax; a word also finds
-    its longer forms (`türkisch` finds `türkische`).
+    its longer forms (`türkisch` finds `türkische`). Text and query are folded alike, so
+    `sprachfoerderung`, `Sprachförderung` and `sprachforderung` find the same records.
     """
-    words = _WORD.findall(user_text)
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in query_words(user_text))
 
 
 def search(root: Path, user_text: str, kind: str | None = None, limit: int = 20) -> list[Hit]:
@@ -155,8 +168,7 @@ def search(root: Path, user_text: str, kind: str | None = None, limit: int = 20)
         return []
     engine = _engine(root)
     sql = (
-        "SELECT d.path, d.kind, d.record_id, d.title, d.day, "
-        "snippet(doc_fts, 2, '[', ']', ' … ', 12) AS snip "
+        "SELECT d.path, d.kind, d.record_id, d.title, d.day "
         "FROM doc_fts JOIN indexed_doc AS d ON d.path = doc_fts.path "
         "WHERE doc_fts MATCH :q "
         + ("AND d.kind = :k " if kind else "")
@@ -174,4 +186,4 @@ def search(root: Path, user_text: str, kind: str | None = None, limit: int = 20)
         ) from err
     finally:
         engine.dispose()
-    return [Hit(r[0], r[1], r[2], r[3], r[4], " ".join(str(r[5]).split())) for r in rows]
+    return [Hit(r[0], r[1], r[2], r[3], r[4]) for r in rows]

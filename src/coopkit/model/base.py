@@ -47,7 +47,7 @@ def id_problem(value: str) -> T | None:
             'id "{v}" contains a path separator or ".."; allowed are a-z, 0-9 and "-"',
             v=value,
         )
-    if not _ID_RE.match(value):
+    if not _ID_RE.fullmatch(value):
         return T(
             "ungültige ID „{v}“; erlaubt sind Kleinbuchstaben a-z, Ziffern und „-“ "
             "(nicht am Anfang oder Ende)",
@@ -109,7 +109,7 @@ def _check_person(value: str) -> str:
 
 
 def _check_duration(value: str) -> str:
-    if not _DURATION_RE.match(value):
+    if not _DURATION_RE.fullmatch(value):
         raise fail(
             "„{v}“ ist keine ISO-8601-Dauer; erwartet z. B. P1M, P3M, P1Y, P2W, P14D",
             '"{v}" is not an ISO 8601 duration; expected e.g. P1M, P3M, P1Y, P2W, P14D',
@@ -119,7 +119,7 @@ def _check_duration(value: str) -> str:
 
 
 def _check_time(value: str) -> str:
-    if not _TIME_RE.match(value):
+    if not _TIME_RE.fullmatch(value):
         raise fail(
             "„{v}“ ist keine Uhrzeit; erwartet HH:MM (z. B. 14:00)",
             '"{v}" is not a time of day; expected HH:MM (e.g. 14:00)',
@@ -153,7 +153,7 @@ IdList = Annotated[list[Id], BeforeValidator(_one_or_many)]
 @lru_cache(maxsize=256)
 def parse_duration(value: str) -> tuple[int, int, int, int]:
     """Split a validated ISO 8601 duration into (years, months, weeks, days)."""
-    match = _DURATION_RE.match(value)
+    match = _DURATION_RE.fullmatch(value)
     if match is None:
         raise ValueError(value)
     return tuple(int(match.group(g) or 0) for g in "ymwd")  # type: ignore[return-value]

@@ -19,6 +19,46 @@ def _choices(known: Iterable[str]) -> str:
     return shown + (", …" if len(names) > 8 else "")
 
 
+_KIND_LABELS = {
+    "partner": T("Partner", "partner"),
+    "agreement": T("Vereinbarung", "agreement"),
+    "meeting": T("Sitzung", "meeting"),
+}
+
+
+def depends_on_broken(
+    data: RepoData, located: Located[Any], loc: Loc, kind: str, ref: str
+) -> Problem | None:
+    """Return the problem for a reference to a record that exists but is broken, or None."""
+    path = data.broken_path(kind, ref)
+    if path is None:
+        return None
+    return Problem(
+        located.at(*loc),
+        T(
+            "hängt an einem fehlerhaften Datensatz (siehe oben): {k} „{i}“ in {p}",
+            'depends on a broken record (see above): {k} "{i}" in {p}',
+            k=_KIND_LABELS[kind],
+            i=ref,
+            p=path,
+        ),
+        "depends-on-broken",
+    )
+
+
+def _unknown_agreement(data: RepoData, located: Located[Any], loc: Loc, ag: str) -> Problem:
+    return depends_on_broken(data, located, loc, "agreement", ag) or Problem(
+        located.at(*loc),
+        T(
+            "unbekannte Vereinbarung „{a}“; bekannt: {k}",
+            'unknown agreement "{a}"; known: {k}',
+            a=ag,
+            k=_choices(data.agreements),
+        ),
+        "unknown-agreement",
+    )
+
+
 def check_person(data: RepoData, located: Located[Any], loc: Loc, ref: str) -> list[Problem]:
     """Check that `partner` or `partner/person` names a known partner and contact."""
     if ref in data.known_people:
@@ -26,18 +66,7 @@ def check_person(data: RepoData, located: Located[Any], loc: Loc, ref: str) -> l
     partner_id, person = split_person(ref)
     partner = data.find_partner(partner_id)
     if partner is None:
-        return [
-            Problem(
-                located.at(*loc),
-                T(
-                    "unbekannter Partner „{p}“; bekannt: {k}",
-                    'unknown partner "{p}"; known: {k}',
-                    p=partner_id,
-                    k=_choices(data.partners),
-                ),
-                "unknown-partner",
-            )
-        ]
+        return [_unknown_partner(data, located, loc, partner_id)]
     if person is not None and partner.find_contact(person) is None:
         return [
             Problem(
@@ -56,7 +85,7 @@ def check_person(data: RepoData, located: Located[Any], loc: Loc, ref: str) -> l
 
 
 def _unknown_partner(data: RepoData, located: Located[Any], loc: Loc, pid: str) -> Problem:
-    return Problem(
+    return depends_on_broken(data, located, loc, "partner", pid) or Problem(
         located.at(*loc),
         T(
             "unbekannter Partner „{p}“; bekannt: {k}",
@@ -254,18 +283,7 @@ def check_signoffs(data: RepoData) -> list[Problem]:
             )
         agreement = data.find_agreement(so.agreement)
         if agreement is None:
-            problems.append(
-                Problem(
-                    located.at("agreement"),
-                    T(
-                        "unbekannte Vereinbarung „{a}“; bekannt: {k}",
-                        'unknown agreement "{a}"; known: {k}',
-                        a=so.agreement,
-                        k=_choices(data.agreements),
-                    ),
-                    "unknown-agreement",
-                )
-            )
+            problems.append(_unknown_agreement(data, located, ("agreement",), so.agreement))
         elif so.partner not in agreement.parties:
             problems.append(
                 Problem(
@@ -319,18 +337,7 @@ def check_minutes(data: RepoData) -> list[Problem]:
             )
         for i, ag in enumerate(mt.agreements):
             if ag not in data.agreements:
-                problems.append(
-                    Problem(
-                        located.at("agreements", i),
-                        T(
-                            "unbekannte Vereinbarung „{a}“; bekannt: {k}",
-                            'unknown agreement "{a}"; known: {k}',
-                            a=ag,
-                            k=_choices(data.agreements),
-                        ),
-                        "unknown-agreement",
-                    )
-                )
+                problems.append(_unknown_agreement(data, loc_any, ("agreements", i), ag))
         for i, pid in enumerate(mt.distribution):
             if pid not in data.partners:
                 problems.append(_unknown_partner(data, loc_any, ("distribution", i), pid))
@@ -376,7 +383,8 @@ def check_minutes(data: RepoData) -> list[Problem]:
             later = data.find_minutes(mt.approved_in)
             if later is None:
                 problems.append(
-                    Problem(
+                    depends_on_broken(data, loc_any, ("approved_in",), "meeting", mt.approved_in)
+                    or Problem(
                         located.at("approved_in"),
                         T(
                             "unbekannte Sitzung „{m}“",
@@ -427,7 +435,8 @@ def check_action_records(data: RepoData) -> list[Problem]:
         found = data.find_action(rec.action)
         if found is None:
             problems.append(
-                Problem(
+                depends_on_broken(data, located, ("action",), "meeting", rec.action.split("#")[0])
+                or Problem(
                     located.at("action"),
                     T(
                         "unbekannte Aufgabe „{a}“; erwartet SITZUNG#NUMMER",

@@ -10,7 +10,8 @@ from pydantic import model_validator
 
 from coopkit.model.base import Id, IdList, PersonRef, Record, TimeOfDay, fail
 
-MinutesStatus = Literal["draft", "sent", "approved"]
+MinutesStatus = Literal["draft", "sent", "approved", "cancelled"]
+"""`cancelled`: the meeting did not take place (`coop meeting cancel`); never held, never sent."""
 ActionStatus = Literal["done", "dropped"]
 
 
@@ -61,6 +62,7 @@ class Minutes(Record):
     chair: PersonRef | None = None
     minute_taker: PersonRef | None = None
     status: MinutesStatus = "draft"
+    cancel_reason: str | None = None
     sent: datetime.date | None = None
     approved_in: Id | None = None
     attendance: Attendance = Attendance()
@@ -75,6 +77,21 @@ class Minutes(Record):
                 "genehmigte Niederschrift ohne „approved_in“ (die Sitzung, die sie genehmigt hat)",
                 'approved minutes without "approved_in" (the meeting that approved them)',
             )
+        if self.status == "cancelled" and (self.sent or self.approved_in):
+            raise fail(
+                "eine abgesagte Sitzung hat keine versandte oder genehmigte Niederschrift",
+                "a cancelled meeting has no sent or approved minutes",
+            )
+        if self.status == "cancelled" and any(t.decisions or t.actions for t in self.tops):
+            raise fail(
+                "eine abgesagte Sitzung hat keine Beschlüsse und keine Aufgaben",
+                "a cancelled meeting has no decisions and no actions",
+            )
+        if self.cancel_reason and self.status != "cancelled":
+            raise fail(
+                "„cancel_reason“ nur bei „status: cancelled“",
+                '"cancel_reason" only with "status: cancelled"',
+            )
         if self.start and self.end and self.end < self.start:
             raise fail(
                 "Ende {e} liegt vor Beginn {s}",
@@ -83,6 +100,16 @@ class Minutes(Record):
                 e=self.end,
             )
         return self
+
+    @property
+    def held(self) -> bool:
+        """Return whether the minutes say the meeting took place: sent or approved."""
+        return self.status in ("sent", "approved")
+
+    @property
+    def cancelled(self) -> bool:
+        """Return whether the meeting was called off."""
+        return self.status == "cancelled"
 
     def all_actions(self) -> list[tuple[int, Action]]:
         """Return (TOP number, action) for every action, TOPs counted from 1."""

@@ -30,6 +30,18 @@ class RepoData:
     minutes: dict[str, Located[Minutes]] = field(default_factory=dict)
     action_records: list[Located[ActionRecord]] = field(default_factory=list)
     terminations: list[Located[Termination]] = field(default_factory=list)
+    broken: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Records that failed to parse or validate, by kind (partner, agreement, meeting) and the
+    id their path names, with that path: references to them are not "unknown"."""
+
+    def broken_path(self, kind: str, record_id: str) -> str | None:
+        """Return the path of a broken record of this kind and id, or None."""
+        return self.broken.get(kind, {}).get(record_id)
+
+    @property
+    def broken_paths(self) -> set[str]:
+        """Return the paths of every broken record."""
+        return {path for by_id in self.broken.values() for path in by_id.values()}
 
     def find_partner(self, partner_id: str) -> Partner | None:
         """Return the partner with this id, or None."""

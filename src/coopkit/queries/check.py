@@ -44,7 +44,7 @@ def check_snapshot(snap: Snapshot, *, privacy: bool = False) -> list[Problem]:
             if textfile is not None:
                 texts.append((path, textfile.text))
         problems += scan_files(texts, registered(snap.data))
-    return sorted_problems(problems)
+    return sorted_problems(problems, snap.data.broken_paths)
 
 
 def history_problems(snap: Snapshot) -> list[Problem]:

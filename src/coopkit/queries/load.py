@@ -33,7 +33,7 @@ def load(source: FileSource, cache: ParseCache | None = None, memo: Memo | None 
     """Parse all records (through the parse caches when given) and run every rule over them."""
     data, problems = load_repository(source, cache, memo)
     problems = problems + check_repository(data)
-    return Loaded(data, sorted_problems(problems))
+    return Loaded(data, sorted_problems(problems, data.broken_paths))
 
 
 @dataclass

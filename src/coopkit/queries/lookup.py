@@ -110,9 +110,25 @@ def get_partner(records: Records, partner_id: str) -> Partner:
 
 
 def check_partner(records: Records, partner_id: str | None) -> None:
-    """Raise unless `partner_id` (a filter that may be None) names a partner."""
-    if partner_id is not None:
+    """Raise unless `partner_id` (a filter that may be None) names a partner.
+
+    A partner whose file is broken still counts: a question filtered by it is answered from the
+    records that name it (the command warns about the broken file, see `broken_warning`).
+    """
+    if partner_id is not None and records.data.broken_path("partner", partner_id) is None:
         get_partner(records, partner_id)
+
+
+def broken_warning(records: Records) -> T | None:
+    """Return a warning naming the records that failed to load, or None when all loaded."""
+    paths = sorted(records.data.broken_paths)
+    if not paths:
+        return None
+    return T(
+        "Warnung: {p} fehlerhaft und nur mit ID berücksichtigt; Ursache mit „coop check“",
+        'warning: {p} broken and only taken into account by id; cause with "coop check"',
+        p=", ".join(paths),
+    )
 
 
 def get_agreement(records: Records, agreement_id: str) -> Agreement:

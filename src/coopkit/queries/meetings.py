@@ -83,7 +83,7 @@ def previous_meetings(data: RepoData, agreements: list[str], day: date) -> list[
     found = [
         m.value
         for m in data.minutes.values()
-        if m.value.date < day and wanted & set(m.value.agreements)
+        if m.value.date < day and wanted & set(m.value.agreements) and not m.value.cancelled
     ]
     return sorted(found, key=lambda m: (m.date, m.id))
 

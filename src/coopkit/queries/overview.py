@@ -52,6 +52,8 @@ class PartnerStatus:
     id: str
     name: str
     overdue: int = 0
+    broken: str | None = None
+    """The path of the partner's file when it failed to load (only the id is known)."""
 
 
 @dataclass
@@ -121,6 +123,12 @@ def status(snap: Snapshot) -> Status:
         PartnerStatus(p.value.id, p.value.name, result.overdue.get(p.value.id, 0))
         for _, p in sorted(data.partners.items())
     ]
+    result.partners += [
+        PartnerStatus(pid, "", result.overdue.get(pid, 0), path)
+        for pid, path in data.broken.get("partner", {}).items()
+        if pid not in data.partners
+    ]
+    result.partners.sort(key=lambda p: p.id)
     ordered = sorted(data.minutes.values(), key=lambda m: (m.value.date, m.value.id), reverse=True)
     result.minutes = [
         MinutesStatus(m.value.id, m.value.date.isoformat(), m.value.title, m.value.status)

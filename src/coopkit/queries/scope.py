@@ -83,6 +83,20 @@ def record_keys(kind: str, value: Any) -> Keys:
     return frozenset(defines), frozenset(mentions)
 
 
+def _broken_keys(path: str) -> Keys:
+    """Return what a record that does not parse defines: the id its path names (as the loader)."""
+    kind = layout.kind_of(path)
+    parts = path.split("/")
+    name = parts[-1].rsplit(".", 1)[0]
+    if kind == "partner":
+        return frozenset({f"partner:{name}"}), frozenset()
+    if kind == "agreement":
+        return frozenset({f"agreement:{parts[1]}"}), frozenset()
+    if kind == "minutes":
+        return frozenset({f"minutes:{name}"}), frozenset()
+    return frozenset(), frozenset()
+
+
 class _Overlay:
     """A chosen set of paths of the scanned tree, with the change laid over it."""
 
@@ -147,7 +161,7 @@ class _Graph:
         if text is None:
             source = _Overlay(self.state, {path: data} if changed else {}, [path])
             located, _ = parse_file(source, path, self.cache)
-            keys = record_keys(kind, located.value) if located is not None else (set(), set())
+            keys = record_keys(kind, located.value) if located is not None else _broken_keys(path)
             text = json.dumps([sorted(keys[0]), sorted(keys[1])])
             self.new[ref] = text
         defines, mentions = json.loads(text)

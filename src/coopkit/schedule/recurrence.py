@@ -19,6 +19,7 @@ from dateutil.rrule import rrulestr
 from coopkit.errors import T
 from coopkit.model.agreement import Obligation
 from coopkit.model.base import parse_duration
+from coopkit.schedule.rule_words import describe_rule
 
 MAX_OCCURRENCES = 5000
 """A daily duty over a long horizon stays bounded."""
@@ -239,25 +240,6 @@ _NAMED_EN = {
     (0, 2, 0, 0): "every 2 months",
     (0, 0, 2, 0): "every 2 weeks",
 }
-_FREQ = {"YEARLY": "Y", "MONTHLY": "M", "WEEKLY": "W", "DAILY": "D"}
-_WEEKDAYS_DE = {
-    "MO": "montags",
-    "TU": "dienstags",
-    "WE": "mittwochs",
-    "TH": "donnerstags",
-    "FR": "freitags",
-    "SA": "samstags",
-    "SU": "sonntags",
-}
-_WEEKDAYS_EN = {
-    "MO": "on Mondays",
-    "TU": "on Tuesdays",
-    "WE": "on Wednesdays",
-    "TH": "on Thursdays",
-    "FR": "on Fridays",
-    "SA": "on Saturdays",
-    "SU": "on Sundays",
-}
 
 
 def _duration_words(key: tuple[int, int, int, int], lang: str) -> str:
@@ -283,28 +265,7 @@ def describe_frequency(obligation: Obligation, lang: str = "de") -> str:
     if obligation.every:
         return _duration_words(parse_duration(obligation.every), lang)
     if obligation.rrule:
-        parts = _rule_parts(obligation.rrule)
-        unit = _FREQ.get(parts.get("FREQ", ""), "")
-        try:
-            interval = int(parts.get("INTERVAL", "1"))
-        except ValueError:
-            interval = 1
-        if not unit:
-            return obligation.rrule
-        key = {
-            "Y": (interval, 0, 0, 0),
-            "M": (0, interval, 0, 0),
-            "W": (0, 0, interval, 0),
-            "D": (0, 0, 0, interval),
-        }[unit]
-        text = _duration_words(key, lang)
-        if parts.get("BYMONTHDAY") == "-1":
-            text += ", to the last day of the month" if en else ", zum Monatsende"
-        days = [d.strip()[-2:] for d in parts.get("BYDAY", "").split(",") if d.strip()]
-        names = _WEEKDAYS_EN if en else _WEEKDAYS_DE
-        if days and all(d in names for d in days):
-            text += " " + (" and " if en else " und ").join(names[d] for d in days)
-        return text
+        return describe_rule(obligation.rrule, lang)
     if obligation.first_due is not None:
         return "once" if en else "einmalig"
     if obligation.condition:

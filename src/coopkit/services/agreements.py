@@ -214,7 +214,12 @@ def _open(tx: Transaction, agreement_id: str) -> tuple[Agreement, str]:
 
 
 def _finish(
-    tx: Transaction, agreement_id: str, path: str, message: T, when: date | datetime | None
+    tx: Transaction,
+    agreement_id: str,
+    path: str,
+    message: T,
+    when: date | datetime | None,
+    note: str | None = None,
 ) -> AgreementResult:
     if path not in tx.changes or tx.changes[path] == (tx.ctx.root / path).read_bytes():
         raise UsageError(
@@ -224,7 +229,7 @@ def _finish(
                 a=agreement_id,
             )
         )
-    commit = tx.commit(message, when)
+    commit = tx.commit(message, when, note)
     from coopkit.store.codec import parse_agreement
 
     located, _ = parse_agreement(tx.read(path))
@@ -233,7 +238,13 @@ def _finish(
 
 
 def set_field(
-    ctx: Context, agreement_id: str, field: str, value: str, *, when: date | None = None
+    ctx: Context,
+    agreement_id: str,
+    field: str,
+    value: str,
+    *,
+    when: date | None = None,
+    note: str | None = None,
 ) -> AgreementResult:
     """Set one front-matter field (an empty value removes an optional one), or the preamble."""
     if field == "status":
@@ -281,7 +292,7 @@ def set_field(
 
             tx.edit(path, change)
         message = _message("{f} von {a} gesetzt", "Set {f} of {a}", f=field, a=agreement_id)
-        return _finish(tx, agreement_id, path, message, when)
+        return _finish(tx, agreement_id, path, message, when, note)
 
 
 def _replace_preamble(text: str, path: str, value: str, lang: str) -> str:
@@ -307,7 +318,13 @@ def _replace_preamble(text: str, path: str, value: str, lang: str) -> str:
 
 
 def add_clause(
-    ctx: Context, agreement_id: str, title: str, text: str, *, when: date | None = None
+    ctx: Context,
+    agreement_id: str,
+    title: str,
+    text: str,
+    *,
+    when: date | None = None,
+    note: str | None = None,
 ) -> AgreementResult:
     """Append a clause § n+1 with a title and text."""
     if not title.strip() or "\n" in title:
@@ -326,7 +343,7 @@ def add_clause(
         message = _message(
             "§ {n} an {a} angefügt", "Add clause § {n} to {a}", n=number, a=agreement_id
         )
-        return _finish(tx, agreement_id, path, message, when)
+        return _finish(tx, agreement_id, path, message, when, note)
 
 
 def _obligation_record(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -533,7 +550,9 @@ def discard_edit(ctx: Context, agreement_id: str) -> bool:
     return False
 
 
-def finish_edit(ctx: Context, agreement_id: str, *, when: date | None = None) -> EditResult:
+def finish_edit(
+    ctx: Context, agreement_id: str, *, when: date | None = None, note: str | None = None
+) -> EditResult:
     """Validate the edited file and commit it; an invalid edit stays kept and is reported."""
     kept = edit_path(ctx, agreement_id)
     path = layout.agreement_path(agreement_id)
@@ -548,6 +567,7 @@ def finish_edit(ctx: Context, agreement_id: str, *, when: date | None = None) ->
             {path: new},
             _message("Vereinbarung {a} bearbeitet", "Edit agreement {a}", a=agreement_id),
             when,
+            note,
         )
     except ProblemsFound as err:
         moved = [

@@ -50,16 +50,21 @@ def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[Calen
                 end = datetime.combine(minutes.date, time.fromisoformat(minutes.end))
             else:
                 end = start + timedelta(hours=2)
+        summary = minutes.title
+        if minutes.cancelled:
+            word = "Cancelled" if lang == "en" else "Abgesagt"
+            summary = f"{word}: {summary}"
+            agenda = "\n".join(x for x in (word + ".", minutes.cancel_reason or "") if x)
         events.append(
             CalendarEvent(
                 uid=f"{meeting_id}@{UID_DOMAIN}",
-                summary=minutes.title,
+                summary=summary,
                 start=start,
                 end=end,
                 description=agenda,
                 location=minutes.place,
                 categories=("Sitzung" if lang != "en" else "Meeting",),
-                status="CONFIRMED",
+                status="CANCELLED" if minutes.cancelled else "CONFIRMED",
             )
         )
     return events

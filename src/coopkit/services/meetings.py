@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +11,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from coopkit.errors import T, UsageError
 from coopkit.model.minutes import ActionRecord, Minutes, Top
+from coopkit.model.names import slug
 from coopkit.queries.actions import state_label
 from coopkit.queries.context import Context
 from coopkit.queries.lookup import get_action, get_agreement, get_minutes
@@ -32,6 +32,7 @@ MINUTES_KEYS = (
     "chair",
     "minute_taker",
     "status",
+    "cancel_reason",
     "sent",
     "approved_in",
     "attendance",
@@ -41,19 +42,11 @@ MINUTES_KEYS = (
 TOP_KEYS = ("title", "notes", "decisions", "actions")
 ATTENDANCE_KEYS = ("present", "excused", "guests")
 SLUG_MAX = 40
-_UMLAUTS = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
-)
 
 
 def slugify(text: str) -> str:
     """Return a file-name-safe slug of a title ("Evaluationsgespräch" -> "evaluationsgespraech")."""
-    ascii_text = text.translate(_UMLAUTS).lower()
-    ascii_text = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    if len(ascii_text) > SLUG_MAX:
-        cut = ascii_text[:SLUG_MAX]
-        ascii_text = cut.rsplit("-", 1)[0] if "-" in cut else cut
-    return ascii_text.strip("-") or "sitzung"
+    return slug(text, SLUG_MAX) or "sitzung"
 
 
 def _refuse_frozen(minutes: Minutes) -> None:
@@ -486,6 +479,14 @@ def send(
     day = sent or when or ctx.today
 
     def change(node: Any, minutes: Minutes) -> None:
+        if minutes.status == "cancelled":
+            raise UsageError(
+                T(
+                    "die Sitzung {m} ist abgesagt; es gibt keine Niederschrift",
+                    "the meeting {m} is cancelled; there are no minutes",
+                    m=minutes.id,
+                )
+            )
         if minutes.status != "draft":
             raise UsageError(
                 T(

@@ -66,7 +66,7 @@ def last_minutes(data: RepoData, minutes: Minutes) -> Minutes | None:
         m.value
         for m in data.minutes.values()
         if m.value.date < minutes.date
-        and m.value.status != "draft"
+        and m.value.held
         and (not wanted or wanted & set(m.value.agreements))
     ]
     return max(earlier, key=lambda m: (m.date, m.id)) if earlier else None

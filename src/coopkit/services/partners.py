@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 
 from coopkit.errors import ProblemsFound, T, UsageError
 from coopkit.model.base import id_problem
+from coopkit.model.names import slug
 from coopkit.model.partner import Address, Contact, Partner, SigningKey
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
@@ -22,8 +22,8 @@ from coopkit.store import layout
 from coopkit.store.codec import dump_record, parse_partner, validation_problems
 from coopkit.store.yamlio import yaml_value
 
-_POSTCODE = re.compile(r"^(\d{4,5})\s+(.+)$")
-_TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+_ADDRESS = re.compile(r"(?:(?P<street>.*)[, ])?(?P<postcode>\d{4,5}) (?P<city>\S.*)")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,51 @@ class PartnerResult:
     commit: CommitResult
 
 
-def slug(text: str) -> str:
-    """Return an id made from text: lowercase ASCII, umlauts spelled out, '-' between words."""
-    lowered = "".join(_TRANSLIT.get(c, c) for c in text.lower())
-    ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:64].strip("-")
-
-
 def parse_address(text: str) -> Address:
-    """Read `Straße 1, 12345 Ort` (or just `Ort`) into an address."""
-    street, sep, rest = text.rpartition(",")
-    place = rest.strip() if sep else text.strip()
-    match = _POSTCODE.match(place)
-    if match:
-        return Address(street=street.strip() or None, postcode=match.group(1), city=match.group(2))
-    return Address(street=street.strip() or None, city=place or None)
+    """Read one line of address: `Straße 9, 56068 Ort` or `Straße 9 56068 Ort` (or `56068 Ort`).
+
+    The postcode (4 or 5 digits followed by the place) splits street from city; without one the
+    text cannot be split safely and is refused, saying what was expected.
+    """
+    match = _ADDRESS.fullmatch(" ".join(text.split()))
+    if match is None or (match.group("street") and not _LETTER.search(match.group("street"))):
+        raise UsageError(
+            T(
+                "--address: „{v}“ lässt sich nicht in Straße, PLZ und Ort teilen; erwartet "
+                "„Straße Nr, PLZ Ort“ (z. B. „Bahnhofstraße 9, 56068 Koblenz“) oder die "
+                "Optionen --street, --postcode und --city",
+                '--address: cannot split "{v}" into street, postcode and city; expected '
+                '"Street No, Postcode City" (e.g. "Bahnhofstraße 9, 56068 Koblenz") or the '
+                "options --street, --postcode and --city",
+                v=text,
+            )
+        )
+    street = (match.group("street") or "").strip(" ,") or None
+    return Address(street=street, postcode=match.group("postcode"), city=match.group("city"))
+
+
+def build_address(
+    address: str | None,
+    street: str | None = None,
+    postcode: str | None = None,
+    city: str | None = None,
+) -> Address | None:
+    """Return the address from `--address` or from its parts; both at once is a usage error."""
+    parts = {"--street": street, "--postcode": postcode, "--city": city}
+    given = [name for name, value in parts.items() if value]
+    if address and given:
+        raise UsageError(
+            T(
+                "--address oder {o}, nicht beides",
+                "--address or {o}, not both",
+                o="/".join(given),
+            )
+        )
+    if address:
+        return parse_address(address)
+    if not given:
+        return None
+    return Address(street=street or None, postcode=postcode or None, city=city or None)
 
 
 def _invalid(path: str, err: ValidationError) -> ProblemsFound:
@@ -122,7 +152,7 @@ def _add_partner(
             id=partner_id,
             name=name,
             short=short or None,
-            address=parse_address(address) if isinstance(address, str) else address,
+            address=build_address(address) if isinstance(address, str) else address,
             represented_by=represented_by or None,
             representative=representative or None,
             email=email or None,
@@ -172,14 +202,14 @@ def add_contact(
     topics: list[str] | None = None,
     when: date | None = None,
 ) -> PartnerResult:
-    """Add a contact person to a partner; the id defaults to the last word of the name."""
+    """Add a contact person to a partner; the id defaults to the whole name as a slug."""
     chosen: list[str] = []
 
     def change(partner: Partner) -> Callable[[Any], None]:
         taken = {c.id for c in partner.contacts}
         wanted = contact_id
         if wanted is None:
-            base = slug(name.split()[-1] if name.split() else name) or "kontakt"
+            base = slug(name) or "kontakt"
             wanted, n = base, 2
             while wanted in taken:
                 wanted, n = f"{base}-{n}", n + 1

@@ -216,9 +216,7 @@ def build_report(
         (
             m.value
             for m in data.minutes.values()
-            if agreement_id in m.value.agreements
-            and start <= m.value.date <= end
-            and m.value.status != "draft"
+            if agreement_id in m.value.agreements and start <= m.value.date <= end and m.value.held
         ),
         key=lambda m: m.date,
     )

@@ -122,6 +122,16 @@ class Transaction:
         self.changes[path] = text.encode("utf-8")
         self._texts[path] = TextFile(path, text)
 
+    def move(self, old: str, new: str) -> None:
+        """Rename a record file (with this change's new text of it, if edited)."""
+        data = self.changes[old] if old in self.changes else (self.ctx.root / old).read_bytes()
+        if data is None:
+            raise UsageError(T("{p} fehlt", "{p} is missing", p=old))
+        self.changes[new] = data
+        self.changes[old] = None
+        if old in self._texts:
+            self._texts[new] = self._texts.pop(old)
+
     def delete(self, path: str) -> None:
         """Remove a record file."""
         self.changes[path] = None
@@ -133,12 +143,38 @@ class Transaction:
         self.changes[path] = target.read_bytes() if target.is_file() else None
         self.adopted.add(path)
 
-    def commit(self, message: T | str, when: date | datetime | None = None) -> CommitResult:
-        """Validate the change, write it and commit exactly its paths; refuse as a whole."""
+    def commit(
+        self, message: T | str, when: date | datetime | None = None, note: str | None = None
+    ) -> CommitResult:
+        """Validate the change, write it and commit exactly its paths; refuse as a whole.
+
+        `note` (a command's `-m`) follows the generated subject after a blank line, so the
+        subject always names what changed.
+        """
         if not self.changes:
             raise UsageError(T("nichts zu übernehmen", "nothing to commit"))
+        if not self.adopted and all(
+            data == _current(self.ctx.root / path) for path, data in self.changes.items()
+        ):
+            raise UsageError(
+                T(
+                    "keine Änderung an {p}; nichts wurde geschrieben",
+                    "no change to {p}; nothing was written",
+                    p=", ".join(sorted(self.changes)),
+                )
+            )
         text = message.format(self.locale()) if isinstance(message, T) else message
-        return _commit(self, text, when)
+        return _commit(self, with_note(text, note), when)
+
+
+def _current(target: Path) -> bytes | None:
+    return target.read_bytes() if target.is_file() else None
+
+
+def with_note(message: str, note: str | None) -> str:
+    """Return a commit message with the user's own words (`-m`) as its body."""
+    body = (note or "").strip()
+    return f"{message}\n\n{body}" if body else message
 
 
 @contextmanager
@@ -154,12 +190,13 @@ def commit_changes(
     changes: Mapping[str, bytes | None],
     message: T | str,
     when: date | datetime | None = None,
+    note: str | None = None,
 ) -> CommitResult:
     """Write whole files (path -> new bytes, None deletes) as one commit, under the lock."""
     with writing(ctx) as tx:
         for path, data in changes.items():
             tx.changes[path] = data
-        return tx.commit(message, when)
+        return tx.commit(message, when, note)
 
 
 def commit_hand_edits(
@@ -268,7 +305,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
     before = {_key(p) for p in before_loaded.problems}
     new = [p for p in after.problems if _key(p) not in before or p.source.path in tx.changes]
     if new:
-        raise ProblemsFound(new)
+        raise _refusal(new, after, set(tx.changes))
     findings = _privacy_findings(tx, after)
     if findings:
         if not ctx.allow_personal_data:
@@ -303,6 +340,37 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
                 _apply(ctx.root / path, data)
         raise
     return CommitResult(commit, sorted(tx.changes), message)
+
+
+def _refusal(new: list[Problem], after: Loaded, changed: set[str]) -> ProblemsFound:
+    """Return the refusal of a change: root causes (broken records) first, named in the message.
+
+    A reference to a broken record is reported as "depends on a broken record"; when that record
+    is one this change breaks, the references are left out (the change itself is the cause).
+    """
+    broken = after.data.broken_paths
+    depending = [p for p in new if p.code == "depends-on-broken"]
+    if not depending:
+        return ProblemsFound(new, first=broken)
+    causes = {path for path in broken if any(path in p.message.format("de") for p in depending)}
+    roots = [p for p in after.problems if p.source.path in causes]
+    own = causes & changed
+    kept = [
+        p
+        for p in new
+        if p.code != "depends-on-broken" or not any(path in p.message.format("de") for path in own)
+    ]
+    outside = sorted(causes - changed)
+    message = None
+    if outside:
+        message = T(
+            "{p} ist fehlerhaft (siehe oben) und diese Änderung hängt daran; nichts wurde "
+            "geschrieben. Bitte zuerst die Datei korrigieren („coop check“)",
+            "{p} is broken (see above) and this change depends on it; nothing was written. "
+            'Please fix that file first ("coop check")',
+            p=", ".join(outside),
+        )
+    return ProblemsFound([*roots, *kept], message, first=causes)
 
 
 def _apply(target: Path, data: bytes | None) -> None:

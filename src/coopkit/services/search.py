@@ -7,10 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from coopkit.errors import T, UsageError
-from coopkit.index.search import Hit, RefreshStats, SearchDoc, fts_query, refresh, search
+from coopkit.index.search import (
+    Hit,
+    RefreshStats,
+    SearchDoc,
+    fts_query,
+    query_words,
+    refresh,
+    search,
+)
 from coopkit.model.agreement import Agreement
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.minutes import ActionRecord, Minutes
+from coopkit.model.names import fold_positions
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
@@ -24,7 +33,7 @@ KINDS = ("partner", "agreement", "signoff", "fulfilment", "minutes", "action")
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A hit with the line where the first searched word stands."""
+    """A hit with the line where the searched words stand and a snippet of that line."""
 
     path: str
     line: int
@@ -126,13 +135,58 @@ def _documents(ctx: Context, data: RepoData | None = None) -> list[tuple[SearchD
     return docs
 
 
-def _line_of(text: str, user_text: str) -> int:
-    words = [w.lower() for w in re.findall(r"\w[\w.\-/@#]*", user_text)]
+SNIPPET_WIDTH = 100
+
+
+def locate(text: str, user_text: str) -> tuple[int, str]:
+    """Return the line where the searched words stand, and a snippet of that line.
+
+    Lines are compared folded (`strasse` finds `Straße`); the line with the most of the words
+    wins, the first such line on a tie. The found words are marked `[so]` in the snippet.
+    Without any, line 1 and an empty snippet.
+    """
+    words = query_words(user_text)
+    patterns = [re.compile(r"(?<!\w)" + re.escape(word)) for word in words]
+    best: tuple[int, int, list[int], str] | None = None
     for number, line in enumerate(text.split("\n"), start=1):
-        lowered = line.lower()
-        if words and words[0] in lowered:
-            return number
-    return 1
+        folded, positions = fold_positions(line)
+        starts = sorted({positions[m.start()] for p in patterns for m in p.finditer(folded)})
+        hits = sum(1 for p in patterns if p.search(folded))
+        if hits and (best is None or hits > best[0]):
+            best = (hits, number, starts, line)
+            if hits == len(patterns):
+                break
+    if best is None:
+        return 1, ""
+    _, number, starts, line = best
+    return number, _snippet(line, starts)
+
+
+_WORD_END = re.compile(r"[\w.\-/@#]*")
+
+
+def _snippet(line: str, starts: list[int]) -> str:
+    marked, last = [], 0
+    for start in starts:
+        if start < last:
+            continue
+        end = _WORD_END.match(line, start).end()  # type: ignore[union-attr]
+        while end > start + 1 and line[end - 1] in ".-/@#":
+            end -= 1
+        marked += [line[last:start], "[", line[start:end], "]"]
+        last = end
+    text = " ".join(("".join(marked) + line[last:]).split())
+    if len(text) <= SNIPPET_WIDTH:
+        return text
+    # Keep the first found word near the front; cut at word boundaries and mark the cuts.
+    first = text.find("[")
+    begin = max(0, first - SNIPPET_WIDTH // 4)
+    if begin:
+        begin = text.find(" ", begin, first) + 1 or begin
+    piece = text[begin : begin + SNIPPET_WIDTH]
+    if begin + SNIPPET_WIDTH < len(text):
+        piece = piece.rsplit(" ", 1)[0] + " …"
+    return ("… " if begin else "") + piece
 
 
 def update_index(ctx: Context) -> RefreshStats:
@@ -166,15 +220,12 @@ def find(
     refresh(ctx.root, [doc for doc, _ in docs])
     texts = {doc.path: raw for doc, raw in docs}
     hits: list[Hit] = search(ctx.root, user_text, kind, limit)
-    return [
-        SearchResult(
-            h.path,
-            _line_of(texts.get(h.path, ""), user_text),
-            h.kind,
-            h.record_id,
-            h.title,
-            h.day,
-            h.snippet,
+    results = []
+    for hit in hits:
+        line, snippet = locate(texts.get(hit.path, ""), user_text)
+        results.append(
+            SearchResult(
+                hit.path, line, hit.kind, hit.record_id, hit.title, hit.day, snippet or hit.title
+            )
         )
-        for h in hits
-    ]
+    return results

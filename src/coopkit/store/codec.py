@@ -57,6 +57,14 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+def _alternatives(values: list[str]) -> T:
+    """Return allowed values as words: `a, b oder c` / `a, b or c`."""
+    if len(values) <= 1:
+        return T("{v}", "{v}", v="".join(values))
+    head = ", ".join(values[:-1])
+    return T("{h} oder {t}", "{h} or {t}", h=head, t=values[-1])
+
+
 def _error_message(err: Any) -> tuple[T, str]:
     kind = err["type"]
     loc = err["loc"]
@@ -72,12 +80,12 @@ def _error_message(err: Any) -> tuple[T, str]:
         return T(
             "unbekanntes Feld „{f}“ (Tippfehler?)", 'unknown field "{f}" (a typo?)', f=field
         ), "unknown-field"
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         return T(
             "„{v}“ ist hier nicht erlaubt; erwartet: {e}",
             '"{v}" is not allowed here; expected: {e}',
             v=_describe(err.get("input")),
-            e=str(ctx.get("expected", "")).replace("'", ""),
+            e=_alternatives(re.findall(r"'([^']*)'", str(ctx.get("expected", "")))),
         ), "bad-value"
     if kind in _TYPE_NAMES:
         return T(

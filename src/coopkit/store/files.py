@@ -287,6 +287,7 @@ def _load_all(
         located, found = parse_file(source, path, cache, memo)
         problems += found
         if located is None:
+            _note_broken(data, kind, path, found)
             continue
         value = located.value
         if kind == "config":
@@ -312,6 +313,18 @@ def _load_all(
             )
         )
     return data, problems
+
+
+_BROKEN_KINDS = {"partner": "partner", "agreement": "agreement", "minutes": "meeting"}
+
+
+def _note_broken(data: RepoData, kind: str, path: str, found: list[Problem]) -> None:
+    """Remember a record that did not load, under the id its path names."""
+    if kind not in _BROKEN_KINDS or not found:
+        return
+    parts = path.split("/")
+    record_id = parts[1] if kind == "agreement" else parts[-1].rsplit(".", 1)[0]
+    data.broken.setdefault(_BROKEN_KINDS[kind], {})[record_id] = path
 
 
 def _keyed(target: dict[str, Any], key: str, located: Any, problems: list[Problem]) -> None:

@@ -371,3 +371,33 @@ class GitRepo:
         except RepositoryError:
             return None
         return Author(name, email) if name and email else None
+
+
+def outside_config_author() -> Author | None:
+    """Return user.name/user.email from the global and system git config (no repository's)."""
+    env = {**os.environ, "GIT_DIR": os.devnull}
+    values = []
+    for key in ("user.name", "user.email"):
+        try:
+            done = subprocess.run(
+                ["git", "config", "--get", key],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        values.append(done.stdout.strip() if done.returncode == 0 else "")
+    name, email = values
+    return Author(name, email) if name and email else None
+
+
+def is_repository(path: Path) -> bool:
+    """Return whether `path` is itself the top of a git work tree."""
+    try:
+        top = str(_run_git(path, ("rev-parse", "--show-toplevel"), None, False))
+    except (RepositoryError, OSError):
+        return False
+    return Path(top).resolve() == path.resolve()

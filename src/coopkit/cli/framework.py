@@ -1,0 +1,615 @@
+"""The command-line framework's own words in German and English.
+
+typer vendors click with its messages written into the code ("No such option", "Show this
+message and exit.", "<int range>"); typer's core passes a few more through gettext. `install()`
+puts a translation function in place of those gettext calls and thin wrappers around the
+methods that build the other texts: usage line, help records, metavars, error messages and the
+type errors pydantic reports for option values. Help metavars become words (TEXT, ZAHL, DATUM)
+instead of Python types.
+
+The language is chosen before parsing (`choose_language`) from `--lang`, `COOP_LANG` and the
+repository's `coop.toml`, so a usage error speaks it too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from typer.core import TyperGroup
+
+LANGUAGES = ("de", "en")
+
+_current = ["de"]
+
+# Messages typer passes through gettext.
+_GETTEXT_DE = {
+    "Arguments": "Argumente",
+    "Options": "Optionen",
+    "Commands": "Befehle",
+    "default: {default}": "Standard: {default}",
+    "required": "Pflicht",
+    "env var: {var}": "Umgebungsvariable: {var}",
+    "Missing command.": "Befehl fehlt.",
+    "No such command {name!r}.": "unbekannter Befehl „{name}“.",
+    "Aborted!": "Abgebrochen!",
+    "Aborted.": "Abgebrochen.",
+    "(dynamic)": "(dynamisch)",
+}
+
+# Help texts of options the framework adds itself.
+_HELP_DE = {
+    "Show this message and exit.": "Diese Hilfe zeigen und beenden.",
+    "Install completion for the current shell.": (
+        "Tab-Vervollständigung für die aktuelle Shell einrichten."
+    ),
+    "Show completion for the current shell, to copy it or customize the installation.": (
+        "Tab-Vervollständigung für die aktuelle Shell zeigen (zum Kopieren oder Anpassen)."
+    ),
+}
+
+# Words of the usage line.
+_USAGE_DE = {
+    "[OPTIONS]": "[OPTIONEN]",
+    "COMMAND [ARGS]...": "BEFEHL [ARGUMENTE]...",
+}
+
+# Metavars: the German words the commands use, and their English twins.
+_METAVAR_EN = {
+    "TEXT": "TEXT",
+    "ZAHL": "NUMBER",
+    "DATUM": "DATE",
+    "UHRZEIT": "TIME",
+    "PFAD": "PATH",
+    "DATEI": "FILE",
+    "VERZEICHNIS": "DIRECTORY",
+    "FUNKTION": "FUNCTION",
+    "SITZUNG": "MEETING",
+    "TITEL": "TITLE",
+    "FELD": "FIELD",
+    "WERT": "VALUE",
+    "DAUER": "DURATION",
+    "REGEL": "RULE",
+    "PFLICHT-ID": "OBLIGATION-ID",
+    "AUFGABE": "ACTION",
+    "ORT": "PLACE",
+    "SCHLÜSSEL": "KEY",
+    "VEREINBARUNG": "AGREEMENT",
+    "VEREINBARUNG/PFLICHT": "AGREEMENT/OBLIGATION",
+    "VON": "FROM",
+    "BIS": "TO",
+    "WÖRTER": "WORDS",
+    "ANSCHRIFT": "ADDRESS",
+    "STRASSE": "STREET",
+    "PLZ": "POSTCODE",
+    "STADT": "CITY",
+    "JAHR": "YEAR",
+    "ZEITRAUM": "PERIOD",
+    "ART": "KIND",
+    "VORLAGE": "TEMPLATE",
+    "NAME": "NAME",
+    "ID": "ID",
+    "PARTNER": "PARTNER",
+    "PERSON": "PERSON",
+    "TOP": "ITEM",
+    "N": "N",
+    "METHODE": "METHOD",
+    "E-MAIL": "E-MAIL",
+    "TELEFON": "PHONE",
+    "THEMA": "TOPIC",
+    "ANZAHL": "COUNT",
+    "SCHLÜSSELDATEI": "KEY-FILE",
+    "ORDNER": "FOLDER",
+    "ORDNER|DATEI.zip": "FOLDER|FILE.zip",
+    "AZ": "REF",
+}
+
+_TYPE_WORDS = {
+    "de": {str: "TEXT", int: "ZAHL", float: "ZAHL", Path: "PFAD", date: "DATUM", datetime: "DATUM"},
+    "en": {
+        str: "TEXT",
+        int: "NUMBER",
+        float: "NUMBER",
+        Path: "PATH",
+        date: "DATE",
+        datetime: "DATE",
+    },
+}
+
+
+_ENGLISH: dict[str, str] = {}
+"""coopkit's own help texts that have an English twin (German is what the code says)."""
+
+
+def english(de: str, en: str) -> str:
+    """Register the English twin of a German help text; return the German text."""
+    _ENGLISH[" ".join(de.split())] = en
+    return de
+
+
+def _help_text(text: str) -> str:
+    if _de():
+        return text
+    return _ENGLISH.get(" ".join(text.split()), text)
+
+
+def set_language(lang: str) -> None:
+    """Make the framework speak `lang` ("de" or "en"; anything else keeps German)."""
+    _current[0] = lang if lang in LANGUAGES else "de"
+
+
+def language() -> str:
+    """Return the language the framework speaks now."""
+    return _current[0]
+
+
+def _de() -> bool:
+    return _current[0] == "de"
+
+
+def gettext(message: str) -> str:
+    """Translate a message typer passes through gettext."""
+    return _GETTEXT_DE.get(message, message) if _de() else message
+
+
+def _quote(text: str) -> str:
+    return f"„{text}“" if _de() else f"'{text}'"
+
+
+def join_alternatives(values: Sequence[str], lang: str | None = None) -> str:
+    """Return `a, b oder c` (or `a, b or c`): allowed values listed in words."""
+    word = " oder " if (lang or _current[0]) == "de" else " or "
+    items = list(values)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+def metavar(word: str) -> str:
+    """Return a metavar in the current language (the commands write them in German)."""
+    if _de():
+        return word
+    core = word.strip("[]").removesuffix("...")
+    return word.replace(core, _METAVAR_EN.get(core, core), 1)
+
+
+def type_word(annotation: Any) -> str:
+    """Return the metavar word for a Python type (TEXT, ZAHL, DATUM, PFAD)."""
+    words = _TYPE_WORDS[_current[0]]
+    if isinstance(annotation, type):
+        for kind, word in words.items():
+            if issubclass(annotation, kind):
+                return word
+    return words[str]
+
+
+# --------------------------------------------------------------------------- error messages
+
+_Q = r"'(?P<q>[^']*)'"
+_MESSAGES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"No such option: (?P<o>\S+)"), "unbekannte Option: {o}", "no such option: {o}"),
+    (
+        re.compile(r"Got unexpected extra argument\(s\) \((?P<a>.*)\)", re.S),
+        "überzähliges Argument: {a}",
+        "unexpected extra argument: {a}",
+    ),
+    (
+        re.compile(r"Option " + _Q + r" requires an argument\."),
+        "Option {q} braucht einen Wert.",
+        "option {q} needs a value.",
+    ),
+    (
+        re.compile(r"Option " + _Q + r" requires (?P<n>\d+) arguments\."),
+        "Option {q} braucht {n} Werte.",
+        "option {q} needs {n} values.",
+    ),
+    (
+        re.compile(r"Option " + _Q + r" does not take a value\."),
+        "Option {q} nimmt keinen Wert.",
+        "option {q} takes no value.",
+    ),
+    (
+        re.compile(r"Argument " + _Q + r" takes (?P<n>\d+) values\."),
+        "Argument {q} braucht {n} Werte.",
+        "argument {q} needs {n} values.",
+    ),
+    (
+        re.compile(r"Value must be an iterable\."),
+        "Wert muss eine Liste sein.",
+        "value must be a list.",
+    ),
+    (
+        re.compile(r"Value '(?P<v>.*)' is not a valid (?P<t>\w+)\.", re.S),
+        "„{v}“ ist kein gültiger Wert.",
+        "'{v}' is not a valid value.",
+    ),
+]
+_SUGGEST = re.compile(r"\s*Did you mean (?P<s>.+)\?$")
+_POSSIBLE = re.compile(r"\s*\(Possible options: (?P<s>.+)\)$")
+
+
+def _requote(text: str) -> str:
+    return re.sub(r"'([^']*)'", lambda m: _quote(m.group(1)), text)
+
+
+def translate_message(message: str) -> str:
+    """Translate one of click's fixed English messages; other text is returned unchanged."""
+    tail = ""
+    suggestion = _SUGGEST.search(message) or _POSSIBLE.search(message)
+    if suggestion is not None:
+        message = message[: suggestion.start()].rstrip()
+        names = _requote(suggestion.group("s"))
+        tail = f"; gemeint vielleicht {names}?" if _de() else f"; did you mean {names}?"
+    for pattern, de, en in _MESSAGES:
+        match = pattern.fullmatch(message.rstrip())
+        if match is not None:
+            values = {k: _quote(v) if k == "q" else v for k, v in match.groupdict().items()}
+            message = (de if _de() else en).format(**values)
+            break
+    return message.rstrip(".") + tail if tail else message
+
+
+def _value_error(exc: Any) -> str:
+    """Say what is wrong with an option value pydantic refused, in the current language."""
+    errors = exc.errors()
+    if not errors:
+        return str(exc)
+    error = errors[0]
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    shown = "" if value is None else str(value)
+    de = _de()
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"„{shown}“ ist keine ganze Zahl" if de else f"'{shown}' is not a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return f"„{shown}“ ist keine Zahl" if de else f"'{shown}' is not a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"„{shown}“ ist weder ja noch nein" if de else f"'{shown}' is neither yes nor no"
+    bounds = {
+        "greater_than_equal": ("mindestens {b}", "at least {b}", "ge"),
+        "greater_than": ("größer als {b}", "greater than {b}", "gt"),
+        "less_than_equal": ("höchstens {b}", "at most {b}", "le"),
+        "less_than": ("kleiner als {b}", "less than {b}", "lt"),
+    }
+    if kind in bounds:
+        de_text, en_text, key = bounds[kind]
+        bound = ctx.get(key)
+        return (
+            f"„{shown}“: erwartet {de_text.format(b=bound)}"
+            if de
+            else f"'{shown}': expected {en_text.format(b=bound)}"
+        )
+    if kind in ("literal_error", "enum"):
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        allowed = join_alternatives(expected)
+        return f"„{shown}“; erlaubt: {allowed}" if de else f"'{shown}'; allowed: {allowed}"
+    message = str(error.get("msg", exc))
+    return f"„{shown}“: {message}" if de else f"'{shown}': {message}"
+
+
+def _range_words(low: float | None, high: float | None) -> str | None:
+    if low is None and high is None:
+        return None
+    if high is None:
+        return f"ab {low}" if _de() else f"from {low}"
+    if low is None:
+        return f"bis {high}" if _de() else f"up to {high}"
+    return f"{low} bis {high}" if _de() else f"{low} to {high}"
+
+
+# --------------------------------------------------------------------------- choosing the language
+
+
+def lang_option(value: str | None) -> str | None:
+    """Check `--lang`: only de or en; anything else is a usage error naming both."""
+    if value is not None and value not in LANGUAGES:
+        from typer import BadParameter
+
+        allowed = join_alternatives(LANGUAGES)
+        raise BadParameter(
+            f"„{value}“; erlaubt: {allowed}" if _de() else f"'{value}'; allowed: {allowed}"
+        )
+    return value
+
+
+def _locale_of(start: Path) -> str | None:
+    """Return `locale` from the coop.toml of the repository around `start`, if any."""
+    try:
+        current = start.resolve()
+    except OSError:
+        return None
+    for folder in (current, *current.parents):
+        config = folder / "coop.toml"
+        try:
+            if not config.is_file():
+                continue
+            import tomllib
+
+            data = tomllib.loads(config.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        value = data.get("locale")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _option_value(args: Sequence[str], names: Sequence[str]) -> str | None:
+    value = None
+    for n, arg in enumerate(args):
+        if arg == "--":
+            break
+        for name in names:
+            if arg == name and n + 1 < len(args):
+                value = args[n + 1]
+            elif name.startswith("--") and arg.startswith(name + "="):
+                value = arg[len(name) + 1 :]
+            elif not name.startswith("--") and arg.startswith(name) and len(arg) > len(name):
+                value = arg[len(name) :]
+    return value
+
+
+def choose_language(args: Sequence[str]) -> str:
+    """Return the language for this run: --lang, COOP_LANG, the repository's locale, else de.
+
+    Read from the raw arguments before parsing, so the framework's own messages (usage errors,
+    help) come out in it. An unknown value falls through here; the root callback refuses it.
+    """
+    for candidate in (_option_value(args, ["--lang"]), os.environ.get("COOP_LANG")):
+        if candidate in LANGUAGES:
+            return candidate
+        if candidate:
+            return "de"
+    directory = _option_value(args, ["-C"])
+    found = _locale_of(Path(directory) if directory else Path.cwd())
+    return found if found in LANGUAGES else "de"
+
+
+# --------------------------------------------------------------------------- installing
+
+
+def _show_click_exception(self: Any, file: IO[Any] | None = None) -> None:
+    from typer._click._compat import get_text_stderr
+    from typer._click.utils import echo
+
+    prefix = "Fehler" if _de() else "Error"
+    echo(f"{prefix}: {self.format_message()}", file=file or get_text_stderr(), color=None)
+
+
+def _show_usage_error(self: Any, file: IO[Any] | None = None) -> None:
+    from typer._click._compat import get_text_stderr
+    from typer._click.utils import echo
+
+    file = file or get_text_stderr()
+    color = None
+    if self.ctx is not None:
+        color = self.ctx.color
+        hint = ""
+        if self.ctx.command.get_help_option(self.ctx) is not None:
+            call = f"{self.ctx.command_path} {self.ctx.help_option_names[0]}"
+            hint = f"Hilfe mit „{call}“.\n" if _de() else f"Try '{call}' for help.\n"
+        echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=color)
+    prefix = "Fehler" if _de() else "Error"
+    echo(f"{prefix}: {self.format_message()}", file=file, color=color)
+
+
+def _wrap_format_message(original: Callable[[Any], str]) -> Callable[[Any], str]:
+    def format_message(self: Any) -> str:
+        return translate_message(original(self))
+
+    return format_message
+
+
+def _missing_message(self: Any) -> str:
+    param = self.param
+    hint = self.param_hint
+    if hint is None and param is not None:
+        hint = param.get_error_hint()
+    if hint is not None and not isinstance(hint, str):
+        hint = " / ".join(_quote(str(h)) for h in hint)
+    kind = self.param_type or (param.param_type_name if param is not None else "parameter")
+    de_kind = {"argument": "Argument", "option": "Option"}.get(kind, "Angabe")
+    text = f"{de_kind} {hint} fehlt." if _de() else f"missing {kind} {hint}."
+    if hint is None:
+        text = f"{de_kind} fehlt." if _de() else f"missing {kind}."
+    extra = param.get_missing_message(ctx=self.ctx) if param is not None else ""
+    if self.message:
+        text += f" {translate_message(self.message)}"
+    if extra:
+        text += f" {extra}"
+    return text
+
+
+def _bad_parameter_message(self: Any) -> str:
+    hint = self.param_hint
+    if hint is None and self.param is not None:
+        hint = self.param.get_error_hint()
+    if hint is not None and not isinstance(hint, str):
+        hint = " / ".join(_quote(str(h)) for h in hint)
+    message = translate_message(self.message)
+    if hint is None:
+        return f"ungültiger Wert: {message}" if _de() else f"invalid value: {message}"
+    return (
+        f"ungültiger Wert für {hint}: {message}"
+        if _de()
+        else f"invalid value for {hint}: {message}"
+    )
+
+
+def _patch(owner: Any, name: str, value: Any) -> None:
+    setattr(owner, name, value)
+
+
+def install() -> None:
+    """Put the translations in place (once; patches only modules typer has already loaded)."""
+    import typer.core as typer_core
+    from typer import _coercion
+    from typer._click import exceptions, formatting
+
+    if getattr(typer_core, "_coop_framework", False):
+        return
+    _patch(typer_core, "_coop_framework", True)
+    _patch(typer_core, "_", gettext)
+    _patch(_coercion, "get_error_msg", _value_error)
+    _patch(typer_core, "describe_number_range", _range_words)
+
+    _patch(exceptions.ClickException, "show", _show_click_exception)
+    _patch(exceptions.UsageError, "show", _show_usage_error)
+    _patch(exceptions.BadParameter, "format_message", _bad_parameter_message)
+    _patch(exceptions.MissingParameter, "format_message", _missing_message)
+    for exception in (exceptions.ClickException, exceptions.NoSuchOption):
+        _patch(exception, "format_message", _wrap_format_message(exception.format_message))
+
+    write_usage = formatting.HelpFormatter.write_usage
+
+    def _write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = "Aufruf: " if _de() else "Usage: "
+        if _de():
+            for en, de in _USAGE_DE.items():
+                args = args.replace(en, de)
+        write_usage(self, prog, args, prefix)
+
+    _patch(formatting.HelpFormatter, "write_usage", _write_usage)
+
+    def _display_type(self: Any, ctx: Any) -> str:
+        desc = self.type_descriptor
+        if desc.is_choice:
+            return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
+        annotation = desc.annotation
+        if desc.is_list:
+            from typer._typing import get_args
+
+            inner = get_args(annotation)
+            annotation = inner[0] if inner else str
+        if desc.is_path:
+            return type_word(Path)
+        return type_word(annotation)
+
+    def _display_name_raw(self: Any) -> str:
+        if self.metavar is not None:
+            return metavar(str(self.metavar))
+        return str(self.name or "").upper()
+
+    def _error_hint(self: Any) -> str:
+        if isinstance(self, typer_core.TyperOption):
+            return " / ".join(_quote(o) for o in self.opts)
+        return _quote(_display_name_raw(self).strip("[]"))
+
+    parameter = typer_core._TyperParameter
+    _patch(parameter, "get_missing_message", _missing_choice)
+    _patch(parameter, "display_type", _display_type)
+    _patch(parameter, "display_name_raw", property(_display_name_raw))
+    _patch(parameter, "get_error_hint", _error_hint)
+    _patch(typer_core.TyperOption, "get_error_hint", _error_hint)
+
+    def _usage_display_name(self: Any) -> str:
+        name = _display_name_raw(self).strip("[]").removesuffix("...")
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def _rich_display_name(self: Any) -> str:
+        name = _display_name_raw(self).strip("[]")
+        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+    argument = typer_core.TyperArgument
+    _patch(argument, "_usage_display_name", _usage_display_name)
+    _patch(argument, "_rich_display_name", _rich_display_name)
+    # An argument's name already says what goes there (ID, SITZUNG, DATEI).
+    _patch(argument, "display_type_rich", lambda self, ctx: None)
+
+    option = typer_core.TyperOption
+    option_type = option.display_type_rich
+
+    def _option_display_type(self: Any, ctx: Any) -> str | None:
+        if self.metavar is not None:
+            return metavar(str(self.metavar))
+        return option_type(self, ctx)
+
+    _patch(option, "display_type_rich", _option_display_type)
+
+    for owner in (option, argument):
+        _patch(owner, "get_help_record", _translated_help_record(owner.get_help_record))
+
+    from typer._click import core as click_core
+
+    for attribute, method in (("help", "format_help_text"), ("epilog", "format_epilog")):
+        original = getattr(click_core.Command, method)
+        _patch(click_core.Command, method, _in_english(original, attribute))
+
+
+def _in_english(
+    original: Callable[[Any, Any, Any], None], attribute: str
+) -> Callable[[Any, Any, Any], None]:
+    """Wrap a help formatter so a registered German text is shown in English under --lang en."""
+
+    def method(self: Any, ctx: Any, formatter: Any) -> None:
+        value = getattr(self, attribute)
+        translated = _help_text(value) if value and not _de() else value
+        if translated == value:
+            original(self, ctx, formatter)
+            return
+        setattr(self, attribute, translated)
+        try:
+            original(self, ctx, formatter)
+        finally:
+            setattr(self, attribute, value)
+
+    return method
+
+
+def _translated_help_record(
+    record: Callable[[Any, Any], tuple[str, str] | None],
+) -> Callable[[Any, Any], tuple[str, str] | None]:
+    def get_help_record(self: Any, ctx: Any) -> tuple[str, str] | None:
+        result = record(self, ctx)
+        if result is None:
+            return result
+        name, text = result
+        if _de():
+            for en, de in _HELP_DE.items():
+                if text.startswith(en):
+                    text = de + text[len(en) :]
+        elif self.help and text.startswith(self.help):
+            text = _help_text(self.help) + text[len(self.help) :]
+        return name, text
+
+    return get_help_record
+
+
+def _missing_choice(self: Any, ctx: Any) -> str | None:
+    desc = self.type_descriptor
+    if desc.is_choice and desc.choices is not None:
+        allowed = join_alternatives([str(getattr(c, "value", c)) for c in desc.choices])
+        return f"Erlaubt: {allowed}." if _de() else f"Allowed: {allowed}."
+    return ""
+
+
+def _lift_json(args: list[str]) -> list[str]:
+    """Move `--json` given after the command to the front, where the root option reads it."""
+    end = args.index("--") if "--" in args else len(args)
+    head = [a for a in args[:end] if a != "--json"]
+    if len(head) == end:
+        return args
+    return ["--json", *head, *args[end:]]
+
+
+class CoopGroup(TyperGroup):
+    """The root `coop` group: picks the language before parsing and reads `--json` anywhere."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Any = None,
+        **extra: Any,
+    ) -> Any:
+        """Choose the framework's language, then parse as usual."""
+        if parent is None:
+            args = _lift_json(list(args))
+            set_language(choose_language(args))
+        return super().make_context(info_name, args, parent=parent, **extra)
