@@ -426,7 +426,7 @@ def report_cmd(
         list[str] | None,
         typer.Argument(
             help="ID der Vereinbarung; mit --repos die Ordner der Repositories.",
-            metavar="VEREINBARUNG | ORDNER…",
+            metavar="VEREINBARUNG|ORDNER",
             show_default=False,
         ),
     ] = None,

@@ -227,7 +227,12 @@ def check_change(
         memo: Memo = {}
         before = load(_Overlay(state, {}, scope.read_before), cache, memo)
         after = load(_Overlay(state, changes, scope.read_after), cache, memo)
-    return _only(before, scope.checked), _only(after, scope.checked), scope
+    # A broken record's own problems need no lookups: they stay, to be named as the cause.
+    return (
+        _only(before, scope.checked | before.data.broken_paths),
+        _only(after, scope.checked | after.data.broken_paths),
+        scope,
+    )
 
 
 def _with_base(state: TreeState, base: Mapping[str, bytes | None]) -> TreeState:
