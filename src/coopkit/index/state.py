@@ -169,22 +169,31 @@ class StateDB:
             )
             self._db.commit()
 
-    def refs(self) -> dict[str, str]:
-        """Return `kind:blob` -> the record's keys (JSON) for every record seen so far."""
+    def refs(self, prefix: str) -> dict[str, str]:
+        """Return `PREFIX…kind:blob` -> the record's keys for every record seen so far."""
         if self._db is None:
             return {}
         try:
-            return dict(self._db.execute("SELECT ref, keys FROM refs"))
+            return dict(
+                self._db.execute(
+                    "SELECT ref, keys FROM refs WHERE ref >= ? AND ref < ?",
+                    (prefix, prefix + "\uffff"),
+                )
+            )
         except sqlite3.DatabaseError:
             self._damaged()
             return {}
 
-    def put_refs(self, rows: Iterable[tuple[str, str]]) -> None:
-        """Store the keys of records parsed for the first time."""
-        if self._db is None or not self.writable:
+    def put_refs(self, rows: Iterable[tuple[str, str]], prefix: str) -> None:
+        """Store the keys of records parsed for the first time; drop other programs' keys."""
+        added = list(rows)
+        if self._db is None or not self.writable or not added:
             return
         with contextlib.suppress(sqlite3.Error):
-            self._db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", list(rows))
+            self._db.execute(
+                "DELETE FROM refs WHERE ref < ? OR ref >= ?", (prefix, prefix + "\uffff")
+            )
+            self._db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", added)
             self._db.commit()
 
     def get_answer(self, key: str) -> bytes | None:

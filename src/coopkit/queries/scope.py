@@ -13,7 +13,6 @@ words them. `coop check` itself always checks everything.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +82,17 @@ def record_keys(kind: str, value: Any) -> Keys:
     return frozenset(defines), frozenset(mentions)
 
 
+def keys_text(keys: Keys) -> str:
+    """Return keys as stored: defined keys, a tab, mentioned keys (ids hold no blanks)."""
+    return " ".join(sorted(keys[0])) + "\t" + " ".join(sorted(keys[1]))
+
+
+def keys_of_text(text: str) -> Keys:
+    """Return keys from their stored text."""
+    defines, _, mentions = text.partition("\t")
+    return frozenset(defines.split()), frozenset(mentions.split())
+
+
 def _broken_keys(path: str) -> Keys:
     """Return what a record that does not parse defines: the id its path names (as the loader)."""
     kind = layout.kind_of(path)
@@ -139,13 +149,19 @@ class _Graph:
         self.state = state
         self.db = db
         self.cache = cache
-        self.stored = db.refs()
-        self.stamp = code_stamp()[:12]
+        self.stamp = code_stamp()[:12] + ":"
         """Keys depend on the program that found them."""
+        self.stored = db.refs(self.stamp)
         self.new: dict[str, str] = {}
+        self.kinds: dict[str, str | None] = {}
+
+    def kind(self, path: str) -> str | None:
+        if path not in self.kinds:
+            self.kinds[path] = layout.kind_of(path)
+        return self.kinds[path]
 
     def keys(self, path: str, data: bytes | None = None, *, changed: bool = False) -> Keys:
-        kind = layout.kind_of(path)
+        kind = self.kind(path)
         if kind is None:
             return frozenset(), frozenset()
         if changed:
@@ -156,19 +172,18 @@ class _Graph:
             blob = self.state.blobs.get(path, SPECIAL)
         if blob == SPECIAL:
             return frozenset(), frozenset()
-        ref = f"{self.stamp}:{kind}:{blob}"
+        ref = f"{self.stamp}{kind}:{blob}"
         text = self.stored.get(ref) or self.new.get(ref)
         if text is None:
             source = _Overlay(self.state, {path: data} if changed else {}, [path])
             located, _ = parse_file(source, path, self.cache)
             keys = record_keys(kind, located.value) if located is not None else _broken_keys(path)
-            text = json.dumps([sorted(keys[0]), sorted(keys[1])])
+            text = keys_text(keys)
             self.new[ref] = text
-        defines, mentions = json.loads(text)
-        return frozenset(defines), frozenset(mentions)
+        return keys_of_text(text)
 
     def save(self) -> None:
-        self.db.put_refs(self.new.items())
+        self.db.put_refs(self.new.items(), self.stamp)
 
 
 def find_scope(state: TreeState, changes: Mapping[str, bytes | None], graph: _Graph) -> Scope:
@@ -197,7 +212,7 @@ def find_scope(state: TreeState, changes: Mapping[str, bytes | None], graph: _Gr
         return {
             p
             for p, (defines, _) in side.items()
-            if p in checked or layout.kind_of(p) in ALWAYS or needed & defines
+            if p in checked or graph.kind(p) in ALWAYS or needed & defines
         }
 
     return Scope(checked, reads(before), reads(after))
@@ -254,8 +269,8 @@ def _only(loaded: Loaded, paths: set[str]) -> Loaded:
 
 def remember_keys(db: StateDB, state: TreeState, data: RepoData) -> None:
     """Store the keys of every record of a full load, so the next write need not parse them."""
-    stamp = code_stamp()[:12]
-    known = db.refs()
+    stamp = code_stamp()[:12] + ":"
+    known = db.refs(stamp)
     rows: dict[str, str] = {}
     located_all: list[tuple[str, Any]] = []
     if data.config is not None:
@@ -269,9 +284,8 @@ def remember_keys(db: StateDB, state: TreeState, data: RepoData) -> None:
     located_all += [("termination", x) for x in data.terminations]
     for kind, located in located_all:
         blob = state.blobs.get(located.path, SPECIAL)
-        ref = f"{stamp}:{kind}:{blob}"
+        ref = f"{stamp}{kind}:{blob}"
         if blob == SPECIAL or ref in known:
             continue
-        defines, mentions = record_keys(kind, located.value)
-        rows[ref] = json.dumps([sorted(defines), sorted(mentions)])
-    db.put_refs(rows.items())
+        rows[ref] = keys_text(record_keys(kind, located.value))
+    db.put_refs(rows.items(), stamp)
