@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import approve_v1, git
+from conftest import Cli, approve_v1, git
 from coopkit.cli.output import _default
 from coopkit.errors import Problem
 from coopkit.index import state as state_db
@@ -294,3 +294,45 @@ def test_a_file_written_twice_in_one_clock_tick_is_never_trusted_by_its_stat(
     scan(root)
     with state_db.StateDB(root) as db:
         assert "partners/kv-myk.yaml" not in db.stats()
+
+
+# --------------------------------------------------------------------------- remembered pages
+
+PAGES = [
+    ["status"],
+    ["due", "--within", "400d"],
+    ["obligation", "list"],
+    ["search", "Caritas"],
+    ["agreement", "show", "myk-caritas-ko"],
+    ["--json", "status"],
+    ["--lang", "en", "due"],
+]
+
+
+@pytest.mark.parametrize("args", PAGES, ids=lambda a: " ".join(a))
+def test_a_remembered_page_equals_a_fresh_one_and_follows_every_change(
+    tmp_path: Path, cli: Cli, args: list[str]
+) -> None:
+    root = example_copy(tmp_path / "repo")
+    first = cli("-C", root, *args)
+    again = cli("-C", root, *args)
+    assert (again.stdout, again.stderr) == (first.stdout, first.stderr)
+    partner = root / "partners" / "caritas-ko.yaml"
+    partner.write_text(partner.read_text(encoding="utf-8").replace("Caritas", "Karitas", 1))
+    changed = cli("-C", root, *args)
+    shutil.rmtree(root / ".coop")
+    fresh = cli("-C", root, *args)
+    assert (changed.stdout, changed.stderr) == (fresh.stdout, fresh.stderr)
+
+
+def test_a_remembered_page_repeats_its_warning(tmp_path: Path, cli: Cli) -> None:
+    root = example_copy(tmp_path / "repo")
+    (root / "partners" / "awo-rheinland.yaml").write_text("id: awo-rheinland\nname: [\n")
+    first = cli("-C", root, "status", ok=None)
+    again = cli("-C", root, "status", ok=None)
+    assert first.stderr
+    assert (again.stdout, again.stderr, again.exit_code) == (
+        first.stdout,
+        first.stderr,
+        first.exit_code,
+    )
