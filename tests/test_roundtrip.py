@@ -138,7 +138,7 @@ def agreements(draw: st.DrawFn) -> Agreement:
 signoffs = st.builds(
     SignOff,
     agreement=ids,
-    version=st.sampled_from(["v1", "v2", "v10", "1.10"]),
+    version=st.sampled_from(["v1", "v2", "v10"]),
     partner=ids,
     signatory=text,
     function=optional_text,

@@ -507,7 +507,9 @@ RruleOption = Annotated[
 FirstDueOption = Annotated[
     str | None, typer.Option("--first-due", metavar="DATUM", help="Erste Fälligkeit.")
 ]
-ClauseOption = Annotated[int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.")]
+ClauseOption = Annotated[
+    int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.", min=1)
+]
 ConditionOption = Annotated[str | None, typer.Option("--condition", help="Bedingung.")]
 HowOption = Annotated[str | None, typer.Option("--how", help="Wie (Weg, Form).")]
 

@@ -79,7 +79,20 @@ def check_cmd(
         problems = check(service_ctx, privacy=privacy, progress=progress)
     lang = service_ctx.lang
     if state.json:
-        print_json({"ok": not problems, "problems": [problem_dict(p, lang) for p in problems]})
+        summary = T(
+            "{n} Problem(e) in {f} Datei(en)",
+            "{n} problem(s) in {f} file(s)",
+            n=len(problems),
+            f=len({p.source.path for p in problems}),
+        )
+        print_json(
+            {
+                "ok": not problems,
+                "exit_code": int(ExitCode.PROBLEMS if problems else ExitCode.OK),
+                "message": summary.format(lang),
+                "problems": [problem_dict(p, lang) for p in problems],
+            }
+        )
     elif problems:
         print_problems(problems, lang)
     else:
@@ -374,7 +387,10 @@ def search_cmd(
         ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", help="Höchstens so viele Treffer.", metavar="ANZAHL")
+        int,
+        typer.Option(
+            "--limit", help="Höchstens so viele Treffer.", metavar="ANZAHL", min=1, max=10000
+        ),
     ] = 20,
 ) -> None:
     """Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.

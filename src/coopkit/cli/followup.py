@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from coopkit.cli.boundary import command
-from coopkit.cli.output import print_json, say, table
+from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import CliState, get_state, parse_day
 from coopkit.errors import T, UsageError
 
 obligation_app = typer.Typer(no_args_is_help=True)
 
-_WITHIN = re.compile(r"^(\d+)\s*([dwm]?)$")
+_WITHIN = re.compile(r"([0-9]+)\s*([dwm]?)")
 
 if TYPE_CHECKING:
     from coopkit.queries.load import Snapshot
@@ -27,7 +27,7 @@ def obligation_group() -> None:
 
 
 def _within_days(value: str) -> int:
-    match = _WITHIN.match(value.strip().lower())
+    match = _WITHIN.fullmatch(value.strip().lower())
     if not match:
         raise UsageError(
             T(
@@ -36,7 +36,9 @@ def _within_days(value: str) -> int:
                 v=value,
             )
         )
-    number, unit = int(match.group(1)), match.group(2) or "d"
+    # More digits than any allowed value has: too far (and int() of a huge string is slow).
+    digits = match.group(1).lstrip("0") or "0"
+    number, unit = (int(digits) if len(digits) < 10 else 10**9), match.group(2) or "d"
     days = number * {"d": 1, "w": 7, "m": 30}[unit]
     if days > MAX_WITHIN_DAYS:
         raise UsageError(
@@ -447,7 +449,10 @@ def report_cmd(
         ),
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", help="Kalenderjahr, z. B. 2013.", metavar="JAHR")
+        int | None,
+        typer.Option(
+            "--year", help="Kalenderjahr, z. B. 2013.", metavar="JAHR", min=1900, max=2200
+        ),
     ] = None,
     start: Annotated[str | None, typer.Option("--from", help="Beginn.", metavar="DATUM")] = None,
     end: Annotated[
@@ -511,7 +516,7 @@ def report_cmd(
         print_json({"ok": True, **result.report.as_json()})
         return
     if result.text is not None:
-        typer.echo(result.text, nl=False)
+        typer.echo(clean(result.text), nl=False)
         return
     if state.json:
         print_json({"ok": True, "path": result.path, "pdf": result.pdf})
@@ -560,7 +565,7 @@ def obligation_matrix_cmd(
         )
         return
     if result.text is not None:
-        typer.echo(result.text, nl=False)
+        typer.echo(clean(result.text), nl=False)
         return
     say(T("Matrix geschrieben: {p}", "matrix written: {p}", p=str(result.path)), service_ctx.lang)
 

@@ -320,23 +320,9 @@ def lang_option(value: str | None) -> str | None:
 
 def _locale_of(start: Path) -> str | None:
     """Return `locale` from the coop.toml of the repository around `start`, if any."""
-    try:
-        current = start.resolve()
-    except OSError:
-        return None
-    for folder in (current, *current.parents):
-        config = folder / "coop.toml"
-        try:
-            if not config.is_file():
-                continue
-            import tomllib
+    from coopkit.queries.locale import locale_around
 
-            data = tomllib.loads(config.read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        value = data.get("locale")
-        return value if isinstance(value, str) else None
-    return None
+    return locale_around(start)
 
 
 def _option_value(args: Sequence[str], names: Sequence[str]) -> str | None:

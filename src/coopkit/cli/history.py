@@ -39,7 +39,15 @@ def log_cmd(
         typer.Argument(metavar="[PFAD]", help="Nur Änderungen an dieser Datei/diesem Ordner."),
     ] = None,
     limit: Annotated[
-        int, typer.Option("-n", "--limit", help="Höchstens so viele Einträge.", metavar="ANZAHL")
+        int,
+        typer.Option(
+            "-n",
+            "--limit",
+            help="Höchstens so viele Einträge.",
+            metavar="ANZAHL",
+            min=0,
+            max=1_000_000,
+        ),
     ] = 0,
 ) -> None:
     """Verlauf: wer hat wann was geändert, mit Dateien und Versions-Tags.

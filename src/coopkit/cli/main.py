@@ -168,6 +168,62 @@ app.add_typer(followup.obligation_app, name="obligation")
 app.add_typer(template.app, name="template")
 
 
-def main() -> None:
-    """Run `coop`."""
-    app()
+def _wants(args: list[str], option: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == option and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(option + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run `coop`; usage errors of the parser also get exit 2 and, with --json, a JSON object."""
+    import os
+    import sys
+
+    from coopkit.cli.output import clean, print_json, say
+    from coopkit.errors import ExitCode, T
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    lang = _wants(args, "--lang") or os.environ.get("COOP_LANG") or "de"
+    lang = lang if lang in ("de", "en") else "de"
+    try:
+        code = app(args=args, prog_name="coop", standalone_mode=False)
+    except KeyboardInterrupt:
+        code = int(ExitCode.INTERRUPTED)
+        if as_json:
+            print_json({"ok": False, "exit_code": code, "message": "interrupted"})
+        else:
+            say(T("abgebrochen", "interrupted"), lang, err=True)
+    except Exception as err:
+        # The parser's own errors (unknown option, missing argument, bad value) and Abort.
+        if not hasattr(err, "format_message") and type(err).__name__ != "Abort":
+            raise
+        if type(err).__name__ == "Abort":
+            code, message = int(ExitCode.INTERRUPTED), "interrupted"
+        else:
+            code, message = int(ExitCode.USAGE), str(getattr(err, "format_message")())  # noqa: B009
+        if as_json:
+            print_json({"ok": False, "exit_code": code, "message": message})
+        elif type(err).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(message + "\n")
+        else:
+            context = getattr(err, "ctx", None)
+            if context is not None:
+                sys.stderr.write(context.get_usage() + "\n")
+                sys.stderr.write(
+                    T(
+                        "„{c} -h“ zeigt die Hilfe.",
+                        "Try '{c} -h' for help.",
+                        c=context.command_path,
+                    ).format(lang)
+                    + "\n\n"
+                )
+            sys.stderr.write(
+                T("Fehler: {m}", "error: {m}", m=clean(message, one_line=True)).format(lang) + "\n"
+            )
+    sys.exit(code if isinstance(code, int) else 0)

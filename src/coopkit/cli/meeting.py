@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from coopkit.cli.boundary import command
-from coopkit.cli.output import print_json, say, table
+from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import get_state, parse_day, parse_time
 from coopkit.errors import T, UsageError
 
@@ -493,7 +493,7 @@ def render_cmd(
     letter = LetterOptions(reference, parse_day(reply_by, "--reply-by"), one_letter)
     doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt, letter=letter)
     if fmt == "md" and output is None:
-        typer.echo(doc.text, nl=False)
+        typer.echo(clean(doc.text), nl=False)
         return
     suffix = (
         "-einladung"

@@ -11,12 +11,31 @@ from typing import Any
 
 from coopkit.errors import Problem, T
 
+# Tabs and line breaks are harmless; every other C0/C1 control could steer the terminal.
+_CONTROL = {
+    code: f"\\x{code:02x}"
+    for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+    if code not in (0x09, 0x0A)
+}
+_CONTROL[0x0D] = "\\r"
+_ONE_LINE = {**_CONTROL, 0x0A: "\\n", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
-def say(text: str | T, lang: str = "de", *, err: bool = False) -> None:
-    """Print one line to stdout (or stderr)."""
+
+def clean(text: str, *, one_line: bool = False) -> str:
+    """Escape control characters (ESC shown as backslash-x1b) so text cannot steer a terminal.
+
+    Args:
+        text: text that may hold names, ids or messages from the files.
+        one_line: also show line breaks as backslash-n (for fields that are one line).
+    """
+    return text.translate(_ONE_LINE if one_line else _CONTROL)
+
+
+def say(text: str | T, lang: str = "de", *, err: bool = False, one_line: bool = False) -> None:
+    """Print text to stdout (or stderr), control characters escaped."""
     line = text.format(lang) if isinstance(text, T) else text
     stream = sys.stderr if err else sys.stdout
-    stream.write(line + "\n")
+    stream.write(clean(line, one_line=one_line) + "\n")
     stream.flush()
 
 
@@ -56,7 +75,7 @@ def problem_dict(problem: Problem, lang: str) -> dict[str, Any]:
 def print_problems(problems: Sequence[Problem], lang: str, *, err: bool = False) -> None:
     """Print each problem as `path:line:col: message`, then a summary line."""
     for problem in problems:
-        say(problem.format(lang), err=err)
+        say(problem.format(lang), err=err, one_line=True)
     files = len({p.source.path for p in problems})
     say(
         T(
@@ -72,7 +91,9 @@ def print_problems(problems: Sequence[Problem], lang: str, *, err: bool = False)
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Return a plain-text table with aligned columns."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    cells = [[str(h) for h in headers]] + [
+        ["" if c is None else clean(str(c), one_line=True) for c in r] for r in rows
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):

@@ -10,7 +10,7 @@ import typer
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import get_state, parse_day
-from coopkit.errors import T, UsageError
+from coopkit.errors import T
 
 app = typer.Typer(no_args_is_help=True)
 contact_app = typer.Typer(no_args_is_help=True)
@@ -334,21 +334,11 @@ def key_add_cmd(
 
     Beispiel: coop partner key add kv-myk ~/.ssh/id_ed25519.pub --signatory "Dr. Alexander Saftig"
     """
-    from coopkit.services.partners import add_key
+    from coopkit.services.partners import add_key, read_key_file
 
     state = get_state(ctx)
     service_ctx = state.context()
-    try:
-        text = pubkey_file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(
-            T(
-                "Schlüsseldatei „{f}“ nicht lesbar: {e}",
-                'cannot read key file "{f}": {e}',
-                f=str(pubkey_file),
-                e=str(err),
-            )
-        ) from err
+    text = read_key_file(pubkey_file)
     result = add_key(
         service_ctx,
         partner_id,

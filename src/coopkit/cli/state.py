@@ -57,14 +57,9 @@ class CliState:
 
 
 def _config_locale(root: Path) -> str | None:
-    try:
-        import tomllib
+    from coopkit.queries.locale import config_locale
 
-        data = tomllib.loads((root / "coop.toml").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    value = data.get("locale")
-    return value if isinstance(value, str) else None
+    return config_locale(root)
 
 
 def get_state(ctx: typer.Context | Any) -> CliState:

@@ -33,10 +33,31 @@ class ParseCacheDB:
     def __init__(self, root: Path) -> None:
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, str, str | None, str]] = []
+        directory = root / ".coop"
+        target = directory / INDEX_FILE
+        # Never through a link: the index is coop's own file, not one a clone brought along.
+        if directory.is_symlink() or target.is_symlink():
+            return
+        for attempt in range(2):
+            try:
+                directory.mkdir(exist_ok=True)
+                self._db = self._open(target)
+                return
+            except sqlite3.DatabaseError as err:
+                corrupt = not isinstance(err, sqlite3.OperationalError) or "malformed" in str(err)
+                if attempt or not corrupt:
+                    return
+                # Derived data: a damaged file is thrown away and rebuilt from the records.
+                with contextlib.suppress(OSError):
+                    for suffix in ("", "-wal", "-shm"):
+                        (directory / (INDEX_FILE + suffix)).unlink(missing_ok=True)
+            except OSError:
+                return
+
+    @staticmethod
+    def _open(target: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(target, timeout=5)
         try:
-            directory = root / ".coop"
-            directory.mkdir(exist_ok=True)
-            db = sqlite3.connect(directory / INDEX_FILE, timeout=5)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -54,9 +75,10 @@ class ParseCacheDB:
                 db.execute("DELETE FROM parse_cache")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('parser', ?)", (stamp,))
                 db.commit()
-            self._db = db
-        except (OSError, sqlite3.Error):
-            self._db = None
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def __enter__(self) -> ParseCacheDB:
         return self

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Field, Session, SQLModel, create_engine, select, text
 
 from coopkit.errors import RepositoryError, T
@@ -79,19 +79,50 @@ _FTS = (
 
 
 def _engine(root: Path) -> Engine:
+    """Open the search index; a corrupt index file is removed and built again."""
     directory = root / ".coop"
+    target = directory / INDEX_FILE
+    if directory.is_symlink() or target.is_symlink():
+        raise RepositoryError(
+            T(
+                "Suchindex {p}: Verknüpfung (Symlink) nicht erlaubt; .coop/ darf gelöscht werden",
+                "search index {p}: symbolic link not allowed; .coop/ may be deleted",
+                p=str(target),
+            )
+        )
     directory.mkdir(exist_ok=True)
-    engine = create_engine(f"sqlite:///{directory / INDEX_FILE}")
-    with engine.begin() as connection:
-        version = connection.exec_driver_sql("PRAGMA user_version").scalar()
-        if version != SCHEMA_VERSION:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS doc_fts")
-            connection.exec_driver_sql("DROP TABLE IF EXISTS indexed_doc")
-            connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    SQLModel.metadata.create_all(engine, tables=[IndexedDoc.__table__])  # type: ignore[attr-defined]
-    with engine.begin() as connection:
-        connection.exec_driver_sql(_FTS)
-    return engine
+    for attempt in range(2):
+        engine = create_engine(f"sqlite:///{target}")
+        try:
+            with engine.begin() as connection:
+                version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+                if version != SCHEMA_VERSION:
+                    connection.exec_driver_sql("DROP TABLE IF EXISTS doc_fts")
+                    connection.exec_driver_sql("DROP TABLE IF EXISTS indexed_doc")
+                    connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            SQLModel.metadata.create_all(engine, tables=[IndexedDoc.__table__])  # type: ignore[attr-defined]
+            with engine.begin() as connection:
+                connection.exec_driver_sql(_FTS)
+            return engine
+        except DatabaseError as err:
+            engine.dispose()
+            corrupt = not isinstance(err, OperationalError) or "malformed" in str(err.orig)
+            if attempt or not corrupt:
+                raise _unusable(err) from err
+            # Derived data: a damaged file is thrown away and rebuilt from the records.
+            for suffix in ("", "-wal", "-shm"):
+                (directory / (INDEX_FILE + suffix)).unlink(missing_ok=True)
+    raise AssertionError("unreachable")
+
+
+def _unusable(err: DatabaseError) -> RepositoryError:
+    return RepositoryError(
+        T(
+            "Suchindex nicht nutzbar: {e}; .coop/ darf gelöscht werden",
+            "search index unusable: {e}; .coop/ may be deleted",
+            e=str(err.orig),
+        )
+    )
 
 
 def refresh(root: Path, docs: Iterable[SearchDoc]) -> RefreshStats:
@@ -133,14 +164,8 @@ def refresh(root: Path, docs: Iterable[SearchDoc]) -> RefreshStats:
                     )
                 )
             session.commit()
-    except OperationalError as err:
-        raise RepositoryError(
-            T(
-                "Suchindex nicht nutzbar: {e}; .coop/ darf gelöscht werden",
-                "search index unusable: {e}; .coop/ may be deleted",
-                e=str(err.orig),
-            )
-        ) from err
+    except DatabaseError as err:
+        raise _unusable(err) from err
     finally:
         engine.dispose()
     return RefreshStats(added, changed, len(removed), unchanged)
@@ -180,7 +205,7 @@ def search(root: Path, user_text: str, kind: str | None = None, limit: int = 20)
     try:
         with Session(engine) as session:
             rows = session.exec(text(sql).bindparams(**params)).all()  # type: ignore[call-overload]
-    except OperationalError as err:
+    except DatabaseError as err:
         raise RepositoryError(
             T("Suche fehlgeschlagen: {e}", "search failed: {e}", e=str(err.orig))
         ) from err

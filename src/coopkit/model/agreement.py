@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from coopkit.model.base import Duration, Id, IdList, Record, fail
+
+_RRULE_RE = re.compile(r"[A-Z]+=[A-Za-z0-9,+:-]+(?:;[A-Z]+=[A-Za-z0-9,+:-]+)*;?")
 
 
 class Obligation(Record):
@@ -30,7 +33,25 @@ class Obligation(Record):
         if value is None:
             return None
         body = value.removeprefix("RRULE:")
+        if not _RRULE_RE.fullmatch(body):
+            raise fail(
+                "RRULE „{v}“: erwartet NAME=WERT-Teile, getrennt durch „;“ "
+                "(z. B. FREQ=MONTHLY;INTERVAL=3)",
+                'RRULE "{v}": expected NAME=VALUE parts separated by ";" '
+                "(e.g. FREQ=MONTHLY;INTERVAL=3)",
+                v=value,
+            )
         parts = dict(p.partition("=")[::2] for p in body.split(";") if p)
+        for name, limit in (("INTERVAL", 1000), ("COUNT", 100000)):
+            number = parts.get(name)
+            if number is not None and not (number.isdigit() and 1 <= int(number) <= limit):
+                raise fail(
+                    "RRULE „{v}“: {n} muss eine Zahl von 1 bis {m} sein",
+                    'RRULE "{v}": {n} must be a number from 1 to {m}',
+                    v=value,
+                    n=name,
+                    m=limit,
+                )
         if "FREQ" not in parts:
             raise fail(
                 "RRULE „{v}“ ohne FREQ; erwartet z. B. FREQ=MONTHLY;INTERVAL=3",

@@ -9,20 +9,34 @@ from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from coopkit.errors import Source, T
 
 ID_MAX = 64
-_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _WINDOWS_DEVICES = (
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
+# Every pattern here is applied with fullmatch: `$` would accept a trailing newline.
 _DURATION_RE = re.compile(
-    r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$"
+    r"P(?=[0-9])(?:(?P<y>[0-9]{1,4})Y)?(?:(?P<m>[0-9]{1,4})M)?(?:(?P<w>[0-9]{1,4})W)?"
+    r"(?:(?P<d>[0-9]{1,5})D)?"
 )
-_TIME_RE = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+_TIME_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+DURATION_MAX_DAYS = 36600
+"""Longest duration accepted (100 years)."""
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2200, 12, 31)
+"""Dates outside this range are refused where they enter (files and options)."""
 
 
 def fail(de: str, en: str, **params: Any) -> PydanticCustomError:
@@ -61,6 +75,19 @@ def id_problem(value: str) -> T | None:
             v=value,
         )
     return None
+
+
+def date_problem(value: date) -> T | None:
+    """Return why a date is outside the range coop accepts, or None when it is inside."""
+    if DATE_MIN <= value <= DATE_MAX:
+        return None
+    return T(
+        "Datum {v} außerhalb des erlaubten Bereichs {a} bis {b}",
+        "date {v} outside the accepted range {a} to {b}",
+        v=value.isoformat(),
+        a=DATE_MIN.isoformat(),
+        b=DATE_MAX.isoformat(),
+    )
 
 
 def trusted(info: ValidationInfo) -> bool:
@@ -109,10 +136,19 @@ def _check_person(value: str) -> str:
 
 
 def _check_duration(value: str) -> str:
-    if not _DURATION_RE.fullmatch(value):
+    match = _DURATION_RE.fullmatch(value)
+    if not match:
         raise fail(
             "„{v}“ ist keine ISO-8601-Dauer; erwartet z. B. P1M, P3M, P1Y, P2W, P14D",
             '"{v}" is not an ISO 8601 duration; expected e.g. P1M, P3M, P1Y, P2W, P14D',
+            v=value,
+        )
+    years, months, weeks, days = (int(match.group(g) or 0) for g in "ymwd")
+    # Beyond a century a recurrence reaches past any date coop computes with.
+    if (years * 12 + months) * 30.5 + weeks * 7 + days > DURATION_MAX_DAYS:
+        raise fail(
+            "„{v}“ ist länger als 100 Jahre",
+            '"{v}" is longer than 100 years',
             v=value,
         )
     return value
@@ -166,9 +202,19 @@ def split_person(ref: str) -> tuple[str, str | None]:
 
 
 class Record(BaseModel):
-    """Base of every record kind: frozen, unknown fields are errors."""
+    """Base of every record kind: frozen, unknown fields are errors, dates in a sane range."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sane_date(cls, value: Any, info: ValidationInfo) -> Any:
+        # A year-9999 date would overflow far from here (date + timedelta); stop it on entry.
+        if isinstance(value, date) and not trusted(info):
+            problem = date_problem(value)
+            if problem is not None:
+                raise fail(problem.de, problem.en, **problem.params)
+        return value
 
 
 Loc = tuple[str | int, ...]

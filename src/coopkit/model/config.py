@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from coopkit.model.base import Id, Record
+from pydantic import field_validator
+
+from coopkit.model.base import Id, Record, fail
+
+HORIZON_MAX = 100
 
 
 class Signing(Record):
@@ -18,6 +22,18 @@ class Schedule(Record):
 
     horizon_years: int = 3
     """How far occurrences of open-ended obligations are computed past today."""
+
+    @field_validator("horizon_years")
+    @classmethod
+    def _bounded(cls, value: int) -> int:
+        if not 0 <= value <= HORIZON_MAX:
+            raise fail(
+                "horizon_years = {v}: erlaubt sind 0 bis {m} Jahre",
+                "horizon_years = {v}: allowed are 0 to {m} years",
+                v=value,
+                m=HORIZON_MAX,
+            )
+        return value
 
 
 class Letterhead(Record):

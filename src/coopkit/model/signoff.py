@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
-from coopkit.model.base import Id, Record
+from pydantic import field_validator
+
+from coopkit.model.base import Id, Record, fail
 
 SignMethod = Literal["internal", "wet-ink", "qes"]
+
+
+_VERSION_RE = re.compile(r"v[1-9][0-9]{0,5}")
+
+
+def _full(pattern: re.Pattern[str], value: str, de: str, en: str) -> str:
+    if not pattern.fullmatch(value):
+        raise fail(de, en, v=value)
+    return value
 
 
 class Evidence(Record):
@@ -31,3 +43,13 @@ class SignOff(Record):
     content_hash: str
     evidence: Evidence | None = None
     signature: str | None = None
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        return _full(
+            _VERSION_RE,
+            value,
+            "Version „{v}“: erwartet v1, v2, …",
+            'version "{v}": expected v1, v2, …',
+        )

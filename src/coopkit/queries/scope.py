@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coopkit.errors import Problem, Source
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.state import StateDB
 from coopkit.model.base import split_person
@@ -26,6 +27,7 @@ from coopkit.queries.load import Loaded, load
 from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
 from coopkit.store import layout
 from coopkit.store.files import Memo, parse_file
+from coopkit.store.regular import entry_refusal
 
 Keys = tuple[frozenset[str], frozenset[str]]
 """(keys a record defines, keys it mentions)."""
@@ -120,6 +122,15 @@ class _Overlay:
 
     def paths(self) -> Iterator[str]:
         yield from self._paths
+
+    def refusals(self) -> list[Problem]:
+        """Return a problem where the change would write over a link or a special file."""
+        found = []
+        for path in sorted(self.changes):
+            refused = entry_refusal(self.state.root / path)
+            if refused is not None:
+                found.append(Problem(Source(path), refused.reason, refused.code))
+        return found
 
     def read(self, path: str) -> bytes | None:
         if path in self.changes:

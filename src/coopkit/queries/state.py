@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from coopkit.errors import RepositoryError
 from coopkit.index.state import StateDB, StatKey
 from coopkit.store import layout
 from coopkit.store.git import GitRepo
+from coopkit.store.text import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from coopkit.store.files import WorkTree
@@ -56,10 +56,7 @@ class TreeState:
         state = self
 
         class StatTree(WorkTree):
-            """The working tree as scanned: paths and blob ids known, bytes read on demand."""
-
-            def paths(self) -> Iterator[str]:
-                yield from sorted(state.blobs)
+            """The working tree (walked as always) with the scan's blob ids and bytes."""
 
             def read(self, path: str) -> bytes | None:
                 if path in state.contents:
@@ -101,15 +98,19 @@ def _entries(root: Path) -> list[tuple[str, os.DirEntry[str] | None]]:
             else:
                 found.append((path, entry))
 
-    for top in layout.RECORD_DIRS:
-        walk(os.path.join(root, top), top)  # noqa: PTH118
+    for top in (*layout.RECORD_DIRS, layout.TEMPLATES):
+        folder = os.path.join(root, top)  # noqa: PTH118
+        if os.path.islink(folder):  # noqa: PTH114
+            found.append((top, None))
+        else:
+            walk(folder, top)
     found.sort(key=lambda item: item[0])
     return found
 
 
 def record_paths(root: Path) -> list[str]:
-    """Return the repository-relative paths the loader considers, sorted (as `WorkTree`)."""
-    return [path for path, _ in _entries(root)]
+    """Return the paths of the record folders' files, sorted; links and special files included."""
+    return [path for path, _ in _entries(root) if not path.startswith(layout.TEMPLATES + "/")]
 
 
 _STAMP: str | None = None
@@ -158,8 +159,11 @@ def scan(root: Path, db: StateDB | None = None) -> TreeState:
                 )
             except OSError:
                 continue
-            if not stat.S_ISREG(info.st_mode):
+            # Links, special and oversized files: the loader refuses them, whatever they hold.
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
                 blobs[path] = SPECIAL
+                continue
+            if path.startswith(layout.TEMPLATES + "/"):
                 continue
             key = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
             seen = known.get(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from coopkit.render.jinja import (
     template_error,
 )
 from coopkit.render.package import DocumentInfo, finish_docx
+from coopkit.render.sandbox import limits_for, run_limited
 
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -33,27 +35,68 @@ def _normalise_tags(xml: str) -> str:
     return _TAG.sub(lambda m: m.group(0).translate(_QUOTES), xml)
 
 
+_XML_FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def _not_docx(path: Path, reason: str) -> TemplateError:
+    return TemplateError(
+        T(
+            "{p}: keine Word-Datei (.docx) oder beschädigt: {e}",
+            "{p}: not a valid Word file (.docx): {e}",
+            p=path.name,
+            e=reason,
+        )
+    )
+
+
+def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, path: Path) -> int:
+    """Inflate one member through a counting stream; return the bytes it really holds.
+
+    Declared sizes are not trusted: reading stops once the budget is spent. XML parts must not
+    declare a DTD or entities (the classic entity-expansion and external-entity attacks).
+    """
+    total = 0
+    tail = b""
+    xml = info.filename.endswith((".xml", ".rels"))
+    with archive.open(info) as member:
+        while True:
+            chunk = member.read(1 << 16)
+            if not chunk:
+                return total
+            total += len(chunk)
+            if total > budget:
+                raise TemplateError(
+                    T(
+                        "{p}: entpackt größer als {m} Bytes (Teil {f})",
+                        "{p}: larger than {m} bytes when unpacked (part {f})",
+                        p=path.name,
+                        m=MAX_UNPACKED_BYTES,
+                        f=info.filename,
+                    )
+                )
+            if xml:
+                window = tail + chunk
+                if any(marker in window for marker in _XML_FORBIDDEN):
+                    raise _not_docx(
+                        path, f"{info.filename} declares a DTD or entities (not allowed)"
+                    )
+                tail = window[-16:]
+
+
 def open_template_bytes(path: Path) -> bytes:
-    """Read a .docx template, refusing oversized files and zip bombs."""
+    """Read a .docx template, refusing oversized files, zip bombs and unsafe XML."""
     data = read_template(path, MAX_TEMPLATE_BYTES)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
             if "word/document.xml" not in archive.namelist():
                 raise zipfile.BadZipFile("word/document.xml missing")
-    except zipfile.BadZipFile as err:
-        raise TemplateError(
-            T(
-                "{p} ist keine Word-Datei (.docx): {e}",
-                "{p} is not a Word file (.docx): {e}",
-                p=str(path),
-                e=str(err),
-            )
-        ) from err
-    if total > MAX_UNPACKED_BYTES:
-        raise TemplateError(
-            T("Vorlage {p} entpackt zu groß", "template {p} too large when unpacked", p=str(path))
-        )
+            budget = MAX_UNPACKED_BYTES
+            for info in archive.infolist():
+                budget -= _check_member(archive, info, budget, path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
+        raise _not_docx(path, str(err)) from err
+    except NotImplementedError as err:  # an unsupported compression method
+        raise _not_docx(path, str(err)) from err
     return data
 
 
@@ -95,33 +138,44 @@ def render_docx(
     Raises:
         TemplateError: the template is unreadable, has a broken tag or names an unknown value.
     """
-    data = open_template_bytes(template)
-    tpl = _template_class()(io.BytesIO(data))
-    env = shared_env(lang, autoescape=True)
-    if images:
-        from docx.shared import Cm
-        from docxtpl import InlineImage
 
-        context = dict(context)
-        for key, picture in images.items():
-            width = (image_widths or {}).get(key, image_width_cm)
-            context[key] = InlineImage(tpl, io.BytesIO(picture), width=Cm(width))
-    try:
-        tpl.render(context, jinja_env=env, autoescape=True)
-    except RENDER_ERRORS as exc:
-        where = _context_text(exc) if isinstance(exc, TemplateSyntaxError) else ""
-        raise template_error(template.name, exc, where) from exc
-    out = io.BytesIO()
-    tpl.save(out)
-    return finish_docx(out.getvalue(), info or DocumentInfo(title="", lang=lang))
+    def work() -> bytes:
+        data = open_template_bytes(template)
+        tpl = _template_class()(io.BytesIO(data))
+        env = shared_env(lang, autoescape=True)
+        values = context
+        if images:
+            from docx.shared import Cm
+            from docxtpl import InlineImage
+
+            values = dict(context)
+            for key, picture in images.items():
+                width = (image_widths or {}).get(key, image_width_cm)
+                values[key] = InlineImage(tpl, io.BytesIO(picture), width=Cm(width))
+        try:
+            tpl.render(values, jinja_env=env, autoescape=True)
+        except RENDER_ERRORS as exc:
+            where = _context_text(exc) if isinstance(exc, TemplateSyntaxError) else ""
+            raise template_error(template.name, exc, where) from exc
+        out = io.BytesIO()
+        tpl.save(out)
+        return finish_docx(out.getvalue(), info or DocumentInfo(title="", lang=lang))
+
+    return run_limited(template.name, work, limits_for(context))
 
 
 def template_variables(template: Path) -> tuple[set[str], list[str]]:
     """Return (undeclared top-level variables, syntax problems) of a Word template."""
-    data = open_template_bytes(template)
-    tpl = _template_class()(io.BytesIO(data))
-    env = make_env("de", autoescape=True)
-    try:
-        return set(tpl.get_undeclared_template_variables(jinja_env=env)), []
-    except TemplateSyntaxError as exc:
-        return set(), [f"{exc.message} ({_context_text(exc)})"]
+
+    def work() -> bytes:
+        data = open_template_bytes(template)
+        tpl = _template_class()(io.BytesIO(data))
+        env = make_env("de", autoescape=True)
+        try:
+            found = sorted(tpl.get_undeclared_template_variables(jinja_env=env))
+            return json.dumps([found, []]).encode()
+        except TemplateSyntaxError as exc:
+            return json.dumps([[], [f"{exc.message} ({_context_text(exc)})"]]).encode()
+
+    variables, syntax = json.loads(run_limited(template.name, work))
+    return set(variables), list(syntax)

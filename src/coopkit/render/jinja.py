@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -81,28 +83,51 @@ def make_env(
 
 
 def read_template(path: Path, limit: int) -> bytes:
-    """Read a template file, refusing one that cannot be read or is larger than `limit` bytes."""
+    """Read a template: a regular file (never through a symlink) of at most `limit` bytes.
+
+    The same rule as the store's reader (render may not import the store): `lstat`, open with
+    `O_NOFOLLOW | O_NONBLOCK`, `fstat`, read at most `limit + 1` bytes.
+    """
+    name = path.name
+
+    def refuse(de: str, en: str, **params: Any) -> TemplateError:
+        return TemplateError(T("{n}: " + de, "{n}: " + en, n=name, **params))
+
     try:
-        data = path.read_bytes()
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            raise refuse(
+                "Verknüpfung (Symlink) nicht erlaubt; Vorlagen müssen gewöhnliche Dateien sein",
+                "symbolic link not allowed; templates must be regular files",
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse(
+                "keine gewöhnliche Datei (FIFO, Gerät, Socket oder Ordner); nicht gelesen",
+                "not a regular file (FIFO, device, socket or directory); not read",
+            )
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise refuse("keine gewöhnliche Datei", "not a regular file")
+            chunks: list[bytes] = []
+            total = 0
+            while total <= limit:
+                chunk = os.read(fd, min(1 << 16, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        finally:
+            os.close(fd)
     except OSError as err:
-        raise TemplateError(
-            T(
-                "Vorlage {p} nicht lesbar: {e}",
-                "template {p} cannot be read: {e}",
-                p=str(path),
-                e=str(err),
-            )
+        raise refuse(
+            "Vorlage nicht lesbar: {e}", "template cannot be read: {e}", e=err.strerror or str(err)
         ) from err
-    if len(data) > limit:
-        raise TemplateError(
-            T(
-                "Vorlage {p} ist zu groß ({n} Bytes)",
-                "template {p} is too large ({n} bytes)",
-                p=str(path),
-                n=len(data),
-            )
+    if total > limit:
+        raise refuse(
+            "Vorlage ist größer als {m} Bytes", "template is larger than {m} bytes", m=limit
         )
-    return data
+    return b"".join(chunks)
 
 
 RENDER_ERRORS = (

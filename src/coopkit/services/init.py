@@ -19,6 +19,8 @@ from coopkit.store.git import (
     outside_config_author,
     parse_author,
 )
+from coopkit.store.regular import FileRefused, read_regular
+from coopkit.store.text import MAX_FILE_BYTES
 
 GITIGNORE = ".coop/\n"
 # A temporary file of an atomic write that was interrupted (see store.atomic).
@@ -255,7 +257,12 @@ def init(ctx: Context, target: Path, name: str | None = None) -> InitResult:
         written += [layout.CONFIG, ".gitignore"]
         undo.write(target / layout.CONFIG, config_text(title, ctx.lang).encode())
         ignore = target / ".gitignore"
-        existing = ignore.read_text("utf-8") if ignore.is_file() else ""
+        try:
+            existing = read_regular(ignore, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            existing = ""
+        except FileRefused as err:
+            raise RepositoryError(T(".gitignore: {e}", ".gitignore: {e}", e=err.reason)) from err
         if ".coop/" not in existing.split():
             separator = "\n" if existing and not existing.endswith("\n") else ""
             undo.write(ignore, (existing + separator + GITIGNORE).encode())

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, UsageError
+from coopkit.errors import Problem, ProblemsFound, RepositoryError, Source, T, UsageError
 from coopkit.index.cache import ParseCacheDB
 from coopkit.model.privacy import registered, scan_text
 from coopkit.queries.context import Context
@@ -31,7 +31,8 @@ from coopkit.store.codec import edit_front_matter, edit_yaml_text, validation_pr
 from coopkit.store.files import Memo, WorkTree, parse_file
 from coopkit.store.git import Author, GitRepo
 from coopkit.store.lock import repository_lock
-from coopkit.store.text import TextFile, decode_text
+from coopkit.store.regular import FileRefused, read_regular
+from coopkit.store.text import MAX_FILE_BYTES, TextFile, decode_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -94,7 +95,11 @@ class Transaction:
         """Return the current text of a record file (this change's new text once edited)."""
         if path in self._texts:
             return self._texts[path]
-        raw = (self.ctx.root / path).read_bytes()
+        raw = _current(self.ctx.root / path, path)
+        if raw is None:
+            raise ProblemsFound(
+                [Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")]
+            )
         textfile, problems = decode_text(path, raw)
         if textfile is None:
             raise ProblemsFound(problems)
@@ -140,7 +145,7 @@ class Transaction:
     def adopt(self, path: str) -> None:
         """Commit the file at `path` as it is in the working tree (a hand edit)."""
         target = self.ctx.root / path
-        self.changes[path] = target.read_bytes() if target.is_file() else None
+        self.changes[path] = _current(target, path)
         self.adopted.add(path)
 
     def commit(
@@ -154,7 +159,7 @@ class Transaction:
         if not self.changes:
             raise UsageError(T("nichts zu übernehmen", "nothing to commit"))
         if not self.adopted and all(
-            data == _current(self.ctx.root / path) for path, data in self.changes.items()
+            data == _current(self.ctx.root / path, path) for path, data in self.changes.items()
         ):
             raise UsageError(
                 T(
@@ -165,10 +170,6 @@ class Transaction:
             )
         text = message.format(self.locale()) if isinstance(message, T) else message
         return _commit(self, with_note(text, note), when)
-
-
-def _current(target: Path) -> bytes | None:
-    return target.read_bytes() if target.is_file() else None
 
 
 def with_note(message: str, note: str | None) -> str:
@@ -228,6 +229,20 @@ def _key(problem: Problem) -> tuple[str, int, int, str]:
     return (problem.source.path, problem.source.line, problem.source.col, problem.code)
 
 
+def _current(target: Path, path: str) -> bytes | None:
+    """Return a record file's bytes now (None when missing), read as only regular files are.
+
+    Raises:
+        ProblemsFound: the path is a link, a special file or too large; nothing is written.
+    """
+    try:
+        return read_regular(target, MAX_FILE_BYTES)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except FileRefused as err:
+        raise ProblemsFound([Problem(Source(path), err.reason, err.code)]) from err
+
+
 def _head_blobs(root: Path, paths: list[str]) -> dict[str, bytes | None] | None:
     """Return the committed bytes of `paths` (None: not in HEAD); None in an empty repository."""
     with GitRepo(root) as repo:
@@ -246,7 +261,7 @@ def _refuse_hand_edits(tx: Transaction, committed: dict[str, bytes | None] | Non
         if path in tx.adopted:
             continue
         target = tx.ctx.root / path
-        current = target.read_bytes() if target.is_file() else None
+        current = _current(target, path)
         if current != committed[path]:
             dirty.append(path)
     if dirty:
@@ -280,8 +295,9 @@ def _privacy_findings(tx: Transaction, after: Loaded) -> list[Problem]:
             continue
         target = tx.ctx.root / path
         old_lines: set[str] = set()
-        if target.is_file():
-            old, _ = decode_text(path, target.read_bytes())
+        current = _current(target, path)
+        if current is not None:
+            old, _ = decode_text(path, current)
             if old is not None:
                 old_lines = set(old.text.split("\n"))
         for problem in scan_text(path, new.text, allowed):
@@ -327,7 +343,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
     previous: dict[str, bytes | None] = {}
     for path in tx.changes:
         target = ctx.root / path
-        previous[path] = target.read_bytes() if target.is_file() else None
+        previous[path] = _current(target, path)
     try:
         for path, data in tx.changes.items():
             if path not in tx.adopted:

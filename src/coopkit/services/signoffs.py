@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,10 +19,11 @@ from coopkit.queries.lookup import get_agreement, not_found
 from coopkit.queries.versions import VersionState, version_number, version_tag
 from coopkit.services.repository import CommitResult, writing
 from coopkit.signing import ssh
-from coopkit.signing.hashing import content_hash, hash_matches, record_payload, sha256_hex
+from coopkit.signing.hashing import content_hash, hash_matches, record_payload
 from coopkit.store import layout
 from coopkit.store.codec import dump_record
 from coopkit.store.git import GitRepo
+from coopkit.store.regular import FileRefused, hash_regular
 
 METHODS = ("internal", "wet-ink", "qes")
 METHOD_LABELS = {
@@ -199,10 +201,18 @@ def _refuse(de: str, en: str, **params: object) -> UsageError:
     return UsageError(T(de, en, **params))
 
 
+MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
+"""The largest evidence file (a scan, a signed PDF) that is hashed."""
+
+
 def _evidence(evidence: Path) -> Evidence:
     try:
-        with evidence.open("rb") as handle:
-            digest = sha256_hex(handle.read())
+        # A regular file only (a FIFO or /dev/zero would hang), read in chunks up to the limit.
+        digest = hash_regular(Path(os.path.realpath(evidence)), MAX_EVIDENCE_BYTES)
+    except FileRefused as err:
+        raise _refuse(
+            "Nachweis „{f}“: {e}", 'evidence "{f}": {e}', f=str(evidence), e=err.reason
+        ) from err
     except OSError as err:
         raise _refuse(
             "Nachweis „{f}“ nicht lesbar: {e}",

@@ -140,7 +140,12 @@ class TemplateInfo:
 def _names_in(folder: Path) -> set[str]:
     if not folder.is_dir():
         return set()
-    return {p.name for p in folder.iterdir() if p.is_file() and p.name.endswith(TEMPLATE_SUFFIXES)}
+    # Links and special files count as present, so that checking them reports them.
+    return {
+        p.name
+        for p in folder.iterdir()
+        if (p.is_symlink() or not p.is_dir()) and p.name.endswith(TEMPLATE_SUFFIXES)
+    }
 
 
 def list_templates(ctx: Context) -> list[TemplateInfo]:
@@ -238,27 +243,28 @@ def _problem(path: str, de: str, en: str, **params: Any) -> Problem:
     return Problem(Source(path), T(de, en, **params), "template")
 
 
-def _check_markdown(path: Path, shown: str, spec: TemplateSpec | None) -> list[Problem]:
-    from jinja2 import TemplateSyntaxError, meta
-
-    from coopkit.render.jinja import make_env
+def _check_markdown(
+    path: Path, shown: str, spec: TemplateSpec | None, lang: str = "de"
+) -> list[Problem]:
+    from coopkit.errors import TemplateError
+    from coopkit.render.markdown import markdown_syntax, render_markdown
 
     try:
-        text = path.read_text("utf-8")
-        parsed = make_env("de", autoescape=False).parse(text)
-    except (OSError, UnicodeDecodeError) as err:
-        return [_problem(shown, "nicht lesbar: {e}", "cannot be read: {e}", e=str(err))]
-    except TemplateSyntaxError as err:
+        variables, syntax = markdown_syntax(path)
+    except TemplateError as err:
+        return [Problem(Source(shown), _without_name(err.message, path.name), "template")]
+    if syntax:
         return [
             Problem(
-                Source(shown, err.lineno or 0),
-                T("fehlerhaftes Template-Tag ({m})", "broken template tag ({m})", m=err.message),
+                Source(shown, line),
+                T("fehlerhaftes Template-Tag ({m})", "broken template tag ({m})", m=message),
                 "template",
             )
+            for line, message in syntax
         ]
     if spec is None:
         return []
-    return [
+    problems = [
         _problem(
             shown,
             "unbekannte Variable „{v}“; bekannt: {k}",
@@ -266,8 +272,18 @@ def _check_markdown(path: Path, shown: str, spec: TemplateSpec | None) -> list[P
             v=v,
             k=", ".join(sorted(spec.variables)),
         )
-        for v in sorted(meta.find_undeclared_variables(parsed) - spec.variables - JINJA_GLOBALS)
+        for v in sorted(variables - spec.variables - JINJA_GLOBALS)
     ]
+    if not problems:
+        try:
+            render_markdown(path, spec.sample(lang), lang)
+        except TemplateError as err:
+            problems.append(
+                _problem(
+                    shown, "Probe-Ausgabe scheitert: {m}", "sample render fails: {m}", m=err.message
+                )
+            )
+    return problems
 
 
 def _without_name(message: T, name: str) -> T:
@@ -348,7 +364,7 @@ def check_templates(ctx: Context, name: str | None = None) -> list[Problem]:
             continue
         path = layout.resolve_template(ctx.root, info.name)
         if info.name.endswith(".md.j2"):
-            problems += _check_markdown(path, shown, spec)
+            problems += _check_markdown(path, shown, spec, ctx.lang)
         else:
             problems += _check_docx(path, shown, spec, ctx.lang)
     return problems

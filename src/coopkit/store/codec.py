@@ -400,6 +400,14 @@ def parse_config(textfile: TextFile) -> tuple[Located[Config] | None, list[Probl
     """Parse coop.toml."""
     try:
         data = tomllib.loads(textfile.text)
+    except RecursionError:
+        return None, [
+            Problem(
+                Source(textfile.path, 1, 1),
+                T("ungültiges TOML: zu tief verschachtelt", "invalid TOML: nested too deeply"),
+                "toml-syntax",
+            )
+        ]
     except tomllib.TOMLDecodeError as err:
         match = re.search(r"line (\d+), column (\d+)", str(err))
         line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)

@@ -26,7 +26,16 @@ from coopkit.model.termination import Termination
 from coopkit.store import layout
 from coopkit.store.codec import PARSERS
 from coopkit.store.git import GitRepo
-from coopkit.store.text import TextFile, decode_text
+from coopkit.store.regular import (
+    FileRefused,
+    entry_refusal,
+    read_regular,
+    symlink_refused,
+    too_large,
+)
+from coopkit.store.text import MAX_FILE_BYTES, TextFile, decode_text
+
+__all__ = ["FileRefused", "read_regular"]
 
 
 class FileSource(Protocol):
@@ -37,42 +46,92 @@ class FileSource(Protocol):
         ...
 
     def read(self, path: str) -> bytes | None:
-        """Return a file's bytes, or None when it does not exist."""
+        """Return a file's bytes, or None when it does not exist; FileRefused when refused."""
         ...
 
 
 @dataclass
 class WorkTree:
-    """Files as they are on disk, optionally with pending changes laid over them."""
+    """Files as they are on disk, optionally with pending changes laid over them.
+
+    Only regular files are read: a symlink or special file among the records, templates or
+    coop.toml is never opened and is reported by `refusals()` instead.
+    """
 
     root: Path
     overlay: Mapping[str, bytes | None] = field(default_factory=dict)
+    _refused: dict[str, FileRefused] = field(default_factory=dict)
 
     def paths(self) -> Iterator[str]:
         """Yield record paths on disk plus overlaid new files, minus overlaid deletions."""
         seen = set()
-        if (self.root / layout.CONFIG).is_file():
+        self._refused = {}
+        refused = entry_refusal(self.root / layout.CONFIG)
+        if refused is not None:
+            self._refused[layout.CONFIG] = refused
+        elif os.path.isfile(os.path.join(self.root, layout.CONFIG)):  # noqa: PTH118, PTH113
             seen.add(layout.CONFIG)
-        for top in layout.RECORD_DIRS:
-            base = self.root / top
-            if not base.is_dir():
-                continue
-            for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                # String paths: pathlib costs more than the rest of a warm load here.
-                prefix = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-                seen.update(f"{prefix}/{name}" for name in filenames if not name.startswith("."))
+        for top in (*layout.RECORD_DIRS, layout.TEMPLATES):
+            found = self._walk(top)
+            if top != layout.TEMPLATES:
+                seen.update(found)
         seen.update(p for p, data in self.overlay.items() if data is not None)
         seen.difference_update(p for p, data in self.overlay.items() if data is None)
         yield from sorted(seen)
 
+    def _walk(self, top: str) -> list[str]:
+        """Return regular files under `top` (no hidden names); note links and special files."""
+        found: list[str] = []
+        refused = entry_refusal(self.root / top)
+        if refused is not None:
+            self._refused[top] = refused
+            return found
+        pending = [top]
+        while pending:
+            folder = pending.pop()
+            # String paths and scandir's cached types: a warm load of many files is mostly this.
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as entries:  # noqa: PTH118
+                    listed = list(entries)
+            except OSError:
+                continue
+            for entry in listed:
+                if entry.name.startswith("."):
+                    continue
+                rel = f"{folder}/{entry.name}"
+                if entry.is_symlink():
+                    self._refused[rel] = symlink_refused()
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(rel)
+                else:
+                    refused = entry_refusal(self.root / rel)
+                    if refused is not None:
+                        self._refused[rel] = refused
+        return found
+
+    def refusals(self) -> list[Problem]:
+        """Return a problem for every link or special file `paths()` passed over.
+
+        Also where a pending change would write: a change is never laid over a link, so a
+        write refuses it before reading or replacing anything there.
+        """
+        return [
+            Problem(Source(path), refused.reason, refused.code)
+            for path, refused in sorted(self._refused.items())
+        ]
+
     def read(self, path: str) -> bytes | None:
-        """Return overlaid content, else the file on disk."""
+        """Return overlaid content, else the regular file on disk.
+
+        Raises:
+            FileRefused: the file is a link, a special file or too large.
+        """
         if path in self.overlay:
             return self.overlay[path]
         try:
-            with open(os.path.join(self.root, path), "rb") as handle:  # noqa: PTH118, PTH123
-                return handle.read()
+            return read_regular(self.root / path, MAX_FILE_BYTES, root=self.root)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
@@ -83,22 +142,54 @@ class Revision:
 
     git: GitRepo
     rev: str
-    _files: dict[str, str] | None = None
+    _files: dict[str, tuple[str, str, int]] | None = None
+
+    def _entries(self) -> dict[str, tuple[str, str, int]]:
+        if self._files is None:
+            self._files = self.git.list_entries(self.rev)
+        return self._files
 
     def paths(self) -> Iterator[str]:
         """Yield every path at the revision."""
-        if self._files is None:
-            self._files = self.git.list_files(self.rev)
-        yield from sorted(self._files)
+        yield from sorted(self._entries())
+
+    def refusals(self) -> list[Problem]:
+        """Return a problem for every symlink the revision holds among the records."""
+        return [
+            Problem(Source(path), symlink_refused().reason, "symlink")
+            for path, (mode, _, _) in sorted(self._entries().items())
+            if mode == _GIT_LINK
+            and (
+                path == layout.CONFIG
+                or path.split("/")[0] in (*layout.RECORD_DIRS, layout.TEMPLATES)
+            )
+        ]
 
     def read(self, path: str) -> bytes | None:
-        """Return a file's bytes at the revision."""
+        """Return a file's bytes at the revision.
+
+        Raises:
+            FileRefused: the entry is a symlink or larger than allowed.
+        """
+        entry = self._entries().get(path)
+        if entry is not None:
+            mode, _, size = entry
+            if mode == _GIT_LINK:
+                raise symlink_refused()
+            if size > MAX_FILE_BYTES:
+                raise too_large(size, MAX_FILE_BYTES)
         return self.git.read_blob(self.rev, path)
+
+
+_GIT_LINK = "120000"
 
 
 def read_text(source: FileSource, path: str) -> tuple[TextFile | None, list[Problem]]:
     """Read and decode one file from a source."""
-    data = source.read(path)
+    try:
+        data = source.read(path)
+    except FileRefused as err:
+        return None, [Problem(Source(path), err.reason, err.code)]
     if data is None:
         return None, [Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")]
     return decode_text(path, data)
@@ -208,12 +299,18 @@ def parse_file(
     known = getattr(source, "digest", None)
     wanted = known is not None and (cache is not None or memo is not None)
     digest = known(path) if wanted and known is not None else None
-    data = source.read(path) if digest is None else None
+    try:
+        data = source.read(path) if digest is None else None
+    except FileRefused as err:
+        return None, [Problem(Source(path), err.reason, err.code)]
     if digest is None and data is None:
         return None, [Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")]
 
     def parse() -> tuple[Any, list[Problem]]:
-        raw = data if data is not None else source.read(path)
+        try:
+            raw = data if data is not None else source.read(path)
+        except FileRefused as err:
+            return None, [Problem(Source(path), err.reason, err.code)]
         if raw is None:
             return None, [
                 Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")
@@ -231,9 +328,14 @@ def parse_file(
     if memo is not None and (path, digest) in memo:
         return memo[(path, digest)]
     cached = cache.get(kind, digest) if cache is not None else None
+    result = None
     if cached is not None:
-        result = _from_cache(cached, kind, path, parse)
-    else:
+        try:
+            result = _from_cache(cached, kind, path, parse)
+        except (ValueError, TypeError, KeyError):
+            # A damaged cache entry (pydantic's ValidationError is a ValueError): parse again.
+            result = None
+    if result is None:
         result = parse()
         if cache is not None:
             cache.put(kind, digest, *_to_cache(result))
@@ -306,6 +408,10 @@ def _load_all(
             data.action_records.append(located)
         elif kind == "termination":
             data.terminations.append(located)
+    # Sources that skip links or special files say so (WorkTree, Revision); others have none.
+    refusals = getattr(source, "refusals", None)
+    if refusals is not None:
+        problems += refusals()
     if data.config is None and not any(p.source.path == layout.CONFIG for p in problems):
         problems.append(
             Problem(

@@ -5,9 +5,14 @@ The git binary is called directly: importing GitPython alone cost more than most
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import signal
 import subprocess
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -16,9 +21,100 @@ from typing import Any
 
 from coopkit.errors import ConfigError, NotFound, RepositoryError, T
 
-_AUTHOR = re.compile(r"^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+|[^<>\s]*)>\s*$")
+_AUTHOR = re.compile(r"\s*([^<>\x00-\x1f\x7f]+?)\s*<([^<>\s]+@[^<>\s]+|[^<>\s]*)>\s*")
 _FIELD = "\x1f"
 _RECORD = "\x1e"
+_ZERO = "0" * 40
+MAX_BLOB_BYTES = 32 * 1024 * 1024
+"""Largest object read from history: every file coop reads is far smaller (templates 20 MiB)."""
+_DURABLE = ("-c", "core.fsync=committed")
+_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+def _block_signals() -> set[signal.Signals | int] | None:
+    """Hold back Ctrl-C and termination in the main thread; return the previous mask."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _unblock_signals(previous: set[signal.Signals | int] | None, *, too_late: bool) -> None:
+    """Restore the signal mask; a Ctrl-C that arrived after the commit landed is dropped."""
+    if previous is None:
+        return
+    if too_late:
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    else:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class GitFailed(RepositoryError):
+    """A git command failed; `detail` holds what it printed."""
+
+    def __init__(self, message: T, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+_STATES = {
+    "MERGE_HEAD": ("ein Merge", "a merge"),
+    "rebase-merge": ("ein Rebase", "a rebase"),
+    "rebase-apply": ("ein Rebase (oder git am)", "a rebase (or git am)"),
+    "CHERRY_PICK_HEAD": ("ein Cherry-Pick", "a cherry-pick"),
+    "REVERT_HEAD": ("ein Revert", "a revert"),
+    "BISECT_LOG": ("ein Bisect", "a bisect"),
+}
+"""Files git keeps while an operation is unfinished, and how the refusal names it."""
+
+
+@dataclass(frozen=True)
+class _WriteState:
+    """What a commit needs to know about the repository before it starts."""
+
+    branch: str
+    head: str | None
+    tree: str | None
+    index: Path
+    hooks: dict[str, bool]
+
+
+def _feed(process: subprocess.Popen[bytes], request: bytes) -> None:
+    """Write the requests to git's stdin and close it (ignoring a git that has gone)."""
+    assert process.stdin is not None
+    try:
+        process.stdin.write(request)
+        process.stdin.close()
+    except OSError:
+        pass
+
+
+def _index_locked(lock: Path) -> RepositoryError:
+    return RepositoryError(
+        T(
+            "git-Index gesperrt ({p}): ein anderer git-Vorgang läuft oder ist abgebrochen",
+            "git index locked ({p}): another git process is running or was killed",
+            p=str(lock),
+        ),
+        hint=T(
+            "warten, bis der andere git-Vorgang endet; läuft keiner mehr, {p} löschen",
+            "wait for the other git process to finish; if none is running, delete {p}",
+            p=str(lock),
+        ),
+    )
+
+
+def _subcommand(args: tuple[str, ...]) -> str:
+    """Return the git subcommand of an argument list (skipping `-c key=value`)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "-c":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return ""
 
 
 @dataclass(frozen=True)
@@ -34,7 +130,7 @@ class Author:
 
 def parse_author(text: str) -> Author:
     """Parse `Name <mail>`; anything else is a configuration error."""
-    match = _AUTHOR.match(text)
+    match = _AUTHOR.fullmatch(text)
     if not match:
         raise ConfigError(
             T(
@@ -97,13 +193,15 @@ def _run_git(root: Path, args: tuple[str, ...], env: dict[str, str] | None, bina
         ) from err
     if done.returncode != 0:
         stderr = done.stderr.decode("utf-8", "replace").strip()
-        raise RepositoryError(
+        stdout = done.stdout.decode("utf-8", "replace").strip()
+        raise GitFailed(
             T(
                 "git {c} fehlgeschlagen: {e}",
                 "git {c} failed: {e}",
-                c=args[0] if args else "",
+                c=_subcommand(args),
                 e=stderr or f"exit status {done.returncode}",
-            )
+            ),
+            detail="\n".join(part for part in (stdout, stderr) if part),
         )
     if binary:
         return done.stdout
@@ -167,28 +265,253 @@ class GitRepo:
         return env
 
     def commit_paths(
-        self, paths: list[str], message: str, author: Author, when: date | datetime | None = None
+        self,
+        paths: list[str],
+        message: str,
+        author: Author,
+        when: date | datetime | None = None,
+        *,
+        run_hooks: bool = True,
     ) -> str:
-        """Stage exactly `paths` (new, changed or deleted) and commit only them."""
+        """Commit exactly `paths` (new, changed or deleted) as they are on disk; return the commit.
+
+        The commit is built in a private index seeded from HEAD, so the user's index is not
+        touched until the commit exists; HEAD moves by compare-and-swap. Only then are the
+        user's index entries of `paths` set to the new commit (through git's own `index.lock`),
+        so `git status` is clean. When any step fails (a hook, the author, a full disk, a signal,
+        a concurrent commit), index and HEAD are as before; restoring the working files is the
+        caller's part.
+
+        Args:
+            paths: repository-relative paths the caller wrote or deleted.
+            message: the commit message.
+            author: author and committer.
+            when: author and commit date (now when None).
+            run_hooks: run the repository's pre-commit and commit-msg hooks, as `git commit`
+                would, against the private index; a failing hook refuses the commit.
+        """
+        state = self._write_state()
+        branch, old, index = state.branch, state.head, state.index
+        lock = index.with_name(index.name + ".lock")
+        if lock.exists():
+            raise _index_locked(lock)
         env = self._identity_env(author, when)
-        self.run("add", "--all", "--", *paths)
-        self.run(
-            "-c",
-            "core.fsync=committed",
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "--allow-empty-message",
-            "-m",
-            message,
-            "--only",
-            "--",
-            *paths,
-            env=env,
-        )
-        head = self.head()
-        assert head is not None
-        return head
+        with tempfile.TemporaryDirectory(prefix="coop-commit-") as tmp:
+            private = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self._seed(private, old)
+            self.run(*_DURABLE, "add", "--all", "--", *paths, env=private)
+            message_file = Path(tmp) / "COMMIT_MSG"
+            # As `git commit -m` cleans it: no trailing blanks, one final newline.
+            lines = [line.rstrip() for line in message.strip("\n").split("\n")]
+            message_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            if run_hooks and state.hooks["pre-commit"]:
+                self._hook("pre-commit", private)
+            if run_hooks and state.hooks["commit-msg"]:
+                self._hook("commit-msg", private, str(message_file))
+            tree = str(self.run(*_DURABLE, "write-tree", env=private))
+            if tree == state.tree:
+                raise RepositoryError(
+                    T(
+                        "nichts zu übernehmen: {p} unverändert",
+                        "nothing to commit: {p} unchanged",
+                        p=", ".join(paths),
+                    )
+                )
+            commit = str(self.run(*self._commit_tree_args(tree, old, message_file), env=env))
+            self._publish(branch, commit, old, message, paths, index, lock, Path(tmp))
+        return commit
+
+    def _seed(self, env: dict[str, str], commit: str | None) -> None:
+        """Fill the index `env` names with the tree of `commit` (empty when None)."""
+        if commit is None:
+            self.run("read-tree", "--empty", env=env)
+        else:
+            self.run("read-tree", "--end-of-options", commit, env=env)
+
+    def _commit_tree_args(self, tree: str, parent: str | None, message_file: Path) -> list[str]:
+        """Return the `git commit-tree` call (the place where a signing option goes)."""
+        args = [*_DURABLE, "commit-tree", tree]
+        if parent is not None:
+            args += ["-p", parent]
+        args += ["-F", str(message_file)]
+        return args
+
+    def _hook(self, name: str, env: dict[str, str], *args: str) -> None:
+        """Run a repository hook as `git commit` would; a failing hook refuses the commit."""
+        extra = ["--", *args] if args else []
+        try:
+            self.run("hook", "run", "--ignore-missing", name, *extra, env=env)
+        except GitFailed as err:
+            raise RepositoryError(
+                T(
+                    "der git-Hook „{h}“ hat die Änderung abgelehnt; nichts wurde übernommen",
+                    'the git hook "{h}" refused the change; nothing was committed',
+                    h=name,
+                ),
+                hint=T("Ausgabe des Hooks:\n{o}", "output of the hook:\n{o}", o=err.detail)
+                if err.detail
+                else None,
+            ) from err
+
+    def _publish(
+        self,
+        branch: str,
+        commit: str,
+        old: str | None,
+        message: str,
+        paths: list[str],
+        index: Path,
+        lock: Path,
+        tmp: Path,
+    ) -> None:
+        """Move the branch to `commit` if it still points at `old`; make the index follow.
+
+        The user's index is changed the way git changes it: the new index is written to
+        `index.lock` (created exclusively, so a concurrent git is never overwritten) and renamed
+        over `index` only after the branch has moved. Ctrl-C is held back from the move to the
+        rename: once HEAD has moved the change is committed, and stopping half-way would leave
+        the index behind HEAD.
+        """
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        except FileExistsError as err:
+            raise _index_locked(lock) from err
+        except OSError as err:
+            raise RepositoryError(
+                T(
+                    "{p} kann nicht angelegt werden: {e}",
+                    "cannot create {p}: {e}",
+                    p=str(lock),
+                    e=err.strerror or str(err),
+                )
+            ) from err
+        published = False
+        try:
+            try:
+                staged = tmp / "user-index"
+                if index.exists():
+                    shutil.copyfile(index, staged)
+                else:
+                    self._seed({"GIT_INDEX_FILE": str(staged)}, old)
+                self.run(
+                    "reset", "--quiet", commit, "--", *paths, env={"GIT_INDEX_FILE": str(staged)}
+                )
+                with os.fdopen(fd, "wb", closefd=False) as out:
+                    out.write(staged.read_bytes())
+                    out.flush()
+                    os.fsync(out.fileno())
+            finally:
+                os.close(fd)
+            subject = message.split("\n", 1)[0]
+            reflog = f"commit{' (initial)' if old is None else ''}: {subject}"
+            blocked = _block_signals()
+            try:
+                try:
+                    self.run(*_DURABLE, "update-ref", "-m", reflog, branch, commit, old or _ZERO)
+                except RepositoryError as err:
+                    raise RepositoryError(
+                        T(
+                            "{b} hat sich während des Schreibens geändert (ein anderer Commit) "
+                            "oder ließ sich nicht setzen; nichts wurde übernommen ({e})",
+                            "{b} changed while writing (another commit) or could not be set; "
+                            "nothing was committed ({e})",
+                            b=branch,
+                            e=err.message,
+                        )
+                    ) from err
+                lock.replace(index)
+                published = True
+            finally:
+                _unblock_signals(blocked, too_late=published)
+        finally:
+            if not published:
+                lock.unlink(missing_ok=True)
+
+    def check_writable(self) -> str:
+        """Return the branch HEAD names; refuse when a commit now would surprise the user.
+
+        Raises:
+            RepositoryError: a merge, rebase, cherry-pick, revert or bisect is in progress, HEAD
+                is detached, or HEAD names an unborn branch while others exist.
+        """
+        return self._write_state().branch
+
+    def _write_state(self) -> _WriteState:
+        """Look at the repository before building a commit (one git call in the common case)."""
+        names = [*_STATES, "index", "hooks/pre-commit", "hooks/commit-msg"]
+        args = ["rev-parse"]
+        for name in names:
+            args += ["--git-path", name]
+        head: str | None = None
+        tree: str | None = None
+        try:
+            *found, head, tree, branch = str(
+                self.run(*args, "HEAD^{commit}", "HEAD^{tree}", "--symbolic-full-name", "HEAD")
+            ).split("\n")
+        except RepositoryError:
+            # No commit yet: ask for the paths alone and read the branch HEAD names.
+            found, head, tree = str(self.run(*args)).split("\n"), None, None
+            branch = self._symbolic_head()
+        places = {
+            name: (Path(place) if Path(place).is_absolute() else self.root / place)
+            for name, place in zip(names, found, strict=True)
+        }
+        for name, (de, en) in _STATES.items():
+            if places[name].exists():
+                raise RepositoryError(
+                    T(
+                        "im Repository läuft gerade {s}; coop schreibt erst danach",
+                        "{s} is in progress in the repository; coop writes only after it",
+                        s=T(de, en),
+                    ),
+                    hint=T(
+                        "den Vorgang mit git abschließen oder abbrechen (z. B. „git merge "
+                        "--abort“), dann erneut versuchen",
+                        'finish or abort it with git (e.g. "git merge --abort"), then try again',
+                    ),
+                )
+        if branch == "HEAD":
+            branch = self._symbolic_head()
+        if not branch.startswith("refs/heads/"):
+            raise RepositoryError(
+                T(
+                    "HEAD zeigt auf {b}, keinen Zweig; coop schreibt nur auf einen Zweig",
+                    "HEAD points at {b}, not a branch; coop writes only to a branch",
+                    b=branch,
+                )
+            )
+        if head is None and str(self.run("for-each-ref", "--count=1", "refs/heads")):
+            raise RepositoryError(
+                T(
+                    "Zweig {b} hat noch keinen Commit, andere Zweige schon; bitte einen "
+                    "bestehenden Zweig auschecken",
+                    "branch {b} has no commit yet while other branches have; please check out "
+                    "an existing branch",
+                    b=branch.removeprefix("refs/heads/"),
+                )
+            )
+        hooks = {
+            name: os.access(places[f"hooks/{name}"], os.X_OK) and places[f"hooks/{name}"].is_file()
+            for name in ("pre-commit", "commit-msg")
+        }
+        return _WriteState(branch, head, tree, places["index"], hooks)
+
+    def _symbolic_head(self) -> str:
+        """Return the ref HEAD names; refuse a detached HEAD."""
+        try:
+            return str(self.run("symbolic-ref", "--quiet", "HEAD"))
+        except RepositoryError as err:
+            raise RepositoryError(
+                T(
+                    "HEAD ist von keinem Zweig abgeleitet (detached HEAD); coop schreibt nur "
+                    "auf einen Zweig",
+                    "HEAD is detached; coop writes only to a branch",
+                ),
+                hint=T(
+                    "einen Zweig auschecken, z. B. „git switch main“",
+                    'check out a branch, e.g. "git switch main"',
+                ),
+            ) from err
 
     def create_tag(
         self, name: str, message: str, author: Author, when: date | datetime | None = None
@@ -229,17 +552,35 @@ class GitRepo:
             ) from err
 
     def read_blob(self, rev: str, path: str) -> bytes | None:
-        """Return a file's bytes at a revision, or None when it does not exist there."""
-        try:
-            data = self.run("cat-file", "blob", f"{rev}:{path}", binary=True)
-        except RepositoryError:
-            return None
-        return bytes(data)
+        """Return a file's bytes at a revision, or None when it does not exist there.
+
+        Raises:
+            RepositoryError: the file is larger than MAX_BLOB_BYTES.
+        """
+        spec = f"{rev}:{path}"
+        return self.read_blobs([spec])[spec]
+
+    def list_entries(self, rev: str) -> dict[str, tuple[str, str, int]]:
+        """Return path -> (mode, blob id, size) for every file at a revision."""
+        out = str(self.run("ls-tree", "-r", "-z", "-l", "--full-tree", "--end-of-options", rev))
+        files = {}
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) == 4 and parts[1] == "blob":
+                files[path] = (parts[0], parts[2], int(parts[3]) if parts[3].isdigit() else 0)
+        return files
 
     def read_blobs(self, specs: list[str]) -> dict[str, bytes | None]:
         """Return the bytes of many `REV:PATH` objects through one `git cat-file --batch`.
 
-        An object that does not exist (or is not a file) maps to None.
+        An object that does not exist (or is not a file) maps to None. Output is read as it
+        comes, so an object larger than MAX_BLOB_BYTES is refused without being held in memory.
+
+        Raises:
+            RepositoryError: git failed, or an object is larger than MAX_BLOB_BYTES.
         """
         if not specs:
             return {}
@@ -249,33 +590,49 @@ class GitRepo:
                     T("ungültige Revision „{r}“", 'invalid revision "{r}"', r=spec.strip())
                 )
         try:
-            done = subprocess.run(
+            process = subprocess.Popen(
                 ["git", "cat-file", "--batch"],
                 cwd=self.root,
-                input="".join(spec + "\n" for spec in specs).encode("utf-8"),
-                capture_output=True,
-                check=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
             )
-        except (OSError, subprocess.CalledProcessError) as err:
+        except OSError as err:
             raise RepositoryError(
                 T("git cat-file fehlgeschlagen: {e}", "git cat-file failed: {e}", e=str(err))
             ) from err
-        out = done.stdout
+        request = "".join(spec + "\n" for spec in specs).encode("utf-8")
+        # Feed the requests from a thread: git answers while it reads, and a full pipe either
+        # way would otherwise stop both sides.
+        feeder = threading.Thread(target=_feed, args=(process, request), daemon=True)
+        feeder.start()
+        assert process.stdout is not None
         result: dict[str, bytes | None] = {}
-        pos = 0
-        for spec in specs:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) == 3 and header[1] == b"blob":
+        try:
+            for spec in specs:
+                header = process.stdout.readline(4096).split()
+                if len(header) != 3:
+                    result[spec] = None
+                    continue
                 size = int(header[2])
-                result[spec] = out[pos : pos + size]
-                pos += size + 1
-            elif len(header) == 3:
-                pos += int(header[2]) + 1
-                result[spec] = None
-            else:
-                result[spec] = None
+                if size > MAX_BLOB_BYTES:
+                    raise RepositoryError(
+                        T(
+                            "{s} ist {n} Bytes groß; höchstens {m} Bytes werden gelesen",
+                            "{s} is {n} bytes; at most {m} bytes are read",
+                            s=spec,
+                            n=size,
+                            m=MAX_BLOB_BYTES,
+                        )
+                    )
+                data = process.stdout.read(size + 1)[:size]
+                result[spec] = data if header[1] == b"blob" else None
+        finally:
+            process.stdout.close()
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            feeder.join()
         return result
 
     def list_files(self, rev: str) -> dict[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path, PurePosixPath
 
-from coopkit.errors import RepositoryError, T
+from coopkit.errors import RepositoryError, T, TemplateError
+from coopkit.store.coopdir import check_coop_dir
 
 CONFIG = "coop.toml"
 INDEX_DIR = ".coop"
@@ -25,14 +27,12 @@ RECORD_DIRS = ("partners", "agreements", "minutes", "actions")
 
 
 # One pattern for all kinds: a Land-scale repository asks this for every one of 30,000 paths.
-_ANY_KIND = re.compile(
-    "|".join(f"(?P<{kind}>{pattern.pattern.removesuffix('$')}$)" for pattern, kind in _KINDS)
-)
+_ANY_KIND = re.compile("|".join(f"(?P<{kind}>{pattern.pattern})" for pattern, kind in _KINDS))
 
 
 def kind_of(path: str) -> str | None:
     """Return the record kind stored at a repository-relative path, or None."""
-    match = _ANY_KIND.match(path)
+    match = _ANY_KIND.fullmatch(path)
     return match.lastgroup if match else None
 
 
@@ -103,7 +103,8 @@ def find_root(start: Path) -> Path:
     """Walk up from `start` to the directory holding coop.toml."""
     current = start.resolve()
     for candidate in (current, *current.parents):
-        if (candidate / CONFIG).is_file():
+        if os.path.lexists(candidate / CONFIG):
+            check_coop_dir(candidate)
             return candidate
     raise RepositoryError(
         T(
@@ -142,7 +143,18 @@ def default_templates() -> Path:
 
 def resolve_template(root: Path, name: str) -> Path:
     """Return the repository's own template `name`, else the shipped default."""
-    own = root / TEMPLATES / name
-    if own.is_file():
+    folder = root / TEMPLATES
+    if folder.is_symlink():
+        raise TemplateError(
+            T(
+                "{t}/: Verknüpfung (Symlink) nicht erlaubt; Vorlagen müssen im Repository liegen",
+                "{t}/: symbolic link not allowed; templates must lie in the repository",
+                t=TEMPLATES,
+            )
+        )
+    own = folder / name
+    # lexists, not is_file: a link or special file is the repository's template and is refused
+    # when read, instead of silently falling back to the shipped one.
+    if os.path.lexists(own):
         return own
     return default_templates() / name

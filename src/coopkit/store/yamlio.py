@@ -16,7 +16,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+)
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
@@ -58,10 +63,59 @@ def _problem(path: str, line0: int, col0: int, line_offset: int, message: T, cod
     return Problem(Source(path, line0 + 1 + line_offset, col0 + 1), message, code)
 
 
+MAX_DEPTH = 50
+"""Deepest nesting of mappings and lists accepted; deeper data is refused before it is built."""
+
+
+def _too_deep(path: str, line0: int, col0: int, line_offset: int) -> Problem:
+    return _problem(
+        path,
+        line0,
+        col0,
+        line_offset,
+        T(
+            "mehr als {n} Ebenen verschachtelt; so tief ist keine coop-Datei",
+            "nested more than {n} levels deep; no coop file is that deep",
+            n=MAX_DEPTH,
+        ),
+        "yaml-depth",
+    )
+
+
+def depth_problem(text: str, path: str, line_offset: int = 0) -> Problem | None:
+    """Return a problem when YAML text nests deeper than MAX_DEPTH; cheap for ordinary files."""
+    # Nesting needs indentation or brackets: a file with little of either cannot be deep.
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH and all(
+        len(line) - len(line.lstrip(" -")) <= MAX_DEPTH for line in text.split("\n")
+    ):
+        return None
+    depth = 0
+    try:
+        for event in make_yaml().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return _too_deep(path, mark.line, mark.column, line_offset)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return None
+    return None
+
+
 def _scan_events(yaml: YAML, text: str, path: str, line_offset: int) -> list[Problem]:
     problems: list[Problem] = []
+    depth = 0
     for event in yaml.parse(text):
         mark = event.start_mark
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return [_too_deep(path, mark.line, mark.column, line_offset)]
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
         if isinstance(event, AliasEvent):
             problems.append(
                 _problem(
@@ -256,6 +310,9 @@ class Spans(Mapping[Loc, tuple[int, int]]):
 
 def load_data(text: str, path: str, line_offset: int = 0) -> tuple[Any, Spans, list[Problem]]:
     """Return (plain data, positions, problems) of a YAML document, fast when possible."""
+    deep = depth_problem(text, path, line_offset)
+    if deep is not None:
+        return None, Spans(known={}), [deep]
     data = fast_load(text)
     if data is not SLOW:
         return data, Spans(text, path, line_offset), []
@@ -347,7 +404,7 @@ def yaml_value(value: Any) -> Any:
                 if _literal_safe(value)
                 else DoubleQuotedScalarString(value)
             )
-        if _ISO_DATE.match(value):
+        if _ISO_DATE.fullmatch(value):
             return value
         if (
             value == ""
