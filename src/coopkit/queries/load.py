@@ -108,6 +108,10 @@ class _Counted:
         known = getattr(self.source, "digest", None)
         return None if known is None else known(path)
 
+    def refusals(self) -> list[Problem]:
+        found = getattr(self.source, "refusals", None)
+        return [] if found is None else list(found())
+
 
 def load_worktree(ctx: Context, progress: ProgressFn | None = None) -> Loaded:
     """Load the repository as it is on disk (unchanged files found by their stat, not read)."""
