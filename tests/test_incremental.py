@@ -336,3 +336,18 @@ def test_a_remembered_page_repeats_its_warning(tmp_path: Path, cli: Cli) -> None
         first.stderr,
         first.exit_code,
     )
+
+
+def test_a_stored_answer_that_would_run_code_is_refused_and_computed_again(
+    tmp_path: Path,
+) -> None:
+    import pickle
+
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    expected = remember(ctx, "test views", (), _views)
+    with state_db.StateDB(root) as db:
+        assert db._db is not None
+        db._db.execute("UPDATE answers SET value = ?", (pickle.dumps(os.getcwd),))
+        db._db.commit()
+    assert remember(ctx, "test views", (), _views) == expected

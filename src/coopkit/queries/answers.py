@@ -10,9 +10,11 @@ so a remembered answer and a fresh one cannot differ.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import is_dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coopkit.index.state import StateDB
 from coopkit.queries.state import scan
@@ -22,6 +24,20 @@ if TYPE_CHECKING:
     from coopkit.queries.load import ProgressFn, Snapshot
 
 R = TypeVar("R")
+
+_PLAIN = {("datetime", "date"), ("datetime", "datetime")}
+
+
+class _Answers(pickle.Unpickler):
+    """Unpickle only plain values, dates and this program's data classes, nothing callable."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = super().find_class(module, name)
+        if (module, name) in _PLAIN or (
+            module.startswith("coopkit.") and isinstance(found, type) and is_dataclass(found)
+        ):
+            return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not an answer")
 
 
 def remember(
@@ -47,8 +63,8 @@ def remember(
         stored = db.get_answer(key)
         if stored is not None:
             try:
-                result: R = pickle.loads(stored)  # noqa: S301 - written by this program into .coop/
-            except Exception:  # noqa: BLE001 - a damaged answer is computed again
+                result: R = _Answers(io.BytesIO(stored)).load()
+            except Exception:  # noqa: BLE001 - a damaged or foreign answer is computed again
                 pass
             else:
                 return result
