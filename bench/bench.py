@@ -1,6 +1,6 @@
 """Benchmarks of coopkit: start-up, check and writes at district and Land scale.
 
-Usage: python bench/bench.py [--scale district|region|land] [--repeat N]
+Usage: python bench/bench.py [--scale district|region|land] [--repeat N] [--json FILE] [--keep DIR]
 
 Figures are wall-clock medians on this machine; compare ratios within one run, not across
 machines. Results go to stdout as a Markdown table (and --json FILE).
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 SCALES = {
@@ -37,32 +39,83 @@ def timed(func: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        env={
-            "GIT_AUTHOR_NAME": "b",
-            "GIT_AUTHOR_EMAIL": "b@e",
-            "GIT_COMMITTER_NAME": "b",
-            "GIT_COMMITTER_EMAIL": "b@e",
-            "PATH": "/usr/bin:/bin",
-            "GIT_CONFIG_GLOBAL": "/dev/null",
-        },
+def git(root: Path, *args: str, when: str | None = None, stdin: str | None = None) -> str:
+    env = {
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@e",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@e",
+        "PATH": "/usr/bin:/bin",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+    }
+    if when:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = when
+    done = subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, env=env, input=stdin, text=True
     )
+    return done.stdout
+
+
+RELEASED = date(2011, 12, 15)
+"""v1 of every agreement is tagged on this day; every party approves it five days later."""
+PENDING_RELEASE = date(2014, 1, 10)
+"""Every tenth agreement has a v2 released on this day, approved by its coordinator only."""
+TODAY = date(2014, 2, 7)
+
+
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()}T10:00:00+00:00"
+
+
+def _tag_all(root: Path, tags: list[tuple[str, str, date]]) -> None:
+    """Create annotated tags (name, commit, day) with two git processes instead of one per tag."""
+    folder = root / ".git" / "bench-tags"
+    folder.mkdir()
+    paths = []
+    for n, (name, commit, day) in enumerate(tags):
+        seconds = int(datetime(day.year, day.month, day.day, 10, tzinfo=UTC).timestamp())
+        path = folder / f"{n}"
+        path.write_text(
+            f"object {commit}\ntype commit\ntag {name}\ntagger b <b@e> {seconds} +0000\n\n"
+            f"Release {name}\n"
+        )
+        paths.append(str(path))
+    ids = git(root, "hash-object", "-t", "tag", "-w", "--stdin-paths", stdin="\n".join(paths))
+    refs = "".join(
+        f"create refs/tags/{name} {oid}\n"
+        for (name, _, _), oid in zip(tags, ids.split(), strict=True)
+    )
+    git(root, "update-ref", "--stdin", stdin=refs)
+    for path in paths:
+        Path(path).unlink()
+    folder.rmdir()
 
 
 def generate(root: Path, partners: int, agreements: int, minutes: int, actions: int) -> None:
+    """Write a repository in which versions are released and approved and duties recorded.
+
+    v1 of each agreement is released and approved by all parties (in force from 2012-01-01);
+    every tenth agreement has a v2 awaiting approval; obligation o0 has a fulfilment record on
+    three of four past due dates (the fourth stays overdue); minutes carry action items.
+    """
     from coopkit.model.agreement import Agreement, Clause, Obligation
+    from coopkit.model.fulfilment import Fulfilment
     from coopkit.model.minutes import Action, Attendance, Minutes, Top
     from coopkit.model.partner import Contact, Partner
-    from coopkit.store import codec
+    from coopkit.model.signoff import SignOff
+    from coopkit.schedule import occurrences
+    from coopkit.signing.hashing import content_hash
+    from coopkit.store import codec, layout
+    from coopkit.store.text import decode_text
+
+    def write(path: str, text: str) -> None:
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
 
     root.mkdir(parents=True)
-    (root / "coop.toml").write_text('name = "Bench"\n')
-    (root / ".gitignore").write_text(".coop/\n")
+    write("coop.toml", 'name = "Bench"\n')
+    write(".gitignore", ".coop/\n")
     ids = [f"p{i:04d}" for i in range(partners)]
     for pid in ids:
         partner = Partner(
@@ -73,12 +126,11 @@ def generate(root: Path, partners: int, agreements: int, minutes: int, actions: 
                 for j in range(3)
             ],
         )
-        path = root / "partners" / f"{pid}.yaml"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(codec.dump_record(partner))
+        write(layout.partner_path(pid), codec.dump_record(partner))
     clause_text = "\n\n".join(
         f"({n}) " + "Die Partner informieren einander regelmäßig. " * 6 for n in range(1, 4)
     )
+    texts: dict[str, Agreement] = {}
     for a in range(agreements):
         parties = [ids[(a + k) % partners] for k in range(3)]
         agreement = Agreement(
@@ -87,7 +139,8 @@ def generate(root: Path, partners: int, agreements: int, minutes: int, actions: 
             parties=parties,
             coordinator=parties[0],
             valid_from=date(2012, 1, 1),
-            status="active",
+            review_cycle="P1Y",
+            notice_period="P3M",
             obligations=[
                 Obligation(
                     id=f"o{k}",
@@ -105,9 +158,8 @@ def generate(root: Path, partners: int, agreements: int, minutes: int, actions: 
                 Clause(number=n, title=f"Abschnitt {n}", text=clause_text) for n in range(1, 11)
             ],
         )
-        path = root / "agreements" / agreement.id / "agreement.md"
-        path.parent.mkdir(parents=True)
-        path.write_text(codec.dump_agreement(agreement))
+        texts[agreement.id] = agreement
+        write(layout.agreement_path(agreement.id), codec.dump_agreement(agreement))
     start = date(2013, 1, 1)
     for m in range(minutes):
         day = start + timedelta(days=m % 3000)
@@ -137,12 +189,97 @@ def generate(root: Path, partners: int, agreements: int, minutes: int, actions: 
                 for t in range(2)
             ],
         )
-        path = root / "minutes" / f"{record.id}.md"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(codec.dump_minutes(record))
+        write(layout.minutes_path(record.id), codec.dump_minutes(record))
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "bench data")
+    git(root, "commit", "-q", "-m", "Agreements, partners and minutes", when=_stamp(RELEASED))
+    first = git(root, "rev-parse", "HEAD").strip()
+    tags = [(f"{aid}/v1", first, RELEASED) for aid in texts]
+
+    def parsed_hash(agreement_id: str) -> str:
+        # The hash of the text as it reads back from the file, as `coop agreement sign` takes it.
+        path = layout.agreement_path(agreement_id)
+        textfile, _ = decode_text(path, (root / path).read_bytes())
+        assert textfile is not None
+        located, _ = codec.parse_agreement(textfile)
+        assert located is not None
+        return content_hash(located.value)
+
+    def signoff(agreement: Agreement, version: str, partner: str, day: date) -> None:
+        record = SignOff(
+            agreement=agreement.id,
+            version=version,
+            partner=partner,
+            signatory=f"Leitung {partner}",
+            date=day,
+            content_hash=parsed_hash(agreement.id),
+        )
+        write(layout.signoff_path(agreement.id, version, partner), codec.dump_record(record))
+
+    approved = RELEASED + timedelta(days=5)
+    for agreement in texts.values():
+        for partner in agreement.parties:
+            signoff(agreement, "v1", partner, approved)
+        duty = agreement.obligations[0]
+        for n, due in enumerate(occurrences(duty, date(2012, 1, 1), None, TODAY)):
+            if due >= TODAY or n % 4 == 3:
+                continue
+            record = Fulfilment(
+                obligation=duty.id, partner=duty.by[0], due=due, date=due, note="Bericht"
+            )
+            write(
+                layout.fulfilment_path(agreement.id, due.isoformat(), duty.id, duty.by[0]),
+                codec.dump_record(record),
+            )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Approvals and fulfilments", when=_stamp(TODAY))
+    pending = [a for n, a in enumerate(texts.values()) if n % 10 == 0]
+    for agreement in pending:
+        revised = agreement.model_copy(update={"title": agreement.title + " (Fassung 2)"})
+        write(layout.agreement_path(agreement.id), codec.dump_agreement(revised))
+        signoff(revised, "v2", revised.parties[0], PENDING_RELEASE + timedelta(days=2))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Revised agreements", when=_stamp(PENDING_RELEASE))
+    second = git(root, "rev-parse", "HEAD").strip()
+    tags += [(f"{a.id}/v2", second, PENDING_RELEASE) for a in pending]
+    _tag_all(root, tags)
+
+
+BARE_TYPER = """
+import typer
+app = typer.Typer()
+@app.callback()
+def main() -> None:
+    '''Bare app.'''
+@app.command()
+def hello() -> None:
+    '''Say hello.'''
+app()
+"""
+
+
+def run_child(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Run a process to its end; return (seconds, peak RSS in KiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read() if proc.stderr else b""
+    if proc.returncode not in (0, 1):  # 1: the generated data has findings
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {stderr.decode()}")
+    return elapsed, usage.ru_maxrss
+
+
+def timed_child(argv: list[str], repeat: int, cwd: Path | None = None) -> tuple[float, int]:
+    """Return (median seconds, highest peak RSS in KiB) over `repeat` runs."""
+    runs = [run_child(argv, cwd) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+ENV = {**os.environ, "COOP_AUTHOR": AUTHOR, "GIT_CONFIG_GLOBAL": "/dev/null"}
 
 
 def main() -> None:
@@ -150,70 +287,114 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="district")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder")
     args = parser.parse_args()
 
     from coopkit.queries.check import check
     from coopkit.queries.context import Context
     from coopkit.queries.load import load_worktree
-    from coopkit.services.repository import commit_changes
 
+    scale = args.scale
     coop = [sys.executable, "-m", "coopkit.cli"]
     results: dict[str, float] = {}
-    results["coop --help (s)"] = timed(
-        lambda: subprocess.run([*coop, "--help"], check=True, capture_output=True), args.repeat
-    )
-    example = Path(__file__).resolve().parent.parent
-    results["coop check, worked example (s)"] = timed(
-        lambda: subprocess.run(
-            [*coop, "-C", str(example), "check"], check=True, capture_output=True
-        ),
-        args.repeat,
-    )
+    rss: dict[str, int] = {}
+    help_s, _ = timed_child([*coop, "--help"], args.repeat)
+    bare_s, _ = timed_child([sys.executable, "-c", BARE_TYPER, "hello"], args.repeat)
+    results["coop --help, command (s)"] = help_s
+    results["bare typer app, command (s)"] = bare_s
+    results["ratio coop --help / bare typer"] = help_s / bare_s
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "repo"
-        t0 = time.perf_counter()
-        generate(root, *SCALES[args.scale])
-        results[f"generate {args.scale} repository (s)"] = time.perf_counter() - t0
-        files = sum(1 for _ in root.rglob("*.md")) + sum(1 for _ in root.rglob("*.yaml"))
-        ctx = Context(root=root, today=date(2014, 2, 7), author_text=AUTHOR)
-        results[f"load {files} files, empty index (s)"] = timed(lambda: load_worktree(ctx), 1)
-        results[f"load {files} files, warm index (s)"] = timed(
-            lambda: load_worktree(ctx), args.repeat
-        )
-        results[f"coop check, {args.scale}, in process (s)"] = timed(
-            lambda: check(ctx), args.repeat
-        )
-        results[f"coop check, {args.scale}, command (s)"] = timed(
-            lambda: subprocess.run(
-                [*coop, "-C", str(root), "check"], check=True, capture_output=True
-            ),
-            args.repeat,
-        )
-        for name, extra in (("status", ["status"]), ("due", ["--today", "2014-02-07", "due"])):
-            results[f"coop {name}, {args.scale}, command (s)"] = timed(
-                lambda extra=extra: subprocess.run(
-                    [*coop, "-C", str(root), *extra], check=True, capture_output=True
-                ),
-                args.repeat,
-            )
+        root = args.keep or Path(tmp) / "repo"
+        if not (root / "coop.toml").exists():
+            t0 = time.perf_counter()
+            generate(root, *SCALES[scale])
+            results[f"generate {scale} repository (s)"] = time.perf_counter() - t0
+        files = int(git(root, "ls-files").count("\n"))
+        results[f"{scale}: files in the repository"] = files
+        # a bare git commit of one small file, for the write-command ratio
+        bare = Path(tmp) / "bare"
+        bare.mkdir()
+        git(bare, "init", "-q")
         counter = iter(range(10**6))
 
-        def write() -> None:
+        def bare_commit() -> None:
             n = next(counter)
-            commit_changes(
-                ctx,
-                {f"partners/w{n}.yaml": f"id: w{n}\nname: W{n}\n".encode()},
-                f"Add partner w{n}",
-            )
+            (bare / f"f{n}").write_text("x\n")
+            git(bare, "add", f"f{n}")
+            git(bare, "commit", "-q", "-m", "x")
 
-        results[f"one write command (validate + commit), {args.scale} (s)"] = timed(
-            write, args.repeat
+        results["bare git add + commit, command (s)"] = timed(bare_commit, args.repeat)
+
+        def cmd(*extra: str) -> list[str]:
+            return [*coop, "-C", str(root), "--today", TODAY.isoformat(), *extra]
+
+        shutil.rmtree(root / ".coop", ignore_errors=True)
+        seconds, peak = run_child(cmd("status"))
+        results[f"{scale}: coop status, empty index (cold), command (s)"] = seconds
+        rss["status, cold"] = peak
+        for name, extra in (
+            ("status", ["status"]),
+            ("due", ["due"]),
+            ("obligation list", ["obligation", "list"]),
+            ("search", ["search", "Sitzung", "17"]),
+            ("agreement show", ["agreement", "show", "a00001"]),
+            ("check", ["check"]),
+        ):
+            # First ask: the parse index is warm, the answer is computed (and remembered).
+            seconds, peak = run_child(cmd(*extra))
+            results[f"{scale}: coop {name}, first ask, command (s)"] = seconds
+            rss[f"{name}, first ask"] = peak
+            seconds, peak = timed_child(cmd(*extra), args.repeat)
+            results[f"{scale}: coop {name}, warm, command (s)"] = seconds
+            rss[name] = peak
+        writes = iter(range(10**6))
+        run = os.getpid()
+
+        def write_command() -> None:
+            n = next(writes)
+            run_child(cmd("partner", "add", f"w{run}-{n}", "--name", f"W {n}"))
+
+        results[f"{scale}: one write command (partner add), command (s)"] = timed(
+            write_command, args.repeat
         )
+        results[f"{scale}: ratio write / (bare typer + bare git commit)"] = results[
+            f"{scale}: one write command (partner add), command (s)"
+        ] / (bare_s + results["bare git add + commit, command (s)"])
+        minutes = sorted((root / "minutes").iterdir())
+        edits = iter(range(10**6))
+
+        def touch_one() -> None:
+            n = next(edits)
+            path = minutes[n % len(minutes)]
+            path.write_text(path.read_text().replace("Aussprache.", f"Aussprache {n}.", 1))
+
+        def status_after_edit() -> None:
+            touch_one()
+            run_child(cmd("status"))
+
+        results[f"{scale}: coop status after one changed file, command (s)"] = timed(
+            status_after_edit, args.repeat
+        )
+        ctx = Context(root=root, today=TODAY, author_text=AUTHOR)
+        load_worktree(ctx)
+
+        def load_after_edit() -> None:
+            touch_one()
+            load_worktree(ctx)
+
+        results[f"{scale}: load after one changed file, in process (s)"] = timed(
+            load_after_edit, args.repeat
+        )
+        results[f"{scale}: coop check, in process (s)"] = timed(lambda: check(ctx), args.repeat)
+        git(root, "checkout", "-q", "--", ".")
+        results[f"{scale}: peak RSS of any command (MiB)"] = max(rss.values()) / 1024
+        for name, peak in rss.items():
+            results[f"{scale}: peak RSS, coop {name} (MiB)"] = peak / 1024
     width = max(len(k) for k in results)
     print(f"| {'measure'.ljust(width)} | median |")
     print(f"| {'-' * width} | ------ |")
     for key, value in results.items():
-        print(f"| {key.ljust(width)} | {value:6.3f} |")
+        print(f"| {key.ljust(width)} | {value:8.3f} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

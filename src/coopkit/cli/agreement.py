@@ -17,6 +17,7 @@ from coopkit.cli.state import get_state, parse_day
 from coopkit.errors import ExitCode, T, UsageError
 
 if TYPE_CHECKING:
+    from coopkit.queries.load import Snapshot
     from coopkit.queries.versions import Lifecycle, Timeline
 
 app = typer.Typer(no_args_is_help=True)
@@ -201,18 +202,29 @@ def show_cmd(
 
     Beispiel: coop agreement show myk-caritas-ko --version v1
     """
-    from coopkit.queries.load import snapshot
+    from coopkit.cli.pages import show_page
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    show_page(
+        service_ctx,
+        "agreement show",
+        (agreement_id, version, state.json),
+        lambda snap: _show(snap, agreement_id, version, service_ctx.lang, json_output=state.json),
+        quiet=state.json,
+    )
+
+
+def _show(
+    snap: Snapshot, agreement_id: str, version: str | None, lang: str, *, json_output: bool
+) -> None:
     from coopkit.queries.lookup import get_agreement, not_found
     from coopkit.queries.names import partner_name
     from coopkit.render.dates import long_date
     from coopkit.schedule.recurrence import describe_frequency
     from coopkit.services.signoffs import METHOD_LABELS
 
-    state = get_state(ctx)
-    service_ctx = state.context()
-    lang = service_ctx.lang
     de = lang == "de"
-    snap = snapshot(service_ctx)
     data = snap.data
     agreement = get_agreement(snap, agreement_id)
     timeline = snap.timeline(agreement_id)
@@ -225,7 +237,7 @@ def show_cmd(
             )
         if found.text is not None:
             agreement = found.text
-    if state.json:
+    if json_output:
         print_json(
             {
                 **_timeline_json(timeline, lifecycle, lang),

@@ -13,6 +13,7 @@ from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T, UsageError
 
 if TYPE_CHECKING:
+    from coopkit.queries.load import Snapshot
     from coopkit.queries.overview import Status
 
 
@@ -98,11 +99,13 @@ def check_cmd(
 
     Beispiel: coop check
     """
+    from coopkit.cli.progress import READING, Progress
     from coopkit.queries.check import check
 
     state = get_state(ctx)
     service_ctx = state.context()
-    problems = check(service_ctx, privacy=privacy)
+    with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
+        problems = check(service_ctx, privacy=privacy, progress=progress)
     lang = service_ctx.lang
     if state.json:
         summary = T(
@@ -133,21 +136,25 @@ def status_cmd(ctx: typer.Context) -> None:
 
     Beispiel: coop status
     """
-    from coopkit.queries.load import snapshot
-    from coopkit.queries.lookup import broken_warning
-    from coopkit.queries.overview import status
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    snap = snapshot(service_ctx)
-    result = status(snap)
-    warning = broken_warning(snap)
-    if warning is not None:
-        say(warning, service_ctx.lang, err=True)
-    if state.json:
-        print_json(result)
-        return
-    _print_status(result, service_ctx.lang)
+
+    def render(snap: Snapshot) -> None:
+        from coopkit.queries.lookup import broken_warning
+        from coopkit.queries.overview import status
+
+        result = status(snap)
+        warning = broken_warning(snap)
+        if warning is not None:
+            say(warning, service_ctx.lang, err=True)
+        if state.json:
+            print_json(result)
+        else:
+            _print_status(result, service_ctx.lang)
+
+    show_page(service_ctx, "status", (state.json,), render, quiet=state.json)
 
 
 def _print_status(result: Status, lang: str) -> None:
@@ -423,21 +430,29 @@ def search_cmd(
 
     Beispiel: coop search Sprachförderung Jobcenter
     """
-    from coopkit.services.search import find
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    results = find(service_ctx, " ".join(words), kind, limit)
-    if state.json:
-        print_json({"results": results})
-        return
-    if not results:
-        say(T("keine Treffer", "no matches"), service_ctx.lang)
-        return
-    for hit in results:
-        day = f" ({hit.day})" if hit.day else ""
-        say(f"{hit.path}:{hit.line}: {hit.title}{day}")
-        say(f"    {hit.snippet}")
+    user_text = " ".join(words)
+
+    def render(snap: Snapshot) -> None:
+        # The full-text index is brought up to date from the records just read.
+        from coopkit.services.search import find
+
+        results = find(service_ctx, user_text, kind, limit, data=snap.data)
+        if state.json:
+            print_json({"results": results})
+            return
+        if not results:
+            say(T("keine Treffer", "no matches"), service_ctx.lang)
+            return
+        for hit in results:
+            day = f" ({hit.day})" if hit.day else ""
+            say(f"{hit.path}:{hit.line}: {hit.title}{day}")
+            say(f"    {hit.snippet}")
+
+    show_page(service_ctx, "search", (user_text, kind, limit, state.json), render, quiet=state.json)
 
 
 def register(app: typer.Typer) -> None:

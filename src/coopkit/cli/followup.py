@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import clean, print_json, say, table
-from coopkit.cli.state import get_state, parse_day
+from coopkit.cli.state import CliState, get_state, parse_day
 from coopkit.errors import T, UsageError
 
 obligation_app = typer.Typer(no_args_is_help=True)
 
 _WITHIN = re.compile(r"([0-9]+)\s*([dwm]?)")
+
+if TYPE_CHECKING:
+    from coopkit.queries.load import Snapshot
 
 
 @obligation_app.callback()
@@ -82,39 +85,66 @@ def obligation_list_cmd(
 
     Beispiel: coop obligation list --agreement myk-caritas-ko
     """
-    from coopkit.queries.due import obligation_rows
-    from coopkit.queries.load import snapshot
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    rows = obligation_rows(snapshot(service_ctx), agreement=agreement, partner=partner)
-    if state.json:
-        print_json({"ok": True, "obligations": rows})
-        return
-    de = service_ctx.lang == "de"
-    headers = (
-        ["Vereinbarung", "Pflicht", "§", "von", "an", "wie oft", "nächste", "offen", "überfällig"]
-        if de
-        else ["agreement", "obligation", "§", "by", "to", "how often", "next", "open", "overdue"]
-    )
-    say(
-        table(
-            headers,
+
+    def render(snap: Snapshot) -> None:
+        from coopkit.queries.due import obligation_rows
+
+        rows = obligation_rows(snap, agreement=agreement, partner=partner)
+        if state.json:
+            print_json({"ok": True, "obligations": rows})
+            return
+        de = service_ctx.lang == "de"
+        headers = (
             [
-                [
-                    r.agreement,
-                    r.id,
-                    r.clause or "",
-                    ", ".join(r.by),
-                    ", ".join(r.to),
-                    r.frequency,
-                    _day_text(r.next_due, service_ctx.lang),
-                    r.open,
-                    r.overdue,
-                ]
-                for r in rows
-            ],
+                "Vereinbarung",
+                "Pflicht",
+                "§",
+                "von",
+                "an",
+                "wie oft",
+                "nächste",
+                "offen",
+                "überfällig",
+            ]
+            if de
+            else [
+                "agreement",
+                "obligation",
+                "§",
+                "by",
+                "to",
+                "how often",
+                "next",
+                "open",
+                "overdue",
+            ]
         )
+        say(
+            table(
+                headers,
+                [
+                    [
+                        r.agreement,
+                        r.id,
+                        r.clause or "",
+                        ", ".join(r.by),
+                        ", ".join(r.to),
+                        r.frequency,
+                        _day_text(r.next_due, service_ctx.lang),
+                        r.open,
+                        r.overdue,
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+
+    show_page(
+        service_ctx, "obligation list", (agreement, partner, state.json), render, quiet=state.json
     )
 
 
@@ -239,59 +269,61 @@ def due_cmd(
 
     Beispiel: coop due --partner caritas-ko --within 60d
     """
-    from coopkit.queries.due import due_list
-    from coopkit.queries.load import snapshot
-    from coopkit.queries.lookup import broken_warning
+    from coopkit.cli.pages import show_page
 
     state = get_state(ctx)
     service_ctx = state.context()
-    snap = snapshot(service_ctx)
-    warning = broken_warning(snap)
-    if warning is not None:
-        say(warning, service_ctx.lang, err=True)
-    groups = due_list(
-        snap,
-        partner=partner,
-        within_days=_within_days(within),
-        overdue_only=overdue,
-    )
-    lang = service_ctx.lang
-    if state.json:
-        print_json({"ok": True, "today": service_ctx.today, "partners": groups})
-        return
-    if not groups:
-        say(T("nichts fällig", "nothing due"), lang)
-        return
-    de = lang == "de"
-    for n, group in enumerate(groups):
-        if n:
-            say("")
-        say(f"{group.name} ({group.partner})")
-        rows = []
-        for item in group.items:
-            late = (
-                (
-                    f"{item.days_overdue} Tage überfällig"
-                    if de
-                    else f"{item.days_overdue} days overdue"
+    within_days = _within_days(within)
+
+    def render(snap: Snapshot) -> None:
+        from coopkit.queries.due import due_list
+        from coopkit.queries.lookup import broken_warning
+
+        warning = broken_warning(snap)
+        if warning is not None:
+            say(warning, service_ctx.lang, err=True)
+        groups = due_list(snap, partner=partner, within_days=within_days, overdue_only=overdue)
+        lang = service_ctx.lang
+        if state.json:
+            print_json({"ok": True, "today": service_ctx.today, "partners": groups})
+            return
+        if not groups:
+            say(T("nichts fällig", "nothing due"), lang)
+            return
+        de = lang == "de"
+        for n, group in enumerate(groups):
+            if n:
+                say("")
+            say(f"{group.name} ({group.partner})")
+            rows = []
+            for item in group.items:
+                late = (
+                    (
+                        f"{item.days_overdue} Tage überfällig"
+                        if de
+                        else f"{item.days_overdue} days overdue"
+                    )
+                    if item.overdue
+                    else ""
                 )
-                if item.overdue
-                else ""
+                who = f"{item.partner}/{item.person}" if item.person else ""
+                rows.append([_day_text(item.due, lang), item.what, item.source, who, late])
+            say(
+                table(
+                    [
+                        "fällig" if de else "due",
+                        "was" if de else "what",
+                        "Quelle" if de else "source",
+                        "wer" if de else "who",
+                        "",
+                    ],
+                    rows,
+                )
             )
-            who = f"{item.partner}/{item.person}" if item.person else ""
-            rows.append([_day_text(item.due, lang), item.what, item.source, who, late])
-        say(
-            table(
-                [
-                    "fällig" if de else "due",
-                    "was" if de else "what",
-                    "Quelle" if de else "source",
-                    "wer" if de else "who",
-                    "",
-                ],
-                rows,
-            )
-        )
+
+    show_page(
+        service_ctx, "due", (partner, within_days, overdue, state.json), render, quiet=state.json
+    )
 
 
 @command
@@ -392,7 +424,30 @@ def checklist_cmd(
 @command
 def report_cmd(
     ctx: typer.Context,
-    agreement: Annotated[str, typer.Argument(help="ID der Vereinbarung.", metavar="VEREINBARUNG")],
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="ID der Vereinbarung; mit --repos die Ordner der Repositories.",
+            metavar="VEREINBARUNG|ORDNER",
+            show_default=False,
+        ),
+    ] = None,
+    repos: Annotated[
+        bool,
+        typer.Option(
+            "--repos",
+            help="Überblick über viele Repositories (je Vereinbarung eine Zeile), ohne sie "
+            "zusammenzuführen.",
+        ),
+    ] = False,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            help="Datei mit einem Repository-Ordner je Zeile (für --repos).",
+            metavar="DATEI",
+        ),
+    ] = None,
     year: Annotated[
         int | None,
         typer.Option(
@@ -419,11 +474,26 @@ def report_cmd(
     Grafik), Sitzungen und Teilnahme, Beschlüsse, Aufgaben mit Alter, Änderungen und
     Freigaben. Ohne --year/--from das Vorjahr. Vorlage: templates/report.docx.
 
+    Mit --repos (Ordner als Argumente oder --manifest) ein Überblick über viele Repositories,
+    z. B. aller Kreise eines Landes: je Vereinbarung Stand, Pflichten nach Ergebnis, Sitzungen
+    und offene Aufgaben im Zeitraum; jedes Repository wird für sich gelesen.
+
     Beispiel: coop report myk-caritas-ko --year 2013 -o evaluation-2013.docx --pdf
     """
     from coopkit.services.report import make_report
 
     state = get_state(ctx)
+    if repos or manifest is not None:
+        _report_many(state, targets or [], manifest, year, start, end)
+        return
+    if not targets or len(targets) != 1:
+        raise UsageError(
+            T(
+                "genau eine Vereinbarung angeben (viele Repositories: --repos ORDNER…)",
+                "name exactly one agreement (many repositories: --repos FOLDER…)",
+            )
+        )
+    agreement = targets[0]
     service_ctx = state.context()
     chosen = fmt or (
         "json"
@@ -509,3 +579,85 @@ def register(app: typer.Typer) -> None:
     app.command("calendar")(calendar_cmd)
     app.command("checklist")(checklist_cmd)
     app.command("report")(report_cmd)
+
+
+def _report_many(
+    state: CliState,
+    folders: list[str],
+    manifest: Path | None,
+    year: int | None,
+    start: str | None,
+    end: str | None,
+) -> None:
+    from dataclasses import asdict
+
+    from coopkit.cli.progress import Progress
+    from coopkit.services.report_many import read_manifest, report_many
+
+    service_ctx = state.context(discover=False)
+    lang = service_ctx.lang
+    roots = [Path(f) for f in folders] + (read_manifest(manifest) if manifest else [])
+    label = T("Repositories lesen", "reading repositories")
+    with Progress(label, lang, quiet=state.json) as progress:
+        result = report_many(
+            service_ctx,
+            roots,
+            year=year,
+            start=parse_day(start, "--from"),
+            end=parse_day(end, "--to"),
+            progress=progress,
+        )
+    if state.json:
+        print_json({"ok": True, **asdict(result)})
+        return
+    de = lang == "de"
+    say(T("Überblick {a} – {b}", "Overview {a} – {b}", a=result.start, b=result.end).format(lang))
+    headers = (
+        [
+            "Repository",
+            "Vereinbarung",
+            "Stand",
+            "erfüllt",
+            "teilw.",
+            "versäumt",
+            "offen",
+            "Sitzungen",
+            "Aufgaben offen",
+            "überfällig",
+        ]
+        if de
+        else [
+            "repository",
+            "agreement",
+            "state",
+            "fulfilled",
+            "partly",
+            "missed",
+            "open",
+            "meetings",
+            "actions open",
+            "overdue",
+        ]
+    )
+    rows: list[list[object]] = []
+    for repo in result.repositories:
+        if repo.error is not None:
+            rows.append([repo.name, "—", repo.error, "", "", "", "", "", "", ""])
+            continue
+        for line in repo.agreements:
+            rows.append(
+                [
+                    repo.name,
+                    line.agreement,
+                    line.state,
+                    line.fulfilled,
+                    line.partly,
+                    line.missed,
+                    line.open,
+                    line.meetings,
+                    line.actions_open,
+                    line.actions_overdue,
+                ]
+            )
+    say("")
+    say(table(headers, rows))

@@ -76,6 +76,7 @@ def action_rows(
     """
     wanted = set(meetings) if meetings is not None else None
     records = data.closing_records
+    names: dict[str, str] = {}
     rows = []
     for minutes in sorted((m.value for m in data.minutes.values()), key=lambda m: (m.date, m.id)):
         if wanted is not None and minutes.id not in wanted:
@@ -100,7 +101,8 @@ def action_rows(
                     meeting_date=minutes.date,
                     top=top,
                     who=action.who,
-                    who_name=person_name(data, action.who),
+                    who_name=names.get(action.who)
+                    or names.setdefault(action.who, person_name(data, action.who)),
                     partner=owner,
                     person=person,
                     what=action.what,

@@ -11,22 +11,25 @@ from coopkit.model.privacy import registered, scan_files
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
 from coopkit.queries.due import fulfilment_problems, schedule_until
-from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.load import ProgressFn, Snapshot, snapshot
 from coopkit.queries.versions import notice_end
 from coopkit.schedule import RecurrenceError, occurrences
 from coopkit.store.files import WorkTree, read_text
 from coopkit.store.git import GitRepo
 
 
-def check(ctx: Context, *, privacy: bool = False) -> list[Problem]:
+def check(
+    ctx: Context, *, privacy: bool = False, progress: ProgressFn | None = None
+) -> list[Problem]:
     """Return all problems in the working tree, sorted by path and line.
 
     Args:
         ctx: the repository and settings.
         privacy: also look for client data (e-mail addresses, phone numbers, birth dates, IBANs,
             case numbers) that does not belong to a registered contact.
+        progress: told how far reading the records got.
     """
-    snap = snapshot(ctx)
+    snap = snapshot(ctx, progress=progress)
     return check_snapshot(snap, privacy=privacy)
 
 

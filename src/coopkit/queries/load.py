@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -12,10 +13,11 @@ from coopkit.index.cache import ParseCacheDB
 from coopkit.model.checks import check_repository
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
-from coopkit.store.files import FileSource, Memo, ParseCache, Revision, WorkTree, load_repository
+from coopkit.store.files import FileSource, Memo, ParseCache, Revision, load_repository
 from coopkit.store.git import GitRepo
 
 if TYPE_CHECKING:
+    from coopkit.queries.state import TreeState
     from coopkit.queries.versions import Timeline
 
 
@@ -80,10 +82,59 @@ class Snapshot:
         return self.timelines()[agreement_id]
 
 
-def load_worktree(ctx: Context) -> Loaded:
-    """Load the repository as it is on disk."""
-    with ParseCacheDB(ctx.root) as cache:
-        return load(WorkTree(ctx.root), cache)
+ProgressFn = Callable[[int, int], None]
+"""Told (done, total) now and then during long work; the command line draws it."""
+
+
+class _Counted:
+    """A file source that reports how far the loader got through its paths."""
+
+    def __init__(self, source: FileSource, progress: ProgressFn) -> None:
+        self.source = source
+        self.progress = progress
+
+    def paths(self) -> Iterator[str]:
+        paths = list(self.source.paths())
+        for n, path in enumerate(paths):
+            if n % 250 == 0:
+                self.progress(n, len(paths))
+            yield path
+        self.progress(len(paths), len(paths))
+
+    def read(self, path: str) -> bytes | None:
+        return self.source.read(path)
+
+    def digest(self, path: str) -> str | None:
+        known = getattr(self.source, "digest", None)
+        return None if known is None else known(path)
+
+    def refusals(self) -> list[Problem]:
+        found = getattr(self.source, "refusals", None)
+        return [] if found is None else list(found())
+
+
+def load_worktree(ctx: Context, progress: ProgressFn | None = None) -> Loaded:
+    """Load the repository as it is on disk (unchanged files found by their stat, not read)."""
+    from coopkit.queries.state import scan
+
+    return load_state(scan(ctx.root), progress)
+
+
+def load_state(state: TreeState, progress: ProgressFn | None = None) -> Loaded:
+    """Load the records of a scanned working tree through the parse cache."""
+    source: FileSource = state.source()
+    if progress is not None:
+        source = _Counted(source, progress)
+    with ParseCacheDB(state.root) as cache:
+        return load(source, cache)
+
+
+def snapshot_of_state(
+    ctx: Context, state: TreeState, progress: ProgressFn | None = None
+) -> Snapshot:
+    """Read a scanned working tree for answering questions about it."""
+    loaded = load_state(state, progress)
+    return Snapshot(ctx, loaded.data, loaded.problems)
 
 
 def load_revision(ctx: Context, rev: str) -> Loaded:
@@ -93,9 +144,9 @@ def load_revision(ctx: Context, rev: str) -> Loaded:
         return load(Revision(repo, commit), cache)
 
 
-def snapshot(ctx: Context, rev: str | None = None) -> Snapshot:
+def snapshot(ctx: Context, rev: str | None = None, progress: ProgressFn | None = None) -> Snapshot:
     """Read the working tree (or a revision) for answering questions about it."""
-    loaded = load_worktree(ctx) if rev is None else load_revision(ctx, rev)
+    loaded = load_worktree(ctx, progress) if rev is None else load_revision(ctx, rev)
     return Snapshot(ctx, loaded.data, loaded.problems, rev)
 
 

@@ -13,11 +13,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from coopkit.errors import RepositoryError, T
 from coopkit.model.agreement import Agreement
-from coopkit.model.base import parse_duration
+from coopkit.model.base import Located, parse_duration
+from coopkit.model.signoff import SignOff
 from coopkit.model.termination import Termination
 from coopkit.render.dates import long_date
 from coopkit.signing.hashing import content_hash, hash_matches
@@ -374,16 +376,20 @@ def lifecycle_label(state: Lifecycle, lang: str = "de") -> str:
 
 def agreement_tags(tags: list[Tag], agreement_id: str) -> list[tuple[int, str, Tag]]:
     """Return (number, version, tag) of an agreement's version tags, by version number."""
-    prefix = agreement_id + VERSION_SEP
-    found = []
+    return tags_by_agreement(tags).get(agreement_id, [])
+
+
+def tags_by_agreement(tags: list[Tag]) -> dict[str, list[tuple[int, str, Tag]]]:
+    """Return agreement id -> (number, version, tag) of its version tags, in one pass."""
+    found: dict[str, list[tuple[int, str, Tag]]] = {}
     for tag in tags:
-        if not tag.name.startswith(prefix):
-            continue
-        version = tag.name[len(prefix) :]
-        number = version_number(version)
+        agreement_id, sep, version = tag.name.rpartition(VERSION_SEP)
+        number = version_number(version) if sep else None
         if number is not None:
-            found.append((number, version, tag))
-    return sorted(found, key=lambda item: item[0])
+            found.setdefault(agreement_id, []).append((number, version, tag))
+    for versions in found.values():
+        versions.sort(key=lambda item: item[0])
+    return found
 
 
 class _Blobs:
@@ -408,8 +414,9 @@ def read_tags(snap: Snapshot) -> tuple[list[Tag], dict[str, Agreement | None]]:
         with GitRepo(root) as repo:
             tags = repo.tags()
             wanted: dict[str, str] = {}
+            grouped = tags_by_agreement(tags)
             for agreement_id in snap.data.agreements:
-                for _, _, tag in agreement_tags(tags, agreement_id):
+                for _, _, tag in grouped.get(agreement_id, []):
                     wanted[tag.name] = f"{tag.name}:{layout.agreement_path(agreement_id)}"
             blobs = repo.read_blobs(list(wanted.values()))
     except RepositoryError:
@@ -417,6 +424,8 @@ def read_tags(snap: Snapshot) -> tuple[list[Tag], dict[str, Agreement | None]]:
     texts: dict[str, Agreement | None] = {}
     from coopkit.index.cache import ParseCacheDB
 
+    # Most released texts are byte for byte the working text: parse each distinct text once.
+    by_blob: dict[bytes, Agreement | None] = {}
     with ParseCacheDB(root) as cache:
         for tag_name, spec in wanted.items():
             raw = blobs.get(spec)
@@ -424,33 +433,64 @@ def read_tags(snap: Snapshot) -> tuple[list[Tag], dict[str, Agreement | None]]:
                 texts[tag_name] = None
                 continue
             path = spec.partition(":")[2]
-            located, _ = parse_file(_Blobs({path: raw}), path, cache)
-            texts[tag_name] = located.value if located is not None else None
+            if raw not in by_blob:
+                working = snap.data.agreements.get(path.split("/")[1])
+                if working is not None and snap.rev is None and _same_text(root, path, raw):
+                    by_blob[raw] = working.value
+                else:
+                    located, _ = parse_file(_Blobs({path: raw}), path, cache)
+                    by_blob[raw] = located.value if located is not None else None
+            texts[tag_name] = by_blob[raw]
     return tags, texts
+
+
+def _same_text(root: Path, path: str, raw: bytes) -> bool:
+    """Return whether the working file holds exactly these bytes (read back, never trusted)."""
+    try:
+        with open(root / path, "rb") as handle:  # noqa: PTH123
+            return handle.read(len(raw) + 1) == raw
+    except OSError:
+        return False
 
 
 def build_timelines(snap: Snapshot) -> dict[str, Timeline]:
     """Return the timeline of every agreement of a snapshot."""
     tags, texts = read_tags(snap)
+    grouped = tags_by_agreement(tags)
+    signoffs: dict[tuple[str, str], list[Located[SignOff]]] = {}
+    for located in snap.data.signoffs:
+        signoffs.setdefault((located.value.agreement, located.value.version), []).append(located)
     return {
-        agreement_id: build_timeline(snap, agreement_id, tags, texts)
+        agreement_id: build_timeline(
+            snap, agreement_id, tags, texts, grouped.get(agreement_id, []), signoffs
+        )
         for agreement_id in sorted(snap.data.agreements)
     }
 
 
 def build_timeline(
-    snap: Snapshot, agreement_id: str, tags: list[Tag], texts: dict[str, Agreement | None]
+    snap: Snapshot,
+    agreement_id: str,
+    tags: list[Tag],
+    texts: dict[str, Agreement | None],
+    versions_tagged: list[tuple[int, str, Tag]] | None = None,
+    signoffs: dict[tuple[str, str], list[Located[SignOff]]] | None = None,
 ) -> Timeline:
     """Return one agreement's timeline from its tags, texts, sign-offs and terminations."""
     data = snap.data
     working = data.agreements[agreement_id].value
     versions: list[VersionState] = []
-    for number, version, tag in agreement_tags(tags, agreement_id):
+    if versions_tagged is None:
+        versions_tagged = agreement_tags(tags, agreement_id)
+    for number, version, tag in versions_tagged:
         text = texts.get(tag.name)
         digest = content_hash(text) if text is not None else None
         parties = list(text.parties) if text is not None else list(working.parties)
         approvals = []
-        for located in data.signoffs:
+        candidates = (
+            signoffs.get((agreement_id, version), []) if signoffs is not None else data.signoffs
+        )
+        for located in candidates:
             so = located.value
             if so.agreement != agreement_id or so.version != version:
                 continue

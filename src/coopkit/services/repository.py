@@ -21,13 +21,15 @@ from pydantic import BaseModel, ValidationError
 
 from coopkit.errors import Problem, ProblemsFound, RepositoryError, Source, T, UsageError
 from coopkit.index.cache import ParseCacheDB
+from coopkit.model.config import Config
 from coopkit.model.privacy import registered, scan_text
 from coopkit.queries.context import Context
 from coopkit.queries.load import Loaded, Snapshot, load, snapshot_of
+from coopkit.queries.scope import check_change
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
 from coopkit.store.codec import edit_front_matter, edit_yaml_text, validation_problems
-from coopkit.store.files import Memo, WorkTree
+from coopkit.store.files import Memo, WorkTree, parse_file
 from coopkit.store.git import Author, GitRepo
 from coopkit.store.lock import repository_lock
 from coopkit.store.regular import FileRefused, read_regular
@@ -76,6 +78,19 @@ class Transaction:
     def snapshot(self) -> Snapshot:
         """Return the working tree as read under the lock, for asking queries."""
         return snapshot_of(self.ctx, self.loaded())
+
+    def config(self) -> Config | None:
+        """Return coop.toml's settings without reading every record."""
+        if self._loaded is not None:
+            located = self._loaded.data.config
+            return located.value if located is not None else None
+        found, _ = parse_file(WorkTree(self.ctx.root), layout.CONFIG)
+        return found.value if found is not None else None
+
+    def locale(self) -> str:
+        """Return the repository's language (coop.toml) without reading every record."""
+        config = self.config()
+        return config.locale if config is not None else "de"
 
     def exists(self, path: str) -> bool:
         """Return whether a file exists at `path` (or is about to be written by this change)."""
@@ -160,7 +175,7 @@ class Transaction:
                     p=", ".join(sorted(self.changes)),
                 )
             )
-        text = message.format(self.snapshot().locale) if isinstance(message, T) else message
+        text = message.format(self.locale()) if isinstance(message, T) else message
         return _commit(self, with_note(text, note), when)
 
 
@@ -307,12 +322,9 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             raise RepositoryError(T("ungültiger Pfad „{p}“", 'invalid path "{p}"', p=path))
     committed = _head_blobs(ctx.root, sorted(tx.changes))
     _refuse_hand_edits(tx, committed)
-    before_source = WorkTree(ctx.root)
-    if tx.adopted and committed is not None:
-        before_source = WorkTree(ctx.root, overlay={p: committed[p] for p in tx.adopted})
-    with ParseCacheDB(ctx.root) as cache:
-        before_loaded = tx.loaded() if not tx.adopted else load(before_source, cache, tx._memo)
-        after = load(WorkTree(ctx.root, overlay=dict(tx.changes)), cache, tx._memo)
+    # Only the records the change can affect are checked (`coop check` checks everything).
+    base = {p: committed[p] for p in tx.adopted} if tx.adopted and committed is not None else None
+    before_loaded, after, _ = check_change(ctx.root, dict(tx.changes), base)
     before = {_key(p) for p in before_loaded.problems}
     new = [p for p in after.problems if _key(p) not in before or p.source.path in tx.changes]
     if new:
@@ -334,7 +346,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             "privacy check deliberately overridden (--allow-personal-data): {n} finding(s) in {p}",
             n=len(findings),
             p=", ".join(sorted({f.source.path for f in findings})),
-        ).format(tx.snapshot().locale)
+        ).format(tx.locale())
     signing_key = _commit_signing_key(tx)
     previous: dict[str, bytes | None] = {}
     for path in tx.changes:
@@ -358,8 +370,8 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
 
 def _commit_signing_key(tx: Transaction) -> Path | None:
     """Return the actor's SSH key when coop.toml asks for signed commits (sign_commits)."""
-    config = tx.loaded().data.config
-    if config is None or not config.value.signing.sign_commits:
+    config = tx.config()
+    if config is None or not config.signing.sign_commits:
         return None
     if tx.ctx.ssh_key is None:
         raise UsageError(

@@ -21,6 +21,7 @@ from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.names import fold_positions
 from coopkit.model.partner import Partner
+from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
 from coopkit.queries.context import Context
 from coopkit.queries.load import load_worktree
@@ -108,8 +109,9 @@ def describe(value: Any) -> tuple[str, str, str, str | None]:
     raise TypeError(type(value).__name__)
 
 
-def _documents(ctx: Context) -> list[tuple[SearchDoc, str]]:
-    data = load_worktree(ctx).data
+def _documents(ctx: Context, data: RepoData | None = None) -> list[tuple[SearchDoc, str]]:
+    if data is None:
+        data = load_worktree(ctx).data
     source = WorkTree(ctx.root)
     located_records: list[Any] = [
         *data.partners.values(),
@@ -193,9 +195,16 @@ def update_index(ctx: Context) -> RefreshStats:
 
 
 def find(
-    ctx: Context, user_text: str, kind: str | None = None, limit: int = 20
+    ctx: Context,
+    user_text: str,
+    kind: str | None = None,
+    limit: int = 20,
+    data: RepoData | None = None,
 ) -> list[SearchResult]:
-    """Search every record for all words of `user_text`; best matches first."""
+    """Search every record for all words of `user_text`; best matches first.
+
+    `data` are the records when they were read already (as the working tree is now).
+    """
     if kind is not None and kind not in KINDS:
         raise UsageError(
             T(
@@ -207,7 +216,7 @@ def find(
         )
     if not fts_query(user_text):
         raise UsageError(T("Suchtext ohne Wörter", "search text has no words"))
-    docs = _documents(ctx)
+    docs = _documents(ctx, data)
     refresh(ctx.root, [doc for doc, _ in docs])
     texts = {doc.path: raw for doc, raw in docs}
     hits: list[Hit] = search(ctx.root, user_text, kind, limit)

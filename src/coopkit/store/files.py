@@ -298,22 +298,36 @@ def parse_file(
     kind = layout.kind_of(path)
     if kind is None:
         return None, []
+    # A source that knows the blob id (the scanned working tree) spares reading cached files.
+    known = getattr(source, "digest", None)
+    wanted = known is not None and (cache is not None or memo is not None)
+    digest = known(path) if wanted and known is not None else None
     try:
-        data = source.read(path)
+        data = source.read(path) if digest is None else None
     except FileRefused as err:
         return None, [Problem(Source(path), err.reason, err.code)]
-    if data is None:
+    if digest is None and data is None:
         return None, [Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")]
 
     def parse() -> tuple[Any, list[Problem]]:
-        textfile, problems = decode_text(path, data)
+        try:
+            raw = data if data is not None else source.read(path)
+        except FileRefused as err:
+            return None, [Problem(Source(path), err.reason, err.code)]
+        if raw is None:
+            return None, [
+                Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")
+            ]
+        textfile, problems = decode_text(path, raw)
         if textfile is None:
             return None, problems
         return PARSERS[kind](textfile)
 
     if cache is None and memo is None:
         return parse()
-    digest = blob_digest(data)
+    if digest is None:
+        assert data is not None
+        digest = blob_digest(data)
     if memo is not None and (path, digest) in memo:
         return memo[(path, digest)]
     cached = cache.get(kind, digest) if cache is not None else None

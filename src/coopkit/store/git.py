@@ -1,4 +1,7 @@
-"""Git through GitPython's wrapper of the git command line; the only code that runs git."""
+"""Git through its command line (one process per call); the only code that runs git.
+
+The git binary is called directly: importing GitPython alone cost more than most commands.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +18,6 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-
-import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from coopkit.errors import ConfigError, NotFound, RepositoryError, T
 
@@ -188,20 +188,53 @@ class Tag:
     message: str
 
 
+def _run_git(root: Path, args: tuple[str, ...], env: dict[str, str] | None, binary: bool) -> Any:
+    """Run git in `root`: text output without its final newline, or bytes."""
+    # English messages from git, so that its errors can be quoted consistently.
+    full_env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as err:
+        raise RepositoryError(
+            T("git lässt sich nicht starten: {e}", "cannot run git: {e}", e=str(err))
+        ) from err
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        stdout = done.stdout.decode("utf-8", "replace").strip()
+        raise GitFailed(
+            T(
+                "git {c} fehlgeschlagen: {e}",
+                "git {c} failed: {e}",
+                c=_subcommand(args),
+                e=stderr or f"exit status {done.returncode}",
+            ),
+            detail="\n".join(part for part in (stdout, stderr) if part),
+        )
+    if binary:
+        return done.stdout
+    text = done.stdout.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\n") else text
+
+
 class GitRepo:
     """A git repository at a coop root; use as a context manager."""
 
     def __init__(self, root: Path) -> None:
-        try:
-            self._repo = git.Repo(root)
-        except (InvalidGitRepositoryError, NoSuchPathError) as err:
+        if not os.path.exists(os.path.join(root, ".git")):  # noqa: PTH110, PTH118
             raise RepositoryError(
                 T(
                     "{p} ist kein git-Repository; „coop init“ legt eines an",
                     '{p} is not a git repository; "coop init" creates one',
                     p=str(root),
                 )
-            ) from err
+            )
         self.root = root
 
     def __enter__(self) -> GitRepo:
@@ -213,40 +246,17 @@ class GitRepo:
         self.close()
 
     def close(self) -> None:
-        """Stop the helper processes GitPython keeps."""
-        self._repo.close()
+        """Nothing to release: every call is its own git process."""
 
     def run(self, *args: str, env: dict[str, str] | None = None, binary: bool = False) -> Any:
         """Run `git ARGS` in the repository; wrap failures as repository errors."""
-        try:
-            return self._repo.git.execute(
-                ["git", *args],
-                env=env,
-                stdout_as_string=not binary,
-                strip_newline_in_stdout=not binary,
-            )
-        except GitCommandError as err:
-            stderr = (err.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
-            stdout = (err.stdout or "").strip().removeprefix("stdout: ").strip("'\n ")
-            raise GitFailed(
-                T(
-                    "git {c} fehlgeschlagen: {e}",
-                    "git {c} failed: {e}",
-                    c=_subcommand(args),
-                    e=stderr or str(err),
-                ),
-                detail="\n".join(part for part in (stdout, stderr) if part),
-            ) from err
+        return _run_git(self.root, args, env, binary)
 
     @staticmethod
     def init(root: Path) -> None:
         """Create an empty repository with branch main."""
-        try:
-            git.Repo.init(root, initial_branch="main").close()
-        except GitCommandError as err:
-            raise RepositoryError(
-                T("git init fehlgeschlagen: {e}", "git init failed: {e}", e=str(err))
-            ) from err
+        root.mkdir(parents=True, exist_ok=True)
+        _run_git(root, ("init", "--quiet", "--initial-branch=main"), None, False)
 
     def head(self) -> str | None:
         """Return the commit HEAD points at, or None in an empty repository."""
@@ -768,7 +778,7 @@ def outside_config_author() -> Author | None:
 def is_repository(path: Path) -> bool:
     """Return whether `path` is itself the top of a git work tree."""
     try:
-        with git.Repo(path) as repo:
-            return Path(repo.working_tree_dir or "").resolve() == path.resolve()
-    except (InvalidGitRepositoryError, NoSuchPathError):
+        top = str(_run_git(path, ("rev-parse", "--show-toplevel"), None, False))
+    except (RepositoryError, OSError):
         return False
+    return Path(top).resolve() == path.resolve()

@@ -1,0 +1,223 @@
+"""The derived state of a working tree in .coop/state.sqlite: file stats and stored answers.
+
+Two tables, both disposable:
+
+- `files`: path, size, mtime_ns, inode and ctime_ns -> git blob id. A file whose stat is
+  unchanged is not read again (as git does it); a file changed within the last two seconds is
+  never trusted by its stat alone, since a second write in the same clock tick may keep the mtime.
+- `refs`: a record's blob id -> the keys it defines and mentions (see `queries.scope`).
+- `answers`: a state key (every record's blob id, the version tags, the code) plus the question
+  -> the stored answer. Any change to any record, tag or the program gives a new key.
+
+A corrupt, truncated or foreign file is deleted and built again; a read-only one is used for
+reading only; any other database trouble turns the store off instead of failing the command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+STATE_FILE = "state.sqlite"
+SCHEMA = "coop-state-3"
+RACY_SECONDS = 2.0
+KEEP_ANSWERS = 64
+"""Answers kept per database: the newest ones, so that switching branches back stays quick."""
+
+StatKey = tuple[int, int, int, int]
+"""(size, mtime_ns, inode, ctime_ns) of a file; the ctime catches a restored mtime."""
+
+
+class StateDB:
+    """Stored file stats and answers; use as a context manager."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / ".coop" / STATE_FILE
+        self._db: sqlite3.Connection | None = None
+        self.writable = True
+        self.rebuilt = False
+        self._stats: dict[str, tuple[int, int, int, int, str]] | None = None
+        """Whether an unusable file was found and replaced (for tests and diagnostics)."""
+        try:
+            self._db = self._open()
+        except (OSError, sqlite3.Error):
+            self._db = None
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(exist_ok=True)
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError:
+            return self._start_again()
+
+    def _start_again(self) -> sqlite3.Connection:
+        """Replace a file that is not a usable database (truncated, overwritten, foreign)."""
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                Path(f"{self.path}{suffix}").unlink()
+        self.rebuilt = True
+        self.writable = True
+        self._stats = None
+        return self._connect()
+
+    def _damaged(self) -> None:
+        """Rebuild after a read found the file damaged; turn the store off if that fails."""
+        try:
+            self._db = self._start_again()
+        except (OSError, sqlite3.Error):
+            self._db = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            self.writable = False
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None or row[0] != SCHEMA:
+                raise sqlite3.DatabaseError("foreign state file")
+            return db
+        db = sqlite3.connect(self.path, timeout=5)
+        db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        if row is not None and row[0] == SCHEMA:
+            return db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        if row is not None:
+            db.execute("DROP TABLE IF EXISTS files")
+            db.execute("DROP TABLE IF EXISTS answers")
+            db.execute("DROP TABLE IF EXISTS refs")
+        db.execute(
+            # One row: every file's stat and blob id, marshalled (read whole on every command).
+            "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB)"
+        )
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value BLOB, used REAL)"
+        )
+        db.execute("CREATE TABLE IF NOT EXISTS refs (ref TEXT PRIMARY KEY, keys TEXT)")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        db.commit()
+        return db
+
+    def __enter__(self) -> StateDB:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database."""
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+
+    def stats(self) -> dict[str, tuple[int, int, int, int, str]]:
+        """Return path -> (size, mtime_ns, inode, ctime_ns, blob id) as last recorded."""
+        if self._stats is not None:
+            return self._stats
+        self._stats = {}
+        if self._db is None:
+            return self._stats
+        try:
+            row = self._db.execute("SELECT value FROM files WHERE key = 'stats'").fetchone()
+            if row is not None:
+                loaded = marshal.loads(row[0])
+                if not isinstance(loaded, dict):
+                    raise ValueError("not a table of files")
+                self._stats = loaded
+        except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
+            self._damaged()
+        return self._stats
+
+    def record_stats(
+        self, changed: Iterable[tuple[str, StatKey, str]], removed: Iterable[str]
+    ) -> None:
+        """Store the stats of files just hashed (unless too fresh to trust); drop removed ones."""
+        if self._db is None or not self.writable:
+            return
+        fresh_after = time.time_ns() - int(RACY_SECONDS * 1e9)
+        stats = self.stats()
+        dirty = False
+        for path, key, blob in changed:
+            if max(key[1], key[3]) < fresh_after:
+                stats[path] = (*key, blob)
+                dirty = True
+            elif stats.pop(path, None) is not None:
+                dirty = True
+        for path in removed:
+            dirty = stats.pop(path, None) is not None or dirty
+        if not dirty:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute(
+                "INSERT OR REPLACE INTO files VALUES ('stats', ?)", (marshal.dumps(stats),)
+            )
+            self._db.commit()
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        """Return `PREFIX…kind:blob` -> the record's keys for every record seen so far."""
+        if self._db is None:
+            return {}
+        try:
+            return dict(
+                self._db.execute(
+                    "SELECT ref, keys FROM refs WHERE ref >= ? AND ref < ?",
+                    (prefix, prefix + "\uffff"),
+                )
+            )
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return {}
+
+    def put_refs(self, rows: Iterable[tuple[str, str]], prefix: str) -> None:
+        """Store the keys of records parsed for the first time; drop other programs' keys."""
+        added = list(rows)
+        if self._db is None or not self.writable or not added:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute(
+                "DELETE FROM refs WHERE ref < ? OR ref >= ?", (prefix, prefix + "\uffff")
+            )
+            self._db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", added)
+            self._db.commit()
+
+    def get_answer(self, key: str) -> bytes | None:
+        """Return a stored answer, or None."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return None
+        return None if row is None else bytes(row[0])
+
+    def put_answer(self, key: str, value: bytes) -> None:
+        """Store an answer; only the newest few are kept."""
+        if self._db is None or not self.writable:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", (key, value, time.time())
+            )
+            self._db.execute(
+                "DELETE FROM answers WHERE key NOT IN "
+                "(SELECT key FROM answers ORDER BY used DESC LIMIT ?)",
+                (KEEP_ANSWERS,),
+            )
+            self._db.commit()

@@ -1,0 +1,353 @@
+"""The incremental state answers exactly like a fresh computation; a scoped write check misses
+nothing the full check finds for the records a change touches; broken state files are rebuilt."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Cli, approve_v1, git
+from coopkit.cli.output import _default
+from coopkit.errors import Problem
+from coopkit.index import state as state_db
+from coopkit.queries.answers import remember
+from coopkit.queries.context import Context
+from coopkit.queries.due import due_list
+from coopkit.queries.load import Snapshot, load, load_worktree
+from coopkit.queries.overview import status
+from coopkit.queries.scope import check_change
+from coopkit.queries.state import scan
+from coopkit.store import layout
+from coopkit.store.files import WorkTree
+
+TODAY = date(2014, 2, 7)
+
+
+def example_copy(target: Path) -> Path:
+    """Copy the worked example (with its history of versions) into a fresh repository."""
+    source = layout.example_root()
+    target.mkdir(parents=True)
+    for name in ("coop.toml", "partners", "agreements", "minutes", "actions"):
+        path = source / name
+        if path.is_dir():
+            shutil.copytree(path, target / name)
+        elif path.exists():
+            shutil.copy(path, target / name)
+    (target / ".gitignore").write_text(".coop/\n")
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "example", "--date", "2010-01-01T12:00:00+00:00")
+    approve_v1(target, sorted(p for p in _records(target) if p.endswith("/agreement.md")))
+    return target
+
+
+def _key(p: Problem) -> tuple[str, int, int, str]:
+    return (p.source.path, p.source.line, p.source.col, p.code)
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, default=_default, ensure_ascii=False, sort_keys=True)
+
+
+def _fresh_problems(root: Path, overlay: dict[str, bytes | None] | None = None) -> list[Problem]:
+    return load(WorkTree(root, overlay=overlay or {})).problems
+
+
+# --------------------------------------------------------------------------- scoped write check
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return example_copy(tmp_path_factory.mktemp("scope") / "repo")
+
+
+def _records(root: Path) -> list[str]:
+    return sorted(p for p in WorkTree(root).paths() if layout.kind_of(p))
+
+
+@st.composite
+def changes(draw: st.DrawFn, root: Path) -> dict[str, bytes | None]:
+    """A random change of one to three records: deletions, id swaps, renames, new records."""
+    records = _records(root)
+    partners = [p.split("/")[1].removesuffix(".yaml") for p in records if p.startswith("partners/")]
+    result: dict[str, bytes | None] = {}
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(records))
+        text = (root / path).read_text(encoding="utf-8")
+        action = draw(st.sampled_from(["delete", "swap", "rename", "copy", "garble", "new"]))
+        if action == "delete":
+            result[path] = None
+        elif action == "swap":
+            old, new = draw(st.sampled_from(partners)), draw(st.sampled_from([*partners, "neu"]))
+            result[path] = text.replace(old, new).encode()
+        elif action == "rename":
+            result[path] = None
+            result[path.replace(".", "-x.", 1) if "/" in path else path] = text.encode()
+        elif action == "copy":
+            result[path.replace(".yaml", "-2.yaml").replace(".md", "-2.md")] = text.encode()
+        elif action == "garble":
+            result[path] = text.replace(":", "", 1).encode()
+        else:
+            who = draw(st.sampled_from([*partners, "unbekannt"]))
+            meeting = draw(st.sampled_from([p for p in records if p.startswith("minutes/")]))
+            key = meeting.split("/")[1].removesuffix(".md") + "#" + str(draw(st.integers(1, 4)))
+            result[f"actions/{key.replace('#', '-')}.yaml"] = (
+                f"action: {key}\nstatus: done\ndate: 2014-01-01\nby: {who}\n".encode()
+            )
+    return result
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_scoped_check_finds_every_new_problem_of_the_full_check(
+    example: Path, data: st.DataObject
+) -> None:
+    change = data.draw(changes(example))
+    full_before = {_key(p) for p in _fresh_problems(example)}
+    full_after = _fresh_problems(example, change)
+    full_new = sorted(
+        (_key(p), p.message.format("de"))
+        for p in full_after
+        if _key(p) not in full_before or p.source.path in change
+    )
+    before, after, scope = check_change(example, change)
+    scoped_before = {_key(p) for p in before.problems}
+    scoped_new = sorted(
+        (_key(p), p.message.format("de"))
+        for p in after.problems
+        if _key(p) not in scoped_before or p.source.path in change
+    )
+    assert scoped_new == full_new
+    assert set(change) <= scope.checked
+
+
+# --------------------------------------------------------------------------- incremental state
+
+
+def _views(snap: Snapshot) -> str:
+    return _dump(
+        {
+            "status": status(snap),
+            "due": due_list(snap, within_days=60),
+            "problems": [p.format("de") for p in snap.problems],
+        }
+    )
+
+
+def _fresh_views(root: Path) -> str:
+    loaded = load(WorkTree(root))
+    return _views(Snapshot(Context(root=root, today=TODAY), loaded.data, loaded.problems))
+
+
+EDITS = ["hand", "delete", "rename", "new", "branch", "reset", "commit", "same-size"]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10**6)), max_size=6))
+def test_incremental_state_answers_like_a_fresh_build(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    steps: list[tuple[str, int]],
+) -> None:
+    # Trust stats at once (no racy window), with a distinct mtime per write, so that the fast
+    # path is taken wherever it can be.
+    monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
+    root = example_copy(tmp_path_factory.mktemp("inc") / "repo")
+    ctx = Context(root=root, today=TODAY)
+    clock = iter(range(10**6))
+
+    def stamp(path: Path) -> None:
+        moment = 1_500_000_000_000_000_000 + next(clock) * 1_000_000_000
+        os.utime(path, ns=(moment, moment))
+
+    def remembered() -> str:
+        return remember(ctx, "test views", (), _views)
+
+    assert remembered() == _fresh_views(root)
+    for edit, seed in steps:
+        records = _records(root)
+        path = root / records[seed % len(records)]
+        if edit == "hand":
+            path.write_text(path.read_text(encoding="utf-8") + "\n# bearbeitet\n")
+            stamp(path)
+        elif edit == "same-size":
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("a", "e", 1) if "a" in text else text)
+            stamp(path)
+        elif edit == "delete":
+            path.unlink()
+        elif edit == "rename":
+            path.rename(path.with_name("x-" + path.name))
+        elif edit == "new":
+            target = root / "partners" / f"neu{seed}.yaml"
+            target.write_text(f"id: neu{seed}\nname: Neu {seed}\n")
+            stamp(target)
+        elif edit == "branch":
+            git(root, "checkout", "-q", "-B", f"b{seed}")
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "--allow-empty", "-m", "branch")
+            git(root, "checkout", "-q", "-f", "main")
+            git(root, "clean", "-q", "-fd", "-e", ".coop")
+        elif edit == "reset":
+            git(root, "reset", "-q", "--hard", "HEAD")
+            git(root, "clean", "-q", "-fd", "-e", ".coop")
+        else:
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "--allow-empty", "-m", "step")
+            git(root, "tag", "-a", "-m", "v", f"myk-awo/v{seed + 10}")
+        assert remembered() == _fresh_views(root)
+        assert _dump(load_worktree(ctx).problems) == _dump(load(WorkTree(root)).problems)
+
+
+def test_scan_reads_only_changed_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
+    root = example_copy(tmp_path / "repo")
+    first = scan(root)
+    assert len(first.contents) == len(first.blobs)
+    minutes = root / "minutes" / "2014-02-05-evaluation.md"
+    minutes.write_text(minutes.read_text(encoding="utf-8") + "\n")
+    os.utime(minutes, ns=(2_000_000_000_000_000_000,) * 2)
+    second = scan(root)
+    assert list(second.contents) == ["minutes/2014-02-05-evaluation.md"]
+    assert second.key != first.key
+
+
+def test_a_file_changed_with_its_old_mtime_restored_is_read_again(tmp_path: Path) -> None:
+    root = example_copy(tmp_path / "repo")
+    scan(root)
+    path = root / "partners" / "kv-myk.yaml"
+    info = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("a", "e", 1))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (
+        scan(root).blobs["partners/kv-myk.yaml"]
+        != git(root, "rev-parse", "HEAD:partners/kv-myk.yaml").strip()
+    )
+
+
+# --------------------------------------------------------------------------- damaged state files
+
+
+Damage = Callable[[Path], None]
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"this is not a database" * 100)
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+
+
+def _read_only(path: Path) -> None:
+    path.chmod(0o444)
+
+
+def _stale(path: Path) -> None:
+    # Another clone's state: same paths, other blobs and stats.
+    other = path.parent.parent.parent / "other"
+    shutil.copytree(path.parent.parent, other, ignore=shutil.ignore_patterns(".coop"))
+    (other / "partners" / "kv-myk.yaml").write_text("id: kv-myk\nname: Anders\n")
+    remember(Context(root=other, today=TODAY), "test views", (), _views)
+    shutil.copy(other / ".coop" / state_db.STATE_FILE, path)
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale])
+def test_damaged_state_files_are_rebuilt_with_the_right_answers(
+    tmp_path: Path, damage: Damage
+) -> None:
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    remember(ctx, "test views", (), _views)
+    path = root / ".coop" / state_db.STATE_FILE
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    damage(path)
+    assert remember(ctx, "test views", (), _views) == _fresh_views(root)
+    assert remember(ctx, "test views", (), _views) == _fresh_views(root)
+
+
+def test_a_file_written_twice_in_one_clock_tick_is_never_trusted_by_its_stat(
+    tmp_path: Path,
+) -> None:
+    root = example_copy(tmp_path / "repo")
+    path = root / "partners" / "kv-myk.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n")
+    scan(root)
+    with state_db.StateDB(root) as db:
+        assert "partners/kv-myk.yaml" not in db.stats()
+
+
+# --------------------------------------------------------------------------- remembered pages
+
+PAGES = [
+    ["status"],
+    ["due", "--within", "400d"],
+    ["obligation", "list"],
+    ["search", "Caritas"],
+    ["agreement", "show", "myk-caritas-ko"],
+    ["--json", "status"],
+    ["--lang", "en", "due"],
+]
+
+
+@pytest.mark.parametrize("args", PAGES, ids=lambda a: " ".join(a))
+def test_a_remembered_page_equals_a_fresh_one_and_follows_every_change(
+    tmp_path: Path, cli: Cli, args: list[str]
+) -> None:
+    root = example_copy(tmp_path / "repo")
+    first = cli("-C", root, *args)
+    again = cli("-C", root, *args)
+    assert (again.stdout, again.stderr) == (first.stdout, first.stderr)
+    partner = root / "partners" / "caritas-ko.yaml"
+    partner.write_text(partner.read_text(encoding="utf-8").replace("Caritas", "Karitas", 1))
+    changed = cli("-C", root, *args)
+    shutil.rmtree(root / ".coop")
+    fresh = cli("-C", root, *args)
+    assert (changed.stdout, changed.stderr) == (fresh.stdout, fresh.stderr)
+
+
+def test_a_remembered_page_repeats_its_warning(tmp_path: Path, cli: Cli) -> None:
+    root = example_copy(tmp_path / "repo")
+    (root / "partners" / "awo-rheinland.yaml").write_text("id: awo-rheinland\nname: [\n")
+    first = cli("-C", root, "status", ok=None)
+    again = cli("-C", root, "status", ok=None)
+    assert first.stderr
+    assert (again.stdout, again.stderr, again.exit_code) == (
+        first.stdout,
+        first.stderr,
+        first.exit_code,
+    )
+
+
+def test_a_stored_answer_that_would_run_code_is_refused_and_computed_again(
+    tmp_path: Path,
+) -> None:
+    import pickle
+
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    expected = remember(ctx, "test views", (), _views)
+    with state_db.StateDB(root) as db:
+        assert db._db is not None
+        db._db.execute("UPDATE answers SET value = ?", (pickle.dumps(os.getcwd),))
+        db._db.commit()
+    assert remember(ctx, "test views", (), _views) == expected

@@ -1,0 +1,51 @@
+"""Only what a command needs is imported, measured with `python -X importtime`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import AUTHOR, TODAY, MakeRepo
+
+RENDERERS = ("docx", "docxtpl", "jinja2", "lxml", "coopkit.render")
+SEARCH_MODEL = ("sqlmodel", "sqlalchemy", "coopkit.index.search")
+GITPYTHON = ("git",)
+
+
+def imported(root: Path, *args: str) -> set[str]:
+    """Return every module a `coop` process imports, from its -X importtime report."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "coopkit.cli", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COOP_AUTHOR": AUTHOR},
+        check=True,
+    )
+    names = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def under(names: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in packages))
+
+
+def test_a_write_imports_neither_renderers_nor_the_search_model_nor_gitpython(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo()
+    names = imported(root, "partner", "add", "neu", "--name", "Neuer Partner e. V.")
+    assert "coopkit.services.partners" in names
+    assert under(names, RENDERERS + SEARCH_MODEL + GITPYTHON) == []
+
+
+def test_a_remembered_page_reads_no_record(make_repo: MakeRepo) -> None:
+    root = make_repo()
+    imported(root, "--today", TODAY, "status")
+    names = imported(root, "--today", TODAY, "status")
+    assert "coopkit.queries.answers" in names
+    assert under(names, ("coopkit.model", "ruamel", "babel", "dateutil") + RENDERERS) == []
