@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, MakeRepo, git, tree_state
+from conftest import AUTHOR, Cli, MakeRepo, git, tree_state
 
 TRICKY = "Müller & Söhne <GmbH> \"Alt\" 'neu' „Beratung“"
 
@@ -453,3 +453,25 @@ def test_agreement_list_json(make_repo: MakeRepo, cli: Cli) -> None:
     listed = json.loads(cli("-C", root, "--json", "agreement", "list").stdout)
     assert listed[0]["id"] == "koop" and listed[0]["latest_version"] == "v1"
     assert "koop" in cli("-C", root, "agreement", "list").stdout
+
+
+def test_an_edit_does_not_undo_a_change_committed_while_the_editor_was_open(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo(approve=False)
+    # The "editor" lets a colleague's command commit first, then changes the title.
+    code = (
+        "import subprocess\n"
+        f"subprocess.run([{sys.executable!r}, '-m', 'coopkit.cli', '-C', {str(root)!r}, "
+        f"'--author', {AUTHOR!r}, 'agreement', 'set', 'koop', 'notice_period', 'P6M'], "
+        "check=True)\n"
+        "t = t.replace('title: Kooperationsvereinbarung Integration', 'title: Neuer Titel')"
+    )
+    monkeypatch.setenv("EDITOR", _editor(tmp_path, "race", code))
+    result = cli("-C", root, "agreement", "edit", "koop", ok=False)
+    assert result.exit_code == 2 and "während der Bearbeitung" in result.stderr
+    text = (root / "agreements/koop/agreement.md").read_text()
+    assert "notice_period: P6M" in text and "Neuer Titel" not in text
+    assert (root / ".coop/edits/koop.md").is_file()
+    cli("-C", root, "agreement", "edit", "koop", "--discard")
+    assert not (root / ".coop/edits/koop.md").exists()

@@ -17,10 +17,11 @@ from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
 from coopkit.queries.load import snapshot
 from coopkit.queries.lookup import get_agreement, get_obligation, not_found
-from coopkit.services.repository import CommitResult, Transaction, commit_changes, writing
+from coopkit.services.repository import CommitResult, Transaction, writing
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
 from coopkit.store.codec import dump_agreement, split_front_matter, validation_problems
+from coopkit.store.files import blob_digest
 from coopkit.store.yamlio import yaml_value
 
 EDITS_DIR = f"{layout.INDEX_DIR}/edits"
@@ -537,15 +538,28 @@ def begin_edit(ctx: Context, agreement_id: str, *, resume: bool = False) -> Path
                 a=agreement_id,
             ),
         )
-    write_atomic(kept, (ctx.root / layout.agreement_path(agreement_id)).read_bytes())
+    original = (ctx.root / layout.agreement_path(agreement_id)).read_bytes()
+    write_atomic(kept, original)
+    write_atomic(_base_path(kept), blob_digest(original).encode("ascii"))
     return kept
+
+
+def _base_path(kept: Path) -> Path:
+    """Where an edit remembers the text it started from (its git blob id)."""
+    return kept.with_name(kept.name + ".base")
+
+
+def _drop_edit(kept: Path) -> None:
+    for leftover in (kept, _base_path(kept)):
+        if leftover.is_file():
+            remove_file(leftover)
 
 
 def discard_edit(ctx: Context, agreement_id: str) -> bool:
     """Drop a kept edit; return whether there was one."""
     kept = edit_path(ctx, agreement_id)
     if kept.is_file():
-        remove_file(kept)
+        _drop_edit(kept)
         return True
     return False
 
@@ -558,17 +572,42 @@ def finish_edit(
     path = layout.agreement_path(agreement_id)
     rel = kept.relative_to(ctx.root).as_posix()
     new = kept.read_bytes()
-    if new == (ctx.root / path).read_bytes():
-        remove_file(kept)
-        return EditResult(agreement_id, False, None)
+    base_file = _base_path(kept)
+    base = base_file.read_text("ascii").strip() if base_file.is_file() else None
     try:
-        commit = commit_changes(
-            ctx,
-            {path: new},
-            _message("Vereinbarung {a} bearbeitet", "Edit agreement {a}", a=agreement_id),
-            when,
-            note,
-        )
+        with writing(ctx) as tx:
+            # Under the lock: the text the edit started from must still be the current one,
+            # or committing the edit would silently undo what someone committed meanwhile.
+            current = (ctx.root / path).read_bytes()
+            if base is not None and blob_digest(current) != base:
+                raise UsageError(
+                    T(
+                        "{a} wurde geändert, während der Bearbeitung (z. B. durch einen anderen "
+                        "coop-Befehl); nichts wurde übernommen, der Bearbeitungsstand bleibt in "
+                        "{p}",
+                        "{a} changed while it was being edited (e.g. by another coop command); "
+                        "nothing was committed, the edit is kept in {p}",
+                        a=agreement_id,
+                        p=rel,
+                    ),
+                    hint=T(
+                        "den Stand mit „coop agreement edit {a} --discard“ verwerfen und neu "
+                        "beginnen, oder die Änderung aus {p} von Hand übertragen",
+                        'drop it with "coop agreement edit {a} --discard" and start again, or '
+                        "carry the change over from {p} by hand",
+                        a=agreement_id,
+                        p=rel,
+                    ),
+                )
+            if new == current:
+                _drop_edit(kept)
+                return EditResult(agreement_id, False, None)
+            tx.changes[path] = new
+            commit = tx.commit(
+                _message("Vereinbarung {a} bearbeitet", "Edit agreement {a}", a=agreement_id),
+                when,
+                note,
+            )
     except ProblemsFound as err:
         moved = [
             Problem(Source(rel, p.source.line, p.source.col), p.message, p.code)
@@ -588,5 +627,5 @@ def finish_edit(
                 a=agreement_id,
             ),
         ) from err
-    remove_file(kept)
+    _drop_edit(kept)
     return EditResult(agreement_id, True, commit)
