@@ -118,11 +118,12 @@ def install_driver(repo: GitRepo) -> None:
 def ensure_attributes(ctx: Context) -> CommitResult | None:
     """Commit .gitattributes naming coop's merge driver for records, unless it is there."""
     target = ctx.root / ATTRIBUTES
-    existing = target.read_text("utf-8") if target.is_file() else ""
-    wanted = attributes_text(existing)
-    if wanted == existing:
-        return None
     with writing(ctx) as tx:
+        # Read under the lock, like every write.
+        existing = target.read_text("utf-8") if target.is_file() else ""
+        wanted = attributes_text(existing)
+        if wanted == existing:
+            return None
         tx.changes[ATTRIBUTES] = wanted.encode("utf-8")
         return tx.commit(
             T(
