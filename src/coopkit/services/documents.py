@@ -16,7 +16,7 @@ from coopkit.model.signoff import SignOff
 from coopkit.queries.context import Context
 from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import get_agreement, not_found
-from coopkit.queries.names import partner_label, partner_labels
+from coopkit.queries.names import partner_label, partner_labels, partner_name
 from coopkit.queries.versions import VersionState
 from coopkit.render.dates import long_date, short_date
 from coopkit.render.package import DocumentInfo
@@ -190,7 +190,7 @@ def _signature(
         "function_line": function or "",
         "place_date": place_date,
         "partner_id": partner_id,
-        "party": (data.find_partner(partner_id) or Partner(id=partner_id, name=partner_id)).name,
+        "party": partner_name(data, partner_id),
         "approved": signoff is not None,
         "date": long_date(signoff.date, lang) if signoff else "",
         "date_iso": signoff.date.isoformat() if signoff else "",

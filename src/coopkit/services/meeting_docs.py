@@ -14,7 +14,7 @@ from coopkit.queries.actions import action_rows, state_label
 from coopkit.queries.context import Context
 from coopkit.queries.load import snapshot
 from coopkit.queries.lookup import get_minutes
-from coopkit.queries.names import person_name
+from coopkit.queries.names import partner_name, person_name
 from coopkit.render.dates import long_date, short_date
 from coopkit.render.package import DocumentInfo
 from coopkit.services.letters import read_logo, recipient_lines, sender_context
@@ -226,7 +226,7 @@ def letter_context(
     for partner_id in invited_partners(data, minutes):
         partner = data.find_partner(partner_id)
         names = [_bare_name(data, ref) for ref in people.get(partner_id, [])]
-        org = partner.name if partner else partner_id
+        org = partner_name(data, partner_id)
         invitees.append(
             {"org": org, "people": names, "text": org + (f" ({', '.join(names)})" if names else "")}
         )

@@ -76,7 +76,7 @@ def open_actions_context(snap: Snapshot, minutes: Minutes) -> dict[str, Any]:
     """Return a checklist-template context holding the open actions of the meeting's partners."""
     from coopkit.queries.due import open_items
     from coopkit.queries.meetings import meeting_partners
-    from coopkit.queries.names import person_name
+    from coopkit.queries.names import partner_name, person_name
     from coopkit.services.checklist import BOX, checklist_context
 
     data, lang = snap.data, snap.lang
@@ -110,11 +110,10 @@ def open_actions_context(snap: Snapshot, minutes: Minutes) -> dict[str, Any]:
         )
     partners = []
     for partner_id in sorted(groups):
-        found = data.find_partner(partner_id)
         partners.append(
             {
                 "id": partner_id,
-                "name": found.name if found else partner_id,
+                "name": partner_name(data, partner_id),
                 "entries": groups[partner_id],
             }
         )

@@ -17,7 +17,6 @@ from coopkit.queries.due import agreement_occurrences
 from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import get_agreement
 from coopkit.queries.names import partner_label
-from coopkit.queries.versions import VERSION_SEP
 from coopkit.render.dates import long_date, short_date
 from coopkit.services.outputs import write_output
 from coopkit.store import layout
@@ -331,7 +330,7 @@ def describe_change(old: Agreement | None, new: Agreement, lang: str) -> str:
     return "; ".join(parts)
 
 
-def repository_history(ctx: Context, agreement_id: str, start: date, end: date) -> list[Revision]:
+def repository_history(snap: Snapshot, agreement_id: str, start: date, end: date) -> list[Revision]:
     """Return the changes to the agreement text and its version tags within the period.
 
     Each change is described from the text itself (what the commit changed), in the
@@ -340,6 +339,7 @@ def repository_history(ctx: Context, agreement_id: str, start: date, end: date) 
     from coopkit.errors import CoopError
     from coopkit.services.documents import parse_agreement_bytes
 
+    ctx = snap.ctx
     path = layout.agreement_path(agreement_id)
     result = []
     with GitRepo(ctx.root) as repo:
@@ -358,11 +358,10 @@ def repository_history(ctx: Context, agreement_id: str, start: date, end: date) 
             except CoopError:
                 text = commit.subject
             result.append(Revision("commit", day, text, commit.author))
-        for tag in repo.tags():
-            owner, sep, version = tag.name.rpartition(VERSION_SEP)
-            day = tag.date.date()
-            if sep and owner == agreement_id and start <= day <= end:
-                result.append(Revision("version", day, version, tag.tagger))
+    # Versions as the timeline knows them (numbered tags only, in number order).
+    for version in snap.timeline(agreement_id).versions:
+        if start <= version.released <= end:
+            result.append(Revision("version", version.released, version.version, version.tagger))
     return result
 
 
@@ -706,7 +705,7 @@ def make_report(
     snap = snapshot(ctx)
     data = snap.data
     get_agreement(snap, agreement_id)
-    history = repository_history(ctx, agreement_id, first, last)
+    history = repository_history(snap, agreement_id, first, last)
     report = build_report(snap, agreement_id, first, last, history)
     if fmt == "json":
         return ReportResult(report, None, None, None)
@@ -740,7 +739,10 @@ def make_report(
         images={"chart": chart},
         info=info,
     )
-    target = output or Path(f"bericht-{agreement_id}-{first.isoformat()}-{last.isoformat()}.docx")
+    from coopkit.services.outputs import default_output
+
+    name = f"bericht-{agreement_id}-{first.isoformat()}-{last.isoformat()}.docx"
+    target = output or default_output(ctx, name)
     written = write_output(ctx, target, payload)
     converted = None
     if pdf:
