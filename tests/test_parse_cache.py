@@ -13,6 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
+
+from conftest import Cli, MakeRepo
+from coopkit.index.cache import ParseCacheDB
+from coopkit.store import codec
+from coopkit.store.files import blob_digest, parse_file
 from test_roundtrip import (
     SETTINGS,
     action_records,
@@ -24,11 +29,6 @@ from test_roundtrip import (
     partners,
     signoffs,
 )
-
-from conftest import Cli, MakeRepo
-from coopkit.index.cache import ParseCacheDB
-from coopkit.store import codec
-from coopkit.store.files import blob_digest, parse_file
 
 PATHS = {
     "partner": "partners/x.yaml",
@@ -267,9 +267,7 @@ BAD_REFERENCE = """\
     """
 
 
-def test_a_warm_check_names_the_same_places_as_a_cold_one(
-    make_repo: MakeRepo, cli: Cli
-) -> None:
+def test_a_warm_check_names_the_same_places_as_a_cold_one(make_repo: MakeRepo, cli: Cli) -> None:
     root = make_repo({"minutes/2014-01-01-treffen.md": BAD_REFERENCE})
     cold = cli("-C", root, "check", ok=False)
     assert "minutes/2014-01-01-treffen.md:7:28: unbekannte Person" in cold.stdout
