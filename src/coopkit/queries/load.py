@@ -88,6 +88,10 @@ class Snapshot:
     # The facts below are what the everyday views (status, due, obligation list) need beyond
     # partners and the configuration; `queries.facts` serves them from its store instead.
 
+    def problem_count(self) -> int:
+        """Return the number of problems the records have."""
+        return len(self.problems)
+
     def owed(self, agreement_id: str, end: date) -> list[Occurrence]:
         """Return an agreement's occurrences up to `end`, not yet dated (see `due.as_of`)."""
         from coopkit.queries.due import fulfilment_index, owed_occurrences
