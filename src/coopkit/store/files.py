@@ -417,7 +417,9 @@ def load_repository(
     # and again (a warm Land-scale load ran 4x slower per file); records form no cycles. The
     # YAML parser does leave cycles behind, so they are collected after every few files parsed.
     collecting = gc.isenabled()
-    # Garbage left so far is collected now, while the heap is small, so none of it is frozen.
+    # Garbage left so far (also among what an earlier load froze) is collected now, so none of
+    # it stays frozen for good.
+    gc.unfreeze()
     gc.collect()
     gc.disable()
     try:
