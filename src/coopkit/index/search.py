@@ -144,7 +144,6 @@ def refresh_changes(
     leave out files that do not load: they are not indexed).
     """
     engine = _engine(root)
-    added = changed = unchanged = 0
     try:
         with Session(engine) as session:
             known = dict(session.exec(text("SELECT path, digest FROM indexed_doc")).all())  # type: ignore[call-overload]
@@ -152,29 +151,34 @@ def refresh_changes(
             docs = {doc.path: doc for doc in build(stale)}
             unchanged = len(wanted) - len(stale)
             removed = [p for p in known if p not in wanted or (p in stale and p not in docs)]
-            for path in removed:
-                session.exec(text("DELETE FROM indexed_doc WHERE path = :p").bindparams(p=path))  # type: ignore[call-overload]
-                session.exec(text("DELETE FROM doc_fts WHERE path = :p").bindparams(p=path))  # type: ignore[call-overload]
-            for path, doc in docs.items():
-                if path in known and path not in removed:
-                    changed += 1
-                    session.exec(text("DELETE FROM doc_fts WHERE path = :p").bindparams(p=path))  # type: ignore[call-overload]
-                else:
-                    added += 1
-                session.merge(
-                    IndexedDoc(
-                        path=path,
-                        digest=doc.digest,
-                        kind=doc.kind,
-                        record_id=doc.record_id,
-                        title=doc.title,
-                        day=doc.day,
-                    )
+            gone = [{"p": path} for path in [*removed, *(p for p in docs if p in known)]]
+            changed = sum(1 for p in docs if p in known and p not in removed)
+            added = len(docs) - changed
+            connection = session.connection()
+            if gone:
+                connection.execute(text("DELETE FROM indexed_doc WHERE path = :p"), gone)
+                connection.execute(text("DELETE FROM doc_fts WHERE path = :p"), gone)
+            if docs:
+                connection.execute(
+                    text(
+                        "INSERT INTO indexed_doc (path, digest, kind, record_id, title, day) "
+                        "VALUES (:p, :d, :k, :r, :t, :y)"
+                    ),
+                    [
+                        {
+                            "p": d.path,
+                            "d": d.digest,
+                            "k": d.kind,
+                            "r": d.record_id,
+                            "t": d.title,
+                            "y": d.day,
+                        }
+                        for d in docs.values()
+                    ],
                 )
-                session.exec(  # type: ignore[call-overload]
-                    text("INSERT INTO doc_fts (path, title, body) VALUES (:p, :t, :b)").bindparams(
-                        p=path, t=fold(doc.title), b=fold(doc.body)
-                    )
+                connection.execute(
+                    text("INSERT INTO doc_fts (path, title, body) VALUES (:p, :t, :b)"),
+                    [{"p": d.path, "t": fold(d.title), "b": fold(d.body)} for d in docs.values()],
                 )
             session.commit()
     except DatabaseError as err:
