@@ -101,7 +101,7 @@ class _Facts(pickle.Unpickler):
 
 
 def _loads(value: bytes) -> Any:
-    """Return a stored value: plain values marshalled, records and timelines by restricted pickle."""
+    """Return a stored value: plain values marshalled, records by restricted pickle."""
     if value[:1] == b"M":
         return marshal.loads(value[1:])
     if value[:1] != b"P":
