@@ -1,10 +1,11 @@
 """The everyday views from derived facts kept per agreement and per meeting.
 
-`status`, `due` and `obligation list` need, beyond partners and the configuration, only each
-agreement's version timeline and its owed occurrences, each meeting's place in the overview and
-its actions, and the number of problems. These are kept in .coop/facts.sqlite:
+`status`, `due`, `obligation list` and `agreement show` need, beyond partners and the
+configuration, only each agreement's version timeline and its open occurrences, each meeting's
+place in the overview and its actions, and the number of problems. These are kept in
+.coop/facts.sqlite:
 
-- one piece per agreement: its timeline and occurrences up to the end of the year's horizon,
+- one piece per agreement: its timeline and open occurrences up to the end of the year's horizon,
   keyed by the blob ids of the files in its folder, its version tags, coop.toml and the program;
 - one piece per meeting: its overview row and actions, keyed by the blob id of its minutes;
 - the problems of the last state; after a change only the records the change can affect (see
@@ -25,9 +26,11 @@ import io
 import marshal
 import pickle
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from pydantic import BaseModel
 
 from coopkit.errors import Problem, sorted_problems
 from coopkit.index.cache import ParseCacheDB
@@ -95,7 +98,11 @@ class _Facts(pickle.Unpickler):
             ("datetime", "timedelta"),
         }:
             return found
-        if module.startswith("coopkit.") and isinstance(found, type):
+        if (
+            module.startswith("coopkit.")
+            and isinstance(found, type)
+            and (is_dataclass(found) or issubclass(found, BaseModel))
+        ):
             return found
         raise pickle.UnpicklingError(f"{module}.{name} is not a derived fact")
 
