@@ -1,10 +1,11 @@
 """The everyday views from derived facts kept per agreement and per meeting.
 
-`status`, `due` and `obligation list` need, beyond partners and the configuration, only each
-agreement's version timeline and its owed occurrences, each meeting's place in the overview and
-its actions, and the number of problems. These are kept in .coop/facts.sqlite:
+`status`, `due`, `obligation list` and `agreement show` need, beyond partners and the
+configuration, only each agreement's version timeline and its open occurrences, each meeting's
+place in the overview and its actions, and the number of problems. These are kept in
+.coop/facts.sqlite:
 
-- one piece per agreement: its timeline and occurrences up to the end of the year's horizon,
+- one piece per agreement: its timeline and open occurrences up to the end of the year's horizon,
   keyed by the blob ids of the files in its folder, its version tags, coop.toml and the program;
 - one piece per meeting: its overview row and actions, keyed by the blob id of its minutes;
 - the problems of the last state; after a change only the records the change can affect (see
@@ -22,10 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import marshal
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, is_dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from pydantic import BaseModel
 
 from coopkit.errors import Problem, sorted_problems
 from coopkit.index.cache import ParseCacheDB
@@ -33,7 +38,7 @@ from coopkit.index.facts import FactsDB
 from coopkit.model.base import Located
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
-from coopkit.queries.load import Loaded, ProgressFn, Snapshot, _Counted, load
+from coopkit.queries.load import ProgressFn, Snapshot, _Counted, load
 from coopkit.queries.state import SPECIAL, TreeState, code_stamp
 from coopkit.schedule import horizon_end
 from coopkit.store import layout
@@ -44,6 +49,9 @@ if TYPE_CHECKING:
     from coopkit.queries.due import Occurrence
     from coopkit.queries.overview import MinutesStatus
     from coopkit.queries.versions import Timeline
+
+OpenRow = tuple[str, str, str, int, str, list[str], "int | None"]
+"""An open occurrence as kept: version, obligation, partner, due day (ordinal), what, to, §."""
 
 BATCH = 200
 """Agreements derived together: their version tags are read with one git call."""
@@ -90,17 +98,59 @@ class _Facts(pickle.Unpickler):
             ("datetime", "timedelta"),
         }:
             return found
-        if module.startswith("coopkit.") and isinstance(found, type):
+        if (
+            module.startswith("coopkit.")
+            and isinstance(found, type)
+            and (is_dataclass(found) or issubclass(found, BaseModel))
+        ):
             return found
         raise pickle.UnpicklingError(f"{module}.{name} is not a derived fact")
 
 
 def _loads(value: bytes) -> Any:
-    return _Facts(io.BytesIO(value)).load()
+    """Return a stored value: plain values marshalled, records by restricted pickle."""
+    if value[:1] == b"M":
+        return marshal.loads(value[1:])
+    if value[:1] != b"P":
+        raise ValueError("not a stored piece")
+    return _Facts(io.BytesIO(value[1:])).load()
 
 
-def _dumps(value: object) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _dumps(value: Any, *, plain: bool = False) -> bytes:
+    if plain:
+        return b"M" + marshal.dumps(value)
+    return b"P" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Agreements(dict[str, Located[Any]]):
+    """Agreement id -> its working text, decoded from the store only when it is read."""
+
+    def __init__(self, snap: FactsSnapshot, ids: Iterable[str]) -> None:
+        super().__init__()
+        self.snap = snap
+        self.ids = sorted(ids)
+        for agreement_id in self.ids:
+            super().__setitem__(agreement_id, _PENDING)
+
+    def __getitem__(self, agreement_id: str) -> Located[Any]:
+        found = super().__getitem__(agreement_id)
+        if found is _PENDING:
+            working = self.snap.timeline_of(agreement_id).working
+            found = Located(working, layout.agreement_path(agreement_id))
+            super().__setitem__(agreement_id, found)
+        return found
+
+    def get(self, agreement_id: str, default: Any = None) -> Any:
+        return self[agreement_id] if agreement_id in self else default
+
+    def values(self) -> list[Located[Any]]:  # type: ignore[override]
+        return [self[k] for k in self.ids]
+
+    def items(self) -> list[tuple[str, Located[Any]]]:  # type: ignore[override]
+        return [(k, self[k]) for k in self.ids]
+
+
+_PENDING: Any = Located(None, "")
 
 
 class FactsSnapshot(Snapshot):
@@ -110,21 +160,54 @@ class FactsSnapshot(Snapshot):
         self,
         ctx: Context,
         data: _Kept,
-        timelines: dict[str, Timeline],
-        owed: dict[str, list[Occurrence]],
+        timelines: dict[str, bytes],
+        owed: dict[str, list[OpenRow]],
         horizon: date,
-        meetings: list[tuple[MinutesStatus, MeetingActions]],
+        meetings: Callable[[], list[tuple[MinutesStatus, MeetingActions]]],
         problems: int,
+        state: TreeState,
     ) -> None:
         self.ctx = ctx
         self.data = data
         self.rev = None
-        self._timelines = timelines
+        self.state = state
+        self._texts = timelines
+        self._decoded: dict[str, Timeline] = {}
+        self._timelines = None
         self._fulfilments = None
+        self._action_rows = {}
         self._owed = owed
         self._horizon = horizon
-        self._meetings = meetings
+        self._read_meetings = meetings
+        self._meetings: list[tuple[MinutesStatus, MeetingActions]] | None = None
         self._problem_count = problems
+        data.agreements = _Agreements(self, timelines)
+
+    def timelines(self) -> dict[str, Timeline]:
+        """Return the version timeline of every agreement (decoded from the store)."""
+        if self._timelines is None:
+            self._timelines = {aid: self.timeline_of(aid) for aid in sorted(self._texts)}
+        return self._timelines
+
+    def timeline(self, agreement_id: str) -> Timeline:
+        """Return the version timeline of one agreement (it must exist)."""
+        from coopkit.queries.lookup import check_agreement
+
+        check_agreement(self, agreement_id)
+        return self.timeline_of(agreement_id)
+
+    def timeline_of(self, agreement_id: str) -> Timeline:
+        """Return a kept timeline, decoded on first use."""
+        found = self._decoded.get(agreement_id)
+        if found is None:
+            found = self._decoded[agreement_id] = _loads(self._texts[agreement_id])
+        return found
+
+    def meetings(self) -> list[tuple[MinutesStatus, MeetingActions]]:
+        """Return every meeting's overview row and actions (read from the store on first use)."""
+        if self._meetings is None:
+            self._meetings = self._read_meetings()
+        return self._meetings
 
     @property
     def problems(self) -> list[Problem]:  # type: ignore[override]
@@ -136,20 +219,33 @@ class FactsSnapshot(Snapshot):
         return self._problem_count
 
     def owed(self, agreement_id: str, end: date) -> list[Occurrence]:
-        """Return the kept occurrences of an agreement (they reach `end`)."""
+        """Fulfilled occurrences are not kept: read everything."""
+        _refuse("fulfilled occurrences")
+
+    def owed_open(self, agreement_id: str, end: date) -> list[Occurrence]:
+        """Return the kept open occurrences of an agreement up to `end`."""
+        from coopkit.queries.due import Occurrence
+
         if end > self._horizon:
             _refuse("occurrences beyond the kept horizon")
-        return self._owed[agreement_id]
+        rows = self._owed[agreement_id]
+        last = end.toordinal()
+        return [
+            Occurrence(
+                agreement_id, v, ob, p, date.fromordinal(d), what, list(to), clause, "open", False
+            )
+            for v, ob, p, d, what, to, clause in rows
+            if d <= last
+        ]
 
     def meeting_rows(self) -> list[MinutesStatus]:
         """Return every meeting as the overview lists it."""
-        return [row for row, _ in self._meetings]
+        return [row for row, _ in self.meetings()]
 
-    def action_rows(self, *, open_only: bool = False) -> list[ActionRow]:
-        """Return the actions of every meeting with their state as of today."""
+    def _rows(self, open_only: bool) -> list[ActionRow]:
         from coopkit.queries.actions import rows_of
 
-        stated = sorted((actions for _, actions in self._meetings), key=lambda m: (m[1], m[0]))
+        stated = sorted((actions for _, actions in self.meetings()), key=lambda m: (m[1], m[0]))
         return rows_of(self.data, stated, self.today, open_only=open_only)
 
 
@@ -178,7 +274,8 @@ def _group(state: TreeState) -> tuple[list[str], dict[str, list[str]], dict[str,
     light: list[str] = []
     folders: dict[str, list[str]] = {}
     meetings: dict[str, str] = {}
-    for path, blob in state.blobs.items():
+    blobs = state.blobs
+    for path, blob in blobs.items():
         if blob == SPECIAL:
             continue
         kind = layout.kind_of(path)
@@ -253,7 +350,11 @@ def _agreement_piece(found: _ByFolder, snap: Snapshot, folder: str, end: date) -
     if folder not in found.agreements:
         path = layout.agreement_path(folder)
         return ("broken", path) if found.broken.get(path) == "agreement" else ("none",)
-    return ("ok", snap.timelines()[folder], snap.owed(folder, end))
+    rows = [
+        (o.version, o.obligation, o.partner, o.due.toordinal(), o.what, o.to, o.clause)
+        for o in snap.owed_open(folder, end)
+    ]
+    return ("ok", _dumps(snap.timelines()[folder]), rows)
 
 
 def _minutes_piece(found: _ByFolder, meeting: str) -> Any:
@@ -267,7 +368,8 @@ def _minutes_piece(found: _ByFolder, meeting: str) -> Any:
     if located is None:
         path = layout.minutes_path(meeting)
         return ("broken", path) if found.broken.get(path) == "meeting" else ("none",)
-    return ("ok", minutes_status(located.value), meeting_actions(located.value))
+    row = minutes_status(located.value)
+    return ("ok", (row.id, row.date, row.title, row.status), meeting_actions(located.value))
 
 
 # --------------------------------------------------------------------------- problems
@@ -279,8 +381,8 @@ def _problems(
     db: FactsDB,
     cache: ParseCache,
     progress: ProgressFn | None,
-) -> tuple[list[Problem], Loaded | None]:
-    """Return the problems of the working tree, and the full reading where one was needed.
+) -> list[Problem]:
+    """Return the problems of the working tree.
 
     After a change only the records the change can affect are checked again; the rest keep
     the problems found before (their number is exact; their wording may name ids of the
@@ -295,11 +397,11 @@ def _problems(
             stamp = None
         if stamp == code_stamp():
             if old_blobs == blobs:
-                return old_problems, None
+                return list(old_problems)
             problems = _rechecked(ctx, state, old_blobs, old_problems, cache)
             if problems is not None:
                 db.put("problems", _dumps((code_stamp(), blobs, problems)))
-                return problems, None
+                return problems
     source: FileSource = state.source()
     if progress is not None:
         source = _Counted(source, progress)
@@ -310,7 +412,7 @@ def _problems(
 
     with StateDB(ctx.root) as sdb:
         remember_keys(sdb, state, loaded.data)
-    return loaded.problems, loaded
+    return loaded.problems
 
 
 def _rechecked(
@@ -359,6 +461,74 @@ def _rechecked(
 # --------------------------------------------------------------------------- the snapshot
 
 
+@dataclass
+class Update:
+    """What `update` found: the keys of every unit, the pieces it derived, the problems."""
+
+    ctx: Context
+    kept: _Kept
+    keys: dict[str, str]
+    new: dict[str, Any]
+    broken: dict[str, str]
+    """Unit -> the path of its file where that failed to load."""
+    horizon: date
+    problems: int
+    state: TreeState
+
+    def pieces(self, prefix: str) -> dict[str, Any] | None:
+        """Return the pieces of the units starting with `prefix` (None if replaced meanwhile)."""
+        pieces = {u: p for u, p in self.new.items() if u.startswith(prefix)}
+        with FactsDB(self.ctx.root) as db:
+            for unit, key, value in db.values(prefix):
+                if unit in pieces or unit not in self.keys:
+                    continue
+                if key != self.keys[unit]:
+                    return None
+                try:
+                    pieces[unit] = _loads(value)
+                except Exception:  # noqa: BLE001 - damaged: read everything this time
+                    return None
+        if len(pieces) != sum(u.startswith(prefix) for u in self.keys):
+            return None
+        return pieces
+
+    def snapshot(self) -> FactsSnapshot | None:
+        """Return the snapshot of all pieces; meetings are read when a view asks for them."""
+        from coopkit.queries.overview import MinutesStatus
+
+        agreements = self.pieces("agreement:")
+        if agreements is None:
+            return None
+        kept = self.kept
+        for unit, path in self.broken.items():
+            kind, _, record_id = unit.partition(":")
+            kept.broken.setdefault("agreement" if kind == "agreement" else "meeting", {})[
+                record_id
+            ] = path
+        texts: dict[str, bytes] = {}
+        owed: dict[str, list[OpenRow]] = {}
+        for unit in sorted(agreements):
+            piece = agreements[unit]
+            if piece[0] == "ok":
+                record_id = unit.partition(":")[2]
+                texts[record_id] = piece[1]
+                owed[record_id] = piece[2]
+
+        def meetings() -> list[tuple[MinutesStatus, MeetingActions]]:
+            pieces = self.pieces("minutes:")
+            if pieces is None:
+                _refuse("meetings replaced meanwhile")
+            return [
+                (MinutesStatus(*piece[1]), piece[2])
+                for _, piece in sorted(pieces.items())
+                if piece[0] == "ok"
+            ]
+
+        return FactsSnapshot(
+            self.ctx, kept, texts, owed, self.horizon, meetings, self.problems, self.state
+        )
+
+
 def facts_snapshot(
     ctx: Context, state: TreeState, progress: ProgressFn | None = None
 ) -> FactsSnapshot | None:
@@ -366,96 +536,76 @@ def facts_snapshot(
 
     None where the repository must be read in full (records standing under other ids).
     """
+    found = update(ctx, state, progress)
+    return found.snapshot() if found is not None else None
+
+
+def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -> Update | None:
+    """Bring the derived facts up to date with the working tree; derive only changed units.
+
+    None where the repository must be read in full (records standing under other ids).
+    """
     from coopkit.queries.due import DEFAULT_HORIZON_YEARS
 
     light, folders, meeting_paths = _group(state)
     with FactsDB(ctx.root) as db, ParseCacheDB(ctx.root) as cache:
-        problems, full = _problems(ctx, state, db, cache, progress)
-        if full is not None:
-            kept = _Kept(config=full.data.config, partners=full.data.partners)
-            kept.action_records = full.data.action_records
-            kept.broken = {k: v for k, v in full.data.broken.items() if k == "partner"}
-        else:
-            data, _ = load_repository(_Paths(state, light), cache)
-            kept = _Kept(config=data.config, partners=data.partners)
-            kept.action_records = data.action_records
-            kept.broken = {k: v for k, v in data.broken.items() if k == "partner"}
+        problems = _problems(ctx, state, db, cache, progress)
+        source = load_repository(_Paths(state, light), cache)[0]
+        kept = _Kept(config=source.config, partners=source.partners)
+        kept.action_records = source.action_records
+        kept.broken = {k: v for k, v in source.broken.items() if k == "partner"}
         if not _regular_light(kept, light):
             return None
         config = kept.config
         years = config.value.schedule.horizon_years if config else DEFAULT_HORIZON_YEARS
         horizon = horizon_end(date(ctx.today.year, 12, 31), years)
-        config_blob = state.blobs.get(layout.CONFIG, "")
+        blobs = state.blobs
+        config_blob = blobs.get(layout.CONFIG, "")
         tags = _tags_by_agreement(state.tags)
         keys: dict[str, str] = {}
         for folder, paths in folders.items():
-            files = sorted((p, state.blobs[p]) for p in paths)
+            files = sorted((p, blobs[p]) for p in paths)
             keys[f"agreement:{folder}"] = _key(horizon, config_blob, files, tags.get(folder, []))
+        stamp = code_stamp()
         for meeting, path in meeting_paths.items():
-            keys[f"minutes:{meeting}"] = _key(path, state.blobs[path])
-        stored = db.pieces()
-        pieces: dict[str, Any] = {}
-        for unit, key in keys.items():
-            known = stored.get(unit)
-            if known is not None and known[0] == key:
-                try:
-                    pieces[unit] = _loads(known[1])
-                except Exception:  # noqa: BLE001 - damaged: derive it again
-                    pass
-        todo_folders = sorted(f for f in folders if f"agreement:{f}" not in pieces)
-        todo_meetings = sorted(m for m in meeting_paths if f"minutes:{m}" not in pieces)
+            keys[f"minutes:{meeting}"] = f"{stamp}:{blobs[path]}"
+        stored = db.keys()
+        todo = {u for u, key in keys.items() if stored.get(u, ("", ""))[0] != key}
+        todo_folders = sorted(f for f in folders if f"agreement:{f}" in todo)
+        todo_meetings = sorted(m for m in meeting_paths if f"minutes:{m}" in todo)
         new: dict[str, Any] = {}
-        if full is not None:
-            snap = Snapshot(ctx, full.data, full.problems)
-            found = _ByFolder(full.data)
-            for folder in todo_folders:
-                new[f"agreement:{folder}"] = _agreement_piece(found, snap, folder, horizon)
-            for meeting in todo_meetings:
-                new[f"minutes:{meeting}"] = _minutes_piece(found, meeting)
-        else:
-            for start in range(0, len(todo_folders), BATCH):
-                batch = todo_folders[start : start + BATCH]
-                part, _ = load_repository(
-                    _Paths(state, [p for f in batch for p in folders[f]]), cache
-                )
-                snap, found = Snapshot(ctx, part, []), _ByFolder(part)
-                for folder in batch:
-                    new[f"agreement:{folder}"] = _agreement_piece(found, snap, folder, horizon)
-            for start in range(0, len(todo_meetings), BATCH * 10):
-                batch = todo_meetings[start : start + BATCH * 10]
-                part, _ = load_repository(_Paths(state, [meeting_paths[m] for m in batch]), cache)
-                found = _ByFolder(part)
-                for meeting in batch:
-                    new[f"minutes:{meeting}"] = _minutes_piece(found, meeting)
+        # Units are read a batch at a time (a first build holds no more than one batch).
+        for start in range(0, len(todo_folders), BATCH):
+            batch = todo_folders[start : start + BATCH]
+            part, _ = load_repository(_Paths(state, [p for f in batch for p in folders[f]]), cache)
+            snap, records = Snapshot(ctx, part, []), _ByFolder(part)
+            for folder in batch:
+                new[f"agreement:{folder}"] = _agreement_piece(records, snap, folder, horizon)
+            if progress is not None:
+                progress(start + len(batch), len(todo_folders) + len(todo_meetings))
+        for start in range(0, len(todo_meetings), BATCH * 10):
+            batch = todo_meetings[start : start + BATCH * 10]
+            part, _ = load_repository(_Paths(state, [meeting_paths[m] for m in batch]), cache)
+            records = _ByFolder(part)
+            for meeting in batch:
+                new[f"minutes:{meeting}"] = _minutes_piece(records, meeting)
+            if progress is not None:
+                done = len(todo_folders) + start + len(batch)
+                progress(done, len(todo_folders) + len(todo_meetings))
         if any(piece is None for piece in new.values()):
             return None
         db.put_pieces(
-            [(unit, keys[unit], _dumps(piece)) for unit, piece in new.items()],
+            [
+                (unit, keys[unit], _note(piece), _dumps(piece, plain=True))
+                for unit, piece in new.items()
+            ],
             [unit for unit in stored if unit not in keys],
         )
-        pieces.update(new)
-    return _assemble(ctx, kept, pieces, horizon, problems)
+    broken = {u: note for u, (_, note) in stored.items() if note and u in keys and u not in new}
+    broken.update({u: _note(piece) for u, piece in new.items() if _note(piece)})
+    return Update(ctx, kept, keys, new, broken, horizon, len(problems), state)
 
 
-def _assemble(
-    ctx: Context, kept: _Kept, pieces: dict[str, Any], horizon: date, problems: list[Problem]
-) -> FactsSnapshot:
-    timelines: dict[str, Timeline] = {}
-    owed: dict[str, list[Occurrence]] = {}
-    meetings: list[tuple[MinutesStatus, MeetingActions]] = []
-    agreements: dict[str, Located[Any]] = {}
-    for unit in sorted(pieces):
-        kind, _, record_id = unit.partition(":")
-        piece = pieces[unit]
-        if piece[0] == "broken":
-            kept.broken.setdefault("agreement" if kind == "agreement" else "meeting", {})[
-                record_id
-            ] = piece[1]
-        elif piece[0] == "ok" and kind == "agreement":
-            timelines[record_id] = piece[1]
-            owed[record_id] = piece[2]
-            agreements[record_id] = Located(piece[1].working, layout.agreement_path(record_id))
-        elif piece[0] == "ok":
-            meetings.append((piece[1], piece[2]))
-    kept.agreements = agreements
-    return FactsSnapshot(ctx, kept, timelines, owed, horizon, meetings, len(problems))
+def _note(piece: Any) -> str:
+    """Return the path of a unit's file that failed to load, else ""."""
+    return str(piece[1]) if piece[0] == "broken" else ""
