@@ -425,6 +425,7 @@ def load_repository(
     try:
         return _load_all(source, cache, memo)
     finally:
+        _registry().forget()
         # What the load built lives as long as the answer: the collector need not scan it again.
         gc.freeze()
         if collecting:

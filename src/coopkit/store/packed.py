@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from coopkit.errors import Problem, Source, T
+from coopkit.model.base import Id, PersonRef
 
 FORMAT = 1
 """Changes whenever the layout of an entry changes; entries of another layout are parsed again."""
@@ -30,7 +31,7 @@ _ATOMS = (str, int, bool, float, date, type(None))
 class _Shape:
     """How to pack and restore one model class."""
 
-    __slots__ = ("cls", "fields_sets", "names", "nested", "number", "width")
+    __slots__ = ("cls", "fields_sets", "names", "nested", "number", "shared", "width")
 
     def __init__(self, cls: type[BaseModel], number: int) -> None:
         self.cls = cls
@@ -40,6 +41,12 @@ class _Shape:
         self.nested = tuple(
             name for name, info in cls.model_fields.items() if _models_in(info.annotation)
         )
+        self.shared = tuple(
+            name
+            for name, info in cls.model_fields.items()
+            if name not in self.nested and _repeats(info.annotation, info.metadata)
+        )
+        """Fields whose values recur across records (references, dates): one object each."""
         self.fields_sets: dict[int, set[str]] = {}
         """One shared fields-set per mask: the models are frozen, nothing changes it."""
 
@@ -63,8 +70,14 @@ class Registry:
         self.by_class: dict[type[BaseModel], _Shape] = {}
         for kind in sorted(models):
             self._add(models[kind])
-        self.restore = _restorer(self.shapes)
+        self.values: dict[Any, Any] = {}
+        """Recurring values seen since `forget`: restored records share one object each."""
+        self.restore = _restorer(self.shapes, self.values)
         """Build the model a packed tuple stands for, without validating it again."""
+
+    def forget(self) -> None:
+        """Stop sharing values with records restored so far (the end of a load)."""
+        self.values.clear()
 
     def _add(self, cls: type[BaseModel]) -> None:
         if cls in self.by_class:
@@ -168,16 +181,23 @@ def _plain(item: Any) -> Any:
     return item
 
 
-def _restorer(shapes: list[_Shape]) -> Callable[[tuple[Any, ...]], Any]:
+def _restorer(shapes: list[_Shape], values: dict[Any, Any]) -> Callable[[tuple[Any, ...]], Any]:
     """Return the function that builds models from packed tuples (hot: one call per model)."""
     new = object.__new__
     put = object.__setattr__
+    share = values.setdefault
 
     def restore(packed: tuple[Any, ...]) -> Any:
         shape = shapes[packed[0]]
         if len(packed) != shape.width:
             raise ValueError("packed record of the wrong length")
         fields = dict(zip(shape.names, packed[2:], strict=False))
+        for name in shape.shared:
+            item = fields[name]
+            if item.__class__ is list:
+                fields[name] = [share(x, x) for x in item]
+            elif item is not None:
+                fields[name] = share(item, item)
         for name in shape.nested:
             item = fields[name]
             if item.__class__ is tuple:
@@ -193,6 +213,23 @@ def _restorer(shapes: list[_Shape]) -> Callable[[tuple[Any, ...]], Any]:
         return obj
 
     return restore
+
+
+_REFERENCES = {
+    getattr(meta, "func", None) for alias in (Id, PersonRef) for meta in typing.get_args(alias)[1:]
+}
+
+
+def _repeats(annotation: Any, metadata: list[Any]) -> bool:
+    """Return whether a field holds dates or references (ids of other records, persons)."""
+    if any(getattr(m, "func", None) in _REFERENCES for m in metadata):
+        return True
+    if annotation is date:
+        return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _repeats(base, extra)
+    return any(_repeats(arg, []) for arg in typing.get_args(annotation))
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
