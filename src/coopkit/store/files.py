@@ -300,6 +300,8 @@ Memo = dict[tuple[str, str], tuple[Any, list[Problem]]]
 _BATCH = 500
 """Cache entries looked up per query."""
 _PARSES_PER_COLLECTION = 100
+_RESCAN_FROZEN = 200_000
+"""Up to this many objects frozen by earlier loads are scanned again when a load starts."""
 _parses = itertools.count(1)
 
 
@@ -417,9 +419,11 @@ def load_repository(
     # and again (a warm Land-scale load ran 4x slower per file); records form no cycles. The
     # YAML parser does leave cycles behind, so they are collected after every few files parsed.
     collecting = gc.isenabled()
-    # Garbage left so far (also among what an earlier load froze) is collected now, so none of
-    # it stays frozen for good.
-    gc.unfreeze()
+    # Garbage left so far is collected now, so none of it is frozen with this load's records;
+    # so is what an earlier load froze, unless its records are still alive in great numbers
+    # (scanning them again would cost more than the cycles that may hide among them).
+    if gc.get_freeze_count() < _RESCAN_FROZEN:
+        gc.unfreeze()
     gc.collect()
     gc.disable()
     try:
