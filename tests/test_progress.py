@@ -79,3 +79,19 @@ def test_the_delay_can_be_set_in_the_environment(
 ) -> None:
     monkeypatch.setenv("COOP_PROGRESS_DELAY", value)
     assert progress_module.delay() == seconds
+
+
+def test_after_the_delay_the_current_stage_shows_without_further_calls() -> None:
+    stream = Terminal()
+    with Progress(READING, "de", stream=stream) as progress:
+        progress.step(T("PDF mit LibreOffice erzeugen (3 Dokumente)", "converting"))
+        assert stream.getvalue() == "", "within the first second nothing shows"
+        progress._due()  # what the timer does once the second has passed
+        assert "\rPDF mit LibreOffice erzeugen (3 Dokumente) …" in stream.getvalue()
+
+
+def test_the_timer_draws_nothing_for_work_that_reported_nothing() -> None:
+    stream = Terminal()
+    with Progress(READING, "de", stream=stream) as progress:
+        progress._due()
+    assert stream.getvalue() == ""

@@ -53,6 +53,8 @@ class Progress:
         self.started = time.monotonic()
         self.shown = False
         self.closed = False
+        self.told = False
+        """Whether any work was reported: the timer draws nothing for a job that said nothing."""
         self._last = 0.0
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -72,6 +74,7 @@ class Progress:
             return
         with self._lock:
             self.count = (done, total)
+            self.told = True
             now = time.monotonic()
             if not self._late(now) or (now - self._last < 0.1 and done < total):
                 return
@@ -84,6 +87,7 @@ class Progress:
         with self._lock:
             self.label = label.format(self.lang)
             self.count = None
+            self.told = True
             now = time.monotonic()
             if self._late(now):
                 self._draw(now)
@@ -93,7 +97,7 @@ class Progress:
 
     def _due(self) -> None:
         with self._lock:
-            if not self.closed:
+            if self.told and not self.closed:
                 self._draw(time.monotonic())
 
     def _draw(self, now: float) -> None:
