@@ -18,6 +18,10 @@ import pytest
 
 from conftest import AUTHOR, git, git_env
 
+pytestmark = pytest.mark.skipif(
+    sys.platform == "win32", reason="needs a pseudo-terminal (pty module), POSIX only"
+)
+
 TODAY = "2014-04-30"
 MEETING = "2014-05-14-arbeitstreffen"
 

@@ -221,7 +221,7 @@ def sync(
             elif result.received:
                 tell(T("Eigenen Stand prüfen", "checking the local state"))
                 before = _problem_keys(check(ctx, progress=progress))
-                signing = _signing(ctx)
+                signing = _signing(ctx, progress)
                 tags = remote.tags_at(local_only)
                 tell(
                     T(
@@ -285,10 +285,10 @@ def sync(
     return result
 
 
-def _signing(ctx: Context) -> list[str]:
+def _signing(ctx: Context, progress: ProgressFn | None = None) -> list[str]:
     from coopkit.queries.load import snapshot
 
-    config = snapshot(ctx).data.config
+    config = snapshot(ctx, progress=progress).data.config
     if config is None or not config.value.signing.sign_commits:
         return []
     if ctx.ssh_key is None:
