@@ -157,7 +157,7 @@ def status_cmd(ctx: typer.Context) -> None:
         else:
             _print_status(result, service_ctx.lang)
 
-    show_page(service_ctx, "status", (state.json,), render, quiet=state.json)
+    show_page(service_ctx, "status", (state.json,), render, quiet=state.json, facts=True)
 
 
 def _print_status(result: Status, lang: str) -> None:

@@ -37,8 +37,17 @@ StatKey = tuple[int, int, int, int]
 class StateDB:
     """Stored file stats and answers; use as a context manager."""
 
+    FILE = STATE_FILE
+    SCHEMA = SCHEMA
+    TABLES: dict[str, str] = {
+        # One row: every file's stat and blob id, marshalled (read whole on every command).
+        "files": "key TEXT PRIMARY KEY, value BLOB",
+        "answers": "key TEXT PRIMARY KEY, value BLOB, used REAL",
+        "refs": "ref TEXT PRIMARY KEY, keys TEXT",
+    }
+
     def __init__(self, root: Path) -> None:
-        self.path = root / ".coop" / STATE_FILE
+        self.path = root / ".coop" / self.FILE
         self._db: sqlite3.Connection | None = None
         self.writable = True
         self.rebuilt = False
@@ -82,7 +91,7 @@ class StateDB:
             self.writable = False
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None or row[0] != SCHEMA:
+            if row is None or row[0] != self.SCHEMA:
                 raise sqlite3.DatabaseError("foreign state file")
             return db
         db = sqlite3.connect(self.path, timeout=5)
@@ -91,23 +100,15 @@ class StateDB:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.OperationalError:
             row = None
-        if row is not None and row[0] == SCHEMA:
+        if row is not None and row[0] == self.SCHEMA:
             return db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        if row is not None:
-            db.execute("DROP TABLE IF EXISTS files")
-            db.execute("DROP TABLE IF EXISTS answers")
-            db.execute("DROP TABLE IF EXISTS refs")
-        db.execute(
-            # One row: every file's stat and blob id, marshalled (read whole on every command).
-            "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB)"
-        )
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value BLOB, used REAL)"
-        )
-        db.execute("CREATE TABLE IF NOT EXISTS refs (ref TEXT PRIMARY KEY, keys TEXT)")
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        for name, columns in self.TABLES.items():
+            if row is not None:
+                db.execute(f"DROP TABLE IF EXISTS {name}")
+            db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (self.SCHEMA,))
         db.commit()
         return db
 
