@@ -59,9 +59,7 @@ class FactsDB(StateDB):
             self._damaged()
             return []
 
-    def put_pieces(
-        self, rows: Iterable[tuple[str, str, str, bytes]], gone: Iterable[str]
-    ) -> None:
+    def put_pieces(self, rows: Iterable[tuple[str, str, str, bytes]], gone: Iterable[str]) -> None:
         """Store new pieces and drop those of units that no longer exist."""
         if self._db is None or not self.writable:
             return
