@@ -127,10 +127,12 @@ class FactsSnapshot(Snapshot):
         horizon: date,
         meetings: Callable[[], list[tuple[MinutesStatus, MeetingActions]]],
         problems: int,
+        state: TreeState,
     ) -> None:
         self.ctx = ctx
         self.data = data
         self.rev = None
+        self.state = state
         self._timelines = timelines
         self._fulfilments = None
         self._action_rows = {}
@@ -410,6 +412,7 @@ class Update:
     """Unit -> the path of its file where that failed to load."""
     horizon: date
     problems: int
+    state: TreeState
 
     def pieces(self, prefix: str) -> dict[str, Any] | None:
         """Return the pieces of the units starting with `prefix` (None if replaced meanwhile)."""
@@ -463,7 +466,9 @@ class Update:
                 if piece[0] == "ok"
             ]
 
-        return FactsSnapshot(self.ctx, kept, timelines, owed, self.horizon, meetings, self.problems)
+        return FactsSnapshot(
+            self.ctx, kept, timelines, owed, self.horizon, meetings, self.problems, self.state
+        )
 
 
 def facts_snapshot(
@@ -544,7 +549,7 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
         )
     broken = {u: note for u, (_, note) in stored.items() if note and u in keys and u not in new}
     broken.update({u: _note(piece) for u, piece in new.items() if _note(piece)})
-    return Update(ctx, kept, keys, new, broken, horizon, len(problems))
+    return Update(ctx, kept, keys, new, broken, horizon, len(problems), state)
 
 
 def _note(piece: Any) -> str:

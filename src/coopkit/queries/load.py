@@ -52,6 +52,8 @@ class Snapshot:
     problems: list[Problem]
     rev: str | None = None
     """The git revision the records were read from; None for the working tree."""
+    state: TreeState | None = field(default=None, repr=False)
+    """The scanned working tree the records were read from, where it was scanned."""
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
     _fulfilments: FulfilmentIndex | None = field(default=None, repr=False)
     _action_rows: dict[bool, list[ActionRow]] = field(default_factory=dict, repr=False)
@@ -177,7 +179,7 @@ def snapshot_of_state(
 ) -> Snapshot:
     """Read a scanned working tree for answering questions about it."""
     loaded = load_state(state, progress)
-    return Snapshot(ctx, loaded.data, loaded.problems)
+    return Snapshot(ctx, loaded.data, loaded.problems, state=state)
 
 
 def load_revision(ctx: Context, rev: str) -> Loaded:
