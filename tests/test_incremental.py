@@ -22,7 +22,7 @@ from coopkit.index import state as state_db
 from coopkit.queries.answers import remember
 from coopkit.queries.context import Context
 from coopkit.queries.due import due_list, obligation_rows
-from coopkit.queries.facts import facts_snapshot
+from coopkit.queries.facts import facts_snapshot, update
 from coopkit.queries.load import Snapshot, load, load_worktree, snapshot
 from coopkit.queries.overview import status
 from coopkit.queries.scope import check_change
@@ -445,3 +445,36 @@ def test_a_stored_answer_that_would_run_code_is_refused_and_computed_again(
         db._db.execute("UPDATE answers SET value = ?", (pickle.dumps(os.getcwd),))
         db._db.commit()
     assert remember(ctx, "test views", (), _views) == expected
+
+
+def test_a_change_re_derives_only_the_units_it_touches(tmp_path: Path) -> None:
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    first = update(ctx, scan(root))
+    assert first is not None
+    assert {u.partition(":")[0] for u in first.new} == {"agreement", "minutes"}
+    again = update(ctx, scan(root))
+    assert again is not None and again.new == {}
+
+    minutes = root / "minutes" / "2014-02-05-evaluation.md"
+    minutes.write_text(minutes.read_text(encoding="utf-8") + "\n")
+    changed = update(ctx, scan(root))
+    assert changed is not None and set(changed.new) == {"minutes:2014-02-05-evaluation"}
+
+    record = root / "agreements" / "myk-awo" / "fulfilment" / "2013-12-31-x-awo-rheinland.yaml"
+    record.write_text("obligation: x\npartner: awo-rheinland\ndue: 2013-12-31\ndate: 2014-01-02\n")
+    changed = update(ctx, scan(root))
+    assert changed is not None and set(changed.new) == {"agreement:myk-awo"}
+
+    git(root, "tag", "-a", "-m", "v", "myk-caritas-ko/v9")
+    changed = update(ctx, scan(root))
+    assert changed is not None and set(changed.new) == {"agreement:myk-caritas-ko"}
+
+    config = root / "coop.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n")
+    changed = update(ctx, scan(root))
+    assert changed is not None
+    assert {u for u in changed.new if u.startswith("agreement:")} == {
+        f"agreement:{p.name}" for p in (root / "agreements").iterdir()
+    }
+    assert not any(u.startswith("minutes:") for u in changed.new)

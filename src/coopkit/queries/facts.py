@@ -1,10 +1,11 @@
 """The everyday views from derived facts kept per agreement and per meeting.
 
-`status`, `due` and `obligation list` need, beyond partners and the configuration, only each
-agreement's version timeline and its owed occurrences, each meeting's place in the overview and
-its actions, and the number of problems. These are kept in .coop/facts.sqlite:
+`status`, `due`, `obligation list` and `agreement show` need, beyond partners and the
+configuration, only each agreement's version timeline and its open occurrences, each meeting's
+place in the overview and its actions, and the number of problems. These are kept in
+.coop/facts.sqlite:
 
-- one piece per agreement: its timeline and occurrences up to the end of the year's horizon,
+- one piece per agreement: its timeline and open occurrences up to the end of the year's horizon,
   keyed by the blob ids of the files in its folder, its version tags, coop.toml and the program;
 - one piece per meeting: its overview row and actions, keyed by the blob id of its minutes;
 - the problems of the last state; after a change only the records the change can affect (see
@@ -24,10 +25,12 @@ import hashlib
 import io
 import marshal
 import pickle
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, is_dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from pydantic import BaseModel
 
 from coopkit.errors import Problem, sorted_problems
 from coopkit.index.cache import ParseCacheDB
@@ -35,7 +38,7 @@ from coopkit.index.facts import FactsDB
 from coopkit.model.base import Located
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
-from coopkit.queries.load import Loaded, ProgressFn, Snapshot, _Counted, load
+from coopkit.queries.load import ProgressFn, Snapshot, _Counted, load
 from coopkit.queries.state import SPECIAL, TreeState, code_stamp
 from coopkit.schedule import horizon_end
 from coopkit.store import layout
@@ -95,13 +98,17 @@ class _Facts(pickle.Unpickler):
             ("datetime", "timedelta"),
         }:
             return found
-        if module.startswith("coopkit.") and isinstance(found, type):
+        if (
+            module.startswith("coopkit.")
+            and isinstance(found, type)
+            and (is_dataclass(found) or issubclass(found, BaseModel))
+        ):
             return found
         raise pickle.UnpicklingError(f"{module}.{name} is not a derived fact")
 
 
 def _loads(value: bytes) -> Any:
-    """Return a stored piece: plain values marshalled (meetings), else restricted pickle."""
+    """Return a stored value: plain values marshalled, records by restricted pickle."""
     if value[:1] == b"M":
         return marshal.loads(value[1:])
     if value[:1] != b"P":
@@ -115,6 +122,37 @@ def _dumps(value: Any, *, plain: bool = False) -> bytes:
     return b"P" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class _Agreements(dict[str, Located[Any]]):
+    """Agreement id -> its working text, decoded from the store only when it is read."""
+
+    def __init__(self, snap: FactsSnapshot, ids: Iterable[str]) -> None:
+        super().__init__()
+        self.snap = snap
+        self.ids = sorted(ids)
+        for agreement_id in self.ids:
+            super().__setitem__(agreement_id, _PENDING)
+
+    def __getitem__(self, agreement_id: str) -> Located[Any]:
+        found = super().__getitem__(agreement_id)
+        if found is _PENDING:
+            working = self.snap.timeline_of(agreement_id).working
+            found = Located(working, layout.agreement_path(agreement_id))
+            super().__setitem__(agreement_id, found)
+        return found
+
+    def get(self, agreement_id: str, default: Any = None) -> Any:
+        return self[agreement_id] if agreement_id in self else default
+
+    def values(self) -> list[Located[Any]]:  # type: ignore[override]
+        return [self[k] for k in self.ids]
+
+    def items(self) -> list[tuple[str, Located[Any]]]:  # type: ignore[override]
+        return [(k, self[k]) for k in self.ids]
+
+
+_PENDING: Any = Located(None, "")
+
+
 class FactsSnapshot(Snapshot):
     """A snapshot whose timelines, occurrences, meetings and problem count come from the store."""
 
@@ -122,7 +160,7 @@ class FactsSnapshot(Snapshot):
         self,
         ctx: Context,
         data: _Kept,
-        timelines: dict[str, Timeline],
+        timelines: dict[str, bytes],
         owed: dict[str, list[OpenRow]],
         horizon: date,
         meetings: Callable[[], list[tuple[MinutesStatus, MeetingActions]]],
@@ -133,7 +171,9 @@ class FactsSnapshot(Snapshot):
         self.data = data
         self.rev = None
         self.state = state
-        self._timelines = timelines
+        self._texts = timelines
+        self._decoded: dict[str, Timeline] = {}
+        self._timelines = None
         self._fulfilments = None
         self._action_rows = {}
         self._owed = owed
@@ -141,6 +181,27 @@ class FactsSnapshot(Snapshot):
         self._read_meetings = meetings
         self._meetings: list[tuple[MinutesStatus, MeetingActions]] | None = None
         self._problem_count = problems
+        data.agreements = _Agreements(self, timelines)
+
+    def timelines(self) -> dict[str, Timeline]:
+        """Return the version timeline of every agreement (decoded from the store)."""
+        if self._timelines is None:
+            self._timelines = {aid: self.timeline_of(aid) for aid in sorted(self._texts)}
+        return self._timelines
+
+    def timeline(self, agreement_id: str) -> Timeline:
+        """Return the version timeline of one agreement (it must exist)."""
+        from coopkit.queries.lookup import check_agreement
+
+        check_agreement(self, agreement_id)
+        return self.timeline_of(agreement_id)
+
+    def timeline_of(self, agreement_id: str) -> Timeline:
+        """Return a kept timeline, decoded on first use."""
+        found = self._decoded.get(agreement_id)
+        if found is None:
+            found = self._decoded[agreement_id] = _loads(self._texts[agreement_id])
+        return found
 
     def meetings(self) -> list[tuple[MinutesStatus, MeetingActions]]:
         """Return every meeting's overview row and actions (read from the store on first use)."""
@@ -293,7 +354,7 @@ def _agreement_piece(found: _ByFolder, snap: Snapshot, folder: str, end: date) -
         (o.version, o.obligation, o.partner, o.due.toordinal(), o.what, o.to, o.clause)
         for o in snap.owed_open(folder, end)
     ]
-    return ("ok", snap.timelines()[folder], rows)
+    return ("ok", _dumps(snap.timelines()[folder]), rows)
 
 
 def _minutes_piece(found: _ByFolder, meeting: str) -> Any:
@@ -320,8 +381,8 @@ def _problems(
     db: FactsDB,
     cache: ParseCache,
     progress: ProgressFn | None,
-) -> tuple[list[Problem], Loaded | None]:
-    """Return the problems of the working tree, and the full reading where one was needed.
+) -> list[Problem]:
+    """Return the problems of the working tree.
 
     After a change only the records the change can affect are checked again; the rest keep
     the problems found before (their number is exact; their wording may name ids of the
@@ -336,11 +397,11 @@ def _problems(
             stamp = None
         if stamp == code_stamp():
             if old_blobs == blobs:
-                return old_problems, None
+                return list(old_problems)
             problems = _rechecked(ctx, state, old_blobs, old_problems, cache)
             if problems is not None:
                 db.put("problems", _dumps((code_stamp(), blobs, problems)))
-                return problems, None
+                return problems
     source: FileSource = state.source()
     if progress is not None:
         source = _Counted(source, progress)
@@ -351,7 +412,7 @@ def _problems(
 
     with StateDB(ctx.root) as sdb:
         remember_keys(sdb, state, loaded.data)
-    return loaded.problems, loaded
+    return loaded.problems
 
 
 def _rechecked(
@@ -444,17 +505,14 @@ class Update:
             kept.broken.setdefault("agreement" if kind == "agreement" else "meeting", {})[
                 record_id
             ] = path
-        timelines: dict[str, Timeline] = {}
+        texts: dict[str, bytes] = {}
         owed: dict[str, list[OpenRow]] = {}
-        located: dict[str, Located[Any]] = {}
         for unit in sorted(agreements):
             piece = agreements[unit]
             if piece[0] == "ok":
                 record_id = unit.partition(":")[2]
-                timelines[record_id] = piece[1]
+                texts[record_id] = piece[1]
                 owed[record_id] = piece[2]
-                located[record_id] = Located(piece[1].working, layout.agreement_path(record_id))
-        kept.agreements = located
 
         def meetings() -> list[tuple[MinutesStatus, MeetingActions]]:
             pieces = self.pieces("minutes:")
@@ -467,7 +525,7 @@ class Update:
             ]
 
         return FactsSnapshot(
-            self.ctx, kept, timelines, owed, self.horizon, meetings, self.problems, self.state
+            self.ctx, kept, texts, owed, self.horizon, meetings, self.problems, self.state
         )
 
 
@@ -491,8 +549,8 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
 
     light, folders, meeting_paths = _group(state)
     with FactsDB(ctx.root) as db, ParseCacheDB(ctx.root) as cache:
-        problems, full = _problems(ctx, state, db, cache, progress)
-        source = full.data if full is not None else load_repository(_Paths(state, light), cache)[0]
+        problems = _problems(ctx, state, db, cache, progress)
+        source = load_repository(_Paths(state, light), cache)[0]
         kept = _Kept(config=source.config, partners=source.partners)
         kept.action_records = source.action_records
         kept.broken = {k: v for k, v in source.broken.items() if k == "partner"}
@@ -516,33 +574,29 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
         todo_folders = sorted(f for f in folders if f"agreement:{f}" in todo)
         todo_meetings = sorted(m for m in meeting_paths if f"minutes:{m}" in todo)
         new: dict[str, Any] = {}
-        if full is not None:
-            snap = Snapshot(ctx, full.data, full.problems)
-            records = _ByFolder(full.data)
-            for folder in todo_folders:
+        # Units are read a batch at a time (a first build holds no more than one batch).
+        for start in range(0, len(todo_folders), BATCH):
+            batch = todo_folders[start : start + BATCH]
+            part, _ = load_repository(_Paths(state, [p for f in batch for p in folders[f]]), cache)
+            snap, records = Snapshot(ctx, part, []), _ByFolder(part)
+            for folder in batch:
                 new[f"agreement:{folder}"] = _agreement_piece(records, snap, folder, horizon)
-            for meeting in todo_meetings:
+            if progress is not None:
+                progress(start + len(batch), len(todo_folders) + len(todo_meetings))
+        for start in range(0, len(todo_meetings), BATCH * 10):
+            batch = todo_meetings[start : start + BATCH * 10]
+            part, _ = load_repository(_Paths(state, [meeting_paths[m] for m in batch]), cache)
+            records = _ByFolder(part)
+            for meeting in batch:
                 new[f"minutes:{meeting}"] = _minutes_piece(records, meeting)
-        else:
-            for start in range(0, len(todo_folders), BATCH):
-                batch = todo_folders[start : start + BATCH]
-                part, _ = load_repository(
-                    _Paths(state, [p for f in batch for p in folders[f]]), cache
-                )
-                snap, records = Snapshot(ctx, part, []), _ByFolder(part)
-                for folder in batch:
-                    new[f"agreement:{folder}"] = _agreement_piece(records, snap, folder, horizon)
-            for start in range(0, len(todo_meetings), BATCH * 10):
-                batch = todo_meetings[start : start + BATCH * 10]
-                part, _ = load_repository(_Paths(state, [meeting_paths[m] for m in batch]), cache)
-                records = _ByFolder(part)
-                for meeting in batch:
-                    new[f"minutes:{meeting}"] = _minutes_piece(records, meeting)
+            if progress is not None:
+                done = len(todo_folders) + start + len(batch)
+                progress(done, len(todo_folders) + len(todo_meetings))
         if any(piece is None for piece in new.values()):
             return None
         db.put_pieces(
             [
-                (unit, keys[unit], _note(piece), _dumps(piece, plain=unit.startswith("minutes:")))
+                (unit, keys[unit], _note(piece), _dumps(piece, plain=True))
                 for unit, piece in new.items()
             ],
             [unit for unit in stored if unit not in keys],
