@@ -6,6 +6,10 @@ Two tables, both disposable:
   unchanged is not read again (as git does it); a file changed within the last two seconds is
   never trusted by its stat alone, since a second write in the same clock tick may keep the mtime.
 - `refs`: a record's blob id -> the keys it defines and mentions (see `queries.scope`).
+- `graph`: the reference graph of the working tree, inverted: key -> the paths that define or
+  mention it, with the blob id each path had when its keys were taken (one marshalled row
+  `files.graph`), so a write updates only the paths whose blob changed and finds the records a
+  change can affect with a few lookups by key.
 - `answers`: a state key (every record's blob id, the version tags, the code) plus the question
   -> the stored answer. Any change to any record, tag or the program gives a new key.
 
@@ -25,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 STATE_FILE = "state.sqlite"
-SCHEMA = "coop-state-3"
+SCHEMA = "coop-state-4"
 RACY_SECONDS = 2.0
 KEEP_ANSWERS = 64
 """Answers kept per database: the newest ones, so that switching branches back stays quick."""
@@ -41,8 +45,10 @@ class StateDB:
         self.path = root / ".coop" / STATE_FILE
         self._db: sqlite3.Connection | None = None
         self.writable = True
-        self.rebuilt = False
         self._stats: dict[str, tuple[int, int, int, int, str]] | None = None
+        self._memory: sqlite3.Connection | None = None
+        """The graph's store when the file cannot be written (built again on every use)."""
+        self.rebuilt = False
         """Whether an unusable file was found and replaced (for tests and diagnostics)."""
         try:
             self._db = self._open()
@@ -99,6 +105,7 @@ class StateDB:
             db.execute("DROP TABLE IF EXISTS files")
             db.execute("DROP TABLE IF EXISTS answers")
             db.execute("DROP TABLE IF EXISTS refs")
+            db.execute("DROP TABLE IF EXISTS graph")
         db.execute(
             # One row: every file's stat and blob id, marshalled (read whole on every command).
             "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB)"
@@ -107,6 +114,7 @@ class StateDB:
             "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value BLOB, used REAL)"
         )
         db.execute("CREATE TABLE IF NOT EXISTS refs (ref TEXT PRIMARY KEY, keys TEXT)")
+        _create_graph(db)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
         db.commit()
         return db
@@ -121,10 +129,12 @@ class StateDB:
 
     def close(self) -> None:
         """Close the database."""
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.close()
+        for db in (self._db, self._memory):
+            if db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
         self._db = None
+        self._memory = None
 
     def stats(self) -> dict[str, tuple[int, int, int, int, str]]:
         """Return path -> (size, mtime_ns, inode, ctime_ns, blob id) as last recorded."""
@@ -221,3 +231,114 @@ class StateDB:
                 (KEEP_ANSWERS,),
             )
             self._db.commit()
+
+    # ---------------------------------------------------------------- the reference graph
+
+    def _graph_db(self) -> sqlite3.Connection:
+        """Return where the graph lives: the file, or memory when the file cannot be written."""
+        if self._db is not None and self.writable:
+            return self._db
+        if self._memory is None:
+            self._memory = sqlite3.connect(":memory:")
+            self._memory.execute("CREATE TABLE files (key TEXT PRIMARY KEY, value BLOB)")
+            _create_graph(self._memory)
+        return self._memory
+
+    def graph_blobs(self, stamp: str) -> dict[str, str]:
+        """Return path -> blob id of every path in the graph (empty: built by another program)."""
+        db = self._graph_db()
+        try:
+            row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
+            if row is None:
+                return {}
+            loaded = marshal.loads(row[0])
+            if not isinstance(loaded, tuple) or len(loaded) != 2 or loaded[0] != stamp:
+                return {}
+            blobs = loaded[1]
+            if not isinstance(blobs, dict):
+                raise ValueError("not a table of paths")
+            return blobs
+        except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
+            self._damaged()
+            return {}
+
+    def update_graph(
+        self,
+        stamp: str,
+        blobs: dict[str, str],
+        rows: dict[str, list[tuple[str, str]]],
+        *,
+        fresh: bool,
+    ) -> None:
+        """Store the graph's new path -> blob table and the (key, role) rows of changed paths.
+
+        Args:
+            stamp: the program that took the keys.
+            blobs: path -> blob id of every path now in the graph.
+            rows: path -> its (key, role) rows, for every path added, changed or removed
+                (removed: an empty list).
+            fresh: the graph is built from nothing (drop every stored row first).
+        """
+        db = self._graph_db()
+        try:
+            with db:
+                if fresh:
+                    db.execute("DELETE FROM graph")
+                else:
+                    db.executemany("DELETE FROM graph WHERE path = ?", [(p,) for p in rows])
+                db.executemany(
+                    "INSERT INTO graph VALUES (?, ?, ?)",
+                    [(key, path, role) for path, found in rows.items() for key, role in found],
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
+                    (marshal.dumps((stamp, blobs)),),
+                )
+        except sqlite3.Error:
+            self._damaged()
+
+    def graph_rows(self, keys: Iterable[str]) -> list[tuple[str, str, str]]:
+        """Return (key, path, role) of every path that defines or mentions one of `keys`."""
+        return self._graph_query("key", keys)
+
+    def graph_rows_of(self, paths: Iterable[str]) -> list[tuple[str, str, str]]:
+        """Return (key, path, role) of the given paths."""
+        return self._graph_query("path", paths)
+
+    def graph_defined(self, prefix: str, role: str) -> list[tuple[str, str]]:
+        """Return (key, path) of every key starting with `prefix` defined in `role`."""
+        try:
+            return list(
+                self._graph_db().execute(
+                    "SELECT key, path FROM graph WHERE key >= ? AND key < ? AND role = ?",
+                    (prefix, prefix + "\uffff", role),
+                )
+            )
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return []
+
+    def _graph_query(self, column: str, values: Iterable[str]) -> list[tuple[str, str, str]]:
+        wanted = sorted(set(values))
+        found: list[tuple[str, str, str]] = []
+        db = self._graph_db()
+        try:
+            # SQLite limits the number of parameters of one statement.
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found += db.execute(
+                    f"SELECT key, path, role FROM graph WHERE {column} IN ({marks})",  # noqa: S608
+                    chunk,
+                )
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return []
+        return found
+
+
+def _create_graph(db: sqlite3.Connection) -> None:
+    """Create the reference graph's table and its two lookups (by key, by path)."""
+    db.execute("CREATE TABLE IF NOT EXISTS graph (key TEXT, path TEXT, role TEXT)")
+    db.execute("CREATE INDEX IF NOT EXISTS graph_key ON graph (key)")
+    db.execute("CREATE INDEX IF NOT EXISTS graph_path ON graph (path)")

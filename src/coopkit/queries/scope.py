@@ -3,36 +3,48 @@
 Each record defines keys (`partner:ID`, `agreement:ID`, `minutes:ID`, `action:MEETING#N`) and
 mentions keys (the partners, agreements, meetings and actions it names). A change can make a
 problem appear only in a record it touches or in a record that mentions or shares a key the
-change defines (before or after); such a record's checks need what it mentions. The keys of
-each record are kept in .coop/state.sqlite by blob id, so only changed files are parsed.
+change defines (before or after); such a record's checks need what it mentions. The graph is
+kept inverted in .coop/state.sqlite (key -> paths) and updated only for paths whose blob
+changed since the last write, so finding the scope costs a few lookups by key.
 
-Every partner, agreement and coop.toml is always read (they are few, and the wording of "known:
-…" lists depends on all of them), so problems found in the scope read exactly as `coop check`
-words them. `coop check` itself always checks everything.
+Only coop.toml and the records in scope (and those they mention) are read. What the checks need
+from every partner and agreement is their ids (for "known: …" lists and unknown references);
+those come from the graph, so problems found in the scope read exactly as `coop check` words
+them. `coop check` itself always checks everything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import Problem, Source
+from coopkit.errors import Problem, Source, sorted_problems
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.state import StateDB
 from coopkit.model.base import split_person
+from coopkit.model.checks import check_repository
 from coopkit.model.repo import RepoData
-from coopkit.queries.load import Loaded, load
+from coopkit.queries.load import Loaded
 from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
 from coopkit.store import layout
-from coopkit.store.files import Memo, parse_file
+from coopkit.store.files import Memo, ParseCache, load_repository, parse_file
 from coopkit.store.regular import entry_refusal
 
 Keys = tuple[frozenset[str], frozenset[str]]
 """(keys a record defines, keys it mentions)."""
 
-ALWAYS = ("config", "partner", "agreement")
+Entry = tuple[frozenset[str], frozenset[str], bool]
+"""(keys a path defines, keys it mentions, whether it is a record that failed to load)."""
+
+NOTHING: Entry = (frozenset(), frozenset(), False)
+
+DEFINES, BROKEN, MENTIONS = "d", "b", "m"
+"""Roles of a key in the graph: defined by a record, by a broken record, mentioned."""
+
+KNOWN = ("partner", "agreement")
+"""Kinds whose ids the checks list ("known: …") and look up without reading the records."""
 
 
 def record_keys(kind: str, value: Any) -> Keys:
@@ -84,29 +96,34 @@ def record_keys(kind: str, value: Any) -> Keys:
     return frozenset(defines), frozenset(mentions)
 
 
-def keys_text(keys: Keys) -> str:
-    """Return keys as stored: defined keys, a tab, mentioned keys (ids hold no blanks)."""
-    return " ".join(sorted(keys[0])) + "\t" + " ".join(sorted(keys[1]))
+def keys_text(entry: Entry) -> str:
+    """Return keys as stored: defined keys, a tab, mentioned keys (ids hold no blanks).
+
+    A record that failed to load ends in a tab and `!`.
+    """
+    text = " ".join(sorted(entry[0])) + "\t" + " ".join(sorted(entry[1]))
+    return text + "\t!" if entry[2] else text
 
 
-def keys_of_text(text: str) -> Keys:
+def keys_of_text(text: str) -> Entry:
     """Return keys from their stored text."""
-    defines, _, mentions = text.partition("\t")
-    return frozenset(defines.split()), frozenset(mentions.split())
+    defines, _, rest = text.partition("\t")
+    mentions, _, broken = rest.partition("\t")
+    return frozenset(defines.split()), frozenset(mentions.split()), broken == "!"
 
 
-def _broken_keys(path: str) -> Keys:
+def _broken_keys(path: str) -> Entry:
     """Return what a record that does not parse defines: the id its path names (as the loader)."""
     kind = layout.kind_of(path)
     parts = path.split("/")
     name = parts[-1].rsplit(".", 1)[0]
     if kind == "partner":
-        return frozenset({f"partner:{name}"}), frozenset()
+        return frozenset({f"partner:{name}"}), frozenset(), True
     if kind == "agreement":
-        return frozenset({f"agreement:{parts[1]}"}), frozenset()
+        return frozenset({f"agreement:{parts[1]}"}), frozenset(), True
     if kind == "minutes":
-        return frozenset({f"minutes:{name}"}), frozenset()
-    return frozenset(), frozenset()
+        return frozenset({f"minutes:{name}"}), frozenset(), True
+    return NOTHING
 
 
 class _Overlay:
@@ -151,82 +168,182 @@ class Scope:
     checked: set[str]
     read_before: set[str]
     read_after: set[str]
+    known_before: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Ids of every partner and agreement before the change ("partner"/"agreement" -> ids)."""
+    known_after: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The same after the change."""
+
+
+def _rows(path: str, entry: Entry) -> list[tuple[str, str]]:
+    """Return a path's (key, role) rows in the graph."""
+    role = BROKEN if entry[2] else DEFINES
+    return [(key, role) for key in entry[0]] + [(key, MENTIONS) for key in entry[1]]
 
 
 class _Graph:
-    """Keys of every record by blob id, parsed only for blobs not seen before."""
+    """The reference graph of the scanned tree in .coop/state.sqlite, brought up to date.
 
-    def __init__(self, state: TreeState, db: StateDB, cache: ParseCacheDB) -> None:
+    Paths whose blob id differs from the one stored with the graph are parsed (through the
+    parse cache; keys already taken from an equal blob are reused) and only their rows change.
+    """
+
+    def __init__(self, state: TreeState, db: StateDB, cache: ParseCache) -> None:
         self.state = state
         self.db = db
         self.cache = cache
         self.stamp = code_stamp()[:12] + ":"
         """Keys depend on the program that found them."""
-        self.stored = db.refs(self.stamp)
-        self.new: dict[str, str] = {}
-        self.kinds: dict[str, str | None] = {}
+        self._refs: dict[str, str] | None = None
+        self._new_refs: dict[str, str] = {}
+        self._update()
 
-    def kind(self, path: str) -> str | None:
-        if path not in self.kinds:
-            self.kinds[path] = layout.kind_of(path)
-        return self.kinds[path]
+    def _update(self) -> None:
+        blobs = self.db.graph_blobs(self.stamp)
+        current = self.state.blobs
+        if blobs == current:
+            return
+        changed = [p for p, blob in current.items() if blobs.get(p) != blob]
+        rows: dict[str, list[tuple[str, str]]] = {p: [] for p in blobs if p not in current}
+        if len(changed) > 50:
+            self._refs = self.db.refs(self.stamp)
+        for path in changed:
+            rows[path] = _rows(path, self.entry(path, current[path]))
+        self.db.update_graph(self.stamp, dict(current), rows, fresh=not blobs)
 
-    def keys(self, path: str, data: bytes | None = None, *, changed: bool = False) -> Keys:
-        kind = self.kind(path)
-        if kind is None:
-            return frozenset(), frozenset()
-        if changed:
-            if data is None:
-                return frozenset(), frozenset()
-            blob = blob_id(data)
-        else:
-            blob = self.state.blobs.get(path, SPECIAL)
-        if blob == SPECIAL:
-            return frozenset(), frozenset()
+    def entry(self, path: str, blob: str, data: bytes | None = None) -> Entry:
+        """Return the keys of the record at `path` with this blob id (`data`: its bytes if new)."""
+        kind = layout.kind_of(path)
+        if kind is None or blob == SPECIAL:
+            return NOTHING
         ref = f"{self.stamp}{kind}:{blob}"
-        text = self.stored.get(ref) or self.new.get(ref)
+        text = self._new_refs.get(ref)
         if text is None:
-            source = _Overlay(self.state, {path: data} if changed else {}, [path])
+            text = self._refs.get(ref) if self._refs is not None else self._ref(ref)
+        if text is None:
+            source = _Overlay(self.state, {path: data} if data is not None else {}, [path])
             located, _ = parse_file(source, path, self.cache)
-            keys = record_keys(kind, located.value) if located is not None else _broken_keys(path)
-            text = keys_text(keys)
-            self.new[ref] = text
+            if located is not None:
+                found = record_keys(kind, located.value)
+                entry: Entry = (found[0], found[1], False)
+            else:
+                entry = _broken_keys(path)
+            text = keys_text(entry)
+            self._new_refs[ref] = text
         return keys_of_text(text)
 
-    def save(self) -> None:
-        self.db.put_refs(self.new.items(), self.stamp)
+    def _ref(self, ref: str) -> str | None:
+        return self.db.refs(ref).get(ref)
 
+    def entry_of(self, path: str, data: bytes | None) -> Entry | None:
+        """Return the keys of new content at `path` (None: the path is deleted)."""
+        if data is None:
+            return None
+        return self.entry(path, blob_id(data), data)
 
-def find_scope(state: TreeState, changes: Mapping[str, bytes | None], graph: _Graph) -> Scope:
-    """Return the records to check for a change and the records those checks read."""
-    before_paths = set(state.blobs)
-    after_paths = {p for p in before_paths if p not in changes or changes[p] is not None}
-    after_paths |= {p for p, data in changes.items() if data is not None}
-    before = {p: graph.keys(p) for p in before_paths}
-    after = {
-        p: graph.keys(p, changes[p], changed=True) if p in changes else before[p]
-        for p in after_paths
-    }
-    touched: set[str] = set()
-    for path in changes:
-        for keys in (before.get(path), after.get(path)):
-            if keys is not None:
-                touched |= keys[0]
-    checked = set(changes)
-    for side in (before, after):
-        checked |= {p for p, (defines, mentions) in side.items() if touched & (defines | mentions)}
-
-    def reads(side: dict[str, Keys]) -> set[str]:
-        needed: set[str] = set()
-        for path in checked & side.keys():
-            needed |= side[path][1]
+    def stored(self, paths: Iterable[str]) -> dict[str, Entry]:
+        """Return the keys of paths of the scanned tree, as the graph holds them."""
+        rows: dict[str, list[tuple[str, str]]] = {}
+        for key, path, role in self.db.graph_rows_of(paths):
+            rows.setdefault(path, []).append((key, role))
         return {
-            p
-            for p, (defines, _) in side.items()
-            if p in checked or graph.kind(p) in ALWAYS or needed & defines
+            path: (
+                frozenset(k for k, role in found if role != MENTIONS),
+                frozenset(k for k, role in found if role == MENTIONS),
+                any(role == BROKEN for _, role in found),
+            )
+            for path, found in rows.items()
         }
 
-    return Scope(checked, reads(before), reads(after))
+    def save(self) -> None:
+        """Store the keys of new content parsed for the scope (a later scan will meet it)."""
+        self.db.put_refs(self._new_refs.items(), self.stamp)
+
+
+class _Side:
+    """The graph as it is before or after the change: stored rows with some paths laid over."""
+
+    def __init__(self, graph: _Graph, over: Mapping[str, Entry | None]) -> None:
+        self.graph = graph
+        self.over = over
+        """Paths whose keys on this side differ from the tree (None: absent on this side)."""
+
+    def exists(self, path: str) -> bool:
+        if path in self.over:
+            return self.over[path] is not None
+        return path in self.graph.state.blobs
+
+    def with_keys(self, keys: set[str], roles: str) -> set[str]:
+        """Return the paths on this side having one of `keys` in one of `roles`."""
+        found = {
+            path
+            for _, path, role in self.graph.db.graph_rows(keys)
+            if role in roles and path not in self.over
+        }
+        for path, entry in self.over.items():
+            if entry is None:
+                continue
+            if (DEFINES in roles or BROKEN in roles) and keys & entry[0]:
+                found.add(path)
+            if MENTIONS in roles and keys & entry[1]:
+                found.add(path)
+        return found
+
+    def entries(self, paths: Iterable[str]) -> dict[str, Entry]:
+        """Return the keys of the given paths on this side (absent paths left out)."""
+        wanted = [p for p in paths if self.exists(p)]
+        stored = self.graph.stored(p for p in wanted if p not in self.over)
+        result = {}
+        for path in wanted:
+            entry = self.over.get(path) if path in self.over else stored.get(path, NOTHING)
+            assert entry is not None
+            result[path] = entry
+        return result
+
+    def known(self) -> dict[str, frozenset[str]]:
+        """Return the ids of every partner and agreement that loads, on this side."""
+        result = {}
+        for kind in KNOWN:
+            prefix = kind + ":"
+            ids = {
+                key[len(prefix) :]
+                for key, path in self.graph.db.graph_defined(prefix, DEFINES)
+                if path not in self.over
+            }
+            for entry in self.over.values():
+                if entry is not None and not entry[2]:
+                    ids.update(k[len(prefix) :] for k in entry[0] if k.startswith(prefix))
+            result[kind] = frozenset(ids)
+        return result
+
+
+def find_scope(
+    graph: _Graph,
+    changes: Mapping[str, bytes | None],
+    base: Mapping[str, bytes | None] | None = None,
+) -> Scope:
+    """Return the records to check for a change and the records those checks read."""
+    before_over = {p: graph.entry_of(p, data) for p, data in (base or {}).items()}
+    after_over = {**before_over, **{p: graph.entry_of(p, data) for p, data in changes.items()}}
+    before, after = _Side(graph, before_over), _Side(graph, after_over)
+    touched: set[str] = set()
+    for side in (before, after):
+        for entry in side.entries(changes).values():
+            touched |= entry[0]
+    checked = set(changes)
+    for side in (before, after):
+        checked |= side.with_keys(touched, DEFINES + BROKEN + MENTIONS)
+
+    def reads(side: _Side) -> set[str]:
+        present = side.entries(checked)
+        needed: set[str] = set()
+        for entry in present.values():
+            needed |= entry[1]
+        found = set(present) | side.with_keys(needed, DEFINES + BROKEN)
+        if side.exists(layout.CONFIG):
+            found.add(layout.CONFIG)
+        return found
+
+    return Scope(checked, reads(before), reads(after), before.known(), after.known())
 
 
 def check_change(
@@ -245,20 +362,42 @@ def check_change(
     """
     with StateDB(root) as db, ParseCacheDB(root) as cache:
         state = scan(root, db)
+        graph = _Graph(state, db, cache)
+        scope = find_scope(graph, changes, base)
+        graph.save()
         if base:
             state = _with_base(state, base)
-        graph = _Graph(state, db, cache)
-        scope = find_scope(state, changes, graph)
-        graph.save()
         memo: Memo = {}
-        before = load(_Overlay(state, {}, scope.read_before), cache, memo)
-        after = load(_Overlay(state, changes, scope.read_after), cache, memo)
+        before = _load(_Overlay(state, {}, scope.read_before), scope.known_before, cache, memo)
+        after = _load(_Overlay(state, changes, scope.read_after), scope.known_after, cache, memo)
     # A broken record's own problems need no lookups: they stay, to be named as the cause.
     return (
         _only(before, scope.checked | before.data.broken_paths),
         _only(after, scope.checked | after.data.broken_paths),
         scope,
     )
+
+
+def _load(
+    source: _Overlay, known: dict[str, frozenset[str]], cache: ParseCache, memo: Memo
+) -> Loaded:
+    """Parse the records in scope and run every rule over them, with every id known."""
+    data, problems = load_repository(source, cache, memo)
+    data.known_ids = known
+    problems = problems + check_repository(data)
+    return Loaded(data, sorted_problems(problems, data.broken_paths))
+
+
+def partners_after(root: Path, changes: Mapping[str, bytes | None]) -> RepoData:
+    """Return every partner as the change leaves them (the privacy check's registered contacts)."""
+    with StateDB(root) as db, ParseCacheDB(root) as cache:
+        state = scan(root, db)
+        paths = {p for p in state.blobs if layout.kind_of(p) == "partner"}
+        paths |= {p for p, data in changes.items() if data is not None}
+        paths -= {p for p, data in changes.items() if data is None}
+        paths = {p for p in paths if layout.kind_of(p) == "partner"}
+        data, _ = load_repository(_Overlay(state, changes, paths), cache)
+    return data
 
 
 def _with_base(state: TreeState, base: Mapping[str, bytes | None]) -> TreeState:
@@ -298,5 +437,6 @@ def remember_keys(db: StateDB, state: TreeState, data: RepoData) -> None:
         ref = f"{stamp}{kind}:{blob}"
         if blob == SPECIAL or ref in known:
             continue
-        rows[ref] = keys_text(record_keys(kind, located.value))
+        defines, mentions = record_keys(kind, located.value)
+        rows[ref] = keys_text((defines, mentions, False))
     db.put_refs(rows.items(), stamp)
