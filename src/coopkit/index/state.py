@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 STATE_FILE = "state.sqlite"
-SCHEMA = "coop-state-4"
+SCHEMA = "coop-state-5"
 RACY_SECONDS = 2.0
 KEEP_ANSWERS = 64
 """Answers kept per database: the newest ones, so that switching branches back stays quick."""
@@ -305,13 +305,13 @@ class StateDB:
         """Return (key, path, role) of the given paths."""
         return self._graph_query("path", paths)
 
-    def graph_defined(self, prefix: str, role: str) -> list[tuple[str, str]]:
-        """Return (key, path) of every key starting with `prefix` defined in `role`."""
+    def graph_defined(self, prefix: str) -> list[tuple[str, str]]:
+        """Return (key, path) of every key starting with `prefix` defined by a record."""
         try:
             return list(
                 self._graph_db().execute(
-                    "SELECT key, path FROM graph WHERE key >= ? AND key < ? AND role = ?",
-                    (prefix, prefix + "\uffff", role),
+                    "SELECT key, path FROM graph WHERE role = 'd' AND key >= ? AND key < ?",
+                    (prefix, prefix + "\uffff"),
                 )
             )
         except sqlite3.DatabaseError:
@@ -338,7 +338,9 @@ class StateDB:
 
 
 def _create_graph(db: sqlite3.Connection) -> None:
-    """Create the reference graph's table and its two lookups (by key, by path)."""
+    """Create the reference graph's table and its lookups (by key, by path, defined keys)."""
     db.execute("CREATE TABLE IF NOT EXISTS graph (key TEXT, path TEXT, role TEXT)")
     db.execute("CREATE INDEX IF NOT EXISTS graph_key ON graph (key)")
     db.execute("CREATE INDEX IF NOT EXISTS graph_path ON graph (path)")
+    # Ids defined by records (the "known: …" lists) without a pass over every mention.
+    db.execute("CREATE INDEX IF NOT EXISTS graph_defined ON graph (key) WHERE role = 'd'")

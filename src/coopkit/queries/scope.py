@@ -195,6 +195,7 @@ class _Graph:
         """Keys depend on the program that found them."""
         self._refs: dict[str, str] | None = None
         self._new_refs: dict[str, str] = {}
+        self._defined: dict[str, list[tuple[str, str]]] = {}
         self._update()
 
     def _update(self) -> None:
@@ -203,7 +204,7 @@ class _Graph:
         if blobs == current:
             return
         changed = [p for p, blob in current.items() if blobs.get(p) != blob]
-        rows: dict[str, list[tuple[str, str]]] = {p: [] for p in blobs if p not in current}
+        rows: dict[str, list[tuple[str, str]]] = {p: [] for p in blobs.keys() - current.keys()}
         if len(changed) > 50:
             self._refs = self.db.refs(self.stamp)
         for path in changed:
@@ -253,6 +254,12 @@ class _Graph:
             )
             for path, found in rows.items()
         }
+
+    def defined(self, prefix: str) -> list[tuple[str, str]]:
+        """Return (key, path) of every key starting with `prefix` that a record defines."""
+        if prefix not in self._defined:
+            self._defined[prefix] = self.db.graph_defined(prefix)
+        return self._defined[prefix]
 
     def save(self) -> None:
         """Store the keys of new content parsed for the scope (a later scan will meet it)."""
@@ -306,7 +313,7 @@ class _Side:
             prefix = kind + ":"
             ids = {
                 key[len(prefix) :]
-                for key, path in self.graph.db.graph_defined(prefix, DEFINES)
+                for key, path in self.graph.defined(prefix)
                 if path not in self.over
             }
             for entry in self.over.values():

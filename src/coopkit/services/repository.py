@@ -253,10 +253,7 @@ def _current(target: Path, path: str) -> bytes | None:
 def _head_blobs(root: Path, paths: list[str]) -> dict[str, bytes | None] | None:
     """Return the committed bytes of `paths` (None: not in HEAD); None in an empty repository."""
     with GitRepo(root) as repo:
-        if repo.head() is None:
-            return None
-        blobs = repo.read_blobs([f"HEAD:{p}" for p in paths])
-    return {p: blobs.get(f"HEAD:{p}") for p in paths}
+        return repo.head_blobs(paths)
 
 
 def _refuse_hand_edits(tx: Transaction, committed: dict[str, bytes | None] | None) -> None:

@@ -606,6 +606,29 @@ class GitRepo:
         Raises:
             RepositoryError: git failed, or an object is larger than MAX_BLOB_BYTES.
         """
+        found = self._read_objects(specs)
+        return {
+            spec: obj[1] if obj is not None and obj[0] == b"blob" else None
+            for spec, obj in found.items()
+        }
+
+    def head_blobs(self, paths: list[str]) -> dict[str, bytes | None] | None:
+        """Return the bytes of `paths` in HEAD (None: not there); None when there is no commit.
+
+        One `git cat-file --batch` answers both whether HEAD exists and what it holds.
+        """
+        head = "HEAD^{commit}"
+        found = self._read_objects([head, *(f"HEAD:{p}" for p in paths)])
+        if found[head] is None:
+            return None
+        result: dict[str, bytes | None] = {}
+        for path in paths:
+            obj = found[f"HEAD:{path}"]
+            result[path] = obj[1] if obj is not None and obj[0] == b"blob" else None
+        return result
+
+    def _read_objects(self, specs: list[str]) -> dict[str, tuple[bytes, bytes] | None]:
+        """Return (type, bytes) of objects from one `git cat-file --batch` (None: missing)."""
         if not specs:
             return {}
         for spec in specs:
@@ -631,7 +654,7 @@ class GitRepo:
         feeder = threading.Thread(target=_feed, args=(process, request), daemon=True)
         feeder.start()
         assert process.stdout is not None
-        result: dict[str, bytes | None] = {}
+        result: dict[str, tuple[bytes, bytes] | None] = {}
         try:
             for spec in specs:
                 header = process.stdout.readline(4096).split()
@@ -650,7 +673,7 @@ class GitRepo:
                         )
                     )
                 data = process.stdout.read(size + 1)[:size]
-                result[spec] = data if header[1] == b"blob" else None
+                result[spec] = (header[1], data)
         finally:
             process.stdout.close()
             if process.poll() is None:
