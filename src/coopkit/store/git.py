@@ -417,9 +417,7 @@ class GitRepo:
                     shutil.copyfile(index, staged)
                 else:
                     self._seed({"GIT_INDEX_FILE": str(staged)}, old)
-                self.run(
-                    "reset", "--quiet", commit, "--", *paths, env={"GIT_INDEX_FILE": str(staged)}
-                )
+                self._reset_entries(staged, commit, paths)
                 with os.fdopen(fd, "wb", closefd=False) as out:
                     out.write(staged.read_bytes())
                     out.flush()
@@ -450,6 +448,19 @@ class GitRepo:
         finally:
             if not published:
                 lock.unlink(missing_ok=True)
+
+    def _reset_entries(self, index: Path, commit: str, paths: list[str]) -> None:
+        """Set the entries of `paths` in the index file `index` to those of `commit`.
+
+        Without refreshing the other entries' stat data: on a large working tree that is most
+        of the time a write takes, and `git status` refreshes them when it runs anyway.
+        """
+        env = {"GIT_INDEX_FILE": str(index)}
+        try:
+            self.run("reset", "--quiet", "--no-refresh", commit, "--", *paths, env=env)
+        except GitFailed:
+            # git before 2.38 knows no --no-refresh; the reset of a copy can simply run again.
+            self.run("reset", "--quiet", commit, "--", *paths, env=env)
 
     def check_writable(self) -> str:
         """Return the branch HEAD names; refuse when a commit now would surprise the user.
