@@ -269,21 +269,31 @@ class StateDB:
         rows: dict[str, list[tuple[str, str]]],
         *,
         fresh: bool,
+        refs: Iterable[tuple[str, str]] = (),
     ) -> None:
         """Store the graph's new path -> blob table and the (key, role) rows of changed paths.
+
+        One transaction: a write command stores its graph (and the keys it parsed) at once.
 
         Args:
             stamp: the program that took the keys.
             blobs: path -> blob id of every path now in the graph.
             rows: path -> its (key, role) rows, for every path added, changed or removed
-                (removed: an empty list).
-            fresh: the graph is built from nothing (drop every stored row first).
+                (removed: an empty list). Roles: `d` defined by a record, `b` defined by a
+                record that failed to load (the id its path names), `m` mentioned.
+            fresh: the graph is built from nothing (drop every stored row and every other
+                program's keys first).
+            refs: keys of records parsed for the first time (as `put_refs`).
         """
         db = self._graph_db()
         try:
             with db:
                 if fresh:
                     db.execute("DELETE FROM graph")
+                    if db is self._db:
+                        db.execute(
+                            "DELETE FROM refs WHERE ref < ? OR ref >= ?", (stamp, stamp + "\uffff")
+                        )
                 else:
                     db.executemany("DELETE FROM graph WHERE path = ?", [(p,) for p in rows])
                 db.executemany(
@@ -294,6 +304,8 @@ class StateDB:
                     "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
                     (marshal.dumps((stamp, blobs)),),
                 )
+                if db is self._db:
+                    db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", list(refs))
         except sqlite3.Error:
             self._damaged()
 

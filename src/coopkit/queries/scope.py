@@ -180,11 +180,31 @@ def _rows(path: str, entry: Entry) -> list[tuple[str, str]]:
     return [(key, role) for key in entry[0]] + [(key, MENTIONS) for key in entry[1]]
 
 
+class _Lookup:
+    """The parse cache for looking up only: a write's check stores nothing it parsed.
+
+    Parsing the new content of a change (or a record not yet cached) is kept in the process;
+    storing it is left to the next reading command, which stores what it parses anyway.
+    """
+
+    def __init__(self, cache: ParseCache) -> None:
+        self.cache = cache
+
+    def get(self, kind: str, digest: str) -> tuple[str | None, str] | None:
+        return self.cache.get(kind, digest)
+
+    def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
+        """Store nothing."""
+
+
 class _Graph:
     """The reference graph of the scanned tree in .coop/state.sqlite, brought up to date.
 
     Paths whose blob id differs from the one stored with the graph are parsed (through the
     parse cache; keys already taken from an equal blob are reused) and only their rows change.
+    After the check, the graph takes the change's own paths as they will be once committed, so
+    the next write finds it up to date; should the change not be committed, the next write sees
+    the blob ids differ and takes those paths again.
     """
 
     def __init__(self, state: TreeState, db: StateDB, cache: ParseCache) -> None:
@@ -196,22 +216,30 @@ class _Graph:
         self._refs: dict[str, str] | None = None
         self._new_refs: dict[str, str] = {}
         self._defined: dict[str, list[tuple[str, str]]] = {}
-        self._update()
+        self._entries: dict[tuple[str, str], Entry] = {}
+        self.blobs = self._update()
 
-    def _update(self) -> None:
+    def _update(self) -> dict[str, str]:
+        """Bring the stored graph up to date with the scanned tree; return its path -> blob."""
         blobs = self.db.graph_blobs(self.stamp)
         current = self.state.blobs
         if blobs == current:
-            return
+            return blobs
         changed = [p for p, blob in current.items() if blobs.get(p) != blob]
         rows: dict[str, list[tuple[str, str]]] = {p: [] for p in blobs.keys() - current.keys()}
         if len(changed) > 50:
             self._refs = self.db.refs(self.stamp)
         for path in changed:
-            rows[path] = _rows(path, self.entry(path, current[path]))
-        self.db.update_graph(self.stamp, dict(current), rows, fresh=not blobs)
+            rows[path] = _rows(path, self.entry(path, current[path], cache=self.cache))
+        self.db.update_graph(
+            self.stamp, dict(current), rows, fresh=not blobs, refs=self._new_refs.items()
+        )
+        self._new_refs.clear()
+        return dict(current)
 
-    def entry(self, path: str, blob: str, data: bytes | None = None) -> Entry:
+    def entry(
+        self, path: str, blob: str, data: bytes | None = None, cache: ParseCache | None = None
+    ) -> Entry:
         """Return the keys of the record at `path` with this blob id (`data`: its bytes if new)."""
         kind = layout.kind_of(path)
         if kind is None or blob == SPECIAL:
@@ -222,7 +250,7 @@ class _Graph:
             text = self._refs.get(ref) if self._refs is not None else self._ref(ref)
         if text is None:
             source = _Overlay(self.state, {path: data} if data is not None else {}, [path])
-            located, _ = parse_file(source, path, self.cache)
+            located, _ = parse_file(source, path, cache or _Lookup(self.cache))
             if located is not None:
                 found = record_keys(kind, located.value)
                 entry: Entry = (found[0], found[1], False)
@@ -239,7 +267,10 @@ class _Graph:
         """Return the keys of new content at `path` (None: the path is deleted)."""
         if data is None:
             return None
-        return self.entry(path, blob_id(data), data)
+        blob = blob_id(data)
+        if (path, blob) not in self._entries:
+            self._entries[(path, blob)] = self.entry(path, blob, data)
+        return self._entries[(path, blob)]
 
     def stored(self, paths: Iterable[str]) -> dict[str, Entry]:
         """Return the keys of paths of the scanned tree, as the graph holds them."""
@@ -261,9 +292,22 @@ class _Graph:
             self._defined[prefix] = self.db.graph_defined(prefix)
         return self._defined[prefix]
 
-    def save(self) -> None:
-        """Store the keys of new content parsed for the scope (a later scan will meet it)."""
-        self.db.put_refs(self._new_refs.items(), self.stamp)
+    def save(self, changes: Mapping[str, bytes | None]) -> None:
+        """Store the change's paths as they will be once committed (one transaction)."""
+        blobs = dict(self.blobs)
+        rows: dict[str, list[tuple[str, str]]] = {}
+        for path, data in changes.items():
+            if data is None:
+                if blobs.pop(path, None) is not None:
+                    rows[path] = []
+                continue
+            blob = blob_id(data)
+            if blobs.get(path) != blob:
+                blobs[path] = blob
+                entry = self.entry_of(path, data)
+                rows[path] = _rows(path, entry if entry is not None else NOTHING)
+        if rows:
+            self.db.update_graph(self.stamp, blobs, rows, fresh=False)
 
 
 class _Side:
@@ -371,12 +415,13 @@ def check_change(
         state = scan(root, db)
         graph = _Graph(state, db, cache)
         scope = find_scope(graph, changes, base)
-        graph.save()
+        graph.save(changes)
         if base:
             state = _with_base(state, base)
         memo: Memo = {}
-        before = _load(_Overlay(state, {}, scope.read_before), scope.known_before, cache, memo)
-        after = _load(_Overlay(state, changes, scope.read_after), scope.known_after, cache, memo)
+        lookup = _Lookup(cache)
+        before = _load(_Overlay(state, {}, scope.read_before), scope.known_before, lookup, memo)
+        after = _load(_Overlay(state, changes, scope.read_after), scope.known_after, lookup, memo)
     # A broken record's own problems need no lookups: they stay, to be named as the cause.
     return (
         _only(before, scope.checked | before.data.broken_paths),
