@@ -4,6 +4,7 @@ every problem as the full check does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import date
 from pathlib import Path
@@ -75,7 +76,7 @@ def _assert_scoped_equals_full(root: Path, change: dict[str, bytes | None]) -> N
     assert set(change) <= scope.checked
 
 
-EDITS = ["hand", "garble", "delete", "rename", "new", "commit", "branch", "reset"]
+EDITS = ["hand", "garble", "delete", "rename", "new", "write", "commit", "branch", "reset"]
 
 
 @settings(
@@ -94,6 +95,8 @@ def test_the_graph_follows_every_edit_and_the_scoped_check_stays_exact(
     data: st.DataObject,
 ) -> None:
     monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
+    # Fold the changed paths into the whole table after a few, so both ways are taken.
+    monkeypatch.setattr(state_db, "MAX_DELTA", 3)
     root = example_copy(tmp_path_factory.mktemp("graph") / "repo")
     clock = iter(range(10**6))
 
@@ -119,6 +122,14 @@ def test_the_graph_follows_every_edit_and_the_scoped_check_stays_exact(
             target = root / "partners" / f"neu{seed}.yaml"
             target.write_text(f"id: neu{seed}\nname: Neu {seed}\n")
             stamp(target)
+        elif edit == "write":
+            # A write through coop: its check leaves the graph as the commit leaves the tree.
+            with contextlib.suppress(ProblemsFound):
+                commit_changes(
+                    Context(root=root, today=date(2014, 2, 7), author_text="T <t@example.org>"),
+                    {f"partners/w{seed}.yaml": f"id: w{seed}\nname: W {seed}\n".encode()},
+                    "Partner",
+                )
         elif edit == "branch":
             git(root, "checkout", "-q", "-B", f"b{seed}")
             git(root, "add", "-A")
@@ -165,7 +176,10 @@ def test_unknown_references_list_every_known_id_as_the_full_check_does(many: Pat
     _assert_scoped_equals_full(many, change)
     _, after, _ = check_change(many, change)
     words = [p.message.format("en") for p in after.problems]
-    assert 'unknown partner "p99"; known: caritas, jobcenter, kreis, p00, p01, p02, p03, p04, …' in words
+    assert (
+        'unknown partner "p99"; known: caritas, jobcenter, kreis, p00, p01, p02, p03, p04, …'
+        in words
+    )
     assert 'unknown agreement "a9"; known: a1, a2, koop' in words
     assert 'unknown person "nobody" at p02; known: chef' in words
 
