@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,7 @@ from coopkit.queries.due import due_list
 from coopkit.queries.load import Snapshot, load, load_worktree
 from coopkit.queries.overview import status
 from coopkit.queries.scope import check_change
-from coopkit.queries.state import scan
+from coopkit.queries.state import SPECIAL, _stat_scan, scan
 from coopkit.store import layout
 from coopkit.store.files import WorkTree
 
@@ -216,21 +217,51 @@ def test_incremental_state_answers_like_a_fresh_build(
 
 
 def test_scan_reads_only_changed_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
+    # In git, git's own stat cache says what differs from HEAD: a clean tree reads no file.
     root = example_copy(tmp_path / "repo")
     first = scan(root)
-    assert len(first.contents) == len(first.blobs)
+    assert first.contents == {}
+    assert first.blobs["partners/kv-myk.yaml"] == (
+        git(root, "rev-parse", "HEAD:partners/kv-myk.yaml").strip()
+    )
     minutes = root / "minutes" / "2014-02-05-evaluation.md"
     minutes.write_text(minutes.read_text(encoding="utf-8") + "\n")
-    os.utime(minutes, ns=(2_000_000_000_000_000_000,) * 2)
+    new = root / "partners" / "neu.yaml"
+    new.write_text("id: neu\nname: Neu\n")
     second = scan(root)
-    assert list(second.contents) == ["minutes/2014-02-05-evaluation.md"]
+    assert sorted(second.contents) == ["minutes/2014-02-05-evaluation.md", "partners/neu.yaml"]
     assert second.key != first.key
+    assert second.blobs == _stat_scan(root).blobs
+    # Outside git the stat of each file is compared with the last scan.
+    monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
+    shutil.rmtree(root / ".git")
+    plain = scan(root)
+    assert len(plain.contents) == len(plain.blobs)
+    minutes.write_text(minutes.read_text(encoding="utf-8") + "\n")
+    os.utime(minutes, ns=(2_000_000_000_000_000_000,) * 2)
+    assert list(scan(root).contents) == ["minutes/2014-02-05-evaluation.md"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_special_file_git_does_not_list_still_changes_the_state(tmp_path: Path) -> None:
+    root = example_copy(tmp_path / "repo")
+    before = scan(root).key
+    os.mkfifo(root / "partners" / "rohr.yaml")
+    after = scan(root)
+    assert after.key != before
+    assert after.blobs["partners/rohr.yaml"] == SPECIAL
+    ignored = root / "partners" / "alt.yaml.bak"
+    (root / ".gitignore").write_text(".coop/\n*.bak\n")
+    ignored.write_text("id: alt\n")
+    assert "partners/alt.yaml.bak" in scan(root).contents
 
 
 def test_a_file_changed_with_its_old_mtime_restored_is_read_again(tmp_path: Path) -> None:
     root = example_copy(tmp_path / "repo")
     scan(root)
+    # git compares times in whole seconds: a change within the second git recorded the file,
+    # with its mtime put back, is invisible to git itself. One second later the ctime tells.
+    time.sleep(1.05)
     path = root / "partners" / "kv-myk.yaml"
     info = path.stat()
     text = path.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from typing import Literal
 
 from coopkit.errors import T
 from coopkit.model.base import split_person
+from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
 from coopkit.queries.names import person_name
 
@@ -53,6 +54,25 @@ class ActionRow:
         return self.status == "open"
 
 
+RawAction = tuple[str, int, str, str, int]
+"""An action as its minutes state it: (key, TOP number, who, what, due day as ordinal)."""
+
+MeetingActions = tuple[str, int, list[RawAction]]
+"""A meeting's id, its day (ordinal) and its actions, as the derived-facts store keeps them."""
+
+
+def meeting_actions(minutes: Minutes) -> MeetingActions:
+    """Return what a meeting's minutes say about its actions (plain values, no state)."""
+    return (
+        minutes.id,
+        minutes.date.toordinal(),
+        [
+            (minutes.action_key(action), top, action.who, action.what, action.due.toordinal())
+            for top, action in minutes.all_actions()
+        ],
+    )
+
+
 def action_rows(
     data: RepoData,
     today: date,
@@ -74,43 +94,72 @@ def action_rows(
         before: only actions of meetings before this day.
         as_of: count a closing only when it happened on or before this day (a report's end).
     """
+    ordered = sorted((m.value for m in data.minutes.values()), key=lambda m: (m.date, m.id))
+    return rows_of(
+        data,
+        [meeting_actions(m) for m in ordered],
+        today,
+        open_only=open_only,
+        partner=partner,
+        meetings=meetings,
+        before=before,
+        as_of=as_of,
+    )
+
+
+def rows_of(
+    data: RepoData,
+    stated: Iterable[MeetingActions],
+    today: date,
+    *,
+    open_only: bool = False,
+    partner: str | None = None,
+    meetings: Iterable[str] | None = None,
+    before: date | None = None,
+    as_of: date | None = None,
+) -> list[ActionRow]:
+    """Return the rows of the actions meetings state (oldest meeting first), with their state.
+
+    The state comes from the closing records in `data`, names from its partners.
+    """
     wanted = set(meetings) if meetings is not None else None
     records = data.closing_records
     names: dict[str, str] = {}
     rows = []
-    for minutes in sorted((m.value for m in data.minutes.values()), key=lambda m: (m.date, m.id)):
-        if wanted is not None and minutes.id not in wanted:
+    before_day = before.toordinal() if before is not None else None
+    for meeting, day, actions in stated:
+        if wanted is not None and meeting not in wanted:
             continue
-        if before is not None and minutes.date >= before:
+        if before_day is not None and day >= before_day:
             continue
-        for top, action in minutes.all_actions():
-            key = minutes.action_key(action)
+        meeting_date = date.fromordinal(day)
+        for key, top, who, what, due_day in actions:
             record = records.get(key)
             if record is not None and as_of is not None and record.date > as_of:
                 record = None
-            status: ActionState = record.status if record else "open"
             if open_only and record is not None:
                 continue
-            owner, person = split_person(action.who)
+            status: ActionState = record.status if record else "open"
+            owner, person = split_person(who)
             if partner and owner != partner:
                 continue
+            due = date.fromordinal(due_day)
             rows.append(
                 ActionRow(
                     key=key,
-                    meeting=minutes.id,
-                    meeting_date=minutes.date,
+                    meeting=meeting,
+                    meeting_date=meeting_date,
                     top=top,
-                    who=action.who,
-                    who_name=names.get(action.who)
-                    or names.setdefault(action.who, person_name(data, action.who)),
+                    who=who,
+                    who_name=names.get(who) or names.setdefault(who, person_name(data, who)),
                     partner=owner,
                     person=person,
-                    what=action.what,
-                    due=action.due,
+                    what=what,
+                    due=due,
                     status=status,
                     closed=record.date if record else None,
                     note=record.note if record else None,
-                    overdue=record is None and action.due < today,
+                    overdue=record is None and due < today,
                 )
             )
     return rows

@@ -8,18 +8,17 @@ obligation list, status, checklist, calendar, report, matrix, agenda) asks this 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
 from coopkit.errors import Problem, T
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.fulfilment import Fulfilment
-from coopkit.queries.actions import action_rows
 from coopkit.queries.load import Snapshot
 from coopkit.queries.lookup import check_partner, get_agreement
 from coopkit.queries.names import partner_name
-from coopkit.queries.versions import VersionState
+from coopkit.queries.versions import Timeline, VersionState
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
 
@@ -157,25 +156,16 @@ def version_dates(version: VersionState, obligation: Obligation, end: date) -> l
         return []
 
 
-def agreement_occurrences(
-    snap: Snapshot,
-    agreement_id: str,
-    until: date | None = None,
-    *,
-    index: FulfilmentIndex | None = None,
+def owed_occurrences(
+    timeline: Timeline, recorded: dict[tuple[str, str, date], Fulfilment], end: date
 ) -> list[Occurrence]:
-    """Return every occurrence of an agreement's obligations per owing partner, by due date.
+    """Return every occurrence of an agreement's obligations up to `end`, by due date.
 
     Per-case duties (no first due date) have an occurrence where a fulfilment record names one
-    on a day their version was in force.
+    on a day their version was in force. The result does not depend on the day it is asked:
+    `overdue` is left False here and set by `as_of`.
     """
-    get_agreement(snap, agreement_id)
-    timeline = snap.timeline(agreement_id)
-    end = until or schedule_until(snap)
-    today = snap.today
-    if index is None:
-        index = fulfilment_index(snap)
-    recorded = index.get(agreement_id, {})
+    agreement_id = timeline.agreement_id
     result: list[Occurrence] = []
     for version in timeline.segments():
         text = version.text
@@ -203,7 +193,7 @@ def agreement_occurrences(
                         list(ob.to),
                         ob.clause,
                         record.status if record else "open",
-                        record is None and due < today,
+                        False,
                         record,
                     )
                 )
@@ -211,12 +201,29 @@ def agreement_occurrences(
     return result
 
 
+def as_of(owed: Iterable[Occurrence], end: date, today: date) -> list[Occurrence]:
+    """Return the occurrences due on or before `end`, overdue where open and due before today."""
+    return [
+        replace(o, overdue=True) if o.fulfilment is None and o.due < today else o
+        for o in owed
+        if o.due <= end
+    ]
+
+
+def agreement_occurrences(
+    snap: Snapshot, agreement_id: str, until: date | None = None
+) -> list[Occurrence]:
+    """Return every occurrence of an agreement's obligations per owing partner, by due date."""
+    get_agreement(snap, agreement_id)
+    end = until or schedule_until(snap)
+    return as_of(snap.owed(agreement_id, end), end, snap.today)
+
+
 def all_occurrences(snap: Snapshot, until: date | None = None) -> list[Occurrence]:
     """Return the occurrences of every agreement."""
-    index = fulfilment_index(snap)
     result: list[Occurrence] = []
     for agreement_id in sorted(snap.data.agreements):
-        result += agreement_occurrences(snap, agreement_id, until, index=index)
+        result += agreement_occurrences(snap, agreement_id, until)
     return result
 
 
@@ -252,7 +259,7 @@ def open_items(
                 to=occ.to,
             )
         )
-    for row in action_rows(snap.data, today, open_only=True):
+    for row in snap.action_rows(open_only=True):
         if row.due > until:
             continue
         items.append(
@@ -340,11 +347,9 @@ def obligation_rows(
     check_partner(snap, partner)
     ids = [agreement] if agreement else sorted(snap.data.agreements)
     today = snap.today
-    index = fulfilment_index(snap)
     rows = []
     for agreement_id in ids:
-        get_agreement(snap, agreement_id)
-        occs = agreement_occurrences(snap, agreement_id, index=index)
+        occs = agreement_occurrences(snap, agreement_id)
         timeline = snap.timeline(agreement_id)
         order: list[str] = []
         for version in [*timeline.versions]:

@@ -17,6 +17,9 @@ from coopkit.store.files import FileSource, Memo, ParseCache, Revision, load_rep
 from coopkit.store.git import GitRepo
 
 if TYPE_CHECKING:
+    from coopkit.queries.actions import ActionRow
+    from coopkit.queries.due import FulfilmentIndex, Occurrence
+    from coopkit.queries.overview import MinutesStatus
     from coopkit.queries.state import TreeState
     from coopkit.queries.versions import Timeline
 
@@ -50,6 +53,7 @@ class Snapshot:
     rev: str | None = None
     """The git revision the records were read from; None for the working tree."""
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
+    _fulfilments: FulfilmentIndex | None = field(default=None, repr=False)
 
     @property
     def today(self) -> date:
@@ -80,6 +84,31 @@ class Snapshot:
 
         get_agreement(self, agreement_id)
         return self.timelines()[agreement_id]
+
+    # The facts below are what the everyday views (status, due, obligation list) need beyond
+    # partners and the configuration; `queries.facts` serves them from its store instead.
+
+    def owed(self, agreement_id: str, end: date) -> list[Occurrence]:
+        """Return an agreement's occurrences up to `end`, not yet dated (see `due.as_of`)."""
+        from coopkit.queries.due import fulfilment_index, owed_occurrences
+
+        if self._fulfilments is None:
+            self._fulfilments = fulfilment_index(self)
+        return owed_occurrences(
+            self.timelines()[agreement_id], self._fulfilments.get(agreement_id, {}), end
+        )
+
+    def meeting_rows(self) -> list[MinutesStatus]:
+        """Return every meeting as the overview lists it (in no particular order)."""
+        from coopkit.queries.overview import minutes_status
+
+        return [minutes_status(m.value) for m in self.data.minutes.values()]
+
+    def action_rows(self, *, open_only: bool = False) -> list[ActionRow]:
+        """Return the actions of every meeting with their state as of today."""
+        from coopkit.queries.actions import action_rows
+
+        return action_rows(self.data, self.today, open_only=open_only)
 
 
 ProgressFn = Callable[[int, int], None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from coopkit.queries.actions import action_rows
+from coopkit.model.minutes import Minutes
 from coopkit.queries.due import overdue_counts
 from coopkit.queries.load import Snapshot
 from coopkit.queries.versions import Lifecycle, Timeline
@@ -43,6 +43,11 @@ class MinutesStatus:
     date: str
     title: str
     status: str
+
+
+def minutes_status(minutes: Minutes) -> MinutesStatus:
+    """Return a meeting as the overview lists it."""
+    return MinutesStatus(minutes.id, minutes.date.isoformat(), minutes.title, minutes.status)
 
 
 @dataclass
@@ -129,15 +134,12 @@ def status(snap: Snapshot) -> Status:
         if pid not in data.partners
     ]
     result.partners.sort(key=lambda p: p.id)
-    ordered = sorted(data.minutes.values(), key=lambda m: (m.value.date, m.value.id), reverse=True)
-    result.minutes = [
-        MinutesStatus(m.value.id, m.value.date.isoformat(), m.value.title, m.value.status)
-        for m in ordered
-    ]
+    ordered = sorted(snap.meeting_rows(), key=lambda m: (m.date, m.id), reverse=True)
+    result.minutes = ordered
     oldest_first = list(reversed(ordered))
-    result.draft_minutes = [m.value.id for m in oldest_first if m.value.status == "draft"]
-    result.unapproved_minutes = [m.value.id for m in oldest_first if m.value.status == "sent"]
-    open_rows = action_rows(data, snap.today, open_only=True)
+    result.draft_minutes = [m.id for m in oldest_first if m.status == "draft"]
+    result.unapproved_minutes = [m.id for m in oldest_first if m.status == "sent"]
+    open_rows = snap.action_rows(open_only=True)
     result.open_actions = len(open_rows)
     result.overdue_actions = sum(r.overdue for r in open_rows)
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,21 +32,47 @@ SPECIAL = "-"
 
 @dataclass
 class TreeState:
-    """Every record path of a working tree with its blob id, plus what had to be read."""
+    """Every record path of a working tree with its blob id, plus what had to be read.
+
+    In a git repository the state is known as "HEAD plus these changed paths" (git's own stat
+    cache found them); the blob id of every path is listed from the index only when asked for.
+    """
 
     root: Path
-    blobs: dict[str, str]
+    _blobs: dict[str, str] | None
     contents: dict[str, bytes] = field(default_factory=dict)
     """Bytes of the files read during the scan (changed since the last one)."""
     tags: str = ""
     """The version tags as git lists them (name and tag object id per line)."""
+    head: str = ""
+    """The commit the unchanged paths are read from ("" when every blob id is listed)."""
+    delta: dict[str, str | None] = field(default_factory=dict)
+    """Paths that differ from `head`: blob id, SPECIAL, or None where the file is gone."""
+
+    @property
+    def blobs(self) -> dict[str, str]:
+        """Return path -> blob id of every record file (SPECIAL for links and special files)."""
+        if self._blobs is None:
+            blobs = _index_blobs(self.root)
+            for path, blob in self.delta.items():
+                if blob is None:
+                    blobs.pop(path, None)
+                elif not path.startswith(layout.TEMPLATES + "/") or blob == SPECIAL:
+                    blobs[path] = blob
+            self._blobs = blobs
+        return self._blobs
 
     @property
     def key(self) -> str:
         """Return one id for the records, the tags and the program reading them."""
         digest = hashlib.sha256(code_stamp().encode())
-        for path in sorted(self.blobs):
-            digest.update(f"{path}\0{self.blobs[path]}\n".encode())
+        if self.head:
+            digest.update(f"head {self.head}\n".encode())
+            for path in sorted(self.delta):
+                digest.update(f"{path}\0{self.delta[path]}\n".encode())
+        else:
+            blobs = self.blobs
+            digest.update("".join(f"{p}\0{blobs[p]}\n" for p in sorted(blobs)).encode())
         digest.update(self.tags.encode())
         return digest.hexdigest()
 
@@ -141,7 +168,186 @@ def _tags(root: Path) -> str:
         return ""
 
 
+def _pathspecs() -> list[str]:
+    """Return git pathspecs of everything a scan looks at (literal names, no glob magic)."""
+    return [f":(literal){name}" for name in (layout.CONFIG, *layout.RECORD_DIRS, layout.TEMPLATES)]
+
+
+def _hidden(path: str) -> bool:
+    """Return whether a path has a hidden component (the loader never reads those)."""
+    return any(part.startswith(".") for part in path.split("/"))
+
+
+def _index_blobs(root: Path) -> dict[str, str]:
+    """Return path -> blob id of the record files in git's index."""
+    try:
+        with GitRepo(root) as repo:
+            out = repo.run("ls-files", "--stage", "-z", "--", *_pathspecs(), binary=True)
+    except RepositoryError:
+        return {}
+    blobs: dict[str, str] = {}
+    for entry in bytes(out).split(b"\0"):
+        meta, tab, name = entry.partition(b"\t")
+        if not tab or meta[:6] not in (b"100644", b"100755"):
+            continue
+        path = os.fsdecode(name)
+        if _hidden(path) or path.startswith(layout.TEMPLATES + "/"):
+            continue
+        blobs[path] = meta[7:47].decode()
+    return blobs
+
+
+def _specials(root: Path) -> set[str]:
+    """Return links and special files among the records and templates (git does not list FIFOs).
+
+    Walks names only: the types come with the directory listing, no file is looked at.
+    """
+    found: set[str] = set()
+    try:
+        info = os.lstat(os.path.join(root, layout.CONFIG))  # noqa: PTH118
+    except OSError:
+        pass
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            found.add(layout.CONFIG)
+    pending: list[str] = []
+    for top in (*layout.RECORD_DIRS, layout.TEMPLATES):
+        if os.path.islink(os.path.join(root, top)):  # noqa: PTH114, PTH118
+            found.add(top)
+        else:
+            pending.append(top)
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(os.path.join(root, folder)) as listing:  # noqa: PTH118
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(f"{folder}/{entry.name}")
+            elif not entry.is_file(follow_symlinks=False):
+                found.add(f"{folder}/{entry.name}")
+    return found
+
+
+def _status_paths(out: bytes) -> tuple[str, list[str]] | None:
+    """Return (HEAD commit or "", paths that differ) from `git status --porcelain=v2 -z`."""
+    head = ""
+    paths: list[str] = []
+    fields = {b"1": 8, b"2": 9, b"u": 10, b"?": 1, b"!": 1}
+    records = out.split(b"\0")
+    n = 0
+    while n < len(records):
+        record = records[n]
+        n += 1
+        if not record:
+            continue
+        if record.startswith(b"# branch.oid "):
+            oid = record[len(b"# branch.oid ") :].decode()
+            head = "" if oid == "(initial)" else oid
+            continue
+        if record.startswith(b"#"):
+            continue
+        kind = record[:1]
+        if kind not in fields:
+            return None
+        path = record.split(b" ", fields[kind])[-1]
+        if kind == b"2":
+            n += 1  # the original path of a rename follows in its own field
+        paths.append(os.fsdecode(path))
+    return head, paths
+
+
+def _git_scan(root: Path) -> TreeState | None:
+    """Ask git which record files differ from HEAD; None where git cannot say (then stat)."""
+    if not os.path.exists(os.path.join(root, ".git")):  # noqa: PTH110, PTH118
+        return None
+    env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C"}
+    argv = [
+        "git",
+        "--no-optional-locks",
+        "status",
+        "--porcelain=v2",
+        "-z",
+        "--branch",
+        "--untracked-files=all",
+        "--ignored=traditional",
+        "--no-renames",
+        "--",
+        *_pathspecs(),
+    ]
+    tag_argv = ["git", "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags"]
+    try:
+        status_proc = subprocess.Popen(  # noqa: S603
+            argv,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        tags_proc = subprocess.Popen(  # noqa: S603
+            tag_argv,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+    # While git compares the files with its index, list the entries git does not see.
+    specials = _specials(root)
+    out, _ = status_proc.communicate()
+    tags_out, _ = tags_proc.communicate()
+    found = _status_paths(out) if status_proc.returncode == 0 else None
+    if found is None or not found[0]:
+        return None
+    head, paths = found
+    delta: dict[str, str | None] = {path: SPECIAL for path in specials}
+    contents: dict[str, bytes] = {}
+    for path in paths:
+        if path.endswith("/") or _hidden(path) or path in delta:
+            continue
+        full = os.path.join(root, path)  # noqa: PTH118
+        try:
+            info = os.lstat(full)
+        except OSError:
+            delta[path] = None
+            continue
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            delta[path] = SPECIAL
+            continue
+        if path.startswith(layout.TEMPLATES + "/"):
+            continue
+        try:
+            with open(full, "rb") as handle:  # noqa: PTH123
+                data = handle.read()
+        except OSError:
+            delta[path] = SPECIAL
+            continue
+        delta[path] = blob_id(data)
+        contents[path] = data
+    tags = tags_out.decode("utf-8", "replace") if tags_proc.returncode == 0 else ""
+    return TreeState(root, None, contents, tags.rstrip("\n"), head=head, delta=delta)
+
+
 def scan(root: Path, db: StateDB | None = None) -> TreeState:
+    """Find the blob id of every record file, reading only files that changed.
+
+    In a git repository git's own stat cache says which files differ from HEAD; elsewhere
+    (or where git cannot answer) each file's stat is compared with .coop/state.sqlite.
+    """
+    found = _git_scan(root)
+    if found is not None:
+        return found
+    return _stat_scan(root, db)
+
+
+def _stat_scan(root: Path, db: StateDB | None = None) -> TreeState:
     """Find the blob id of every record file, reading only files whose stat changed."""
     own = db is None
     store = StateDB(root) if db is None else db
