@@ -76,7 +76,7 @@ def _assert_scoped_equals_full(root: Path, change: dict[str, bytes | None]) -> N
     assert set(change) <= scope.checked
 
 
-EDITS = ["hand", "garble", "delete", "rename", "new", "write", "commit", "branch", "reset"]
+EDITS = ["hand", "garble", "delete", "rename", "new", "write", "commit", "amend", "branch", "reset"]
 
 
 @settings(
@@ -95,8 +95,6 @@ def test_the_graph_follows_every_edit_and_the_scoped_check_stays_exact(
     data: st.DataObject,
 ) -> None:
     monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
-    # Fold the changed paths into the whole table after a few, so both ways are taken.
-    monkeypatch.setattr(state_db, "MAX_DELTA", 3)
     root = example_copy(tmp_path_factory.mktemp("graph") / "repo")
     clock = iter(range(10**6))
 
@@ -139,6 +137,9 @@ def test_the_graph_follows_every_edit_and_the_scoped_check_stays_exact(
         elif edit == "reset":
             git(root, "reset", "-q", "--hard", "HEAD")
             git(root, "clean", "-q", "-fd", "-e", ".coop")
+        elif edit == "amend":
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "--amend", "--allow-empty", "-m", "amended")
         else:
             git(root, "add", "-A")
             git(root, "commit", "-q", "--allow-empty", "-m", "step")

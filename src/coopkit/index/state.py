@@ -7,9 +7,10 @@ Two tables, both disposable:
   never trusted by its stat alone, since a second write in the same clock tick may keep the mtime.
 - `refs`: a record's blob id -> the keys it defines and mentions (see `queries.scope`).
 - `graph`: the reference graph of the working tree, inverted: key -> the paths that define or
-  mention it, with the blob id each path had when its keys were taken (one marshalled row
-  `files.graph` plus the few paths changed since in `graph_delta`), so a write updates only the
-  paths whose blob changed and finds the records a change can affect with a few lookups by key.
+  mention it, and (one marshalled row `files.graph`) the tree it stands for as "HEAD commit plus
+  the paths that differ", so a write updates only the paths whose blob changed since (what git
+  says changed between the two commits, and the working tree's own changes) and finds the
+  records a change can affect with a few lookups by key.
 - `answers`: a state key (every record's blob id, the version tags, the code) plus the question
   -> the stored answer. Any change to any record, tag or the program gives a new key.
 
@@ -29,11 +30,9 @@ from pathlib import Path
 from types import TracebackType
 
 STATE_FILE = "state.sqlite"
-SCHEMA = "coop-state-6"
+SCHEMA = "coop-state-7"
 RACY_SECONDS = 2.0
 KEEP_ANSWERS = 64
-MAX_DELTA = 256
-"""Paths whose blob id changed that are kept apart before the graph's table is written whole."""
 """Answers kept per database: the newest ones, so that switching branches back stays quick."""
 
 StatKey = tuple[int, int, int, int]
@@ -50,8 +49,6 @@ class StateDB:
         self._stats: dict[str, tuple[int, int, int, int, str]] | None = None
         self._memory: sqlite3.Connection | None = None
         """The graph's store when the file cannot be written (built again on every use)."""
-        self._delta = 0
-        """Rows in `graph_delta` (as last read)."""
         self.rebuilt = False
         """Whether an unusable file was found and replaced (for tests and diagnostics)."""
         try:
@@ -110,7 +107,6 @@ class StateDB:
             db.execute("DROP TABLE IF EXISTS answers")
             db.execute("DROP TABLE IF EXISTS refs")
             db.execute("DROP TABLE IF EXISTS graph")
-            db.execute("DROP TABLE IF EXISTS graph_delta")
         db.execute(
             # One row: every file's stat and blob id, marshalled (read whole on every command).
             "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB)"
@@ -249,49 +245,47 @@ class StateDB:
             _create_graph(self._memory)
         return self._memory
 
-    def graph_blobs(self, stamp: str) -> dict[str, str]:
-        """Return path -> blob id of every path in the graph (empty: built by another program)."""
+    def graph_state(self, stamp: str) -> tuple[str, dict[str, str | None]] | None:
+        """Return the tree the graph was last brought to: (HEAD commit, paths that differ).
+
+        None when there is no graph, or another program built it.
+        """
         db = self._graph_db()
         try:
             row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
             if row is None:
-                return {}
+                return None
             loaded = marshal.loads(row[0])
-            if not isinstance(loaded, tuple) or len(loaded) != 2 or loaded[0] != stamp:
-                return {}
-            blobs = loaded[1]
-            if not isinstance(blobs, dict):
-                raise ValueError("not a table of paths")
-            delta = db.execute("SELECT path, blob FROM graph_delta").fetchall()
         except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
             self._damaged()
-            return {}
-        self._delta = len(delta)
-        for path, blob in delta:
-            if blob:
-                blobs[path] = blob
-            else:
-                blobs.pop(path, None)
-        return blobs
+            return None
+        if (
+            not isinstance(loaded, tuple)
+            or len(loaded) != 3
+            or loaded[0] != stamp
+            or not isinstance(loaded[1], str)
+            or not isinstance(loaded[2], dict)
+        ):
+            return None
+        return loaded[1], loaded[2]
 
     def update_graph(
         self,
         stamp: str,
-        blobs: dict[str, str],
+        tree: tuple[str, dict[str, str | None]],
         rows: dict[str, list[tuple[str, str]]],
         *,
         fresh: bool,
         refs: Iterable[tuple[str, str]] = (),
     ) -> None:
-        """Store the graph's new path -> blob table and the (key, role) rows of changed paths.
+        """Store the (key, role) rows of changed paths and the tree the graph now stands for.
 
-        One transaction. The table of every path's blob id is written whole only now and then:
-        in between, the few paths a write changed go into `graph_delta`, so a write at the
-        scale of a Land does not rewrite the ids of 30,000 files.
+        One transaction, so a write command stores its graph (and the keys it parsed) at once.
 
         Args:
             stamp: the program that took the keys.
-            blobs: path -> blob id of every path now in the graph.
+            tree: (HEAD commit, path -> blob id or None of the paths that differ from it); the
+                commit is "" where every path is listed.
             rows: path -> its (key, role) rows, for every path added, changed or removed
                 (removed: an empty list). Roles: `d` defined by a record, `b` defined by a
                 record that failed to load (the id its path names), `m` mentioned.
@@ -314,19 +308,10 @@ class StateDB:
                     "INSERT INTO graph VALUES (?, ?, ?)",
                     [(key, path, role) for path, found in rows.items() for key, role in found],
                 )
-                if fresh or self._delta + len(rows) > MAX_DELTA:
-                    db.execute("DELETE FROM graph_delta")
-                    db.execute(
-                        "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
-                        (marshal.dumps((stamp, blobs)),),
-                    )
-                    self._delta = 0
-                else:
-                    db.executemany(
-                        "INSERT OR REPLACE INTO graph_delta VALUES (?, ?)",
-                        [(path, blobs.get(path, "")) for path in rows],
-                    )
-                    self._delta += len(rows)
+                db.execute(
+                    "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
+                    (marshal.dumps((stamp, *tree)),),
+                )
                 if db is self._db:
                     db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", list(refs))
         except sqlite3.Error:
@@ -375,7 +360,6 @@ class StateDB:
 def _create_graph(db: sqlite3.Connection) -> None:
     """Create the reference graph's table and its lookups (by key, by path, defined keys)."""
     db.execute("CREATE TABLE IF NOT EXISTS graph (key TEXT, path TEXT, role TEXT)")
-    db.execute("CREATE TABLE IF NOT EXISTS graph_delta (path TEXT PRIMARY KEY, blob TEXT)")
     db.execute("CREATE INDEX IF NOT EXISTS graph_key ON graph (key)")
     db.execute("CREATE INDEX IF NOT EXISTS graph_path ON graph (path)")
     # Ids defined by records (the "known: …" lists) without a pass over every mention.

@@ -15,12 +15,14 @@ them. `coop check` itself always checks everything.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import Problem, Source, sorted_problems
+from coopkit.errors import Problem, RepositoryError, Source, sorted_problems
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.state import StateDB
 from coopkit.model.base import split_person
@@ -30,7 +32,9 @@ from coopkit.queries.load import Loaded
 from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
 from coopkit.store import layout
 from coopkit.store.files import Memo, ParseCache, load_repository, parse_file
+from coopkit.store.git import GitRepo
 from coopkit.store.regular import entry_refusal
+from coopkit.store.text import MAX_FILE_BYTES
 
 Keys = tuple[frozenset[str], frozenset[str]]
 """(keys a record defines, keys it mentions)."""
@@ -158,6 +162,11 @@ class _Overlay:
         if path in self.changes:
             data = self.changes[path]
             return None if data is None else blob_id(data)
+        if self.state.head:
+            # Known for the paths git named as changed; any other is read (listing every blob
+            # id from git's index costs more than reading the few files a scope holds).
+            blob = self.state.delta.get(path)
+            return None if blob in (None, SPECIAL) else blob
         return self.base.digest(path)  # type: ignore[attr-defined, no-any-return]
 
 
@@ -197,14 +206,43 @@ class _Lookup:
         """Store nothing."""
 
 
+Tree = tuple[str, dict[str, str | None]]
+"""A working tree as (HEAD commit, path -> blob id, SPECIAL or None of the paths that differ);
+without a commit ("") every path is listed."""
+
+
+def _tree_of(state: TreeState) -> Tree:
+    """Return the scanned tree as HEAD plus the paths that differ from it."""
+    if state.head:
+        return state.head, dict(state.delta)
+    return "", dict(state.blobs)
+
+
+def _on_disk(root: Path, path: str) -> tuple[str | None, bytes | None]:
+    """Return (blob id or SPECIAL or None, bytes) of a file as the scan would find it."""
+    full = root / path
+    try:
+        info = full.lstat()
+    except OSError:
+        return None, None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        return SPECIAL, None
+    try:
+        data = full.read_bytes()
+    except OSError:
+        return SPECIAL, None
+    return blob_id(data), data
+
+
 class _Graph:
     """The reference graph of the scanned tree in .coop/state.sqlite, brought up to date.
 
-    Paths whose blob id differs from the one stored with the graph are parsed (through the
-    parse cache; keys already taken from an equal blob are reused) and only their rows change.
-    After the check, the graph takes the change's own paths as they will be once committed, so
-    the next write finds it up to date; should the change not be committed, the next write sees
-    the blob ids differ and takes those paths again.
+    The graph remembers the tree it stands for as HEAD plus the paths that differed. Paths that
+    changed since (between the two commits, as git says, or in either working tree) and whose
+    blob id differs are parsed again (through the parse cache; keys already taken from an equal
+    blob are reused), and only their rows change. After the check, the graph takes the change's
+    own paths as they will be once committed, so the next write finds it up to date; should
+    the change not be committed, the next write sees those blob ids differ and takes them again.
     """
 
     def __init__(self, state: TreeState, db: StateDB, cache: ParseCache) -> None:
@@ -217,25 +255,74 @@ class _Graph:
         self._new_refs: dict[str, str] = {}
         self._defined: dict[str, list[tuple[str, str]]] = {}
         self._entries: dict[tuple[str, str], Entry] = {}
-        self.blobs = self._update()
+        self.tree = _tree_of(state)
+        self._update()
 
-    def _update(self) -> dict[str, str]:
-        """Bring the stored graph up to date with the scanned tree; return its path -> blob."""
-        blobs = self.db.graph_blobs(self.stamp)
-        current = self.state.blobs
-        if blobs == current:
-            return blobs
-        changed = [p for p, blob in current.items() if blobs.get(p) != blob]
-        rows: dict[str, list[tuple[str, str]]] = {p: [] for p in blobs.keys() - current.keys()}
+    def _update(self) -> None:
+        """Bring the stored graph up to date with the scanned tree."""
+        stored = self.db.graph_state(self.stamp)
+        head, delta = self.tree
+        if stored == self.tree:
+            return
+        changed = self._changed(stored) if stored is not None else None
+        if changed is None:
+            self._build()
+            return
+        rows: dict[str, list[tuple[str, str]]] = {}
         if len(changed) > 50:
             self._refs = self.db.refs(self.stamp)
-        for path in changed:
-            rows[path] = _rows(path, self.entry(path, current[path], cache=self.cache))
-        self.db.update_graph(
-            self.stamp, dict(current), rows, fresh=not blobs, refs=self._new_refs.items()
-        )
+        for path, (blob, data) in changed.items():
+            rows[path] = (
+                [] if blob is None else _rows(path, self.entry(path, blob, data, self.cache))
+            )
+        self.db.update_graph(self.stamp, self.tree, rows, fresh=False, refs=self._new_refs.items())
         self._new_refs.clear()
-        return dict(current)
+
+    def _changed(self, stored: Tree) -> dict[str, tuple[str | None, bytes | None]] | None:
+        """Return path -> (blob id now, bytes if read) of paths whose blob differs from `stored`.
+
+        None when the stored tree cannot be compared (no commit on one side, or its commit is
+        gone): then the graph is built again.
+        """
+        old_head, old_delta = stored
+        head, delta = self.tree
+        committed: dict[str, tuple[str | None, str | None]] = {}
+        if old_head != head:
+            if not old_head or not head:
+                return None
+            try:
+                with GitRepo(self.state.root) as repo:
+                    committed = repo.changed_between(old_head, head, _PATHSPECS)
+            except RepositoryError:
+                return None
+        unknown = object()
+        changed: dict[str, tuple[str | None, bytes | None]] = {}
+        for path in {*old_delta, *delta, *committed}:
+            if layout.kind_of(path) is None:
+                continue
+            before: object = old_delta[path] if path in old_delta else unknown
+            if before is unknown and path in committed:
+                before = _blob_of(committed[path][0])
+            now: object = delta[path] if path in delta else unknown
+            if now is unknown and path in committed:
+                now = _blob_of(committed[path][1])
+            data = None
+            if now is unknown:
+                # As committed, and so as on disk: read it to know its blob id.
+                now, data = _on_disk(self.state.root, path)
+            if before is unknown or before != now:
+                changed[path] = (now if isinstance(now, str) else None, data)
+        return changed
+
+    def _build(self) -> None:
+        """Build the graph from every path of the scanned tree."""
+        self._refs = self.db.refs(self.stamp)
+        rows = {
+            path: _rows(path, self.entry(path, blob, cache=self.cache))
+            for path, blob in self.state.blobs.items()
+        }
+        self.db.update_graph(self.stamp, self.tree, rows, fresh=True, refs=self._new_refs.items())
+        self._new_refs.clear()
 
     def entry(
         self, path: str, blob: str, data: bytes | None = None, cache: ParseCache | None = None
@@ -272,6 +359,14 @@ class _Graph:
             self._entries[(path, blob)] = self.entry(path, blob, data)
         return self._entries[(path, blob)]
 
+    def has(self, path: str) -> bool:
+        """Return whether the scanned tree has a file (or link, or special file) at `path`."""
+        head, delta = self.tree
+        if path in delta:
+            return delta[path] is not None
+        # Not named by the scan: as committed, so on disk exactly when in HEAD.
+        return bool(head) and os.path.lexists(self.state.root / path)
+
     def stored(self, paths: Iterable[str]) -> dict[str, Entry]:
         """Return the keys of paths of the scanned tree, as the graph holds them."""
         rows: dict[str, list[tuple[str, str]]] = {}
@@ -294,20 +389,29 @@ class _Graph:
 
     def save(self, changes: Mapping[str, bytes | None]) -> None:
         """Store the change's paths as they will be once committed (one transaction)."""
-        blobs = dict(self.blobs)
+        if not changes:
+            return
+        head, delta = self.tree
+        delta = dict(delta)
         rows: dict[str, list[tuple[str, str]]] = {}
         for path, data in changes.items():
-            if data is None:
-                if blobs.pop(path, None) is not None:
-                    rows[path] = []
-                continue
-            blob = blob_id(data)
-            if blobs.get(path) != blob:
-                blobs[path] = blob
-                entry = self.entry_of(path, data)
-                rows[path] = _rows(path, entry if entry is not None else NOTHING)
-        if rows:
-            self.db.update_graph(self.stamp, blobs, rows, fresh=False)
+            entry = self.entry_of(path, data)
+            delta[path] = None if data is None else blob_id(data)
+            rows[path] = [] if entry is None else _rows(path, entry)
+        self.db.update_graph(self.stamp, (head, delta), rows, fresh=False)
+
+
+def _blob_of(committed: str | None) -> str | None:
+    """Return the scan's blob id for a committed entry (links are SPECIAL to the scan)."""
+    if committed is not None and committed.startswith("l:"):
+        return SPECIAL
+    return committed
+
+
+_PATHSPECS = [
+    f":(literal){name}" for name in (layout.CONFIG, *layout.RECORD_DIRS, layout.TEMPLATES)
+]
+"""Where records live, as git pathspecs (literal names)."""
 
 
 class _Side:
@@ -321,7 +425,7 @@ class _Side:
     def exists(self, path: str) -> bool:
         if path in self.over:
             return self.over[path] is not None
-        return path in self.graph.state.blobs
+        return self.graph.has(path)
 
     def with_keys(self, keys: set[str], roles: str) -> set[str]:
         """Return the paths on this side having one of `keys` in one of `roles`."""
@@ -453,15 +557,23 @@ def partners_after(root: Path, changes: Mapping[str, bytes | None]) -> RepoData:
 
 
 def _with_base(state: TreeState, base: Mapping[str, bytes | None]) -> TreeState:
-    blobs = dict(state.blobs)
     contents = dict(state.contents)
     for path, data in base.items():
         if data is None:
-            blobs.pop(path, None)
             contents.pop(path, None)
         else:
-            blobs[path] = blob_id(data)
             contents[path] = data
+    if state.head:
+        delta = dict(state.delta)
+        for path, data in base.items():
+            delta[path] = None if data is None else blob_id(data)
+        return TreeState(state.root, None, contents, state.tags, head=state.head, delta=delta)
+    blobs = dict(state.blobs)
+    for path, data in base.items():
+        if data is None:
+            blobs.pop(path, None)
+        else:
+            blobs[path] = blob_id(data)
     return TreeState(state.root, blobs, contents, state.tags)
 
 

@@ -693,6 +693,48 @@ class GitRepo:
             feeder.join()
         return result
 
+    def changed_between(
+        self, old: str, new: str, pathspecs: list[str]
+    ) -> dict[str, tuple[str | None, str | None]]:
+        """Return path -> (blob id in `old`, blob id in `new`) of every file that differs.
+
+        None: the path is not a file there; a symlink's id is prefixed with `l:` (coop refuses
+        links, so their content does not matter, only that they are links).
+
+        Raises:
+            RepositoryError: a commit is unknown (e.g. collected after a rewrite).
+        """
+        out = bytes(
+            self.run(
+                "diff-tree",
+                "-r",
+                "-z",
+                "--no-renames",
+                "--end-of-options",
+                old,
+                new,
+                "--",
+                *pathspecs,
+                binary=True,
+            )
+        )
+        fields = out.split(b"\0")
+        changed: dict[str, tuple[str | None, str | None]] = {}
+        for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.lstrip(b":").split()
+            if len(parts) < 5:
+                continue
+            sides: list[str | None] = []
+            for mode, blob in ((parts[0], parts[2]), (parts[1], parts[3])):
+                if mode in (b"100644", b"100755"):
+                    sides.append(blob.decode())
+                elif mode == b"120000":
+                    sides.append("l:" + blob.decode())
+                else:
+                    sides.append(None)
+            changed[os.fsdecode(name)] = (sides[0], sides[1])
+        return changed
+
     def list_files(self, rev: str) -> dict[str, str]:
         """Return path -> blob id for every file at a revision."""
         out = str(self.run("ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev))
