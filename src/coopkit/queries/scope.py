@@ -255,6 +255,7 @@ class _Graph:
         self._new_refs: dict[str, str] = {}
         self._defined: dict[str, list[tuple[str, str]]] = {}
         self._entries: dict[tuple[str, str], Entry] = {}
+        self._tree_source: _Overlay | None = None
         self.tree = _tree_of(state)
         self._update()
 
@@ -336,7 +337,12 @@ class _Graph:
         if text is None:
             text = self._refs.get(ref) if self._refs is not None else self._ref(ref)
         if text is None:
-            source = _Overlay(self.state, {path: data} if data is not None else {}, [path])
+            if data is not None:
+                source = _Overlay(self.state, {path: data}, [path])
+            else:
+                if self._tree_source is None:
+                    self._tree_source = _Overlay(self.state, {}, [])
+                source = self._tree_source
             located, _ = parse_file(source, path, cache or _Lookup(self.cache))
             if located is not None:
                 found = record_keys(kind, located.value)
@@ -364,8 +370,10 @@ class _Graph:
         head, delta = self.tree
         if path in delta:
             return delta[path] is not None
-        # Not named by the scan: as committed, so on disk exactly when in HEAD.
-        return bool(head) and os.path.lexists(self.state.root / path)
+        # Not named by the scan: as committed, so on disk exactly when in HEAD (the scan never
+        # names hidden files: they are no records).
+        hidden = any(part.startswith(".") for part in path.split("/"))
+        return bool(head) and not hidden and os.path.lexists(self.state.root / path)
 
     def stored(self, paths: Iterable[str]) -> dict[str, Entry]:
         """Return the keys of paths of the scanned tree, as the graph holds them."""
