@@ -292,7 +292,9 @@ def main() -> None:
 
     from coopkit.queries.check import check
     from coopkit.queries.context import Context
+    from coopkit.queries.facts import update
     from coopkit.queries.load import load_worktree
+    from coopkit.queries.state import scan
 
     scale = args.scale
     coop = [sys.executable, "-m", "coopkit.cli"]
@@ -375,7 +377,24 @@ def main() -> None:
         results[f"{scale}: coop status after one changed file, command (s)"] = timed(
             status_after_edit, args.repeat
         )
+
+        def due_after_edit() -> None:
+            touch_one()
+            run_child(cmd("due"))
+
+        results[f"{scale}: coop due after one changed file, command (s)"] = timed(
+            due_after_edit, args.repeat
+        )
         ctx = Context(root=root, today=TODAY, author_text=AUTHOR)
+        update(ctx, scan(root))
+
+        def update_after_edit() -> None:
+            touch_one()
+            update(ctx, scan(root))
+
+        results[f"{scale}: index update after one changed file, in process (s)"] = timed(
+            update_after_edit, args.repeat
+        )
         load_worktree(ctx)
 
         def load_after_edit() -> None:

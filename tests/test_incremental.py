@@ -21,8 +21,9 @@ from coopkit.errors import Problem
 from coopkit.index import state as state_db
 from coopkit.queries.answers import remember
 from coopkit.queries.context import Context
-from coopkit.queries.due import due_list
-from coopkit.queries.load import Snapshot, load, load_worktree
+from coopkit.queries.due import due_list, obligation_rows
+from coopkit.queries.facts import facts_snapshot
+from coopkit.queries.load import Snapshot, load, load_worktree, snapshot
 from coopkit.queries.overview import status
 from coopkit.queries.scope import check_change
 from coopkit.queries.state import SPECIAL, _stat_scan, scan
@@ -182,38 +183,100 @@ def test_incremental_state_answers_like_a_fresh_build(
 
     assert remembered() == _fresh_views(root)
     for edit, seed in steps:
-        records = _records(root)
-        path = root / records[seed % len(records)]
-        if edit == "hand":
-            path.write_text(path.read_text(encoding="utf-8") + "\n# bearbeitet\n")
-            stamp(path)
-        elif edit == "same-size":
-            text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace("a", "e", 1) if "a" in text else text)
-            stamp(path)
-        elif edit == "delete":
-            path.unlink()
-        elif edit == "rename":
-            path.rename(path.with_name("x-" + path.name))
-        elif edit == "new":
-            target = root / "partners" / f"neu{seed}.yaml"
-            target.write_text(f"id: neu{seed}\nname: Neu {seed}\n")
-            stamp(target)
-        elif edit == "branch":
-            git(root, "checkout", "-q", "-B", f"b{seed}")
-            git(root, "add", "-A")
-            git(root, "commit", "-q", "--allow-empty", "-m", "branch")
-            git(root, "checkout", "-q", "-f", "main")
-            git(root, "clean", "-q", "-fd", "-e", ".coop")
-        elif edit == "reset":
-            git(root, "reset", "-q", "--hard", "HEAD")
-            git(root, "clean", "-q", "-fd", "-e", ".coop")
-        else:
-            git(root, "add", "-A")
-            git(root, "commit", "-q", "--allow-empty", "-m", "step")
-            git(root, "tag", "-a", "-m", "v", f"myk-awo/v{seed + 10}")
+        _edit(root, edit, seed, stamp)
         assert remembered() == _fresh_views(root)
         assert _dump(load_worktree(ctx).problems) == _dump(load(WorkTree(root)).problems)
+
+
+def _edit(root: Path, edit: str, seed: int, stamp: Callable[[Path], None]) -> None:
+    """Change the repository as a user might: by hand, with git, or as coop does."""
+    records = _records(root)
+    path = root / records[seed % len(records)]
+    if edit == "hand":
+        path.write_text(path.read_text(encoding="utf-8") + "\n# bearbeitet\n")
+        stamp(path)
+    elif edit == "same-size":
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("a", "e", 1) if "a" in text else text)
+        stamp(path)
+    elif edit == "delete":
+        path.unlink()
+    elif edit == "rename":
+        path.rename(path.with_name("x-" + path.name))
+    elif edit == "new":
+        target = root / "partners" / f"neu{seed}.yaml"
+        target.write_text(f"id: neu{seed}\nname: Neu {seed}\n")
+        stamp(target)
+    elif edit == "branch":
+        git(root, "checkout", "-q", "-B", f"b{seed}")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--allow-empty", "-m", "branch")
+        git(root, "checkout", "-q", "-f", "main")
+        git(root, "clean", "-q", "-fd", "-e", ".coop")
+    elif edit == "reset":
+        git(root, "reset", "-q", "--hard", "HEAD")
+        git(root, "clean", "-q", "-fd", "-e", ".coop")
+    elif edit == "fulfil":
+        # Record (or re-record) a quarterly report, on its due day or on a wrong one.
+        due = ["2013-09-30", "2013-12-31", "2014-03-31", "2014-06-30", "2013-10-01"][seed % 5]
+        name = f"{due}-angebote-informieren-caritas-ko.yaml"
+        target = root / "agreements" / "myk-caritas-ko" / "fulfilment" / name
+        target.write_text(
+            f"obligation: angebote-informieren\npartner: caritas-ko\ndue: {due}\n"
+            f"date: {due}\nnote: Bericht {seed}\n"
+        )
+        stamp(target)
+    else:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--allow-empty", "-m", "step")
+        git(root, "tag", "-f", "-a", "-m", "v", f"myk-awo/v{seed + 10}")
+
+
+def _facts_views(snap: Snapshot) -> str:
+    return _dump(
+        {
+            "status": status(snap),
+            "due": due_list(snap, within_days=60),
+            "overdue": due_list(snap, overdue_only=True),
+            "obligations": obligation_rows(snap),
+            "problems": snap.problem_count(),
+        }
+    )
+
+
+@settings(
+    max_examples=int(os.environ.get("FACTS_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from([*EDITS, "fulfil", "fulfil"]), st.integers(0, 10**6)),
+        max_size=6,
+    ),
+    days=st.lists(st.dates(date(2012, 6, 1), date(2016, 12, 31)), min_size=1, max_size=2),
+)
+def test_derived_facts_answer_like_a_full_reading(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]], days: list[date]
+) -> None:
+    root = example_copy(tmp_path_factory.mktemp("facts") / "repo")
+    clock = iter(range(10**6))
+
+    def stamp(path: Path) -> None:
+        moment = 1_500_000_000_000_000_000 + next(clock) * 1_000_000_000
+        os.utime(path, ns=(moment, moment))
+
+    for edit, seed in [("none", 0), *steps]:
+        if edit != "none":
+            _edit(root, edit, seed, stamp)
+        for day in days:
+            ctx = Context(root=root, today=day)
+            served = facts_snapshot(ctx, scan(root))
+            fresh = snapshot(ctx)
+            if served is None:
+                # Records under other ids: the views read everything, as they must.
+                continue
+            assert _facts_views(served) == _facts_views(fresh), (edit, seed, day)
 
 
 def test_scan_reads_only_changed_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -212,6 +212,7 @@ def show_cmd(
         (agreement_id, version, state.json),
         lambda snap: _show(snap, agreement_id, version, service_ctx.lang, json_output=state.json),
         quiet=state.json,
+        facts=True,
     )
 
 

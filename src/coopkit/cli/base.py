@@ -154,7 +154,7 @@ def status_cmd(ctx: typer.Context) -> None:
         else:
             _print_status(result, service_ctx.lang)
 
-    show_page(service_ctx, "status", (state.json,), render, quiet=state.json)
+    show_page(service_ctx, "status", (state.json,), render, quiet=state.json, facts=True)
 
 
 def _print_status(result: Status, lang: str) -> None:
@@ -437,10 +437,10 @@ def search_cmd(
     user_text = " ".join(words)
 
     def render(snap: Snapshot) -> None:
-        # The full-text index is brought up to date from the records just read.
+        # The full-text index is brought up to date with the files that changed.
         from coopkit.services.search import find
 
-        results = find(service_ctx, user_text, kind, limit, data=snap.data)
+        results = find(service_ctx, user_text, kind, limit, state=snap.state)
         if state.json:
             print_json({"results": results})
             return
@@ -452,7 +452,14 @@ def search_cmd(
             say(f"{hit.path}:{hit.line}: {hit.title}{day}")
             say(f"    {hit.snippet}")
 
-    show_page(service_ctx, "search", (user_text, kind, limit, state.json), render, quiet=state.json)
+    show_page(
+        service_ctx,
+        "search",
+        (user_text, kind, limit, state.json),
+        render,
+        quiet=state.json,
+        facts=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -144,7 +144,12 @@ def obligation_list_cmd(
         )
 
     show_page(
-        service_ctx, "obligation list", (agreement, partner, state.json), render, quiet=state.json
+        service_ctx,
+        "obligation list",
+        (agreement, partner, state.json),
+        render,
+        quiet=state.json,
+        facts=True,
     )
 
 
@@ -322,7 +327,12 @@ def due_cmd(
             )
 
     show_page(
-        service_ctx, "due", (partner, within_days, overdue, state.json), render, quiet=state.json
+        service_ctx,
+        "due",
+        (partner, within_days, overdue, state.json),
+        render,
+        quiet=state.json,
+        facts=True,
     )
 
 

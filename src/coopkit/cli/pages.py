@@ -26,10 +26,12 @@ def show_page(
     render: Callable[[Snapshot], None],
     *,
     quiet: bool = False,
+    facts: bool = False,
 ) -> None:
     """Print the page `render` prints for a snapshot, remembered by the repository's state.
 
-    Reading the records shows progress on a terminal unless `quiet` (e.g. with --json).
+    Reading the records shows progress on a terminal unless `quiet` (e.g. with --json). With
+    `facts` the page is first computed from the derived facts (see `queries.facts`).
     """
     from coopkit.cli.progress import READING, Progress
     from coopkit.queries.answers import remember
@@ -41,7 +43,7 @@ def show_page(
         return out.getvalue(), err.getvalue()
 
     with Progress(READING, ctx.lang, quiet=quiet) as progress:
-        text, warnings = remember(ctx, question, params, page, progress)
+        text, warnings = remember(ctx, question, params, page, progress, facts=facts)
     if warnings:
         sys.stderr.write(warnings)
         sys.stderr.flush()

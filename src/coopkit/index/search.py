@@ -7,13 +7,13 @@ It lives in `.coop/index.sqlite` beside the parse cache, is refreshed incrementa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import Field, Session, SQLModel, create_engine, select, text
+from sqlmodel import Field, Session, SQLModel, create_engine, text
 
 from coopkit.errors import RepositoryError, T
 from coopkit.model.names import fold
@@ -127,41 +127,58 @@ def _unusable(err: DatabaseError) -> RepositoryError:
 
 def refresh(root: Path, docs: Iterable[SearchDoc]) -> RefreshStats:
     """Bring the index in line with `docs`: re-index changed files, drop vanished ones."""
+    by_path = {doc.path: doc for doc in docs}
+    return refresh_changes(
+        root,
+        {path: doc.digest for path, doc in by_path.items()},
+        lambda paths: [by_path[p] for p in paths],
+    )
+
+
+def refresh_changes(
+    root: Path, wanted: Mapping[str, str], build: Callable[[list[str]], list[SearchDoc]]
+) -> RefreshStats:
+    """Bring the index in line with the files `wanted` (path -> blob id).
+
+    Only files whose blob id the index does not have yet are described, by `build` (which may
+    leave out files that do not load: they are not indexed).
+    """
     engine = _engine(root)
-    wanted = {doc.path: doc for doc in docs}
-    added = changed = unchanged = 0
     try:
         with Session(engine) as session:
-            known = {row.path: row for row in session.exec(select(IndexedDoc)).all()}
-            removed = [path for path in known if path not in wanted]
-            for path in removed:
-                session.delete(known[path])
-                session.exec(text("DELETE FROM doc_fts WHERE path = :p").bindparams(p=path))  # type: ignore[call-overload]
-            for path, doc in wanted.items():
-                row = known.get(path)
-                if row is not None and row.digest == doc.digest:
-                    unchanged += 1
-                    continue
-                if row is None:
-                    added += 1
-                    row = IndexedDoc(
-                        path=path,
-                        digest=doc.digest,
-                        kind=doc.kind,
-                        record_id=doc.record_id,
-                        title=doc.title,
-                        day=doc.day,
-                    )
-                else:
-                    changed += 1
-                    row.digest, row.kind, row.record_id = doc.digest, doc.kind, doc.record_id
-                    row.title, row.day = doc.title, doc.day
-                    session.exec(text("DELETE FROM doc_fts WHERE path = :p").bindparams(p=path))  # type: ignore[call-overload]
-                session.add(row)
-                session.exec(  # type: ignore[call-overload]
-                    text("INSERT INTO doc_fts (path, title, body) VALUES (:p, :t, :b)").bindparams(
-                        p=path, t=fold(doc.title), b=fold(doc.body)
-                    )
+            known = dict(session.exec(text("SELECT path, digest FROM indexed_doc")).all())  # type: ignore[call-overload]
+            stale = sorted(path for path, digest in wanted.items() if known.get(path) != digest)
+            docs = {doc.path: doc for doc in build(stale)}
+            unchanged = len(wanted) - len(stale)
+            removed = [p for p in known if p not in wanted or (p in stale and p not in docs)]
+            gone = [{"p": path} for path in [*removed, *(p for p in docs if p in known)]]
+            changed = sum(1 for p in docs if p in known and p not in removed)
+            added = len(docs) - changed
+            connection = session.connection()
+            if gone:
+                connection.execute(text("DELETE FROM indexed_doc WHERE path = :p"), gone)
+                connection.execute(text("DELETE FROM doc_fts WHERE path = :p"), gone)
+            if docs:
+                connection.execute(
+                    text(
+                        "INSERT INTO indexed_doc (path, digest, kind, record_id, title, day) "
+                        "VALUES (:p, :d, :k, :r, :t, :y)"
+                    ),
+                    [
+                        {
+                            "p": d.path,
+                            "d": d.digest,
+                            "k": d.kind,
+                            "r": d.record_id,
+                            "t": d.title,
+                            "y": d.day,
+                        }
+                        for d in docs.values()
+                    ],
+                )
+                connection.execute(
+                    text("INSERT INTO doc_fts (path, title, body) VALUES (:p, :t, :b)"),
+                    [{"p": d.path, "t": fold(d.title), "b": fold(d.body)} for d in docs.values()],
                 )
             session.commit()
     except DatabaseError as err:

@@ -38,12 +38,25 @@ KEEP_ANSWERS = 64
 StatKey = tuple[int, int, int, int]
 """(size, mtime_ns, inode, ctime_ns) of a file; the ctime catches a restored mtime."""
 
+GRAPH_COLUMNS = "key TEXT, path TEXT, role TEXT"
+"""The reference graph: one row per key a path defines (`d`, `b`) or mentions (`m`)."""
+
 
 class StateDB:
     """Stored file stats and answers; use as a context manager."""
 
+    FILE = STATE_FILE
+    SCHEMA = SCHEMA
+    TABLES: dict[str, str] = {
+        # One row: every file's stat and blob id, marshalled (read whole on every command).
+        "files": "key TEXT PRIMARY KEY, value BLOB",
+        "answers": "key TEXT PRIMARY KEY, value BLOB, used REAL",
+        "refs": "ref TEXT PRIMARY KEY, keys TEXT",
+        "graph": GRAPH_COLUMNS,
+    }
+
     def __init__(self, root: Path) -> None:
-        self.path = root / ".coop" / STATE_FILE
+        self.path = root / ".coop" / self.FILE
         self._db: sqlite3.Connection | None = None
         self.writable = True
         self._stats: dict[str, tuple[int, int, int, int, str]] | None = None
@@ -89,7 +102,7 @@ class StateDB:
             self.writable = False
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None or row[0] != SCHEMA:
+            if row is None or row[0] != self.SCHEMA:
                 raise sqlite3.DatabaseError("foreign state file")
             return db
         db = sqlite3.connect(self.path, timeout=5)
@@ -98,25 +111,17 @@ class StateDB:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.OperationalError:
             row = None
-        if row is not None and row[0] == SCHEMA:
+        if row is not None and row[0] == self.SCHEMA:
             return db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        if row is not None:
-            db.execute("DROP TABLE IF EXISTS files")
-            db.execute("DROP TABLE IF EXISTS answers")
-            db.execute("DROP TABLE IF EXISTS refs")
-            db.execute("DROP TABLE IF EXISTS graph")
-        db.execute(
-            # One row: every file's stat and blob id, marshalled (read whole on every command).
-            "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, value BLOB)"
-        )
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value BLOB, used REAL)"
-        )
-        db.execute("CREATE TABLE IF NOT EXISTS refs (ref TEXT PRIMARY KEY, keys TEXT)")
-        _create_graph(db)
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        for name, columns in self.TABLES.items():
+            if row is not None:
+                db.execute(f"DROP TABLE IF EXISTS {name}")
+            db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+        if "graph" in self.TABLES:
+            _index_graph(db)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (self.SCHEMA,))
         db.commit()
         return db
 
@@ -358,8 +363,13 @@ class StateDB:
 
 
 def _create_graph(db: sqlite3.Connection) -> None:
-    """Create the reference graph's table and its lookups (by key, by path, defined keys)."""
-    db.execute("CREATE TABLE IF NOT EXISTS graph (key TEXT, path TEXT, role TEXT)")
+    """Create the reference graph's table and its lookups (in memory, for a read-only file)."""
+    db.execute(f"CREATE TABLE IF NOT EXISTS graph ({GRAPH_COLUMNS})")
+    _index_graph(db)
+
+
+def _index_graph(db: sqlite3.Connection) -> None:
+    """Create the graph's lookups: by key, by path, and the keys records define."""
     db.execute("CREATE INDEX IF NOT EXISTS graph_key ON graph (key)")
     db.execute("CREATE INDEX IF NOT EXISTS graph_path ON graph (path)")
     # Ids defined by records (the "known: …" lists) without a pass over every mention.

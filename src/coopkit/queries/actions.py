@@ -124,9 +124,11 @@ def rows_of(
     """
     wanted = set(meetings) if meetings is not None else None
     records = data.closing_records
-    names: dict[str, str] = {}
+    people: dict[str, tuple[str, str | None, str]] = {}
+    """who -> (partner, person, name), worked out once per person."""
     rows = []
     before_day = before.toordinal() if before is not None else None
+    today_day = today.toordinal()
     for meeting, day, actions in stated:
         if wanted is not None and meeting not in wanted:
             continue
@@ -139,27 +141,28 @@ def rows_of(
                 record = None
             if open_only and record is not None:
                 continue
-            status: ActionState = record.status if record else "open"
-            owner, person = split_person(who)
-            if partner and owner != partner:
+            known = people.get(who)
+            if known is None:
+                owner, person = split_person(who)
+                known = people[who] = (owner, person, person_name(data, who))
+            if partner and known[0] != partner:
                 continue
-            due = date.fromordinal(due_day)
             rows.append(
                 ActionRow(
-                    key=key,
-                    meeting=meeting,
-                    meeting_date=meeting_date,
-                    top=top,
-                    who=who,
-                    who_name=names.get(who) or names.setdefault(who, person_name(data, who)),
-                    partner=owner,
-                    person=person,
-                    what=what,
-                    due=due,
-                    status=status,
-                    closed=record.date if record else None,
-                    note=record.note if record else None,
-                    overdue=record is None and due < today,
+                    key,
+                    meeting,
+                    meeting_date,
+                    top,
+                    who,
+                    known[2],
+                    known[0],
+                    known[1],
+                    what,
+                    date.fromordinal(due_day),
+                    record.status if record else "open",
+                    record.date if record else None,
+                    record.note if record else None,
+                    record is None and due_day < today_day,
                 )
             )
     return rows

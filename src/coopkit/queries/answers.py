@@ -22,6 +22,7 @@ from coopkit.queries.state import scan
 if TYPE_CHECKING:
     from coopkit.queries.context import Context
     from coopkit.queries.load import ProgressFn, Snapshot
+    from coopkit.queries.state import TreeState
 
 R = TypeVar("R")
 
@@ -46,6 +47,8 @@ def remember(
     params: tuple[object, ...],
     compute: Callable[[Snapshot], R],
     progress: ProgressFn | None = None,
+    *,
+    facts: bool = False,
 ) -> R:
     """Return `compute(snapshot)`, from the stored answer when the tree and question are unchanged.
 
@@ -55,6 +58,8 @@ def remember(
         params: everything else the answer depends on (options, filters), as plain values.
         compute: the computation over a fresh snapshot.
         progress: told how far reading the records got, when they must be read.
+        facts: try the derived facts first (`queries.facts`): the view asks only for what they
+            keep, or says so and is answered from all records.
     """
     with StateDB(ctx.root) as db:
         state = scan(ctx.root, db)
@@ -69,15 +74,37 @@ def remember(
             else:
                 return result
         # Only now the records are read: a remembered answer needs neither them nor the models.
-        from coopkit.queries.load import snapshot_of_state
-        from coopkit.queries.scope import remember_keys
-
-        snap = snapshot_of_state(ctx, state, progress)
-        remember_keys(db, state, snap.data)
-        result = compute(snap)
+        result = _compute(ctx, state, db, compute, progress, facts=facts)
         try:
             value = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
             return result
         db.put_answer(key, value)
         return result
+
+
+def _compute(
+    ctx: Context,
+    state: TreeState,
+    db: StateDB,
+    compute: Callable[[Snapshot], R],
+    progress: ProgressFn | None,
+    *,
+    facts: bool,
+) -> R:
+    """Compute an answer from the derived facts where they suffice, else from all records."""
+    if facts:
+        from coopkit.queries.facts import NeedsRecords, facts_snapshot
+
+        served = facts_snapshot(ctx, state, progress)
+        if served is not None:
+            try:
+                return compute(served)
+            except NeedsRecords:
+                pass
+    from coopkit.queries.load import snapshot_of_state
+    from coopkit.queries.scope import remember_keys
+
+    snap = snapshot_of_state(ctx, state, progress)
+    remember_keys(db, state, snap.data)
+    return compute(snap)

@@ -8,7 +8,7 @@ obligation list, status, checklist, calendar, report, matrix, agenda) asks this 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -204,10 +204,25 @@ def owed_occurrences(
 def as_of(owed: Iterable[Occurrence], end: date, today: date) -> list[Occurrence]:
     """Return the occurrences due on or before `end`, overdue where open and due before today."""
     return [
-        replace(o, overdue=True) if o.fulfilment is None and o.due < today else o
-        for o in owed
-        if o.due <= end
+        _overdue(o) if o.fulfilment is None and o.due < today else o for o in owed if o.due <= end
     ]
+
+
+def _overdue(o: Occurrence) -> Occurrence:
+    """Return the occurrence marked overdue (`dataclasses.replace`, without its introspection)."""
+    return Occurrence(
+        o.agreement,
+        o.version,
+        o.obligation,
+        o.partner,
+        o.due,
+        o.what,
+        o.to,
+        o.clause,
+        o.status,
+        True,
+        o.fulfilment,
+    )
 
 
 def agreement_occurrences(
@@ -217,6 +232,15 @@ def agreement_occurrences(
     get_agreement(snap, agreement_id)
     end = until or schedule_until(snap)
     return as_of(snap.owed(agreement_id, end), end, snap.today)
+
+
+def open_occurrences(
+    snap: Snapshot, agreement_id: str, until: date | None = None
+) -> list[Occurrence]:
+    """Return the occurrences of an agreement no fulfilment record answers yet, by due date."""
+    get_agreement(snap, agreement_id)
+    end = until or schedule_until(snap)
+    return as_of(snap.owed_open(agreement_id, end), end, snap.today)
 
 
 def all_occurrences(snap: Snapshot, until: date | None = None) -> list[Occurrence]:
@@ -238,11 +262,12 @@ def open_items(
     today, lang = snap.today, snap.lang
     wanted = set(agreements) if agreements is not None else None
     items: list[DueItem] = []
-    for occ in all_occurrences(snap, until):
-        if occ.status != "open" or occ.due > until:
+    occs: list[Occurrence] = []
+    for agreement_id in sorted(snap.data.agreements):
+        if wanted is not None and agreement_id not in wanted:
             continue
-        if wanted is not None and occ.agreement not in wanted:
-            continue
+        occs.extend(open_occurrences(snap, agreement_id, until))
+    for occ in occs:
         items.append(
             DueItem(
                 kind="obligation",
@@ -349,7 +374,7 @@ def obligation_rows(
     today = snap.today
     rows = []
     for agreement_id in ids:
-        occs = agreement_occurrences(snap, agreement_id)
+        occs = open_occurrences(snap, agreement_id)
         timeline = snap.timeline(agreement_id)
         order: list[str] = []
         for version in [*timeline.versions]:
@@ -367,9 +392,7 @@ def obligation_rows(
             mine = [
                 o
                 for o in occs
-                if o.obligation == ob.id
-                and (partner is None or o.partner == partner)
-                and o.status == "open"
+                if o.obligation == ob.id and (partner is None or o.partner == partner)
             ]
             if partner is not None and partner not in ob.by and partner not in ob.to and not mine:
                 continue

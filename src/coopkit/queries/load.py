@@ -52,8 +52,11 @@ class Snapshot:
     problems: list[Problem]
     rev: str | None = None
     """The git revision the records were read from; None for the working tree."""
+    state: TreeState | None = field(default=None, repr=False)
+    """The scanned working tree the records were read from, where it was scanned."""
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
     _fulfilments: FulfilmentIndex | None = field(default=None, repr=False)
+    _action_rows: dict[bool, list[ActionRow]] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
@@ -88,6 +91,10 @@ class Snapshot:
     # The facts below are what the everyday views (status, due, obligation list) need beyond
     # partners and the configuration; `queries.facts` serves them from its store instead.
 
+    def problem_count(self) -> int:
+        """Return the number of problems the records have."""
+        return len(self.problems)
+
     def owed(self, agreement_id: str, end: date) -> list[Occurrence]:
         """Return an agreement's occurrences up to `end`, not yet dated (see `due.as_of`)."""
         from coopkit.queries.due import fulfilment_index, owed_occurrences
@@ -98,6 +105,10 @@ class Snapshot:
             self.timelines()[agreement_id], self._fulfilments.get(agreement_id, {}), end
         )
 
+    def owed_open(self, agreement_id: str, end: date) -> list[Occurrence]:
+        """Return the occurrences of `owed` no fulfilment record answers."""
+        return [o for o in self.owed(agreement_id, end) if o.fulfilment is None]
+
     def meeting_rows(self) -> list[MinutesStatus]:
         """Return every meeting as the overview lists it (in no particular order)."""
         from coopkit.queries.overview import minutes_status
@@ -106,6 +117,11 @@ class Snapshot:
 
     def action_rows(self, *, open_only: bool = False) -> list[ActionRow]:
         """Return the actions of every meeting with their state as of today."""
+        if open_only not in self._action_rows:
+            self._action_rows[open_only] = self._rows(open_only)
+        return list(self._action_rows[open_only])
+
+    def _rows(self, open_only: bool) -> list[ActionRow]:
         from coopkit.queries.actions import action_rows
 
         return action_rows(self.data, self.today, open_only=open_only)
@@ -163,7 +179,7 @@ def snapshot_of_state(
 ) -> Snapshot:
     """Read a scanned working tree for answering questions about it."""
     loaded = load_state(state, progress)
-    return Snapshot(ctx, loaded.data, loaded.problems)
+    return Snapshot(ctx, loaded.data, loaded.problems, state=state)
 
 
 def load_revision(ctx: Context, rev: str) -> Loaded:

@@ -118,7 +118,7 @@ def status(snap: Snapshot) -> Status:
     """Build the overview of the repository as of the snapshot's day."""
     data = snap.data
     name = data.config.value.name if data.config else snap.ctx.root.name
-    result = Status(name=name, problems=len(snap.problems))
+    result = Status(name=name, problems=snap.problem_count())
     for timeline in snap.timelines().values():
         result.agreements.append(
             agreement_status(timeline, timeline.lifecycle(snap.today), snap.lang)

@@ -356,6 +356,15 @@ class _Graph:
     def _ref(self, ref: str) -> str | None:
         return self.db.refs(ref).get(ref)
 
+    def known_entry(self, path: str, blob: str) -> Entry | None:
+        """Return the stored keys of a record with this blob id (None: never taken)."""
+        kind = layout.kind_of(path)
+        if kind is None or blob == SPECIAL:
+            return NOTHING
+        ref = f"{self.stamp}{kind}:{blob}"
+        text = self._new_refs.get(ref) or self._ref(ref)
+        return None if text is None else keys_of_text(text)
+
     def entry_of(self, path: str, data: bytes | None) -> Entry | None:
         """Return the keys of new content at `path` (None: the path is deleted)."""
         if data is None:
@@ -406,7 +415,10 @@ class _Graph:
             entry = self.entry_of(path, data)
             delta[path] = None if data is None else blob_id(data)
             rows[path] = [] if entry is None else _rows(path, entry)
-        self.db.update_graph(self.stamp, (head, delta), rows, fresh=False)
+        # The keys of the new content too: a later recheck from this tree looks them up.
+        self.db.update_graph(
+            self.stamp, (head, delta), rows, fresh=False, refs=self._new_refs.items()
+        )
 
 
 def _blob_of(committed: str | None) -> str | None:
@@ -481,18 +493,25 @@ class _Side:
 
 def find_scope(
     graph: _Graph,
-    changes: Mapping[str, bytes | None],
-    base: Mapping[str, bytes | None] | None = None,
+    changed: Iterable[str],
+    before_over: Mapping[str, Entry | None],
+    after_over: Mapping[str, Entry | None],
 ) -> Scope:
-    """Return the records to check for a change and the records those checks read."""
-    before_over = {p: graph.entry_of(p, data) for p, data in (base or {}).items()}
-    after_over = {**before_over, **{p: graph.entry_of(p, data) for p, data in changes.items()}}
+    """Return the records to check for a change and the records those checks read.
+
+    Args:
+        graph: the graph of the scanned tree.
+        changed: the paths the change touches.
+        before_over: keys of paths that differ from the tree before the change (None: absent).
+        after_over: the same after the change.
+    """
+    changed = set(changed)
     before, after = _Side(graph, before_over), _Side(graph, after_over)
     touched: set[str] = set()
     for side in (before, after):
-        for entry in side.entries(changes).values():
+        for entry in side.entries(changed).values():
             touched |= entry[0]
-    checked = set(changes)
+    checked = set(changed)
     for side in (before, after):
         checked |= side.with_keys(touched, DEFINES + BROKEN + MENTIONS)
 
@@ -507,6 +526,43 @@ def find_scope(
         return found
 
     return Scope(checked, reads(before), reads(after), before.known(), after.known())
+
+
+def scope_of_change(
+    graph: _Graph,
+    changes: Mapping[str, bytes | None],
+    base: Mapping[str, bytes | None] | None = None,
+) -> Scope:
+    """Return the scope of new content for some paths (`base`: their content before it)."""
+    before_over = {p: graph.entry_of(p, data) for p, data in (base or {}).items()}
+    after_over = {**before_over, **{p: graph.entry_of(p, data) for p, data in changes.items()}}
+    return find_scope(graph, changes, before_over, after_over)
+
+
+def recheck(
+    state: TreeState, old_blobs: Mapping[str, str], cache: ParseCache
+) -> tuple[Loaded, set[str]] | None:
+    """Check the records a change from an earlier tree (`old_blobs`) to `state` can affect.
+
+    Returns:
+        (the records in scope as they are now, with every rule run over them; the paths whose
+        problems those are), or None when the earlier keys of a changed record are not stored
+        (its old content cannot be read back): then everything has to be checked.
+    """
+    blobs = state.blobs
+    changed = {p for p in old_blobs.keys() | blobs.keys() if old_blobs.get(p) != blobs.get(p)}
+    with StateDB(state.root) as db:
+        graph = _Graph(state, db, cache)
+        before_over: dict[str, Entry | None] = {}
+        for path in changed:
+            blob = old_blobs.get(path)
+            entry = None if blob is None else graph.known_entry(path, blob)
+            if blob is not None and entry is None:
+                return None
+            before_over[path] = entry
+        scope = find_scope(graph, changed, before_over, {})
+    after = _load(_Overlay(state, {}, scope.read_after), scope.known_after, _Lookup(cache), {})
+    return after, scope.checked
 
 
 def check_change(
@@ -526,7 +582,7 @@ def check_change(
     with StateDB(root) as db, ParseCacheDB(root) as cache:
         state = scan(root, db)
         graph = _Graph(state, db, cache)
-        scope = find_scope(graph, changes, base)
+        scope = scope_of_change(graph, changes, base)
         graph.save(changes)
         if base:
             state = _with_base(state, base)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopkit.errors import T, UsageError
 from coopkit.index.search import (
@@ -13,7 +13,7 @@ from coopkit.index.search import (
     SearchDoc,
     fts_query,
     query_words,
-    refresh,
+    refresh_changes,
     search,
 )
 from coopkit.model.agreement import Agreement
@@ -21,12 +21,14 @@ from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.names import fold_positions
 from coopkit.model.partner import Partner
-from coopkit.model.repo import RepoData
 from coopkit.model.signoff import SignOff
 from coopkit.queries.context import Context
-from coopkit.queries.load import load_worktree
 from coopkit.store import layout
-from coopkit.store.files import WorkTree, blob_digest
+from coopkit.store.files import WorkTree
+from coopkit.store.regular import FileRefused
+
+if TYPE_CHECKING:
+    from coopkit.queries.state import TreeState
 
 KINDS = ("partner", "agreement", "signoff", "fulfilment", "minutes", "action")
 
@@ -109,32 +111,6 @@ def describe(value: Any) -> tuple[str, str, str, str | None]:
     raise TypeError(type(value).__name__)
 
 
-def _documents(ctx: Context, data: RepoData | None = None) -> list[tuple[SearchDoc, str]]:
-    if data is None:
-        data = load_worktree(ctx).data
-    source = WorkTree(ctx.root)
-    located_records: list[Any] = [
-        *data.partners.values(),
-        *data.agreements.values(),
-        *data.signoffs,
-        *data.fulfilments,
-        *data.minutes.values(),
-        *data.action_records,
-    ]
-    docs = []
-    for located in located_records:
-        raw = source.read(located.path) or b""
-        record_id, title, body, day = describe(located.value)
-        kind = layout.kind_of(located.path) or "?"
-        docs.append(
-            (
-                SearchDoc(located.path, blob_digest(raw), kind, record_id, title, body, day),
-                raw.decode("utf-8", errors="replace"),
-            )
-        )
-    return docs
-
-
 SNIPPET_WIDTH = 100
 
 
@@ -190,8 +166,38 @@ def _snippet(line: str, starts: list[int]) -> str:
 
 
 def update_index(ctx: Context) -> RefreshStats:
-    """Refresh the search index from the working tree."""
-    return refresh(ctx.root, [doc for doc, _ in _documents(ctx)])
+    """Refresh the search index from the working tree (only files whose blob id changed)."""
+    from coopkit.queries.state import scan
+
+    return _refresh(ctx, scan(ctx.root))
+
+
+def _refresh(ctx: Context, state: TreeState) -> RefreshStats:
+    """Index the record files of a scanned tree whose blob id the index does not have yet."""
+    from coopkit.index.cache import ParseCacheDB
+    from coopkit.queries.state import SPECIAL
+    from coopkit.store.files import parse_file
+
+    wanted = {
+        path: blob
+        for path, blob in state.blobs.items()
+        if blob != SPECIAL and layout.kind_of(path) in KINDS
+    }
+    source = state.source()
+
+    def build(paths: list[str]) -> list[SearchDoc]:
+        docs = []
+        with ParseCacheDB(ctx.root) as cache:
+            for path in paths:
+                located, _ = parse_file(source, path, cache)
+                if located is None:
+                    continue  # a file that does not load is not searchable (check names it)
+                record_id, title, body, day = describe(located.value)
+                kind = layout.kind_of(path) or "?"
+                docs.append(SearchDoc(path, wanted[path], kind, record_id, title, body, day))
+        return docs
+
+    return refresh_changes(ctx.root, wanted, build)
 
 
 def find(
@@ -199,12 +205,15 @@ def find(
     user_text: str,
     kind: str | None = None,
     limit: int = 20,
-    data: RepoData | None = None,
+    state: TreeState | None = None,
 ) -> list[SearchResult]:
     """Search every record for all words of `user_text`; best matches first.
 
-    `data` are the records when they were read already (as the working tree is now).
+    The index is first brought up to date with the working tree (`state`, when it was scanned
+    already): only files whose blob id changed are read.
     """
+    from coopkit.queries.state import scan
+
     if kind is not None and kind not in KINDS:
         raise UsageError(
             T(
@@ -216,13 +225,16 @@ def find(
         )
     if not fts_query(user_text):
         raise UsageError(T("Suchtext ohne Wörter", "search text has no words"))
-    docs = _documents(ctx, data)
-    refresh(ctx.root, [doc for doc, _ in docs])
-    texts = {doc.path: raw for doc, raw in docs}
+    _refresh(ctx, state if state is not None else scan(ctx.root))
     hits: list[Hit] = search(ctx.root, user_text, kind, limit)
+    source = WorkTree(ctx.root)
     results = []
     for hit in hits:
-        line, snippet = locate(texts.get(hit.path, ""), user_text)
+        try:
+            raw = source.read(hit.path) or b""
+        except FileRefused:
+            raw = b""
+        line, snippet = locate(raw.decode("utf-8", errors="replace"), user_text)
         results.append(
             SearchResult(
                 hit.path, line, hit.kind, hit.record_id, hit.title, hit.day, snippet or hit.title
