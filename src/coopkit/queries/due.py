@@ -16,7 +16,7 @@ from coopkit.errors import Problem, T
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.queries.load import Snapshot
-from coopkit.queries.lookup import check_partner, get_agreement
+from coopkit.queries.lookup import check_agreement, check_partner, get_agreement
 from coopkit.queries.names import partner_name
 from coopkit.queries.versions import Timeline, VersionState
 from coopkit.render.dates import long_date
@@ -238,7 +238,7 @@ def open_occurrences(
     snap: Snapshot, agreement_id: str, until: date | None = None
 ) -> list[Occurrence]:
     """Return the occurrences of an agreement no fulfilment record answers yet, by due date."""
-    get_agreement(snap, agreement_id)
+    check_agreement(snap, agreement_id)
     end = until or schedule_until(snap)
     return as_of(snap.owed_open(agreement_id, end), end, snap.today)
 

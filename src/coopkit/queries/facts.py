@@ -24,7 +24,7 @@ import hashlib
 import io
 import marshal
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -101,7 +101,7 @@ class _Facts(pickle.Unpickler):
 
 
 def _loads(value: bytes) -> Any:
-    """Return a stored piece: plain values marshalled (meetings), else restricted pickle."""
+    """Return a stored value: plain values marshalled, records by restricted pickle."""
     if value[:1] == b"M":
         return marshal.loads(value[1:])
     if value[:1] != b"P":
@@ -115,6 +115,37 @@ def _dumps(value: Any, *, plain: bool = False) -> bytes:
     return b"P" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class _Agreements(dict[str, Located[Any]]):
+    """Agreement id -> its working text, decoded from the store only when it is read."""
+
+    def __init__(self, snap: FactsSnapshot, ids: Iterable[str]) -> None:
+        super().__init__()
+        self.snap = snap
+        self.ids = sorted(ids)
+        for agreement_id in self.ids:
+            super().__setitem__(agreement_id, _PENDING)
+
+    def __getitem__(self, agreement_id: str) -> Located[Any]:
+        found = super().__getitem__(agreement_id)
+        if found is _PENDING:
+            working = self.snap.timeline_of(agreement_id).working
+            found = Located(working, layout.agreement_path(agreement_id))
+            super().__setitem__(agreement_id, found)
+        return found
+
+    def get(self, agreement_id: str, default: Any = None) -> Any:
+        return self[agreement_id] if agreement_id in self else default
+
+    def values(self) -> list[Located[Any]]:  # type: ignore[override]
+        return [self[k] for k in self.ids]
+
+    def items(self) -> list[tuple[str, Located[Any]]]:  # type: ignore[override]
+        return [(k, self[k]) for k in self.ids]
+
+
+_PENDING: Any = Located(None, "")
+
+
 class FactsSnapshot(Snapshot):
     """A snapshot whose timelines, occurrences, meetings and problem count come from the store."""
 
@@ -122,7 +153,7 @@ class FactsSnapshot(Snapshot):
         self,
         ctx: Context,
         data: _Kept,
-        timelines: dict[str, Timeline],
+        timelines: dict[str, bytes],
         owed: dict[str, list[OpenRow]],
         horizon: date,
         meetings: Callable[[], list[tuple[MinutesStatus, MeetingActions]]],
@@ -133,7 +164,9 @@ class FactsSnapshot(Snapshot):
         self.data = data
         self.rev = None
         self.state = state
-        self._timelines = timelines
+        self._texts = timelines
+        self._decoded: dict[str, Timeline] = {}
+        self._timelines = None
         self._fulfilments = None
         self._action_rows = {}
         self._owed = owed
@@ -141,6 +174,27 @@ class FactsSnapshot(Snapshot):
         self._read_meetings = meetings
         self._meetings: list[tuple[MinutesStatus, MeetingActions]] | None = None
         self._problem_count = problems
+        data.agreements = _Agreements(self, timelines)
+
+    def timelines(self) -> dict[str, Timeline]:
+        """Return the version timeline of every agreement (decoded from the store)."""
+        if self._timelines is None:
+            self._timelines = {aid: self.timeline_of(aid) for aid in sorted(self._texts)}
+        return self._timelines
+
+    def timeline(self, agreement_id: str) -> Timeline:
+        """Return the version timeline of one agreement (it must exist)."""
+        from coopkit.queries.lookup import check_agreement
+
+        check_agreement(self, agreement_id)
+        return self.timeline_of(agreement_id)
+
+    def timeline_of(self, agreement_id: str) -> Timeline:
+        """Return a kept timeline, decoded on first use."""
+        found = self._decoded.get(agreement_id)
+        if found is None:
+            found = self._decoded[agreement_id] = _loads(self._texts[agreement_id])
+        return found
 
     def meetings(self) -> list[tuple[MinutesStatus, MeetingActions]]:
         """Return every meeting's overview row and actions (read from the store on first use)."""
@@ -293,7 +347,7 @@ def _agreement_piece(found: _ByFolder, snap: Snapshot, folder: str, end: date) -
         (o.version, o.obligation, o.partner, o.due.toordinal(), o.what, o.to, o.clause)
         for o in snap.owed_open(folder, end)
     ]
-    return ("ok", snap.timelines()[folder], rows)
+    return ("ok", _dumps(snap.timelines()[folder]), rows)
 
 
 def _minutes_piece(found: _ByFolder, meeting: str) -> Any:
@@ -421,17 +475,14 @@ class Update:
             kept.broken.setdefault("agreement" if kind == "agreement" else "meeting", {})[
                 record_id
             ] = path
-        timelines: dict[str, Timeline] = {}
+        texts: dict[str, bytes] = {}
         owed: dict[str, list[OpenRow]] = {}
-        located: dict[str, Located[Any]] = {}
         for unit in sorted(agreements):
             piece = agreements[unit]
             if piece[0] == "ok":
                 record_id = unit.partition(":")[2]
-                timelines[record_id] = piece[1]
+                texts[record_id] = piece[1]
                 owed[record_id] = piece[2]
-                located[record_id] = Located(piece[1].working, layout.agreement_path(record_id))
-        kept.agreements = located
 
         def meetings() -> list[tuple[MinutesStatus, MeetingActions]]:
             pieces = self.pieces("minutes:")
@@ -444,7 +495,7 @@ class Update:
             ]
 
         return FactsSnapshot(
-            self.ctx, kept, timelines, owed, self.horizon, meetings, self.problems, self.state
+            self.ctx, kept, texts, owed, self.horizon, meetings, self.problems, self.state
         )
 
 
@@ -519,7 +570,7 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
             return None
         db.put_pieces(
             [
-                (unit, keys[unit], _note(piece), _dumps(piece, plain=unit.startswith("minutes:")))
+                (unit, keys[unit], _note(piece), _dumps(piece, plain=True))
                 for unit, piece in new.items()
             ],
             [unit for unit in stored if unit not in keys],

@@ -145,6 +145,12 @@ def get_agreement(records: Records, agreement_id: str) -> Agreement:
     return found
 
 
+def check_agreement(records: Records, agreement_id: str) -> None:
+    """Raise unless an agreement with this id exists (without needing its text)."""
+    if agreement_id not in records.data.agreements:
+        get_agreement(records, agreement_id)
+
+
 def get_located_agreement(records: Records, agreement_id: str) -> Located[Agreement]:
     """Return the agreement with this id and where it stands."""
     get_agreement(records, agreement_id)
