@@ -23,6 +23,7 @@ from coopkit.queries.scope import (
     _Graph,
     _rows,
     check_change,
+    recheck,
     record_keys,
 )
 from coopkit.queries.state import scan
@@ -245,3 +246,33 @@ def test_a_contact_address_of_a_partner_out_of_scope_is_not_client_data(
     with pytest.raises(ProblemsFound) as found:
         commit_changes(ctx, minutes("2014-02-06", "x.privat@mail.example"), "Protokoll")
     assert [p.code for p in found.value.problems] == ["privacy"]
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_a_recheck_after_edits_on_disk_finds_what_the_full_check_finds(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    root = example_copy(tmp_path_factory.mktemp("recheck") / "repo")
+    old_blobs = dict(scan(root).blobs)
+    old_problems = _fresh_problems(root)
+    _graph_rows(root)  # the graph, and with it the keys of every record as it was
+    for path, content in data.draw(changes(root)).items():
+        target = root / path
+        if content is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(content)
+    with ParseCacheDB(root) as cache:
+        found = recheck(scan(root), old_blobs, cache)
+    assert found is not None
+    after, checked = found
+    rechecked = [p for p in old_problems if p.source.path not in checked]
+    rechecked += [p for p in after.problems if p.source.path in checked]
+
+    # By place and kind: a kept problem's "known: …" list may name what the change added.
+    assert {_key(p) for p in rechecked} == {_key(p) for p in _fresh_problems(root)}
