@@ -1,6 +1,6 @@
-"""The derived state of a working tree in .coop/state.sqlite: file stats and stored answers.
+"""The derived state of a working tree in .coop/state.sqlite: stats, reference graph, answers.
 
-Two tables, both disposable:
+All tables are disposable:
 
 - `files`: path, size, mtime_ns, inode and ctime_ns -> git blob id. A file whose stat is
   unchanged is not read again (as git does it); a file changed within the last two seconds is
@@ -10,7 +10,8 @@ Two tables, both disposable:
   mention it, and (one marshalled row `files.graph`) the tree it stands for as "HEAD commit plus
   the paths that differ", so a write updates only the paths whose blob changed since (what git
   says changed between the two commits, and the working tree's own changes) and finds the
-  records a change can affect with a few lookups by key.
+  records a change can affect with a few lookups by key. Where the file cannot be written the
+  graph is built in memory for the one command.
 - `answers`: a state key (every record's blob id, the version tags, the code) plus the question
   -> the stored answer. Any change to any record, tag or the program gives a new key.
 
