@@ -22,7 +22,7 @@ from coopkit.index import state as state_db
 from coopkit.queries.answers import remember
 from coopkit.queries.context import Context
 from coopkit.queries.due import due_list, obligation_rows
-from coopkit.queries.facts import facts_snapshot
+from coopkit.queries.facts import facts_snapshot, update
 from coopkit.queries.load import Snapshot, load, load_worktree, snapshot
 from coopkit.queries.overview import status
 from coopkit.queries.scope import check_change
@@ -364,6 +364,15 @@ def _stale(path: Path) -> None:
     shutil.copy(other / ".coop" / state_db.STATE_FILE, path)
 
 
+def _stale_facts(path: Path) -> None:
+    # Another clone's facts: same units, other blobs (a partner renamed, a fulfilment added).
+    other = path.parent.parent.parent / "other"
+    shutil.copytree(path.parent.parent, other, ignore=shutil.ignore_patterns(".coop"))
+    (other / "partners" / "kv-myk.yaml").write_text("id: kv-myk\nname: Anders\n")
+    facts_snapshot(Context(root=other, today=TODAY), scan(other))
+    shutil.copy(other / ".coop" / "facts.sqlite", path)
+
+
 @pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale])
 def test_damaged_state_files_are_rebuilt_with_the_right_answers(
     tmp_path: Path, damage: Damage
@@ -445,3 +454,53 @@ def test_a_stored_answer_that_would_run_code_is_refused_and_computed_again(
         db._db.execute("UPDATE answers SET value = ?", (pickle.dumps(os.getcwd),))
         db._db.commit()
     assert remember(ctx, "test views", (), _views) == expected
+
+
+def test_a_change_re_derives_only_the_units_it_touches(tmp_path: Path) -> None:
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    first = update(ctx, scan(root))
+    assert first is not None
+    assert {u.partition(":")[0] for u in first.new} == {"agreement", "minutes"}
+    again = update(ctx, scan(root))
+    assert again is not None and again.new == {}
+
+    minutes = root / "minutes" / "2014-02-05-evaluation.md"
+    minutes.write_text(minutes.read_text(encoding="utf-8") + "\n")
+    changed = update(ctx, scan(root))
+    assert changed is not None and set(changed.new) == {"minutes:2014-02-05-evaluation"}
+
+    record = root / "agreements" / "myk-awo" / "fulfilment" / "2013-12-31-x-awo-rheinland.yaml"
+    record.write_text("obligation: x\npartner: awo-rheinland\ndue: 2013-12-31\ndate: 2014-01-02\n")
+    changed = update(ctx, scan(root))
+    assert changed is not None and set(changed.new) == {"agreement:myk-awo"}
+
+    git(root, "tag", "-a", "-m", "v", "myk-caritas-ko/v9")
+    changed = update(ctx, scan(root))
+    assert changed is not None and set(changed.new) == {"agreement:myk-caritas-ko"}
+
+    config = root / "coop.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n")
+    changed = update(ctx, scan(root))
+    assert changed is not None
+    assert {u for u in changed.new if u.startswith("agreement:")} == {
+        f"agreement:{p.name}" for p in (root / "agreements").iterdir()
+    }
+    assert not any(u.startswith("minutes:") for u in changed.new)
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale_facts])
+def test_damaged_facts_files_are_rebuilt_with_the_right_answers(
+    tmp_path: Path, damage: Damage
+) -> None:
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    assert facts_snapshot(ctx, scan(root)) is not None
+    path = root / ".coop" / "facts.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    damage(path)
+    for _ in range(2):
+        served = facts_snapshot(ctx, scan(root))
+        assert served is not None
+        assert _facts_views(served) == _facts_views(snapshot(ctx))

@@ -39,6 +39,8 @@ class FactsDB(StateDB):
                 unit: (key, note)
                 for unit, key, note in self._db.execute("SELECT unit, key, note FROM pieces")
             }
+        except sqlite3.OperationalError:
+            return {}  # busy for longer than the timeout: do without
         except sqlite3.DatabaseError:
             self._damaged()
             return {}
@@ -55,6 +57,8 @@ class FactsDB(StateDB):
                     (prefix, prefix + "\uffff"),
                 )
             ]
+        except sqlite3.OperationalError:
+            return []  # busy for longer than the timeout: do without
         except sqlite3.DatabaseError:
             self._damaged()
             return []
@@ -74,6 +78,8 @@ class FactsDB(StateDB):
             return None
         try:
             row = self._db.execute("SELECT value FROM derived WHERE name = ?", (name,)).fetchone()
+        except sqlite3.OperationalError:
+            return None  # busy for longer than the timeout: do without
         except sqlite3.DatabaseError:
             self._damaged()
             return None

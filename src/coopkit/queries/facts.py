@@ -1,10 +1,11 @@
 """The everyday views from derived facts kept per agreement and per meeting.
 
-`status`, `due` and `obligation list` need, beyond partners and the configuration, only each
-agreement's version timeline and its owed occurrences, each meeting's place in the overview and
-its actions, and the number of problems. These are kept in .coop/facts.sqlite:
+`status`, `due`, `obligation list` and `agreement show` need, beyond partners and the
+configuration, only each agreement's version timeline and its open occurrences, each meeting's
+place in the overview and its actions, and the number of problems. These are kept in
+.coop/facts.sqlite:
 
-- one piece per agreement: its timeline and occurrences up to the end of the year's horizon,
+- one piece per agreement: its timeline and open occurrences up to the end of the year's horizon,
   keyed by the blob ids of the files in its folder, its version tags, coop.toml and the program;
 - one piece per meeting: its overview row and actions, keyed by the blob id of its minutes;
 - the problems of the last state; after a change only the records the change can affect (see
@@ -25,9 +26,11 @@ import io
 import marshal
 import pickle
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from pydantic import BaseModel
 
 from coopkit.errors import Problem, sorted_problems
 from coopkit.index.cache import ParseCacheDB
@@ -35,7 +38,7 @@ from coopkit.index.facts import FactsDB
 from coopkit.model.base import Located
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
-from coopkit.queries.load import Loaded, ProgressFn, Snapshot, _Counted, load
+from coopkit.queries.load import ProgressFn, Snapshot, _Counted, load
 from coopkit.queries.state import SPECIAL, TreeState, code_stamp
 from coopkit.schedule import horizon_end
 from coopkit.store import layout
@@ -95,7 +98,11 @@ class _Facts(pickle.Unpickler):
             ("datetime", "timedelta"),
         }:
             return found
-        if module.startswith("coopkit.") and isinstance(found, type):
+        if (
+            module.startswith("coopkit.")
+            and isinstance(found, type)
+            and (is_dataclass(found) or issubclass(found, BaseModel))
+        ):
             return found
         raise pickle.UnpicklingError(f"{module}.{name} is not a derived fact")
 
@@ -374,8 +381,8 @@ def _problems(
     db: FactsDB,
     cache: ParseCache,
     progress: ProgressFn | None,
-) -> tuple[list[Problem], Loaded | None]:
-    """Return the problems of the working tree, and the full reading where one was needed.
+) -> list[Problem]:
+    """Return the problems of the working tree.
 
     After a change only the records the change can affect are checked again; the rest keep
     the problems found before (their number is exact; their wording may name ids of the
@@ -390,11 +397,11 @@ def _problems(
             stamp = None
         if stamp == code_stamp():
             if old_blobs == blobs:
-                return old_problems, None
+                return list(old_problems)
             problems = _rechecked(ctx, state, old_blobs, old_problems, cache)
             if problems is not None:
                 db.put("problems", _dumps((code_stamp(), blobs, problems)))
-                return problems, None
+                return problems
     source: FileSource = state.source()
     if progress is not None:
         source = _Counted(source, progress)
@@ -405,7 +412,7 @@ def _problems(
 
     with StateDB(ctx.root) as sdb:
         remember_keys(sdb, state, loaded.data)
-    return loaded.problems, loaded
+    return loaded.problems
 
 
 def _rechecked(
@@ -519,8 +526,8 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
 
     light, folders, meeting_paths = _group(state)
     with FactsDB(ctx.root) as db, ParseCacheDB(ctx.root) as cache:
-        problems, full = _problems(ctx, state, db, cache, progress)
-        source = full.data if full is not None else load_repository(_Paths(state, light), cache)[0]
+        problems = _problems(ctx, state, db, cache, progress)
+        source = load_repository(_Paths(state, light), cache)[0]
         kept = _Kept(config=source.config, partners=source.partners)
         kept.action_records = source.action_records
         kept.broken = {k: v for k, v in source.broken.items() if k == "partner"}
@@ -544,28 +551,24 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
         todo_folders = sorted(f for f in folders if f"agreement:{f}" in todo)
         todo_meetings = sorted(m for m in meeting_paths if f"minutes:{m}" in todo)
         new: dict[str, Any] = {}
-        if full is not None:
-            snap = Snapshot(ctx, full.data, full.problems)
-            records = _ByFolder(full.data)
-            for folder in todo_folders:
+        # Units are read a batch at a time (a first build holds no more than one batch).
+        for start in range(0, len(todo_folders), BATCH):
+            batch = todo_folders[start : start + BATCH]
+            part, _ = load_repository(_Paths(state, [p for f in batch for p in folders[f]]), cache)
+            snap, records = Snapshot(ctx, part, []), _ByFolder(part)
+            for folder in batch:
                 new[f"agreement:{folder}"] = _agreement_piece(records, snap, folder, horizon)
-            for meeting in todo_meetings:
+            if progress is not None:
+                progress(start + len(batch), len(todo_folders) + len(todo_meetings))
+        for start in range(0, len(todo_meetings), BATCH * 10):
+            batch = todo_meetings[start : start + BATCH * 10]
+            part, _ = load_repository(_Paths(state, [meeting_paths[m] for m in batch]), cache)
+            records = _ByFolder(part)
+            for meeting in batch:
                 new[f"minutes:{meeting}"] = _minutes_piece(records, meeting)
-        else:
-            for start in range(0, len(todo_folders), BATCH):
-                batch = todo_folders[start : start + BATCH]
-                part, _ = load_repository(
-                    _Paths(state, [p for f in batch for p in folders[f]]), cache
-                )
-                snap, records = Snapshot(ctx, part, []), _ByFolder(part)
-                for folder in batch:
-                    new[f"agreement:{folder}"] = _agreement_piece(records, snap, folder, horizon)
-            for start in range(0, len(todo_meetings), BATCH * 10):
-                batch = todo_meetings[start : start + BATCH * 10]
-                part, _ = load_repository(_Paths(state, [meeting_paths[m] for m in batch]), cache)
-                records = _ByFolder(part)
-                for meeting in batch:
-                    new[f"minutes:{meeting}"] = _minutes_piece(records, meeting)
+            if progress is not None:
+                done = len(todo_folders) + start + len(batch)
+                progress(done, len(todo_folders) + len(todo_meetings))
         if any(piece is None for piece in new.values()):
             return None
         db.put_pieces(
