@@ -16,7 +16,6 @@ them. `coop check` itself always checks everything.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
 from coopkit.store import layout
 from coopkit.store.files import Memo, ParseCache, load_repository, parse_file
 from coopkit.store.git import GitRepo
-from coopkit.store.regular import entry_refusal
+from coopkit.store.regular import FileRefused, entry_refusal, read_regular
 from coopkit.store.text import MAX_FILE_BYTES
 
 Keys = tuple[frozenset[str], frozenset[str]]
@@ -220,16 +219,11 @@ def _tree_of(state: TreeState) -> Tree:
 
 def _on_disk(root: Path, path: str) -> tuple[str | None, bytes | None]:
     """Return (blob id or SPECIAL or None, bytes) of a file as the scan would find it."""
-    full = root / path
     try:
-        info = full.lstat()
-    except OSError:
+        data = read_regular(root / path, MAX_FILE_BYTES, root=root)
+    except (FileNotFoundError, NotADirectoryError):
         return None, None
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-        return SPECIAL, None
-    try:
-        data = full.read_bytes()
-    except OSError:
+    except (FileRefused, OSError):
         return SPECIAL, None
     return blob_id(data), data
 
