@@ -53,7 +53,7 @@ def _unknown_agreement(data: RepoData, located: Located[Any], loc: Loc, ag: str)
             "unbekannte Vereinbarung „{a}“; bekannt: {k}",
             'unknown agreement "{a}"; known: {k}',
             a=ag,
-            k=_choices(data.agreements),
+            k=_choices(data.agreement_ids()),
         ),
         "unknown-agreement",
     )
@@ -91,7 +91,7 @@ def _unknown_partner(data: RepoData, located: Located[Any], loc: Loc, pid: str) 
             "unbekannter Partner „{p}“; bekannt: {k}",
             'unknown partner "{p}"; known: {k}',
             p=pid,
-            k=_choices(data.partners),
+            k=_choices(data.partner_ids()),
         ),
         "unknown-partner",
     )
@@ -144,6 +144,7 @@ def check_partners(data: RepoData) -> list[Problem]:
 def check_agreements(data: RepoData) -> list[Problem]:
     """Check agreements: parties, coordinator, validity, obligations and their clauses."""
     problems: list[Problem] = []
+    partner_ids = data.partner_ids()
     for located in data.agreements.values():
         ag = located.value
         loc_any: Located[Any] = located
@@ -163,7 +164,7 @@ def check_agreements(data: RepoData) -> list[Problem]:
                 )
             )
         for i, party in enumerate(ag.parties):
-            if party not in data.partners:
+            if party not in data.partner_ids():
                 problems.append(_unknown_partner(data, loc_any, ("parties", i), party))
         if len(set(ag.parties)) != len(ag.parties):
             problems.append(
@@ -218,7 +219,7 @@ def check_agreements(data: RepoData) -> list[Problem]:
             seen.setdefault(ob.id, i)
             for field in ("by", "to"):
                 for j, pid in enumerate(getattr(ob, field)):
-                    if pid not in data.partners:
+                    if pid not in partner_ids:
                         problems.append(
                             _unknown_partner(data, loc_any, ("obligations", i, field, j), pid)
                         )
@@ -336,10 +337,10 @@ def check_minutes(data: RepoData) -> list[Problem]:
                 )
             )
         for i, ag in enumerate(mt.agreements):
-            if ag not in data.agreements:
+            if ag not in data.agreement_ids():
                 problems.append(_unknown_agreement(data, loc_any, ("agreements", i), ag))
         for i, pid in enumerate(mt.distribution):
-            if pid not in data.partners:
+            if pid not in data.partner_ids():
                 problems.append(_unknown_partner(data, loc_any, ("distribution", i), pid))
         for field in ("chair", "minute_taker"):
             ref = getattr(mt, field)
@@ -469,7 +470,7 @@ def check_config(data: RepoData) -> list[Problem]:
     if data.config is None or data.config.value.controller is None:
         return []
     controller = data.config.value.controller
-    if controller in data.partners:
+    if controller in data.partner_ids():
         return []
     return [_unknown_partner(data, data.config, ("controller",), controller)]
 
