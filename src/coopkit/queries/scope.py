@@ -584,10 +584,12 @@ def check_change(
         lookup = _Lookup(cache)
         before = _load(_Overlay(state, {}, scope.read_before), scope.known_before, lookup, memo)
         after = _load(_Overlay(state, changes, scope.read_after), scope.known_after, lookup, memo)
-    # A broken record's own problems need no lookups: they stay, to be named as the cause.
+    # A broken record's own problems need no lookups: they stay, to be named as the cause –
+    # where both sides read it (one read only after the change was broken before it too).
+    broken = before.data.broken_paths & after.data.broken_paths
     return (
-        _only(before, scope.checked | before.data.broken_paths),
-        _only(after, scope.checked | after.data.broken_paths),
+        _only(before, scope.checked | broken),
+        _only(after, scope.checked | broken),
         scope,
     )
 
