@@ -297,6 +297,15 @@ def main() -> None:
     from coopkit.queries.state import scan
 
     scale = args.scale
+    # As pip installs it: byte-compiled (where PYTHONDONTWRITEBYTECODE is set, nothing would
+    # write the compiled files and every start would compile every module again).
+    import compileall
+    import sysconfig
+
+    import coopkit
+
+    for folder in {Path(coopkit.__file__).parent, Path(sysconfig.get_paths()["purelib"])}:
+        compileall.compile_dir(folder, quiet=1)
     coop = [sys.executable, "-m", "coopkit.cli"]
     results: dict[str, float] = {}
     rss: dict[str, int] = {}

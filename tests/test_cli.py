@@ -72,7 +72,7 @@ def test_internal_error_is_exit_3_without_traceback(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaputt")
 
-    monkeypatch.setattr(check_module, "check", boom)
+    monkeypatch.setattr(check_module, "check_snapshot", boom)
     root = make_repo()
     result = cli("-C", root, "check", ok=False)
     assert result.exit_code == 3

@@ -364,6 +364,15 @@ def _stale(path: Path) -> None:
     shutil.copy(other / ".coop" / state_db.STATE_FILE, path)
 
 
+def _stale_facts(path: Path) -> None:
+    # Another clone's facts: same units, other blobs (a partner renamed, a fulfilment added).
+    other = path.parent.parent.parent / "other"
+    shutil.copytree(path.parent.parent, other, ignore=shutil.ignore_patterns(".coop"))
+    (other / "partners" / "kv-myk.yaml").write_text("id: kv-myk\nname: Anders\n")
+    facts_snapshot(Context(root=other, today=TODAY), scan(other))
+    shutil.copy(other / ".coop" / "facts.sqlite", path)
+
+
 @pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale])
 def test_damaged_state_files_are_rebuilt_with_the_right_answers(
     tmp_path: Path, damage: Damage
@@ -478,3 +487,20 @@ def test_a_change_re_derives_only_the_units_it_touches(tmp_path: Path) -> None:
         f"agreement:{p.name}" for p in (root / "agreements").iterdir()
     }
     assert not any(u.startswith("minutes:") for u in changed.new)
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale_facts])
+def test_damaged_facts_files_are_rebuilt_with_the_right_answers(
+    tmp_path: Path, damage: Damage
+) -> None:
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    assert facts_snapshot(ctx, scan(root)) is not None
+    path = root / ".coop" / "facts.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    damage(path)
+    for _ in range(2):
+        served = facts_snapshot(ctx, scan(root))
+        assert served is not None
+        assert _facts_views(served) == _facts_views(snapshot(ctx))

@@ -12,6 +12,16 @@ from conftest import AUTHOR, TODAY, MakeRepo
 RENDERERS = ("docx", "docxtpl", "jinja2", "lxml", "coopkit.render")
 SEARCH_MODEL = ("sqlmodel", "sqlalchemy", "coopkit.index.search")
 GITPYTHON = ("git",)
+DERIVED = (
+    "babel",
+    "dateutil",
+    "coopkit.schedule",
+    "coopkit.signing",
+    "coopkit.queries.versions",
+    "coopkit.queries.due",
+    "coopkit.queries.overview",
+)
+"""Dates, recurrences, signatures and derived facts: a write that only checks needs none."""
 
 
 def imported(root: Path, *args: str) -> set[str]:
@@ -34,13 +44,13 @@ def under(names: set[str], packages: tuple[str, ...]) -> list[str]:
     return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in packages))
 
 
-def test_a_write_imports_neither_renderers_nor_the_search_model_nor_gitpython(
+def test_a_write_imports_no_renderer_search_model_gitpython_or_derived_facts(
     make_repo: MakeRepo,
 ) -> None:
     root = make_repo()
     names = imported(root, "partner", "add", "neu", "--name", "Neuer Partner e. V.")
     assert "coopkit.services.partners" in names
-    assert under(names, RENDERERS + SEARCH_MODEL + GITPYTHON) == []
+    assert under(names, RENDERERS + SEARCH_MODEL + GITPYTHON + DERIVED) == []
 
 
 def test_a_remembered_page_reads_no_record(make_repo: MakeRepo) -> None:

@@ -241,6 +241,7 @@ def render_all_cmd(
 
     Beispiel: coop render --all --year 2014 -o dokumente-2014 --pdf
     """
+    from coopkit.cli.progress import READING, Progress
     from coopkit.errors import UsageError
     from coopkit.services.pack import render_all
 
@@ -254,7 +255,10 @@ def render_all_cmd(
                 "pass --all (single documents: coop agreement render, coop meeting render)",
             )
         )
-    result = render_all(service_ctx, output, year=year, pdf=pdf)
+    with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
+        result = render_all(
+            service_ctx, output, year=year, pdf=pdf, progress=progress, step=progress.step
+        )
     if state.json:
         print_json({"ok": True, "path": str(result.target), "files": result.files})
         return

@@ -99,13 +99,16 @@ def check_cmd(
 
     Beispiel: coop check
     """
-    from coopkit.cli.progress import READING, Progress
-    from coopkit.queries.check import check
+    from coopkit.cli.progress import READING, RULES, Progress
+    from coopkit.queries.check import check_snapshot
+    from coopkit.queries.load import snapshot
 
     state = get_state(ctx)
     service_ctx = state.context()
     with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
-        problems = check(service_ctx, privacy=privacy, progress=progress)
+        snap = snapshot(service_ctx, progress=progress)
+        progress.step(RULES)
+        problems = check_snapshot(snap, privacy=privacy)
     lang = service_ctx.lang
     if state.json:
         summary = T(

@@ -184,13 +184,21 @@ def sync_cmd(
 
     Beispiel: coop sync
     """
+    from coopkit.cli.progress import READING, Progress
     from coopkit.services.sync import sync
 
     state = get_state(ctx)
     service_ctx = state.context()
     if keep not in (None, "mine", "theirs"):
         raise UsageError(T("--keep: erwartet mine oder theirs", "--keep: expected mine or theirs"))
-    result = sync(service_ctx, remote, keep)  # type: ignore[arg-type]
+    with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
+        result = sync(
+            service_ctx,
+            remote,
+            keep,  # type: ignore[arg-type]
+            progress=progress,
+            step=progress.step,
+        )
     if state.json:
         print_json(
             {

@@ -655,11 +655,15 @@ def pack_cmd(
 
     Beispiel: coop meeting pack 2014-05-14-arbeitstreffen -o unterlagen-mai.zip --pdf
     """
+    from coopkit.cli.progress import READING, Progress
     from coopkit.services.pack import meeting_pack
 
     state = get_state(ctx)
     service_ctx = state.context()
-    result = meeting_pack(service_ctx, meeting_id, output, pdf=pdf)
+    with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
+        result = meeting_pack(
+            service_ctx, meeting_id, output, pdf=pdf, progress=progress, step=progress.step
+        )
     if state.json:
         print_json({"ok": True, "path": str(result.target), "files": result.files})
         return

@@ -1,11 +1,17 @@
-"""The derived state of a working tree in .coop/state.sqlite: file stats and stored answers.
+"""The derived state of a working tree in .coop/state.sqlite: stats, reference graph, answers.
 
-Two tables, both disposable:
+All tables are disposable:
 
 - `files`: path, size, mtime_ns, inode and ctime_ns -> git blob id. A file whose stat is
   unchanged is not read again (as git does it); a file changed within the last two seconds is
   never trusted by its stat alone, since a second write in the same clock tick may keep the mtime.
 - `refs`: a record's blob id -> the keys it defines and mentions (see `queries.scope`).
+- `graph`: the reference graph of the working tree, inverted: key -> the paths that define or
+  mention it, and (one marshalled row `files.graph`) the tree it stands for as "HEAD commit plus
+  the paths that differ", so a write updates only the paths whose blob changed since (what git
+  says changed between the two commits, and the working tree's own changes) and finds the
+  records a change can affect with a few lookups by key. Where the file cannot be written the
+  graph is built in memory for the one command.
 - `answers`: a state key (every record's blob id, the version tags, the code) plus the question
   -> the stored answer. Any change to any record, tag or the program gives a new key.
 
@@ -25,13 +31,16 @@ from pathlib import Path
 from types import TracebackType
 
 STATE_FILE = "state.sqlite"
-SCHEMA = "coop-state-3"
+SCHEMA = "coop-state-7"
 RACY_SECONDS = 2.0
 KEEP_ANSWERS = 64
 """Answers kept per database: the newest ones, so that switching branches back stays quick."""
 
 StatKey = tuple[int, int, int, int]
 """(size, mtime_ns, inode, ctime_ns) of a file; the ctime catches a restored mtime."""
+
+GRAPH_COLUMNS = "key TEXT, path TEXT, role TEXT"
+"""The reference graph: one row per key a path defines (`d`, `b`) or mentions (`m`)."""
 
 
 class StateDB:
@@ -44,14 +53,17 @@ class StateDB:
         "files": "key TEXT PRIMARY KEY, value BLOB",
         "answers": "key TEXT PRIMARY KEY, value BLOB, used REAL",
         "refs": "ref TEXT PRIMARY KEY, keys TEXT",
+        "graph": GRAPH_COLUMNS,
     }
 
     def __init__(self, root: Path) -> None:
         self.path = root / ".coop" / self.FILE
         self._db: sqlite3.Connection | None = None
         self.writable = True
-        self.rebuilt = False
         self._stats: dict[str, tuple[int, int, int, int, str]] | None = None
+        self._memory: sqlite3.Connection | None = None
+        """The graph's store when the file cannot be written (built again on every use)."""
+        self.rebuilt = False
         """Whether an unusable file was found and replaced (for tests and diagnostics)."""
         try:
             self._db = self._open()
@@ -108,6 +120,8 @@ class StateDB:
             if row is not None:
                 db.execute(f"DROP TABLE IF EXISTS {name}")
             db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+        if "graph" in self.TABLES:
+            _index_graph(db)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (self.SCHEMA,))
         db.commit()
         return db
@@ -122,10 +136,12 @@ class StateDB:
 
     def close(self) -> None:
         """Close the database."""
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.close()
+        for db in (self._db, self._memory):
+            if db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
         self._db = None
+        self._memory = None
 
     def stats(self) -> dict[str, tuple[int, int, int, int, str]]:
         """Return path -> (size, mtime_ns, inode, ctime_ns, blob id) as last recorded."""
@@ -222,3 +238,140 @@ class StateDB:
                 (KEEP_ANSWERS,),
             )
             self._db.commit()
+
+    # ---------------------------------------------------------------- the reference graph
+
+    def _graph_db(self) -> sqlite3.Connection:
+        """Return where the graph lives: the file, or memory when the file cannot be written."""
+        if self._db is not None and self.writable:
+            return self._db
+        if self._memory is None:
+            self._memory = sqlite3.connect(":memory:")
+            self._memory.execute("CREATE TABLE files (key TEXT PRIMARY KEY, value BLOB)")
+            _create_graph(self._memory)
+        return self._memory
+
+    def graph_state(self, stamp: str) -> tuple[str, dict[str, str | None]] | None:
+        """Return the tree the graph was last brought to: (HEAD commit, paths that differ).
+
+        None when there is no graph, or another program built it.
+        """
+        db = self._graph_db()
+        try:
+            row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
+            if row is None:
+                return None
+            loaded = marshal.loads(row[0])
+        except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
+            self._damaged()
+            return None
+        if (
+            not isinstance(loaded, tuple)
+            or len(loaded) != 3
+            or loaded[0] != stamp
+            or not isinstance(loaded[1], str)
+            or not isinstance(loaded[2], dict)
+        ):
+            return None
+        return loaded[1], loaded[2]
+
+    def update_graph(
+        self,
+        stamp: str,
+        tree: tuple[str, dict[str, str | None]],
+        rows: dict[str, list[tuple[str, str]]],
+        *,
+        fresh: bool,
+        refs: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Store the (key, role) rows of changed paths and the tree the graph now stands for.
+
+        One transaction, so a write command stores its graph (and the keys it parsed) at once.
+
+        Args:
+            stamp: the program that took the keys.
+            tree: (HEAD commit, path -> blob id or None of the paths that differ from it); the
+                commit is "" where every path is listed.
+            rows: path -> its (key, role) rows, for every path added, changed or removed
+                (removed: an empty list). Roles: `d` defined by a record, `b` defined by a
+                record that failed to load (the id its path names), `m` mentioned.
+            fresh: the graph is built from nothing (drop every stored row and every other
+                program's keys first).
+            refs: keys of records parsed for the first time (as `put_refs`).
+        """
+        db = self._graph_db()
+        try:
+            with db:
+                if fresh:
+                    db.execute("DELETE FROM graph")
+                    if db is self._db:
+                        db.execute(
+                            "DELETE FROM refs WHERE ref < ? OR ref >= ?", (stamp, stamp + "\uffff")
+                        )
+                else:
+                    db.executemany("DELETE FROM graph WHERE path = ?", [(p,) for p in rows])
+                db.executemany(
+                    "INSERT INTO graph VALUES (?, ?, ?)",
+                    [(key, path, role) for path, found in rows.items() for key, role in found],
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
+                    (marshal.dumps((stamp, *tree)),),
+                )
+                if db is self._db:
+                    db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", list(refs))
+        except sqlite3.Error:
+            self._damaged()
+
+    def graph_rows(self, keys: Iterable[str]) -> list[tuple[str, str, str]]:
+        """Return (key, path, role) of every path that defines or mentions one of `keys`."""
+        return self._graph_query("key", keys)
+
+    def graph_rows_of(self, paths: Iterable[str]) -> list[tuple[str, str, str]]:
+        """Return (key, path, role) of the given paths."""
+        return self._graph_query("path", paths)
+
+    def graph_defined(self, prefix: str) -> list[tuple[str, str]]:
+        """Return (key, path) of every key starting with `prefix` defined by a record."""
+        try:
+            return list(
+                self._graph_db().execute(
+                    "SELECT key, path FROM graph WHERE role = 'd' AND key >= ? AND key < ?",
+                    (prefix, prefix + "\uffff"),
+                )
+            )
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return []
+
+    def _graph_query(self, column: str, values: Iterable[str]) -> list[tuple[str, str, str]]:
+        wanted = sorted(set(values))
+        found: list[tuple[str, str, str]] = []
+        db = self._graph_db()
+        try:
+            # SQLite limits the number of parameters of one statement.
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found += db.execute(
+                    f"SELECT key, path, role FROM graph WHERE {column} IN ({marks})",  # noqa: S608
+                    chunk,
+                )
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return []
+        return found
+
+
+def _create_graph(db: sqlite3.Connection) -> None:
+    """Create the reference graph's table and its lookups (in memory, for a read-only file)."""
+    db.execute(f"CREATE TABLE IF NOT EXISTS graph ({GRAPH_COLUMNS})")
+    _index_graph(db)
+
+
+def _index_graph(db: sqlite3.Connection) -> None:
+    """Create the graph's lookups: by key, by path, and the keys records define."""
+    db.execute("CREATE INDEX IF NOT EXISTS graph_key ON graph (key)")
+    db.execute("CREATE INDEX IF NOT EXISTS graph_path ON graph (path)")
+    # Ids defined by records (the "known: …" lists) without a pass over every mention.
+    db.execute("CREATE INDEX IF NOT EXISTS graph_defined ON graph (key) WHERE role = 'd'")

@@ -178,7 +178,9 @@ def split_person(ref: str) -> tuple[str, str | None]:
 class Record(BaseModel):
     """Base of every record kind: frozen, unknown fields are errors, dates in a sane range."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    # Validators are built on first use: a command that reads a partner and coop.toml (a write's
+    # scoped check) does not pay for building every other record kind's.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, defer_build=True)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -52,7 +52,7 @@ def _unknown_agreement(data: RepoData, located: Located[Any], loc: Loc, ag: str)
             "unbekannte Vereinbarung „{a}“; bekannt: {k}",
             'unknown agreement "{a}"; known: {k}',
             a=ag,
-            k=_choices(data.agreements),
+            k=_choices(data.agreement_ids()),
         ),
         "unknown-agreement",
     )
@@ -90,7 +90,7 @@ def _unknown_partner(data: RepoData, located: Located[Any], loc: Loc, pid: str) 
             "unbekannter Partner „{p}“; bekannt: {k}",
             'unknown partner "{p}"; known: {k}',
             p=pid,
-            k=_choices(data.partners),
+            k=_choices(data.partner_ids()),
         ),
         "unknown-partner",
     )
@@ -143,6 +143,7 @@ def check_partners(data: RepoData) -> list[Problem]:
 def check_agreements(data: RepoData) -> list[Problem]:
     """Check agreements: parties, coordinator, validity, obligations and their clauses."""
     problems: list[Problem] = []
+    partner_ids = data.partner_ids()
     for located in data.agreements.values():
         ag = located.value
         loc_any: Located[Any] = located
@@ -162,7 +163,7 @@ def check_agreements(data: RepoData) -> list[Problem]:
                 )
             )
         for i, party in enumerate(ag.parties):
-            if party not in data.partners:
+            if party not in data.partner_ids():
                 problems.append(_unknown_partner(data, loc_any, ("parties", i), party))
         if len(set(ag.parties)) != len(ag.parties):
             problems.append(
@@ -217,7 +218,7 @@ def check_agreements(data: RepoData) -> list[Problem]:
             seen.setdefault(ob.id, i)
             for field in ("by", "to"):
                 for j, pid in enumerate(getattr(ob, field)):
-                    if pid not in data.partners:
+                    if pid not in partner_ids:
                         problems.append(
                             _unknown_partner(data, loc_any, ("obligations", i, field, j), pid)
                         )
@@ -319,8 +320,8 @@ def check_minutes(data: RepoData) -> list[Problem]:
     problems: list[Problem] = []
     # The common case of every reference is a set lookup; the helpers run only for a miss.
     people = data.known_people
-    agreements = data.agreements
-    partners = data.partners
+    agreements = data.agreement_ids()
+    partners = data.partner_ids()
     for located in data.minutes.values():
         mt = located.value
         loc_any: Located[Any] = located
@@ -479,7 +480,7 @@ def check_config(data: RepoData) -> list[Problem]:
     if data.config is None or data.config.value.controller is None:
         return []
     controller = data.config.value.controller
-    if controller in data.partners:
+    if controller in data.partner_ids():
         return []
     return [_unknown_partner(data, data.config, ("controller",), controller)]
 

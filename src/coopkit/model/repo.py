@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -36,6 +37,17 @@ class RepoData:
     broken: dict[str, dict[str, str]] = field(default_factory=dict)
     """Records that failed to parse or validate, by kind (partner, agreement, meeting) and the
     id their path names, with that path: references to them are not "unknown"."""
+    known_ids: dict[str, frozenset[str]] | None = None
+    """Ids of every partner and agreement when only some of them were read (a write's scoped
+    check, "partner"/"agreement" -> ids); None when every record was read."""
+
+    def partner_ids(self) -> Collection[str]:
+        """Return the id of every partner, read or not."""
+        return self.partners.keys() if self.known_ids is None else self.known_ids["partner"]
+
+    def agreement_ids(self) -> Collection[str]:
+        """Return the id of every agreement, read or not."""
+        return self.agreements.keys() if self.known_ids is None else self.known_ids["agreement"]
 
     def broken_path(self, kind: str, record_id: str) -> str | None:
         """Return the path of a broken record of this kind and id, or None."""

@@ -423,39 +423,16 @@ def _rechecked(
     cache: ParseCache,
 ) -> list[Problem] | None:
     """Return the problems after the change from `old_blobs`, checking only its scope."""
-    from coopkit.index.state import StateDB
-    from coopkit.queries.scope import _Graph, _Overlay, find_scope
+    from coopkit.queries.scope import recheck
 
-    blobs = state.blobs
-    changed = {p for p in old_blobs.keys() | blobs.keys() if old_blobs.get(p) != blobs.get(p)}
-    source = state.source()
-    changes: dict[str, bytes | None] = {}
-    for path in changed:
-        blob = blobs.get(path)
-        if blob is None or blob == SPECIAL:
-            changes[path] = None
-            continue
-        try:
-            changes[path] = source.read(path)
-        except OSError:
-            return None
-    before = TreeState(ctx.root, dict(old_blobs), {}, state.tags)
-    with StateDB(ctx.root) as sdb:
-        graph = _Graph(before, sdb, cache)  # type: ignore[arg-type]
-        # The keys of the records as they were are stored by blob id; a missing one cannot be
-        # read back from disk (the file changed): check everything instead.
-        for path in changed:
-            blob = old_blobs.get(path)
-            if blob not in (None, SPECIAL) and layout.kind_of(path) is not None:
-                if f"{graph.stamp}{layout.kind_of(path)}:{blob}" not in graph.stored:
-                    return None
-        scope = find_scope(before, changes, graph)
-        graph.save()
-    after = load(_Overlay(before, changes, scope.read_after), cache)
-    kept = [p for p in old_problems if p.source.path not in scope.checked]
-    found = [p for p in after.problems if p.source.path in scope.checked]
+    found = recheck(state, old_blobs, cache)
+    if found is None:
+        return None
+    after, checked = found
+    kept = [p for p in old_problems if p.source.path not in checked]
+    new = [p for p in after.problems if p.source.path in checked]
     # Only their number is served: their order does not matter, duplicates are dropped.
-    return sorted_problems(kept + found)
+    return sorted_problems(kept + new)
 
 
 # --------------------------------------------------------------------------- the snapshot

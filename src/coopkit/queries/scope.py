@@ -3,36 +3,51 @@
 Each record defines keys (`partner:ID`, `agreement:ID`, `minutes:ID`, `action:MEETING#N`) and
 mentions keys (the partners, agreements, meetings and actions it names). A change can make a
 problem appear only in a record it touches or in a record that mentions or shares a key the
-change defines (before or after); such a record's checks need what it mentions. The keys of
-each record are kept in .coop/state.sqlite by blob id, so only changed files are parsed.
+change defines (before or after); such a record's checks need what it mentions. The graph is
+kept inverted in .coop/state.sqlite (key -> paths) and updated only for paths whose blob
+changed since the last write, so finding the scope costs a few lookups by key.
 
-Every partner, agreement and coop.toml is always read (they are few, and the wording of "known:
-…" lists depends on all of them), so problems found in the scope read exactly as `coop check`
-words them. `coop check` itself always checks everything.
+Only coop.toml and the records in scope (and those they mention) are read. What the checks need
+from every partner and agreement is their ids (for "known: …" lists and unknown references);
+those come from the graph, so problems found in the scope read exactly as `coop check` words
+them. `coop check` itself always checks everything.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import Problem, Source
+from coopkit.errors import Problem, RepositoryError, Source, sorted_problems
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.state import StateDB
 from coopkit.model.base import split_person
+from coopkit.model.checks import check_repository
 from coopkit.model.repo import RepoData
-from coopkit.queries.load import Loaded, load
+from coopkit.queries.load import Loaded
 from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
 from coopkit.store import layout
-from coopkit.store.files import Memo, parse_file
-from coopkit.store.regular import entry_refusal
+from coopkit.store.files import Memo, ParseCache, load_repository, parse_file
+from coopkit.store.git import GitRepo
+from coopkit.store.regular import FileRefused, entry_refusal, read_regular
+from coopkit.store.text import MAX_FILE_BYTES
 
 Keys = tuple[frozenset[str], frozenset[str]]
 """(keys a record defines, keys it mentions)."""
 
-ALWAYS = ("config", "partner", "agreement")
+Entry = tuple[frozenset[str], frozenset[str], bool]
+"""(keys a path defines, keys it mentions, whether it is a record that failed to load)."""
+
+NOTHING: Entry = (frozenset(), frozenset(), False)
+
+DEFINES, BROKEN, MENTIONS = "d", "b", "m"
+"""Roles of a key in the graph: defined by a record, by a broken record, mentioned."""
+
+KNOWN = ("partner", "agreement")
+"""Kinds whose ids the checks list ("known: …") and look up without reading the records."""
 
 
 def record_keys(kind: str, value: Any) -> Keys:
@@ -84,29 +99,34 @@ def record_keys(kind: str, value: Any) -> Keys:
     return frozenset(defines), frozenset(mentions)
 
 
-def keys_text(keys: Keys) -> str:
-    """Return keys as stored: defined keys, a tab, mentioned keys (ids hold no blanks)."""
-    return " ".join(sorted(keys[0])) + "\t" + " ".join(sorted(keys[1]))
+def keys_text(entry: Entry) -> str:
+    """Return keys as stored: defined keys, a tab, mentioned keys (ids hold no blanks).
+
+    A record that failed to load ends in a tab and `!`.
+    """
+    text = " ".join(sorted(entry[0])) + "\t" + " ".join(sorted(entry[1]))
+    return text + "\t!" if entry[2] else text
 
 
-def keys_of_text(text: str) -> Keys:
+def keys_of_text(text: str) -> Entry:
     """Return keys from their stored text."""
-    defines, _, mentions = text.partition("\t")
-    return frozenset(defines.split()), frozenset(mentions.split())
+    defines, _, rest = text.partition("\t")
+    mentions, _, broken = rest.partition("\t")
+    return frozenset(defines.split()), frozenset(mentions.split()), broken == "!"
 
 
-def _broken_keys(path: str) -> Keys:
+def _broken_keys(path: str) -> Entry:
     """Return what a record that does not parse defines: the id its path names (as the loader)."""
     kind = layout.kind_of(path)
     parts = path.split("/")
     name = parts[-1].rsplit(".", 1)[0]
     if kind == "partner":
-        return frozenset({f"partner:{name}"}), frozenset()
+        return frozenset({f"partner:{name}"}), frozenset(), True
     if kind == "agreement":
-        return frozenset({f"agreement:{parts[1]}"}), frozenset()
+        return frozenset({f"agreement:{parts[1]}"}), frozenset(), True
     if kind == "minutes":
-        return frozenset({f"minutes:{name}"}), frozenset()
-    return frozenset(), frozenset()
+        return frozenset({f"minutes:{name}"}), frozenset(), True
+    return NOTHING
 
 
 class _Overlay:
@@ -141,6 +161,11 @@ class _Overlay:
         if path in self.changes:
             data = self.changes[path]
             return None if data is None else blob_id(data)
+        if self.state.head:
+            # Known for the paths git named as changed; any other is read (listing every blob
+            # id from git's index costs more than reading the few files a scope holds).
+            blob = self.state.delta.get(path)
+            return None if blob in (None, SPECIAL) else blob
         return self.base.digest(path)  # type: ignore[attr-defined, no-any-return]
 
 
@@ -151,82 +176,387 @@ class Scope:
     checked: set[str]
     read_before: set[str]
     read_after: set[str]
+    known_before: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Ids of every partner and agreement before the change ("partner"/"agreement" -> ids)."""
+    known_after: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The same after the change."""
+
+
+def _rows(path: str, entry: Entry) -> list[tuple[str, str]]:
+    """Return a path's (key, role) rows in the graph."""
+    role = BROKEN if entry[2] else DEFINES
+    return [(key, role) for key in entry[0]] + [(key, MENTIONS) for key in entry[1]]
+
+
+class _Lookup:
+    """The parse cache for looking up only: a write's check stores nothing it parsed.
+
+    Parsing the new content of a change (or a record not yet cached) is kept in the process;
+    storing it is left to the next reading command, which stores what it parses anyway.
+    """
+
+    def __init__(self, cache: ParseCache) -> None:
+        self.cache = cache
+
+    def get(self, kind: str, digest: str) -> tuple[str | None, str] | None:
+        return self.cache.get(kind, digest)
+
+    def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
+        """Store nothing."""
+
+
+Tree = tuple[str, dict[str, str | None]]
+"""A working tree as (HEAD commit, path -> blob id, SPECIAL or None of the paths that differ);
+without a commit ("") every path is listed."""
+
+
+def _tree_of(state: TreeState) -> Tree:
+    """Return the scanned tree as HEAD plus the paths that differ from it."""
+    if state.head:
+        return state.head, dict(state.delta)
+    return "", dict(state.blobs)
+
+
+def _on_disk(root: Path, path: str) -> tuple[str | None, bytes | None]:
+    """Return (blob id or SPECIAL or None, bytes) of a file as the scan would find it."""
+    try:
+        data = read_regular(root / path, MAX_FILE_BYTES, root=root)
+    except (FileNotFoundError, NotADirectoryError):
+        return None, None
+    except (FileRefused, OSError):
+        return SPECIAL, None
+    return blob_id(data), data
 
 
 class _Graph:
-    """Keys of every record by blob id, parsed only for blobs not seen before."""
+    """The reference graph of the scanned tree in .coop/state.sqlite, brought up to date.
 
-    def __init__(self, state: TreeState, db: StateDB, cache: ParseCacheDB) -> None:
+    The graph remembers the tree it stands for as HEAD plus the paths that differed. Paths that
+    changed since (between the two commits, as git says, or in either working tree) and whose
+    blob id differs are parsed again (through the parse cache; keys already taken from an equal
+    blob are reused), and only their rows change. After the check, the graph takes the change's
+    own paths as they will be once committed, so the next write finds it up to date; should
+    the change not be committed, the next write sees those blob ids differ and takes them again.
+    """
+
+    def __init__(self, state: TreeState, db: StateDB, cache: ParseCache) -> None:
         self.state = state
         self.db = db
         self.cache = cache
         self.stamp = code_stamp()[:12] + ":"
         """Keys depend on the program that found them."""
-        self.stored = db.refs(self.stamp)
-        self.new: dict[str, str] = {}
-        self.kinds: dict[str, str | None] = {}
+        self._refs: dict[str, str] | None = None
+        self._new_refs: dict[str, str] = {}
+        self._defined: dict[str, list[tuple[str, str]]] = {}
+        self._entries: dict[tuple[str, str], Entry] = {}
+        self._tree_source: _Overlay | None = None
+        self.tree = _tree_of(state)
+        self._update()
 
-    def kind(self, path: str) -> str | None:
-        if path not in self.kinds:
-            self.kinds[path] = layout.kind_of(path)
-        return self.kinds[path]
+    def _update(self) -> None:
+        """Bring the stored graph up to date with the scanned tree."""
+        stored = self.db.graph_state(self.stamp)
+        head, delta = self.tree
+        if stored == self.tree:
+            return
+        changed = self._changed(stored) if stored is not None else None
+        if changed is None:
+            self._build()
+            return
+        rows: dict[str, list[tuple[str, str]]] = {}
+        if len(changed) > 50:
+            self._refs = self.db.refs(self.stamp)
+        for path, (blob, data) in changed.items():
+            rows[path] = (
+                [] if blob is None else _rows(path, self.entry(path, blob, data, self.cache))
+            )
+        self.db.update_graph(self.stamp, self.tree, rows, fresh=False, refs=self._new_refs.items())
+        self._new_refs.clear()
 
-    def keys(self, path: str, data: bytes | None = None, *, changed: bool = False) -> Keys:
-        kind = self.kind(path)
-        if kind is None:
-            return frozenset(), frozenset()
-        if changed:
-            if data is None:
-                return frozenset(), frozenset()
-            blob = blob_id(data)
-        else:
-            blob = self.state.blobs.get(path, SPECIAL)
-        if blob == SPECIAL:
-            return frozenset(), frozenset()
+    def _changed(self, stored: Tree) -> dict[str, tuple[str | None, bytes | None]] | None:
+        """Return path -> (blob id now, bytes if read) of paths whose blob differs from `stored`.
+
+        None when the stored tree cannot be compared (no commit on one side, or its commit is
+        gone): then the graph is built again.
+        """
+        old_head, old_delta = stored
+        head, delta = self.tree
+        committed: dict[str, tuple[str | None, str | None]] = {}
+        if old_head != head:
+            if not old_head or not head:
+                return None
+            try:
+                with GitRepo(self.state.root) as repo:
+                    committed = repo.changed_between(old_head, head, _PATHSPECS)
+            except RepositoryError:
+                return None
+        unknown = object()
+        changed: dict[str, tuple[str | None, bytes | None]] = {}
+        for path in {*old_delta, *delta, *committed}:
+            if layout.kind_of(path) is None:
+                continue
+            before: object = old_delta[path] if path in old_delta else unknown
+            if before is unknown and path in committed:
+                before = _blob_of(committed[path][0])
+            now: object = delta[path] if path in delta else unknown
+            if now is unknown and path in committed:
+                now = _blob_of(committed[path][1])
+            data = None
+            if now is unknown:
+                # As committed, and so as on disk: read it to know its blob id.
+                now, data = _on_disk(self.state.root, path)
+            if before is unknown or before != now:
+                changed[path] = (now if isinstance(now, str) else None, data)
+        return changed
+
+    def _build(self) -> None:
+        """Build the graph from every path of the scanned tree."""
+        self._refs = self.db.refs(self.stamp)
+        rows = {
+            path: _rows(path, self.entry(path, blob, cache=self.cache))
+            for path, blob in self.state.blobs.items()
+        }
+        self.db.update_graph(self.stamp, self.tree, rows, fresh=True, refs=self._new_refs.items())
+        self._new_refs.clear()
+
+    def entry(
+        self, path: str, blob: str, data: bytes | None = None, cache: ParseCache | None = None
+    ) -> Entry:
+        """Return the keys of the record at `path` with this blob id (`data`: its bytes if new)."""
+        kind = layout.kind_of(path)
+        if kind is None or blob == SPECIAL:
+            return NOTHING
         ref = f"{self.stamp}{kind}:{blob}"
-        text = self.stored.get(ref) or self.new.get(ref)
+        text = self._new_refs.get(ref)
         if text is None:
-            source = _Overlay(self.state, {path: data} if changed else {}, [path])
-            located, _ = parse_file(source, path, self.cache)
-            keys = record_keys(kind, located.value) if located is not None else _broken_keys(path)
-            text = keys_text(keys)
-            self.new[ref] = text
+            text = self._refs.get(ref) if self._refs is not None else self._ref(ref)
+        if text is None:
+            if data is not None:
+                source = _Overlay(self.state, {path: data}, [path])
+            else:
+                if self._tree_source is None:
+                    self._tree_source = _Overlay(self.state, {}, [])
+                source = self._tree_source
+            located, _ = parse_file(source, path, cache or _Lookup(self.cache))
+            if located is not None:
+                found = record_keys(kind, located.value)
+                entry: Entry = (found[0], found[1], False)
+            else:
+                entry = _broken_keys(path)
+            text = keys_text(entry)
+            self._new_refs[ref] = text
         return keys_of_text(text)
 
-    def save(self) -> None:
-        self.db.put_refs(self.new.items(), self.stamp)
+    def _ref(self, ref: str) -> str | None:
+        return self.db.refs(ref).get(ref)
 
+    def known_entry(self, path: str, blob: str) -> Entry | None:
+        """Return the stored keys of a record with this blob id (None: never taken)."""
+        kind = layout.kind_of(path)
+        if kind is None or blob == SPECIAL:
+            return NOTHING
+        ref = f"{self.stamp}{kind}:{blob}"
+        text = self._new_refs.get(ref) or self._ref(ref)
+        return None if text is None else keys_of_text(text)
 
-def find_scope(state: TreeState, changes: Mapping[str, bytes | None], graph: _Graph) -> Scope:
-    """Return the records to check for a change and the records those checks read."""
-    before_paths = set(state.blobs)
-    after_paths = {p for p in before_paths if p not in changes or changes[p] is not None}
-    after_paths |= {p for p, data in changes.items() if data is not None}
-    before = {p: graph.keys(p) for p in before_paths}
-    after = {
-        p: graph.keys(p, changes[p], changed=True) if p in changes else before[p]
-        for p in after_paths
-    }
-    touched: set[str] = set()
-    for path in changes:
-        for keys in (before.get(path), after.get(path)):
-            if keys is not None:
-                touched |= keys[0]
-    checked = set(changes)
-    for side in (before, after):
-        checked |= {p for p, (defines, mentions) in side.items() if touched & (defines | mentions)}
+    def entry_of(self, path: str, data: bytes | None) -> Entry | None:
+        """Return the keys of new content at `path` (None: the path is deleted)."""
+        if data is None:
+            return None
+        blob = blob_id(data)
+        if (path, blob) not in self._entries:
+            self._entries[(path, blob)] = self.entry(path, blob, data)
+        return self._entries[(path, blob)]
 
-    def reads(side: dict[str, Keys]) -> set[str]:
-        needed: set[str] = set()
-        for path in checked & side.keys():
-            needed |= side[path][1]
+    def has(self, path: str) -> bool:
+        """Return whether the scanned tree has a file (or link, or special file) at `path`."""
+        head, delta = self.tree
+        if path in delta:
+            return delta[path] is not None
+        # Not named by the scan: as committed, so on disk exactly when in HEAD (the scan never
+        # names hidden files: they are no records).
+        hidden = any(part.startswith(".") for part in path.split("/"))
+        return bool(head) and not hidden and os.path.lexists(self.state.root / path)
+
+    def stored(self, paths: Iterable[str]) -> dict[str, Entry]:
+        """Return the keys of paths of the scanned tree, as the graph holds them."""
+        rows: dict[str, list[tuple[str, str]]] = {}
+        for key, path, role in self.db.graph_rows_of(paths):
+            rows.setdefault(path, []).append((key, role))
         return {
-            p
-            for p, (defines, _) in side.items()
-            if p in checked or graph.kind(p) in ALWAYS or needed & defines
+            path: (
+                frozenset(k for k, role in found if role != MENTIONS),
+                frozenset(k for k, role in found if role == MENTIONS),
+                any(role == BROKEN for _, role in found),
+            )
+            for path, found in rows.items()
         }
 
-    return Scope(checked, reads(before), reads(after))
+    def defined(self, prefix: str) -> list[tuple[str, str]]:
+        """Return (key, path) of every key starting with `prefix` that a record defines."""
+        if prefix not in self._defined:
+            self._defined[prefix] = self.db.graph_defined(prefix)
+        return self._defined[prefix]
+
+    def save(self, changes: Mapping[str, bytes | None]) -> None:
+        """Store the change's paths as they will be once committed (one transaction)."""
+        if not changes:
+            return
+        head, delta = self.tree
+        delta = dict(delta)
+        rows: dict[str, list[tuple[str, str]]] = {}
+        for path, data in changes.items():
+            entry = self.entry_of(path, data)
+            delta[path] = None if data is None else blob_id(data)
+            rows[path] = [] if entry is None else _rows(path, entry)
+        # The keys of the new content too: a later recheck from this tree looks them up.
+        self.db.update_graph(
+            self.stamp, (head, delta), rows, fresh=False, refs=self._new_refs.items()
+        )
+
+
+def _blob_of(committed: str | None) -> str | None:
+    """Return the scan's blob id for a committed entry (links are SPECIAL to the scan)."""
+    if committed is not None and committed.startswith("l:"):
+        return SPECIAL
+    return committed
+
+
+_PATHSPECS = [
+    f":(literal){name}" for name in (layout.CONFIG, *layout.RECORD_DIRS, layout.TEMPLATES)
+]
+"""Where records live, as git pathspecs (literal names)."""
+
+
+class _Side:
+    """The graph as it is before or after the change: stored rows with some paths laid over."""
+
+    def __init__(self, graph: _Graph, over: Mapping[str, Entry | None]) -> None:
+        self.graph = graph
+        self.over = over
+        """Paths whose keys on this side differ from the tree (None: absent on this side)."""
+
+    def exists(self, path: str) -> bool:
+        if path in self.over:
+            return self.over[path] is not None
+        return self.graph.has(path)
+
+    def with_keys(self, keys: set[str], roles: str) -> set[str]:
+        """Return the paths on this side having one of `keys` in one of `roles`."""
+        found = {
+            path
+            for _, path, role in self.graph.db.graph_rows(keys)
+            if role in roles and path not in self.over
+        }
+        for path, entry in self.over.items():
+            if entry is None:
+                continue
+            if (DEFINES in roles or BROKEN in roles) and keys & entry[0]:
+                found.add(path)
+            if MENTIONS in roles and keys & entry[1]:
+                found.add(path)
+        return found
+
+    def entries(self, paths: Iterable[str]) -> dict[str, Entry]:
+        """Return the keys of the given paths on this side (absent paths left out)."""
+        wanted = [p for p in paths if self.exists(p)]
+        stored = self.graph.stored(p for p in wanted if p not in self.over)
+        result = {}
+        for path in wanted:
+            entry = self.over.get(path) if path in self.over else stored.get(path, NOTHING)
+            assert entry is not None
+            result[path] = entry
+        return result
+
+    def known(self) -> dict[str, frozenset[str]]:
+        """Return the ids of every partner and agreement that loads, on this side."""
+        result = {}
+        for kind in KNOWN:
+            prefix = kind + ":"
+            ids = {
+                key[len(prefix) :]
+                for key, path in self.graph.defined(prefix)
+                if path not in self.over
+            }
+            for entry in self.over.values():
+                if entry is not None and not entry[2]:
+                    ids.update(k[len(prefix) :] for k in entry[0] if k.startswith(prefix))
+            result[kind] = frozenset(ids)
+        return result
+
+
+def find_scope(
+    graph: _Graph,
+    changed: Iterable[str],
+    before_over: Mapping[str, Entry | None],
+    after_over: Mapping[str, Entry | None],
+) -> Scope:
+    """Return the records to check for a change and the records those checks read.
+
+    Args:
+        graph: the graph of the scanned tree.
+        changed: the paths the change touches.
+        before_over: keys of paths that differ from the tree before the change (None: absent).
+        after_over: the same after the change.
+    """
+    changed = set(changed)
+    before, after = _Side(graph, before_over), _Side(graph, after_over)
+    touched: set[str] = set()
+    for side in (before, after):
+        for entry in side.entries(changed).values():
+            touched |= entry[0]
+    checked = set(changed)
+    for side in (before, after):
+        checked |= side.with_keys(touched, DEFINES + BROKEN + MENTIONS)
+
+    def reads(side: _Side) -> set[str]:
+        present = side.entries(checked)
+        needed: set[str] = set()
+        for entry in present.values():
+            needed |= entry[1]
+        found = set(present) | side.with_keys(needed, DEFINES + BROKEN)
+        if side.exists(layout.CONFIG):
+            found.add(layout.CONFIG)
+        return found
+
+    return Scope(checked, reads(before), reads(after), before.known(), after.known())
+
+
+def scope_of_change(
+    graph: _Graph,
+    changes: Mapping[str, bytes | None],
+    base: Mapping[str, bytes | None] | None = None,
+) -> Scope:
+    """Return the scope of new content for some paths (`base`: their content before it)."""
+    before_over = {p: graph.entry_of(p, data) for p, data in (base or {}).items()}
+    after_over = {**before_over, **{p: graph.entry_of(p, data) for p, data in changes.items()}}
+    return find_scope(graph, changes, before_over, after_over)
+
+
+def recheck(
+    state: TreeState, old_blobs: Mapping[str, str], cache: ParseCache
+) -> tuple[Loaded, set[str]] | None:
+    """Check the records a change from an earlier tree (`old_blobs`) to `state` can affect.
+
+    Returns:
+        (the records in scope as they are now, with every rule run over them; the paths whose
+        problems those are), or None when the earlier keys of a changed record are not stored
+        (its old content cannot be read back): then everything has to be checked.
+    """
+    blobs = state.blobs
+    changed = {p for p in old_blobs.keys() | blobs.keys() if old_blobs.get(p) != blobs.get(p)}
+    with StateDB(state.root) as db:
+        graph = _Graph(state, db, cache)
+        before_over: dict[str, Entry | None] = {}
+        for path in changed:
+            blob = old_blobs.get(path)
+            entry = None if blob is None else graph.known_entry(path, blob)
+            if blob is not None and entry is None:
+                return None
+            before_over[path] = entry
+        scope = find_scope(graph, changed, before_over, {})
+    after = _load(_Overlay(state, {}, scope.read_after), scope.known_after, _Lookup(cache), {})
+    return after, scope.checked
 
 
 def check_change(
@@ -245,32 +575,65 @@ def check_change(
     """
     with StateDB(root) as db, ParseCacheDB(root) as cache:
         state = scan(root, db)
+        graph = _Graph(state, db, cache)
+        scope = scope_of_change(graph, changes, base)
+        graph.save(changes)
         if base:
             state = _with_base(state, base)
-        graph = _Graph(state, db, cache)
-        scope = find_scope(state, changes, graph)
-        graph.save()
         memo: Memo = {}
-        before = load(_Overlay(state, {}, scope.read_before), cache, memo)
-        after = load(_Overlay(state, changes, scope.read_after), cache, memo)
-    # A broken record's own problems need no lookups: they stay, to be named as the cause.
+        lookup = _Lookup(cache)
+        before = _load(_Overlay(state, {}, scope.read_before), scope.known_before, lookup, memo)
+        after = _load(_Overlay(state, changes, scope.read_after), scope.known_after, lookup, memo)
+    # A broken record's own problems need no lookups: they stay, to be named as the cause –
+    # where both sides read it (one read only after the change was broken before it too).
+    broken = before.data.broken_paths & after.data.broken_paths
     return (
-        _only(before, scope.checked | before.data.broken_paths),
-        _only(after, scope.checked | after.data.broken_paths),
+        _only(before, scope.checked | broken),
+        _only(after, scope.checked | broken),
         scope,
     )
 
 
+def _load(
+    source: _Overlay, known: dict[str, frozenset[str]], cache: ParseCache, memo: Memo
+) -> Loaded:
+    """Parse the records in scope and run every rule over them, with every id known."""
+    data, problems = load_repository(source, cache, memo)
+    data.known_ids = known
+    problems = problems + check_repository(data)
+    return Loaded(data, sorted_problems(problems, data.broken_paths))
+
+
+def partners_after(root: Path, changes: Mapping[str, bytes | None]) -> RepoData:
+    """Return every partner as the change leaves them (the privacy check's registered contacts)."""
+    with StateDB(root) as db, ParseCacheDB(root) as cache:
+        state = scan(root, db)
+        paths = {p for p in state.blobs if layout.kind_of(p) == "partner"}
+        paths |= {p for p, data in changes.items() if data is not None}
+        paths -= {p for p, data in changes.items() if data is None}
+        paths = {p for p in paths if layout.kind_of(p) == "partner"}
+        data, _ = load_repository(_Overlay(state, changes, paths), cache)
+    return data
+
+
 def _with_base(state: TreeState, base: Mapping[str, bytes | None]) -> TreeState:
-    blobs = dict(state.blobs)
     contents = dict(state.contents)
     for path, data in base.items():
         if data is None:
-            blobs.pop(path, None)
             contents.pop(path, None)
         else:
-            blobs[path] = blob_id(data)
             contents[path] = data
+    if state.head:
+        delta = dict(state.delta)
+        for path, data in base.items():
+            delta[path] = None if data is None else blob_id(data)
+        return TreeState(state.root, None, contents, state.tags, head=state.head, delta=delta)
+    blobs = dict(state.blobs)
+    for path, data in base.items():
+        if data is None:
+            blobs.pop(path, None)
+        else:
+            blobs[path] = blob_id(data)
     return TreeState(state.root, blobs, contents, state.tags)
 
 
@@ -298,5 +661,6 @@ def remember_keys(db: StateDB, state: TreeState, data: RepoData) -> None:
         ref = f"{stamp}{kind}:{blob}"
         if blob == SPECIAL or ref in known:
             continue
-        rows[ref] = keys_text(record_keys(kind, located.value))
+        defines, mentions = record_keys(kind, located.value)
+        rows[ref] = keys_text((defines, mentions, False))
     db.put_refs(rows.items(), stamp)

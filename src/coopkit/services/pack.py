@@ -9,15 +9,18 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from coopkit.errors import T
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
-from coopkit.queries.load import Snapshot, snapshot
+from coopkit.queries.load import ProgressFn, Snapshot, snapshot
 from coopkit.render.dates import long_date
 from coopkit.render.package import ZIP_TIME, DocumentInfo
 from coopkit.services.outputs import write_output
@@ -55,8 +58,41 @@ class PackResult:
     files: list[str]
 
 
+StepFn = Callable[[T], None]
+"""Told when a batch starts its next stage (rendering, converting), for progress on a terminal."""
+
+RENDERING = T("Dokumente erzeugen", "rendering documents")
+WRITING = T("Dateien schreiben", "writing files")
+
+
+def _converting(n: int) -> T:
+    return T(
+        "PDF mit LibreOffice erzeugen ({n} Dokumente)",
+        "converting to PDF with LibreOffice ({n} documents)",
+        n=n,
+    )
+
+
 def _names(lang: str) -> dict[str, str]:
     return NAMES["en" if lang == "en" else "de"]
+
+
+def _render_jobs(
+    jobs: list[tuple[str, Callable[[], bytes]]],
+    progress: ProgressFn | None,
+    step: StepFn | None,
+) -> dict[str, bytes]:
+    """Render each (file name, render) job in order, counting them for progress."""
+    if step is not None:
+        step(RENDERING)
+    files: dict[str, bytes] = {}
+    for n, (name, render) in enumerate(jobs):
+        if progress is not None:
+            progress(n, len(jobs))
+        files[name] = render()
+    if progress is not None:
+        progress(len(jobs), len(jobs))
+    return files
 
 
 def last_minutes(data: RepoData, minutes: Minutes) -> Minutes | None:
@@ -139,7 +175,13 @@ def checklist_bytes(ctx: Context, context: dict[str, Any]) -> bytes:
     return render_docx(template, context, ctx.lang, info=info)
 
 
-def meeting_pack_files(ctx: Context, snap: Snapshot, minutes: Minutes) -> dict[str, bytes]:
+def meeting_pack_files(
+    ctx: Context,
+    snap: Snapshot,
+    minutes: Minutes,
+    progress: ProgressFn | None = None,
+    step: StepFn | None = None,
+) -> dict[str, bytes]:
     """Return the documents of a meeting folder by file name (without PDFs)."""
     from coopkit.services.checklist import checklist_context
     from coopkit.services.documents import agreement_bytes, prepare_agreement
@@ -147,29 +189,61 @@ def meeting_pack_files(ctx: Context, snap: Snapshot, minutes: Minutes) -> dict[s
 
     data = snap.data
     names = _names(ctx.lang)
-    files: dict[str, bytes] = {}
-    invitation = meeting_document(ctx, data, minutes, invitation=True)
-    files[names["invitation"] + ".docx"] = invitation.data
+
+    def agreement_doc(agreement_id: str) -> bytes:
+        return agreement_bytes(ctx, prepare_agreement(ctx, data, agreement_id))
+
+    def checklist_doc(partner_id: str) -> bytes:
+        context = checklist_context(snap, partner=partner_id, meeting=minutes.id)
+        return checklist_bytes(ctx, context)
+
+    def minutes_doc(earlier: Minutes) -> bytes:
+        return meeting_document(ctx, data, earlier).data
+
+    jobs: list[tuple[str, Callable[[], bytes]]] = [
+        (
+            names["invitation"] + ".docx",
+            lambda: meeting_document(ctx, data, minutes, invitation=True).data,
+        )
+    ]
     for agreement_id in minutes.agreements:
-        prepared = prepare_agreement(ctx, data, agreement_id)
-        files[names["agreement"].format(id=agreement_id) + ".docx"] = agreement_bytes(ctx, prepared)
-    actions = open_actions_context(snap, minutes)
-    files[names["actions"] + ".docx"] = checklist_bytes(ctx, actions)
+        jobs.append(
+            (
+                names["agreement"].format(id=agreement_id) + ".docx",
+                partial(agreement_doc, agreement_id),
+            )
+        )
+    jobs.append(
+        (
+            names["actions"] + ".docx",
+            lambda: checklist_bytes(ctx, open_actions_context(snap, minutes)),
+        )
+    )
     for partner_id in invited_partners(data, minutes):
         if data.find_partner(partner_id) is None:
             continue
-        context = checklist_context(snap, partner=partner_id, meeting=minutes.id)
-        files[names["checklist"].format(id=partner_id) + ".docx"] = checklist_bytes(ctx, context)
+        jobs.append(
+            (
+                names["checklist"].format(id=partner_id) + ".docx",
+                partial(checklist_doc, partner_id),
+            )
+        )
     previous = last_minutes(data, minutes)
     if previous is not None:
-        document = meeting_document(ctx, data, previous)
-        files[names["minutes"].format(id=previous.date.isoformat()) + ".docx"] = document.data
-    return files
+        jobs.append(
+            (
+                names["minutes"].format(id=previous.date.isoformat()) + ".docx",
+                partial(minutes_doc, previous),
+            )
+        )
+    return _render_jobs(jobs, progress, step)
 
 
-def _with_pdfs(files: dict[str, bytes]) -> dict[str, bytes]:
+def _with_pdfs(files: dict[str, bytes], step: StepFn | None = None) -> dict[str, bytes]:
     from coopkit.render.pdf import convert_many
 
+    if step is not None:
+        step(_converting(len(files)))
     with tempfile.TemporaryDirectory(prefix="coop-pack-") as folder:
         paths = []
         for name, payload in files.items():
@@ -183,9 +257,17 @@ def _with_pdfs(files: dict[str, bytes]) -> dict[str, bytes]:
     return result
 
 
-def write_bundle(ctx: Context, files: dict[str, bytes], target: Path) -> PackResult:
+def write_bundle(
+    ctx: Context,
+    files: dict[str, bytes],
+    target: Path,
+    progress: ProgressFn | None = None,
+    step: StepFn | None = None,
+) -> PackResult:
     """Write files into a folder, or into a zip archive when `target` ends in .zip."""
     names = sorted(files)
+    if step is not None:
+        step(WRITING)
     if target.suffix.lower() == ".zip":
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -196,48 +278,86 @@ def write_bundle(ctx: Context, files: dict[str, bytes], target: Path) -> PackRes
                 archive.writestr(item, files[name])
         write_output(ctx, target, buffer.getvalue())
         return PackResult(target, names)
-    for name in names:
+    for n, name in enumerate(names):
+        if progress is not None:
+            progress(n, len(names))
         write_output(ctx, target / name, files[name])
+    if progress is not None:
+        progress(len(names), len(names))
     return PackResult(target, names)
 
 
 def meeting_pack(
-    ctx: Context, meeting_id: str, output: Path | None = None, *, pdf: bool = False
+    ctx: Context,
+    meeting_id: str,
+    output: Path | None = None,
+    *,
+    pdf: bool = False,
+    progress: ProgressFn | None = None,
+    step: StepFn | None = None,
 ) -> PackResult:
-    """Write the meeting folder: invitation, agreements, open actions, checklists, last minutes."""
+    """Write the meeting folder: invitation, agreements, open actions, checklists, last minutes.
+
+    `progress` counts the records read, then the documents rendered; `step` is told when
+    rendering and the LibreOffice conversion start.
+    """
     from coopkit.queries.lookup import get_minutes
 
-    loaded = snapshot(ctx)
+    loaded = snapshot(ctx, progress=progress)
     minutes = get_minutes(loaded, meeting_id).value
-    files = meeting_pack_files(ctx, loaded, minutes)
+    files = meeting_pack_files(ctx, loaded, minutes, progress, step)
     if pdf:
-        files = _with_pdfs(files)
+        files = _with_pdfs(files, step)
     suffix = "unterlagen" if ctx.lang != "en" else "documents"
     target = output or Path(f"{minutes.id}-{suffix}")
-    return write_bundle(ctx, files, target)
+    return write_bundle(ctx, files, target, progress, step)
 
 
 def render_all(
-    ctx: Context, output: Path, *, year: int | None = None, pdf: bool = False
+    ctx: Context,
+    output: Path,
+    *,
+    year: int | None = None,
+    pdf: bool = False,
+    progress: ProgressFn | None = None,
+    step: StepFn | None = None,
 ) -> PackResult:
-    """Render every agreement and the minutes (of `year`, else all) in one process."""
+    """Render every agreement and the minutes (of `year`, else all) in one process.
+
+    `progress` counts the records read, then the documents rendered; `step` is told when
+    rendering and the LibreOffice conversion start.
+    """
     from coopkit.services.documents import agreement_bytes, prepare_agreement
     from coopkit.services.meeting_docs import meeting_document
 
     names = _names(ctx.lang)
-    data = snapshot(ctx).data
-    files: dict[str, bytes] = {}
+    data = snapshot(ctx, progress=progress).data
+
+    def agreement_doc(agreement_id: str) -> bytes:
+        return agreement_bytes(ctx, prepare_agreement(ctx, data, agreement_id))
+
+    def minutes_doc(minutes: Minutes) -> bytes:
+        return meeting_document(ctx, data, minutes).data
+
+    jobs: list[tuple[str, Callable[[], bytes]]] = []
     for agreement_id in sorted(data.agreements):
-        prepared = prepare_agreement(ctx, data, agreement_id)
-        files[names["all_agreement"].format(id=agreement_id) + ".docx"] = agreement_bytes(
-            ctx, prepared
+        jobs.append(
+            (
+                names["all_agreement"].format(id=agreement_id) + ".docx",
+                partial(agreement_doc, agreement_id),
+            )
         )
     for minutes_id in sorted(data.minutes):
         minutes = data.minutes[minutes_id].value
         if year is not None and minutes.date.year != year:
             continue
-        document = meeting_document(ctx, data, minutes)
-        files[names["all_minutes"].format(id=minutes_id) + ".docx"] = document.data
+        jobs.append(
+            (
+                names["all_minutes"].format(id=minutes_id) + ".docx",
+                partial(minutes_doc, minutes),
+            )
+        )
+    files = _render_jobs(jobs, progress, step)
     if pdf:
-        files = _with_pdfs(files)
-    return write_bundle(ctx, files, output)
+        files = _with_pdfs(files, step)
+    return write_bundle(ctx, files, output, progress, step)

@@ -22,10 +22,10 @@ from pydantic import BaseModel, ValidationError
 from coopkit.errors import Problem, ProblemsFound, RepositoryError, Source, T, UsageError
 from coopkit.index.cache import ParseCacheDB
 from coopkit.model.config import Config
-from coopkit.model.privacy import registered, scan_text
+from coopkit.model.privacy import Registered, registered, scan_text
 from coopkit.queries.context import Context
 from coopkit.queries.load import Loaded, Snapshot, load, snapshot_of
-from coopkit.queries.scope import check_change
+from coopkit.queries.scope import check_change, partners_after
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
 from coopkit.store.codec import edit_front_matter, edit_yaml_text, validation_problems
@@ -253,10 +253,7 @@ def _current(target: Path, path: str) -> bytes | None:
 def _head_blobs(root: Path, paths: list[str]) -> dict[str, bytes | None] | None:
     """Return the committed bytes of `paths` (None: not in HEAD); None in an empty repository."""
     with GitRepo(root) as repo:
-        if repo.head() is None:
-            return None
-        blobs = repo.read_blobs([f"HEAD:{p}" for p in paths])
-    return {p: blobs.get(f"HEAD:{p}") for p in paths}
+        return repo.head_blobs(paths)
 
 
 def _refuse_hand_edits(tx: Transaction, committed: dict[str, bytes | None] | None) -> None:
@@ -291,8 +288,19 @@ def _refuse_hand_edits(tx: Transaction, committed: dict[str, bytes | None] | Non
 
 
 def _privacy_findings(tx: Transaction, after: Loaded) -> list[Problem]:
-    """Return client data in the lines this change adds to records (partner files excepted)."""
-    allowed = registered(after.data)
+    """Return client data in the lines this change adds to records (partner files excepted).
+
+    Addresses of the partners read for the check are allowed at once; only when something is
+    left are every partner's registered contacts read (the write check reads few partners).
+    """
+    findings = _findings(tx, registered(after.data))
+    if findings:
+        findings = _findings(tx, registered(partners_after(tx.ctx.root, tx.changes)))
+    return findings
+
+
+def _findings(tx: Transaction, allowed: Registered) -> list[Problem]:
+    """Return client data not in `allowed` in the lines this change adds to records."""
     findings: list[Problem] = []
     for path, data in tx.changes.items():
         if data is None or path.startswith("partners/") or layout.kind_of(path) in (None, "config"):

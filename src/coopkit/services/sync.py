@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -9,6 +10,7 @@ from typing import Literal
 from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, UsageError
 from coopkit.queries.check import check
 from coopkit.queries.context import Context
+from coopkit.queries.load import ProgressFn
 from coopkit.services.repository import CommitResult, writing
 from coopkit.store import layout
 from coopkit.store.git import GitRepo, signing_options
@@ -137,8 +139,28 @@ def _problem_keys(problems: list[Problem]) -> set[tuple[str, str, str]]:
     return {(p.source.path, p.code, p.message.en) for p in problems}
 
 
-def sync(ctx: Context, remote_name: str = "origin", keep: Side | None = None) -> SyncResult:
-    """Fetch, rebase local commits onto the remote branch, re-check, push; all or nothing."""
+StepFn = Callable[[T], None]
+"""Told when sync starts its next step (fetch, check, rebase, re-check, push)."""
+
+
+def sync(
+    ctx: Context,
+    remote_name: str = "origin",
+    keep: Side | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    step: StepFn | None = None,
+) -> SyncResult:
+    """Fetch, rebase local commits onto the remote branch, re-check, push; all or nothing.
+
+    `step` is told what each step does as it starts; `progress` counts the records read by
+    the checks before and after the rebase.
+    """
+
+    def tell(label: T) -> None:
+        if step is not None:
+            step(label)
+
     author = ctx.author()
     env = identity(author)
     with repository_lock(ctx.root, ctx.lock_wait), GitRepo(ctx.root) as repo:
@@ -174,6 +196,7 @@ def sync(ctx: Context, remote_name: str = "origin", keep: Side | None = None) ->
             )
         install_driver(repo)
         branch = remote.branch()
+        tell(T("Abrufen von {r}", "fetching from {r}", r=remote_name))
         remote.fetch()
         start = repo.head()
         upstream = remote.remote_head(branch)
@@ -185,11 +208,30 @@ def sync(ctx: Context, remote_name: str = "origin", keep: Side | None = None) ->
             result.received = len(remote.commits(f"{start}..{upstream}"))
             result.sent = len(local_only)
             if result.received and not local_only:
+                tell(
+                    T(
+                        "{n} Commit(s) von {r}/{b} übernehmen",
+                        "taking {n} commit(s) from {r}/{b}",
+                        n=result.received,
+                        r=remote_name,
+                        b=branch,
+                    )
+                )
                 remote.fast_forward(upstream)
             elif result.received:
-                before = _problem_keys(check(ctx))
-                signing = _signing(ctx)
+                tell(T("Eigenen Stand prüfen", "checking the local state"))
+                before = _problem_keys(check(ctx, progress=progress))
+                signing = _signing(ctx, progress)
                 tags = remote.tags_at(local_only)
+                tell(
+                    T(
+                        "{n} eigene(n) Commit(s) auf {r}/{b} setzen",
+                        "rebasing {n} local commit(s) onto {r}/{b}",
+                        n=len(local_only),
+                        r=remote_name,
+                        b=branch,
+                    )
+                )
                 try:
                     conflicted = remote.rebase(upstream, env, signing)
                     while conflicted:
@@ -212,8 +254,11 @@ def sync(ctx: Context, remote_name: str = "origin", keep: Side | None = None) ->
                         for tag in tags.get(old, []):
                             remote.move_tag(tag, new)
                             result.moved_tags.append(tag)
+                tell(T("Zusammengeführten Stand prüfen", "checking the integrated state"))
                 added = [
-                    p for p in check(ctx) if (p.source.path, p.code, p.message.en) not in before
+                    p
+                    for p in check(ctx, progress=progress)
+                    if (p.source.path, p.code, p.message.en) not in before
                 ]
                 if added:
                     remote.reset(start)
@@ -235,14 +280,15 @@ def sync(ctx: Context, remote_name: str = "origin", keep: Side | None = None) ->
                     )
         else:
             result.sent = len(remote.commits(start))
+        tell(T("Senden an {r}/{b}", "pushing to {r}/{b}", r=remote_name, b=branch))
         remote.push(branch)
     return result
 
 
-def _signing(ctx: Context) -> list[str]:
+def _signing(ctx: Context, progress: ProgressFn | None = None) -> list[str]:
     from coopkit.queries.load import snapshot
 
-    config = snapshot(ctx).data.config
+    config = snapshot(ctx, progress=progress).data.config
     if config is None or not config.value.signing.sign_commits:
         return []
     if ctx.ssh_key is None:

@@ -417,9 +417,7 @@ class GitRepo:
                     shutil.copyfile(index, staged)
                 else:
                     self._seed({"GIT_INDEX_FILE": str(staged)}, old)
-                self.run(
-                    "reset", "--quiet", commit, "--", *paths, env={"GIT_INDEX_FILE": str(staged)}
-                )
+                self._reset_entries(staged, commit, paths)
                 with os.fdopen(fd, "wb", closefd=False) as out:
                     out.write(staged.read_bytes())
                     out.flush()
@@ -450,6 +448,19 @@ class GitRepo:
         finally:
             if not published:
                 lock.unlink(missing_ok=True)
+
+    def _reset_entries(self, index: Path, commit: str, paths: list[str]) -> None:
+        """Set the entries of `paths` in the index file `index` to those of `commit`.
+
+        Without refreshing the other entries' stat data: on a large working tree that is most
+        of the time a write takes, and `git status` refreshes them when it runs anyway.
+        """
+        env = {"GIT_INDEX_FILE": str(index)}
+        try:
+            self.run("reset", "--quiet", "--no-refresh", commit, "--", *paths, env=env)
+        except GitFailed:
+            # git before 2.38 knows no --no-refresh; the reset of a copy can simply run again.
+            self.run("reset", "--quiet", commit, "--", *paths, env=env)
 
     def check_writable(self) -> str:
         """Return the branch HEAD names; refuse when a commit now would surprise the user.
@@ -606,6 +617,29 @@ class GitRepo:
         Raises:
             RepositoryError: git failed, or an object is larger than MAX_BLOB_BYTES.
         """
+        found = self._read_objects(specs)
+        return {
+            spec: obj[1] if obj is not None and obj[0] == b"blob" else None
+            for spec, obj in found.items()
+        }
+
+    def head_blobs(self, paths: list[str]) -> dict[str, bytes | None] | None:
+        """Return the bytes of `paths` in HEAD (None: not there); None when there is no commit.
+
+        One `git cat-file --batch` answers both whether HEAD exists and what it holds.
+        """
+        head = "HEAD^{commit}"
+        found = self._read_objects([head, *(f"HEAD:{p}" for p in paths)])
+        if found[head] is None:
+            return None
+        result: dict[str, bytes | None] = {}
+        for path in paths:
+            obj = found[f"HEAD:{path}"]
+            result[path] = obj[1] if obj is not None and obj[0] == b"blob" else None
+        return result
+
+    def _read_objects(self, specs: list[str]) -> dict[str, tuple[bytes, bytes] | None]:
+        """Return (type, bytes) of objects from one `git cat-file --batch` (None: missing)."""
         if not specs:
             return {}
         for spec in specs:
@@ -631,7 +665,7 @@ class GitRepo:
         feeder = threading.Thread(target=_feed, args=(process, request), daemon=True)
         feeder.start()
         assert process.stdout is not None
-        result: dict[str, bytes | None] = {}
+        result: dict[str, tuple[bytes, bytes] | None] = {}
         try:
             for spec in specs:
                 header = process.stdout.readline(4096).split()
@@ -650,7 +684,7 @@ class GitRepo:
                         )
                     )
                 data = process.stdout.read(size + 1)[:size]
-                result[spec] = data if header[1] == b"blob" else None
+                result[spec] = (header[1], data)
         finally:
             process.stdout.close()
             if process.poll() is None:
@@ -658,6 +692,48 @@ class GitRepo:
             process.wait()
             feeder.join()
         return result
+
+    def changed_between(
+        self, old: str, new: str, pathspecs: list[str]
+    ) -> dict[str, tuple[str | None, str | None]]:
+        """Return path -> (blob id in `old`, blob id in `new`) of every file that differs.
+
+        None: the path is not a file there; a symlink's id is prefixed with `l:` (coop refuses
+        links, so their content does not matter, only that they are links).
+
+        Raises:
+            RepositoryError: a commit is unknown (e.g. collected after a rewrite).
+        """
+        out = bytes(
+            self.run(
+                "diff-tree",
+                "-r",
+                "-z",
+                "--no-renames",
+                "--end-of-options",
+                old,
+                new,
+                "--",
+                *pathspecs,
+                binary=True,
+            )
+        )
+        fields = out.split(b"\0")
+        changed: dict[str, tuple[str | None, str | None]] = {}
+        for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.lstrip(b":").split()
+            if len(parts) < 5:
+                continue
+            sides: list[str | None] = []
+            for mode, blob in ((parts[0], parts[2]), (parts[1], parts[3])):
+                if mode in (b"100644", b"100755"):
+                    sides.append(blob.decode())
+                elif mode == b"120000":
+                    sides.append("l:" + blob.decode())
+                else:
+                    sides.append(None)
+            changed[os.fsdecode(name)] = (sides[0], sides[1])
+        return changed
 
     def list_files(self, rev: str) -> dict[str, str]:
         """Return path -> blob id for every file at a revision."""
