@@ -59,3 +59,27 @@ def test_a_remembered_page_reads_no_record(make_repo: MakeRepo) -> None:
     names = imported(root, "--today", TODAY, "status")
     assert "coopkit.queries.answers" in names
     assert under(names, ("coopkit.model", "ruamel", "babel", "dateutil") + RENDERERS) == []
+
+
+def test_the_global_options_that_take_a_value_are_known_to_the_start() -> None:
+    # `coop` builds only the command it is asked for; to find it, it skips global options and
+    # their values. A new global option with a value must be added to ROOT_VALUE_OPTIONS.
+    import typer.main
+
+    from coopkit.cli.main import ROOT_VALUE_OPTIONS, app
+
+    group = typer.main.get_command(app)
+    taking = {name for p in group.params if not getattr(p, "is_flag", False) for name in p.opts}
+    assert taking == set(ROOT_VALUE_OPTIONS)
+
+
+def test_a_command_named_after_a_global_option_value_still_runs(tmp_path: Path) -> None:
+    from coopkit.cli.main import _for, app
+
+    assert _for(["--author", "status", "due"]).registered_commands[0].callback.__name__ == (
+        "due_cmd"
+    )
+    assert _for(["--json", "status"]) is not app
+    assert _for(["--help"]) is app
+    assert _for(["nonsense"]) is app
+    assert [g.name for g in _for(["-C", "x", "partner", "add"]).registered_groups] == ["partner"]

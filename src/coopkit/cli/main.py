@@ -180,6 +180,44 @@ app.add_typer(followup.obligation_app, name="obligation")
 app.add_typer(template.app, name="template")
 
 
+ROOT_VALUE_OPTIONS = frozenset({"-C", "--today", "--author", "--lang", "--ssh-key"})
+"""The global options that take a value (a test compares this with the root callback)."""
+
+
+def _command_name(info: typer.models.CommandInfo) -> str:
+    """Return the name a registered command is called by (as typer derives it)."""
+    if info.name:
+        return info.name
+    callback = info.callback
+    return callback.__name__.lower().replace("_", "-") if callback is not None else ""
+
+
+def _for(args: list[str]) -> typer.Typer:
+    """Return the app with only the command or command group `args` call.
+
+    typer builds every registered command from its signature on each start; a call needs one.
+    Where no command is named (`coop --help`, an unknown command) the whole app answers.
+    """
+    import copy
+
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            break
+        if arg.startswith("-"):
+            skip = arg in ROOT_VALUE_OPTIONS
+            continue
+        pruned = copy.copy(app)
+        pruned.registered_groups = [g for g in app.registered_groups if g.name == arg]
+        pruned.registered_commands = [c for c in app.registered_commands if _command_name(c) == arg]
+        found = pruned.registered_groups or pruned.registered_commands
+        return pruned if found else app
+    return app
+
+
 def _wants(args: list[str], option: str) -> str | None:
     for i, arg in enumerate(args):
         if arg == "--":
@@ -204,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     lang = _wants(args, "--lang") or os.environ.get("COOP_LANG") or "de"
     lang = lang if lang in ("de", "en") else "de"
     try:
-        code = app(args=args, prog_name="coop", standalone_mode=False)
+        code = _for(args)(args=args, prog_name="coop", standalone_mode=False)
     except KeyboardInterrupt:
         code = int(ExitCode.INTERRUPTED)
         if as_json:

@@ -186,14 +186,14 @@ def _index_blobs(root: Path) -> dict[str, str]:
     except RepositoryError:
         return {}
     blobs: dict[str, str] = {}
-    for entry in bytes(out).split(b"\0"):
-        meta, tab, name = entry.partition(b"\t")
-        if not tab or meta[:6] not in (b"100644", b"100755"):
+    templates = layout.TEMPLATES + "/"
+    for entry in os.fsdecode(bytes(out)).split("\0"):
+        meta, tab, path = entry.partition("\t")
+        if not tab or not meta.startswith(("100644", "100755")):
             continue
-        path = os.fsdecode(name)
-        if _hidden(path) or path.startswith(layout.TEMPLATES + "/"):
-            continue
-        blobs[path] = meta[7:47].decode()
+        if path.startswith((".", templates)) or "/." in path:
+            continue  # hidden names are never read; templates are not records
+        blobs[path] = meta[7:47]
     return blobs
 
 
