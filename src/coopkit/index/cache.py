@@ -9,19 +9,31 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 import coopkit
 
 INDEX_FILE = "index.sqlite"
+_PER_QUERY = 500
+"""Blob ids looked up per query (SQLite allows at least 999 parameters)."""
+_PER_WRITE = 1000
+"""Parse results written per transaction, so a first load holds few of them at once."""
 
 
 def _schema_stamp() -> str:
     """Identify the parser and model code: a change to either invalidates the cache."""
     package = Path(coopkit.__file__).resolve().parent
     digest = hashlib.sha256(coopkit.__version__.encode())
-    for pattern in ("model/*.py", "store/codec.py", "store/yamlio.py", "store/text.py"):
+    patterns = (
+        "model/*.py",
+        "store/codec.py",
+        "store/yamlio.py",
+        "store/text.py",
+        "store/packed.py",
+    )
+    for pattern in patterns:
         for path in sorted(package.glob(pattern)):
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -32,7 +44,7 @@ class ParseCacheDB:
 
     def __init__(self, root: Path) -> None:
         self._db: sqlite3.Connection | None = None
-        self._pending: list[tuple[str, str, str | None, str]] = []
+        self._pending: list[tuple[str, str, bytes]] = []
         directory = root / ".coop"
         target = directory / INDEX_FILE
         # Never through a link: the index is coop's own file, not one a clone brought along.
@@ -61,9 +73,11 @@ class ParseCacheDB:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            # Entries of the JSON layout before `parsed`: never read again.
+            db.execute("DROP TABLE IF EXISTS parse_cache")
             db.execute(
-                "CREATE TABLE IF NOT EXISTS parse_cache (kind TEXT, digest TEXT, record TEXT, "
-                "problems TEXT, PRIMARY KEY (kind, digest))"
+                "CREATE TABLE IF NOT EXISTS parsed (kind TEXT, digest TEXT, entry BLOB, "
+                "PRIMARY KEY (digest, kind))"
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS notes (kind TEXT, key TEXT, value TEXT, "
@@ -72,7 +86,7 @@ class ParseCacheDB:
             stamp = _schema_stamp()
             row = db.execute("SELECT value FROM meta WHERE key = 'parser'").fetchone()
             if row is None or row[0] != stamp:
-                db.execute("DELETE FROM parse_cache")
+                db.execute("DELETE FROM parsed")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('parser', ?)", (stamp,))
                 db.commit()
         except BaseException:
@@ -88,24 +102,45 @@ class ParseCacheDB:
     ) -> None:
         self.close()
 
-    def get(self, kind: str, digest: str) -> tuple[str | None, str] | None:
+    def get(self, kind: str, digest: str) -> bytes | None:
         """Return a stored parse result, or None."""
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute(
-                "SELECT record, problems FROM parse_cache WHERE kind = ? AND digest = ?",
-                (kind, digest),
-            ).fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None:
-            return None
-        return row[0], row[1]
+        return self.get_many([(kind, digest)]).get((kind, digest))
 
-    def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
-        """Queue a parse result; written in one transaction on close."""
-        self._pending.append((kind, digest, record_json, problems_json))
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """Return the stored parse results among `keys` (kind, blob id), a few queries in all."""
+        found: dict[tuple[str, str], bytes] = {}
+        if self._db is None or not keys:
+            return found
+        wanted = set(keys)
+        digests = sorted({digest for _, digest in wanted})
+        try:
+            for start in range(0, len(digests), _PER_QUERY):
+                chunk = digests[start : start + _PER_QUERY]
+                rows = self._db.execute(
+                    "SELECT kind, digest, entry FROM parsed WHERE digest IN "
+                    f"({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                for kind, digest, entry in rows:
+                    if (kind, digest) in wanted and isinstance(entry, bytes):
+                        found[(kind, digest)] = entry
+        except sqlite3.Error:
+            return found
+        return found
+
+    def put(self, kind: str, digest: str, entry: bytes) -> None:
+        """Queue a parse result; written in a few transactions, the last on close."""
+        self._pending.append((kind, digest, entry))
+        if len(self._pending) >= _PER_WRITE:
+            self._flush()
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if self._db is None or not pending:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)", pending)
+            self._db.commit()
 
     def get_note(self, kind: str, key: str) -> str | None:
         """Return a remembered fact derived from history (e.g. the approving commit), or None."""
@@ -131,12 +166,8 @@ class ParseCacheDB:
         """Write queued results and close the database."""
         if self._db is None:
             return
+        self._flush()
         with contextlib.suppress(sqlite3.Error):
-            if self._pending:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO parse_cache VALUES (?, ?, ?, ?)", self._pending
-                )
-                self._db.commit()
             self._db.close()
         self._db = None
         self._pending = []

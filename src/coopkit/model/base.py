@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -90,31 +89,6 @@ def date_problem(value: date) -> T | None:
     )
 
 
-def trusted(info: ValidationInfo) -> bool:
-    """Return whether the data comes from coopkit's own cache of already validated records."""
-    return bool(info.context and info.context.get("trusted"))
-
-
-TRUSTED = {"trusted": True}
-"""Validation context for records read back from the parse cache (validated when first parsed)."""
-
-
-def _id_field(value: str, info: ValidationInfo) -> str:
-    return value if trusted(info) else _check_id(value)
-
-
-def _person_field(value: str, info: ValidationInfo) -> str:
-    return value if trusted(info) else _check_person(value)
-
-
-def _duration_field(value: str, info: ValidationInfo) -> str:
-    return value if trusted(info) else _check_duration(value)
-
-
-def _time_field(value: str, info: ValidationInfo) -> str:
-    return value if trusted(info) else _check_time(value)
-
-
 def _check_id(value: str) -> str:
     problem = id_problem(value)
     if problem is not None:
@@ -170,16 +144,16 @@ def _one_or_many(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, AfterValidator(_id_field)]
+Id = Annotated[str, AfterValidator(_check_id)]
 """A record id: lowercase ASCII letters, digits and '-', safe as a file name."""
 
-PersonRef = Annotated[str, AfterValidator(_person_field)]
+PersonRef = Annotated[str, AfterValidator(_check_person)]
 """A partner id, or `partner/person` naming a contact of that partner."""
 
-Duration = Annotated[str, AfterValidator(_duration_field)]
+Duration = Annotated[str, AfterValidator(_check_duration)]
 """An ISO 8601 calendar duration such as P3M or P1Y."""
 
-TimeOfDay = Annotated[str, AfterValidator(_time_field)]
+TimeOfDay = Annotated[str, AfterValidator(_check_time)]
 """A time of day as HH:MM."""
 
 IdList = Annotated[list[Id], BeforeValidator(_one_or_many)]
@@ -210,9 +184,10 @@ class Record(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _sane_date(cls, value: Any, info: ValidationInfo) -> Any:
+    def _sane_date(cls, value: Any) -> Any:
         # A year-9999 date would overflow far from here (date + timedelta); stop it on entry.
-        if isinstance(value, date) and not trusted(info):
+        # Records read back from the parse cache are not validated again (see store.packed).
+        if isinstance(value, date) and not DATE_MIN <= value <= DATE_MAX:
             problem = date_problem(value)
             if problem is not None:
                 raise fail(problem.de, problem.en, **problem.params)

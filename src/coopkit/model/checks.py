@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import PurePosixPath
 from typing import Any
 
 from coopkit.errors import Problem, T
@@ -98,7 +97,7 @@ def _unknown_partner(data: RepoData, located: Located[Any], loc: Loc, pid: str) 
 
 
 def _file_id(located: Located[Any], record_id: str, expected_name: str) -> list[Problem]:
-    name = PurePosixPath(located.path).name
+    name = located.path.rpartition("/")[2]
     if name != expected_name:
         return [
             Problem(
@@ -319,10 +318,15 @@ def check_fulfilments(data: RepoData) -> list[Problem]:
 def check_minutes(data: RepoData) -> list[Problem]:
     """Check minutes: agreements and persons known, actions numbered and due after the meeting."""
     problems: list[Problem] = []
+    # The common case of every reference is a set lookup; the helpers run only for a miss.
+    people = data.known_people
+    agreements = data.agreement_ids()
+    partners = data.partner_ids()
     for located in data.minutes.values():
         mt = located.value
         loc_any: Located[Any] = located
-        problems += _file_id(loc_any, mt.id, f"{mt.id}.md")
+        if located.path.rpartition("/")[2] != f"{mt.id}.md":
+            problems += _file_id(loc_any, mt.id, f"{mt.id}.md")
         if not mt.id.startswith(mt.date.isoformat()):
             problems.append(
                 Problem(
@@ -337,21 +341,27 @@ def check_minutes(data: RepoData) -> list[Problem]:
                 )
             )
         for i, ag in enumerate(mt.agreements):
-            if ag not in data.agreement_ids():
+            if ag not in agreements:
                 problems.append(_unknown_agreement(data, loc_any, ("agreements", i), ag))
         for i, pid in enumerate(mt.distribution):
-            if pid not in data.partner_ids():
+            if pid not in partners:
                 problems.append(_unknown_partner(data, loc_any, ("distribution", i), pid))
         for field in ("chair", "minute_taker"):
             ref = getattr(mt, field)
-            if ref:
+            if ref and ref not in people:
                 problems += check_person(data, loc_any, (field,), ref)
-        for group in ("present", "excused"):
-            for i, ref in enumerate(getattr(mt.attendance, group)):
-                problems += check_person(data, loc_any, ("attendance", group, i), ref)
+        attendance = mt.attendance
+        for group, refs in (("present", attendance.present), ("excused", attendance.excused)):
+            for i, ref in enumerate(refs):
+                if ref not in people:
+                    problems += check_person(data, loc_any, ("attendance", group, i), ref)
         seen: set[int] = set()
+        meeting_day = mt.date
         for t, top in enumerate(mt.tops):
             for a, action in enumerate(top.actions):
+                if action.id not in seen and action.who in people and action.due >= meeting_day:
+                    seen.add(action.id)
+                    continue
                 loc: Loc = ("tops", t, "actions", a)
                 if action.id in seen:
                     problems.append(

@@ -13,7 +13,15 @@ from coopkit.index.cache import ParseCacheDB
 from coopkit.model.checks import check_repository
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
-from coopkit.store.files import FileSource, Memo, ParseCache, Revision, load_repository
+from coopkit.queries.state import SPECIAL
+from coopkit.store.files import (
+    FileSource,
+    Memo,
+    ParseCache,
+    Revision,
+    WorkTree,
+    load_repository,
+)
 from coopkit.store.git import GitRepo
 
 if TYPE_CHECKING:
@@ -165,9 +173,40 @@ def load_worktree(ctx: Context, progress: ProgressFn | None = None) -> Loaded:
     return load_state(scan(ctx.root), progress)
 
 
+class _HandedOver:
+    """A scanned tree whose bytes read during the scan go to the loader and are let go there.
+
+    A first load reads every file in the scan; holding all of them until the load ends would
+    double what the load needs. A second read of a file (for positions of a problem) goes to
+    the disk, checked against the scanned blob id.
+    """
+
+    def __init__(self, state: TreeState) -> None:
+        self.contents = state.contents
+        self.blobs = state.blobs
+        self.source = WorkTree(state.root)
+
+    def paths(self) -> Iterator[str]:
+        return self.source.paths()
+
+    def read(self, path: str) -> bytes | None:
+        data = self.contents.pop(path, None)
+        return data if data is not None else self.source.read(path)
+
+    def digest(self, path: str) -> str | None:
+        blob = self.blobs.get(path)
+        return None if blob is None or blob == SPECIAL else blob
+
+    def refusals(self) -> list[Problem]:
+        return self.source.refusals()
+
+
 def load_state(state: TreeState, progress: ProgressFn | None = None) -> Loaded:
-    """Load the records of a scanned working tree through the parse cache."""
-    source: FileSource = state.source()
+    """Load the records of a scanned working tree through the parse cache.
+
+    The bytes the scan read are handed over to the loader: `state.contents` is empty afterwards.
+    """
+    source: FileSource = _HandedOver(state)
     if progress is not None:
         source = _Counted(source, progress)
     with ParseCacheDB(state.root) as cache:

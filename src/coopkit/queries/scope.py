@@ -16,7 +16,7 @@ them. `coop check` itself always checks everything.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,10 +198,13 @@ class _Lookup:
     def __init__(self, cache: ParseCache) -> None:
         self.cache = cache
 
-    def get(self, kind: str, digest: str) -> tuple[str | None, str] | None:
+    def get(self, kind: str, digest: str) -> bytes | None:
         return self.cache.get(kind, digest)
 
-    def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        return self.cache.get_many(keys)
+
+    def put(self, kind: str, digest: str, entry: bytes) -> None:
         """Store nothing."""
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
+import itertools
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,7 +17,7 @@ from pydantic import BaseModel
 
 from coopkit.errors import Problem, Source, T
 from coopkit.model.agreement import Agreement
-from coopkit.model.base import TRUSTED, Loc, Located
+from coopkit.model.base import Loc, Located
 from coopkit.model.config import Config
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.keys import KeyRegistration, KeyRevocation
@@ -27,6 +29,7 @@ from coopkit.model.termination import Termination
 from coopkit.store import layout
 from coopkit.store.codec import PARSERS
 from coopkit.store.git import GitRepo
+from coopkit.store.packed import Registry
 from coopkit.store.regular import (
     FileRefused,
     entry_refusal,
@@ -216,32 +219,72 @@ def blob_digest(data: bytes) -> str:
 
 
 class ParseCache(Protocol):
-    """Parse results keyed by record kind and blob id, as (record JSON or None, problems JSON)."""
+    """Parse results as bytes (see `store.packed`), keyed by record kind and blob id."""
 
-    def get(self, kind: str, digest: str) -> tuple[str | None, str] | None:
+    def get(self, kind: str, digest: str) -> bytes | None:
         """Return a stored parse result, or None."""
         ...
 
-    def put(self, kind: str, digest: str, record_json: str | None, problems_json: str) -> None:
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """Return the stored parse results among `keys` (kind, blob id)."""
+        ...
+
+    def put(self, kind: str, digest: str, entry: bytes) -> None:
         """Store a parse result."""
         ...
 
 
-class _LazyFileSpans(Mapping[Loc, tuple[int, int]]):
-    """Positions of a cached record, found by parsing again only when a problem needs them."""
+@cache
+def _registry() -> Registry:
+    return Registry(MODELS)
 
-    def __init__(self, parse: Callable[[], Any]) -> None:
-        self._parse = parse
+
+def _parse_bytes(kind: str, path: str, raw: bytes) -> tuple[Any, list[Problem]]:
+    textfile, problems = decode_text(path, raw)
+    if textfile is None:
+        return None, problems
+    return PARSERS[kind](textfile)
+
+
+class _LazyFileSpans(Mapping[Loc, tuple[int, int]]):
+    """Positions of a record, found by parsing again only when a problem needs them.
+
+    From the bytes at hand when the source gave no blob id, else from the source while the file
+    still has the blob id it had when it was loaded (otherwise no positions: line 1).
+    """
+
+    __slots__ = ("_data", "_digest", "_kind", "_path", "_source", "_spans")
+
+    def __init__(
+        self, source: FileSource, kind: str, path: str, digest: str, data: bytes | None
+    ) -> None:
+        self._source: FileSource | None = source
+        self._kind = kind
+        self._path = path
+        self._digest = digest
+        self._data = data
         self._spans: Mapping[Loc, tuple[int, int]] | None = None
 
     def _get(self) -> Mapping[Loc, tuple[int, int]]:
         if self._spans is None:
-            located, _ = self._parse()
+            raw = self._data
+            if raw is None and self._source is not None:
+                try:
+                    raw = self._source.read(self._path)
+                except FileRefused:
+                    raw = None
+                if raw is not None and blob_digest(raw) != self._digest:
+                    raw = None  # changed since: its positions would point into other text
+            located = None if raw is None else _parse_bytes(self._kind, self._path, raw)[0]
             self._spans = located.spans if located is not None else {}
+            self._source = self._data = None
         return self._spans
 
     def __getitem__(self, key: Loc) -> tuple[int, int]:
         return self._get()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._get()
 
     def __iter__(self) -> Iterator[Loc]:
         return iter(self._get())
@@ -250,98 +293,104 @@ class _LazyFileSpans(Mapping[Loc, tuple[int, int]]):
         return len(self._get())
 
 
-def _to_cache(result: tuple[Any, list[Problem]]) -> tuple[str | None, str]:
-    located, problems = result
-    return (
-        located.value.model_dump_json() if located is not None else None,
-        json.dumps(
-            [
-                [
-                    p.source.line,
-                    p.source.col,
-                    p.code,
-                    p.message.format("de"),
-                    p.message.format("en"),
-                ]
-                for p in problems
-            ]
-        ),
-    )
-
-
-def _escape(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _from_cache(
-    cached: tuple[str | None, str], kind: str, path: str, parse: Callable[[], Any]
-) -> tuple[Any, list[Problem]]:
-    record_json, problems_json = cached
-    problems = [
-        Problem(Source(path, line, col), T(_escape(de), _escape(en)), code)
-        for line, col, code, de, en in json.loads(problems_json)
-    ]
-    if record_json is None:
-        return None, problems
-    value = MODELS[kind].model_validate_json(record_json, context=TRUSTED)
-    return Located(value=value, path=path, spans=_LazyFileSpans(parse)), problems
-
-
 Memo = dict[tuple[str, str], tuple[Any, list[Problem]]]
 """Parse results of this process keyed by (path, blob id): a second load reuses the objects."""
+
+
+_BATCH = 500
+"""Cache entries looked up per query."""
+_PARSES_PER_COLLECTION = 100
+_RESCAN_FROZEN = 200_000
+"""Up to this many objects frozen by earlier loads are scanned again when a load starts."""
+_parses = itertools.count(1)
+
+
+def _missing(path: str) -> Problem:
+    return Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")
 
 
 def parse_file(
     source: FileSource, path: str, cache: ParseCache | None = None, memo: Memo | None = None
 ) -> tuple[Any, list[Problem]]:
     """Read, decode and parse one record file by its kind, through the caches when given."""
+    return _parse_file(source, path, cache, memo, None)
+
+
+def _parse_file(
+    source: FileSource,
+    path: str,
+    cache: ParseCache | None,
+    memo: Memo | None,
+    fetched: Mapping[tuple[str, str], bytes] | None,
+) -> tuple[Any, list[Problem]]:
+    """Parse one record file; `fetched` holds cache entries already looked up for it, if any."""
     kind = layout.kind_of(path)
     if kind is None:
         return None, []
     # A source that knows the blob id (the scanned working tree) spares reading cached files.
     known = getattr(source, "digest", None)
     wanted = known is not None and (cache is not None or memo is not None)
-    digest = known(path) if wanted and known is not None else None
-    try:
-        data = source.read(path) if digest is None else None
-    except FileRefused as err:
-        return None, [Problem(Source(path), err.reason, err.code)]
-    if digest is None and data is None:
-        return None, [Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")]
-
-    def parse() -> tuple[Any, list[Problem]]:
+    digest: str | None = known(path) if wanted and known is not None else None
+    data: bytes | None = None
+    if digest is None:
         try:
-            raw = data if data is not None else source.read(path)
+            data = source.read(path)
         except FileRefused as err:
             return None, [Problem(Source(path), err.reason, err.code)]
-        if raw is None:
-            return None, [
-                Problem(Source(path), T("Datei fehlt", "file is missing"), "missing-file")
-            ]
-        textfile, problems = decode_text(path, raw)
-        if textfile is None:
-            return None, problems
-        return PARSERS[kind](textfile)
+        if data is None:
+            return None, [_missing(path)]
 
     if cache is None and memo is None:
-        return parse()
+        assert data is not None
+        return _parse_bytes(kind, path, data)
     if digest is None:
         assert data is not None
         digest = blob_digest(data)
     if memo is not None and (path, digest) in memo:
         return memo[(path, digest)]
-    cached = cache.get(kind, digest) if cache is not None else None
-    result = None
-    if cached is not None:
+    registry = _registry()
+    if cache is not None:
+        entry = fetched.get((kind, digest)) if fetched is not None else cache.get(kind, digest)
+        if entry is not None:
+            try:
+                value, problems = registry.load_entry(kind, path, entry)
+            except ValueError:
+                pass  # a damaged or foreign entry: parsed again below and stored anew
+            else:
+                spans = _LazyFileSpans(source, kind, path, digest, data)
+                located = None if value is None else Located(value, path, spans)
+                return _remember(memo, path, digest, (located, problems))
+    raw = data
+    if raw is None:
         try:
-            result = _from_cache(cached, kind, path, parse)
-        except (ValueError, TypeError, KeyError):
-            # A damaged cache entry (pydantic's ValidationError is a ValueError): parse again.
-            result = None
-    if result is None:
-        result = parse()
-        if cache is not None:
-            cache.put(kind, digest, *_to_cache(result))
+            raw = source.read(path)
+        except FileRefused as err:
+            return _remember(
+                memo, path, digest, (None, [Problem(Source(path), err.reason, err.code)])
+            )
+        if raw is None:
+            return _remember(memo, path, digest, (None, [_missing(path)]))
+    result = _parse_bytes(kind, path, raw)
+    if next(_parses) % _PARSES_PER_COLLECTION == 0 and not gc.isenabled():
+        gc.collect(0)  # the YAML parser's cycles, while a load keeps the collector off
+    if data is None and blob_digest(raw) != digest:
+        return result  # changed since the scan (an edit raced us): not stored under the old id
+    located, problems = result
+    try:
+        entry, value = registry.encode(kind, None if located is None else located.value, problems)
+    except TypeError:
+        return _remember(memo, path, digest, result)  # not storable: the record stays as parsed
+    if cache is not None:
+        cache.put(kind, digest, entry)
+    if located is not None:
+        # The compact twin of the record; positions are found again when a problem needs them.
+        located = Located(value, path, _LazyFileSpans(source, kind, path, digest, data))
+    return _remember(memo, path, digest, (located, problems))
+
+
+def _remember(
+    memo: Memo | None, path: str, digest: str, result: tuple[Any, list[Problem]]
+) -> tuple[Any, list[Problem]]:
     if memo is not None:
         memo[(path, digest)] = result
     return result
@@ -367,12 +416,22 @@ def load_repository(
 ) -> tuple[RepoData, list[Problem]]:
     """Parse every record of a repository; collect all file-level problems."""
     # Tens of thousands of small records make the cyclic collector rescan a growing heap again
-    # and again (a warm Land-scale load ran 4x slower per file); nothing here forms cycles.
+    # and again (a warm Land-scale load ran 4x slower per file); records form no cycles. The
+    # YAML parser does leave cycles behind, so they are collected after every few files parsed.
     collecting = gc.isenabled()
+    # Garbage left so far is collected now, so none of it is frozen with this load's records;
+    # so is what an earlier load froze, unless its records are still alive in great numbers
+    # (scanning them again would cost more than the cycles that may hide among them).
+    if gc.get_freeze_count() < _RESCAN_FROZEN:
+        gc.unfreeze()
+    gc.collect()
     gc.disable()
     try:
         return _load_all(source, cache, memo)
     finally:
+        _registry().forget()
+        # What the load built lives as long as the answer: the collector need not scan it again.
+        gc.freeze()
         if collecting:
             gc.enable()
 
@@ -382,39 +441,32 @@ def _load_all(
 ) -> tuple[RepoData, list[Problem]]:
     data = RepoData()
     problems: list[Problem] = []
-    for path in source.paths():
-        kind = layout.kind_of(path)
-        if kind is None:
-            unexpected = _unexpected(path)
-            if unexpected:
-                problems.append(unexpected)
-            continue
-        located, found = parse_file(source, path, cache, memo)
-        problems += found
-        if located is None:
-            _note_broken(data, kind, path, found)
-            continue
-        value = located.value
-        if kind == "config":
-            data.config = located
-        elif kind == "partner":
-            _keyed(data.partners, value.id, located, problems)
-        elif kind == "agreement":
-            _keyed(data.agreements, value.id, located, problems)
-        elif kind == "minutes":
-            _keyed(data.minutes, value.id, located, problems)
-        elif kind == "signoff":
-            data.signoffs.append(located)
-        elif kind == "fulfilment":
-            data.fulfilments.append(located)
-        elif kind == "action":
-            data.action_records.append(located)
-        elif kind == "termination":
-            data.terminations.append(located)
-        elif kind == "key":
-            data.key_registrations.append(located)
-        elif kind == "key-revocation":
-            data.key_revocations.append(located)
+    known = getattr(source, "digest", None)
+    paths = iter(source.paths())
+    while True:
+        batch = [(path, layout.kind_of(path)) for path in islice(paths, _BATCH)]
+        if not batch:
+            break
+        fetched: dict[tuple[str, str], bytes] | None = None
+        if cache is not None and known is not None:
+            keys = []
+            for path, kind in batch:
+                digest = known(path) if kind is not None else None
+                if kind is not None and digest is not None:
+                    keys.append((kind, digest))
+            fetched = cache.get_many(keys)
+        for path, kind in batch:
+            if kind is None:
+                unexpected = _unexpected(path)
+                if unexpected:
+                    problems.append(unexpected)
+                continue
+            located, found = _parse_file(source, path, cache, memo, fetched)
+            problems += found
+            if located is None:
+                _note_broken(data, kind, path, found)
+                continue
+            _add(data, kind, located, problems)
     # Sources that skip links or special files say so (WorkTree, Revision); others have none.
     refusals = getattr(source, "refusals", None)
     if refusals is not None:
@@ -426,6 +478,31 @@ def _load_all(
             )
         )
     return data, problems
+
+
+def _add(data: RepoData, kind: str, located: Any, problems: list[Problem]) -> None:
+    """Put a loaded record where its kind belongs."""
+    value = located.value
+    if kind == "config":
+        data.config = located
+    elif kind == "partner":
+        _keyed(data.partners, value.id, located, problems)
+    elif kind == "agreement":
+        _keyed(data.agreements, value.id, located, problems)
+    elif kind == "minutes":
+        _keyed(data.minutes, value.id, located, problems)
+    elif kind == "signoff":
+        data.signoffs.append(located)
+    elif kind == "fulfilment":
+        data.fulfilments.append(located)
+    elif kind == "action":
+        data.action_records.append(located)
+    elif kind == "termination":
+        data.terminations.append(located)
+    elif kind == "key":
+        data.key_registrations.append(located)
+    elif kind == "key-revocation":
+        data.key_revocations.append(located)
 
 
 _BROKEN_KINDS = {"partner": "partner", "agreement": "agreement", "minutes": "meeting"}
