@@ -28,7 +28,7 @@ def state_label(state: str, lang: str = "de") -> str:
     return label.format(lang) if label else state
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionRow:
     """One action item with its state, as every view shows it."""
 

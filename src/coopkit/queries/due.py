@@ -29,7 +29,7 @@ MAX_WITHIN_DAYS = 36500
 ItemKind = Literal["obligation", "action"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     """One due date of an obligation for one partner under one version, and what became of it."""
 
@@ -47,7 +47,7 @@ class Occurrence:
     fulfilment: Fulfilment | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueItem:
     """An open obligation occurrence or action item with its due date and source."""
 

@@ -35,7 +35,7 @@ class AgreementStatus:
     """Approvals of the latest version: partner, signatory, function, date, method, ..."""
 
 
-@dataclass
+@dataclass(slots=True)
 class MinutesStatus:
     """One meeting in the overview."""
 
