@@ -126,6 +126,8 @@ def rows_of(
     records = data.closing_records
     people: dict[str, tuple[str, str | None, str]] = {}
     """who -> (partner, person, name), worked out once per person."""
+    days: dict[int, date] = {}
+    """ordinal -> day, one object per day however many actions fall due on it."""
     rows = []
     before_day = before.toordinal() if before is not None else None
     today_day = today.toordinal()
@@ -158,7 +160,7 @@ def rows_of(
                     known[0],
                     known[1],
                     what,
-                    date.fromordinal(due_day),
+                    days.get(due_day) or days.setdefault(due_day, date.fromordinal(due_day)),
                     record.status if record else "open",
                     record.date if record else None,
                     record.note if record else None,
