@@ -236,6 +236,9 @@ def oracle(history: History) -> dict[tuple[str, str, date], int]:
             k = 0
             while True:
                 due = ob.first_due + relativedelta(months=k * ob.every)
+                if (ob.first_due + timedelta(days=1)).day == 1:
+                    # Due at the end of a month (28 February): at the end of each month it recurs.
+                    due += relativedelta(day=31)
                 if due > stop:
                     break
                 if due >= start:
