@@ -443,7 +443,8 @@ class Update:
     """What `update` found: the keys of every unit, the pieces it derived, the problems."""
 
     ctx: Context
-    kept: _Kept
+    light: list[str]
+    """The paths of coop.toml, the partners and the closing records (read for every view)."""
     keys: dict[str, str]
     new: dict[str, Any]
     broken: dict[str, str]
@@ -476,7 +477,13 @@ class Update:
         agreements = self.pieces("agreement:")
         if agreements is None:
             return None
-        kept = self.kept
+        with ParseCacheDB(self.ctx.root) as cache:
+            source = load_repository(_Paths(self.state, self.light), cache)[0]
+        kept = _Kept(config=source.config, partners=source.partners)
+        kept.action_records = source.action_records
+        kept.broken = {k: v for k, v in source.broken.items() if k == "partner"}
+        if not _regular_light(kept, self.light):
+            return None
         for unit, path in self.broken.items():
             kind, _, record_id = unit.partition(":")
             kept.broken.setdefault("agreement" if kind == "agreement" else "meeting", {})[
@@ -527,13 +534,8 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
     light, folders, meeting_paths = _group(state)
     with FactsDB(ctx.root) as db, ParseCacheDB(ctx.root) as cache:
         problems = _problems(ctx, state, db, cache, progress)
-        source = load_repository(_Paths(state, light), cache)[0]
-        kept = _Kept(config=source.config, partners=source.partners)
-        kept.action_records = source.action_records
-        kept.broken = {k: v for k, v in source.broken.items() if k == "partner"}
-        if not _regular_light(kept, light):
-            return None
-        config = kept.config
+        configs = [p for p in light if p == layout.CONFIG]
+        config = load_repository(_Paths(state, configs), cache)[0].config
         years = config.value.schedule.horizon_years if config else DEFAULT_HORIZON_YEARS
         horizon = horizon_end(date(ctx.today.year, 12, 31), years)
         blobs = state.blobs
@@ -580,7 +582,7 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
         )
     broken = {u: note for u, (_, note) in stored.items() if note and u in keys and u not in new}
     broken.update({u: _note(piece) for u, piece in new.items() if _note(piece)})
-    return Update(ctx, kept, keys, new, broken, horizon, len(problems), state)
+    return Update(ctx, light, keys, new, broken, horizon, len(problems), state)
 
 
 def _note(piece: Any) -> str:
