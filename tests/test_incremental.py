@@ -504,3 +504,26 @@ def test_damaged_facts_files_are_rebuilt_with_the_right_answers(
         served = facts_snapshot(ctx, scan(root))
         assert served is not None
         assert _facts_views(served) == _facts_views(snapshot(ctx))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_folder_listings_are_reused_until_a_folder_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
+    root = example_copy(tmp_path / "repo")
+    scan(root)
+    listed: list[str] = []
+    real = os.scandir
+
+    def counting(path: str) -> object:
+        listed.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    assert scan(root).blobs.get("partners/rohr.yaml") is None
+    assert listed == []  # every folder was still as listed before
+    os.mkfifo(root / "partners" / "rohr.yaml")
+    after = scan(root)
+    assert after.blobs["partners/rohr.yaml"] == SPECIAL
+    assert listed == [str(root / "partners")]

@@ -186,6 +186,30 @@ class StateDB:
             )
             self._db.commit()
 
+    def folders(self) -> dict[str, tuple[int, int, list[str], list[str]]]:
+        """Return folder -> (mtime_ns, ctime_ns, sub-folders, special entries) as last listed."""
+        if self._db is None:
+            return {}
+        try:
+            row = self._db.execute("SELECT value FROM files WHERE key = 'folders'").fetchone()
+            loaded = marshal.loads(row[0]) if row is not None else {}
+        except sqlite3.OperationalError:
+            return {}
+        except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
+            self._damaged()
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    def record_folders(self, folders: dict[str, tuple[int, int, list[str], list[str]]]) -> None:
+        """Store the folder listings a scan may trust next time."""
+        if self._db is None or not self.writable:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute(
+                "INSERT OR REPLACE INTO files VALUES ('folders', ?)", (marshal.dumps(folders),)
+            )
+            self._db.commit()
+
     def refs(self, prefix: str) -> dict[str, str]:
         """Return `PREFIX…kind:blob` -> the record's keys for every record seen so far."""
         if self._db is None:

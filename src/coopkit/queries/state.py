@@ -12,12 +12,14 @@ import hashlib
 import os
 import stat
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import coopkit
 from coopkit.errors import RepositoryError
+from coopkit.index import state as index_state
 from coopkit.index.state import StateDB, StatKey
 from coopkit.store import layout
 from coopkit.store.git import GitRepo
@@ -197,10 +199,17 @@ def _index_blobs(root: Path) -> dict[str, str]:
     return blobs
 
 
-def _specials(root: Path) -> set[str]:
+Folders = dict[str, tuple[int, int, list[str], list[str]]]
+"""folder -> (mtime_ns, ctime_ns, names of sub-folders, names of special entries)."""
+
+
+def _specials(root: Path, known: Folders) -> tuple[set[str], Folders]:
     """Return links and special files among the records and templates (git does not list FIFOs).
 
-    Walks names only: the types come with the directory listing, no file is looked at.
+    Walks names only: the types come with the directory listing, no file is looked at. A folder
+    whose mtime and ctime are those of its last listing (and that had been still for two seconds
+    then) holds the same names: its listing is taken from `known` instead of read again.
+    Returns the specials and the listings that may be trusted next time.
     """
     found: set[str] = set()
     try:
@@ -216,21 +225,38 @@ def _specials(root: Path) -> set[str]:
             found.add(top)
         else:
             pending.append(top)
+    settled = time.time_ns() - int(index_state.RACY_SECONDS * 1e9)
+    listings: Folders = {}
     while pending:
         folder = pending.pop()
+        full = os.path.join(root, folder)  # noqa: PTH118
         try:
-            with os.scandir(os.path.join(root, folder)) as listing:  # noqa: PTH118
-                entries = list(listing)
+            info = os.lstat(full)
         except OSError:
             continue
-        for entry in entries:
-            if entry.name.startswith("."):
+        stamp = (info.st_mtime_ns, info.st_ctime_ns)
+        cached = known.get(folder)
+        if cached is not None and (cached[0], cached[1]) == stamp:
+            folders, specials = cached[2], cached[3]
+        else:
+            folders, specials = [], []
+            try:
+                with os.scandir(full) as listing:
+                    entries = list(listing)
+            except OSError:
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(f"{folder}/{entry.name}")
-            elif not entry.is_file(follow_symlinks=False):
-                found.add(f"{folder}/{entry.name}")
-    return found
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.name)
+                elif not entry.is_file(follow_symlinks=False):
+                    specials.append(entry.name)
+        if max(stamp) < settled:
+            listings[folder] = (*stamp, folders, specials)
+        found.update(f"{folder}/{name}" for name in specials)
+        pending.extend(f"{folder}/{name}" for name in folders)
+    return found, listings
 
 
 def _status_paths(out: bytes) -> tuple[str, list[str]] | None:
@@ -261,7 +287,7 @@ def _status_paths(out: bytes) -> tuple[str, list[str]] | None:
     return head, paths
 
 
-def _git_scan(root: Path) -> TreeState | None:
+def _git_scan(root: Path, db: StateDB | None = None) -> TreeState | None:
     """Ask git which record files differ from HEAD; None where git cannot say (then stat)."""
     if not os.path.exists(os.path.join(root, ".git")):  # noqa: PTH110, PTH118
         return None
@@ -300,7 +326,15 @@ def _git_scan(root: Path) -> TreeState | None:
     except OSError:
         return None
     # While git compares the files with its index, list the entries git does not see.
-    specials = _specials(root)
+    store = StateDB(root) if db is None else db
+    try:
+        known = store.folders()
+        specials, listings = _specials(root, known)
+        if listings != known:
+            store.record_folders(listings)
+    finally:
+        if db is None:
+            store.close()
     out, _ = status_proc.communicate()
     tags_out, _ = tags_proc.communicate()
     found = _status_paths(out) if status_proc.returncode == 0 else None
@@ -341,7 +375,7 @@ def scan(root: Path, db: StateDB | None = None) -> TreeState:
     In a git repository git's own stat cache says which files differ from HEAD; elsewhere
     (or where git cannot answer) each file's stat is compared with .coop/state.sqlite.
     """
-    found = _git_scan(root)
+    found = _git_scan(root, db)
     if found is not None:
         return found
     return _stat_scan(root, db)
