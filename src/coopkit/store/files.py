@@ -300,8 +300,8 @@ Memo = dict[tuple[str, str], tuple[Any, list[Problem]]]
 _BATCH = 500
 """Cache entries looked up per query."""
 _PARSES_PER_COLLECTION = 100
-_RESCAN_FROZEN = 200_000
-"""Up to this many objects frozen by earlier loads are scanned again when a load starts."""
+_FREEZE_FROM = 5_000
+"""Records from which a load's objects are frozen for the garbage collector."""
 _parses = itertools.count(1)
 
 
@@ -419,21 +419,31 @@ def load_repository(
     # and again (a warm Land-scale load ran 4x slower per file); records form no cycles. The
     # YAML parser does leave cycles behind, so they are collected after every few files parsed.
     collecting = gc.isenabled()
-    # Garbage left so far is collected now, so none of it is frozen with this load's records;
-    # so is what an earlier load froze, unless its records are still alive in great numbers
-    # (scanning them again would cost more than the cycles that may hide among them).
-    if gc.get_freeze_count() < _RESCAN_FROZEN:
-        gc.unfreeze()
-    gc.collect()
     gc.disable()
+    data: RepoData | None = None
     try:
-        return _load_all(source, cache, memo)
+        data, problems = _load_all(source, cache, memo)
+        return data, problems
     finally:
         _registry().forget()
-        # What the load built lives as long as the answer: the collector need not scan it again.
-        gc.freeze()
+        # What a large load built lives as long as the answer: the collector need not scan it
+        # again and again. Small loads (and long-running processes doing many) are left to it.
+        if data is not None and _records(data) >= _FREEZE_FROM:
+            gc.freeze()
         if collecting:
             gc.enable()
+
+
+def _records(data: RepoData) -> int:
+    """Return how many records a load holds."""
+    return (
+        len(data.partners)
+        + len(data.agreements)
+        + len(data.minutes)
+        + len(data.signoffs)
+        + len(data.fulfilments)
+        + len(data.action_records)
+    )
 
 
 def _load_all(
