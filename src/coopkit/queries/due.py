@@ -263,6 +263,9 @@ def open_items(
     wanted = set(agreements) if agreements is not None else None
     items: list[DueItem] = []
     occs: list[Occurrence] = []
+    # One text per source, however many items share it (200,000 actions at Land scale).
+    sources: dict[tuple[str, int | None], str] = {}
+    tops: dict[tuple[date, int], str] = {}
     for agreement_id in sorted(snap.data.agreements):
         if wanted is not None and agreement_id not in wanted:
             continue
@@ -274,7 +277,10 @@ def open_items(
                 partner=occ.partner,
                 due=occ.due,
                 what=occ.what,
-                source=clause_source(occ.agreement, occ.clause, lang),
+                source=sources.get((occ.agreement, occ.clause))
+                or sources.setdefault(
+                    (occ.agreement, occ.clause), clause_source(occ.agreement, occ.clause, lang)
+                ),
                 key=f"{occ.agreement}/{occ.obligation}",
                 overdue=occ.overdue,
                 days_overdue=max(0, (today - occ.due).days),
@@ -294,7 +300,10 @@ def open_items(
                 person=row.person,
                 due=row.due,
                 what=row.what,
-                source=top_source(row.meeting_date, row.top, lang),
+                source=tops.get((row.meeting_date, row.top))
+                or tops.setdefault(
+                    (row.meeting_date, row.top), top_source(row.meeting_date, row.top, lang)
+                ),
                 key=row.key,
                 overdue=row.overdue,
                 days_overdue=max(0, (today - row.due).days),

@@ -21,6 +21,7 @@ another id) is always read in full.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import marshal
@@ -416,7 +417,13 @@ def _problems(
 
     with StateDB(ctx.root) as sdb:
         remember_keys(sdb, state, loaded.data)
-    return loaded.problems
+    problems = loaded.problems
+    # The records of the full reading are not needed again: free them (and the parser's
+    # cycles among them) before the pieces are derived.
+    del loaded
+    gc.unfreeze()
+    gc.collect()
+    return problems
 
 
 def _rechecked(

@@ -419,6 +419,7 @@ def load_repository(
     # and again (a warm Land-scale load ran 4x slower per file); records form no cycles. The
     # YAML parser does leave cycles behind, so they are collected after every few files parsed.
     collecting = gc.isenabled()
+    gc.collect(1)  # recent garbage (an earlier load's parser cycles), not the whole heap
     gc.disable()
     data: RepoData | None = None
     try:
