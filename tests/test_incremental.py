@@ -153,7 +153,19 @@ def _fresh_views(root: Path) -> str:
     return _views(Snapshot(Context(root=root, today=TODAY), loaded.data, loaded.problems))
 
 
-EDITS = ["hand", "delete", "rename", "new", "branch", "reset", "commit", "same-size"]
+EDITS = [
+    "hand",
+    "delete",
+    "rename",
+    "new",
+    "branch",
+    "reset",
+    "commit",
+    "same-size",
+    "restore",
+    "switch",
+    "amend",
+]
 
 
 @settings(
@@ -213,6 +225,23 @@ def _edit(root: Path, edit: str, seed: int, stamp: Callable[[Path], None]) -> No
         git(root, "commit", "-q", "--allow-empty", "-m", "branch")
         git(root, "checkout", "-q", "-f", "main")
         git(root, "clean", "-q", "-fd", "-e", ".coop")
+    elif edit == "restore":
+        # One file back as committed, the other changes kept.
+        other = records[(seed + 1) % len(records)]
+        if git(root, "ls-files", "--", other).strip():
+            git(root, "checkout", "-q", "HEAD", "--", other)
+    elif edit == "switch":
+        # Stay on another branch whose commit changed some records.
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--allow-empty", "-m", "elsewhere")
+        git(root, "checkout", "-q", "-B", f"s{seed}", "HEAD~1")
+        git(root, "clean", "-q", "-fd", "-e", ".coop")
+    elif edit == "amend":
+        # Rewrite HEAD and let git drop the old commit: what the facts stand on is gone.
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--amend", "--allow-empty", "-m", "amended")
+        git(root, "reflog", "expire", "--expire=now", "--all")
+        git(root, "gc", "-q", "--prune=now")
     elif edit == "reset":
         git(root, "reset", "-q", "--hard", "HEAD")
         git(root, "clean", "-q", "-fd", "-e", ".coop")
@@ -487,6 +516,55 @@ def test_a_change_re_derives_only_the_units_it_touches(tmp_path: Path) -> None:
         f"agreement:{p.name}" for p in (root / "agreements").iterdir()
     }
     assert not any(u.startswith("minutes:") for u in changed.new)
+
+
+def test_a_reverted_change_is_derived_again(tmp_path: Path) -> None:
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    update(ctx, scan(root))
+    record = root / "agreements" / "myk-awo" / "fulfilment" / "2013-12-31-x-awo-rheinland.yaml"
+    record.write_text("obligation: x\npartner: awo-rheinland\ndue: 2013-12-31\ndate: 2014-01-02\n")
+    assert set(update(ctx, scan(root)).new) == {"agreement:myk-awo"}  # type: ignore[union-attr]
+    record.unlink()
+    # Nothing differs from HEAD any more: the unit of the file that went back is derived again.
+    assert set(update(ctx, scan(root)).new) == {"agreement:myk-awo"}  # type: ignore[union-attr]
+    served = facts_snapshot(ctx, scan(root))
+    assert served is not None and _facts_views(served) == _facts_views(snapshot(ctx))
+
+
+def test_an_update_racing_another_one_starts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coopkit.index.facts import FactsDB
+
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    update(ctx, scan(root))
+    minutes = root / "minutes" / "2014-02-05-evaluation.md"
+    fulfilment = root / "agreements" / "myk-caritas-ko" / "fulfilment"
+    record = fulfilment / "2013-12-31-angebote-informieren-caritas-ko.yaml"
+    committed = record.read_bytes()
+    real = FactsDB.write
+    raced: list[str | None] = []
+
+    def write(self: FactsDB, expected: str | None, *args: object) -> str | None:
+        if not raced:
+            raced.append(None)
+            # Meanwhile another process sees a fulfilment deleted that is back when this one
+            # writes: without the check on the token, its piece would stay.
+            record.unlink()
+            raced[0] = update(ctx, scan(root)).token  # type: ignore[union-attr]
+            record.write_bytes(committed)
+        return real(self, expected, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FactsDB, "write", write)
+    minutes.write_text(minutes.read_text(encoding="utf-8") + "\n")
+    served = facts_snapshot(ctx, scan(root))
+    assert raced and raced[0] is not None
+    assert served is not None and _facts_views(served) == _facts_views(snapshot(ctx))
+    monkeypatch.undo()
+    again = update(ctx, scan(root))
+    assert again is not None and again.new == {}
 
 
 @pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale_facts])

@@ -26,7 +26,7 @@ from coopkit.queries.scope import (
     recheck,
     record_keys,
 )
-from coopkit.queries.state import scan
+from coopkit.queries.state import resolve_changes, scan, tree_changes
 from coopkit.services.repository import commit_changes
 from coopkit.store import layout
 from coopkit.store.files import WorkTree, parse_file
@@ -258,7 +258,8 @@ def test_a_recheck_after_edits_on_disk_finds_what_the_full_check_finds(
     tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
 ) -> None:
     root = example_copy(tmp_path_factory.mktemp("recheck") / "repo")
-    old_blobs = dict(scan(root).blobs)
+    old = scan(root)
+    old_blobs, old_tree = dict(old.blobs), old.tree
     old_problems = _fresh_problems(root)
     _graph_rows(root)  # the graph, and with it the keys of every record as it was
     for path, content in data.draw(changes(root)).items():
@@ -267,8 +268,16 @@ def test_a_recheck_after_edits_on_disk_finds_what_the_full_check_finds(
             target.unlink(missing_ok=True)
         else:
             target.write_bytes(content)
+    new = scan(root)
+    changed = resolve_changes(root, new.head, tree_changes(root, old_tree, new.tree) or {})
+    # What changed, as found from the two trees, is what the two blob maps say.
+    assert changed == {
+        p: (old_blobs.get(p), new.blobs.get(p))
+        for p in old_blobs.keys() | new.blobs.keys()
+        if old_blobs.get(p) != new.blobs.get(p)
+    }
     with ParseCacheDB(root) as cache:
-        found = recheck(scan(root), old_blobs, cache)
+        found = recheck(new, changed, cache)
     assert found is not None
     after, checked = found
     rechecked = [p for p in old_problems if p.source.path not in checked]

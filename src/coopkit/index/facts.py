@@ -1,9 +1,13 @@
-"""Derived facts in .coop/facts.sqlite: one piece per agreement and per meeting, and the problems.
+"""Derived facts in .coop/facts.sqlite: one piece per agreement and per meeting, and their base.
 
 - `pieces`: unit ("agreement:ID", "minutes:ID") -> the key of everything the piece was derived
-  from (blob ids, version tags, program) and the piece itself. A unit whose key is unchanged is
-  not derived again.
-- `derived`: named values, e.g. the problems of the last state with the blob ids they belong to.
+  from (blob ids, version tags, program), a note naming its file where that failed to load, the
+  unit's files with their blob ids, and the piece itself. A unit whose key is unchanged is not
+  derived again.
+- `derived`: `base`, the tree the pieces stand for (HEAD commit plus the paths that differ,
+  the tags, the light records, the number of problems per file), and `token`, which every
+  update that writes changes. The pieces and the base are written in one transaction, and only
+  if no other process wrote in between (the token is the same as when it read the base).
 
 Disposable like .coop/state.sqlite: a damaged file is rebuilt, a read-only one only read.
 """
@@ -11,84 +15,159 @@ Disposable like .coop/state.sqlite: a damaged file is rebuilt, a read-only one o
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterable
 
 from coopkit.index.state import StateDB
 
+PieceRow = tuple[str, str, str, bytes, bytes]
+"""(unit, key, note, files, piece) as stored."""
+
+_CHUNK = 500
+"""Units asked for per statement (SQLite limits the number of parameters)."""
+
 
 class FactsDB(StateDB):
-    """Stored pieces and derived values; use as a context manager."""
+    """Stored pieces and their base; use as a context manager."""
 
     FILE = "facts.sqlite"
-    SCHEMA = "coop-facts-2"
+    SCHEMA = "coop-facts-3"
     TABLES = {  # noqa: RUF012 - a class constant
-        "pieces": "unit TEXT PRIMARY KEY, key TEXT, note TEXT, value BLOB",
+        "pieces": "unit TEXT PRIMARY KEY, key TEXT, note TEXT, files BLOB, value BLOB",
         "derived": "name TEXT PRIMARY KEY, value BLOB",
     }
 
     def __enter__(self) -> FactsDB:
         return self
 
-    def keys(self) -> dict[str, tuple[str, str]]:
-        """Return unit -> (key, note) of every stored piece (the note names a broken file)."""
+    def base(self) -> tuple[str | None, bytes | None]:
+        """Return (token, base) as last written; (None, None) when there is none."""
+        if self._db is None:
+            return None, None
+        try:
+            rows = dict(
+                self._db.execute("SELECT name, value FROM derived WHERE name IN ('token', 'base')")
+            )
+        except sqlite3.OperationalError:
+            return None, None  # busy for longer than the timeout: do without
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return None, None
+        token, base = rows.get("token"), rows.get("base")
+        if token is None or base is None:
+            return None, None
+        return bytes(token).decode(), bytes(base)
+
+    def rows(self, units: Iterable[str] | None) -> dict[str, tuple[str, str, bytes]]:
+        """Return unit -> (key, note, files) of the stored pieces of `units` (None: of all)."""
         if self._db is None:
             return {}
+        found: dict[str, tuple[str, str, bytes]] = {}
         try:
-            return {
-                unit: (key, note)
-                for unit, key, note in self._db.execute("SELECT unit, key, note FROM pieces")
-            }
+            if units is None:
+                for unit, key, note, files in self._db.execute(
+                    "SELECT unit, key, note, files FROM pieces"
+                ):
+                    found[unit] = (key, note, bytes(files))
+                return found
+            wanted = sorted(units)
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                for unit, key, note, files in self._db.execute(
+                    f"SELECT unit, key, note, files FROM pieces WHERE unit IN ({marks})",  # noqa: S608
+                    chunk,
+                ):
+                    found[unit] = (key, note, bytes(files))
         except sqlite3.OperationalError:
             return {}  # busy for longer than the timeout: do without
         except sqlite3.DatabaseError:
             self._damaged()
             return {}
+        return found
 
-    def values(self, prefix: str) -> list[tuple[str, str, bytes]]:
-        """Return (unit, key, piece) of every stored piece whose unit starts with `prefix`."""
+    def notes(self) -> dict[str, str]:
+        """Return unit -> note of every stored piece whose file failed to load."""
         if self._db is None:
-            return []
+            return {}
         try:
-            return [
-                (unit, key, bytes(value))
-                for unit, key, value in self._db.execute(
-                    "SELECT unit, key, value FROM pieces WHERE unit >= ? AND unit < ?",
-                    (prefix, prefix + "\uffff"),
+            return dict(self._db.execute("SELECT unit, note FROM pieces WHERE note != ''"))
+        except sqlite3.OperationalError:
+            return {}
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return {}
+
+    def values(self, prefix: str, token: str | None) -> list[tuple[str, bytes]] | None:
+        """Return (unit, piece) of the pieces whose unit starts with `prefix`.
+
+        None when the pieces are no longer those of `token` (another update wrote since).
+        """
+        if self._db is None:
+            return [] if token is None else None
+        try:
+            self._db.execute("BEGIN")
+            try:
+                row = self._db.execute("SELECT value FROM derived WHERE name = 'token'").fetchone()
+                stored = None if row is None else bytes(row[0]).decode()
+                if stored != token:
+                    return None
+                return [
+                    (unit, bytes(value))
+                    for unit, value in self._db.execute(
+                        "SELECT unit, value FROM pieces WHERE unit >= ? AND unit < ?",
+                        (prefix, prefix + "\uffff"),
+                    )
+                ]
+            finally:
+                self._db.rollback()
+        except sqlite3.OperationalError:
+            return None  # busy for longer than the timeout: read everything this time
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return None
+
+    def write(
+        self, expected: str | None, base: bytes, rows: Iterable[PieceRow], gone: Iterable[str]
+    ) -> str | None:
+        """Store new pieces, drop gone ones and store the base, in one transaction.
+
+        Only if the stored token is still `expected` (no other update wrote since it was read).
+        Returns the new token; None where nothing was written (raced, read-only, or trouble).
+        """
+        if self._db is None or not self.writable:
+            return None
+        token = os.urandom(12).hex()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT value FROM derived WHERE name = 'token'").fetchone()
+                stored = None if row is None else bytes(row[0]).decode()
+                if stored != expected:
+                    self._db.rollback()
+                    return None
+                self._db.executemany("DELETE FROM pieces WHERE unit = ?", [(u,) for u in gone])
+                self._db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?)", rows)
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO derived VALUES (?, ?)",
+                    [("base", base), ("token", token.encode())],
                 )
-            ]
-        except sqlite3.OperationalError:
-            return []  # busy for longer than the timeout: do without
-        except sqlite3.DatabaseError:
-            self._damaged()
-            return []
+                self._db.commit()
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.rollback()
+                raise
+        except sqlite3.Error:
+            return None
+        return token
 
-    def put_pieces(self, rows: Iterable[tuple[str, str, str, bytes]], gone: Iterable[str]) -> None:
-        """Store new pieces and drop those of units that no longer exist."""
-        if self._db is None or not self.writable:
-            return
-        with contextlib.suppress(sqlite3.Error):
-            self._db.executemany("DELETE FROM pieces WHERE unit = ?", [(u,) for u in gone])
-            self._db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?)", rows)
-            self._db.commit()
-
-    def get(self, name: str) -> bytes | None:
-        """Return a stored value, or None."""
+    def raced(self, expected: str | None) -> bool:
+        """Return whether another update wrote since the token `expected` was read."""
         if self._db is None:
-            return None
+            return False
         try:
-            row = self._db.execute("SELECT value FROM derived WHERE name = ?", (name,)).fetchone()
-        except sqlite3.OperationalError:
-            return None  # busy for longer than the timeout: do without
-        except sqlite3.DatabaseError:
-            self._damaged()
-            return None
-        return None if row is None else bytes(row[0])
-
-    def put(self, name: str, value: bytes) -> None:
-        """Store a value under a name."""
-        if self._db is None or not self.writable:
-            return
-        with contextlib.suppress(sqlite3.Error):
-            self._db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?)", (name, value))
-            self._db.commit()
+            row = self._db.execute("SELECT value FROM derived WHERE name = 'token'").fetchone()
+        except sqlite3.Error:
+            return False
+        return (None if row is None else bytes(row[0]).decode()) != expected

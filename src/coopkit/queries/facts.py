@@ -26,21 +26,29 @@ import hashlib
 import io
 import marshal
 import pickle
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, is_dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import BaseModel
 
-from coopkit.errors import Problem, sorted_problems
+from coopkit.errors import Problem
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.facts import FactsDB
 from coopkit.model.base import Located
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
 from coopkit.queries.load import ProgressFn, Snapshot, _Counted, load
-from coopkit.queries.state import SPECIAL, TreeState, code_stamp
+from coopkit.queries.state import (
+    SPECIAL,
+    Tree,
+    TreeState,
+    code_stamp,
+    resolve_changes,
+    tree_changes,
+)
 from coopkit.schedule import horizon_end
 from coopkit.store import layout
 from coopkit.store.files import FileSource, ParseCache, load_repository
@@ -254,43 +262,60 @@ class FactsSnapshot(Snapshot):
 
 
 class _Paths:
-    """Some paths of a scanned working tree, as a file source for the loader."""
+    """Some paths of a scanned working tree with their blob ids, as a file source for the loader."""
 
-    def __init__(self, state: TreeState, paths: list[str]) -> None:
+    def __init__(self, state: TreeState, blobs: Mapping[str, str]) -> None:
         self.base = state.source()
-        self._paths = sorted(paths)
+        self._blobs = blobs
 
     def paths(self) -> Iterator[str]:
-        yield from self._paths
+        yield from sorted(self._blobs)
 
     def read(self, path: str) -> bytes | None:
         return self.base.read(path)
 
     def digest(self, path: str) -> str | None:
-        return self.base.digest(path)  # type: ignore[attr-defined, no-any-return]
+        return self._blobs.get(path)
 
 
-def _group(state: TreeState) -> tuple[list[str], dict[str, list[str]], dict[str, str]]:
-    """Return (light record paths, agreement folder -> its files, meeting id -> minutes path)."""
-    light: list[str] = []
-    folders: dict[str, list[str]] = {}
-    meetings: dict[str, str] = {}
-    blobs = state.blobs
+_LIGHT = frozenset({"config", "partner", "action"})
+_FOLDER = frozenset({"agreement", "signoff", "fulfilment", "termination"})
+
+
+def _unit_of(path: str) -> str | None:
+    """Return the unit a record path belongs to: "agreement:F", "minutes:ID", "light" or None."""
+    if path.startswith("minutes/") and path.endswith(".md") and path.count("/") == 1:
+        # `layout.kind_of` says "minutes" for exactly these; 20,000 of them at Land scale.
+        return f"minutes:{path[len('minutes/') : -len('.md')]}"
+    kind = layout.kind_of(path)
+    if kind in _LIGHT:
+        return "light"
+    if kind in _FOLDER:
+        return f"agreement:{path.split('/')[1]}"
+    return None
+
+
+def _group(blobs: Mapping[str, str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Return (light record path -> blob id, unit -> its files' blob ids); links left out."""
+    light: dict[str, str] = {}
+    units: dict[str, dict[str, str]] = {}
     for path, blob in blobs.items():
         if blob == SPECIAL:
             continue
-        if path.startswith("minutes/") and path.endswith(".md") and path.count("/") == 1:
-            # `layout.kind_of` says "minutes" for exactly these; 20,000 of them at Land scale.
-            meetings[path[len("minutes/") : -len(".md")]] = path
-            continue
-        kind = layout.kind_of(path)
-        if kind in ("config", "partner", "action"):
-            light.append(path)
-        elif kind in ("agreement", "signoff", "fulfilment", "termination"):
-            folders.setdefault(path.split("/")[1], []).append(path)
-        elif kind == "minutes":
-            meetings[path[len("minutes/") : -len(".md")]] = path
-    return light, folders, meetings
+        unit = _unit_of(path)
+        if unit == "light":
+            light[path] = blob
+        elif unit is not None:
+            units.setdefault(unit, {})[path] = blob
+    return light, units
+
+
+def _apply(files: dict[str, str], path: str, blob: str | None) -> None:
+    """Set a path's blob id in a unit's files (links and deleted files are left out)."""
+    if blob is None or blob == SPECIAL:
+        files.pop(path, None)
+    else:
+        files[path] = blob
 
 
 def _tags_by_agreement(tags: str) -> dict[str, list[str]]:
@@ -313,7 +338,7 @@ def _key(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def _regular_light(data: RepoData, light: list[str]) -> bool:
+def _regular_light(data: RepoData, light: Iterable[str]) -> bool:
     """Return whether every partner file holds the partner its name says (else read all)."""
     files = [p for p in light if layout.kind_of(p) == "partner"]
     broken = data.broken.get("partner", {})
@@ -377,73 +402,102 @@ def _minutes_piece(found: _ByFolder, meeting: str) -> Any:
     return ("ok", (row.id, row.date, row.title, row.status), meeting_actions(located.value))
 
 
-# --------------------------------------------------------------------------- problems
+# --------------------------------------------------------------------------- the base
 
 
-def _problems(
+Changes = dict[str, tuple["str | None", "str | None"]]
+"""path -> (blob id before, blob id now) of every path that changed."""
+
+
+@dataclass
+class _Base:
+    """The tree the stored pieces stand for, and what every view reads besides them."""
+
+    stamp: str
+    tree: Tree
+    tags: str
+    horizon: int
+    """The kept horizon, as a day ordinal."""
+    light: dict[str, str]
+    """coop.toml, partners and actions: path -> blob id."""
+    problems: dict[str, int]
+    """The number of problems per file."""
+
+    def dumps(self) -> bytes:
+        return marshal.dumps(
+            (self.stamp, self.tree, self.tags, self.horizon, self.light, self.problems)
+        )
+
+    @staticmethod
+    def loads(value: bytes | None) -> _Base | None:
+        """Return a stored base of this program, or None (absent, damaged, another program)."""
+        if value is None:
+            return None
+        try:
+            stamp, tree, tags, horizon, light, problems = marshal.loads(value)
+            base = _Base(stamp, (tree[0], tree[1]), tags, horizon, light, problems)
+        except Exception:  # noqa: BLE001 - damaged or foreign: build again
+            return None
+        if stamp != code_stamp() or not all(
+            isinstance(x, t)
+            for x, t in ((tags, str), (horizon, int), (light, dict), (problems, dict))
+        ):
+            return None
+        return base
+
+
+def _changes(root: Path, base: _Base | None, state: TreeState) -> Changes | None:
+    """Return what changed since the base, or None where that cannot be told."""
+    if base is None:
+        return None
+    found = tree_changes(root, base.tree, state.tree)
+    return None if found is None else resolve_changes(root, state.head, found)
+
+
+def _problem_counts(
     ctx: Context,
     state: TreeState,
-    db: FactsDB,
+    base: _Base | None,
+    changes: Changes | None,
     cache: ParseCache,
     progress: ProgressFn | None,
-) -> list[Problem]:
-    """Return the problems of the working tree.
+) -> dict[str, int]:
+    """Return the number of problems per file of the working tree.
 
-    After a change only the records the change can affect are checked again; the rest keep
-    the problems found before (their number is exact; their wording may name ids of the
-    previous state, so only the number is served).
+    After a change only the records the change can affect are checked again (see
+    `queries.scope`); the others keep the problems found before.
     """
-    blobs = state.blobs
-    stored = db.get("problems")
-    if stored is not None:
-        try:
-            stamp, old_blobs, old_problems = _loads(stored)
-        except Exception:  # noqa: BLE001 - damaged: check everything again
-            stamp = None
-        if stamp == code_stamp():
-            if old_blobs == blobs:
-                return list(old_problems)
-            problems = _rechecked(ctx, state, old_blobs, old_problems, cache)
-            if problems is not None:
-                db.put("problems", _dumps((code_stamp(), blobs, problems)))
-                return problems
+    if base is not None and changes is not None:
+        if not changes:
+            return base.problems
+        from coopkit.queries.scope import recheck
+
+        found = recheck(state, changes, cache)
+        if found is not None:
+            after, checked = found
+            counts = {p: n for p, n in base.problems.items() if p not in checked}
+            for problem in after.problems:
+                if problem.source.path in checked:
+                    counts[problem.source.path] = counts.get(problem.source.path, 0) + 1
+            return counts
     source: FileSource = state.source()
     if progress is not None:
         source = _Counted(source, progress)
     loaded = load(source, cache)
-    db.put("problems", _dumps((code_stamp(), blobs, loaded.problems)))
     from coopkit.index.state import StateDB
     from coopkit.queries.scope import remember_keys
 
     with StateDB(ctx.root) as sdb:
         remember_keys(sdb, state, loaded.data)
-    problems = loaded.problems
+    counts = {}
+    for problem in loaded.problems:
+        counts[problem.source.path] = counts.get(problem.source.path, 0) + 1
     # The records of the full reading are not needed again: free them (and the parser's
     # cycles among them) before the pieces are derived.
     del loaded
     gc.unfreeze()
     gc.collect()
-    return problems
-
-
-def _rechecked(
-    ctx: Context,
-    state: TreeState,
-    old_blobs: dict[str, str],
-    old_problems: list[Problem],
-    cache: ParseCache,
-) -> list[Problem] | None:
-    """Return the problems after the change from `old_blobs`, checking only its scope."""
-    from coopkit.queries.scope import recheck
-
-    found = recheck(state, old_blobs, cache)
-    if found is None:
-        return None
-    after, checked = found
-    kept = [p for p in old_problems if p.source.path not in checked]
-    new = [p for p in after.problems if p.source.path in checked]
-    # Only their number is served: their order does not matter, duplicates are dropped.
-    return sorted_problems(kept + new)
+    return counts
 
 
 # --------------------------------------------------------------------------- the snapshot
@@ -451,13 +505,17 @@ def _rechecked(
 
 @dataclass
 class Update:
-    """What `update` found: the keys of every unit, the pieces it derived, the problems."""
+    """What `update` found: the pieces it derived, the units gone, the problems."""
 
     ctx: Context
-    light: list[str]
-    """The paths of coop.toml, the partners and the closing records (read for every view)."""
-    keys: dict[str, str]
+    light: dict[str, str]
+    """coop.toml, the partners and the actions (read for every view): path -> blob id."""
     new: dict[str, Any]
+    """Unit -> the piece derived now."""
+    gone: set[str]
+    """Units whose files are all gone."""
+    token: str | None
+    """The stored pieces this update stands on (the others are `new` or gone)."""
     broken: dict[str, str]
     """Unit -> the path of its file where that failed to load."""
     horizon: date
@@ -466,19 +524,19 @@ class Update:
 
     def pieces(self, prefix: str) -> dict[str, Any] | None:
         """Return the pieces of the units starting with `prefix` (None if replaced meanwhile)."""
-        pieces = {u: p for u, p in self.new.items() if u.startswith(prefix)}
         with FactsDB(self.ctx.root) as db:
-            for unit, key, value in db.values(prefix):
-                if unit in pieces or unit not in self.keys:
-                    continue
-                if key != self.keys[unit]:
-                    return None
-                try:
-                    pieces[unit] = _loads(value)
-                except Exception:  # noqa: BLE001 - damaged: read everything this time
-                    return None
-        if len(pieces) != sum(u.startswith(prefix) for u in self.keys):
+            stored = db.values(prefix, self.token)
+        if stored is None:
             return None
+        pieces: dict[str, Any] = {}
+        for unit, value in stored:
+            if unit in self.new or unit in self.gone:
+                continue
+            try:
+                pieces[unit] = _loads(value)
+            except Exception:  # noqa: BLE001 - damaged: read everything this time
+                return None
+        pieces.update({u: p for u, p in self.new.items() if u.startswith(prefix)})
         return pieces
 
     def snapshot(self) -> FactsSnapshot | None:
@@ -538,62 +596,148 @@ def facts_snapshot(
 def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -> Update | None:
     """Bring the derived facts up to date with the working tree; derive only changed units.
 
-    None where the repository must be read in full (records standing under other ids).
+    What changed is found from the stored base (the tree the pieces stand for) and the scanned
+    tree, as HEAD commits and the paths that differ: an unchanged repository of any size costs
+    a few lookups. None where the repository must be read in full (records standing under
+    other ids), or where other processes kept replacing the facts meanwhile.
     """
+    for _ in range(3):
+        found = _update(ctx, state, progress)
+        if not isinstance(found, _Raced):
+            return found
+    return None
+
+
+class _Raced:
+    """Another process replaced the facts while this one derived them: start again."""
+
+
+def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Update | _Raced | None:
     from coopkit.queries.due import DEFAULT_HORIZON_YEARS
 
-    light, folders, meeting_paths = _group(state)
     with FactsDB(ctx.root) as db, ParseCacheDB(ctx.root) as cache:
-        problems = _problems(ctx, state, db, cache, progress)
-        configs = [p for p in light if p == layout.CONFIG]
-        config = load_repository(_Paths(state, configs), cache)[0].config
+        token, stored_base = db.base()
+        base = _Base.loads(stored_base)
+        changes = _changes(ctx.root, base, state)
+        if base is not None and changes is not None:
+            light = dict(base.light)
+            for path, (_, blob) in changes.items():
+                if _unit_of(path) == "light":
+                    _apply(light, path, blob)
+            units: dict[str, dict[str, str]] | None = None
+        else:
+            light, units = _group(state.blobs)
+        config_file = {layout.CONFIG: light[layout.CONFIG]} if layout.CONFIG in light else {}
+        config = load_repository(_Paths(state, config_file), cache)[0].config
         years = config.value.schedule.horizon_years if config else DEFAULT_HORIZON_YEARS
         horizon = horizon_end(date(ctx.today.year, 12, 31), years)
-        blobs = state.blobs
-        config_blob = blobs.get(layout.CONFIG, "")
         tags = _tags_by_agreement(state.tags)
+        problems = _problem_counts(ctx, state, base, changes, cache, progress)
+
+        def agreement_key(folder: str, files: dict[str, str]) -> str:
+            config_blob = config_file.get(layout.CONFIG, "")
+            return _key(horizon, config_blob, sorted(files.items()), tags.get(folder, []))
+
+        def unit_key(unit: str, files: dict[str, str]) -> str:
+            kind, _, name = unit.partition(":")
+            if kind == "agreement":
+                return agreement_key(name, files)
+            return f"{code_stamp()}:{next(iter(files.values()))}"
+
         keys: dict[str, str] = {}
-        for folder, paths in folders.items():
-            files = sorted((p, blobs[p]) for p in paths)
-            keys[f"agreement:{folder}"] = _key(horizon, config_blob, files, tags.get(folder, []))
-        stamp = code_stamp()
-        for meeting, path in meeting_paths.items():
-            keys[f"minutes:{meeting}"] = f"{stamp}:{blobs[path]}"
-        stored = db.keys()
-        todo = {u for u, key in keys.items() if stored.get(u, ("", ""))[0] != key}
-        todo_folders = sorted(f for f in folders if f"agreement:{f}" in todo)
-        todo_meetings = sorted(m for m in meeting_paths if f"minutes:{m}" in todo)
-        new: dict[str, Any] = {}
-        # Units are read a batch at a time (a first build holds no more than one batch).
-        for start in range(0, len(todo_folders), BATCH):
-            batch = todo_folders[start : start + BATCH]
-            part, _ = load_repository(_Paths(state, [p for f in batch for p in folders[f]]), cache)
-            snap, records = Snapshot(ctx, part, []), _ByFolder(part)
-            for folder in batch:
-                new[f"agreement:{folder}"] = _agreement_piece(records, snap, folder, horizon)
-            if progress is not None:
-                progress(start + len(batch), len(todo_folders) + len(todo_meetings))
-        for start in range(0, len(todo_meetings), BATCH * 10):
-            batch = todo_meetings[start : start + BATCH * 10]
-            part, _ = load_repository(_Paths(state, [meeting_paths[m] for m in batch]), cache)
-            records = _ByFolder(part)
-            for meeting in batch:
-                new[f"minutes:{meeting}"] = _minutes_piece(records, meeting)
-            if progress is not None:
-                done = len(todo_folders) + start + len(batch)
-                progress(done, len(todo_folders) + len(todo_meetings))
-        if any(piece is None for piece in new.values()):
+        files_of: dict[str, dict[str, str]] = {}
+        gone: set[str] = set()
+        if (
+            units is None
+            and base is not None
+            and changes is not None
+            and base.horizon == horizon.toordinal()
+            and base.light.get(layout.CONFIG) == light.get(layout.CONFIG)
+        ):
+            # Only the units a changed path or a changed tag belongs to.
+            old_tags = _tags_by_agreement(base.tags)
+            touched = {u for u in map(_unit_of, changes) if u is not None and u != "light"}
+            touched |= {
+                f"agreement:{f}"
+                for f in old_tags.keys() | tags.keys()
+                if old_tags.get(f) != tags.get(f)
+            }
+            stored = db.rows(touched)
+            for unit in touched:
+                files = marshal.loads(stored[unit][2]) if unit in stored else {}
+                for path, (_, blob) in changes.items():
+                    if _unit_of(path) == unit:
+                        _apply(files, path, blob)
+                if files:
+                    keys[unit], files_of[unit] = unit_key(unit, files), files
+                elif unit in stored:
+                    gone.add(unit)
+        else:
+            if units is None:
+                light, units = _group(state.blobs)
+            stored = db.rows(None)
+            for unit, files in units.items():
+                keys[unit], files_of[unit] = unit_key(unit, files), files
+            gone = {u for u in stored if u not in units}
+        notes = db.notes()
+        todo = sorted(u for u, key in keys.items() if u not in stored or stored[u][0] != key)
+        new = _derive(ctx, state, cache, todo, files_of, horizon, progress)
+        if new is None:
             return None
-        db.put_pieces(
-            [
-                (unit, keys[unit], _note(piece), _dumps(piece, plain=True))
-                for unit, piece in new.items()
-            ],
-            [unit for unit in stored if unit not in keys],
+        next_base = _Base(
+            code_stamp(), state.tree, state.tags, horizon.toordinal(), light, problems
         )
-    broken = {u: note for u, (_, note) in stored.items() if note and u in keys and u not in new}
+        if new or gone or base is None or next_base.dumps() != stored_base:
+            rows = [
+                (u, keys[u], _note(piece), marshal.dumps(files_of[u]), _dumps(piece, plain=True))
+                for u, piece in new.items()
+            ]
+            written = db.write(token, next_base.dumps(), rows, gone)
+            if written is not None:
+                token = written
+            elif db.raced(token):
+                return _Raced()
+    broken = {u: note for u, note in notes.items() if u not in gone and u not in new}
     broken.update({u: _note(piece) for u, piece in new.items() if _note(piece)})
-    return Update(ctx, light, keys, new, broken, horizon, len(problems), state)
+    count = sum(problems.values())
+    return Update(ctx, light, new, gone, token, broken, horizon, count, state)
+
+
+def _derive(
+    ctx: Context,
+    state: TreeState,
+    cache: ParseCache,
+    todo: list[str],
+    files_of: dict[str, dict[str, str]],
+    horizon: date,
+    progress: ProgressFn | None,
+) -> dict[str, Any] | None:
+    """Return the pieces of `todo`; None where a unit's records stand under other ids."""
+    folders = [u for u in todo if u.startswith("agreement:")]
+    meetings = [u for u in todo if u.startswith("minutes:")]
+    new: dict[str, Any] = {}
+    # Units are read a batch at a time (a first build holds no more than one batch).
+    for start in range(0, len(folders), BATCH):
+        batch = folders[start : start + BATCH]
+        blobs = {p: b for u in batch for p, b in files_of[u].items()}
+        part, _ = load_repository(_Paths(state, blobs), cache)
+        snap, records = Snapshot(ctx, part, []), _ByFolder(part)
+        for unit in batch:
+            new[unit] = _agreement_piece(records, snap, unit.partition(":")[2], horizon)
+        if progress is not None:
+            progress(start + len(batch), len(todo))
+    for start in range(0, len(meetings), BATCH * 10):
+        batch = meetings[start : start + BATCH * 10]
+        blobs = {p: b for u in batch for p, b in files_of[u].items()}
+        part, _ = load_repository(_Paths(state, blobs), cache)
+        records = _ByFolder(part)
+        for unit in batch:
+            new[unit] = _minutes_piece(records, unit.partition(":")[2])
+        if progress is not None:
+            progress(len(folders) + start + len(batch), len(todo))
+    if any(piece is None for piece in new.values()):
+        return None
+    return new
 
 
 def _note(piece: Any) -> str:

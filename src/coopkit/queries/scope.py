@@ -21,17 +21,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import Problem, RepositoryError, Source, sorted_problems
+from coopkit.errors import Problem, Source, sorted_problems
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.state import StateDB
 from coopkit.model.base import split_person
 from coopkit.model.checks import check_repository
 from coopkit.model.repo import RepoData
 from coopkit.queries.load import Loaded
-from coopkit.queries.state import SPECIAL, TreeState, blob_id, code_stamp, scan
+from coopkit.queries.state import (
+    SPECIAL,
+    UNKNOWN,
+    Tree,
+    TreeState,
+    blob_id,
+    code_stamp,
+    scan,
+    tree_changes,
+)
 from coopkit.store import layout
 from coopkit.store.files import Memo, ParseCache, load_repository, parse_file
-from coopkit.store.git import GitRepo
 from coopkit.store.regular import FileRefused, entry_refusal, read_regular
 from coopkit.store.text import MAX_FILE_BYTES
 
@@ -208,18 +216,6 @@ class _Lookup:
         """Store nothing."""
 
 
-Tree = tuple[str, dict[str, str | None]]
-"""A working tree as (HEAD commit, path -> blob id, SPECIAL or None of the paths that differ);
-without a commit ("") every path is listed."""
-
-
-def _tree_of(state: TreeState) -> Tree:
-    """Return the scanned tree as HEAD plus the paths that differ from it."""
-    if state.head:
-        return state.head, dict(state.delta)
-    return "", dict(state.blobs)
-
-
 def _on_disk(root: Path, path: str) -> tuple[str | None, bytes | None]:
     """Return (blob id or SPECIAL or None, bytes) of a file as the scan would find it."""
     try:
@@ -253,7 +249,7 @@ class _Graph:
         self._defined: dict[str, list[tuple[str, str]]] = {}
         self._entries: dict[tuple[str, str], Entry] = {}
         self._tree_source: _Overlay | None = None
-        self.tree = _tree_of(state)
+        self.tree = state.tree
         self._update()
 
     def _update(self) -> None:
@@ -282,34 +278,19 @@ class _Graph:
         None when the stored tree cannot be compared (no commit on one side, or its commit is
         gone): then the graph is built again.
         """
-        old_head, old_delta = stored
-        head, delta = self.tree
-        committed: dict[str, tuple[str | None, str | None]] = {}
-        if old_head != head:
-            if not old_head or not head:
-                return None
-            try:
-                with GitRepo(self.state.root) as repo:
-                    committed = repo.changed_between(old_head, head, _PATHSPECS)
-            except RepositoryError:
-                return None
-        unknown = object()
+        found = tree_changes(self.state.root, stored, self.tree)
+        if found is None:
+            return None
         changed: dict[str, tuple[str | None, bytes | None]] = {}
-        for path in {*old_delta, *delta, *committed}:
+        for path, (before, now) in found.items():
             if layout.kind_of(path) is None:
                 continue
-            before: object = old_delta[path] if path in old_delta else unknown
-            if before is unknown and path in committed:
-                before = _blob_of(committed[path][0])
-            now: object = delta[path] if path in delta else unknown
-            if now is unknown and path in committed:
-                now = _blob_of(committed[path][1])
             data = None
-            if now is unknown:
+            if now == UNKNOWN:
                 # As committed, and so as on disk: read it to know its blob id.
                 now, data = _on_disk(self.state.root, path)
-            if before is unknown or before != now:
-                changed[path] = (now if isinstance(now, str) else None, data)
+            if before == UNKNOWN or before != now:
+                changed[path] = (now, data)
         return changed
 
     def _build(self) -> None:
@@ -418,19 +399,6 @@ class _Graph:
         )
 
 
-def _blob_of(committed: str | None) -> str | None:
-    """Return the scan's blob id for a committed entry (links are SPECIAL to the scan)."""
-    if committed is not None and committed.startswith("l:"):
-        return SPECIAL
-    return committed
-
-
-_PATHSPECS = [
-    f":(literal){name}" for name in (layout.CONFIG, *layout.RECORD_DIRS, layout.TEMPLATES)
-]
-"""Where records live, as git pathspecs (literal names)."""
-
-
 class _Side:
     """The graph as it is before or after the change: stored rows with some paths laid over."""
 
@@ -537,27 +505,29 @@ def scope_of_change(
 
 
 def recheck(
-    state: TreeState, old_blobs: Mapping[str, str], cache: ParseCache
+    state: TreeState, changes: Mapping[str, tuple[str | None, str | None]], cache: ParseCache
 ) -> tuple[Loaded, set[str]] | None:
-    """Check the records a change from an earlier tree (`old_blobs`) to `state` can affect.
+    """Check the records a change to `state` can affect.
+
+    Args:
+        state: the tree as it is now.
+        changes: path -> (blob id before, blob id now) of every path that changed.
+        cache: the parse cache.
 
     Returns:
         (the records in scope as they are now, with every rule run over them; the paths whose
         problems those are), or None when the earlier keys of a changed record are not stored
         (its old content cannot be read back): then everything has to be checked.
     """
-    blobs = state.blobs
-    changed = {p for p in old_blobs.keys() | blobs.keys() if old_blobs.get(p) != blobs.get(p)}
     with StateDB(state.root) as db:
         graph = _Graph(state, db, cache)
         before_over: dict[str, Entry | None] = {}
-        for path in changed:
-            blob = old_blobs.get(path)
+        for path, (blob, _) in changes.items():
             entry = None if blob is None else graph.known_entry(path, blob)
             if blob is not None and entry is None:
                 return None
             before_over[path] = entry
-        scope = find_scope(graph, changed, before_over, {})
+        scope = find_scope(graph, set(changes), before_over, {})
     after = _load(_Overlay(state, {}, scope.read_after), scope.known_after, _Lookup(cache), {})
     return after, scope.checked
 

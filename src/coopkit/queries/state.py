@@ -31,6 +31,18 @@ if TYPE_CHECKING:
 SPECIAL = "-"
 """Blob id stand-in for a path that is not a regular file (the loader reports it)."""
 
+UNKNOWN = "?"
+"""In `tree_changes`: the side is as its HEAD commit has it (the blob id was not listed)."""
+
+Tree = tuple[str, dict[str, "str | None"]]
+"""A working tree as (HEAD commit, path -> blob id, SPECIAL or None of the paths that differ
+from it); without a commit ("") every path is listed."""
+
+_PATHSPECS = [
+    f":(literal){name}" for name in (layout.CONFIG, *layout.RECORD_DIRS, layout.TEMPLATES)
+]
+"""Where records live, as git pathspecs (literal names, no glob magic)."""
+
 
 @dataclass
 class TreeState:
@@ -63,6 +75,13 @@ class TreeState:
                     blobs[path] = blob
             self._blobs = blobs
         return self._blobs
+
+    @property
+    def tree(self) -> Tree:
+        """Return the tree as HEAD plus the paths that differ (without HEAD: every path)."""
+        if self.head:
+            return self.head, dict(self.delta)
+        return "", dict(self.blobs)
 
     @property
     def key(self) -> str:
@@ -170,11 +189,6 @@ def _tags(root: Path) -> str:
         return ""
 
 
-def _pathspecs() -> list[str]:
-    """Return git pathspecs of everything a scan looks at (literal names, no glob magic)."""
-    return [f":(literal){name}" for name in (layout.CONFIG, *layout.RECORD_DIRS, layout.TEMPLATES)]
-
-
 def _hidden(path: str) -> bool:
     """Return whether a path has a hidden component (the loader never reads those)."""
     return any(part.startswith(".") for part in path.split("/"))
@@ -184,18 +198,27 @@ def _index_blobs(root: Path) -> dict[str, str]:
     """Return path -> blob id of the record files in git's index."""
     try:
         with GitRepo(root) as repo:
-            out = repo.run("ls-files", "--stage", "-z", "--", *_pathspecs(), binary=True)
+            out = repo.run("ls-files", "--stage", "-z", "--", *_PATHSPECS, binary=True)
     except RepositoryError:
         return {}
+    return _listed_blobs(bytes(out))
+
+
+def _listed_blobs(out: bytes) -> dict[str, str]:
+    """Return path -> blob id of the record files in `git ls-files --stage -z` or `ls-tree -z`.
+
+    Both list "mode SP [type SP] id [SP stage] TAB path"; only regular files count, as in a scan.
+    """
     blobs: dict[str, str] = {}
     templates = layout.TEMPLATES + "/"
-    for entry in os.fsdecode(bytes(out)).split("\0"):
+    for entry in os.fsdecode(out).split("\0"):
         meta, tab, path = entry.partition("\t")
         if not tab or not meta.startswith(("100644", "100755")):
             continue
         if path.startswith((".", templates)) or "/." in path:
             continue  # hidden names are never read; templates are not records
-        blobs[path] = meta[7:47]
+        parts = meta.split(" ")
+        blobs[path] = parts[2] if parts[1] == "blob" else parts[1]
     return blobs
 
 
@@ -303,7 +326,7 @@ def _git_scan(root: Path, db: StateDB | None = None) -> TreeState | None:
         "--ignored=traditional",
         "--no-renames",
         "--",
-        *_pathspecs(),
+        *_PATHSPECS,
     ]
     tag_argv = ["git", "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags"]
     try:
@@ -426,3 +449,81 @@ def _stat_scan(root: Path, db: StateDB | None = None) -> TreeState:
     finally:
         if own:
             store.close()
+
+
+def tree_changes(
+    root: Path, old: Tree, new: Tree
+) -> dict[str, tuple[str | None, str | None]] | None:
+    """Return path -> (blob id before, blob id now) of every path that may differ between trees.
+
+    Paths that git says changed between the two commits and the paths either working tree
+    names; a side that is as its commit has it is UNKNOWN (see `resolve_changes`). None where
+    the trees cannot be compared (a commit on one side only, or a commit that is gone).
+    """
+    old_head, old_delta = old
+    head, delta = new
+    if not old_head and not head:
+        return {
+            path: (old_delta.get(path), delta.get(path))
+            for path in old_delta.keys() | delta.keys()
+            if old_delta.get(path) != delta.get(path)
+        }
+    committed: dict[str, tuple[str | None, str | None]] = {}
+    if old_head != head:
+        if not old_head or not head:
+            return None
+        try:
+            with GitRepo(root) as repo:
+                committed = repo.changed_between(old_head, head, _PATHSPECS)
+        except RepositoryError:
+            return None
+    changes: dict[str, tuple[str | None, str | None]] = {}
+    for path in {*old_delta, *delta, *committed}:
+        sides = committed.get(path)
+        before = old_delta[path] if path in old_delta else _blob_of(sides, 0)
+        now = delta[path] if path in delta else _blob_of(sides, 1)
+        if before == UNKNOWN or now == UNKNOWN or before != now:
+            changes[path] = (before, now)
+    return changes
+
+
+def _blob_of(sides: tuple[str | None, str | None] | None, side: int) -> str | None:
+    """Return the scan's blob id of a committed side (UNKNOWN: as both commits have it)."""
+    if sides is None:
+        return UNKNOWN
+    blob = sides[side]
+    if blob is not None and blob.startswith("l:"):
+        return SPECIAL  # a link: the scan names it SPECIAL
+    return blob
+
+
+def resolve_changes(
+    root: Path, head: str, changes: dict[str, tuple[str | None, str | None]]
+) -> dict[str, tuple[str | None, str | None]] | None:
+    """Fill in UNKNOWN sides from the HEAD commit and drop paths that did not change.
+
+    An UNKNOWN side is as `head` has the path (git's status named no difference, and the
+    commits do not differ there). None where git cannot list the commit.
+    """
+    unknown = sorted(p for p, sides in changes.items() if UNKNOWN in sides)
+    listed: dict[str, str] = {}
+    if unknown:
+        # A few paths by name; many by listing the record folders once.
+        specs = [f":(literal){p}" for p in unknown] if len(unknown) <= 200 else _PATHSPECS
+        try:
+            with GitRepo(root) as repo:
+                out = repo.run(
+                    "ls-tree", "-r", "-z", "--end-of-options", head, "--", *specs, binary=True
+                )
+        except RepositoryError:
+            return None
+        listed = _listed_blobs(bytes(out))
+    resolved: dict[str, tuple[str | None, str | None]] = {}
+    for path, (before, now) in changes.items():
+        if before == UNKNOWN:
+            before = listed.get(path)
+        if now == UNKNOWN:
+            now = listed.get(path)
+        if before != now:
+            resolved[path] = (before, now)
+    return resolved
