@@ -282,6 +282,28 @@ def timed_child(argv: list[str], repeat: int, cwd: Path | None = None) -> tuple[
 ENV = {**os.environ, "COOP_AUTHOR": AUTHOR, "GIT_CONFIG_GLOBAL": "/dev/null"}
 
 
+def paired(
+    measured: Callable[[], float], baseline: Callable[[], float], repeat: int
+) -> tuple[float, float, float]:
+    """Time `measured` and `baseline` in pairs, alternating which runs first.
+
+    Returns (median seconds of each, median of the per-pair ratios): a ratio is taken from
+    runs a moment apart, so a shared machine's changing load does not tilt it.
+    """
+    pairs: list[tuple[float, float]] = []
+    for n in range(repeat):
+        if n % 2:
+            base = baseline()
+            pairs.append((measured(), base))
+        else:
+            pairs.append((measured(), baseline()))
+    return (
+        statistics.median(m for m, _ in pairs),
+        statistics.median(b for _, b in pairs),
+        statistics.median(m / b for m, b in pairs),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="district")
@@ -309,11 +331,16 @@ def main() -> None:
     coop = [sys.executable, "-m", "coopkit.cli"]
     results: dict[str, float] = {}
     rss: dict[str, int] = {}
-    help_s, _ = timed_child([*coop, "--help"], args.repeat)
-    bare_s, _ = timed_child([sys.executable, "-c", BARE_TYPER, "hello"], args.repeat)
+
+    def bare_typer() -> float:
+        return run_child([sys.executable, "-c", BARE_TYPER, "hello"])[0]
+
+    help_s, bare_s, ratio = paired(
+        lambda: run_child([*coop, "--help"])[0], bare_typer, max(args.repeat, 5)
+    )
     results["coop --help, command (s)"] = help_s
     results["bare typer app, command (s)"] = bare_s
-    results["ratio coop --help / bare typer"] = help_s / bare_s
+    results["ratio coop --help / bare typer"] = ratio
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp) / "repo"
         if not (root / "coop.toml").exists():
@@ -361,16 +388,18 @@ def main() -> None:
         writes = iter(range(10**6))
         run = os.getpid()
 
-        def write_command() -> None:
+        def write_command() -> float:
             n = next(writes)
-            run_child(cmd("partner", "add", f"w{run}-{n}", "--name", f"W {n}"))
+            return run_child(cmd("partner", "add", f"w{run}-{n}", "--name", f"W {n}"))[0]
 
-        results[f"{scale}: one write command (partner add), command (s)"] = timed(
-            write_command, args.repeat
-        )
-        results[f"{scale}: ratio write / (bare typer + bare git commit)"] = results[
-            f"{scale}: one write command (partner add), command (s)"
-        ] / (bare_s + results["bare git add + commit, command (s)"])
+        def bare_start_and_commit() -> float:
+            start = time.perf_counter()
+            bare_commit()
+            return time.perf_counter() - start + bare_typer()
+
+        write_s, _, ratio = paired(write_command, bare_start_and_commit, max(args.repeat, 5))
+        results[f"{scale}: one write command (partner add), command (s)"] = write_s
+        results[f"{scale}: ratio write / (bare typer + bare git commit)"] = ratio
         minutes = sorted((root / "minutes").iterdir())
         edits = iter(range(10**6))
 

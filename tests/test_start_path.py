@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import AUTHOR, TODAY, MakeRepo
 
@@ -83,3 +84,37 @@ def test_a_command_named_after_a_global_option_value_still_runs(tmp_path: Path) 
     assert _for(["--help"]) is app
     assert _for(["nonsense"]) is app
     assert [g.name for g in _for(["-C", "x", "partner", "add"]).registered_groups] == ["partner"]
+
+
+def _named(callback: Any) -> str:
+    inner = getattr(callback, "__wrapped__", callback)
+    return f"{inner.__module__}.{inner.__qualname__}"
+
+
+def test_every_command_is_found_in_the_app_pruned_for_it() -> None:
+    import typer.main
+
+    from coopkit.cli.main import _for, app
+
+    def leaves(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
+        found = []
+        for name, sub in getattr(command, "commands", {}).items():
+            if hasattr(sub, "commands"):
+                # Below the root only flags come before a subcommand: groups take no values.
+                assert [p.opts for p in sub.params if not getattr(p, "is_flag", False)] == []
+                found += leaves(sub, [*path, name])
+            else:
+                found.append(([*path, name], _named(sub.callback)))
+        return found
+
+    full = leaves(typer.main.get_command(app), [])
+    assert len(full) > 60
+    for path, callback in full:
+        command = typer.main.get_command(_for(["-C", "x", *path, "--json"]))
+        for name in path:
+            assert list(command.commands) == [name], path  # type: ignore[attr-defined]
+            command = command.commands[name]  # type: ignore[attr-defined]
+        assert _named(command.callback) == callback, path
+    # Help for a group lists all its commands.
+    partner = typer.main.get_command(_for(["partner", "--help"])).commands["partner"]  # type: ignore[attr-defined]
+    assert len(partner.commands) > 3

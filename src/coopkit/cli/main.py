@@ -198,24 +198,39 @@ def _for(args: list[str]) -> typer.Typer:
     typer builds every registered command from its signature on each start; a call needs one.
     Where no command is named (`coop --help`, an unknown command) the whole app answers.
     """
+    return _pruned(app, args, ROOT_VALUE_OPTIONS)
+
+
+def _pruned(found: typer.Typer, args: list[str], value_options: frozenset[str]) -> typer.Typer:
+    """Return `found` with only the command or group the first word of `args` names.
+
+    And so on down the groups (their callbacks take no values); `found` itself where the
+    first word names nothing.
+    """
     import copy
 
     skip = False
-    for arg in args:
+    for n, arg in enumerate(args):
         if skip:
             skip = False
             continue
         if arg == "--":
             break
         if arg.startswith("-"):
-            skip = arg in ROOT_VALUE_OPTIONS
+            skip = arg in value_options
             continue
-        pruned = copy.copy(app)
-        pruned.registered_groups = [g for g in app.registered_groups if g.name == arg]
-        pruned.registered_commands = [c for c in app.registered_commands if _command_name(c) == arg]
-        found = pruned.registered_groups or pruned.registered_commands
-        return pruned if found else app
-    return app
+        groups = [copy.copy(g) for g in found.registered_groups if g.name == arg]
+        commands = [c for c in found.registered_commands if _command_name(c) == arg]
+        if not groups and not commands:
+            return found
+        for group in groups:
+            if group.typer_instance is not None:
+                group.typer_instance = _pruned(group.typer_instance, args[n + 1 :], frozenset())
+        pruned = copy.copy(found)
+        pruned.registered_groups = groups
+        pruned.registered_commands = commands
+        return pruned
+    return found
 
 
 def _wants(args: list[str], option: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from coopkit.model.base import Id, Record, fail
 
@@ -67,13 +67,17 @@ class Letterhead(Record):
 
 
 class Config(Record):
-    """The contents of coop.toml."""
+    """The contents of coop.toml.
+
+    Defaults of the sections are made when needed (an instance made at import would build
+    each section's validator on every start).
+    """
 
     name: str
     locale: Literal["de", "en"] = "de"
     controller: Id | None = None
     """Partner id of the data-protection controller."""
-    signing: Signing = Signing()
-    trust: Trust = Trust()
-    schedule: Schedule = Schedule()
-    letterhead: Letterhead = Letterhead()
+    signing: Signing = Field(default_factory=Signing)
+    trust: Trust = Field(default_factory=Trust)
+    schedule: Schedule = Field(default_factory=Schedule)
+    letterhead: Letterhead = Field(default_factory=Letterhead)

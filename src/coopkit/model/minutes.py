@@ -6,7 +6,7 @@ import datetime
 from datetime import date
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from coopkit.model.base import Id, IdList, PersonRef, Record, TimeOfDay, fail
 
@@ -65,7 +65,7 @@ class Minutes(Record):
     cancel_reason: str | None = None
     sent: datetime.date | None = None
     approved_in: Id | None = None
-    attendance: Attendance = Attendance()
+    attendance: Attendance = Field(default_factory=Attendance)
     tops: list[Top] = []
     distribution: IdList = []
     remarks: str = ""
