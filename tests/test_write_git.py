@@ -46,3 +46,31 @@ def test_a_write_asks_git_nine_times_besides_the_scan(
         "update-ref",
     ]
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_a_killed_commits_private_folder_is_removed_by_a_later_commit(
+    make_repo: MakeRepo,
+) -> None:
+    import os
+    import time
+
+    root = make_repo()
+    git_dir = root / ".git"
+    hours_ago = time.time() - 2 * 3600
+
+    def leftover(name: str, *, old: bool) -> Path:
+        folder = git_dir / name
+        folder.mkdir()
+        (folder / "index").write_bytes(b"DIRC")
+        if old:
+            os.utime(folder, (hours_ago, hours_ago))
+        return folder
+
+    killed = leftover("coop-commit-999999999-a1", old=True)  # no such process
+    young = leftover("coop-commit-999999998-b2", old=False)  # may still be committing
+    alive = leftover(f"coop-commit-{os.getpid()}-c3", old=True)  # its process runs
+    commit_changes(context(root), {"partners/neu.yaml": b"id: neu\nname: Neu\n"}, "New partner")
+    left = {p.name for p in git_dir.iterdir() if p.name.startswith("coop-commit-")}
+    assert left == {young.name, alive.name}
+    assert not killed.exists()
+    assert git(root, "status", "--porcelain") == ""

@@ -13,6 +13,8 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time as time_module
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -77,6 +79,58 @@ class _WriteState:
     tree: str | None
     index: Path
     hooks: dict[str, bool]
+
+
+PRIVATE_PREFIX = "coop-commit-"
+STALE_SECONDS = 3600
+"""A private folder older than this whose process is gone was left by a killed commit."""
+
+
+@contextlib.contextmanager
+def _private_folder(git_dir: Path) -> Iterator[Path]:
+    """Yield a new folder for a commit's private index, inside the git directory; remove it after.
+
+    A commit killed outright (SIGKILL, power loss) cannot remove its folder; each commit first
+    removes such leftovers: folders older than an hour whose process no longer runs.
+    """
+    _remove_stale(git_dir)
+    folder = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-", dir=git_dir))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale(git_dir: Path) -> None:
+    """Remove private folders left behind by commits that were killed."""
+    now = time_module.time()
+    try:
+        entries = list(os.scandir(git_dir))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(PRIVATE_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(PRIVATE_PREFIX) :].split("-", 1)[0]
+        try:
+            old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS
+        except OSError:
+            continue
+        if old and not _running(int(pid) if pid.isdigit() else 0):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Return whether a process with this id runs on this machine."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it runs, under another user
+    return True
 
 
 def _feed(process: subprocess.Popen[bytes], request: bytes) -> None:
@@ -314,7 +368,7 @@ class GitRepo:
         if lock.exists():
             raise _index_locked(lock)
         env = self._identity_env(author, when)
-        with tempfile.TemporaryDirectory(prefix="coop-commit-") as tmp:
+        with _private_folder(index.parent) as tmp:
             private = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
             self._seed(private, old)
             self.run(*_DURABLE, "add", "--all", "--", *paths, env=private)
