@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import MakeRepo, git
 from coopkit.services.repository import commit_changes
@@ -32,15 +34,16 @@ def test_a_write_asks_git_nine_times_besides_the_scan(
     commit_changes(ctx, new, "New partner")
     calls = [c for c in log.read_text().split() if c not in SCAN]
     # HEAD and the committed blobs (one cat-file); what changed since the graph's commit
-    # (diff-tree); the repository's state (rev-parse); read-tree, add, write-tree, commit-tree
-    # into a private index; reset of the user's index and the compare-and-swap update-ref.
+    # (diff-tree); the repository's state (rev-parse); the new blob (hash-object), the trees
+    # along its path (cat-file) and the new trees (hash-object), commit-tree; reset of the
+    # user's index and the compare-and-swap update-ref. (With hooks: a private index.)
     assert calls == [
         "cat-file",
         "diff-tree",
         "rev-parse",
-        "read-tree",
-        "add",
-        "write-tree",
+        "hash-object",
+        "cat-file",
+        "hash-object",
         "commit-tree",
         "reset",
         "update-ref",
@@ -74,3 +77,64 @@ def test_a_killed_commits_private_folder_is_removed_by_a_later_commit(
     assert left == {young.name, alive.name}
     assert not killed.exists()
     assert git(root, "status", "--porcelain") == ""
+
+
+POOL = ["a.yaml", "d/b.yaml", "d/e/c.yaml", "d/e/f/g.yaml", "x/y.yaml", "new/deep/n.yaml", "d/z"]
+"""Paths of the tree-building property test: nested, new folders, a name sorting around a folder."""
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_the_tree_of_a_change_is_what_git_add_and_write_tree_give(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    import os
+
+    from coopkit.store.git import GitRepo
+
+    root = tmp_path_factory.mktemp("tree")
+    git(root, "init", "-q")
+    (root / ".gitattributes").write_text("*.yaml text eol=lf\n")
+    for path in POOL[:5]:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(f"id: {path}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    head = git(root, "rev-parse", "HEAD").strip()
+    changed: list[str] = []
+    for path in data.draw(st.lists(st.sampled_from(POOL), min_size=1, max_size=5, unique=True)):
+        target = root / path
+        action = data.draw(st.sampled_from(["write", "crlf", "exec", "delete"]))
+        if action == "delete":
+            if not target.exists():
+                continue
+            target.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            end = "\r\n" if action == "crlf" else "\n"
+            target.write_bytes(f"id: {path}{end}note: {action}{end}".encode())
+            if action == "exec":
+                target.chmod(0o755)
+        changed.append(path)
+    if not changed:
+        return
+    with GitRepo(root) as repo:
+        folder = root / ".git" / "t"
+        folder.mkdir()
+        built = repo._tree_of_change(head, changed, folder)
+    env = {**os.environ, "GIT_INDEX_FILE": str(root / ".git" / "private-index")}
+    import subprocess
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    run("read-tree", head)
+    run("add", "--all", "--", *changed)
+    assert built == run("write-tree")
+    assert git(root, "fsck", "--strict", "--no-dangling") == ""

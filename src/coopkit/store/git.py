@@ -6,10 +6,12 @@ The git binary is called directly: importing GitPython alone cost more than most
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -141,6 +143,24 @@ def _feed(process: subprocess.Popen[bytes], request: bytes) -> None:
         process.stdin.close()
     except OSError:
         pass
+
+
+def _tree_entries(raw: bytes) -> dict[bytes, tuple[bytes, bytes]]:
+    """Return name -> (mode, object id) of a raw tree object (SHA-1 ids)."""
+    entries: dict[bytes, tuple[bytes, bytes]] = {}
+    at = 0
+    while at < len(raw):
+        space = raw.index(b" ", at)
+        nul = raw.index(b"\0", space)
+        entries[raw[space + 1 : nul]] = (raw[at:space], raw[nul + 1 : nul + 21])
+        at = nul + 21
+    return entries
+
+
+def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
+    """Return a raw tree object's body, entries in git's order (a folder sorts as "name/")."""
+    order = sorted(entries, key=lambda n: n + b"/" if entries[n][0] == b"40000" else n)
+    return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)
 
 
 def _index_locked(lock: Path) -> RepositoryError:
@@ -369,18 +389,23 @@ class GitRepo:
             raise _index_locked(lock)
         env = self._identity_env(author, when)
         with _private_folder(index.parent) as tmp:
-            private = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-            self._seed(private, old)
-            self.run(*_DURABLE, "add", "--all", "--", *paths, env=private)
             message_file = Path(tmp) / "COMMIT_MSG"
             # As `git commit -m` cleans it: no trailing blanks, one final newline.
             lines = [line.rstrip() for line in message.strip("\n").split("\n")]
             message_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            if run_hooks and state.hooks["pre-commit"]:
-                self._hook("pre-commit", private)
-            if run_hooks and state.hooks["commit-msg"]:
-                self._hook("commit-msg", private, str(message_file))
-            tree = str(self.run(*_DURABLE, "write-tree", env=private))
+            hooked = run_hooks and (state.hooks["pre-commit"] or state.hooks["commit-msg"])
+            # Hooks look at the index: for them the tree is built in a private index.
+            found = None if hooked else self._tree_of_change(old, paths, tmp)
+            if found is None:
+                private = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+                self._seed(private, old)
+                self.run(*_DURABLE, "add", "--all", "--", *paths, env=private)
+                if run_hooks and state.hooks["pre-commit"]:
+                    self._hook("pre-commit", private)
+                if run_hooks and state.hooks["commit-msg"]:
+                    self._hook("commit-msg", private, str(message_file))
+                found = str(self.run(*_DURABLE, "write-tree", env=private))
+            tree = found
             if tree == state.tree:
                 raise RepositoryError(
                     T(
@@ -394,6 +419,105 @@ class GitRepo:
             )
             self._publish(branch, commit, old, message, paths, index, lock, Path(tmp))
         return commit
+
+    def _tree_of_change(self, old: str | None, paths: list[str], folder: Path) -> str | None:
+        """Return the tree of `old` with `paths` as they are on disk, without an index.
+
+        A private index holds every file of the commit (reading the tree into it and writing
+        it back costs about 0.1 s at 30,000 files); the trees along the changed paths are a
+        few objects. The result is what `git add` of the paths and `git write-tree` give:
+        files through git's filters (`hash-object`), the executable bit from the file, deleted
+        files and emptied folders left out. None where this way does not apply (no commit yet,
+        SHA-256 objects, a folder where a file was or the reverse, a path that is not a
+        regular file, a great many paths): then the private index is used.
+        """
+        if old is None or len(old) != 40 or len(paths) > 500:
+            return None
+        entries: dict[str, tuple[bytes, str] | None] = {}
+        hashed: list[str] = []
+        for path in paths:
+            if any(c in path for c in "\n\r\0") or path.startswith("/"):
+                return None
+            try:
+                info = (self.root / path).lstat()
+            except FileNotFoundError:
+                entries[path] = None
+                continue
+            except OSError:
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            entries[path] = (b"100755" if info.st_mode & stat.S_IXUSR else b"100644", "")
+            hashed.append(path)
+        if hashed:
+            ids = str(self.run(*_DURABLE, "hash-object", "-w", "--", *hashed)).split("\n")
+            for path, blob in zip(hashed, ids, strict=True):
+                mode = entries[path][0]  # type: ignore[index]
+                entries[path] = (mode, blob)
+        folders = {""}
+        for path in paths:
+            parts = path.split("/")
+            folders.update("/".join(parts[:n]) for n in range(1, len(parts)))
+        specs = {f: f"{old}^{{tree}}" if not f else f"{old}:{f}" for f in folders}
+        read = self._read_objects(list(specs.values()))
+        trees: dict[str, dict[bytes, tuple[bytes, bytes]]] = {}
+        for name, spec in specs.items():
+            obj = read[spec]
+            if obj is not None and obj[0] != b"tree":
+                return None  # a file where the change needs a folder
+            trees[name] = _tree_entries(obj[1]) if obj is not None else {}
+        for path, entry in entries.items():
+            where, _, name = path.rpartition("/")
+            key = os.fsencode(name)
+            had = trees[where].get(key)
+            if had is not None and had[0] == b"40000":
+                return None  # a folder where the change writes a file
+            if entry is None:
+                trees[where].pop(key, None)
+            else:
+                trees[where][key] = (entry[0], bytes.fromhex(entry[1]))
+        bodies: dict[str, bytes] = {}
+        for where in sorted(folders, key=lambda f: -f.count("/") if f else 1):
+            body = _tree_body(trees[where])
+            bodies[where] = body
+            if not where:
+                continue
+            parent, _, name = where.rpartition("/")
+            if body:
+                digest = hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False)
+                trees[parent][os.fsencode(name)] = (b"40000", digest.digest())
+            else:
+                trees[parent].pop(os.fsencode(name), None)  # git keeps no empty folders
+        files = []
+        for n, where in enumerate(sorted(bodies)):
+            if bodies[where] or not where:
+                file = folder / f"tree-{n}"
+                file.write_bytes(bodies[where])
+                files.append((where, file))
+        written = str(
+            self.run(
+                *_DURABLE,
+                "hash-object",
+                "-w",
+                "-t",
+                "tree",
+                "--no-filters",
+                "--",
+                *(str(f) for _, f in files),
+            )
+        ).split("\n")
+        for (where, _), tree_id in zip(files, written, strict=True):
+            body = bodies[where]
+            expected = hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False)
+            if tree_id != expected.hexdigest():
+                raise RepositoryError(
+                    T(
+                        "git hat den Baum {p} anders gespeichert als erwartet",
+                        "git stored the tree {p} other than expected",
+                        p=where or "/",
+                    )
+                )
+        return dict(zip((w for w, _ in files), written, strict=True))[""]
 
     def _seed(self, env: dict[str, str], commit: str | None) -> None:
         """Fill the index `env` names with the tree of `commit` (empty when None)."""
