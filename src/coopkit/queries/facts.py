@@ -440,7 +440,14 @@ class _Base:
             return None
         if stamp != code_stamp() or not all(
             isinstance(x, t)
-            for x, t in ((tags, str), (horizon, int), (light, dict), (problems, dict))
+            for x, t in (
+                (base.tree[0], str),
+                (base.tree[1], dict),
+                (tags, str),
+                (horizon, int),
+                (light, dict),
+                (problems, dict),
+            )
         ):
             return None
         return base

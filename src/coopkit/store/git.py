@@ -426,10 +426,10 @@ class GitRepo:
         A private index holds every file of the commit (reading the tree into it and writing
         it back costs about 0.1 s at 30,000 files); the trees along the changed paths are a
         few objects. The result is what `git add` of the paths and `git write-tree` give:
-        files through git's filters (`hash-object`), the executable bit from the file, deleted
-        files and emptied folders left out. None where this way does not apply (no commit yet,
-        SHA-256 objects, a folder where a file was or the reverse, a path that is not a
-        regular file, a great many paths): then the private index is used.
+        files through git's filters (`hash-object`), deleted files and emptied folders left
+        out. None where this way does not apply (no commit yet, SHA-256 objects, a folder where
+        a file was or the reverse, a path that is not a regular file, an executable bit on disk
+        or in HEAD, a great many paths): then the private index is used.
         """
         if old is None or len(old) != 40 or len(paths) > 500:
             return None
@@ -447,7 +447,7 @@ class GitRepo:
                 return None
             if not stat.S_ISREG(info.st_mode):
                 return None
-            entries[path] = (b"100755" if info.st_mode & stat.S_IXUSR else b"100644", "")
+            entries[path] = (b"x" if info.st_mode & stat.S_IXUSR else b"", "")
             hashed.append(path)
         if hashed:
             ids = str(self.run(*_DURABLE, "hash-object", "-w", "--", *hashed)).split("\n")
@@ -474,8 +474,12 @@ class GitRepo:
                 return None  # a folder where the change writes a file
             if entry is None:
                 trees[where].pop(key, None)
-            else:
-                trees[where][key] = (entry[0], bytes.fromhex(entry[1]))
+                continue
+            # A plain file stays or becomes 100644. Where the executable bit is set on disk or
+            # was set in HEAD, git's answer depends on core.filemode: let git decide.
+            if entry[0] or (had is not None and had[0] == b"100755"):
+                return None
+            trees[where][key] = (b"100644", bytes.fromhex(entry[1]))
         bodies: dict[str, bytes] = {}
         for where in sorted(folders, key=lambda f: -f.count("/") if f else 1):
             body = _tree_body(trees[where])
