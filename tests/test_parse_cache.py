@@ -291,3 +291,32 @@ def test_positions_of_a_file_changed_after_loading_are_not_taken_from_the_new_te
     assert located.at("attendance", "present", 1).line in (1, 7)
     fresh = load_worktree(ctx).data.minutes["2014-01-01-treffen"]
     assert str(fresh.at("attendance", "present", 1)).endswith(":10:28")
+
+
+def test_a_write_parses_only_the_files_it_changes(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coopkit.queries.load import load
+    from coopkit.services.repository import commit_changes
+    from coopkit.store import files
+    from coopkit.store.files import WorkTree
+    from test_hardening_git import context
+
+    root = make_repo()
+    ctx = context(root)
+    commit_changes(ctx, {"partners/neu.yaml": b"id: neu\nname: Neu\n"}, "Neu")
+    # A reading command stores what it parses (a write leaves that to it).
+    with ParseCacheDB(root) as cache:
+        load(WorkTree(root), cache)
+    parsed: list[str] = []
+    real = files._parse_bytes
+
+    def counting(kind: str, path: str, raw: bytes) -> Any:
+        parsed.append(path)
+        return real(kind, path, raw)
+
+    monkeypatch.setattr(files, "_parse_bytes", counting)
+    commit_changes(ctx, {"partners/neu.yaml": b"id: neu\nname: Neu Zwei\n"}, "Neu zwei")
+    # The new text once (its keys, then the check); the scope as it was, coop.toml included,
+    # comes from the cache.
+    assert parsed == ["partners/neu.yaml"]

@@ -238,8 +238,12 @@ class _Graph:
     the change not be committed, the next write sees those blob ids differ and takes them again.
     """
 
-    def __init__(self, state: TreeState, db: StateDB, cache: ParseCache) -> None:
+    def __init__(
+        self, state: TreeState, db: StateDB, cache: ParseCache, memo: Memo | None = None
+    ) -> None:
         self.state = state
+        self.memo = memo
+        """Parse results to share with the loads of the same check (by path and blob id)."""
         self.db = db
         self.cache = cache
         self.stamp = code_stamp()[:12] + ":"
@@ -321,7 +325,7 @@ class _Graph:
                 if self._tree_source is None:
                     self._tree_source = _Overlay(self.state, {}, [])
                 source = self._tree_source
-            located, _ = parse_file(source, path, cache or _Lookup(self.cache))
+            located, _ = parse_file(source, path, cache or _Lookup(self.cache), self.memo)
             if located is not None:
                 found = record_keys(kind, located.value)
                 entry: Entry = (found[0], found[1], False)
@@ -548,12 +552,12 @@ def check_change(
     """
     with StateDB(root) as db, ParseCacheDB(root) as cache:
         state = scan(root, db)
-        graph = _Graph(state, db, cache)
+        memo: Memo = {}
+        graph = _Graph(state, db, cache, memo)
         scope = scope_of_change(graph, changes, base)
         graph.save(changes)
         if base:
             state = _with_base(state, base)
-        memo: Memo = {}
         lookup = _Lookup(cache)
         before = _load(_Overlay(state, {}, scope.read_before), scope.known_before, lookup, memo)
         after = _load(_Overlay(state, changes, scope.read_after), scope.known_after, lookup, memo)

@@ -84,7 +84,9 @@ class Transaction:
         if self._loaded is not None:
             located = self._loaded.data.config
             return located.value if located is not None else None
-        found, _ = parse_file(WorkTree(self.ctx.root), layout.CONFIG)
+        # Through the parse cache: a known coop.toml is restored without being validated again.
+        with ParseCacheDB(self.ctx.root) as cache:
+            found, _ = parse_file(WorkTree(self.ctx.root), layout.CONFIG, cache, self._memo)
         return found.value if found is not None else None
 
     def locale(self) -> str:

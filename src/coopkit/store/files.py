@@ -343,6 +343,8 @@ def _parse_file(
     if cache is None and memo is None:
         assert data is not None
         return _parse_bytes(kind, path, data)
+    # `fetched` holds the cache's answer only for files asked for by a blob id known upfront.
+    looked_up = fetched is not None and digest is not None
     if digest is None:
         assert data is not None
         digest = blob_digest(data)
@@ -350,7 +352,11 @@ def _parse_file(
         return memo[(path, digest)]
     registry = _registry()
     if cache is not None:
-        entry = fetched.get((kind, digest)) if fetched is not None else cache.get(kind, digest)
+        if looked_up:
+            assert fetched is not None
+            entry = fetched.get((kind, digest))
+        else:
+            entry = cache.get(kind, digest)
         if entry is not None:
             try:
                 value, problems = registry.load_entry(kind, path, entry)
