@@ -258,6 +258,20 @@ app()
 """
 
 
+BARE_TYPER_OPTION = """
+import typer
+app = typer.Typer()
+@app.callback()
+def main() -> None:
+    '''Bare app.'''
+@app.command()
+def hello(name: str = typer.Option("x", "--name")) -> None:
+    '''Say hello.'''
+app()
+"""
+"""The same app whose command takes one option: typer checks option values with pydantic."""
+
+
 def run_child(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
     """Run a process to its end; return (seconds, peak RSS in KiB)."""
     start = time.perf_counter()
@@ -400,6 +414,16 @@ def main() -> None:
         write_s, _, ratio = paired(write_command, bare_start_and_commit, max(args.repeat, 5))
         results[f"{scale}: one write command (partner add), command (s)"] = write_s
         results[f"{scale}: ratio write / (bare typer + bare git commit)"] = ratio
+
+        def option_start_and_commit() -> float:
+            start = time.perf_counter()
+            bare_commit()
+            argv = [sys.executable, "-c", BARE_TYPER_OPTION, "hello", "--name", "y"]
+            return time.perf_counter() - start + run_child(argv)[0]
+
+        _, option_s, ratio = paired(write_command, option_start_and_commit, max(args.repeat, 5))
+        results["bare typer app with one option + bare commit, command (s)"] = option_s
+        results[f"{scale}: ratio write / (bare typer with one option + bare git commit)"] = ratio
         minutes = sorted((root / "minutes").iterdir())
         edits = iter(range(10**6))
 
