@@ -532,6 +532,20 @@ def test_a_reverted_change_is_derived_again(tmp_path: Path) -> None:
     assert served is not None and _facts_views(served) == _facts_views(snapshot(ctx))
 
 
+def test_a_damaged_row_of_unit_files_is_keyed_again_from_the_tree(tmp_path: Path) -> None:
+    import sqlite3
+
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    update(ctx, scan(root))
+    with sqlite3.connect(root / ".coop" / "facts.sqlite") as db:
+        db.execute("UPDATE pieces SET files = ? WHERE unit = 'agreement:myk-awo'", (b"\x00",))
+    record = root / "agreements" / "myk-awo" / "fulfilment" / "2013-12-31-x-awo-rheinland.yaml"
+    record.write_text("obligation: x\npartner: awo-rheinland\ndue: 2013-12-31\ndate: 2014-01-02\n")
+    served = facts_snapshot(ctx, scan(root))
+    assert served is not None and _facts_views(served) == _facts_views(snapshot(ctx))
+
+
 def test_an_update_racing_another_one_starts_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -654,34 +654,41 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
         keys: dict[str, str] = {}
         files_of: dict[str, dict[str, str]] = {}
         gone: set[str] = set()
-        if (
+        stored: dict[str, tuple[str, str, bytes]] = {}
+        full = not (
             units is None
             and base is not None
             and changes is not None
             and base.horizon == horizon.toordinal()
             and base.light.get(layout.CONFIG) == light.get(layout.CONFIG)
-        ):
+        )
+        if not full and changes is not None and base is not None:
             # Only the units a changed path or a changed tag belongs to.
+            by_unit: dict[str, list[tuple[str, str | None]]] = {}
+            for path, (_, blob) in changes.items():
+                unit = _unit_of(path)
+                if unit is not None and unit != "light":
+                    by_unit.setdefault(unit, []).append((path, blob))
             old_tags = _tags_by_agreement(base.tags)
-            touched = {u for u in map(_unit_of, changes) if u is not None and u != "light"}
-            touched |= {
-                f"agreement:{f}"
-                for f in old_tags.keys() | tags.keys()
-                if old_tags.get(f) != tags.get(f)
-            }
-            stored = db.rows(touched)
-            for unit in touched:
-                files = marshal.loads(stored[unit][2]) if unit in stored else {}
-                for path, (_, blob) in changes.items():
-                    if _unit_of(path) == unit:
-                        _apply(files, path, blob)
+            for folder in old_tags.keys() | tags.keys():
+                if old_tags.get(folder) != tags.get(folder):
+                    by_unit.setdefault(f"agreement:{folder}", [])
+            stored = db.rows(by_unit)
+            for unit, changed in by_unit.items():
+                files = _files(stored[unit][2]) if unit in stored else {}
+                if files is None:
+                    full = True  # a damaged row: key every unit from the scanned tree
+                    break
+                for path, blob in changed:
+                    _apply(files, path, blob)
                 if files:
                     keys[unit], files_of[unit] = unit_key(unit, files), files
                 elif unit in stored:
                     gone.add(unit)
-        else:
+        if full:
             if units is None:
                 light, units = _group(state.blobs)
+            keys, files_of = {}, {}
             stored = db.rows(None)
             for unit, files in units.items():
                 keys[unit], files_of[unit] = unit_key(unit, files), files
@@ -745,6 +752,15 @@ def _derive(
     if any(piece is None for piece in new.values()):
         return None
     return new
+
+
+def _files(value: bytes) -> dict[str, str] | None:
+    """Return a stored unit's files (path -> blob id), or None where the row is damaged."""
+    try:
+        files = marshal.loads(value)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return files if isinstance(files, dict) else None
 
 
 def _note(piece: Any) -> str:
