@@ -581,7 +581,22 @@ def test_an_update_racing_another_one_starts_again(
     assert again is not None and again.new == {}
 
 
-@pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale_facts])
+def _odd_base(path: Path) -> None:
+    # A base of the right shape holding numbers where blob ids and paths belong.
+    import marshal
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        (value,) = db.execute("SELECT value FROM derived WHERE name = 'base'").fetchone()
+        stamp, tree, tags, horizon, light, problems = marshal.loads(value)
+        light = {k: 7 for k in light}
+        tree = (tree[0], {**tree[1], "partners/kv-myk.yaml": 3})
+        odd = marshal.dumps((stamp, tree, tags, horizon, light, problems))
+        db.execute("UPDATE derived SET value = ? WHERE name = 'base'", (odd,))
+        db.execute("UPDATE pieces SET files = ?", (marshal.dumps({"a": 1}),))
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncate, _read_only, _stale_facts, _odd_base])
 def test_damaged_facts_files_are_rebuilt_with_the_right_answers(
     tmp_path: Path, damage: Damage
 ) -> None:

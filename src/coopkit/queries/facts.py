@@ -450,6 +450,16 @@ class _Base:
             )
         ):
             return None
+        # Only text where text belongs: a foreign or damaged base is built again.
+        if (
+            not all(
+                isinstance(k, str) and (v is None or isinstance(v, str))
+                for k, v in base.tree[1].items()
+            )
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in light.items())
+            or not all(isinstance(k, str) and isinstance(v, int) for k, v in problems.items())
+        ):
+            return None
         return base
 
 
@@ -760,7 +770,11 @@ def _files(value: bytes) -> dict[str, str] | None:
         files = marshal.loads(value)
     except (ValueError, EOFError, TypeError):
         return None
-    return files if isinstance(files, dict) else None
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        return None
+    return files
 
 
 def _note(piece: Any) -> str:
