@@ -79,8 +79,17 @@ def test_a_killed_commits_private_folder_is_removed_by_a_later_commit(
     assert git(root, "status", "--porcelain") == ""
 
 
-POOL = ["a.yaml", "d/b.yaml", "d/e/c.yaml", "d/e/f/g.yaml", "x/y.yaml", "new/deep/n.yaml", "d/z"]
-"""Paths of the tree-building property test: nested, new folders, a name sorting around a folder."""
+POOL = [
+    "a.yaml",
+    "d/b.yaml",
+    "d/e/c.yaml",
+    "d/e/f/g.yaml",
+    "x/y.yaml",
+    "new/deep/n.yaml",
+    "d/e.yaml",
+]
+"""Paths of the tree-building property test: nested and new folders, and "d/e.yaml", which git
+sorts before the folder "d/e" (a folder sorts as "e/")."""
 
 
 @settings(
