@@ -30,7 +30,7 @@ from coopkit.queries.state import resolve_changes, scan, tree_changes
 from coopkit.services.repository import commit_changes
 from coopkit.store import layout
 from coopkit.store.files import WorkTree, parse_file
-from test_incremental import _fresh_problems, _key, _records, changes, example_copy
+from test_incremental import _edit, _fresh_problems, _key, _records, changes, example_copy
 
 
 def _graph_rows(root: Path) -> list[tuple[str, str, str]]:
@@ -113,14 +113,8 @@ def test_the_graph_follows_every_edit_and_the_scoped_check_stays_exact(
         elif edit == "garble":
             path.write_text(path.read_text(encoding="utf-8").replace(":", "", 1))
             stamp(path)
-        elif edit == "delete":
-            path.unlink()
-        elif edit == "rename":
-            path.rename(path.with_name("x-" + path.name))
-        elif edit == "new":
-            target = root / "partners" / f"neu{seed}.yaml"
-            target.write_text(f"id: neu{seed}\nname: Neu {seed}\n")
-            stamp(target)
+        elif edit in ("delete", "rename", "new", "branch", "reset"):
+            _edit(root, edit, seed, stamp)  # as the facts test does them
         elif edit == "write":
             # A write through coop: its check leaves the graph as the commit leaves the tree.
             with contextlib.suppress(ProblemsFound):
@@ -129,15 +123,6 @@ def test_the_graph_follows_every_edit_and_the_scoped_check_stays_exact(
                     {f"partners/w{seed}.yaml": f"id: w{seed}\nname: W {seed}\n".encode()},
                     "Partner",
                 )
-        elif edit == "branch":
-            git(root, "checkout", "-q", "-B", f"b{seed}")
-            git(root, "add", "-A")
-            git(root, "commit", "-q", "--allow-empty", "-m", "branch")
-            git(root, "checkout", "-q", "-f", "main")
-            git(root, "clean", "-q", "-fd", "-e", ".coop")
-        elif edit == "reset":
-            git(root, "reset", "-q", "--hard", "HEAD")
-            git(root, "clean", "-q", "-fd", "-e", ".coop")
         elif edit == "amend":
             git(root, "add", "-A")
             git(root, "commit", "-q", "--amend", "--allow-empty", "-m", "amended")

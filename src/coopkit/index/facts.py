@@ -109,9 +109,7 @@ class FactsDB(StateDB):
         try:
             self._db.execute("BEGIN")
             try:
-                row = self._db.execute("SELECT value FROM derived WHERE name = 'token'").fetchone()
-                stored = None if row is None else bytes(row[0]).decode()
-                if stored != token:
+                if _token(self._db) != token:
                     return None
                 return [
                     (unit, bytes(value))
@@ -142,9 +140,7 @@ class FactsDB(StateDB):
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                row = self._db.execute("SELECT value FROM derived WHERE name = 'token'").fetchone()
-                stored = None if row is None else bytes(row[0]).decode()
-                if stored != expected:
+                if _token(self._db) != expected:
                     self._db.rollback()
                     return None
                 self._db.executemany("DELETE FROM pieces WHERE unit = ?", [(u,) for u in gone])
@@ -167,7 +163,12 @@ class FactsDB(StateDB):
         if self._db is None:
             return False
         try:
-            row = self._db.execute("SELECT value FROM derived WHERE name = 'token'").fetchone()
+            return _token(self._db) != expected
         except sqlite3.Error:
             return False
-        return (None if row is None else bytes(row[0]).decode()) != expected
+
+
+def _token(db: sqlite3.Connection) -> str | None:
+    """Return the token of the stored pieces (None: none written yet)."""
+    row = db.execute("SELECT value FROM derived WHERE name = 'token'").fetchone()
+    return None if row is None else bytes(row[0]).decode()

@@ -508,18 +508,19 @@ def _add(data: RepoData, kind: str, located: Any, problems: list[Problem]) -> No
         _keyed(data.agreements, value.id, located, problems)
     elif kind == "minutes":
         _keyed(data.minutes, value.id, located, problems)
-    elif kind == "signoff":
-        data.signoffs.append(located)
-    elif kind == "fulfilment":
-        data.fulfilments.append(located)
-    elif kind == "action":
-        data.action_records.append(located)
-    elif kind == "termination":
-        data.terminations.append(located)
-    elif kind == "key":
-        data.key_registrations.append(located)
-    elif kind == "key-revocation":
-        data.key_revocations.append(located)
+    elif kind in _LISTED:
+        getattr(data, _LISTED[kind]).append(located)
+
+
+_LISTED = {
+    "signoff": "signoffs",
+    "fulfilment": "fulfilments",
+    "action": "action_records",
+    "termination": "terminations",
+    "key": "key_registrations",
+    "key-revocation": "key_revocations",
+}
+"""Kinds kept as lists (several records per id), by the list of RepoData that holds them."""
 
 
 _BROKEN_KINDS = {"partner": "partner", "agreement": "agreement", "minutes": "meeting"}

@@ -433,7 +433,6 @@ class GitRepo:
         """
         if old is None or len(old) != 40 or len(paths) > 500:
             return None
-        entries: dict[str, tuple[bytes, str] | None] = {}
         hashed: list[str] = []
         for path in paths:
             if any(c in path for c in "\n\r\0") or path.startswith("/"):
@@ -441,19 +440,17 @@ class GitRepo:
             try:
                 info = (self.root / path).lstat()
             except FileNotFoundError:
-                entries[path] = None
-                continue
+                continue  # deleted
             except OSError:
                 return None
-            if not stat.S_ISREG(info.st_mode):
+            # An executable bit: what git records depends on core.filemode; let git decide.
+            if not stat.S_ISREG(info.st_mode) or info.st_mode & stat.S_IXUSR:
                 return None
-            entries[path] = (b"x" if info.st_mode & stat.S_IXUSR else b"", "")
             hashed.append(path)
+        entries: dict[str, str | None] = dict.fromkeys(paths)
         if hashed:
             ids = str(self.run(*_DURABLE, "hash-object", "-w", "--", *hashed)).split("\n")
-            for path, blob in zip(hashed, ids, strict=True):
-                mode = entries[path][0]  # type: ignore[index]
-                entries[path] = (mode, blob)
+            entries.update(zip(hashed, ids, strict=True))
         folders = {""}
         for path in paths:
             parts = path.split("/")
@@ -475,11 +472,10 @@ class GitRepo:
             if entry is None:
                 trees[where].pop(key, None)
                 continue
-            # A plain file stays or becomes 100644. Where the executable bit is set on disk or
-            # was set in HEAD, git's answer depends on core.filemode: let git decide.
-            if entry[0] or (had is not None and had[0] == b"100755"):
+            # A plain file stays or becomes 100644; one executable in HEAD: let git decide.
+            if had is not None and had[0] == b"100755":
                 return None
-            trees[where][key] = (b"100644", bytes.fromhex(entry[1]))
+            trees[where][key] = (b"100644", bytes.fromhex(entry))
         bodies: dict[str, bytes] = {}
         for where in sorted(folders, key=lambda f: -f.count("/") if f else 1):
             body = _tree_body(trees[where])
