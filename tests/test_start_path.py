@@ -52,6 +52,8 @@ def test_a_write_imports_no_renderer_search_model_gitpython_or_derived_facts(
     names = imported(root, "partner", "add", "neu", "--name", "Neuer Partner e. V.")
     assert "coopkit.services.partners" in names
     assert under(names, RENDERERS + SEARCH_MODEL + GITPYTHON + DERIVED) == []
+    # No pydantic plugins in coop: their loader would read every package's entry points.
+    assert "importlib.metadata" not in names
 
 
 def test_a_remembered_page_reads_no_record(make_repo: MakeRepo) -> None:
@@ -118,3 +120,83 @@ def test_every_command_is_found_in_the_app_pruned_for_it() -> None:
     # Help for a group lists all its commands.
     partner = typer.main.get_command(_for(["partner", "--help"])).commands["partner"]  # type: ignore[attr-defined]
     assert len(partner.commands) > 3
+
+
+def test_a_write_builds_no_value_converter(
+    make_repo: MakeRepo, monkeypatch: Any, capsys: Any
+) -> None:
+    # typer would build a pydantic converter for every parameter, also for those left at None;
+    # text for a text option and a path for -C need none.
+    import pytest
+    import typer._adapters
+
+    from coopkit.cli.main import main
+
+    root = make_repo()
+    built: list[Any] = []
+    original = typer._adapters.try_build_adapter
+
+    def counting(annotation: Any, parameter_info: Any) -> Any:
+        built.append(annotation)
+        return original(annotation, parameter_info)
+
+    monkeypatch.setattr(typer._adapters, "try_build_adapter", counting)
+    with pytest.raises(SystemExit) as info:
+        main(["-C", str(root), "--today", TODAY, "--author", AUTHOR, "partner", "add", "neu",
+              "--name", "Neuer Partner e. V."])  # fmt: skip
+    assert info.value.code == 0, capsys.readouterr()
+    assert built == []
+    # A value that needs converting still goes through typer's converter, with its checks.
+    with pytest.raises(SystemExit) as info:
+        main(["-C", str(root), "--lang", "en", "meeting", "note", "x", "--top", "0", "Text"])
+    assert info.value.code == 2
+    assert "--top" in capsys.readouterr().err
+    assert int in built
+
+
+def test_the_deferred_converter_returns_what_typer_would(tmp_path: Path) -> None:
+    import typer.core
+    from typer import _coercion
+    from typer._click import Context
+    from typer._click.exceptions import BadParameter
+    from typer.models import OptionInfo
+
+    (tmp_path / "file").write_text("x")
+    command = typer.core.TyperCommand("c")
+    values = [str(tmp_path), str(tmp_path / "file"), str(tmp_path / "missing"), "", "-", "ä b",
+              f"{tmp_path}/", f"{tmp_path}//file", "./x/../y"]  # fmt: skip
+    infos = [OptionInfo(), OptionInfo(dir_okay=False), OptionInfo(file_okay=False),
+             OptionInfo(exists=True), OptionInfo(resolve_path=True)]  # fmt: skip
+    for annotation in (str, Path):
+        for info in infos:
+            descriptor = _coercion.resolve_type_descriptor(annotation, info)
+            param = typer.core.TyperOption(
+                param_decls=["--x"], type_descriptor=descriptor, default=None
+            )
+            deferred = typer.core.build_runtime_param(descriptor)
+            real = _coercion.build_runtime_param(descriptor)
+            assert type(deferred).__name__ == "_Deferred"
+            for value in [*values, None]:
+                ctx = Context(command)
+                outcomes = []
+                for converter in (deferred, real):
+                    try:
+                        outcomes.append(converter.coerce(value, param=param, ctx=ctx))
+                    except BadParameter as err:
+                        outcomes.append(("refused", err.format_message()))
+                assert outcomes[0] == outcomes[1], (annotation, info, value)
+                assert type(outcomes[0]) is type(outcomes[1])
+
+
+def test_the_program_exits_with_the_commands_code(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "coopkit.cli", "-C", str(tmp_path), "--json", "status"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    from coopkit.errors import ExitCode
+
+    # No coop.toml here or above: the repository error's code, through `run()`.
+    assert done.returncode == ExitCode.REPOSITORY, done.stderr
+    assert '"exit_code": 5' in done.stdout

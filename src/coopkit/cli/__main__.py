@@ -1,5 +1,5 @@
 """`python -m coopkit.cli` runs `coop`."""
 
-from coopkit.cli.main import main
+from coopkit.cli.main import run
 
-main()
+run()

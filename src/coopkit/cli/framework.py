@@ -427,6 +427,57 @@ def _bad_parameter_message(self: Any) -> str:
     )
 
 
+class _Deferred:
+    """A parameter's value conversion, built only when a value needs converting.
+
+    typer builds a pydantic TypeAdapter (about half a millisecond) for every parameter of the
+    called command and of the app's callback, also for the options left at their default of
+    None. An absent value stays None and text given for a text parameter stays that text,
+    exactly as the adapter would return them; any other value goes through typer's own
+    conversion, built on first use. A path given as (non-empty) text goes through typer's own
+    path checks as text and becomes a Path.
+    """
+
+    __slots__ = ("_build", "_descriptor", "_built")
+
+    def __init__(self, build: Callable[[Any], Any], descriptor: Any) -> None:
+        self._build = build
+        self._descriptor = descriptor
+        self._built: Any = None
+
+    def _real(self) -> Any:
+        if self._built is None:
+            self._built = self._build(self._descriptor)
+        return self._built
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        single = not (param.multiple or param.nargs == -1)
+        if single and value is None:
+            return None
+        descriptor = self._descriptor
+        info = descriptor.parameter_info
+        if single and type(value) is str and descriptor.file_annotation is None and not info.parser:
+            if descriptor.annotation is str:
+                return value
+            if descriptor.annotation is Path and info.path_type in (None, Path) and value:
+                # typer's own path checks on the text (no adapter to build), then a Path.
+                from typer._param_types import coerce_cli_path
+
+                checked = coerce_cli_path(value, info, path_type=str, param=param, ctx=ctx)
+                return Path(os.fsdecode(checked))
+        return self._real().coerce(value, param=param, ctx=ctx)
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        return self._real()._coerce_value(value, param=param, ctx=ctx)
+
+
+def _deferred(build: Callable[[Any], Any]) -> Callable[[Any], _Deferred]:
+    def deferred(descriptor: Any) -> _Deferred:
+        return _Deferred(build, descriptor)
+
+    return deferred
+
+
 def _patch(owner: Any, name: str, value: Any) -> None:
     setattr(owner, name, value)
 
@@ -443,6 +494,8 @@ def install() -> None:
     _patch(typer_core, "_", gettext)
     _patch(_coercion, "get_error_msg", _value_error)
     _patch(typer_core, "describe_number_range", _range_words)
+    if hasattr(typer_core, "build_runtime_param"):
+        _patch(typer_core, "build_runtime_param", _deferred(typer_core.build_runtime_param))
 
     _patch(exceptions.ClickException, "show", _show_click_exception)
     _patch(exceptions.UsageError, "show", _show_usage_error)
