@@ -347,6 +347,45 @@ class StateDB:
         except sqlite3.Error:
             self._damaged()
 
+    def advance_graph(self, stamp: str, parent: str, commit: str, paths: Iterable[str]) -> bool:
+        """Let a graph that stands for `parent` plus the committed `paths` stand for `commit`.
+
+        Only when the stored tree is `parent`'s, read and written in one transaction: the paths
+        leave its list of differences (they are now as `commit` has them), and the next write
+        needs no `git diff-tree` to catch up. Returns whether the graph moved.
+        """
+        if self._db is None or not self.writable:
+            return False
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
+                loaded = marshal.loads(row[0]) if row is not None else None
+                if (
+                    not isinstance(loaded, tuple)
+                    or len(loaded) != 3
+                    or loaded[0] != stamp
+                    or loaded[1] != parent
+                    or not isinstance(loaded[2], dict)
+                ):
+                    db.rollback()
+                    return False
+                done = set(paths)
+                delta = {path: blob for path, blob in loaded[2].items() if path not in done}
+                db.execute(
+                    "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
+                    (marshal.dumps((stamp, commit, delta)),),
+                )
+                db.commit()
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.rollback()
+                raise
+        except (sqlite3.Error, ValueError, EOFError, TypeError):
+            return False
+        return True
+
     def graph_rows(self, keys: Iterable[str]) -> list[tuple[str, str, str]]:
         """Return (key, path, role) of every path that defines or mentions one of `keys`."""
         return self._graph_query("key", keys)

@@ -227,6 +227,10 @@ def _on_disk(root: Path, path: str) -> tuple[str | None, bytes | None]:
     return blob_id(data), data
 
 
+def _stamp() -> str:
+    return code_stamp()[:12] + ":"
+
+
 class _Graph:
     """The reference graph of the scanned tree in .coop/state.sqlite, brought up to date.
 
@@ -246,7 +250,7 @@ class _Graph:
         """Parse results to share with the loads of the same check (by path and blob id)."""
         self.db = db
         self.cache = cache
-        self.stamp = code_stamp()[:12] + ":"
+        self.stamp = _stamp()
         """Keys depend on the program that found them."""
         self._refs: dict[str, str] | None = None
         self._new_refs: dict[str, str] = {}
@@ -579,6 +583,18 @@ def _load(
     data.known_ids = known
     problems = problems + check_repository(data)
     return Loaded(data, sorted_problems(problems, data.broken_paths))
+
+
+def graph_committed(root: Path, parent: str | None, commit: str, paths: Iterable[str]) -> bool:
+    """After a write's commit: the graph its check left (parent plus the change) is the commit's.
+
+    Saves the next write the `git diff-tree` that would find what the commit changed. Nothing
+    happens when the graph stands for another tree (it catches up then, as before).
+    """
+    if not parent:
+        return False
+    with StateDB(root) as db:
+        return db.advance_graph(_stamp(), parent, commit, paths)
 
 
 def partners_after(root: Path, changes: Mapping[str, bytes | None]) -> RepoData:

@@ -25,7 +25,7 @@ from coopkit.model.config import Config
 from coopkit.model.privacy import Registered, registered, scan_text
 from coopkit.queries.context import Context
 from coopkit.queries.load import Loaded, Snapshot, load, snapshot_of
-from coopkit.queries.scope import check_change, partners_after
+from coopkit.queries.scope import check_change, graph_committed, partners_after
 from coopkit.store import layout
 from coopkit.store.atomic import remove_file, write_atomic
 from coopkit.store.codec import edit_front_matter, edit_yaml_text, validation_problems
@@ -375,6 +375,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             with contextlib.suppress(OSError):
                 _apply(ctx.root / path, data)
         raise
+    graph_committed(ctx.root, repo.parent_of[commit], commit, tx.changes)
     return CommitResult(commit, sorted(tx.changes), message)
 
 

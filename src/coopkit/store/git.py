@@ -310,6 +310,8 @@ class GitRepo:
                 )
             )
         self.root = root
+        self.parent_of: dict[str, str | None] = {}
+        """The parent of each commit made through this object (None: the first commit)."""
 
     def __enter__(self) -> GitRepo:
         return self
@@ -418,6 +420,7 @@ class GitRepo:
                 self.run(*self._commit_tree_args(tree, old, message_file, signing_key), env=env)
             )
             self._publish(branch, commit, old, message, paths, index, lock, Path(tmp))
+        self.parent_of[commit] = old
         return commit
 
     def _tree_of_change(self, old: str | None, paths: list[str], folder: Path) -> str | None:
