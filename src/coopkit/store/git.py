@@ -264,36 +264,53 @@ class Tag:
 
 def _run_git(root: Path, args: tuple[str, ...], env: dict[str, str] | None, binary: bool) -> Any:
     """Run git in `root`: text output without its final newline, or bytes."""
+    return _finish_git(_start_git(root, args, env), args, binary)
+
+
+def _start_git(
+    root: Path, args: tuple[str, ...], env: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
+    """Start git in `root` (collect it with `_finish_git`)."""
     # English messages from git, so that its errors can be quoted consistently.
     full_env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
     try:
-        done = subprocess.run(
+        return subprocess.Popen(
             ["git", *args],
             cwd=root,
             env=full_env,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
     except OSError as err:
         raise RepositoryError(
             T("git lässt sich nicht starten: {e}", "cannot run git: {e}", e=str(err))
         ) from err
-    if done.returncode != 0:
-        stderr = done.stderr.decode("utf-8", "replace").strip()
-        stdout = done.stdout.decode("utf-8", "replace").strip()
+
+
+def _finish_git(process: subprocess.Popen[bytes], args: tuple[str, ...], binary: bool) -> Any:
+    """Wait for a started git: text output without its final newline, or bytes."""
+    try:
+        out, err = process.communicate()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    if process.returncode != 0:
+        stderr = err.decode("utf-8", "replace").strip()
+        stdout = out.decode("utf-8", "replace").strip()
         raise GitFailed(
             T(
                 "git {c} fehlgeschlagen: {e}",
                 "git {c} failed: {e}",
                 c=_subcommand(args),
-                e=stderr or f"exit status {done.returncode}",
+                e=stderr or f"exit status {process.returncode}",
             ),
             detail="\n".join(part for part in (stdout, stderr) if part),
         )
     if binary:
-        return done.stdout
-    text = done.stdout.decode("utf-8", "replace")
+        return out
+    text = out.decode("utf-8", "replace")
     return text[:-1] if text.endswith("\n") else text
 
 
@@ -451,15 +468,23 @@ class GitRepo:
                 return None
             hashed.append(path)
         entries: dict[str, str | None] = dict.fromkeys(paths)
-        if hashed:
-            ids = str(self.run(*_DURABLE, "hash-object", "-w", "--", *hashed)).split("\n")
-            entries.update(zip(hashed, ids, strict=True))
         folders = {""}
         for path in paths:
             parts = path.split("/")
             folders.update("/".join(parts[:n]) for n in range(1, len(parts)))
         specs = {f: f"{old}^{{tree}}" if not f else f"{old}:{f}" for f in folders}
-        read = self._read_objects(list(specs.values()))
+        # git hashes the files while the trees along their paths are read.
+        hashing = (*_DURABLE, "hash-object", "-w", "--", *hashed)
+        started = _start_git(self.root, hashing, None) if hashed else None
+        try:
+            read = self._read_objects(list(specs.values()))
+        except BaseException:
+            if started is not None:
+                with contextlib.suppress(RepositoryError):
+                    _finish_git(started, hashing, False)
+            raise
+        ids = str(_finish_git(started, hashing, False)).split("\n") if started else []
+        entries.update(zip(hashed, ids, strict=True))
         trees: dict[str, dict[bytes, tuple[bytes, bytes]]] = {}
         for name, spec in specs.items():
             obj = read[spec]
