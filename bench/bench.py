@@ -272,6 +272,47 @@ app()
 """The same app whose command takes one option: typer checks option values with pydantic."""
 
 
+MANY = 8
+"""District repositories for `coop report --repos`."""
+
+
+def many_repositories(coop: list[str], folder: Path, repeat: int) -> dict[str, float]:
+    """Time `coop report --repos` over one and over MANY district repositories, per repository.
+
+    Each repository is generated on its own (its own `.coop/`); "first" is the first report on
+    an empty `.coop/` (every record read), "warm" a report whose answers are stored.
+    """
+    roots = [folder / f"kreis-{n}" for n in range(MANY)]
+    for root in roots:
+        generate(root, *SCALES["district"])
+    results: dict[str, float] = {}
+
+    def report(chosen: list[Path]) -> float:
+        argv = [*coop, "--today", TODAY.isoformat(), "report", "--year", "2013", "--repos"]
+        return run_child([*argv, *map(str, chosen)])[0]
+
+    def forget() -> None:
+        for root in roots:
+            shutil.rmtree(root / ".coop", ignore_errors=True)
+
+    one, all_ = [], []
+    for _ in range(max(repeat, 3)):
+        forget()
+        one.append(report(roots[:1]))
+        all_.append(report(roots[1:]) / (MANY - 1))
+    first_one, first_all = statistics.median(one), statistics.median(all_)
+    warm_one = timed(lambda: report(roots[:1]), repeat)
+    warm_all = timed(lambda: report(roots[1:]), repeat) / (MANY - 1)
+    name = "many: coop report --repos"
+    results[f"{name}, first, one repository, command (s)"] = first_one
+    results[f"{name}, first, per repository of {MANY - 1}, command (s)"] = first_all
+    results[f"{name}, warm, one repository, command (s)"] = warm_one
+    results[f"{name}, warm, per repository of {MANY - 1}, command (s)"] = warm_all
+    results["many: ratio per repository, first, many / one"] = first_all / first_one
+    results["many: ratio per repository, warm, many / one"] = warm_all / warm_one
+    return results
+
+
 def run_child(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
     """Run a process to its end; return (seconds, peak RSS in KiB)."""
     start = time.perf_counter()
@@ -471,6 +512,7 @@ def main() -> None:
         results[f"{scale}: peak RSS of any command (MiB)"] = max(rss.values()) / 1024
         for name, peak in rss.items():
             results[f"{scale}: peak RSS, coop {name} (MiB)"] = peak / 1024
+        results.update(many_repositories(coop, Path(tmp) / "many", args.repeat))
     width = max(len(k) for k in results)
     print(f"| {'measure'.ljust(width)} | median |")
     print(f"| {'-' * width} | ------ |")

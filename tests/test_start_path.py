@@ -62,6 +62,20 @@ def test_a_remembered_page_reads_no_record(make_repo: MakeRepo) -> None:
     names = imported(root, "--today", TODAY, "status")
     assert "coopkit.queries.answers" in names
     assert under(names, ("coopkit.model", "ruamel", "babel", "dateutil") + RENDERERS) == []
+    # Not even pydantic: no option value needed converting.
+    assert under(names, ("pydantic",)) == []
+
+
+def test_a_remembered_overview_of_many_repositories_reads_no_record(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    roots = [str(make_repo()), str(make_repo())]
+    call = ("--today", TODAY, "report", "--year", "2013", "--repos", *roots)
+    imported(tmp_path, *call)
+    names = imported(tmp_path, *call)
+    assert "coopkit.services.report_many" in names
+    heavy = ("coopkit.model", "coopkit.services.report", "ruamel", "babel", "pydantic")
+    assert under(names, heavy + RENDERERS) == []
 
 
 def test_the_global_options_that_take_a_value_are_known_to_the_start() -> None:
@@ -167,7 +181,9 @@ def test_the_deferred_converter_returns_what_typer_would(tmp_path: Path) -> None
               f"{tmp_path}/", f"{tmp_path}//file", "./x/../y"]  # fmt: skip
     infos = [OptionInfo(), OptionInfo(dir_okay=False), OptionInfo(file_okay=False),
              OptionInfo(exists=True), OptionInfo(resolve_path=True)]  # fmt: skip
-    for annotation in (str, Path):
+    values += ["7", "007", "0", "2013", "99999", "+5", " 5", "5_0", "x", "1.5", "٣", "-3"]
+    infos += [OptionInfo(min=1), OptionInfo(max=2013), OptionInfo(min=1, max=10, clamp=True)]
+    for annotation in (str, Path, int):
         for info in infos:
             descriptor = _coercion.resolve_type_descriptor(annotation, info)
             param = typer.core.TyperOption(
@@ -186,6 +202,38 @@ def test_the_deferred_converter_returns_what_typer_would(tmp_path: Path) -> None
                         outcomes.append(("refused", err.format_message()))
                 assert outcomes[0] == outcomes[1], (annotation, info, value)
                 assert type(outcomes[0]) is type(outcomes[1])
+
+
+def test_the_deferred_converter_of_a_list_of_texts_returns_what_typer_would() -> None:
+    import typer.core
+    from typer import _coercion
+    from typer._click import Context
+    from typer._click.exceptions import BadParameter
+    from typer.models import ArgumentInfo, OptionInfo
+
+    command = typer.core.TyperCommand("c")
+    values: list[object] = [None, (), ("a",), ("a", "ä b", ""), ["x", "y"], "a", ("a", 1)]
+    for info in (OptionInfo(), ArgumentInfo()):
+        descriptor = _coercion.resolve_type_descriptor(list[str], info)
+        if isinstance(info, OptionInfo):
+            param: object = typer.core.TyperOption(
+                param_decls=["--x"], type_descriptor=descriptor, default=None, multiple=True
+            )
+        else:
+            param = typer.core.TyperArgument(
+                param_decls=["x"], type_descriptor=descriptor, nargs=-1, required=False
+            )
+        deferred = typer.core.build_runtime_param(descriptor)
+        real = _coercion.build_runtime_param(descriptor)
+        for value in values:
+            outcomes = []
+            for converter in (deferred, real):
+                try:
+                    outcomes.append(converter.coerce(value, param=param, ctx=Context(command)))
+                except BadParameter as err:
+                    outcomes.append(("refused", err.format_message()))
+            assert outcomes[0] == outcomes[1], (info, value)
+            assert type(outcomes[0]) is type(outcomes[1])
 
 
 def test_the_program_exits_with_the_commands_code(tmp_path: Path) -> None:

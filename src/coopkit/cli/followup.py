@@ -490,12 +490,12 @@ def report_cmd(
 
     Beispiel: coop report myk-caritas-ko --year 2013 -o evaluation-2013.docx --pdf
     """
-    from coopkit.services.report import make_report
-
     state = get_state(ctx)
     if repos or manifest is not None:
         _report_many(state, targets or [], manifest, year, start, end)
         return
+    from coopkit.services.report import make_report
+
     if not targets or len(targets) != 1:
         raise UsageError(
             T(

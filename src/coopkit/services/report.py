@@ -17,6 +17,7 @@ from coopkit.queries.due import agreement_occurrences
 from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import get_agreement
 from coopkit.queries.names import partner_label
+from coopkit.queries.period import period
 from coopkit.render.dates import long_date, short_date
 from coopkit.services.outputs import write_output
 from coopkit.store import layout
@@ -150,32 +151,6 @@ class Report:
         for row, item in zip(data["obligations"], self.obligations, strict=True):
             row["total"] = item.total
         return data
-
-
-def period(
-    year: int | None, start: date | None, end: date | None, today: date
-) -> tuple[date, date]:
-    """Return the period: a calendar year, an explicit range, or last year by default."""
-    if year is not None and (start is not None or end is not None):
-        raise UsageError(
-            T("--year oder --from/--to, nicht beides", "--year or --from/--to, not both")
-        )
-    if year is not None:
-        return date(year, 1, 1), date(year, 12, 31)
-    if start is None and end is None:
-        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
-    first = start or date((end or today).year, 1, 1)
-    last = end or today
-    if last < first:
-        raise UsageError(
-            T(
-                "--to {b} liegt vor --from {a}",
-                "--to {b} is before --from {a}",
-                a=first.isoformat(),
-                b=last.isoformat(),
-            )
-        )
-    return first, last
 
 
 def _name(data: RepoData, partner_id: str) -> str:

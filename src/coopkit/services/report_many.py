@@ -11,12 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coopkit.errors import CoopError, T, UsageError
 from coopkit.queries.answers import remember
 from coopkit.queries.context import Context
-from coopkit.queries.load import Snapshot
-from coopkit.services.report import build_report, period
+from coopkit.queries.period import period
+
+if TYPE_CHECKING:
+    from coopkit.queries.load import Snapshot
 
 ProgressFn = Callable[[int, int], None]
 
@@ -83,6 +86,9 @@ def read_manifest(path: Path) -> list[Path]:
 
 
 def _lines(snap: Snapshot, start: date, end: date) -> RepositoryLines:
+    # Only for an answer not remembered yet: an unchanged repository loads no record at all.
+    from coopkit.services.report import build_report
+
     data = snap.data
     name = data.config.value.name if data.config else snap.ctx.root.name
     result = RepositoryLines(str(snap.ctx.root), name, problems=len(snap.problems))
