@@ -192,7 +192,7 @@ def test_the_deferred_converter_returns_what_typer_would(tmp_path: Path) -> None
             deferred = typer.core.build_runtime_param(descriptor)
             real = _coercion.build_runtime_param(descriptor)
             assert type(deferred).__name__ == "_Deferred"
-            for value in [*values, None]:
+            for value in [*values, None, 5, 0, 20000, True, 2.0]:
                 ctx = Context(command)
                 outcomes = []
                 for converter in (deferred, real):

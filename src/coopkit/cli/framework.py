@@ -435,8 +435,8 @@ class _Deferred:
     None. An absent value stays None and text given for a text parameter stays that text,
     exactly as the adapter would return them; any other value goes through typer's own
     conversion, built on first use. A path given as (non-empty) text goes through typer's own
-    path checks as text and becomes a Path; a whole number in plain digits within the
-    option's range becomes that number, and texts for a list of texts a list (typer's
+    path checks as text and becomes a Path; a whole number (in plain digits, or a default)
+    within the option's range becomes that number, and texts for a list of texts a list (typer's
     converter would load pydantic for them).
     """
 
@@ -466,19 +466,23 @@ class _Deferred:
             and all(type(item) is str for item in value)
         ):
             return list(value)
-        if single and type(value) is str and descriptor.file_annotation is None and not info.parser:
+        plain = single and descriptor.file_annotation is None and not info.parser
+        if plain and descriptor.annotation is int and not info.clamp:
+            # Plain digits, or a default that is a number already.
+            number = (
+                int(value) if type(value) is str and value.isascii() and value.isdigit() else value
+            )
+            low, high = info.min, info.max
+            # Out of range: typer's converter words the refusal.
+            if (
+                type(number) is int
+                and (low is None or number >= low)
+                and (high is None or number <= high)
+            ):
+                return number
+        if plain and type(value) is str:
             if descriptor.annotation is str:
                 return value
-            if descriptor.annotation is int and value.isascii() and value.isdigit():
-                number = int(value)
-                low, high = info.min, info.max
-                # Out of range (or clamped): typer's converter words the refusal.
-                if (
-                    not info.clamp
-                    and (low is None or number >= low)
-                    and (high is None or number <= high)
-                ):
-                    return number
             if descriptor.annotation is Path and info.path_type in (None, Path) and value:
                 # typer's own path checks on the text (no adapter to build), then a Path.
                 from typer._param_types import coerce_cli_path
