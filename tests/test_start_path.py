@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import AUTHOR, TODAY, MakeRepo
 
 RENDERERS = ("docx", "docxtpl", "jinja2", "lxml", "coopkit.render")
@@ -56,10 +58,15 @@ def test_a_write_imports_no_renderer_search_model_gitpython_or_derived_facts(
     assert "importlib.metadata" not in names
 
 
-def test_a_remembered_page_reads_no_record(make_repo: MakeRepo) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["due", "--within", "30d"], ["obligation", "list"], ["search", "Caritas"]],
+    ids=lambda c: c[0],
+)
+def test_a_remembered_page_reads_no_record(make_repo: MakeRepo, command: list[str]) -> None:
     root = make_repo()
-    imported(root, "--today", TODAY, "status")
-    names = imported(root, "--today", TODAY, "status")
+    imported(root, "--today", TODAY, *command)
+    names = imported(root, "--today", TODAY, *command)
     assert "coopkit.queries.answers" in names
     assert under(names, ("coopkit.model", "ruamel", "babel", "dateutil") + RENDERERS) == []
     # Not even pydantic: no option value needed converting.
