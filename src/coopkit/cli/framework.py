@@ -454,8 +454,8 @@ class _Deferred:
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
         single = not (param.multiple or param.nargs == -1)
-        if single and value is None:
-            return None
+        if value is None:
+            return None if single else ()
         descriptor = self._descriptor
         info = descriptor.parameter_info
         if (
