@@ -70,6 +70,11 @@ from coopkit.schedule.rule_words import describe_rule
             "monthly, until 31 December 2026",
         ),
         (
+            "FREQ=MONTHLY;BYMONTHDAY=-1",
+            "monatlich, zum Monatsende",
+            "monthly, to the last day of the month",
+        ),
+        (
             "FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=-1",
             "halbjährlich, zum Monatsende",
             "half-yearly, to the last day of the month",

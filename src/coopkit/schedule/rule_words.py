@@ -321,9 +321,15 @@ def describe_rule(rule: str, lang: str = "de") -> str:
     if until:
         trailers.append(until)
 
-    # A frequency word that only repeats what the details already say is dropped.
+    # A frequency word that only repeats what the details already say is dropped (not before
+    # a detail that continues it after a comma).
     monthly = ("im Monat", "des Monats") if de else ("of the month",)
-    if text == ("monatlich" if de else "monthly") and details and details[0].endswith(monthly):
+    if (
+        text == ("monatlich" if de else "monthly")
+        and details
+        and details[0].endswith(monthly)
+        and not details[0].startswith(",")
+    ):
         text = ""
     out = text
     for n, detail in enumerate(details):
