@@ -144,11 +144,10 @@ def test_every_command_is_found_in_the_app_pruned_for_it() -> None:
 
 
 def test_a_write_builds_no_value_converter(
-    make_repo: MakeRepo, monkeypatch: Any, capsys: Any
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # typer would build a pydantic converter for every parameter, also for those left at None;
     # text for a text option and a path for -C need none.
-    import pytest
     import typer._adapters
 
     from coopkit.cli.main import main
@@ -182,6 +181,9 @@ def test_the_deferred_converter_returns_what_typer_would(tmp_path: Path) -> None
     from typer._click.exceptions import BadParameter
     from typer.models import OptionInfo
 
+    from coopkit.cli.framework import install
+
+    install()
     (tmp_path / "file").write_text("x")
     command = typer.core.TyperCommand("c")
     values = [str(tmp_path), str(tmp_path / "file"), str(tmp_path / "missing"), "", "-", "ä b",
@@ -218,6 +220,9 @@ def test_the_deferred_converter_of_a_list_of_texts_returns_what_typer_would() ->
     from typer._click.exceptions import BadParameter
     from typer.models import ArgumentInfo, OptionInfo
 
+    from coopkit.cli.framework import install
+
+    install()
     command = typer.core.TyperCommand("c")
     values: list[object] = [None, (), ("a",), ("a", "ä b", ""), ["x", "y"], "a", ("a", 1)]
     for info in (OptionInfo(), ArgumentInfo()):
@@ -244,14 +249,14 @@ def test_the_deferred_converter_of_a_list_of_texts_returns_what_typer_would() ->
 
 
 def test_the_program_exits_with_the_commands_code(tmp_path: Path) -> None:
+    from coopkit.errors import ExitCode
+
     done = subprocess.run(
         [sys.executable, "-m", "coopkit.cli", "-C", str(tmp_path), "--json", "status"],
         capture_output=True,
         text=True,
         check=False,
     )
-    from coopkit.errors import ExitCode
-
     # No coop.toml here or above: the repository error's code, through `run()`.
     assert done.returncode == ExitCode.REPOSITORY, done.stderr
     assert '"exit_code": 5' in done.stdout
