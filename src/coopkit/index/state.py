@@ -283,21 +283,10 @@ class StateDB:
         db = self._graph_db()
         try:
             row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
-            if row is None:
-                return None
-            loaded = marshal.loads(row[0])
+            return None if row is None else _graph_tree(row[0], stamp)
         except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
             self._damaged()
             return None
-        if (
-            not isinstance(loaded, tuple)
-            or len(loaded) != 3
-            or loaded[0] != stamp
-            or not isinstance(loaded[1], str)
-            or not isinstance(loaded[2], dict)
-        ):
-            return None
-        return loaded[1], loaded[2]
 
     def update_graph(
         self,
@@ -361,18 +350,12 @@ class StateDB:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
-                loaded = marshal.loads(row[0]) if row is not None else None
-                if (
-                    not isinstance(loaded, tuple)
-                    or len(loaded) != 3
-                    or loaded[0] != stamp
-                    or loaded[1] != parent
-                    or not isinstance(loaded[2], dict)
-                ):
+                tree = _graph_tree(row[0], stamp) if row is not None else None
+                if tree is None or tree[0] != parent:
                     db.rollback()
                     return False
                 done = set(paths)
-                delta = {path: blob for path, blob in loaded[2].items() if path not in done}
+                delta = {path: blob for path, blob in tree[1].items() if path not in done}
                 db.execute(
                     "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
                     (marshal.dumps((stamp, commit, delta)),),
@@ -438,3 +421,21 @@ def _index_graph(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS graph_path ON graph (path)")
     # Ids defined by records (the "known: …" lists) without a pass over every mention.
     db.execute("CREATE INDEX IF NOT EXISTS graph_defined ON graph (key) WHERE role = 'd'")
+
+
+def _graph_tree(value: bytes, stamp: str) -> tuple[str, dict[str, str | None]] | None:
+    """Return the stored graph's tree (HEAD commit, paths that differ); None: another program's.
+
+    Raises:
+        ValueError, EOFError, TypeError: the value is no marshalled tree (a damaged file).
+    """
+    loaded = marshal.loads(value)
+    if (
+        not isinstance(loaded, tuple)
+        or len(loaded) != 3
+        or loaded[0] != stamp
+        or not isinstance(loaded[1], str)
+        or not isinstance(loaded[2], dict)
+    ):
+        return None
+    return loaded[1], loaded[2]
