@@ -14,12 +14,11 @@ Disposable like .coop/state.sqlite: a damaged file is rebuilt, a read-only one o
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from collections.abc import Iterable
 
-from coopkit.index.state import StateDB
+from coopkit.index.state import StateDB, immediate
 
 PieceRow = tuple[str, str, str, bytes, bytes]
 """(unit, key, note, files, piece) as stored."""
@@ -137,23 +136,17 @@ class FactsDB(StateDB):
         if self._db is None or not self.writable:
             return None
         token = os.urandom(12).hex()
+        db = self._db
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if _token(self._db) != expected:
-                    self._db.rollback()
+            with immediate(db):
+                if _token(db) != expected:
                     return None
-                self._db.executemany("DELETE FROM pieces WHERE unit = ?", [(u,) for u in gone])
-                self._db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?)", rows)
-                self._db.executemany(
+                db.executemany("DELETE FROM pieces WHERE unit = ?", [(u,) for u in gone])
+                db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?)", rows)
+                db.executemany(
                     "INSERT OR REPLACE INTO derived VALUES (?, ?)",
                     [("base", base), ("token", token.encode())],
                 )
-                self._db.commit()
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    self._db.rollback()
-                raise
         except sqlite3.Error:
             return None
         return token

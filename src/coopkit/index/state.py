@@ -26,7 +26,7 @@ import marshal
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -347,12 +347,10 @@ class StateDB:
             return False
         db = self._db
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(db):
                 row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
                 tree = _graph_tree(row[0], stamp) if row is not None else None
                 if tree is None or tree[0] != parent:
-                    db.rollback()
                     return False
                 done = set(paths)
                 delta = {path: blob for path, blob in tree[1].items() if path not in done}
@@ -360,11 +358,6 @@ class StateDB:
                     "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
                     (marshal.dumps((stamp, commit, delta)),),
                 )
-                db.commit()
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    db.rollback()
-                raise
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return False
         return True
@@ -421,6 +414,23 @@ def _index_graph(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS graph_path ON graph (path)")
     # Ids defined by records (the "known: …" lists) without a pass over every mention.
     db.execute("CREATE INDEX IF NOT EXISTS graph_defined ON graph (key) WHERE role = 'd'")
+
+
+@contextlib.contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction that holds the write lock from its start (reads in it stay true).
+
+    Committed when the block ends (also by `return`: with nothing written that changes
+    nothing), rolled back when it raises.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.rollback()
+        raise
+    db.commit()
 
 
 def _graph_tree(value: bytes, stamp: str) -> tuple[str, dict[str, str | None]] | None:
