@@ -163,6 +163,11 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
     return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)
 
 
+def _tree_id(body: bytes) -> bytes:
+    """Return the (SHA-1) object id of a tree with this body."""
+    return hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False).digest()
+
+
 def _index_locked(lock: Path) -> RepositoryError:
     return RepositoryError(
         T(
@@ -505,15 +510,17 @@ class GitRepo:
                 return None
             trees[where][key] = (b"100644", bytes.fromhex(entry))
         bodies: dict[str, bytes] = {}
+        tree_ids: dict[str, bytes] = {}
+        """Folder -> its tree's id as computed here (git's own is checked against it)."""
         for where in sorted(folders, key=lambda f: -f.count("/") if f else 1):
             body = _tree_body(trees[where])
             bodies[where] = body
+            tree_ids[where] = _tree_id(body)
             if not where:
                 continue
             parent, _, name = where.rpartition("/")
             if body:
-                digest = hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False)
-                trees[parent][os.fsencode(name)] = (b"40000", digest.digest())
+                trees[parent][os.fsencode(name)] = (b"40000", tree_ids[where])
             else:
                 trees[parent].pop(os.fsencode(name), None)  # git keeps no empty folders
         files = []
@@ -535,9 +542,7 @@ class GitRepo:
             )
         ).split("\n")
         for (where, _), tree_id in zip(files, written, strict=True):
-            body = bodies[where]
-            expected = hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False)
-            if tree_id != expected.hexdigest():
+            if tree_id != tree_ids[where].hex():
                 raise RepositoryError(
                     T(
                         "git hat den Baum {p} anders gespeichert als erwartet",
