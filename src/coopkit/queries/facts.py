@@ -26,6 +26,7 @@ import hashlib
 import io
 import marshal
 import pickle
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, is_dataclass
 from datetime import date
@@ -493,9 +494,7 @@ def _problem_counts(
         if found is not None:
             after, checked = found
             counts = {p: n for p, n in base.problems.items() if p not in checked}
-            for problem in after.problems:
-                if problem.source.path in checked:
-                    counts[problem.source.path] = counts.get(problem.source.path, 0) + 1
+            counts.update(_per_file(p for p in after.problems if p.source.path in checked))
             return counts
     source: FileSource = state.source()
     if progress is not None:
@@ -506,15 +505,18 @@ def _problem_counts(
 
     with StateDB(ctx.root) as sdb:
         remember_keys(sdb, state, loaded.data)
-    counts = {}
-    for problem in loaded.problems:
-        counts[problem.source.path] = counts.get(problem.source.path, 0) + 1
+    counts = _per_file(loaded.problems)
     # The records of the full reading are not needed again: free them (and the parser's
     # cycles among them) before the pieces are derived.
     del loaded
     gc.unfreeze()
     gc.collect()
     return counts
+
+
+def _per_file(problems: Iterable[Problem]) -> dict[str, int]:
+    """Return the number of problems per file."""
+    return dict(Counter(problem.source.path for problem in problems))
 
 
 # --------------------------------------------------------------------------- the snapshot
@@ -661,48 +663,25 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
                 return agreement_key(name, files)
             return f"{code_stamp()}:{next(iter(files.values()))}"
 
-        keys: dict[str, str] = {}
-        files_of: dict[str, dict[str, str]] = {}
-        gone: set[str] = set()
-        stored: dict[str, tuple[str, str, bytes]] = {}
-        full = not (
-            units is None
-            and base is not None
+        found = None
+        if (
+            base is not None
             and changes is not None
+            and units is None
             and base.horizon == horizon.toordinal()
             and base.light.get(layout.CONFIG) == light.get(layout.CONFIG)
-        )
-        if not full and changes is not None and base is not None:
-            # Only the units a changed path or a changed tag belongs to.
-            by_unit: dict[str, list[tuple[str, str | None]]] = {}
-            for path, (_, blob) in changes.items():
-                unit = _unit_of(path)
-                if unit is not None and unit != "light":
-                    by_unit.setdefault(unit, []).append((path, blob))
-            old_tags = _tags_by_agreement(base.tags)
-            for folder in old_tags.keys() | tags.keys():
-                if old_tags.get(folder) != tags.get(folder):
-                    by_unit.setdefault(f"agreement:{folder}", [])
-            stored = db.rows(by_unit)
-            for unit, changed in by_unit.items():
-                files = _files(stored[unit][2]) if unit in stored else {}
-                if files is None:
-                    full = True  # a damaged row: key every unit from the scanned tree
-                    break
-                for path, blob in changed:
-                    _apply(files, path, blob)
-                if files:
-                    keys[unit], files_of[unit] = unit_key(unit, files), files
-                elif unit in stored:
-                    gone.add(unit)
-        if full:
+        ):
+            found = _rekeyed(db, _touched(changes, base.tags, tags), unit_key)
+        if found is None:
+            # Every unit keyed from the scanned tree (first build, another horizon or coop.toml,
+            # or a damaged row).
             if units is None:
                 light, units = _group(state.blobs)
-            keys, files_of = {}, {}
             stored = db.rows(None)
-            for unit, files in units.items():
-                keys[unit], files_of[unit] = unit_key(unit, files), files
-            gone = {u for u in stored if u not in units}
+            keys = {unit: unit_key(unit, files) for unit, files in units.items()}
+            files_of, gone = units, {u for u in stored if u not in units}
+        else:
+            keys, files_of, gone, stored = found
         notes = db.notes()
         todo = sorted(u for u, key in keys.items() if u not in stored or stored[u][0] != key)
         new = _derive(ctx, state, cache, todo, files_of, horizon, progress)
@@ -725,6 +704,57 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
     broken.update({u: _note(piece) for u, piece in new.items() if _note(piece)})
     count = sum(problems.values())
     return Update(ctx, light, new, gone, token, broken, horizon, count, state)
+
+
+def _touched(
+    changes: Changes, old_tags: str, tags: dict[str, list[str]]
+) -> dict[str, list[tuple[str, str | None]]]:
+    """Return unit -> (path, blob id now) of its changed paths, for every unit touched.
+
+    A unit is touched by a changed path or a changed version tag (light records are no units).
+    """
+    touched: dict[str, list[tuple[str, str | None]]] = {}
+    for path, (_, blob) in changes.items():
+        unit = _unit_of(path)
+        if unit is not None and unit != "light":
+            touched.setdefault(unit, []).append((path, blob))
+    before = _tags_by_agreement(old_tags)
+    for folder in before.keys() | tags.keys():
+        if before.get(folder) != tags.get(folder):
+            touched.setdefault(f"agreement:{folder}", [])
+    return touched
+
+
+Rekeyed = tuple[
+    dict[str, str], dict[str, dict[str, str]], set[str], dict[str, tuple[str, str, bytes]]
+]
+"""(unit -> key, unit -> its files, units gone, unit -> stored (key, note, files))."""
+
+
+def _rekeyed(
+    db: FactsDB,
+    touched: dict[str, list[tuple[str, str | None]]],
+    unit_key: Callable[[str, dict[str, str]], str],
+) -> Rekeyed | None:
+    """Return the keys and files of the touched units, from their stored files and the changes.
+
+    None where a stored row is damaged: then every unit is keyed from the scanned tree.
+    """
+    stored = db.rows(touched)
+    keys: dict[str, str] = {}
+    files_of: dict[str, dict[str, str]] = {}
+    gone: set[str] = set()
+    for unit, changed in touched.items():
+        files = _files(stored[unit][2]) if unit in stored else {}
+        if files is None:
+            return None
+        for path, blob in changed:
+            _apply(files, path, blob)
+        if files:
+            keys[unit], files_of[unit] = unit_key(unit, files), files
+        elif unit in stored:
+            gone.add(unit)
+    return keys, files_of, gone, stored
 
 
 def _derive(
