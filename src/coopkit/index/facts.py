@@ -62,22 +62,17 @@ class FactsDB(StateDB):
         """Return unit -> (key, note, files) of the stored pieces of `units` (None: of all)."""
         if self._db is None:
             return {}
+        query = "SELECT unit, key, note, files FROM pieces"
+        if units is None:
+            asks: list[tuple[str, list[str]]] = [(query, [])]
+        else:
+            wanted = sorted(units)
+            chunks = [wanted[start : start + _CHUNK] for start in range(0, len(wanted), _CHUNK)]
+            asks = [(f"{query} WHERE unit IN ({', '.join('?' * len(c))})", c) for c in chunks]
         found: dict[str, tuple[str, str, bytes]] = {}
         try:
-            if units is None:
-                for unit, key, note, files in self._db.execute(
-                    "SELECT unit, key, note, files FROM pieces"
-                ):
-                    found[unit] = (key, note, bytes(files))
-                return found
-            wanted = sorted(units)
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                marks = ", ".join("?" * len(chunk))
-                for unit, key, note, files in self._db.execute(
-                    f"SELECT unit, key, note, files FROM pieces WHERE unit IN ({marks})",  # noqa: S608
-                    chunk,
-                ):
+            for sql, params in asks:
+                for unit, key, note, files in self._db.execute(sql, params):
                     found[unit] = (key, note, bytes(files))
         except sqlite3.OperationalError:
             return {}  # busy for longer than the timeout: do without
