@@ -447,22 +447,20 @@ def main() -> None:
             n = next(writes)
             return run_child(cmd("partner", "add", f"w{run}-{n}", "--name", f"W {n}"))[0]
 
-        def bare_start_and_commit() -> float:
-            start = time.perf_counter()
-            bare_commit()
-            return time.perf_counter() - start + bare_typer()
+        def start_and_commit(*app: str) -> Callable[[], float]:
+            def measure() -> float:
+                start = time.perf_counter()
+                bare_commit()
+                return time.perf_counter() - start + run_child([sys.executable, "-c", *app])[0]
 
-        write_s, _, ratio = paired(write_command, bare_start_and_commit, max(args.repeat, 5))
+            return measure
+
+        bare_app = start_and_commit(BARE_TYPER, "hello")
+        write_s, _, ratio = paired(write_command, bare_app, max(args.repeat, 5))
         results[f"{scale}: one write command (partner add), command (s)"] = write_s
         results[f"{scale}: ratio write / (bare typer + bare git commit)"] = ratio
-
-        def option_start_and_commit() -> float:
-            start = time.perf_counter()
-            bare_commit()
-            argv = [sys.executable, "-c", BARE_TYPER_OPTION, "hello", "--name", "y"]
-            return time.perf_counter() - start + run_child(argv)[0]
-
-        _, option_s, ratio = paired(write_command, option_start_and_commit, max(args.repeat, 5))
+        option_app = start_and_commit(BARE_TYPER_OPTION, "hello", "--name", "y")
+        _, option_s, ratio = paired(write_command, option_app, max(args.repeat, 5))
         results["bare typer app with one option + bare commit, command (s)"] = option_s
         results[f"{scale}: ratio write / (bare typer with one option + bare git commit)"] = ratio
         minutes = sorted((root / "minutes").iterdir())
