@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import Cli, MakeRepo, git, git_env, tree_state
+from conftest import BASE_FILES, Cli, MakeRepo, git, git_env, tree_state
 
 V2_DUTY = """\
   - id: fortbildung
@@ -331,7 +331,15 @@ def test_legacy_status_is_reported_and_migrated_in_one_commit(
 
 
 def test_notice_ends_the_agreement_after_the_notice_period(make_repo: MakeRepo, cli: Cli) -> None:
-    root = make_repo()
+    # Three parties: a notice ends the whole agreement only where the text says so.
+    koop = BASE_FILES["agreements/koop/agreement.md"]
+    root = make_repo(
+        {
+            "agreements/koop/agreement.md": koop.replace(
+                "notice_period: P3M\n", "notice_period: P3M\n        on_notice: ends\n"
+            )
+        }
+    )
     cli(
         "-C",
         root,

@@ -222,10 +222,11 @@ def oracle(history: History) -> dict[tuple[str, str, date], int]:
             day = later_start - timedelta(days=1)
             end = day if end is None or day < end else end
         cut.append((n, start, end))
-    if history.notice and cut:
-        _partner, given = history.notice
-        notice_end = given + relativedelta(months=3)
-        cut = [(n, s, notice_end if e is None or notice_end < e else e) for n, s, e in cut]
+    # Of three parties, the one giving notice leaves after the notice period; the others go on.
+    leaver, last_day = None, None
+    if history.notice:
+        leaver, given = history.notice
+        last_day = given + relativedelta(months=3)
     horizon = history.today + relativedelta(years=3)
     result: dict[tuple[str, str, date], int] = {}
     for n, start, end in cut:
@@ -241,7 +242,8 @@ def oracle(history: History) -> dict[tuple[str, str, date], int]:
                     due += relativedelta(day=31)
                 if due > stop:
                     break
-                if due >= start:
+                gone = ob.by == leaver and last_day is not None and due > last_day
+                if due >= start and not gone:
                     result[(ob.id, ob.by, due)] = n
                 k += 1
     return result

@@ -88,6 +88,9 @@ class Clause(Record):
     text: str
 
 
+OnNotice = Literal["party-leaves", "ends"]
+"""What a party's notice does: it leaves and the others go on, or the whole agreement ends."""
+
 LegacyStatus = Literal["draft", "active", "terminated"]
 """The hand-set `status:` of agreement files written before the lifecycle was derived."""
 
@@ -103,6 +106,8 @@ class Agreement(Record):
     valid_until: date | None = None
     review_cycle: Duration | None = None
     notice_period: Duration | None = None
+    on_notice: OnNotice | None = None
+    """Unset: `party-leaves` with three or more parties, `ends` with two (see `notice_effect`)."""
     status: LegacyStatus | None = None
     """Legacy only: read so that old versions still parse and hash as they were approved; the
     lifecycle is derived from versions, sign-offs and terminations (`coop check` reports the key
@@ -120,6 +125,13 @@ class Agreement(Record):
                 n=len(self.parties),
             )
         return self
+
+    @property
+    def notice_effect(self) -> OnNotice:
+        """Return what a party's notice does under this text (`on_notice` or its default)."""
+        if self.on_notice is not None:
+            return self.on_notice
+        return "party-leaves" if len(self.parties) >= 3 else "ends"
 
     def find_obligation(self, obligation_id: str) -> Obligation | None:
         """Return the obligation with this id, or None."""

@@ -1,8 +1,9 @@
 """What is owed and when: obligation occurrences bound to the version in force, and open actions.
 
 An occurrence on day d is owed under the version in force on d: none before the first day in
-force, the schedule of v1 until v2 takes force, v2's after, none after the end. Every view (due,
-obligation list, status, checklist, calendar, report, matrix, agenda) asks this module.
+force, the schedule of v1 until v2 takes force, v2's after, none after the end; a party that
+left by notice owes nothing due after its last day. Every view (due, obligation list, status,
+checklist, calendar, report, matrix, agenda) asks this module.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.queries.load import Snapshot
 from coopkit.queries.lookup import check_agreement, check_partner, get_agreement
-from coopkit.queries.names import partner_name
-from coopkit.queries.versions import Timeline, VersionState
+from coopkit.queries.names import partner_label, partner_name
+from coopkit.queries.versions import Timeline, VersionState, ending_text, leaving_text
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
 
@@ -75,6 +76,8 @@ class PartnerItems:
     partner: str
     name: str
     items: list[DueItem]
+    endings: list[str] = field(default_factory=list)
+    """How an agreement of its items ends or the partner leaves it, in words with dates."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class ObligationRow:
     open: int
     overdue: int
     condition: str | None
+    endings: list[str] = field(default_factory=list)
+    """How the agreement ends or an owing party leaves, in words with dates."""
 
 
 def horizon_years(snap: Snapshot) -> int:
@@ -141,6 +146,36 @@ def fulfilment_index(snap: Snapshot) -> FulfilmentIndex:
     return index
 
 
+def ending_notes(
+    snap: Snapshot,
+    agreement_id: str,
+    partners: Iterable[str] | None = None,
+    *,
+    prefix: bool = True,
+) -> list[str]:
+    """Return how an agreement ends and who leaves it, in words with dates ("koop: …").
+
+    With `partners`, only the leavings of those partners (the agreement's own end always).
+    """
+    timeline = snap.timeline(agreement_id)
+    lang, today = snap.lang, snap.today
+
+    def name(partner_id: str) -> str:
+        return partner_label(snap.data, partner_id)
+
+    wanted = None if partners is None else set(partners)
+    lead = f"{agreement_id}: " if prefix else ""
+    notes = [
+        f"{lead}{leaving_text(x, today, name).format(lang)}"
+        for x in timeline.leavings
+        if wanted is None or x.partner in wanted
+    ]
+    if timeline.ending is not None and timeline.ending.effective is not None:
+        ends = T("Vereinbarung {w}", "agreement {w}", w=ending_text(timeline.ending, today, name))
+        notes.append(f"{lead}{ends.format(lang)}")
+    return notes
+
+
 def version_dates(version: VersionState, obligation: Obligation, end: date) -> list[date]:
     """Return the due dates of an obligation of one version within its days in force."""
     start = version.in_force_from
@@ -180,6 +215,8 @@ def owed_occurrences(
                 )
             else:
                 owed = [(due, p) for due in version_dates(version, ob, end) for p in ob.by]
+            if timeline.leavings:
+                owed = [(due, p) for due, p in owed if timeline.takes_part(p, due)]
             for due, partner in owed:
                 record = recorded.get((ob.id, partner, due))
                 result.append(
@@ -317,11 +354,19 @@ def open_items(
 
 
 def group_by_partner(snap: Snapshot, items: Iterable[DueItem]) -> list[PartnerItems]:
-    """Return items grouped per partner (by id), each group by due date."""
+    """Return items grouped per partner (by id), each group by due date.
+
+    A group names how each agreement of its items ends, or the partner leaves it.
+    """
     groups: dict[str, list[DueItem]] = {}
     for item in items:
         groups.setdefault(item.partner, []).append(item)
-    return [PartnerItems(p, partner_name(snap.data, p), groups[p]) for p in sorted(groups)]
+    result = []
+    for p in sorted(groups):
+        agreements = sorted({i.agreement for i in groups[p] if i.agreement})
+        notes = [n for a in agreements for n in ending_notes(snap, a, [p])]
+        result.append(PartnerItems(p, partner_name(snap.data, p), groups[p], notes))
+    return result
 
 
 def due_until(
@@ -421,6 +466,7 @@ def obligation_rows(
                     len([o for o in mine if o.due <= today]),
                     len([o for o in mine if o.overdue]),
                     ob.condition,
+                    ending_notes(snap, agreement_id, ob.by),
                 )
             )
     return rows

@@ -10,7 +10,7 @@ version takes force, or when a termination takes effect. Versions are ordered by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -130,7 +130,10 @@ class VersionState:
 
 @dataclass(frozen=True)
 class Ending:
-    """How the agreement as a whole ends early: a notice or a mutual termination."""
+    """How the agreement as a whole ends early: a notice or a mutual termination.
+
+    A notice ends it under `on_notice: ends`, or when fewer than two parties would remain.
+    """
 
     kind: Literal["notice", "mutual", "mutual-pending"]
     effective: date | None
@@ -138,6 +141,17 @@ class Ending:
     declared: date
     by: list[str]
     missing: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """A party's notice under `on_notice: party-leaves`: it leaves, the others go on."""
+
+    partner: str
+    effective: date
+    """Its last day as a party: it owes nothing due after this day."""
+    declared: date
     reason: str | None = None
 
 
@@ -151,6 +165,17 @@ class Timeline:
     versions: list[VersionState]
     ending: Ending | None = None
     pending_endings: list[Ending] = field(default_factory=list)
+    leavings: list[Leaving] = field(default_factory=list)
+    """Parties leaving (or that left) by notice while the agreement goes on, by date."""
+
+    def last_day_of(self, partner: str) -> date | None:
+        """Return the last day `partner` takes part (None: no notice of its own ends it)."""
+        return next((x.effective for x in self.leavings if x.partner == partner), None)
+
+    def takes_part(self, partner: str, day: date) -> bool:
+        """Return whether `partner` has not left by `day` (its duties due then are owed)."""
+        last = self.last_day_of(partner)
+        return last is None or day <= last
 
     @property
     def latest(self) -> VersionState | None:
@@ -231,6 +256,10 @@ class Lifecycle:
     missing: list[str] = field(default_factory=list)
     """Parties whose approval of the pending version is missing."""
     ending: Ending | None = None
+    leavings: list[Leaving] = field(default_factory=list)
+    """Parties that leave (or left) by notice while the agreement goes on."""
+    as_of: date | None = None
+    """The day asked about: a leaving after it is still to come."""
 
     @property
     def in_force(self) -> bool:
@@ -251,6 +280,7 @@ def lifecycle(timeline: Timeline, day: date) -> Lifecycle:
     missing = list(pending_version.missing) if pending_version else []
     if latest is None:
         return Lifecycle("draft", None)
+    leavings = list(timeline.leavings)
     current = timeline.version_on(day)
     if current is not None:
         ending = timeline.ending if timeline.ending and timeline.ending.effective else None
@@ -262,6 +292,8 @@ def lifecycle(timeline: Timeline, day: date) -> Lifecycle:
             pending if pending_version and pending_version.number > current.number else None,
             missing if pending_version and pending_version.number > current.number else [],
             ending if ending and ending.effective == current.in_force_until else None,
+            leavings,
+            day,
         )
     upcoming = [
         v
@@ -277,6 +309,9 @@ def lifecycle(timeline: Timeline, day: date) -> Lifecycle:
             first.in_force_until,
             pending if pending_version and pending_version.number > first.number else None,
             missing if pending_version and pending_version.number > first.number else [],
+            None,
+            leavings,
+            day,
         )
     past = [v for v in versions if v.ever_in_force and v.in_force_from and v.in_force_from <= day]
     if past:
@@ -295,6 +330,8 @@ def lifecycle(timeline: Timeline, day: date) -> Lifecycle:
             pending,
             missing,
             ending if ended_by_termination else None,
+            leavings,
+            day,
         )
     return Lifecycle("pending", pending or latest.version, None, None, pending, missing)
 
@@ -325,11 +362,12 @@ def lifecycle_label(state: Lifecycle, lang: str = "de") -> str:
     elif state.state == "in_force":
         if state.ending is not None:
             text = T(
-                "in Kraft ({v}) seit {d}, gekündigt zum {e}",
-                "in force ({v}) since {d}, terminated as of {e}",
+                "in Kraft ({v}) seit {d}, gekündigt zum {e} ({w})",
+                "in force ({v}) since {d}, terminated as of {e} ({w})",
                 v=state.version,
                 d=day(state.since),
                 e=day(state.until),
+                w=ending_cause(state.ending),
             )
         elif state.until is not None:
             text = T(
@@ -348,10 +386,11 @@ def lifecycle_label(state: Lifecycle, lang: str = "de") -> str:
             )
     elif state.state == "terminated":
         text = T(
-            "gekündigt, nicht mehr in Kraft seit {d} ({v})",
-            "terminated, no longer in force after {d} ({v})",
+            "gekündigt, nicht mehr in Kraft seit {d} ({v}; {w})",
+            "terminated, no longer in force after {d} ({v}; {w})",
             v=state.version,
             d=day(state.until),
+            w=ending_cause(state.ending) if state.ending else "—",
         )
     else:
         text = T(
@@ -361,6 +400,8 @@ def lifecycle_label(state: Lifecycle, lang: str = "de") -> str:
             d=day(state.until),
         )
     result = text.format(lang)
+    for leaving in state.leavings if state.state != "pending" else []:
+        result += "; " + leaving_text(leaving, state.as_of).format(lang)
     if state.pending and state.state != "pending":
         result += T(
             "; {v} zur Freigabe (fehlt: {m})",
@@ -369,6 +410,52 @@ def lifecycle_label(state: Lifecycle, lang: str = "de") -> str:
             m=missing or "—",
         ).format(lang)
     return result
+
+
+def _day_words(value: date | None) -> T:
+    """Return a date in words in both languages, for a text that travels as a value."""
+    return T(long_date(value, "de"), long_date(value, "en"))
+
+
+def ending_cause(ending: Ending, name: Callable[[str], str] = str) -> T:
+    """Return why an agreement ends: "Kündigung durch caritas vom 10. Mai 2013"."""
+    if ending.kind == "notice":
+        return T(
+            "Kündigung durch {p} vom {d}",
+            "notice by {p} of {d}",
+            p=", ".join(name(p) for p in ending.by),
+            d=_day_words(ending.declared),
+        )
+    return T(
+        "Aufhebung im Einvernehmen vom {d}",
+        "ended by mutual consent of {d}",
+        d=_day_words(ending.declared),
+    )
+
+
+def ending_text(ending: Ending, today: date | None, name: Callable[[str], str] = str) -> T:
+    """Return the end in words: "endet zum 30. Juni 2026 (Kündigung durch VHS vom …)"."""
+    ended = today is not None and ending.effective is not None and ending.effective < today
+    return T(
+        "endete zum {e} ({w})" if ended else "endet zum {e} ({w})",
+        "ended as of {e} ({w})" if ended else "ends as of {e} ({w})",
+        e=_day_words(ending.effective),
+        w=ending_cause(ending, name),
+    )
+
+
+def leaving_text(leaving: Leaving, today: date | None, name: Callable[[str], str] = str) -> T:
+    """Return a leaving in words: "vhs scheidet zum 30. Juni 2026 aus (Kündigung vom …)"."""
+    left = today is not None and leaving.effective < today
+    return T(
+        "{p} ist zum {e} ausgeschieden (Kündigung vom {d})"
+        if left
+        else "{p} scheidet zum {e} aus (Kündigung vom {d})",
+        "{p} left as of {e} (notice of {d})" if left else "{p} leaves as of {e} (notice of {d})",
+        p=name(leaving.partner),
+        e=_day_words(leaving.effective),
+        d=_day_words(leaving.declared),
+    )
 
 
 # --------------------------------------------------------------------------- building
@@ -553,9 +640,9 @@ def _place_in_time(timeline: Timeline, records: Sequence[object]) -> None:
             if v.in_force_until is None or cut < v.in_force_until:
                 v.in_force_until = cut
     located_records = [r for r in records if isinstance(r, Located)]
-    endings = endings_of(
-        timeline, [r.value for r in located_records if isinstance(r.value, Termination)]
-    )
+    terminations = [r.value for r in located_records if isinstance(r.value, Termination)]
+    leavings, _ = notices_of(timeline, terminations)
+    endings = endings_of(timeline, terminations)
     effective = [e for e in endings if e.effective is not None]
     timeline.pending_endings = [e for e in endings if e.effective is None]
     if effective:
@@ -566,29 +653,61 @@ def _place_in_time(timeline: Timeline, records: Sequence[object]) -> None:
                 continue
             if v.in_force_until is None or ending.effective < v.in_force_until:
                 v.in_force_until = ending.effective
+    # Leaving on or after the last day in force is not leaving: the agreement ends for all.
+    end = timeline.ending.effective if timeline.ending else None
+    timeline.leavings = [x for x in leavings if end is None or x.effective < end]
 
 
-def notice_end(timeline: Timeline, declared: date) -> date:
-    """Return the earliest last day in force for a notice given on `declared`."""
+def text_on(timeline: Timeline, declared: date) -> Agreement:
+    """Return the text a declaration on `declared` is made under (in force, else the newest)."""
     version = timeline.version_on(declared)
     if version is None:
         complete = [v for v in timeline.versions if v.complete]
         version = complete[-1] if complete else None
-    text = version.text if version is not None and version.text is not None else timeline.working
+    return version.text if version is not None and version.text is not None else timeline.working
+
+
+def notice_end(timeline: Timeline, declared: date) -> date:
+    """Return the earliest last day in force for a notice given on `declared`."""
+    text = text_on(timeline, declared)
     return add_duration(declared, text.notice_period) if text.notice_period else declared
 
 
-def endings_of(timeline: Timeline, records: list[Termination]) -> list[Ending]:
-    """Return the endings the termination records declare (a mutual one once all parties agree)."""
-    endings = []
+def notices_of(
+    timeline: Timeline, records: Sequence[Termination]
+) -> tuple[list[Leaving], list[Ending]]:
+    """Return who leaves by notice and which notices end the agreement, in order of effect.
+
+    Under `on_notice: party-leaves` (of the text the notice is given under) the party leaves
+    and the others go on, as long as two parties remain; otherwise the notice ends it.
+    """
+    notices = []
     for record in records:
         if record.kind != "notice":
             continue
         earliest = notice_end(timeline, record.date)
         effective = max(record.effective, earliest) if record.effective else earliest
-        endings.append(
-            Ending("notice", effective, record.date, [record.partner], [], record.reason)
-        )
+        notices.append((effective, record))
+    leavings: list[Leaving] = []
+    endings: list[Ending] = []
+    left: set[str] = set()
+    for effective, record in sorted(notices, key=lambda n: (n[0], n[1].date, n[1].partner)):
+        text = text_on(timeline, record.date)
+        remaining = [p for p in text.parties if p not in left and p != record.partner]
+        if text.notice_effect == "party-leaves" and len(remaining) >= 2:
+            left.add(record.partner)
+            leavings.append(Leaving(record.partner, effective, record.date, record.reason))
+        else:
+            endings.append(
+                Ending("notice", effective, record.date, [record.partner], [], record.reason)
+            )
+    return leavings, endings
+
+
+def endings_of(timeline: Timeline, records: list[Termination]) -> list[Ending]:
+    """Return the endings the termination records declare (a mutual one once all parties agree)."""
+    leavings, endings = notices_of(timeline, records)
+    gone = {x.partner: x.effective for x in leavings}
     mutual = [r for r in records if r.kind == "mutual"]
     if mutual:
         latest = next((v for v in reversed(timeline.versions) if v.complete), None)
@@ -598,7 +717,13 @@ def endings_of(timeline: Timeline, records: list[Termination]) -> list[Ending]:
             by_effective.setdefault(record.effective, []).append(record)
         for agreed_day, group in sorted(by_effective.items(), key=lambda item: item[0] or date.max):
             agreed = sorted({r.partner for r in group})
-            missing = [p for p in parties if p not in agreed]
+            # A party that left before the agreed day has no say in it.
+            missing = [
+                p
+                for p in parties
+                if p not in agreed
+                and not (p in gone and agreed_day is not None and gone[p] < agreed_day)
+            ]
             declared = max(r.date for r in group)
             reason = next((r.reason for r in group if r.reason), None)
             if missing:

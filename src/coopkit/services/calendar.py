@@ -124,14 +124,23 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
                 for who in ob.by:
                     if partner is not None and who != partner:
                         continue
+                    series_rule, series_dates, first = rule, rdates, dates[0]
+                    last = timeline.last_day_of(who)
+                    if last is not None and dates[-1] > last:
+                        # The party leaves: its series stops at its last day as a party.
+                        own = [d for d in dates if d <= last]
+                        if not own:
+                            continue
+                        series_rule, series_dates = _series(ob, own, min(stop, last))
+                        first = own[0]
                     events.append(
                         CalendarEvent(
                             uid=f"{series}/{ob.id}/{who}@{UID_DOMAIN}",
                             summary=f"{label}: {ob.what} ({partner_label(snap.data, who)})",
-                            start=dates[0],
+                            start=first,
                             description="\n".join(line for line in lines if line),
-                            rrule=rule,
-                            rdates=rdates,
+                            rrule=series_rule,
+                            rdates=series_dates,
                             categories=(label,),
                         )
                     )
