@@ -163,6 +163,7 @@ def _timeline_json(t: Timeline, lifecycle: Lifecycle, lang: str) -> dict[str, An
         "pending_version": lifecycle.pending,
         "missing": lifecycle.missing,
         "ending": lifecycle.ending,
+        "leavings": lifecycle.leavings,
         "versions": [
             {
                 "version": v.version,
@@ -219,6 +220,7 @@ def show_cmd(
 def _show(
     snap: Snapshot, agreement_id: str, version: str | None, lang: str, *, json_output: bool
 ) -> None:
+    from coopkit.queries.due import ending_notes
     from coopkit.queries.lookup import get_agreement, not_found
     from coopkit.queries.names import partner_name
     from coopkit.render.dates import long_date
@@ -339,6 +341,12 @@ def _show(
             ),
             lang,
         )
+    endings = ending_notes(snap, agreement_id, prefix=False)
+    if endings:
+        say("")
+        say("Kündigungen" if de else "Terminations")
+        for note in endings:
+            say(f"  {note}")
     if timeline.changed_since_release:
         say("")
         say(
@@ -1038,8 +1046,11 @@ def terminate_cmd(
 ) -> None:
     """Eine Vereinbarung kündigen (oder einer Aufhebung im Einvernehmen zustimmen); ein Commit.
 
-    Eine Kündigung wirkt nach der Kündigungsfrist der an diesem Tag geltenden Fassung; danach
-    ist die Vereinbarung „gekündigt“ und es wird nichts mehr fällig.
+    Eine Kündigung wirkt nach der Kündigungsfrist der an diesem Tag geltenden Fassung. Was sie
+    bewirkt, sagt „on_notice“ der Vereinbarung: „party-leaves“ (Standard ab drei Parteien) – die
+    Partei scheidet aus, schuldet danach nichts mehr, die übrigen bleiben gebunden; „ends“
+    (Standard bei zwei Parteien, oder wenn weniger als zwei blieben) – die Vereinbarung endet,
+    danach wird nichts mehr fällig.
 
     Beispiel: coop agreement terminate myk-awo --by awo-rheinland --date 2014-09-30
     --reason "Umstrukturierung"
@@ -1059,11 +1070,30 @@ def terminate_cmd(
         signatory=signatory,
     )
     last = result.record.effective or result.earliest
+    if result.leaves:
+        _done(
+            ctx,
+            "{a}: Kündigung von {p} eingetragen; {p} scheidet zum {e} aus, die übrigen Parteien "
+            "bleiben gebunden ({f})",
+            "{a}: notice by {p} recorded; {p} leaves as of {e}, the other parties remain bound "
+            "({f})",
+            {
+                "path": result.path,
+                "commit": result.commit.commit,
+                "effective": last,
+                "leaves": True,
+            },
+            a=agreement_id,
+            p=by,
+            e=long_date(last, service_ctx.lang),
+            f=result.path,
+        )
+        return
     _done(
         ctx,
         "{a}: {k} von {p} eingetragen, wirksam zum {e} ({f})",
         "{a}: {k_en} by {p} recorded, effective as of {e} ({f})",
-        {"path": result.path, "commit": result.commit.commit, "effective": last},
+        {"path": result.path, "commit": result.commit.commit, "effective": last, "leaves": False},
         a=agreement_id,
         k="Zustimmung zur Aufhebung" if mutual else "Kündigung",
         k_en="consent to ending" if mutual else "notice",

@@ -142,6 +142,11 @@ def obligation_list_cmd(
                 ],
             )
         )
+        notes = list(dict.fromkeys(n for r in rows for n in r.endings))
+        if notes:
+            say("")
+            for note in notes:
+                say(note)
 
     show_page(
         service_ctx,
@@ -325,6 +330,8 @@ def due_cmd(
                     rows,
                 )
             )
+            for note in group.endings:
+                say(note)
 
     show_page(
         service_ctx,

@@ -127,6 +127,10 @@ def release(
     with writing(ctx) as tx:
         snap = tx.snapshot()
         agreement = get_agreement(snap, agreement_id)
+        # An ended agreement gets no new version, nor one still naming a party that left.
+        from coopkit.services.lifecycle import refuse_release_after_ending
+
+        refuse_release_after_ending(snap.timeline(agreement_id), agreement, _day(when) or ctx.today)
         if snap.problems:
             raise ProblemsFound(
                 snap.problems,
