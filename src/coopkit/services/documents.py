@@ -17,7 +17,7 @@ from coopkit.queries.context import Context
 from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import get_agreement, not_found
 from coopkit.queries.names import partner_label, partner_labels, partner_name
-from coopkit.queries.versions import VersionState
+from coopkit.queries.versions import Timeline, VersionState, ending_text, leaving_text
 from coopkit.render.dates import long_date, short_date
 from coopkit.render.package import DocumentInfo
 from coopkit.schedule.recurrence import describe_frequency
@@ -270,6 +270,35 @@ def agreement_context(
     }
 
 
+def ending_term(
+    data: RepoData, agreement: Agreement, timeline: Timeline, lang: str, today: date
+) -> str | None:
+    """Return the term when a notice ends the agreement or a party leaves (None: neither).
+
+    "gültig ab 1. Dezember 2012, endet zum 10. August 2013 (Kündigung durch Caritas vom …)";
+    never "unbefristet" then.
+    """
+    words = labels(lang)
+    leavings = [x for x in timeline.leavings if x.partner in agreement.parties]
+    ending = timeline.ending if timeline.ending and timeline.ending.effective else None
+    if ending is None and not leavings:
+        return None
+
+    def name(partner_id: str) -> str:
+        return partner_label(data, partner_id)
+
+    parts = []
+    if agreement.valid_from:
+        parts.append(f"{words['valid_from']} {long_date(agreement.valid_from, lang)}")
+    if ending is not None:
+        parts.append(ending_text(ending, today, name).format(lang))
+    elif agreement.valid_until:
+        parts.append(f"{words['valid_until']} {long_date(agreement.valid_until, lang)}")
+    lines = [", ".join(parts)] if parts else []
+    lines += [leaving_text(x, today, name).format(lang) for x in leavings]
+    return "; ".join(lines)
+
+
 def document_author(ctx: Context, fallback: str = "") -> str:
     """Return the acting person's name for a document's properties, else `fallback`."""
     from coopkit.errors import ConfigError
@@ -485,6 +514,9 @@ def prepare_agreement(
     )
     context["in_force"] = bool(shown) and state.in_force and state.version == shown
     context["state"] = state.label(ctx.lang)
+    context["term"] = (
+        ending_term(data, text.agreement, timeline, ctx.lang, ctx.today) or context["term"]
+    )
     fallback = data.find_partner(text.agreement.coordinator or "")
     author = document_author(ctx, fallback.name if fallback else "")
     info = agreement_info(text.agreement, shown, ctx.lang, author, when)

@@ -18,6 +18,7 @@ from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import get_agreement
 from coopkit.queries.names import partner_label
 from coopkit.queries.period import period
+from coopkit.queries.versions import Ending, Leaving, ending_text, leaving_text
 from coopkit.render.dates import long_date, short_date
 from coopkit.services.outputs import write_output
 from coopkit.store import layout
@@ -144,6 +145,10 @@ class Report:
     actions: list[ActionRow] = field(default_factory=list)
     action_summary: ActionSummary | None = None
     revisions: list[Revision] = field(default_factory=list)
+    ending: Ending | None = None
+    """The agreement's end by notice or mutual consent, when declared or taking effect in time."""
+    leavings: list[Leaving] = field(default_factory=list)
+    """Parties leaving by notice, declared by the period's end and not gone before its start."""
 
     def as_json(self) -> dict[str, Any]:
         """Return the report as plain data (dates stay dates)."""
@@ -264,6 +269,11 @@ def build_report(
                 )
             )
     report.revisions = sorted(revisions, key=lambda r: (r.date, r.kind, r.text))
+    timeline = snap.timeline(agreement_id)
+    ending = timeline.ending
+    if ending is not None and ending.effective is not None:
+        report.ending = ending if ending.declared <= end and ending.effective >= start else None
+    report.leavings = [x for x in timeline.leavings if x.declared <= end and x.effective >= start]
     return report
 
 
@@ -451,6 +461,23 @@ def _status_word(status: str, labels: dict[str, str]) -> str:
     return labels.get(status, status)
 
 
+def ending_sentences(data: RepoData, report: Report, lang: str) -> list[str]:
+    """Return who leaves and how the agreement ends, one sentence each, with dates."""
+
+    def name(partner_id: str) -> str:
+        return _name(data, partner_id)
+
+    sentences = [leaving_text(x, report.today, name).format(lang) + "." for x in report.leavings]
+    if report.ending is not None:
+        ends = T(
+            "Die Vereinbarung {w}.",
+            "The agreement {w}.",
+            w=ending_text(report.ending, report.today, name),
+        )
+        sentences.append(ends.format(lang))
+    return sentences
+
+
 def summary_text(report: Report, lang: str) -> str:
     """Return one sentence that sums up the period."""
     total = sum(r.total for r in report.obligations)
@@ -510,6 +537,7 @@ def report_context(
 ) -> dict[str, Any]:
     """Return the render context of the report templates (strings ready to print)."""
     labels = report_labels(lang)
+    endings = ending_sentences(data, report, lang)
     kinds = {
         "commit": "Änderung" if lang != "en" else "change",
         "version": "Fassung" if lang != "en" else "version",
@@ -526,7 +554,8 @@ def report_context(
         "start": long_date(report.start, lang),
         "end": long_date(report.end, lang),
         "today": long_date(report.today, lang),
-        "summary": summary_text(report, lang),
+        "summary": " ".join([summary_text(report, lang), *endings]),
+        "endings": endings,
         "obligations": [
             {
                 "name": r.name,
