@@ -287,11 +287,16 @@ def _no_borders(table: object) -> None:
         tbl_pr.append(borders)
 
 
-from templates_meetings import build_invitation, build_minutes  # noqa: E402
+from templates_meetings import (  # noqa: E402
+    build_cancellation,
+    build_invitation,
+    build_minutes,
+)
 
 TEMPLATES: dict[str, Callable[[], Doc]] = {
     "agreement.docx": build_agreement,
     "invitation.docx": build_invitation,
+    "cancellation.docx": build_cancellation,
     "minutes.docx": build_minutes,
 }
 

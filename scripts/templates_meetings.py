@@ -1,4 +1,4 @@
-"""Builders of the meeting templates (invitation.docx, minutes.docx) for build_templates.py."""
+"""Builders of the meeting templates (invitation, cancellation, minutes) for build_templates.py."""
 
 from __future__ import annotations
 
@@ -166,6 +166,58 @@ def build_invitation() -> Any:
 
     function = document.add_paragraph("{{ letter.signer_function }}")
     # The break ends the letter's last line, so a full page never gets an empty one after it.
+    function.add_run("{%r if not loop.last %}")
+    function.add_run().add_break(WD_BREAK.PAGE)
+    function.add_run("{%r endif %}")
+    helpers.tag(document, "{%p endfor %}")
+    return document
+
+
+def build_cancellation() -> Any:
+    """Return the cancellation template: the letter calling off a meeting, per organisation."""
+    helpers = _helpers()
+    document = helpers.new_document()
+    section = document.sections[0]
+    section.top_margin = Cm(1.5)
+    helpers.add_page_number_footer(document, "{{ sender.authority }} · {{ letter.subject }}")
+    helpers.tag(document, "{%p for r in recipients %}")
+    _letterhead(document)
+    _address_and_info(document)
+    place = document.add_paragraph("{{ letter.place_date }}")
+    place.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    subject = document.add_paragraph()
+    subject.paragraph_format.space_before = Pt(12)
+    subject.add_run("{{ letter.subject }}").bold = True
+    document.add_paragraph("{{ labels.salutation }}")
+    document.add_paragraph("{{ labels.cancellation_intro }}")
+    _label_value_table(
+        document,
+        [
+            ("{{ labels.date }}", "{{ date }}"),
+            ("{{ labels.time }}", "{{ time }}"),
+            ("{{ labels.place }}", "{{ place }}"),
+        ],
+    )
+    helpers.tag(document, "{%p if cancel_reason %}")
+    reason = document.add_paragraph()
+    reason.paragraph_format.space_before = Pt(6)
+    reason.add_run("{{ labels.reason }}: ").bold = True
+    reason.add_run("{{ cancel_reason }}")
+    helpers.tag(document, "{%p endif %}")
+    document.add_paragraph("{{ labels.cancellation_note }}")
+    heading = document.add_paragraph("{{ labels.invitees }}", style="Heading 2")
+    heading.paragraph_format.keep_with_next = True
+    _bullets(document, "invitees", "{{ item.text }}")
+    closing = document.add_paragraph("{{ labels.invitation_closing }}")
+    closing.paragraph_format.space_before = Pt(12)
+    closing.paragraph_format.keep_with_next = True
+    signer = document.add_paragraph("{{ letter.signer_name }}")
+    signer.paragraph_format.space_before = Pt(30)
+    signer.paragraph_format.space_after = Pt(0)
+    signer.paragraph_format.keep_with_next = True
+    from docx.enum.text import WD_BREAK
+
+    function = document.add_paragraph("{{ letter.signer_function }}")
     function.add_run("{%r if not loop.last %}")
     function.add_run().add_break(WD_BREAK.PAGE)
     function.add_run("{%r endif %}")

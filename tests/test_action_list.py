@@ -56,10 +56,11 @@ def test_closed_actions_leave_the_next_agenda(make_repo: MakeRepo, cli: Cli) -> 
     record = (root / "actions" / f"{MEETING}-1.yaml").read_text()
     assert f"action: {MEETING}#1" in record and "by: kreis/bernert" in record
     cli("-C", root, "meeting", "new", "--agreement", "koop", "--date", "2014-02-05")
-    text = (root / "minutes" / "2014-02-05-arbeitstreffen.md").read_text()
+    # The prepared TOPs show the records of the day (`meeting show`), not a copy in the file.
+    text = cli("-C", root, "meeting", "show", "2014-02-05-arbeitstreffen").stdout
     assert "- Caritasverband Beispiel e. V. – Faltblätter liefern" in text
     assert "Kontaktliste versenden" not in text
-    assert "title: Begrüßung und Genehmigung der Niederschrift vom 12.06.2013" in text
+    assert "TOP 1: Begrüßung und Genehmigung der Niederschrift vom 12.06.2013" in text
     assert "Seit der Sitzung vom 12.06.2013 fällig" in text
     status = cli("-C", root, "status").stdout
     assert "offene Aufgaben: 1, davon überfällig: 0" in status

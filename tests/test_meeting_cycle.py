@@ -61,9 +61,12 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
         "Sprachförderung über Grundkenntnisse hinaus",
         "Verschiedenes",
     ]
-    assert "Caritasverband Beispiel e. V.: Über aktuelle Beratungsangebote informieren" in text
-    assert "31.12.2013" in text and "koop / angebote" not in text
-    assert "nächste Überprüfung: 01.12.2014" in text
+    assert "  - title: Fällige Pflichten\n    prefilled: obligations\n" in text
+    # The prepared TOPs' text is computed from the records until the minutes are sent.
+    shown = cli("-C", root, "meeting", "show", FIRST).stdout
+    assert "Caritasverband Beispiel e. V.: Über aktuelle Beratungsangebote informieren" in shown
+    assert "31.12.2013" in shown and "koop / angebote" not in shown
+    assert "nächste Überprüfung: 01.12.2014" in shown
 
     steps = [
         ("meeting", "attend", FIRST, "kreis/bernert", "jobcenter/meyer"),
@@ -100,13 +103,18 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
     assert f"{FIRST}#1" in listed and "Jan Meyer (Jobcenter Beispielkreis)" in listed
 
     cli("-C", root, "meeting", "send", FIRST, "--date", "2014-02-12")
-    assert "status: sent\nsent: 2014-02-12" in path.read_text()
+    sent = path.read_text()
+    assert "status: sent\nsent: 2014-02-12" in sent
+    assert "prefilled:" not in sent and "nächste Überprüfung: 01.12.2014" in sent
 
     cli("-C", root, "meeting", "new", "--agreement", "koop", "--date", "2014-05-14")
     second = root / "minutes" / f"{SECOND}.md"
-    later = second.read_text()
-    assert "title: Begrüßung und Genehmigung der Niederschrift vom 05.02.2014" in later
-    assert "title: Offene Aufgaben" in later
+    assert "title: Begrüßung und Genehmigung der Niederschrift vom 05.02.2014" in (
+        second.read_text()
+    )
+    later = cli("-C", root, "meeting", "show", SECOND).stdout
+    assert "TOP 1: Begrüßung und Genehmigung der Niederschrift vom 05.02.2014" in later
+    assert "TOP 2: Offene Aufgaben" in later
     assert "- Jan Meyer (Jobcenter Beispielkreis) – Fördermöglichkeiten" in later
     assert f"{FIRST}#1" not in later
 

@@ -13,8 +13,9 @@ from typer.core import TyperGroup
 
 from coopkit.cli import agreement, followup, meeting, partner
 from coopkit.cli.boundary import command
+from coopkit.cli.meeting import AfterSending
 from coopkit.cli.output import print_json, say
-from coopkit.cli.state import get_state, parse_day
+from coopkit.cli.state import get_state, parse_day, parse_time
 from coopkit.errors import T, UsageError
 
 MessageOption = Annotated[
@@ -335,6 +336,7 @@ def note_set_cmd(
     top: TopOption,
     text: Annotated[str, typer.Argument(help="Neuer Text der Notiz.", metavar="TEXT")],
     message: MessageOption = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Die Notiz eines TOP durch TEXT ersetzen; ein Commit.
 
@@ -342,13 +344,24 @@ def note_set_cmd(
     """
     from coopkit.services.meeting_edits import set_note
 
-    result = set_note(get_state(ctx).context(), meeting_id, top, text, note=message)
+    result = set_note(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        text,
+        note=message,
+        after_sending=after_sending,
+    )
     _meeting_done(ctx, result, T("Notiz zu TOP {t} ersetzt", "note of TOP {t} replaced", t=top))
 
 
 @command
 def note_remove_cmd(
-    ctx: typer.Context, meeting_id: MeetingId, top: TopOption, message: MessageOption = None
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    message: MessageOption = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Die Notiz eines TOP entfernen; ein Commit.
 
@@ -356,7 +369,9 @@ def note_remove_cmd(
     """
     from coopkit.services.meeting_edits import remove_note
 
-    result = remove_note(get_state(ctx).context(), meeting_id, top, note=message)
+    result = remove_note(
+        get_state(ctx).context(), meeting_id, top, note=message, after_sending=after_sending
+    )
     _meeting_done(ctx, result, T("Notiz zu TOP {t} entfernt", "note of TOP {t} removed", t=top))
 
 
@@ -368,6 +383,7 @@ def decision_set_cmd(
     index: IndexOption,
     text: Annotated[str, typer.Argument(help="Neuer Wortlaut.", metavar="TEXT")],
     message: MessageOption = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Den Wortlaut eines Beschlusses ersetzen; ein Commit.
 
@@ -375,7 +391,15 @@ def decision_set_cmd(
     """
     from coopkit.services.meeting_edits import set_decision
 
-    result = set_decision(get_state(ctx).context(), meeting_id, top, index, text, note=message)
+    result = set_decision(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        index,
+        text,
+        note=message,
+        after_sending=after_sending,
+    )
     _meeting_done(
         ctx,
         result,
@@ -390,6 +414,7 @@ def decision_remove_cmd(
     top: TopOption,
     index: IndexOption,
     message: MessageOption = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Einen Beschluss entfernen; ein Commit.
 
@@ -397,7 +422,14 @@ def decision_remove_cmd(
     """
     from coopkit.services.meeting_edits import remove_decision
 
-    result = remove_decision(get_state(ctx).context(), meeting_id, top, index, note=message)
+    result = remove_decision(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        index,
+        note=message,
+        after_sending=after_sending,
+    )
     _meeting_done(
         ctx,
         result,
@@ -413,6 +445,7 @@ def attendee_remove_cmd(
         str, typer.Argument(help="PARTNER/PERSON, bei Gästen der Name.", metavar="PERSON")
     ],
     message: MessageOption = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Eine Person aus der Anwesenheit (anwesend, entschuldigt oder Gast) entfernen.
 
@@ -420,7 +453,9 @@ def attendee_remove_cmd(
     """
     from coopkit.services.meeting_edits import remove_attendee
 
-    result = remove_attendee(get_state(ctx).context(), meeting_id, person, note=message)
+    result = remove_attendee(
+        get_state(ctx).context(), meeting_id, person, note=message, after_sending=after_sending
+    )
     _meeting_done(
         ctx, result, T("{p} aus der Anwesenheit entfernt", "{p} removed from attendance", p=person)
     )
@@ -436,8 +471,9 @@ def cancel_cmd(
 ) -> None:
     """Eine geplante Sitzung absagen (status: cancelled, mit Grund); ein Commit.
 
-    Eine abgesagte Sitzung erscheint in keiner Tagesordnung, im Kalender als abgesagt
-    (STATUS:CANCELLED) und zählt im Bericht nicht als abgehaltene Sitzung.
+    Eine abgesagte Sitzung erscheint in keiner Tagesordnung und keinen Unterlagen, im Kalender
+    als abgesagt (STATUS:CANCELLED, höhere SEQUENCE) und zählt im Bericht nicht als abgehaltene
+    Sitzung; „coop meeting render SITZUNG --invitation“ schreibt die Absage.
 
     Beispiel: coop meeting cancel 2014-05-14-arbeitstreffen --reason "Krankheit der Leitung"
     """
@@ -458,14 +494,21 @@ def move_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
     day: Annotated[str, typer.Option("--date", metavar="JJJJ-MM-TT", help="Neues Sitzungsdatum.")],
-    time: Annotated[str | None, typer.Option("--time", help="Neuer Beginn HH:MM.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Neues Ende HH:MM.")] = None,
+    time: Annotated[
+        str | None,
+        typer.Option("--time", help="Neuer Beginn, z. B. 14:00 oder 14 Uhr.", metavar="UHRZEIT"),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Neues Ende, z. B. 16:30.", metavar="UHRZEIT")
+    ] = None,
     message: MessageOption = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Eine Sitzung verlegen: Datei und ID folgen dem neuen Datum, im selben Commit.
 
     Abschlussvermerke ihrer Aufgaben (actions/) werden mit umbenannt. Wurden in der Sitzung
-    Niederschriften genehmigt, bleibt sie, wo sie ist (die genehmigten nennen sie).
+    Niederschriften genehmigt, bleibt sie, wo sie ist (die genehmigten nennen sie). Im Kalender
+    behält sie ihre Kennung (UID) und gilt als geändert (höhere SEQUENCE).
 
     Beispiel: coop meeting move 2014-05-14-arbeitstreffen --date 2014-05-21 --time 10:00
     """
@@ -473,8 +516,15 @@ def move_cmd(
 
     new_day = parse_day(day, "--date")
     assert new_day is not None
+    start, until = parse_time(time, "--time"), parse_time(end, "--end")
     result = move_meeting(
-        get_state(ctx).context(), meeting_id, new_day, start=time, end=end, note=message
+        get_state(ctx).context(),
+        meeting_id,
+        new_day,
+        start=start,
+        end=until,
+        note=message,
+        after_sending=after_sending,
     )
     _done(
         ctx,
@@ -509,6 +559,7 @@ def action_set_cmd(
     ] = None,
     what: Annotated[str | None, typer.Option("--what", help="Was zu tun ist.")] = None,
     message: MessageOption = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Wer, Was oder Bis wann einer Aufgabe ändern, solange die Niederschrift nicht genehmigt ist.
 
@@ -523,6 +574,7 @@ def action_set_cmd(
         due=parse_day(due, "--due"),
         what=what,
         note=message,
+        after_sending=after_sending,
     )
     _done(
         ctx,

@@ -28,6 +28,13 @@ DateOption = Annotated[
     str | None,
     typer.Option("--date", help="Datum (auch Datum des Commits).", metavar="DATUM"),
 ]
+AfterSending = Annotated[
+    bool,
+    typer.Option(
+        "--after-sending",
+        help="Die Niederschrift ist schon versandt: Änderung trotzdem (im Commit vermerkt).",
+    ),
+]
 
 _MINUTES_STATUS = {
     "draft": T("Entwurf", "draft"),
@@ -155,6 +162,7 @@ def attend_cmd(
         str | None, typer.Option("--org", help="Organisation des Gastes.", metavar="NAME")
     ] = None,
     function: Annotated[str | None, typer.Option("--function", help="Funktion des Gastes.")] = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Anwesenheit erfassen: anwesend (Standard), entschuldigt oder Gast.
 
@@ -170,6 +178,7 @@ def attend_cmd(
         guest=guest,
         org=org,
         function=function,
+        after_sending=after_sending,
     )
     _written(
         ctx, result, T("Anwesenheit erfasst in {p}", "attendance recorded in {p}", p=result.path)
@@ -177,26 +186,38 @@ def attend_cmd(
 
 
 @command
-def note_cmd(ctx: typer.Context, meeting_id: MeetingId, top: TopOption, text: TextArg) -> None:
+def note_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    text: TextArg,
+    after_sending: AfterSending = False,
+) -> None:
     """Eine Notiz (Absatz) zu einem TOP hinzufügen.
 
     Beispiel: coop meeting note 2014-02-05-evaluation --top 2 "Positive Bilanz aller Partner."
     """
     from coopkit.services.meetings import add_note
 
-    result = add_note(get_state(ctx).context(), meeting_id, top, text)
+    result = add_note(get_state(ctx).context(), meeting_id, top, text, after_sending=after_sending)
     _written(ctx, result, T("Notiz zu TOP {t} erfasst", "note added to TOP {t}", t=top))
 
 
 @command
-def decide_cmd(ctx: typer.Context, meeting_id: MeetingId, top: TopOption, text: TextArg) -> None:
+def decide_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    text: TextArg,
+    after_sending: AfterSending = False,
+) -> None:
     """Einen Beschluss wörtlich zu einem TOP festhalten.
 
     Beispiel: coop meeting decide 2014-02-05-evaluation --top 5 "Der Fortbildungstag findet statt."
     """
     from coopkit.services.meetings import decide
 
-    result = decide(get_state(ctx).context(), meeting_id, top, text)
+    result = decide(get_state(ctx).context(), meeting_id, top, text, after_sending=after_sending)
     _written(ctx, result, T("Beschluss zu TOP {t} erfasst", "decision recorded in TOP {t}", t=top))
 
 
@@ -209,8 +230,9 @@ def action_cmd(
         str,
         typer.Option("--who", help="Wer: PARTNER oder PARTNER/PERSON.", metavar="PARTNER/PERSON"),
     ],
-    due: Annotated[str, typer.Option("--due", help="Bis wann:.", metavar="DATUM")],
+    due: Annotated[str, typer.Option("--due", help="Bis wann.", metavar="DATUM")],
     text: TextArg,
+    after_sending: AfterSending = False,
 ) -> None:
     """Eine Aufgabe (Wer / Was / Bis wann) zu einem TOP festhalten.
 
@@ -221,7 +243,15 @@ def action_cmd(
 
     due_day = parse_day(due, "--due")
     assert due_day is not None
-    result = add_action(get_state(ctx).context(), meeting_id, top, who, due_day, text)
+    result = add_action(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        who,
+        due_day,
+        text,
+        after_sending=after_sending,
+    )
     _written(ctx, result, T("Aufgabe {a} erfasst", "action {a} recorded", a=result.extra["action"]))
 
 
@@ -230,6 +260,7 @@ def top_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
     title: Annotated[str, typer.Argument(help="Titel des TOP.", metavar="TITEL")],
+    after_sending: AfterSending = False,
 ) -> None:
     """Einen TOP zur Tagesordnung hinzufügen (vor „Verschiedenes“).
 
@@ -237,7 +268,7 @@ def top_cmd(
     """
     from coopkit.services.meetings import add_top
 
-    result = add_top(get_state(ctx).context(), meeting_id, title)
+    result = add_top(get_state(ctx).context(), meeting_id, title, after_sending=after_sending)
     _written(ctx, result, T("TOP {n} hinzugefügt", "TOP {n} added", n=result.extra["top"]))
 
 
@@ -252,6 +283,7 @@ def times_cmd(
     end: Annotated[
         str | None, typer.Option("--end", help="Ende, z. B. 16:30.", metavar="UHRZEIT")
     ] = None,
+    after_sending: AfterSending = False,
 ) -> None:
     """Tatsächlichen Beginn und tatsächliches Ende der Sitzung eintragen.
 
@@ -260,7 +292,9 @@ def times_cmd(
     from coopkit.services.meetings import set_times
 
     begin, finish = parse_time(start, "--start"), parse_time(end, "--end")
-    result = set_times(get_state(ctx).context(), meeting_id, begin, finish)
+    result = set_times(
+        get_state(ctx).context(), meeting_id, begin, finish, after_sending=after_sending
+    )
     _written(ctx, result, T("Zeiten eingetragen in {p}", "times set in {p}", p=result.path))
 
 
@@ -469,6 +503,10 @@ def render_cmd(
 ) -> None:
     """Einladung oder Niederschrift als Word-Dokument (oder Markdown, PDF) ausgeben.
 
+    Die Einladung einer abgesagten Sitzung ist ihre Absage (<SITZUNG>-absage.docx). Die
+    vorbereiteten TOPs eines Entwurfs (Genehmigung, offene Aufgaben, fällige Pflichten,
+    Änderungen) zeigen den Stand des Tages.
+
     Die Einladung ist ein Brief nach DIN 5008 mit Briefkopf aus coop.toml ([letterhead]),
     einer Seite je eingeladener Organisation (oder --one-letter), Aktenzeichen und
     Rückmeldedatum. Ohne -o wird <SITZUNG>.docx (bzw. <SITZUNG>-einladung.docx) im aktuellen
@@ -495,11 +533,12 @@ def render_cmd(
     if fmt == "md" and output is None:
         typer.echo(clean(doc.text), nl=False)
         return
-    suffix = (
-        "-einladung"
-        if invitation and service_ctx.lang != "en"
-        else ("-invitation" if invitation else "")
-    )
+    suffixes = {
+        "invitation": ("-einladung", "-invitation"),
+        "cancellation": ("-absage", "-cancellation"),
+    }
+    de_suffix, en_suffix = suffixes.get(doc.kind, ("", ""))
+    suffix = de_suffix if service_ctx.lang != "en" else en_suffix
     from coopkit.services.outputs import default_output, write_output
 
     target = output or default_output(service_ctx, f"{doc.meeting_id}{suffix}.{fmt}")

@@ -13,6 +13,8 @@ from coopkit.model.base import Id, IdList, PersonRef, Record, TimeOfDay, fail
 MinutesStatus = Literal["draft", "sent", "approved", "cancelled"]
 """`cancelled`: the meeting did not take place (`coop meeting cancel`); never held, never sent."""
 ActionStatus = Literal["done", "dropped"]
+PrefilledKind = Literal["approval", "actions", "obligations", "revisions"]
+"""A TOP `coop meeting new` prepared: its title and notes follow the records until sending."""
 
 
 class Guest(Record):
@@ -44,6 +46,7 @@ class Top(Record):
     """An agenda item (TOP) with its notes, verbatim decisions and actions."""
 
     title: str
+    prefilled: PrefilledKind | None = None
     notes: str = ""
     decisions: list[str] = []
     actions: list[Action] = []
@@ -53,6 +56,8 @@ class Minutes(Record):
     """A meeting: invitation data while a draft, the minutes once held."""
 
     id: Id
+    uid: Id | None = None
+    """The id the meeting was created with, kept when `coop meeting move` changes the id."""
     title: str
     agreements: IdList = []
     date: date
@@ -110,6 +115,11 @@ class Minutes(Record):
     def cancelled(self) -> bool:
         """Return whether the meeting was called off."""
         return self.status == "cancelled"
+
+    @property
+    def calendar_id(self) -> str:
+        """Return the id a calendar knows the meeting by: the first id, kept through moves."""
+        return self.uid or self.id
 
     def all_actions(self) -> list[tuple[int, Action]]:
         """Return (TOP number, action) for every action, TOPs counted from 1."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from coopkit.model.base import split_person
 from coopkit.model.minutes import Minutes
@@ -63,9 +65,14 @@ class MeetingView:
 
 
 def show_meeting(snap: Snapshot, meeting_id: str) -> MeetingView:
-    """Return one meeting with resolved names and the state of its actions."""
+    """Return one meeting with resolved names and the state of its actions.
+
+    A draft's prepared TOPs show what the records say today.
+    """
+    from coopkit.queries.agenda import current_agenda
+
     located = get_minutes(snap, meeting_id)
-    minutes = located.value
+    minutes = current_agenda(snap, located.value, snap.lang)
     refs = [
         *minutes.attendance.present,
         *minutes.attendance.excused,
@@ -107,3 +114,78 @@ def meeting_partners(data: RepoData, minutes: Minutes) -> set[str]:
         if agreement is not None:
             found |= set(agreement.parties)
     return found
+
+
+_SCHEDULE_LINE = re.compile(r"^[+-](?:(?:date|start|end|place):|status: *cancelled\b)")
+"""A changed front-matter line that moves a meeting in a calendar: day, times, place, called off."""
+
+
+def meeting_sequences(root: Path, data: RepoData) -> dict[str, int]:
+    """Return each meeting's calendar SEQUENCE: the commits that changed its day, time or place.
+
+    Counted from git history over the meeting's file through its renames (`coop meeting move`),
+    and cancelling counts as a change: the number only grows as history grows, and the same
+    history always gives the same number. Creating the file is revision 0.
+    """
+    from coopkit.store.git import GitRepo
+
+    with GitRepo(root) as repo:
+        if repo.head() is None:
+            return {}
+        out = str(
+            repo.run(
+                "log",
+                "--reverse",
+                "-M",
+                "-p",
+                "--unified=0",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-textconv",
+                "--format=%x00",
+                "--end-of-options",
+                "HEAD",
+                "--",
+                "minutes/",
+            )
+        )
+    origin: dict[str, str] = {}
+    """current path -> the path the meeting's file was created at."""
+    counts: dict[str, int] = {}
+    for commit in out.split("\0"):
+        for diff in commit.split("\ndiff --git ")[1:]:
+            _count_change(diff, origin, counts)
+    return {
+        meeting_id: counts.get(origin.get(located.path, located.path), 0)
+        for meeting_id, located in data.minutes.items()
+    }
+
+
+def _count_change(diff: str, origin: dict[str, str], counts: dict[str, int]) -> None:
+    """Follow one file's diff of one commit: its renames and whether it moved the meeting."""
+    lines = diff.split("\n")
+    head = lines[0].split(" ")
+    old = head[0][2:] if head[0].startswith("a/") else head[0]
+    new = head[-1][2:] if head[-1].startswith("b/") else head[-1]
+    created = deleted = False
+    for line in lines[1:]:
+        if line.startswith("@@"):
+            break
+        if line.startswith("rename from "):
+            old = line[len("rename from ") :]
+        elif line.startswith("rename to "):
+            new = line[len("rename to ") :]
+        elif line.startswith("new file mode"):
+            created = True
+        elif line.startswith("deleted file mode"):
+            deleted = True
+    if created:
+        origin[new] = new
+        counts.pop(new, None)
+        return
+    first = origin.pop(old, old)
+    if deleted:
+        return
+    origin[new] = first
+    if any(_SCHEDULE_LINE.match(line) for line in lines):
+        counts[first] = counts.get(first, 0) + 1

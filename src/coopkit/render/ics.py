@@ -48,6 +48,8 @@ class CalendarEvent:
     rdates: tuple[date, ...] = ()
     categories: tuple[str, ...] = ()
     status: str | None = None
+    sequence: int = 0
+    """The revision of the event (RFC 5545 SEQUENCE): a calendar keeps the highest it saw."""
 
 
 def _moment(value: date | datetime, zone: ZoneInfo) -> date | datetime:
@@ -102,6 +104,8 @@ def render_ics(
         )
         if item.status:
             event.add("status", item.status)
+        if item.sequence:
+            event.add("sequence", item.sequence)
         if not isinstance(start, datetime):
             event.add("transp", "TRANSPARENT")
         if item.rrule:

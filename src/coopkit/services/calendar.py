@@ -14,7 +14,7 @@ from coopkit.queries.context import Context
 from coopkit.queries.due import clause_source, schedule_until, top_source, version_dates
 from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import check_partner
-from coopkit.queries.meetings import meeting_partners
+from coopkit.queries.meetings import meeting_partners, meeting_sequences
 from coopkit.queries.names import partner_label
 from coopkit.render.ics import CalendarEvent, render_ics
 from coopkit.schedule import RecurrenceError, describe_frequency, occurrences, rrule_for
@@ -33,13 +33,24 @@ class CalendarResult:
     obligations: int
 
 
-def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[CalendarEvent]:
-    """Return one event per meeting, with the agenda in the description."""
+def meeting_events(
+    snap: Snapshot, partner: str | None, sequences: dict[str, int] | None = None
+) -> list[CalendarEvent]:
+    """Return one event per meeting, with the agenda (as of today for a draft) in the description.
+
+    The UID comes from the meeting's first id and survives a move; `sequences` (the revision of
+    each meeting's day, time and place) tells calendars which version is newer. A cancelled
+    meeting stays in the feed with STATUS:CANCELLED, so subscribers drop it.
+    """
+    from coopkit.queries.agenda import current_agenda
+
+    data, lang = snap.data, snap.lang
     events = []
     for meeting_id in sorted(data.minutes):
         minutes = data.minutes[meeting_id].value
         if partner is not None and partner not in meeting_partners(data, minutes):
             continue
+        minutes = current_agenda(snap, minutes, lang)
         label = "Item" if lang == "en" else "TOP"
         agenda = "\n".join(f"{label} {n}: {top.title}" for n, top in enumerate(minutes.tops, 1))
         start: date | datetime = minutes.date
@@ -57,7 +68,7 @@ def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[Calen
             agenda = "\n".join(x for x in (word + ".", minutes.cancel_reason or "") if x)
         events.append(
             CalendarEvent(
-                uid=f"{meeting_id}@{UID_DOMAIN}",
+                uid=f"{minutes.calendar_id}@{UID_DOMAIN}",
                 summary=summary,
                 start=start,
                 end=end,
@@ -65,6 +76,7 @@ def meeting_events(data: RepoData, partner: str | None, lang: str) -> list[Calen
                 location=minutes.place,
                 categories=("Sitzung" if lang != "en" else "Meeting",),
                 status="CANCELLED" if minutes.cancelled else "CONFIRMED",
+                sequence=(sequences or {}).get(meeting_id, 0),
             )
         )
     return events
@@ -171,7 +183,7 @@ def calendar_events(
     """Return (meetings, actions, obligations) events of a snapshot."""
     check_partner(snap, partner)
     return (
-        meeting_events(snap.data, partner, snap.lang),
+        meeting_events(snap, partner, meeting_sequences(snap.ctx.root, snap.data)),
         action_events(snap, partner),
         obligation_events(snap, partner),
     )

@@ -12,7 +12,7 @@ from coopkit.model.partner import Contact
 from coopkit.model.repo import RepoData
 from coopkit.queries.actions import action_rows, state_label
 from coopkit.queries.context import Context
-from coopkit.queries.load import snapshot
+from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import get_minutes
 from coopkit.queries.names import partner_name, person_name
 from coopkit.render.dates import long_date, short_date
@@ -65,6 +65,12 @@ LABELS: dict[str, dict[str, str]] = {
         "place_date": "Ort, Datum",
         "signature": "Unterschrift",
         "agreements_under_review": "Gegenstand",
+        "cancellation": "Absage",
+        "cancellation_intro": "die folgende Sitzung muss leider abgesagt werden; sie findet nicht "
+        "statt.",
+        "reason": "Grund",
+        "cancellation_note": "Über einen neuen Termin informieren wir Sie gesondert.",
+        "cancelled": "abgesagt",
     },
     "en": {
         "minutes": "Minutes",
@@ -110,6 +116,12 @@ LABELS: dict[str, dict[str, str]] = {
         "place_date": "Place, date",
         "signature": "Signature",
         "agreements_under_review": "Subject",
+        "cancellation": "Cancellation",
+        "cancellation_intro": "we regret to inform you that the following meeting has been "
+        "cancelled and will not take place.",
+        "reason": "Reason",
+        "cancellation_note": "We will let you know about a new date separately.",
+        "cancelled": "cancelled",
     },
 }
 
@@ -139,6 +151,9 @@ def paragraphs(text: str) -> list[dict[str, Any]]:
 
 def _status_note(minutes: Minutes, data: RepoData, lang: str) -> str:
     de = lang != "en"
+    if minutes.cancelled:
+        word = "abgesagt" if de else "cancelled"
+        return f"{word}: {minutes.cancel_reason}" if minutes.cancel_reason else word
     if minutes.status == "draft":
         return "Entwurf" if de else "Draft"
     if minutes.status == "sent":
@@ -239,7 +254,9 @@ def letter_context(
         recipients = [{"lines": [labels["distribution_list"]]}]
     if reply_by is None:
         reply_by = minutes.date - timedelta(days=7)
-    reply = long_date(reply_by, lang) if reply_by >= today else ""
+    # A cancellation asks for no reply.
+    reply = long_date(reply_by, lang) if reply_by >= today and not minutes.cancelled else ""
+    kind = "cancellation" if minutes.cancelled else "invitation"
     signer = _contact(data, minutes.chair)
     place = sender["place"]
     letter_day = long_date(today, lang)
@@ -252,7 +269,7 @@ def letter_context(
             "date_short": short_date(today, lang),
             "place_date": f"{place}, {letter_day}" if place else letter_day,
             "file_number": file_number if file_number is not None else sender["file_number"],
-            "subject": f"{labels['invitation']}: {minutes.title}",
+            "subject": f"{labels[kind]}: {minutes.title}",
             "reply_by": reply,
             "reply_text": labels["reply"].format(d=reply) if reply else "",
             "signer_name": _bare_name(data, minutes.chair),
@@ -357,6 +374,8 @@ def meeting_context(
         "minute_taker_function": (taker_contact.function or "") if taker_contact else "",
         "status": minutes.status,
         "status_note": _status_note(minutes, data, lang),
+        "cancelled": minutes.cancelled,
+        "cancel_reason": minutes.cancel_reason or "",
         "agreements": [
             {"id": a, "title": data.agreements[a].value.title if a in data.agreements else a}
             for a in minutes.agreements
@@ -381,6 +400,8 @@ class MeetingDocument:
     meeting_id: str
     fmt: str
     data: bytes
+    kind: str = "minutes"
+    """"invitation", "cancellation" (the invitation of a cancelled meeting) or "minutes"."""
 
     @property
     def text(self) -> str:
@@ -402,7 +423,8 @@ def meeting_info(
 ) -> DocumentInfo:
     """Return the core properties of an invitation (dated today) or minutes (dated the meeting)."""
     labels = LABELS.get(lang, LABELS["de"])
-    kind = labels["invitation"] if invitation else labels["minutes"]
+    letter = "cancellation" if minutes.cancelled else "invitation"
+    kind = labels[letter] if invitation else labels["minutes"]
     return DocumentInfo(
         title=f"{kind}: {minutes.title}",
         subject=f"{kind} {long_date(minutes.date, lang)}",
@@ -421,12 +443,20 @@ def meeting_document(
     invitation: bool = False,
     fmt: str = "docx",
     letter: LetterOptions | None = None,
+    snap: Snapshot | None = None,
 ) -> MeetingDocument:
-    """Render the invitation or the minutes of a loaded meeting as .docx or Markdown."""
+    """Render the invitation or the minutes of a loaded meeting as .docx or Markdown.
+
+    The invitation of a cancelled meeting is its cancellation letter. With `snap`, a draft's
+    prepared TOPs are computed from its records (the agenda as of today).
+    """
+    from coopkit.queries.agenda import current_agenda
     from coopkit.services.documents import document_author
 
     options = letter or LetterOptions()
     lang = ctx.lang
+    if snap is not None:
+        minutes = current_agenda(snap, minutes, lang)
     context = meeting_context(
         data,
         minutes,
@@ -436,13 +466,15 @@ def meeting_document(
         reply_by=options.reply_by,
         one_letter=options.one_letter,
     )
-    base = "invitation" if invitation else "minutes"
+    base = "minutes"
+    if invitation:
+        base = "cancellation" if minutes.cancelled else "invitation"
     if fmt == "md":
         from coopkit.render.markdown import render_markdown
 
         template = layout.resolve_template(ctx.root, f"{base}.md.j2")
         text = render_markdown(template, context, lang)
-        return MeetingDocument(minutes.id, fmt, text.encode("utf-8"))
+        return MeetingDocument(minutes.id, fmt, text.encode("utf-8"), base)
     from coopkit.render.docx import render_docx
 
     template = layout.resolve_template(ctx.root, f"{base}.docx")
@@ -459,7 +491,7 @@ def meeting_document(
         image_widths={"logo": 3.5},
         info=info,
     )
-    return MeetingDocument(minutes.id, fmt, payload)
+    return MeetingDocument(minutes.id, fmt, payload, base)
 
 
 def render_meeting(
@@ -473,7 +505,9 @@ def render_meeting(
     """Render the invitation or the minutes of a meeting as .docx or Markdown."""
     snap = snapshot(ctx)
     minutes = get_minutes(snap, meeting_id).value
-    return meeting_document(ctx, snap.data, minutes, invitation=invitation, fmt=fmt, letter=letter)
+    return meeting_document(
+        ctx, snap.data, minutes, invitation=invitation, fmt=fmt, letter=letter, snap=snap
+    )
 
 
 def sample_meeting_context(lang: str) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from coopkit.services.meetings import (
     _nonempty,
     _refuse_frozen,
     _top_node,
+    edit_message,
+    refuse_sent,
 )
 from coopkit.services.repository import CommitResult, Transaction, writing
 from coopkit.store import layout
@@ -41,13 +43,15 @@ def _edit(
     message: Callable[[Minutes], T],
     when: date | None,
     note: str | None,
+    after_sending: bool,
 ) -> MeetingResult:
     with writing(ctx) as tx:
         located = get_minutes(tx.loaded(), meeting_id)
         minutes = located.value
         _refuse_frozen(minutes)
+        refuse_sent(minutes, after_sending)
         tx.edit(located.path, lambda node: change(node, minutes))
-        result = tx.commit(message(minutes), when, note)
+        result = tx.commit(edit_message(minutes, message(minutes)), when, note)
         written = parse_minutes(tx.read(located.path))[0]
     return MeetingResult(written.value if written else minutes, located.path, result)
 
@@ -63,6 +67,7 @@ def set_note(
     *,
     when: date | None = None,
     note: str | None = None,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Replace the notes of TOP `top` with `text`."""
     text = _nonempty(text, "TEXT")
@@ -78,11 +83,18 @@ def set_note(
         lambda m: T("Notiz zu {m} TOP {t} ersetzt", "Replace note of {m} TOP {t}", m=m.id, t=top),
         when,
         note,
+        after_sending,
     )
 
 
 def remove_note(
-    ctx: Context, meeting_id: str, top: int, *, when: date | None = None, note: str | None = None
+    ctx: Context,
+    meeting_id: str,
+    top: int,
+    *,
+    when: date | None = None,
+    note: str | None = None,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Remove the notes of TOP `top`."""
 
@@ -100,6 +112,7 @@ def remove_note(
         lambda m: T("Notiz zu {m} TOP {t} entfernt", "Remove note of {m} TOP {t}", m=m.id, t=top),
         when,
         note,
+        after_sending,
     )
 
 
@@ -128,6 +141,7 @@ def set_decision(
     *,
     when: date | None = None,
     note: str | None = None,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Replace decision `index` (from 1) of TOP `top` with `text`."""
     text = _nonempty(text, "TEXT")
@@ -149,6 +163,7 @@ def set_decision(
         ),
         when,
         note,
+        after_sending,
     )
 
 
@@ -160,6 +175,7 @@ def remove_decision(
     *,
     when: date | None = None,
     note: str | None = None,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Remove decision `index` (from 1) of TOP `top`."""
 
@@ -183,6 +199,7 @@ def remove_decision(
         ),
         when,
         note,
+        after_sending,
     )
 
 
@@ -196,6 +213,7 @@ def remove_attendee(
     *,
     when: date | None = None,
     note: str | None = None,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Remove a person from the present, excused or guest list (guests by name)."""
     person = person.strip()
@@ -250,6 +268,7 @@ def remove_attendee(
         ),
         when,
         note,
+        after_sending,
     )
 
 
@@ -325,6 +344,8 @@ def cancel_meeting(
         ),
         when,
         note,
+        # Sent minutes are refused below: a meeting that took place is not cancelled.
+        after_sending=True,
     )
 
 
@@ -348,14 +369,16 @@ def move_meeting(
     end: str | None = None,
     when: date | None = None,
     note: str | None = None,
+    after_sending: bool = False,
 ) -> MoveResult:
     """Move a meeting to another day: the file and id follow the date in the same commit.
 
     Closing records of its actions are renamed with it; a meeting that approved other minutes
-    (named in their frozen `approved_in`) is not moved.
+    (named in their frozen `approved_in`) is not moved. The first id stays as `uid`, so the
+    calendar entry keeps its UID.
     """
     with writing(ctx) as tx:
-        return _move(tx, meeting_id, day, start, end, when, note)
+        return _move(tx, meeting_id, day, start, end, when, note, after_sending)
 
 
 def _move(
@@ -366,11 +389,13 @@ def _move(
     end: str | None,
     when: date | None,
     note: str | None,
+    after_sending: bool,
 ) -> MoveResult:
     loaded = tx.loaded()
     located = get_minutes(loaded, meeting_id)
     minutes = located.value
     _refuse_frozen(minutes)
+    refuse_sent(minutes, after_sending)
     old_id = minutes.id
     rest = (
         old_id[len(minutes.date.isoformat()) :]
@@ -413,6 +438,8 @@ def _move(
         )
 
     def change(node: Any) -> None:
+        if new_id != old_id and "uid" not in node:
+            set_key(node, "uid", minutes.calendar_id, MINUTES_KEYS)
         set_key(node, "id", new_id, MINUTES_KEYS)
         set_key(node, "date", yaml_value(day), MINUTES_KEYS)
         if start is not None:
@@ -449,7 +476,7 @@ def _move(
             d=day.isoformat(),
             n=new_id,
         )
-    commit = tx.commit(message, when, note)
+    commit = tx.commit(edit_message(minutes, message), when, note)
     return MoveResult(old_id, new_id, new_path, renamed, commit)
 
 
@@ -481,6 +508,7 @@ def set_action(
     what: str | None = None,
     when: date | None = None,
     note: str | None = None,
+    after_sending: bool = False,
 ) -> ActionEdit:
     """Change who, what or by when of an action while its minutes are not frozen."""
     if who is None and due is None and what is None:
@@ -495,6 +523,7 @@ def set_action(
     with writing(ctx) as tx:
         minutes, top, action = get_action(tx.loaded(), key)
         _refuse_frozen(minutes)
+        refuse_sent(minutes, after_sending)
         path = tx.loaded().data.minutes[minutes.id].path
 
         def change(node: Any) -> None:
@@ -514,11 +543,14 @@ def set_action(
             if value is not None
         ]
         commit = tx.commit(
-            T(
-                "Aufgabe {a} geändert: {f}",
-                "Change action {a}: {f}",
-                a=key,
-                f=", ".join(fields),
+            edit_message(
+                minutes,
+                T(
+                    "Aufgabe {a} geändert: {f}",
+                    "Change action {a}: {f}",
+                    a=key,
+                    f=", ".join(fields),
+                ),
             ),
             when,
             note,

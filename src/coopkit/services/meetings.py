@@ -23,6 +23,7 @@ from coopkit.store.yamlio import ensure_seq, set_key, yaml_value
 
 MINUTES_KEYS = (
     "id",
+    "uid",
     "title",
     "agreements",
     "date",
@@ -39,7 +40,7 @@ MINUTES_KEYS = (
     "tops",
     "distribution",
 )
-TOP_KEYS = ("title", "notes", "decisions", "actions")
+TOP_KEYS = ("title", "prefilled", "notes", "decisions", "actions")
 ATTENDANCE_KEYS = ("present", "excused", "guests")
 SLUG_MAX = 40
 
@@ -61,6 +62,28 @@ def _refuse_frozen(minutes: Minutes) -> None:
                 a=minutes.approved_in or "?",
             )
         )
+
+
+def refuse_sent(minutes: Minutes, after_sending: bool) -> None:
+    """Refuse to change sent minutes unless the change is confirmed with `--after-sending`."""
+    if minutes.status == "sent" and not after_sending:
+        raise UsageError(
+            T(
+                "die Niederschrift {m} ist schon versandt (am {d}); eine Änderung danach mit "
+                "--after-sending bestätigen (der Commit vermerkt sie)",
+                "the minutes {m} were already sent (on {d}); confirm a change after sending with "
+                "--after-sending (the commit records it)",
+                m=minutes.id,
+                d=minutes.sent.isoformat() if minutes.sent else "?",
+            )
+        )
+
+
+def edit_message(minutes: Minutes, message: T) -> T:
+    """Return the commit message of a change, marked when the minutes were already sent."""
+    if minutes.status != "sent":
+        return message
+    return T("{t} (nach Versand der Niederschrift)", "{t} (after the minutes were sent)", t=message)
 
 
 # --------------------------------------------------------------------------- node editing
@@ -129,15 +152,15 @@ def _edit_meeting(
     message: Callable[[Minutes], T],
     when: date | None,
     *,
-    allow_frozen: bool = False,
+    after_sending: bool = False,
 ) -> MeetingResult:
     with writing(ctx) as tx:
         located = get_minutes(tx.loaded(), meeting_id)
         minutes = located.value
-        if not allow_frozen:
-            _refuse_frozen(minutes)
+        _refuse_frozen(minutes)
+        refuse_sent(minutes, after_sending)
         tx.edit(located.path, lambda node: change(node, minutes))
-        result = tx.commit(message(minutes), when)
+        result = tx.commit(edit_message(minutes, message(minutes)), when)
         written = parse_minutes(tx.read(located.path))[0]
     return MeetingResult(written.value if written else minutes, located.path, result)
 
@@ -159,7 +182,7 @@ def new_meeting(
     when: date | None = None,
 ) -> MeetingResult:
     """Create `minutes/<date>-<slug>.md` as a draft with the agenda pre-filled."""
-    from coopkit.services.meeting_agenda import prefilled_agenda
+    from coopkit.queries.agenda import prefilled_agenda
 
     if not agreements:
         raise UsageError(T("mindestens eine --agreement angeben", "give at least one --agreement"))
@@ -210,6 +233,19 @@ def _new_meeting(
                 "the meeting {m} already exists ({p}); choose another --title",
                 m=meeting_id,
                 p=path,
+            )
+        )
+    moved = [m.value.id for m in data.minutes.values() if m.value.uid == meeting_id]
+    if moved:
+        # The moved meeting keeps this id as its calendar UID; a second one would replace it.
+        raise UsageError(
+            T(
+                "die Sitzung {m} wurde verlegt (jetzt {n}) und behält im Kalender ihre Kennung "
+                "{m}; bitte einen anderen --title wählen",
+                "the meeting {m} was moved (now {n}) and keeps {m} as its calendar id; choose "
+                "another --title",
+                m=meeting_id,
+                n=moved[0],
             )
         )
     tops = prefilled_agenda(snap, list(agreements), date, lang)
@@ -274,6 +310,7 @@ def attend(
     org: str | None = None,
     function: str | None = None,
     when: date | None = None,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Record persons as present (default), excused, or guests with their organisation."""
     names = [p.strip() for p in persons if p.strip()]
@@ -330,11 +367,18 @@ def attend(
             "{g} in {m}: {n}", "Record {g} at {m}: {n}", g=labels[group], m=m.id, n=", ".join(names)
         ),
         when,
+        after_sending=after_sending,
     )
 
 
 def add_note(
-    ctx: Context, meeting_id: str, top: int, text: str, when: date | None = None
+    ctx: Context,
+    meeting_id: str,
+    top: int,
+    text: str,
+    when: date | None = None,
+    *,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Append a paragraph to the notes of TOP `top`."""
     text = _nonempty(text, "TEXT")
@@ -352,11 +396,18 @@ def add_note(
         change,
         lambda m: T("Notiz zu {m} TOP {t}", "Add note to {m} TOP {t}", m=m.id, t=top),
         when,
+        after_sending=after_sending,
     )
 
 
 def decide(
-    ctx: Context, meeting_id: str, top: int, text: str, when: date | None = None
+    ctx: Context,
+    meeting_id: str,
+    top: int,
+    text: str,
+    when: date | None = None,
+    *,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Record a decision verbatim under TOP `top`."""
     text = _nonempty(text, "TEXT")
@@ -372,6 +423,7 @@ def decide(
         change,
         lambda m: T("Beschluss in {m} TOP {t}", "Record decision in {m} TOP {t}", m=m.id, t=top),
         when,
+        after_sending=after_sending,
     )
 
 
@@ -383,6 +435,8 @@ def add_action(
     due: date,
     what: str,
     when: date | None = None,
+    *,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Add an action item (who, what, by when) under TOP `top`; it gets the next number."""
     what = _nonempty(what, "TEXT")
@@ -412,12 +466,20 @@ def add_action(
             w=what[:50],
         ),
         when,
+        after_sending=after_sending,
     )
     result.extra["action"] = f"{result.minutes.id}#{numbers[0]}"
     return result
 
 
-def add_top(ctx: Context, meeting_id: str, title: str, when: date | None = None) -> MeetingResult:
+def add_top(
+    ctx: Context,
+    meeting_id: str,
+    title: str,
+    when: date | None = None,
+    *,
+    after_sending: bool = False,
+) -> MeetingResult:
     """Add an agenda item (TOP) before a closing „Verschiedenes“, else at the end."""
     title = _nonempty(title, "TITEL")
     positions: list[int] = []
@@ -438,6 +500,7 @@ def add_top(ctx: Context, meeting_id: str, title: str, when: date | None = None)
         change,
         lambda m: T("TOP in {m} ergänzt: {w}", "Add TOP to {m}: {w}", m=m.id, w=title),
         when,
+        after_sending=after_sending,
     )
     result.extra["top"] = positions[0]
     return result
@@ -449,6 +512,8 @@ def set_times(
     start: str | None = None,
     end: str | None = None,
     when: date | None = None,
+    *,
+    after_sending: bool = False,
 ) -> MeetingResult:
     """Set the actual begin and end of a meeting."""
     if start is None and end is None:
@@ -466,6 +531,7 @@ def set_times(
         change,
         lambda m: T("Uhrzeiten von {m} gesetzt", "Set times of {m}", m=m.id),
         when,
+        after_sending=after_sending,
     )
 
 
@@ -475,46 +541,70 @@ def set_times(
 def send(
     ctx: Context, meeting_id: str, sent: date | None = None, when: date | None = None
 ) -> MeetingResult:
-    """Mark draft minutes as sent to the distribution list (draft -> sent)."""
+    """Mark draft minutes as sent (draft -> sent); the prepared TOPs' text is written in then."""
+    from coopkit.queries.agenda import current_agenda
+
     day = sent or when or ctx.today
+    with writing(ctx) as tx:
+        located = get_minutes(tx.loaded(), meeting_id)
+        minutes = located.value
+        frozen = current_agenda(tx.snapshot(), minutes, ctx.lang)
 
-    def change(node: Any, minutes: Minutes) -> None:
-        if minutes.status == "cancelled":
-            raise UsageError(
-                T(
-                    "die Sitzung {m} ist abgesagt; es gibt keine Niederschrift",
-                    "the meeting {m} is cancelled; there are no minutes",
-                    m=minutes.id,
-                )
-            )
-        if minutes.status != "draft":
-            raise UsageError(
-                T(
-                    "die Niederschrift {m} ist schon versandt (am {d})",
-                    "the minutes {m} were already sent (on {d})",
-                    m=minutes.id,
-                    d=minutes.sent.isoformat() if minutes.sent else "?",
-                )
-            )
-        if day < minutes.date:
-            raise UsageError(
-                T(
-                    "Versanddatum {d} liegt vor der Sitzung am {m}",
-                    "sending date {d} is before the meeting on {m}",
-                    d=day.isoformat(),
-                    m=minutes.date.isoformat(),
-                )
-            )
-        set_key(node, "status", "sent", MINUTES_KEYS)
-        set_key(node, "sent", yaml_value(day), MINUTES_KEYS)
+        def freeze(node: Any) -> None:
+            _mark_sent(node, minutes, day)
+            _write_agenda(node, frozen)
 
-    return _edit_meeting(
-        ctx,
-        meeting_id,
-        change,
-        lambda m: T("Niederschrift {m} versandt", "Send minutes {m}", m=m.id),
-        when or sent,
-    )
+        tx.edit(located.path, freeze)
+        result = tx.commit(
+            T("Niederschrift {m} versandt", "Send minutes {m}", m=minutes.id), when or sent
+        )
+        written = parse_minutes(tx.read(located.path))[0]
+    return MeetingResult(written.value if written else minutes, located.path, result)
+
+
+def _write_agenda(node: Any, minutes: Minutes) -> None:
+    """Write the computed title and notes of each prepared TOP; they are ordinary TOPs then."""
+    tops = node.get("tops")
+    if not isinstance(tops, list):
+        return
+    for item, top in zip(tops, minutes.tops, strict=False):
+        if not isinstance(item, dict) or "prefilled" not in item:
+            continue
+        set_key(item, "title", yaml_value(top.title), TOP_KEYS)
+        if top.notes.strip():
+            set_key(item, "notes", _multiline(top.notes), TOP_KEYS)
+        del item["prefilled"]
+
+
+def _mark_sent(node: Any, minutes: Minutes, day: date) -> None:
+    if minutes.status == "cancelled":
+        raise UsageError(
+            T(
+                "die Sitzung {m} ist abgesagt; es gibt keine Niederschrift",
+                "the meeting {m} is cancelled; there are no minutes",
+                m=minutes.id,
+            )
+        )
+    if minutes.status != "draft":
+        raise UsageError(
+            T(
+                "die Niederschrift {m} ist schon versandt (am {d})",
+                "the minutes {m} were already sent (on {d})",
+                m=minutes.id,
+                d=minutes.sent.isoformat() if minutes.sent else "?",
+            )
+        )
+    if day < minutes.date:
+        raise UsageError(
+            T(
+                "Versanddatum {d} liegt vor der Sitzung am {m}",
+                "sending date {d} is before the meeting on {m}",
+                d=day.isoformat(),
+                m=minutes.date.isoformat(),
+            )
+        )
+    set_key(node, "status", "sent", MINUTES_KEYS)
+    set_key(node, "sent", yaml_value(day), MINUTES_KEYS)
 
 
 def approval_text(minutes: Minutes, lang: str) -> str:
@@ -527,6 +617,9 @@ def approval_text(minutes: Minutes, lang: str) -> str:
 
 
 def _approval_top(later: Minutes) -> int | None:
+    for n, top in enumerate(later.tops, start=1):
+        if top.prefilled == "approval":
+            return n
     for n, top in enumerate(later.tops, start=1):
         if "genehmigung" in top.title.lower() or "approval" in top.title.lower():
             return n
@@ -556,6 +649,14 @@ def _approve(tx: Transaction, meeting_id: str, in_meeting: str, when: date | Non
                 a=minutes.approved_in or "?",
             )
         )
+    if minutes.cancelled:
+        raise UsageError(
+            T(
+                "die Sitzung {m} ist abgesagt; es gibt keine Niederschrift zu genehmigen",
+                "the meeting {m} is cancelled; there are no minutes to approve",
+                m=minutes.id,
+            )
+        )
     if minutes.status != "sent":
         raise UsageError(
             T(
@@ -576,6 +677,14 @@ def _approve(tx: Transaction, meeting_id: str, in_meeting: str, when: date | Non
             )
         )
     _refuse_frozen(later)
+    if later.cancelled:
+        raise UsageError(
+            T(
+                "die Sitzung {l} ist abgesagt; genehmigt wird in einer Sitzung, die stattfindet",
+                "the meeting {l} is cancelled; approval happens in a meeting that takes place",
+                l=later.id,
+            )
+        )
     decision = approval_text(minutes, ctx.lang)
     top_number = _approval_top(later)
 

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from coopkit.errors import T
+from coopkit.errors import T, UsageError
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
@@ -203,7 +203,7 @@ def meeting_pack_files(
     jobs: list[tuple[str, Callable[[], bytes]]] = [
         (
             names["invitation"] + ".docx",
-            lambda: meeting_document(ctx, data, minutes, invitation=True).data,
+            lambda: meeting_document(ctx, data, minutes, invitation=True, snap=snap).data,
         )
     ]
     for agreement_id in minutes.agreements:
@@ -305,6 +305,19 @@ def meeting_pack(
 
     loaded = snapshot(ctx, progress=progress)
     minutes = get_minutes(loaded, meeting_id).value
+    if minutes.cancelled:
+        raise UsageError(
+            T(
+                "die Sitzung {m} ist abgesagt; es gibt keine Sitzungsunterlagen",
+                "the meeting {m} is cancelled; there are no meeting documents",
+                m=minutes.id,
+            ),
+            hint=T(
+                "die Absage: coop meeting render {m} --invitation",
+                "the cancellation letter: coop meeting render {m} --invitation",
+                m=minutes.id,
+            ),
+        )
     files = meeting_pack_files(ctx, loaded, minutes, progress, step)
     if pdf:
         files = _with_pdfs(files, step)
@@ -324,6 +337,8 @@ def render_all(
 ) -> PackResult:
     """Render every agreement and the minutes (of `year`, else all) in one process.
 
+    A cancelled meeting has no minutes and is left out.
+
     `progress` counts the records read, then the documents rendered; `step` is told when
     rendering and the LibreOffice conversion start.
     """
@@ -331,13 +346,14 @@ def render_all(
     from coopkit.services.meeting_docs import meeting_document
 
     names = _names(ctx.lang)
-    data = snapshot(ctx, progress=progress).data
+    snap = snapshot(ctx, progress=progress)
+    data = snap.data
 
     def agreement_doc(agreement_id: str) -> bytes:
         return agreement_bytes(ctx, prepare_agreement(ctx, data, agreement_id))
 
     def minutes_doc(minutes: Minutes) -> bytes:
-        return meeting_document(ctx, data, minutes).data
+        return meeting_document(ctx, data, minutes, snap=snap).data
 
     jobs: list[tuple[str, Callable[[], bytes]]] = []
     for agreement_id in sorted(data.agreements):
@@ -349,7 +365,7 @@ def render_all(
         )
     for minutes_id in sorted(data.minutes):
         minutes = data.minutes[minutes_id].value
-        if year is not None and minutes.date.year != year:
+        if minutes.cancelled or (year is not None and minutes.date.year != year):
             continue
         jobs.append(
             (

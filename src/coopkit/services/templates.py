@@ -65,6 +65,18 @@ TEMPLATES: dict[str, TemplateSpec] = {
         "Invitation with date, time, place, agenda and participants",
         _meeting_sample,
     ),
+    "cancellation.docx": TemplateSpec(
+        "cancellation.docx",
+        "Absage einer Sitzung mit Datum, Uhrzeit, Ort und Grund",
+        "Cancellation of a meeting with date, time, place and reason",
+        _meeting_sample,
+    ),
+    "cancellation.md.j2": TemplateSpec(
+        "cancellation.md.j2",
+        "Absage als Markdown",
+        "Cancellation as Markdown",
+        _meeting_sample,
+    ),
     "minutes.docx": TemplateSpec(
         "minutes.docx",
         "Niederschrift mit Kopf, Anwesenheit, TOPs, Beschlüssen, Aufgabentabelle und Verteiler",
