@@ -26,6 +26,7 @@ BASE_FILES: dict[str, str] = {
         name: Kreisverwaltung Beispielkreis
         short: Kreis
         represented_by: Landrat
+        representative: Rita Vogt
         contacts:
           - id: bernert
             name: Gisela Bernert
@@ -35,6 +36,7 @@ BASE_FILES: dict[str, str] = {
     "partners/jobcenter.yaml": """\
         id: jobcenter
         name: Jobcenter Beispielkreis
+        representative: Paul Brandt
         contacts:
           - id: meyer
             name: Jan Meyer
@@ -42,6 +44,7 @@ BASE_FILES: dict[str, str] = {
     "partners/caritas.yaml": """\
         id: caritas
         name: Caritasverband Beispiel e. V.
+        representative: Lena Graf
         contacts:
           - id: klein
             name: Eva Klein

@@ -143,18 +143,25 @@ def release(
         path = layout.agreement_path(agreement_id)
         digest = content_hash(agreement)
         timeline = snap.timeline(agreement_id)
+        # The version names the commit: its text and its parties' files as committed, since a
+        # released version is rendered with the partner files as they were at its tag.
+        parties = [snap.data.partners[p].path for p in agreement.parties if p in snap.data.partners]
         with GitRepo(ctx.root) as repo:
-            if repo.read_blob("HEAD", path) != (ctx.root / path).read_bytes():
+            committed = repo.read_blobs([f"HEAD:{p}" for p in (path, *parties)])
+            dirty = [
+                p for p in (path, *parties) if committed[f"HEAD:{p}"] != (ctx.root / p).read_bytes()
+            ]
+            if dirty:
                 raise UsageError(
                     T(
                         "{p} hat nicht übernommene Änderungen; eine Version nennt nur Übernommenes",
                         "{p} has uncommitted changes; a version can only name committed text",
-                        p=path,
+                        p=", ".join(dirty),
                     ),
                     hint=T(
                         'erst übernehmen: coop commit -m "…" {p}',
                         'commit them first: coop commit -m "…" {p}',
-                        p=path,
+                        p=" ".join(dirty),
                     ),
                 )
             latest = timeline.latest
@@ -166,6 +173,23 @@ def release(
                         v=latest.version,
                         a=agreement_id,
                     )
+                )
+            from coopkit.model.releasable import check_releasable
+
+            unfinished = check_releasable(
+                snap.data.agreements[agreement_id], tx.read(path).text, snap.data
+            )
+            if unfinished:
+                raise ProblemsFound(
+                    unfinished,
+                    T(
+                        "Veröffentlichung abgelehnt: {a} ist noch nicht unterschriftsreif "
+                        "({n} Problem(e)); nichts wurde veröffentlicht",
+                        "release refused: {a} is not ready for signing yet ({n} problem(s)); "
+                        "nothing was released",
+                        a=agreement_id,
+                        n=len(unfinished),
+                    ),
                 )
             numbers = [v.number for v in timeline.versions]
             if version is None:
