@@ -109,6 +109,9 @@ def build_agreement() -> Doc:
     """Return the agreement template: parties, preamble, clauses, obligations, approvals."""
     document = new_document()
     add_page_number_footer(document, "{{ title }} · {{ version_label }}")
+    # First line: "Entwurf – nicht zur Unterschrift" or the version and the day it was released.
+    status = document.add_paragraph()  # type: ignore[attr-defined]
+    status.add_run("{{ status_line }}").bold = True
     document.add_paragraph("{{ title }}", style="Title")  # type: ignore[attr-defined]
     document.add_paragraph("{{ labels.between }}")  # type: ignore[attr-defined]
     tag(document, "{%p for party in parties %}")

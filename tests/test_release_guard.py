@@ -1,4 +1,4 @@
-"""`coop agreement release` publishes only what can be signed."""
+"""`coop agreement release` publishes only what can be signed; a version renders as released."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from conftest import Cli, MakeRepo, git, tree_state
 from coopkit.model.releasable import PLACEHOLDER
 from coopkit.services.agreements import PREAMBLE, SECTIONS
+from docx_helpers import assert_valid_docx, document_text
 
 UNREPRESENTED = {
     "partners/kreis.yaml": "id: kreis\nname: Kreisverwaltung\nshort: Kreis\nrepresented_by: Landrat\n",
@@ -164,3 +165,42 @@ def test_finished_agreement_is_released(make_repo: MakeRepo, cli: Cli) -> None:
     root = make_repo(REPRESENTED, approve=False)
     _release(cli, root, "koop")
     assert git(root, "tag").strip() == "koop/v1"
+
+
+def test_version_renders_partners_as_they_were_at_its_release(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
+    root = make_repo(REPRESENTED, approve=False)
+    _release(cli, root, "koop")
+    cli("-C", root, "partner", "set", "caritas", "name", "Caritas Neu gGmbH")
+    cli("-C", root, "partner", "set", "caritas", "representative", "Max Neu")
+    out = tmp_path / "v1.docx"
+    cli("-C", root, "agreement", "render", "koop", "--version", "v1", "-o", out)
+    assert_valid_docx(out.read_bytes(), tmp_path)
+    text = document_text(out.read_bytes())
+    assert "Caritasverband Beispiel e. V." in text and "Eva Klein" in text
+    assert "Caritas Neu" not in text and "Max Neu" not in text
+    assert "Fassung v1, veröffentlicht am 1. Februar 2014" in text
+    assert "Angaben der Partner wie zum Zeitpunkt der Veröffentlichung" in text
+    assert "Entwurf" not in text
+    # The working text equals v1: it is v1 and renders as v1 did.
+    same = tmp_path / "same.docx"
+    cli("-C", root, "agreement", "render", "koop", "-o", same)
+    assert "Caritas Neu" not in document_text(same.read_bytes())
+
+
+def test_working_text_renders_as_draft(make_repo: MakeRepo, cli: Cli, tmp_path: Path) -> None:
+    root = make_repo(REPRESENTED, approve=False)
+    out = tmp_path / "entwurf.docx"
+    cli("-C", root, "agreement", "render", "koop", "-o", out)
+    first = document_text(out.read_bytes()).strip().split("\n")[0]
+    assert first.startswith("Entwurf") and "nicht zur Unterschrift" in first
+    _release(cli, root, "koop")
+    cli("-C", root, "agreement", "set", "koop", "notice_period", "P6M")
+    cli("-C", root, "partner", "set", "caritas", "name", "Caritas Neu gGmbH")
+    cli("-C", root, "agreement", "render", "koop", "-o", out)
+    text = document_text(out.read_bytes())
+    assert text.strip().startswith("Entwurf") and "Caritas Neu gGmbH" in text
+    english = tmp_path / "draft.docx"
+    cli("--lang", "en", "-C", root, "agreement", "render", "koop", "-o", english)
+    assert document_text(english.read_bytes()).strip().startswith("Draft")

@@ -48,6 +48,10 @@ LABELS: dict[str, dict[str, str]] = {
         "pending": "ausstehend",
         "version": "Fassung",
         "draft": "Entwurf",
+        "not_for_signature": "nicht zur Unterschrift",
+        "as_of": "Stand",
+        "released_on": "veröffentlicht am",
+        "as_released": "Angaben der Partner wie zum Zeitpunkt der Veröffentlichung",
         "content_hash": "Inhalts-Hash",
         "valid_from": "gültig ab",
         "valid_until": "bis",
@@ -85,6 +89,10 @@ LABELS: dict[str, dict[str, str]] = {
         "pending": "pending",
         "version": "Version",
         "draft": "Draft",
+        "not_for_signature": "not for signature",
+        "as_of": "as of",
+        "released_on": "released on",
+        "as_released": "partner details as at the time of release",
         "content_hash": "Content hash",
         "valid_from": "valid from",
         "valid_until": "until",
@@ -211,10 +219,13 @@ def agreement_context(
     *,
     content_hash: str = "",
     today: date | None = None,
+    released: date | None = None,
 ) -> dict[str, Any]:
     """Return the render context of an agreement: plain dicts, strings and lists only.
 
     Dates come formatted for reading (`valid_from`) and as ISO text (`valid_from_iso`).
+    `released` is the day the version was released, given when `data` holds the partners as
+    they were at its tag; `status_line` then says so.
     """
     words = labels(lang)
     by_partner = {s.partner: s for s in signoffs}
@@ -238,6 +249,10 @@ def agreement_context(
         else words["draft"]
     )
     return {
+        "status_line": status_line(version, lang, today=today, released=released),
+        "draft": not version,
+        "released": long_date(released, lang),
+        "released_iso": released.isoformat() if released else "",
         "name": data.config.value.name if data.config else "",
         "labels": words,
         "id": agreement.id,
@@ -268,6 +283,24 @@ def agreement_context(
         "signatures": signatures,
         "in_force": bool(signatures) and all(s["approved"] for s in signatures),
     }
+
+
+def status_line(
+    version: str | None, lang: str, *, today: date | None = None, released: date | None = None
+) -> str:
+    """Return the document's first line: which version it is, or that it is a draft.
+
+    "Fassung v1, veröffentlicht am 15. November 2012; Angaben der Partner wie zum Zeitpunkt der
+    Veröffentlichung", or "Entwurf – nicht zur Unterschrift (Stand: 7. Februar 2014)".
+    """
+    words = labels(lang)
+    if not version:
+        line = f"{words['draft']} – {words['not_for_signature']}"
+        return f"{line} ({words['as_of']}: {long_date(today, lang)})" if today else line
+    line = f"{words['version']} {version}"
+    if released is None:
+        return line
+    return f"{line}, {words['released_on']} {long_date(released, lang)}; {words['as_released']}"
 
 
 def ending_term(
@@ -374,7 +407,14 @@ def sample_agreement_context(lang: str) -> dict[str, Any]:
         content_hash="sha256:0",
     )
     return agreement_context(
-        data, agreement, "v1", [signoff], lang, content_hash="sha256:0", today=date(2013, 1, 15)
+        data,
+        agreement,
+        "v1",
+        [signoff],
+        lang,
+        content_hash="sha256:0",
+        today=date(2013, 1, 15),
+        released=date(2013, 1, 10),
     )
 
 
@@ -463,6 +503,22 @@ def _commit_day(ctx: Context, agreement_id: str, commit: str) -> date | None:
     return found[0].date.date() if found else None
 
 
+def as_released(ctx: Context, data: RepoData, version: VersionState) -> RepoData:
+    """Return `data` with the partners (and coop.toml) as they were at the version's tag.
+
+    A signed version names the parties as they stood when it was released; a later rename or
+    a new representative must not change it. A partner missing there is taken from `data`.
+    """
+    from dataclasses import replace
+
+    from coopkit.queries.load import load_revision
+
+    then = load_revision(ctx, version.commit).data
+    return replace(
+        data, config=then.config or data.config, partners={**data.partners, **then.partners}
+    )
+
+
 def prepare_agreement(
     ctx: Context,
     data: RepoData,
@@ -504,13 +560,14 @@ def prepare_agreement(
     signoffs = [s.value for s in data.signoffs if s.path in counted]
     state = timeline.lifecycle(ctx.today)
     context = agreement_context(
-        data,
+        as_released(ctx, data, shown_state) if shown_state else data,
         text.agreement,
         shown,
         signoffs,
         ctx.lang,
         content_hash=digest,
         today=ctx.today,
+        released=shown_state.released if shown_state else None,
     )
     context["in_force"] = bool(shown) and state.in_force and state.version == shown
     context["state"] = state.label(ctx.lang)
