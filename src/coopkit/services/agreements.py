@@ -26,6 +26,8 @@ from coopkit.store.yamlio import yaml_value
 
 EDITS_DIR = f"{layout.INDEX_DIR}/edits"
 
+# Every placeholder starts "[Hier" or "[Describe": `coop agreement release` refuses a text that
+# still holds one (model.releasable.PLACEHOLDER; a test holds these texts to that pattern).
 SECTIONS: dict[str, list[tuple[str, str]]] = {
     "de": [
         ("Ziele", "[Hier die gemeinsamen Ziele der Kooperation beschreiben.]"),
