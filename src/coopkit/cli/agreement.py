@@ -447,8 +447,8 @@ def set_cmd(
     """Ein Feld der Vereinbarung setzen; ein Commit.
 
     Felder: title, parties, coordinator, valid_from, valid_until, review_cycle, notice_period,
-    preamble. Den Stand (Entwurf, zur Freigabe, in Kraft, gekündigt) setzt niemand von Hand: er
-    ergibt sich aus Fassungen, Freigaben und Kündigungen.
+    on_notice (party-leaves oder ends), preamble. Den Stand (Entwurf, zur Freigabe, in Kraft,
+    gekündigt) setzt niemand von Hand: er ergibt sich aus Fassungen, Freigaben und Kündigungen.
 
     Daten auch deutsch: valid_from 1.1.2013.
 

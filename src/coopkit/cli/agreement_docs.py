@@ -77,6 +77,7 @@ _FIELD_LABELS = {
     "valid_until": ("gültig bis", "valid until"),
     "review_cycle": ("Überprüfung", "review cycle"),
     "notice_period": ("Kündigungsfrist", "notice period"),
+    "on_notice": ("Wirkung einer Kündigung", "effect of a notice"),
     "status": ("Status", "status"),
     "clause": ("Paragraph", "clause"),
     "by": ("Wer", "by"),

@@ -19,6 +19,7 @@ METADATA_FIELDS = (
     "valid_until",
     "review_cycle",
     "notice_period",
+    "on_notice",
     "status",
 )
 OBLIGATION_FIELDS = ("clause", "by", "to", "what", "recurrence", "first_due", "condition", "how")

@@ -90,6 +90,7 @@ SETTABLE = (
     "valid_until",
     "review_cycle",
     "notice_period",
+    "on_notice",
 )
 OBLIGATION_FIELDS = (
     "clause",

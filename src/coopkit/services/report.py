@@ -298,6 +298,7 @@ def describe_change(old: Agreement | None, new: Agreement, lang: str) -> str:
         "valid_until": ("Ende der Laufzeit", "end of term"),
         "review_cycle": ("Überprüfung", "review cycle"),
         "notice_period": ("Kündigungsfrist", "notice period"),
+        "on_notice": ("Wirkung einer Kündigung", "effect of a notice"),
     }
     parts = []
     for change in diff.metadata:
