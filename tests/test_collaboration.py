@@ -101,6 +101,8 @@ def orgs(make_repo: MakeRepo, cli: Cli, ssh_keygen: str, tmp_path: Path) -> Orgs
             coordinator,
             "--confirmed",
             "per Brief vom 03.02.2014",
+            "--date",
+            "2014-01-05",
             author=KV,
         )
     cli("-C", root, "agreement", "release", "koop", "--date", "2014-01-10", author=KV)
@@ -300,29 +302,24 @@ def test_sign_request_round_trip_with_plain_ssh_keygen(
     )
 
 
-def test_evidence_is_recorded_by_hash_and_shown(orgs: Orgs, cli: Cli, tmp_path: Path) -> None:
+def test_evidence_is_recorded_by_hash_and_attested_by_the_coordinator(
+    orgs: Orgs, cli: Cli, tmp_path: Path
+) -> None:
     scan = tmp_path / "unterschrift.pdf"
     scan.write_bytes(b"%PDF-1.4 scan")
-    run(
-        cli,
-        orgs.kv,
-        "agreement",
-        "sign",
-        "koop",
-        "--partner",
-        "jobcenter",
-        "--signatory",
-        "Jan Meyer",
-        "--method",
-        "wet-ink",
-        "--evidence",
-        scan,
-        "--date",
-        "2014-01-20",
-    )
+    paper = ("agreement", "sign", "koop", "--partner", "jobcenter", "--signatory", "Jan Meyer")
+    paper += ("--method", "wet-ink", "--evidence", str(scan), "--date", "2014-01-20")
+    # Without a key nobody records paper in a partner's name; the caritas key cannot attest.
+    refused = run(cli, orgs.kv, *paper, ok=False)
+    assert "coordinator_keys" in refused.stderr  # type: ignore[attr-defined]
+    refused = run(cli, orgs.kv, *paper, "--ssh-key", orgs.ca.key, ok=False)
+    assert "kein vertrauenswürdiger Schlüssel von jobcenter" in refused.stderr  # type: ignore[attr-defined]
+    run(cli, orgs.kv, *paper, "--ssh-key", orgs.coordinator)
     out = run(cli, orgs.kv, "agreement", "verify").stdout  # type: ignore[attr-defined]
     assert "Nachweis (außerhalb, per Hash): unterschrift.pdf (sha256:" in out
     assert "Unterschrift auf Papier, Scan" in out
+    status = run(cli, orgs.kv, "--json", "agreement", "show", "koop").stdout  # type: ignore[attr-defined]
+    assert '"jobcenter"' in status
 
 
 # --- forgery ---------------------------------------------------------------------------------
@@ -488,7 +485,7 @@ def test_signature_after_revocation_fails_before_it_holds(
     assert "widerrufen" in refused.stderr  # type: ignore[attr-defined]
     _forge_signoff(ssh_keygen, orgs.ca.root, "caritas", orgs.ca.key, "2014-02-05")
     out = run(cli, orgs.ca, "agreement", "verify", ok=False).stdout  # type: ignore[attr-defined]
-    assert "nach der Freigabe geändert" not in out  # re-added, not changed
+    assert "geändert, nachdem er eingetragen war" not in out  # re-added, not changed
     assert "signiert am 2014-02-05 mit SHA256:" in out and "ab 2014-02-01 widerrufen" in out
 
 
@@ -503,7 +500,10 @@ def test_backdated_and_future_dated_signoffs_fail(orgs: Orgs, cli: Cli, ssh_keyg
     out = run(cli, orgs.ca, "agreement", "verify", ok=False).stdout  # type: ignore[attr-defined]
     assert "nach dem Commit vom" in out
     checked = cli("-C", orgs.ca.root, "check", today="2032-01-01", author=CA, ok=False).stdout
-    assert "caritas.yaml:5:7: Freigabe ist auf den 2031-01-01 datiert, nach dem Commit" in checked
+    assert (
+        "caritas.yaml:5:7: Freigabe zählt nicht: Freigabe ist auf den 2031-01-01 datiert, "
+        "nach dem Commit" in checked
+    )
     git(orgs.ca.root, "rm", "-q", "agreements/koop/signoffs/v1/caritas.yaml")
     git(orgs.ca.root, "commit", "-qm", "drop")
     _forge_signoff(ssh_keygen, orgs.ca.root, "caritas", orgs.ca.key, "2013-12-01")

@@ -57,6 +57,22 @@ def released(make_repo: MakeRepo, files: dict[str, str] | None = None) -> Path:
     return root
 
 
+def approve_kreis(root: Path) -> None:
+    """Record kreis's approval of koop v1 (dated 15 January 2013) in a commit of 16 January."""
+    path = root / "agreements/koop/signoffs/v1/kreis.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "\n".join(line.strip() for line in SIGNOFF.format(hash=koop_hash()).splitlines()) + "\n"
+    )
+    env = {
+        **git_env(),
+        "GIT_AUTHOR_DATE": "2013-01-16T12:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2013-01-16T12:00:00+00:00",
+    }
+    subprocess.run(["git", "add", "--", str(path)], cwd=root, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "Freigabe"], cwd=root, env=env, check=True)
+
+
 def test_render_writes_valid_docx_with_parties_clauses_obligations(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
@@ -85,10 +101,7 @@ def test_render_version_shows_signoffs_and_pending(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
     root = released(make_repo)
-    (root / "agreements/koop/signoffs/v1").mkdir(parents=True)
-    (root / "agreements/koop/signoffs/v1/kreis.yaml").write_text(
-        "\n".join(line.strip() for line in SIGNOFF.format(hash=koop_hash()).splitlines()) + "\n"
-    )
+    approve_kreis(root)
     out = tmp_path / "v1.docx"
     cli("-C", root, "agreement", "render", "koop", "--version", "v1", "-o", out)
     text = document_text(out.read_bytes())
@@ -101,9 +114,8 @@ def test_render_version_shows_signoffs_and_pending(
 def test_render_working_text_equal_to_latest_version_shows_its_signoffs(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
-    root = released(
-        make_repo, {"agreements/koop/signoffs/v1/kreis.yaml": SIGNOFF.format(hash=koop_hash())}
-    )
+    root = released(make_repo)
+    approve_kreis(root)
     out = tmp_path / "now.docx"
     cli("-C", root, "agreement", "render", "koop", "-o", out)
     assert "freigegeben am 15. Januar 2013" in document_text(out.read_bytes())

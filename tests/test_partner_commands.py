@@ -156,7 +156,10 @@ def test_key_add_writes_a_signed_registration_and_refuses_private(
     assert "schon registriert" in result.stderr
     shown = cli("-C", root, "trust", "show").stdout
     assert "kreis: SHA256:" in shown and "registriert von Gisela Bernert" in shown
-    cli("-C", root, "check")
+    # The key problems are gone; the unsigned approvals of before the pin no longer count.
+    checked = cli("-C", root, "check", ok=False).stdout
+    assert checked.count("Freigabe zählt nicht: ohne Signatur") == 3
+    assert "3 Problem(e) in 3 Datei(en)" in checked
 
 
 def test_partner_add_address_without_comma_is_split(make_repo: MakeRepo, cli: Cli) -> None:

@@ -52,7 +52,7 @@ def register(cli: Cli, root: Path, partner: str, key: Path, by: Path, *extra: st
         by,
         "--confirmed",
         "per Brief vom 03.02.2014",
-        *extra,
+        *(extra if "--date" in extra else (*extra, "--date", "2014-01-10")),
     )
 
 
@@ -121,7 +121,7 @@ def test_verify_fails_when_the_record_is_edited(signed_repo: Path, cli: Cli) -> 
     path.write_text(path.read_text().replace("place: Koblenz", "place: Mayen"))
     _fails(cli, signed_repo, "SSH-Signatur passt nicht")
     git(signed_repo, "commit", "-qam", "edit record")
-    _fails(cli, signed_repo, "Eintrag wurde nach der Freigabe geändert")
+    _fails(cli, signed_repo, "Eintrag wurde geändert, nachdem er eingetragen war")
 
 
 def test_verify_fails_when_the_version_text_is_changed(signed_repo: Path, cli: Cli) -> None:

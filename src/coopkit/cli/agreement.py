@@ -172,7 +172,14 @@ def _timeline_json(t: Timeline, lifecycle: Lifecycle, lang: str) -> dict[str, An
                 "tagger": v.tagger,
                 "content_hash": v.content_hash,
                 "parties": v.parties,
-                "approvals": v.approvals,
+                "approvals": [
+                    {**{k: getattr(a, k) for k in a.__dataclass_fields__}, "counts": a.counts}
+                    for a in v.approvals
+                ],
+                "withdrawn": [
+                    {**{k: getattr(w, k) for k in w.__dataclass_fields__}, "holds": w.holds}
+                    for w in v.withdrawn
+                ],
                 "missing": v.missing,
                 "complete": v.complete,
                 "in_force_from": v.in_force_from if v.ever_in_force else None,
@@ -323,6 +330,9 @@ def _show(
         for a in v.approvals:
             method = METHOD_LABELS[a.method].format(lang)
             extra = ", SSH" if a.ssh_signed else ""
+            marked = a.label()
+            if marked is not None:
+                extra += f", {marked.format(lang)}"
             bad = ""
             if not a.matches_version:
                 bad = " – HASH PASST NICHT" if de else " – HASH MISMATCH"
@@ -330,6 +340,21 @@ def _show(
                 bad = " – ZÄHLT NICHT" if de else " – DOES NOT COUNT"
             who = ", ".join(x for x in (a.signatory, a.function) if x)
             say(f"    {a.partner}: {method}{extra} – {who}, {a.date.isoformat()}{bad}")
+            for _, reason in a.reasons:
+                say(f"      {reason.format(lang)}")
+        for w in v.withdrawn:
+            say(
+                T(
+                    "    {p}: Freigabe am {d} zurückgezogen von {b}: {r}{x}",
+                    "    {p}: approval withdrawn on {d} by {b}: {r}{x}",
+                    p=w.partner,
+                    d=w.date.isoformat(),
+                    b=w.withdrawn_by,
+                    r=w.reason,
+                    x="" if w.holds else T(" – RÜCKZUG GILT NICHT", " – WITHDRAWAL DOES NOT HOLD"),
+                ),
+                lang,
+            )
         if v.missing:
             say(("    ausstehend: " if de else "    missing: ") + ", ".join(v.missing))
     for ending in timeline.pending_endings:
@@ -801,6 +826,72 @@ def sign_cmd(
     )
 
 
+@app.command("withdraw")
+@command
+def withdraw_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    partner: Annotated[
+        str, typer.Option("--partner", help="Partei, deren Freigabe zurückgezogen wird.")
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Warum die Freigabe zurückgeht.")
+    ],
+    version: Annotated[
+        str | None,
+        typer.Option("--version", metavar="vN", help="Version (sonst die neueste freigegebene)."),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Wer zurückzieht (sonst der Autor).")
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", metavar="DATUM", help="Datum des Rückzugs (und des Commits)."),
+    ] = None,
+    ssh_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssh-key",
+            metavar="SCHLÜSSEL",
+            help="Schlüssel des Partners oder gepinnter Koordinationsschlüssel.",
+        ),
+    ] = None,
+) -> None:
+    """Eine falsche Freigabe zurückziehen (ein eigener Eintrag, ein Commit).
+
+    Der Rückzug bewahrt die Freigabe, wie sie war, unter agreements/ID/withdrawals/; danach
+    wartet die Version wieder auf diese Partei, und sie kann neu freigeben. Mit gepinnten
+    Koordinationsschlüsseln signiert der Partner mit seinem Schlüssel oder die Koordination
+    mit ihrem.
+
+    Beispiel: coop agreement withdraw myk-awo --partner jobcenter --reason "nicht von uns"
+    --ssh-key ~/.ssh/koordination
+    """
+    from coopkit.services.signoffs import withdraw
+
+    result = withdraw(
+        get_state(ctx).context(),
+        agreement_id,
+        partner,
+        reason,
+        version=version,
+        withdrawn_by=by,
+        ssh_key=ssh_key,
+        when=parse_day(date, "--date"),
+    )
+    w = result.withdrawal
+    _done(
+        ctx,
+        "{a} {v}: Freigabe von {p} zurückgezogen ({f})",
+        "{a} {v}: approval by {p} withdrawn ({f})",
+        {"path": result.path, "signoff": result.signoff_path, "commit": result.commit.commit},
+        a=agreement_id,
+        v=w.version,
+        p=partner,
+        f=result.path,
+    )
+
+
 @app.command("verify")
 @command
 def verify_cmd(
@@ -856,6 +947,7 @@ def verify_cmd(
                         "chain": [c.format(lang) for c in i.chain],
                         "evidence": i.evidence,
                         "ok": i.ok,
+                        "label": i.label.format(lang) if i.label else None,
                         "reasons": [r.format(lang) for r in i.reasons],
                     }
                     for i in report.items
@@ -871,7 +963,8 @@ def verify_cmd(
                     if (item.ssh_signed)
                     else ""
                 )
-                say(f"{item.path}: ok – {label}{ssh_text}")
+                marked = f" ({item.label.format(lang)})" if item.label else ""
+                say(f"{item.path}: ok – {label}{ssh_text}{marked}")
             for reason in item.reasons:
                 say(f"{item.path}: {reason.format(lang)}")
             if item.fingerprint:
@@ -904,6 +997,8 @@ def _verify_history(state: Any, service_ctx: Any) -> None:
             {
                 "ok": result.ok,
                 "enabled": result.enabled,
+                "since": result.since,
+                "older": result.older,
                 "commits": [
                     {
                         "commit": i.commit,
@@ -922,6 +1017,18 @@ def _verify_history(state: Any, service_ctx: Any) -> None:
                 T(
                     "signierte Geschichte ist aus ([signing] sign_commits = false); nichts geprüft",
                     "signed history is off ([signing] sign_commits = false); nothing checked",
+                ),
+                lang,
+            )
+        if result.older:
+            say(
+                T(
+                    "{n} ältere Commit(s) mit Freigaben oder Schlüsseln vor dem Einschalten "
+                    "({s}): ohne Signaturprüfung",
+                    "{n} older commit(s) with approvals or keys before the switch ({s}): not "
+                    "checked for signatures",
+                    n=result.older,
+                    s=(result.since or "")[:12],
                 ),
                 lang,
             )

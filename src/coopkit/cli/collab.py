@@ -69,12 +69,42 @@ def pin_cmd(
             ) from err
     result = pin_key(service_ctx, text, service_ctx.today if state.today else None)
     if state.json:
-        print_json({"ok": True, "fingerprint": result.fingerprint, "commit": result.commit.commit})
+        print_json(
+            {
+                "ok": True,
+                "fingerprint": result.fingerprint,
+                "commit": result.commit.commit,
+                "unsigned": list(result.unsigned),
+            }
+        )
         return
     say(
         T("{f} in coop.toml gepinnt", "{f} pinned in coop.toml", f=result.fingerprint),
         service_ctx.lang,
     )
+    say(
+        T(
+            "Ab jetzt zählt eine Freigabe nur, wenn ein registrierter Schlüssel des Partners sie "
+            "signiert hat (coop partner key add) oder die Koordination Papier/QES mit ihrem "
+            "Schlüssel bestätigt; unsignierte Freigaben zählen nicht mehr.",
+            "From now on an approval counts only when a registered key of the partner signed it "
+            "(coop partner key add) or the coordinator attests paper/QES with their key; unsigned "
+            "approvals no longer count.",
+        ),
+        service_ctx.lang,
+    )
+    if result.unsigned:
+        say(
+            T(
+                "{n} bisher gezählte Freigabe(n) ohne Signatur zählen nicht mehr (coop check "
+                "nennt sie): {p}",
+                "{n} unsigned approval(s) that counted until now no longer count (coop check "
+                "names them): {p}",
+                n=len(result.unsigned),
+                p=", ".join(result.unsigned),
+            ),
+            service_ctx.lang,
+        )
 
 
 @trust_app.command("show")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -485,6 +486,50 @@ def check_config(data: RepoData) -> list[Problem]:
     return [_unknown_partner(data, data.config, ("controller",), controller)]
 
 
+_WITHDRAWAL_NAME = re.compile(r"(?P<partner>[^/]+)-[1-9][0-9]{0,5}\.yaml")
+
+
+def check_withdrawals(data: RepoData) -> list[Problem]:
+    """Check withdrawal records: the path names the withdrawn record's version and partner."""
+    problems: list[Problem] = []
+    for located in data.withdrawals:
+        w = located.value
+        folder = f"agreements/{w.agreement}/withdrawals/{w.version}/"
+        name = located.path.removeprefix(folder)
+        match = _WITHDRAWAL_NAME.fullmatch(name) if name != located.path else None
+        if match is None or match.group("partner") != w.partner:
+            problems.append(
+                Problem(
+                    located.at("agreement"),
+                    T(
+                        "Inhalt passt nicht zum Pfad; erwartet „{e}<n>.yaml“",
+                        'content does not match the path; expected "{e}<n>.yaml"',
+                        e=f"{folder}{w.partner}-",
+                    ),
+                    "id-file-mismatch",
+                )
+            )
+        so = w.signoff
+        if (so.agreement, so.version, so.partner) != (w.agreement, w.version, w.partner):
+            problems.append(
+                Problem(
+                    located.at("signoff"),
+                    T(
+                        "die zurückgezogene Freigabe gilt für {a} {v} {p}, nicht für {x} {y} {z}",
+                        "the withdrawn sign-off is for {a} {v} {p}, not for {x} {y} {z}",
+                        a=so.agreement,
+                        v=so.version,
+                        p=so.partner,
+                        x=w.agreement,
+                        y=w.version,
+                        z=w.partner,
+                    ),
+                    "withdrawal-mismatch",
+                )
+            )
+    return problems
+
+
 def check_repository(data: RepoData) -> list[Problem]:
     """Run every cross-record rule over a loaded repository."""
     return [
@@ -492,6 +537,7 @@ def check_repository(data: RepoData) -> list[Problem]:
         *check_partners(data),
         *check_agreements(data),
         *check_signoffs(data),
+        *check_withdrawals(data),
         *check_fulfilments(data),
         *check_minutes(data),
         *check_action_records(data),

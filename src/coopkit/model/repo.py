@@ -13,7 +13,7 @@ from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import Action, ActionRecord, Minutes
 from coopkit.model.partner import Partner
-from coopkit.model.signoff import SignOff
+from coopkit.model.signoff import SignOff, Withdrawal
 from coopkit.model.termination import Termination
 
 
@@ -32,6 +32,7 @@ class RepoData:
     minutes: dict[str, Located[Minutes]] = field(default_factory=dict)
     action_records: list[Located[ActionRecord]] = field(default_factory=list)
     terminations: list[Located[Termination]] = field(default_factory=list)
+    withdrawals: list[Located[Withdrawal]] = field(default_factory=list)
     key_registrations: list[Located[KeyRegistration]] = field(default_factory=list)
     key_revocations: list[Located[KeyRevocation]] = field(default_factory=list)
     broken: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -56,3 +56,35 @@ class SignOff(Record):
 
     signed_text: Literal["request"] | None = None
     """`request`: the signature covers the sign-request text of this record (signed outside)."""
+
+
+class Withdrawal(Record):
+    """A sign-off taken back: who withdrew it, when and why, with the record as it stood."""
+
+    agreement: Id
+    version: str
+    partner: Id
+    date: date
+    reason: str
+    withdrawn_by: str
+    """The person who withdrew it (the partner's signatory or the coordinator)."""
+    signoff: SignOff
+    """The withdrawn record as it stood, signature included."""
+    signature: str | None = None
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        return _full(
+            _VERSION_RE,
+            value,
+            "Version „{v}“: erwartet v1, v2, …",
+            'version "{v}": expected v1, v2, …',
+        )
+
+    @field_validator("reason", "withdrawn_by")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if not value.strip():
+            raise fail("darf nicht leer sein", "must not be empty", v=value)
+        return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date
 
 from coopkit.errors import Problem, Source, T, sorted_problems
 from coopkit.model.privacy import registered, scan_files
@@ -12,6 +11,7 @@ from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
 from coopkit.queries.due import fulfilment_problems, schedule_until
 from coopkit.queries.load import ProgressFn, Snapshot, snapshot
+from coopkit.queries.verdict import verdict_problems
 from coopkit.queries.versions import notice_end
 from coopkit.schedule import RecurrenceError, occurrences
 from coopkit.store.files import WorkTree, read_text
@@ -56,7 +56,7 @@ def history_problems(snap: Snapshot) -> list[Problem]:
     problems += termination_problems(snap)
     problems += version_problems(snap)
     problems += check_frozen_minutes(snap.ctx, snap.data)
-    problems += signoff_commit_problems(snap)
+    problems += verdict_problems(snap)
     if snap.data.key_registrations or snap.data.key_revocations or _has_inline_keys(snap):
         from coopkit.queries.trust import build_registry
 
@@ -66,36 +66,6 @@ def history_problems(snap: Snapshot) -> list[Problem]:
 
 def _has_inline_keys(snap: Snapshot) -> bool:
     return any(located.value.keys for located in snap.data.partners.values())
-
-
-def signoff_commit_problems(snap: Snapshot) -> list[Problem]:
-    """Report approvals dated after the commit that records them (post-dated by hand)."""
-    if not snap.data.signoffs:
-        return []
-    with GitRepo(snap.ctx.root) as repo:
-        commits = repo.log([":(glob)agreements/*/signoffs/**"])
-    recorded: dict[str, date] = {}
-    for commit in commits:
-        for path in commit.paths:
-            if "/signoffs/" in path:
-                recorded.setdefault(path, commit.date.date())
-    problems = []
-    for located in snap.data.signoffs:
-        day = located.value.date
-        on = recorded.get(located.path)
-        if on is not None and day > on:
-            message = T(
-                "Freigabe ist auf den {d} datiert, nach dem Commit vom {c}, der sie einträgt; "
-                "eine Freigabe wird nicht vordatiert",
-                "approval is dated {d}, after the commit of {c} that records it; approvals are "
-                "not post-dated",
-                d=day.isoformat(),
-                c=on.isoformat(),
-            )
-        else:
-            continue
-        problems.append(Problem(located.at("date"), message, "signoff-date"))
-    return problems
 
 
 def legacy_status_problems(snap: Snapshot) -> list[Problem]:
@@ -215,9 +185,8 @@ def termination_problems(snap: Snapshot) -> list[Problem]:
 
 
 def version_problems(snap: Snapshot) -> list[Problem]:
-    """Check released versions: numbered in release order, approvals not dated before release."""
+    """Check released versions: numbered in release order (approvals: see `verdict_problems`)."""
     problems: list[Problem] = []
-    signoffs = {located.path: located for located in snap.data.signoffs}
     for agreement_id, timeline in snap.timelines().items():
         previous = None
         for version in timeline.versions:
@@ -239,23 +208,6 @@ def version_problems(snap: Snapshot) -> list[Problem]:
                     )
                 )
             previous = version
-            for approval in version.approvals:
-                located = signoffs.get(approval.path)
-                if located is None or approval.date >= version.released:
-                    continue
-                problems.append(
-                    Problem(
-                        located.at("date"),
-                        T(
-                            "Freigabe vom {d} liegt vor der Veröffentlichung von {v} am {r}",
-                            "approval dated {d} is before {v} was released on {r}",
-                            d=approval.date.isoformat(),
-                            v=version.version,
-                            r=version.released.isoformat(),
-                        ),
-                        "signoff-date",
-                    )
-                )
     return problems
 
 

@@ -81,6 +81,7 @@ _NOT_KEPT = frozenset(
         "signoffs",
         "fulfilments",
         "terminations",
+        "withdrawals",
         "key_registrations",
         "key_revocations",
     }
@@ -186,6 +187,7 @@ class FactsSnapshot(Snapshot):
         self._timelines = None
         self._fulfilments = None
         self._action_rows = {}
+        self._history = None
         self._owed = owed
         self._horizon = horizon
         self._read_meetings = meetings
@@ -279,8 +281,29 @@ class _Paths:
         return self._blobs.get(path)
 
 
-_LIGHT = frozenset({"config", "partner", "action"})
-_FOLDER = frozenset({"agreement", "signoff", "fulfilment", "termination"})
+_LIGHT = frozenset({"config", "partner", "action", "key", "key-revocation"})
+_TRUST = frozenset({"key", "key-revocation"})
+
+
+def _trust_files(light: Mapping[str, str]) -> dict[str, str]:
+    """Return coop.toml and the key records of the light records: what every verdict reads."""
+    return {p: b for p, b in light.items() if p == layout.CONFIG or layout.kind_of(p) in _TRUST}
+
+
+def _uncommitted(tree: Tree) -> set[str]:
+    """Return the paths a tree has apart from its HEAD commit (none without a commit)."""
+    return set(tree[1]) if tree[0] else set()
+
+
+def _trust_key(light: Mapping[str, str], tree: Tree) -> str:
+    """Return one id for the key records, their blobs and whether each is committed."""
+    dirty = _uncommitted(tree)
+    return repr(
+        sorted((p, b, p in dirty) for p, b in _trust_files(light).items() if p != layout.CONFIG)
+    )
+
+
+_FOLDER = frozenset({"agreement", "signoff", "fulfilment", "termination", "withdrawal"})
 
 
 def _unit_of(path: str) -> str | None:
@@ -361,7 +384,7 @@ class _ByFolder:
             self.agreements.setdefault(folder, []).append(located)
             if located.value.id != folder:
                 self.irregular.add(folder)
-        records: list[Located[Any]] = [*data.signoffs, *data.terminations]
+        records: list[Located[Any]] = [*data.signoffs, *data.terminations, *data.withdrawals]
         for record in records:
             folder = record.path.split("/")[1]
             if record.value.agreement != folder:
@@ -653,9 +676,21 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
         tags = _tags_by_agreement(state.tags)
         problems = _problem_counts(ctx, state, base, changes, cache, progress)
 
+        trust = _trust_key(light, state.tree)
+        dirty = _uncommitted(state.tree)
+
         def agreement_key(folder: str, files: dict[str, str]) -> str:
             config_blob = config_file.get(layout.CONFIG, "")
-            return _key(horizon, config_blob, sorted(files.items()), tags.get(folder, []))
+            # A sign-off's verdict also depends on whether it is committed and on the keys.
+            uncommitted = sorted(p for p in files if p in dirty)
+            return _key(
+                horizon,
+                config_blob,
+                sorted(files.items()),
+                tags.get(folder, []),
+                trust,
+                uncommitted,
+            )
 
         def unit_key(unit: str, files: dict[str, str]) -> str:
             kind, _, name = unit.partition(":")
@@ -670,6 +705,7 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             and units is None
             and base.horizon == horizon.toordinal()
             and base.light.get(layout.CONFIG) == light.get(layout.CONFIG)
+            and _trust_key(base.light, base.tree) == trust
         ):
             found = _rekeyed(db, _touched(changes, base.tags, tags), unit_key)
         if found is None:
@@ -684,7 +720,7 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             keys, files_of, gone, stored = found
         notes = db.notes()
         todo = sorted(u for u, key in keys.items() if u not in stored or stored[u][0] != key)
-        new = _derive(ctx, state, cache, todo, files_of, horizon, progress)
+        new = _derive(ctx, state, cache, todo, files_of, _trust_files(light), horizon, progress)
         if new is None:
             return None
         next_base = _Base(
@@ -763,10 +799,14 @@ def _derive(
     cache: ParseCache,
     todo: list[str],
     files_of: dict[str, dict[str, str]],
+    trust_files: dict[str, str],
     horizon: date,
     progress: ProgressFn | None,
 ) -> dict[str, Any] | None:
-    """Return the pieces of `todo`; None where a unit's records stand under other ids."""
+    """Return the pieces of `todo`; None where a unit's records stand under other ids.
+
+    Agreements are read with coop.toml and the key records, which every sign-off's verdict reads.
+    """
     folders = [u for u in todo if u.startswith("agreement:")]
     meetings = [u for u in todo if u.startswith("minutes:")]
     new: dict[str, Any] = {}
@@ -774,8 +814,8 @@ def _derive(
     for start in range(0, len(folders), BATCH):
         batch = folders[start : start + BATCH]
         blobs = {p: b for u in batch for p, b in files_of[u].items()}
-        part, _ = load_repository(_Paths(state, blobs), cache)
-        snap, records = Snapshot(ctx, part, []), _ByFolder(part)
+        part, _ = load_repository(_Paths(state, {**trust_files, **blobs}), cache)
+        snap, records = Snapshot(ctx, part, [], state=state), _ByFolder(part)
         for unit in batch:
             new[unit] = _agreement_piece(records, snap, unit.partition(":")[2], horizon)
         if progress is not None:

@@ -27,6 +27,7 @@ from coopkit.store.git import GitRepo
 if TYPE_CHECKING:
     from coopkit.queries.actions import ActionRow
     from coopkit.queries.due import FulfilmentIndex, Occurrence
+    from coopkit.queries.entries import History
     from coopkit.queries.overview import MinutesStatus
     from coopkit.queries.state import TreeState
     from coopkit.queries.versions import Timeline
@@ -65,6 +66,7 @@ class Snapshot:
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
     _fulfilments: FulfilmentIndex | None = field(default=None, repr=False)
     _action_rows: dict[bool, list[ActionRow]] = field(default_factory=dict, repr=False)
+    _history: History | None = field(default=None, repr=False)
 
     @property
     def today(self) -> date:
@@ -80,6 +82,17 @@ class Snapshot:
     def locale(self) -> str:
         """Return the repository's own language (coop.toml), for what is written into it."""
         return self.data.config.value.locale if self.data.config else "de"
+
+    def history(self) -> History:
+        """Return when the records entered the history (read from git on demand, kept)."""
+        if self._history is None:
+            from coopkit.queries.entries import History
+
+            dirty = None
+            if self.rev is None and self.state is not None and self.state.head:
+                dirty = frozenset(self.state.delta)
+            self._history = History(self.ctx.root, self.rev, dirty)
+        return self._history
 
     def timelines(self) -> dict[str, Timeline]:
         """Return the version timeline of every agreement (read from git once)."""

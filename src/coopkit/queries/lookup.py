@@ -24,6 +24,7 @@ KINDS: dict[str, T] = {
     "obligation": T("Pflicht", "obligation"),
     "version": T("Version", "version"),
     "contact": T("Kontakt", "contact"),
+    "signoff": T("Freigabe", "approval"),
 }
 
 

@@ -108,6 +108,9 @@ def agreement_status(timeline: Timeline, state: Lifecycle, lang: str) -> Agreeme
                 "ssh_signed": a.ssh_signed,
                 "matches_version": a.matches_version,
                 "counts": a.counts,
+                "basis": a.basis,
+                "recorded_by": a.recorded_by,
+                "reasons": [reason for _, reason in a.reasons],
             }
             for a in approvals
         ],

@@ -76,7 +76,7 @@ def record_keys(kind: str, value: Any) -> Keys:
         for ob in value.obligations:
             for pid in [*ob.by, *ob.to]:
                 person(pid)
-    elif kind in ("signoff", "termination"):
+    elif kind in ("signoff", "termination", "withdrawal"):
         mentions.add(f"agreement:{value.agreement}")
         person(value.partner)
     elif kind == "fulfilment":
@@ -649,6 +649,7 @@ def remember_keys(db: StateDB, state: TreeState, data: RepoData) -> None:
     located_all += [("minutes", x) for x in data.minutes.values()]
     located_all += [("action", x) for x in data.action_records]
     located_all += [("termination", x) for x in data.terminations]
+    located_all += [("withdrawal", x) for x in data.withdrawals]
     for kind, located in located_all:
         blob = state.blobs.get(located.path, SPECIAL)
         ref = f"{stamp}{kind}:{blob}"

@@ -9,14 +9,15 @@ from its date on. Keys listed inline in a partner file no longer count by themse
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from coopkit.errors import NotFound, Problem, Source, T
+from coopkit.errors import Problem, Source, T
 from coopkit.model.base import Located
 from coopkit.model.keys import FINGERPRINT, KeyRegistration, KeyRevocation
 from coopkit.model.partner import SigningKey
+from coopkit.queries.entries import NOT_ENTERED, Entry, History
 from coopkit.queries.load import Snapshot
 from coopkit.signing import ssh
 from coopkit.signing.hashing import key_payload, revocation_payload
@@ -44,14 +45,34 @@ class TrustedKey:
     valid_before: date | None = None
     revoked_from: date | None = None
     revocation_path: str | None = None
+    entry: Entry = NOT_ENTERED
+    """Where the registration entered the history."""
+    revoked_entry: Entry | None = None
+    """Where the revocation entered the history (None: not revoked)."""
 
     def valid_on(self, day: date) -> bool:
-        """Return whether a signature dated `day` counts."""
+        """Return whether a signature dated `day` counts by the dates alone."""
+        if day < self.registered_on:
+            return False
         if self.valid_after and day < self.valid_after:
             return False
         if self.valid_before and day >= self.valid_before:
             return False
         return not (self.revoked_from and day >= self.revoked_from)
+
+    def valid_for(self, day: date, entry: Entry, history: History | None) -> bool:
+        """Return whether the key speaks for a record dated `day` that entered at `entry`.
+
+        Besides the dates, the history decides: the record entered no earlier than the key's
+        registration and strictly before its revocation, whatever dates either claims.
+        """
+        if not self.valid_on(day):
+            return False
+        if history is None:
+            return True
+        if not history.by(self.entry, entry):
+            return False
+        return self.revoked_entry is None or history.before(entry, self.revoked_entry)
 
     def signing_key(self) -> SigningKey:
         """Return the key with its validity window (revocation included) for ssh-keygen."""
@@ -70,6 +91,16 @@ class Registry:
     root_keys: dict[str, str] = field(default_factory=dict)
     """Public keys of pinned fingerprints, as far as signatures show them."""
     problems: list[Problem] = field(default_factory=list)
+    history: History | None = None
+    """When the records entered the history (None: dates alone decide)."""
+
+    def valid(self, key: TrustedKey, day: date, entry: Entry) -> bool:
+        """Return whether `key` speaks for a record dated `day` that entered at `entry`."""
+        return key.valid_for(day, entry, self.history)
+
+    def entry(self, path: str) -> Entry:
+        """Return where a record file entered the history (not yet, without a history)."""
+        return self.history.entry(path) if self.history is not None else NOT_ENTERED
 
     def find(self, partner: str, fp: str) -> TrustedKey | None:
         """Return the key trusted for a partner with this fingerprint, or None."""
@@ -204,19 +235,27 @@ def _verified(payload: bytes, signature: str, when: date) -> T | None:
     return None if verdict.ok else verdict.reason
 
 
-def _trusted_signer(registry: Registry, partner: str, signer: str, day: date) -> bool:
+def _trusted_signer(registry: Registry, partner: str, signer: str, day: date, entry: Entry) -> bool:
     if signer in registry.roots:
         return True
     found = registry.find(partner, signer)
-    return found is not None and found.valid_on(day)
+    return found is not None and registry.valid(found, day, entry)
+
+
+Revoked = dict[tuple[str, str], tuple[date, str, Entry]]
+"""(partner, fingerprint) -> (revoked from, revocation path, where the revocation entered)."""
 
 
 def build_registry(snap: Snapshot) -> Registry:
-    """Trace every key registration back to the pinned coordinator keys; collect problems."""
+    """Trace every key registration back to the pinned coordinator keys; collect problems.
+
+    Registrations and revocations are ordered by the history: a key registers or revokes only
+    what enters the history after its own registration and before its own revocation.
+    """
     data = snap.data
     config = data.config
     roots = list(config.value.trust.coordinator_keys) if config else []
-    registry = Registry(roots)
+    registry = Registry(roots, history=snap.history())
     if config is not None:
         for pinned in roots:
             if not FINGERPRINT.fullmatch(pinned):
@@ -239,52 +278,30 @@ def build_registry(snap: Snapshot) -> Registry:
         registry.problems += found
         if not found:
             candidates.append(located)
-    bad_signature: dict[str, T] = {}
-    revocations: dict[tuple[str, str], tuple[date, str]] = {}
-    # Two rounds: trust without revocations, then again with the revocations whose signers hold.
-    for _round in range(2):
-        registry.trusted = {}
-        pending = list(candidates)
-        progress = True
-        while progress:
-            progress = False
-            for located in list(pending):
-                reg = located.value
-                signature = reg.signature or ""
-                signer = signature_fingerprint(signature) or ""
-                if not _trusted_signer(registry, reg.partner, signer, reg.registered_on):
-                    continue
-                pending.remove(located)
-                if located.path not in bad_signature:
-                    reason = _verified(key_payload(reg), signature, reg.registered_on)
-                    if reason is not None:
-                        bad_signature[located.path] = reason
-                if located.path in bad_signature:
-                    continue
-                if signer in roots:
-                    registry.root_keys.setdefault(signer, signature_key(signature) or "")
-                revoked = revocations.get((reg.partner, reg.fingerprint))
-                registry.trusted[(reg.partner, reg.fingerprint)] = TrustedKey(
-                    reg.partner,
-                    reg.fingerprint,
-                    key_line(reg.key),
-                    located.path,
-                    reg.registered_by,
-                    reg.registered_on,
-                    reg.confirmed,
-                    signer,
-                    reg.valid_after,
-                    reg.valid_before,
-                    revoked[0] if revoked else None,
-                    revoked[1] if revoked else None,
-                )
-                progress = True
-        if _round == 0:
-            revocations = _revocations(registry, data.key_revocations, record=False)
-    _revocations(registry, data.key_revocations, record=True)
+    if registry.history is not None:
+        registry.history.entries(
+            [r.path for r in candidates] + [r.path for r in data.key_revocations]
+        )
+    checked: dict[str, T | None] = {}
+    revocations: Revoked = {}
+    refused: dict[str, T] = {}
+    # Trust without revocations, then again with the revocations whose signers hold, until the
+    # revocations stand still (a revoked key revokes nothing that entered after it).
+    for _round in range(len(data.key_revocations) + 2):
+        _trust(registry, candidates, revocations, checked)
+        found_revocations, refused = _revocations(registry, data.key_revocations, checked)
+        if found_revocations == revocations:
+            break
+        revocations = found_revocations
+    for revocation in data.key_revocations:
+        if revocation.path in refused:
+            registry.problems.append(
+                Problem(revocation.at("signature"), refused[revocation.path], "key-revocation")
+            )
     for located in candidates:
         reg = located.value
-        if located.path in bad_signature:
+        bad = checked.get(located.path)
+        if bad is not None:
             registry.problems.append(
                 _problem(
                     located,
@@ -292,7 +309,7 @@ def build_registry(snap: Snapshot) -> Registry:
                     "Signatur der Registrierung gilt nicht: {e}",
                     "signature of the registration does not hold: {e}",
                     "key-signature",
-                    e=bad_signature[located.path],
+                    e=bad,
                 )
             )
         elif (reg.partner, reg.fingerprint) not in registry.trusted:
@@ -304,10 +321,11 @@ def build_registry(snap: Snapshot) -> Registry:
                     "signature",
                     "Schlüssel {f} für {p} ist nicht vertrauenswürdig: die Registrierung ist "
                     "mit {s} signiert, weder ein gepinnter Koordinationsschlüssel (coop.toml "
-                    "[trust]) noch ein am {d} gültiger Schlüssel von {p}{o}",
+                    "[trust]) noch ein Schlüssel von {p}, der am {d} gültig war und beim "
+                    "Eintragen weder widerrufen noch erst später registriert{o}",
                     "key {f} for {p} is not trusted: the registration is signed with {s}, "
                     "neither a pinned coordinator key (coop.toml [trust]) nor a key of {p} "
-                    "valid on {d}{o}",
+                    "valid on {d}, registered before and not revoked when it was recorded{o}",
                     "key-untrusted",
                     f=_short(reg.fingerprint),
                     p=reg.partner,
@@ -323,39 +341,92 @@ def build_registry(snap: Snapshot) -> Registry:
     return registry
 
 
+def _trust(
+    registry: Registry,
+    candidates: list[Located[KeyRegistration]],
+    revocations: Revoked,
+    checked: dict[str, T | None],
+) -> None:
+    """Fill `registry.trusted` from the registrations whose signers are trusted in turn."""
+    registry.trusted = {}
+    pending = list(candidates)
+    progress = True
+    while progress:
+        progress = False
+        for located in list(pending):
+            reg = located.value
+            signature = reg.signature or ""
+            signer = signature_fingerprint(signature) or ""
+            entry = registry.entry(located.path)
+            if not _trusted_signer(registry, reg.partner, signer, reg.registered_on, entry):
+                continue
+            pending.remove(located)
+            if located.path not in checked:
+                checked[located.path] = _verified(key_payload(reg), signature, reg.registered_on)
+            if checked[located.path] is not None:
+                continue
+            if signer in registry.roots:
+                registry.root_keys.setdefault(signer, signature_key(signature) or "")
+            revoked = revocations.get((reg.partner, reg.fingerprint))
+            registry.trusted[(reg.partner, reg.fingerprint)] = TrustedKey(
+                reg.partner,
+                reg.fingerprint,
+                key_line(reg.key),
+                located.path,
+                reg.registered_by,
+                reg.registered_on,
+                reg.confirmed,
+                signer,
+                reg.valid_after,
+                reg.valid_before,
+                revoked[0] if revoked else None,
+                revoked[1] if revoked else None,
+                entry,
+                revoked[2] if revoked else None,
+            )
+            progress = True
+
+
 def _revocations(
-    registry: Registry, records: list[Located[KeyRevocation]], *, record: bool
-) -> dict[tuple[str, str], tuple[date, str]]:
-    result: dict[tuple[str, str], tuple[date, str]] = {}
+    registry: Registry, records: list[Located[KeyRevocation]], checked: dict[str, T | None]
+) -> tuple[Revoked, dict[str, T]]:
+    """Return the revocations that hold (earliest per key) and why the others do not."""
+    result: Revoked = {}
+    refused: dict[str, T] = {}
     for located in records:
         rev = located.value
         signer = signature_fingerprint(rev.signature or "") or ""
+        entry = registry.entry(located.path)
+        own = registry.find(rev.partner, signer)
         reason: T | None = None
         if not rev.signature:
             reason = T("Widerruf ist nicht signiert", "revocation is not signed")
-        elif not (signer in registry.roots or registry.find(rev.partner, signer)):
+        elif not (
+            signer in registry.roots
+            or (own is not None and signer == rev.fingerprint)
+            or (own is not None and registry.valid(own, rev.revoked_on, entry))
+        ):
             reason = T(
-                "Widerruf ist mit {s} signiert, weder Koordinations- noch Schlüssel von {p}",
-                "revocation is signed with {s}, neither a coordinator key nor a key of {p}",
+                "Widerruf ist mit {s} signiert, weder Koordinationsschlüssel noch ein Schlüssel "
+                "von {p}, der beim Eintragen gültig und nicht widerrufen war",
+                "revocation is signed with {s}, neither a coordinator key nor a key of {p} "
+                "valid and not revoked when it was recorded",
                 s=_short(signer),
                 p=rev.partner,
             )
         else:
-            reason = _verified(revocation_payload(rev), rev.signature, rev.revoked_on)
+            if located.path not in checked:
+                checked[located.path] = _verified(
+                    revocation_payload(rev), rev.signature, rev.revoked_on
+                )
+            reason = checked[located.path]
         if reason is not None:
-            if record:
-                registry.problems.append(Problem(located.at("signature"), reason, "key-revocation"))
+            refused[located.path] = reason
             continue
         key = (rev.partner, rev.fingerprint)
         if key not in result or rev.revoked_from < result[key][0]:
-            result[key] = (rev.revoked_from, located.path)
-        if record and key in registry.trusted:
-            current = registry.trusted[key]
-            if current.revoked_from is None or rev.revoked_from < current.revoked_from:
-                registry.trusted[key] = replace(
-                    current, revoked_from=rev.revoked_from, revocation_path=located.path
-                )
-    return result
+            result[key] = (rev.revoked_from, located.path, entry)
+    return result, refused
 
 
 def _shared_keys(snap: Snapshot, regs: list[Located[KeyRegistration]]) -> list[Problem]:
@@ -422,9 +493,12 @@ def _inline_keys(snap: Snapshot, registry: Registry) -> list[Problem]:
 
 
 def check_signature(
-    registry: Registry, partner: str, payload: bytes, signature: str, day: date
+    registry: Registry, partner: str, payload: bytes, signature: str, day: date, entry: Entry
 ) -> SignatureCheck:
-    """Return which trusted key of `partner` made a signature dated `day`, or why none did."""
+    """Return which trusted key of `partner` made a signature dated `day`, or why none did.
+
+    `entry` is where the signed record entered the history (NOT_ENTERED for one being written).
+    """
     fp = signature_fingerprint(signature)
     if fp is None:
         return SignatureCheck(
@@ -444,6 +518,19 @@ def check_signature(
                 o=T(" (gehört zu {x})", " (belongs to {x})", x=", ".join(others)) if others else "",
             ),
         )
+    if day < key.registered_on:
+        return SignatureCheck(
+            fp,
+            key,
+            T(
+                "signiert am {d} mit {f}, der erst am {r} registriert wurde ({w})",
+                "signed on {d} with {f}, registered only on {r} ({w})",
+                d=day.isoformat(),
+                f=_short(fp),
+                r=key.registered_on.isoformat(),
+                w=key.path,
+            ),
+        )
     if key.revoked_from and day >= key.revoked_from:
         return SignatureCheck(
             fp,
@@ -457,10 +544,64 @@ def check_signature(
                 w=key.revocation_path or "",
             ),
         )
+    history = registry.history
+    if history is not None and not history.by(key.entry, entry):
+        return SignatureCheck(
+            fp,
+            key,
+            T(
+                "signiert mit {f}, dessen Registrierung ({w}) erst nach diesem Eintrag in die "
+                "Historie kam",
+                "signed with {f}, whose registration ({w}) entered the history only after this "
+                "record",
+                f=_short(fp),
+                w=key.path,
+            ),
+        )
+    if (
+        history is not None
+        and key.revoked_entry is not None
+        and not history.before(entry, key.revoked_entry)
+    ):
+        return SignatureCheck(
+            fp,
+            key,
+            T(
+                "signiert mit {f}, der widerrufen war, als dieser Eintrag in die Historie kam "
+                "({w}); das Datum im Eintrag ändert daran nichts",
+                "signed with {f}, which was revoked when this record entered the history ({w}); "
+                "the date in the record does not change that",
+                f=_short(fp),
+                w=key.revocation_path or "",
+            ),
+        )
     verdict = ssh.verify(
         payload, signature, ssh.allowed_signers([(partner, key.signing_key())]), partner, day
     )
     return SignatureCheck(fp, key, None if verdict.ok else verdict.reason)
+
+
+def check_attestation(
+    registry: Registry, payload: bytes, signature: str, day: date
+) -> SignatureCheck:
+    """Return whether a pinned coordinator key made a signature (an attestation) dated `day`."""
+    fp = signature_fingerprint(signature)
+    if fp is None or fp not in registry.roots:
+        return SignatureCheck(
+            fp,
+            None,
+            T(
+                "signiert mit {f}, keinem gepinnten Koordinationsschlüssel (coop.toml [trust])",
+                "signed with {f}, not a pinned coordinator key (coop.toml [trust])",
+                f=_short(fp or "?"),
+            ),
+        )
+    signer = signature_key(signature)
+    if signer is None:
+        return SignatureCheck(fp, None, T("SSH-Signatur nicht lesbar", "SSH signature unreadable"))
+    allowed = ssh.allowed_signers([("coordinator", SigningKey(key=signer))])
+    verdict = ssh.verify(payload, signature, allowed, "coordinator", day)
+    return SignatureCheck(fp, None, None if verdict.ok else verdict.reason)
 
 
 def allowed_signers_for_git(registry: Registry) -> str:
@@ -486,147 +627,248 @@ class HistoryItem:
 
 
 def partner_of_path(path: str) -> str | None:
-    """Return the partner whose sign-off or key a path holds, or None."""
+    """Return the partner whose sign-off, withdrawal or key a path holds, or None."""
     kind = layout.kind_of(path)
     if kind == "signoff":
         return path.rsplit("/", 1)[1].removesuffix(".yaml")
+    if kind == "withdrawal":
+        return path.rsplit("/", 1)[1].removesuffix(".yaml").rpartition("-")[0] or None
     if kind in ("key", "key-revocation"):
         return path.split("/")[1]
     return None
 
 
-def _switched_on(repo: GitRepo) -> str | None:
-    """Return the first commit whose coop.toml turns on `sign_commits`, or None."""
-    import tomllib
+@dataclass(frozen=True)
+class _Settings:
+    """What one coop.toml says about the gate: commit signing on, and the pinned keys."""
 
-    out = str(
-        repo.run("log", "--reverse", "--format=%H", "--end-of-options", "HEAD", "--", "coop.toml")
-    )
-    for sha in out.split():
-        blob = repo.read_blob(sha, layout.CONFIG)
-        try:
-            data = tomllib.loads((blob or b"").decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            continue
-        signing = data.get("signing")
-        if isinstance(signing, dict) and signing.get("sign_commits") is True:
-            return sha
-    return None
+    on: bool
+    pinned: tuple[str, ...]
 
 
-def _pinned(blob: bytes | None) -> list[str]:
-    """Return `[trust] coordinator_keys` of a coop.toml text (empty when unreadable)."""
+def _settings(blob: bytes | None) -> _Settings:
+    """Return the gate settings of a coop.toml text (off and none pinned when unreadable)."""
     import tomllib
 
     try:
         data = tomllib.loads((blob or b"").decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
-        return []
+        return _Settings(False, ())
+    signing = data.get("signing")
     trust = data.get("trust")
     keys = trust.get("coordinator_keys") if isinstance(trust, dict) else None
-    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+    pinned = tuple(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else ()
+    on = isinstance(signing, dict) and signing.get("sign_commits") is True
+    return _Settings(on, pinned)
 
 
-def verify_history(snap: Snapshot, registry: Registry) -> list[HistoryItem]:
-    """Check that each commit touching a partner's sign-offs or keys is signed by a trusted key.
+@dataclass(frozen=True)
+class _Commit:
+    sha: str
+    status: str
+    fingerprint: str
+    day: date
+    subject: str
+    names: tuple[str, ...]
 
-    Trusted means: a key trusted for that partner (not revoked on the commit's day) or a pinned
-    coordinator key. A commit changing the pinned keys themselves must be signed by one of the
-    keys pinned before it.
+    @property
+    def signed(self) -> bool:
+        return self.status in ("G", "U") and bool(self.fingerprint)
+
+
+@dataclass(frozen=True)
+class HistoryGate:
+    """What `verify --history` found: whether the gate is on, the commits it examined."""
+
+    enabled: bool
+    since: str | None
+    """The signed commit that switched the gate on (None: never switched on)."""
+    older: int
+    """Commits before it that touch approvals or keys: reported once, not examined."""
+    items: list[HistoryItem]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether every examined commit holds."""
+        return all(not i.reasons for i in self.items)
+
+
+def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
+    """Check the signed history from the signed commit that switched it on.
+
+    The gate (`[signing] sign_commits`) counts as switched on from the first signed commit that
+    turns it on. From then on, a commit that switches it
+    off or changes the pinned keys counts only when signed by a key pinned before it; otherwise
+    it is reported and the gate stays on. Every commit that adds, changes or removes a
+    partner's approvals, withdrawals or keys, merges included (a merge that makes a text of its
+    own), must be signed by a key of that partner or a pinned coordinator key.
     """
     import tempfile
     from pathlib import Path
 
-    items: list[HistoryItem] = []
     allowed = allowed_signers_for_git(registry)
     with tempfile.TemporaryDirectory(prefix="coop-history-") as tmp:
         allowed_file = Path(tmp, "allowed_signers")
         allowed_file.write_text(allowed or "# none\n", encoding="utf-8")
         with GitRepo(snap.ctx.root) as repo:
             if repo.head() is None:
-                return []
-            since = _switched_on(repo)
-            # Commits from the one that turned signing on: that one and everything after it.
-            revs = ["HEAD"]
-            if since is not None and repo.head() != since:
-                try:
-                    parent = repo.resolve(f"{since}^")
-                    revs.append(f"^{parent}")
-                except NotFound:
-                    pass
+                return HistoryGate(False, None, 0, [])
             out = str(
                 repo.run(
                     "-c",
                     f"gpg.ssh.allowedSignersFile={allowed_file}",
                     "log",
+                    "--reverse",
+                    "--topo-order",
+                    "--no-renames",
+                    "--diff-merges=dense-combined",
                     "--format=\x1e%H\x1f%G?\x1f%GF\x1f%cI\x1f%s\x1f",
                     "--name-only",
                     "--end-of-options",
-                    *revs,
+                    "HEAD",
                     "--",
                     "agreements",
                     "keys",
                     layout.CONFIG,
                 )
             )
-            pinned_before: dict[str, tuple[list[str], list[str]]] = {}
-            for record in out.split("\x1e"):
-                fields = record.split("\x1f")
-                if len(fields) >= 6 and layout.CONFIG in fields[5].split("\n"):
-                    sha = fields[0]
-                    pinned_before[sha] = (
-                        _pinned(repo.read_blob(f"{sha}^", layout.CONFIG)),
-                        _pinned(repo.read_blob(sha, layout.CONFIG)),
+            commits = _commits(out)
+            settings: dict[str, tuple[_Settings, _Settings]] = {
+                c.sha: (
+                    _settings(repo.read_blob(f"{c.sha}^", layout.CONFIG)),
+                    _settings(repo.read_blob(c.sha, layout.CONFIG)),
+                )
+                for c in commits
+                if layout.CONFIG in c.names
+            }
+    items: list[HistoryItem] = []
+    on = False
+    since: str | None = None
+    older = 0
+    for commit in commits:
+        before, after = settings.get(commit.sha, (None, None))
+        partners = sorted({p for p in (partner_of_path(n) for n in commit.names) if p})
+        if not on:
+            # Switching on only makes the check stricter: any signed commit may do it.
+            if after is not None and after.on and commit.signed:
+                on, since = True, commit.sha
+            else:
+                older += 1 if partners else 0
+                continue
+        reasons: list[T] = []
+        labels: list[str] = list(partners)
+        if before is not None and after is not None and commit.sha != since:
+            if before.pinned != after.pinned:
+                labels.append("coop.toml [trust]")
+                if not (commit.signed and commit.fingerprint in before.pinned):
+                    reasons.append(
+                        T(
+                            "ändert die gepinnten Koordinationsschlüssel (coop.toml [trust]) "
+                            "ohne Signatur eines bis dahin gepinnten Schlüssels; das zählt nicht",
+                            "changes the pinned coordinator keys (coop.toml [trust]) without a "
+                            "signature of a key pinned until then; that does not count",
+                        )
                     )
+            if before.on and not after.on:
+                labels.append("coop.toml [signing]")
+                if commit.signed and commit.fingerprint in before.pinned:
+                    on = False
+                else:
+                    reasons.append(
+                        T(
+                            "schaltet die signierte Geschichte aus (sign_commits = false) ohne "
+                            "Signatur eines gepinnten Koordinationsschlüssels; das zählt nicht, "
+                            "die Prüfung bleibt an",
+                            "switches the signed history off (sign_commits = false) without a "
+                            "signature of a pinned coordinator key; that does not count, the "
+                            "check stays on",
+                        )
+                    )
+        if not labels and commit.sha != since:
+            continue
+        if partners:
+            reasons += _partner_reasons(registry, commit, partners)
+        if commit.sha == since:
+            labels.append("coop.toml [signing]")
+        items.append(
+            HistoryItem(
+                commit.sha,
+                commit.subject,
+                tuple(labels),
+                commit.fingerprint or None,
+                tuple(reasons),
+            )
+        )
+    head_on = _settings(_head_config(snap)).on
+    if head_on and since is None:
+        items.append(
+            HistoryItem(
+                "",
+                "coop.toml",
+                ("coop.toml [signing]",),
+                None,
+                (
+                    T(
+                        "sign_commits ist an, aber kein Commit, der es einschaltet, ist signiert; "
+                        "das Einschalten signiert committen (coop --ssh-key SCHLÜSSEL commit)",
+                        "sign_commits is on, but no commit that switches it on is signed; commit "
+                        "the switch signed (coop --ssh-key KEY commit)",
+                    ),
+                ),
+            )
+        )
+    return HistoryGate(since is not None or head_on, since, older, items)
+
+
+def _head_config(snap: Snapshot) -> bytes | None:
+    with GitRepo(snap.ctx.root) as repo:
+        return repo.read_blob("HEAD", layout.CONFIG)
+
+
+def _commits(out: str) -> list[_Commit]:
+    commits = []
     for record in out.split("\x1e"):
         fields = record.split("\x1f")
         if len(fields) < 6:
             continue
         sha, status, fp, when, subject, names = fields[:6]
-        partners = sorted({p for p in (partner_of_path(n.strip()) for n in names.split("\n")) if p})
-        before, after = pinned_before.get(sha, ([], []))
-        trust_changed = before != after
-        if not partners and not trust_changed:
+        commits.append(
+            _Commit(
+                sha,
+                status,
+                fp,
+                datetime.fromisoformat(when).date(),
+                subject,
+                tuple(n.strip() for n in names.split("\n") if n.strip()),
+            )
+        )
+    return commits
+
+
+def _partner_reasons(registry: Registry, commit: _Commit, partners: list[str]) -> list[T]:
+    if not commit.fingerprint or commit.status == "N":
+        return [T("Commit ist nicht signiert", "commit is not signed")]
+    if not commit.signed:
+        return [
+            T(
+                "Commit-Signatur gilt nicht (git: {s})",
+                "commit signature does not hold (git: {s})",
+                s=commit.status,
+            )
+        ]
+    reasons = []
+    for partner in partners:
+        if commit.fingerprint in registry.roots:
             continue
-        day = datetime.fromisoformat(when).date()
-        reasons: list[T] = []
-        if status == "N" or not fp:
-            reasons.append(T("Commit ist nicht signiert", "commit is not signed"))
-        elif status not in ("G", "U"):
+        key = registry.find(partner, commit.fingerprint)
+        if key is None or not key.valid_on(commit.day):
             reasons.append(
                 T(
-                    "Commit-Signatur gilt nicht (git: {s})",
-                    "commit signature does not hold (git: {s})",
-                    s=status,
+                    "signiert mit {f}, weder Koordinations- noch am {d} gültiger Schlüssel von {p}",
+                    "signed with {f}, neither a coordinator key nor a key of {p} valid on {d}",
+                    f=_short(commit.fingerprint),
+                    d=commit.day.isoformat(),
+                    p=partner,
                 )
             )
-        else:
-            if trust_changed and before and fp not in before:
-                reasons.append(
-                    T(
-                        "ändert die gepinnten Koordinationsschlüssel (coop.toml [trust]), ist aber "
-                        "mit {f} signiert, keinem der bis dahin gepinnten",
-                        "changes the pinned coordinator keys (coop.toml [trust]) but is signed "
-                        "with {f}, none of those pinned until then",
-                        f=_short(fp),
-                    )
-                )
-            for partner in partners:
-                key = registry.find(partner, fp)
-                if fp in registry.roots:
-                    continue
-                if key is None or not key.valid_on(day):
-                    reasons.append(
-                        T(
-                            "signiert mit {f}, weder Koordinations- noch am {d} gültiger "
-                            "Schlüssel von {p}",
-                            "signed with {f}, neither a coordinator key nor a key of {p} "
-                            "valid on {d}",
-                            f=_short(fp),
-                            d=day.isoformat(),
-                            p=partner,
-                        )
-                    )
-        labels = (*partners, "coop.toml [trust]") if trust_changed else tuple(partners)
-        items.append(HistoryItem(sha, subject, labels, fp or None, tuple(reasons)))
-    return items
+    return reasons

@@ -21,8 +21,9 @@ from coopkit.model.agreement import Agreement
 from coopkit.model.base import Located, parse_duration
 from coopkit.model.signoff import SignOff
 from coopkit.model.termination import Termination
+from coopkit.queries.verdict import Approval, Judge, Withdrawn
 from coopkit.render.dates import long_date
-from coopkit.signing.hashing import content_hash, hash_matches
+from coopkit.signing.hashing import content_hash
 from coopkit.store import layout
 from coopkit.store.files import parse_file
 from coopkit.store.git import GitRepo, Tag
@@ -56,24 +57,6 @@ def add_duration(day: date, duration: str) -> date:
     return result
 
 
-@dataclass(frozen=True)
-class Approval:
-    """One party's approval of one released version."""
-
-    partner: str
-    signatory: str
-    function: str | None
-    place: str | None
-    date: date
-    method: str
-    ssh_signed: bool
-    path: str
-    matches_version: bool
-    """Whether the record's content hash names this version's text."""
-    counts: bool
-    """Whether it counts: it matches, the partner is a party, and it is not dated before release."""
-
-
 @dataclass
 class VersionState:
     """A released version: its text, its approvals and when it was in force."""
@@ -94,6 +77,8 @@ class VersionState:
     """First day in force, when every party approved (may lie after today)."""
     in_force_until: date | None = None
     """Last day in force (None: open-ended); before `in_force_from` means never in force."""
+    withdrawn: list[Withdrawn] = field(default_factory=list)
+    """Sign-offs of this version that were withdrawn, each with the verdict on the withdrawal."""
 
     @property
     def released(self) -> date:
@@ -547,9 +532,10 @@ def build_timelines(snap: Snapshot) -> dict[str, Timeline]:
     signoffs: dict[tuple[str, str], list[Located[SignOff]]] = {}
     for located in snap.data.signoffs:
         signoffs.setdefault((located.value.agreement, located.value.version), []).append(located)
+    judge = Judge(snap)
     return {
         agreement_id: build_timeline(
-            snap, agreement_id, tags, texts, grouped.get(agreement_id, []), signoffs
+            snap, agreement_id, tags, texts, grouped.get(agreement_id, []), signoffs, judge
         )
         for agreement_id in sorted(snap.data.agreements)
     }
@@ -562,6 +548,7 @@ def build_timeline(
     texts: dict[str, Agreement | None],
     versions_tagged: list[tuple[int, str, Tag]] | None = None,
     signoffs: dict[tuple[str, str], list[Located[SignOff]]] | None = None,
+    judge: Judge | None = None,
 ) -> Timeline:
     """Return one agreement's timeline from its tags, texts, sign-offs and terminations."""
     data = snap.data
@@ -569,33 +556,19 @@ def build_timeline(
     versions: list[VersionState] = []
     if versions_tagged is None:
         versions_tagged = agreement_tags(tags, agreement_id)
+    judge = judge or Judge(snap)
     for number, version, tag in versions_tagged:
         text = texts.get(tag.name)
         digest = content_hash(text) if text is not None else None
         parties = list(text.parties) if text is not None else list(working.parties)
-        approvals = []
         candidates = (
             signoffs.get((agreement_id, version), []) if signoffs is not None else data.signoffs
         )
-        for located in candidates:
-            so = located.value
-            if so.agreement != agreement_id or so.version != version:
-                continue
-            matches = text is not None and hash_matches(so.content_hash, text)
-            approvals.append(
-                Approval(
-                    so.partner,
-                    so.signatory,
-                    so.function,
-                    so.place,
-                    so.date,
-                    so.method,
-                    bool(so.signature),
-                    located.path,
-                    matches,
-                    matches and so.partner in parties and so.date >= tag.date.date(),
-                )
-            )
+        approvals = [
+            judge.judge(located, text, parties, tag.date.date())
+            for located in candidates
+            if located.value.agreement == agreement_id and located.value.version == version
+        ]
         approved = {a.partner for a in approvals if a.counts}
         versions.append(
             VersionState(
@@ -611,6 +584,7 @@ def build_timeline(
                 parties,
                 sorted(approvals, key=lambda a: (a.date, a.partner)),
                 [p for p in parties if p not in approved],
+                withdrawn=judge.withdrawn(agreement_id, version),
             )
         )
     timeline = Timeline(agreement_id, working, content_hash(working), versions)

@@ -10,6 +10,7 @@ from pathlib import Path
 from coopkit.errors import T, UsageError
 from coopkit.model.keys import FINGERPRINT, KeyRegistration, KeyRevocation
 from coopkit.queries.context import Context
+from coopkit.queries.entries import NOT_ENTERED
 from coopkit.queries.lookup import get_partner
 from coopkit.queries.trust import Registry, build_registry
 from coopkit.services.repository import CommitResult, build_record, writing
@@ -68,7 +69,8 @@ def _require_authority(registry: Registry, partner: str, signer: str, day: date)
     if signer in registry.roots:
         return
     found = registry.find(partner, signer)
-    if found is not None and found.valid_on(day):
+    # The record being written enters the history after everything already in it.
+    if found is not None and registry.valid(found, day, NOT_ENTERED):
         return
     others = registry.partners_of(signer)
     raise UsageError(
@@ -312,8 +314,19 @@ def trust_section(fingerprints: list[str]) -> str:
     return pinned_text("", fingerprints).lstrip("\n")
 
 
-def pin_key(ctx: Context, key_or_fingerprint: str, when: date | None = None) -> KeyResult:
-    """Add a coordinator key (a .pub text or `SHA256:…`) to `[trust] coordinator_keys`."""
+@dataclass(frozen=True)
+class PinResult(KeyResult):
+    """A pinned key, and the approvals that stop counting because they are not signed."""
+
+    unsigned: tuple[str, ...] = ()
+
+
+def pin_key(ctx: Context, key_or_fingerprint: str, when: date | None = None) -> PinResult:
+    """Add a coordinator key (a .pub text or `SHA256:…`) to `[trust] coordinator_keys`.
+
+    With a trust root only signed (or attested) approvals count: the result names the unsigned
+    ones that counted until now.
+    """
     text = key_or_fingerprint.strip()
     fp = text if FINGERPRINT.fullmatch(text) else read_public_key(text)[1]
     with writing(ctx) as tx:
@@ -322,6 +335,7 @@ def pin_key(ctx: Context, key_or_fingerprint: str, when: date | None = None) -> 
         pinned = list(config.value.trust.coordinator_keys) if config else []
         if fp in pinned:
             raise UsageError(T("{f} ist schon gepinnt", "{f} is already pinned", f=fp))
+        unsigned = tuple(sorted(s.path for s in snap.data.signoffs if not s.value.signature))
         current = tx.read(layout.CONFIG).text
         tx.replace_text(layout.CONFIG, pinned_text(current, [*pinned, fp]))
         commit = tx.commit(
@@ -332,7 +346,7 @@ def pin_key(ctx: Context, key_or_fingerprint: str, when: date | None = None) -> 
             ),
             when,
         )
-    return KeyResult(layout.CONFIG, fp, "", commit)
+    return PinResult(layout.CONFIG, fp, "", commit, unsigned if not pinned else ())
 
 
 def key_text(line: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -11,16 +10,16 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from coopkit.errors import Problem, ProblemsFound, Source, T, UsageError
-from coopkit.model.signoff import Evidence, SignOff
+from coopkit.model.signoff import Evidence, SignOff, Withdrawal
 from coopkit.queries.context import Context
-from coopkit.queries.load import snapshot
+from coopkit.queries.entries import NOT_ENTERED
+from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import get_agreement, not_found
 from coopkit.queries.trust import (
-    HistoryItem,
-    Registry,
+    HistoryGate,
     build_registry,
+    check_attestation,
     check_signature,
-    describe_chain,
 )
 from coopkit.queries.trust import verify_history as trust_history
 from coopkit.queries.versions import VersionState, version_number, version_tag
@@ -33,7 +32,9 @@ from coopkit.signing.hashing import (
     record_payload,
     request_name,
     request_text,
+    withdrawal_payload,
 )
+from coopkit.signing.keys import signature_fingerprint
 from coopkit.store import layout
 from coopkit.store.codec import dump_record
 from coopkit.store.git import GitRepo
@@ -88,6 +89,8 @@ class VerifyItem:
     """Who registered that key, on whose authority, up to the pinned coordinator key."""
     evidence: str | None = None
     """`file (sha256:…)` of a scan or QES file kept outside, referenced by hash."""
+    label: T | None = None
+    """What a view shows beside it: unsigned (and by whom) or attested by the coordinator."""
 
     @property
     def ok(self) -> bool:
@@ -350,13 +353,24 @@ def sign(
             )
         path = layout.signoff_path(agreement_id, version, partner)
         if tx.exists(path):
-            raise _refuse(
-                "{p} hat {a} {v} schon freigegeben ({f})",
-                "{p} already approved {a} {v} ({f})",
-                p=partner,
-                a=agreement_id,
-                v=version,
-                f=path,
+            raise UsageError(
+                T(
+                    "{p} hat {a} {v} schon freigegeben ({f})",
+                    "{p} already approved {a} {v} ({f})",
+                    p=partner,
+                    a=agreement_id,
+                    v=version,
+                    f=path,
+                ),
+                hint=T(
+                    "eine falsche Freigabe zieht der Partner oder die Koordination zurück: "
+                    'coop agreement withdraw {a} --partner {p} --version {v} --reason "…"',
+                    "the partner or the coordinator withdraws a wrong approval: coop agreement "
+                    'withdraw {a} --partner {p} --version {v} --reason "…"',
+                    p=partner,
+                    a=agreement_id,
+                    v=version,
+                ),
             )
         day = when or ctx.today
         if from_request is not None:
@@ -377,16 +391,23 @@ def sign(
                 r=target.released.isoformat(),
             )
         config = data.config.value if data.config else None
+        roots = list(config.trust.coordinator_keys) if config is not None else []
         if (
-            config is not None
-            and config.signing.require_ssh
-            and ssh_key is None
+            ssh_key is None
             and from_request is None
+            and (roots or (config is not None and config.signing.require_ssh))
         ):
             raise _refuse(
-                "coop.toml verlangt SSH-signierte Freigaben ([signing] require_ssh); bitte "
-                "--ssh-key",
-                "coop.toml requires SSH-signed approvals ([signing] require_ssh); pass --ssh-key",
+                "Freigaben werden hier signiert ({w}): mit dem Schlüssel von {p} (--ssh-key "
+                "oder COOP_SSH_KEY) oder, für Papier und QES mit --evidence, als Bestätigung "
+                "mit einem gepinnten Koordinationsschlüssel",
+                "approvals are signed here ({w}): with a key of {p} (--ssh-key or "
+                "COOP_SSH_KEY) or, for paper and QES with --evidence, attested with a pinned "
+                "coordinator key",
+                p=partner,
+                w="coop.toml [trust] coordinator_keys"
+                if roots
+                else "coop.toml [signing] require_ssh",
             )
         try:
             if from_request is not None:
@@ -420,20 +441,7 @@ def sign(
         if ssh_key is not None and signature is None:
             signature = ssh.sign(record_payload(record), ssh_key)
         if signature is not None:
-            checked = check_signature(
-                build_registry(snap), partner, record_payload(record), signature, day
-            )
-            if checked.reason is not None:
-                raise UsageError(
-                    checked.reason,
-                    hint=T(
-                        "den öffentlichen Schlüssel registrieren lassen: coop partner key add "
-                        '{p} DATEI.pub --ssh-key KOORDINATIONSSCHLÜSSEL --confirmed "…"',
-                        "have the public key registered: coop partner key add {p} FILE.pub "
-                        '--ssh-key COORDINATOR-KEY --confirmed "…"',
-                        p=partner,
-                    ),
-                )
+            _check_new_signature(snap, record, signature, roots)
             record = record.model_copy(update={"signature": signature})
         tx.create(path, dump_record(record))
         commit = tx.commit(
@@ -447,6 +455,174 @@ def sign(
             when,
         )
     return SignResult(record, path, commit)
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    """A written withdrawal record, the sign-off it took back, and the commit."""
+
+    withdrawal: Withdrawal
+    path: str
+    signoff_path: str
+    commit: CommitResult
+
+
+def withdraw(
+    ctx: Context,
+    agreement_id: str,
+    partner: str,
+    reason: str,
+    *,
+    version: str | None = None,
+    withdrawn_by: str | None = None,
+    ssh_key: Path | None = None,
+    when: date | None = None,
+) -> WithdrawResult:
+    """Take back a partner's sign-off by a record of its own; the partner may then sign again.
+
+    The withdrawal keeps the sign-off as it stood; the sign-off file goes in the same commit.
+    With pinned coordinator keys it is signed by a trusted key of the partner or by a pinned
+    coordinator key, like the sign-off itself.
+    """
+    ssh_key = ssh_key or ctx.ssh_key
+    day = when or ctx.today
+    if day > ctx.today:
+        raise _refuse(
+            "Rückzug am {d} läge nach heute ({t}); Einträge werden nicht vordatiert",
+            "a withdrawal on {d} would lie after today ({t}); records are not post-dated",
+            d=day.isoformat(),
+            t=ctx.today.isoformat(),
+        )
+    if not reason.strip():
+        raise _refuse(
+            "--reason: warum wird die Freigabe zurückgezogen?",
+            "--reason: why is the approval withdrawn?",
+        )
+    with writing(ctx) as tx:
+        snap = tx.snapshot()
+        timeline = snap.timeline(agreement_id)
+        signed = {
+            located.value.version: located
+            for located in snap.data.signoffs
+            if located.path.startswith(f"agreements/{agreement_id}/signoffs/")
+            and located.value.partner == partner
+        }
+        if version is None:
+            numbered = sorted(signed, key=lambda v: version_number(v) or 0)
+            if not numbered:
+                raise not_found("signoff", partner, [], where=agreement_id)
+            version = numbered[-1]
+        if timeline.get(version) is None:
+            raise not_found(
+                "version", version, [v.version for v in timeline.versions], where=agreement_id
+            )
+        located = signed.get(version)
+        path = layout.signoff_path(agreement_id, version, partner)
+        if located is None or located.path != path:
+            raise _refuse(
+                "{p} hat {a} {v} nicht freigegeben ({f} fehlt)",
+                "{p} has not approved {a} {v} ({f} is missing)",
+                p=partner,
+                a=agreement_id,
+                v=version,
+                f=path,
+            )
+        if day < located.value.date:
+            raise _refuse(
+                "Rückzug am {d} läge vor der Freigabe vom {s}",
+                "a withdrawal on {d} would come before the approval of {s}",
+                d=day.isoformat(),
+                s=located.value.date.isoformat(),
+            )
+        config = snap.data.config.value if snap.data.config else None
+        roots = list(config.trust.coordinator_keys) if config is not None else []
+        if ssh_key is None and (roots or (config is not None and config.signing.require_ssh)):
+            raise _refuse(
+                "ein Rückzug wird signiert wie die Freigabe: mit dem Schlüssel von {p} oder "
+                "einem gepinnten Koordinationsschlüssel (--ssh-key oder COOP_SSH_KEY)",
+                "a withdrawal is signed like the approval: with a key of {p} or a pinned "
+                "coordinator key (--ssh-key or COOP_SSH_KEY)",
+                p=partner,
+            )
+        n = 1
+        while tx.exists(layout.withdrawal_path(agreement_id, version, partner, n)):
+            n += 1
+        target = layout.withdrawal_path(agreement_id, version, partner, n)
+        try:
+            record = Withdrawal(
+                agreement=agreement_id,
+                version=version,
+                partner=partner,
+                date=day,
+                reason=reason.strip(),
+                withdrawn_by=(withdrawn_by or tx.author.name).strip(),
+                signoff=located.value,
+            )
+        except ValidationError as err:
+            raise ProblemsFound(
+                [
+                    Problem(Source(target), T("{m}", "{m}", m=e["msg"]), "schema")
+                    for e in err.errors()
+                ]
+            ) from err
+        if ssh_key is not None:
+            signature = ssh.sign(withdrawal_payload(record), ssh_key)
+            registry = build_registry(snap)
+            if signature_fingerprint(signature) in roots:
+                checked = check_attestation(registry, withdrawal_payload(record), signature, day)
+            else:
+                checked = check_signature(
+                    registry, partner, withdrawal_payload(record), signature, day, NOT_ENTERED
+                )
+            if checked.reason is not None:
+                raise UsageError(checked.reason)
+            record = record.model_copy(update={"signature": signature})
+        tx.create(target, dump_record(record))
+        tx.delete(path)
+        commit = tx.commit(
+            T(
+                "Freigabe von {a} {v} durch {p} zurückgezogen: {r}",
+                "Withdraw the approval of {a} {v} by {p}: {r}",
+                a=agreement_id,
+                v=version,
+                p=partner,
+                r=record.reason,
+            ),
+            when,
+        )
+    return WithdrawResult(record, target, path, commit)
+
+
+def _check_new_signature(snap: Snapshot, record: SignOff, signature: str, roots: list[str]) -> None:
+    """Refuse a signature that would not make the new record count (see `queries.verdict`)."""
+    from coopkit.queries.verdict import PAPER
+
+    registry = build_registry(snap)
+    payload = record_payload(record)
+    if signature_fingerprint(signature) in roots and record.method in PAPER:
+        if record.evidence is None:
+            raise _refuse(
+                "eine Bestätigung der Koordination braucht den Nachweis (--evidence DATEI)",
+                "an attestation by the coordinator needs the evidence (--evidence FILE)",
+            )
+        checked = check_attestation(registry, payload, signature, record.date)
+    else:
+        checked = check_signature(
+            registry, record.partner, payload, signature, record.date, NOT_ENTERED
+        )
+    if checked.reason is not None:
+        raise UsageError(
+            checked.reason,
+            hint=T(
+                "den öffentlichen Schlüssel registrieren lassen: coop partner key add "
+                '{p} DATEI.pub --ssh-key KOORDINATIONSSCHLÜSSEL --confirmed "…"; Papier und '
+                "QES bestätigt die Koordination mit --method wet-ink|qes --evidence DATEI",
+                "have the public key registered: coop partner key add {p} FILE.pub "
+                '--ssh-key COORDINATOR-KEY --confirmed "…"; the coordinator attests paper and '
+                "QES with --method wet-ink|qes --evidence FILE",
+                p=record.partner,
+            ),
+        )
 
 
 def _read_request(signature: Path, request: Path | None) -> tuple[dict[str, object], str]:
@@ -541,13 +717,14 @@ def sign_request(
 
 
 def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
-    """Check every sign-off: version released, content hash, dates, record unchanged, signature."""
+    """Report the verdict on every sign-off (see `queries.verdict`): the one every view uses."""
+    from coopkit.queries.verdict import signoff_verdicts
+
     snap = snapshot(ctx)
     data = snap.data
     if agreement_id is not None:
         get_agreement(snap, agreement_id)
     prefix = f"agreements/{agreement_id}/" if agreement_id else "agreements/"
-    require_ssh = bool(data.config and data.config.value.signing.require_ssh)
     items: list[VerifyItem] = []
     broken: dict[str, list[T]] = {}
     for problem in snap.problems:
@@ -557,116 +734,14 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
             broken.setdefault(problem.source.path, []).append(
                 T("{s}: {m}", "{s}: {m}", s=str(problem.source), m=problem.message)
             )
-    timelines = snap.timelines()
-    registry: Registry | None = None
-    recorded: dict[str, date] = {}
-    with GitRepo(ctx.root) as repo:
-        commits = repo.log([prefix.rstrip("/")])
-        added = _newest_adds(repo, prefix.rstrip("/"))
-        # Count the commits of the record as it stands: from the one that (re-)added it on.
-        touched: Counter[str] = Counter()
-        closed: set[str] = set()
-        for c in commits:
-            for p in c.paths:
-                if "/signoffs/" not in p or p in closed:
-                    continue
-                touched[p] += 1
-                if added.get(p) == c.sha:
-                    closed.add(p)
-                    recorded[p] = c.date.date()
-        dirty = set(repo.status_paths())
+    verdicts = signoff_verdicts(snap)
     for located in data.signoffs:
         so = located.value
         if not located.path.startswith(prefix):
             continue
-        reasons: list[T] = []
-        timeline = timelines.get(so.agreement)
-        target = timeline.get(so.version) if timeline is not None else None
-        if target is None:
-            reasons.append(
-                T(
-                    "Version {v} von {a} ist nicht veröffentlicht",
-                    "version {v} of {a} is not released",
-                    v=so.version,
-                    a=so.agreement,
-                )
-            )
-        elif target.text is None:
-            reasons.append(
-                T(
-                    "{t} enthält die Vereinbarung nicht",
-                    "{t} does not hold the agreement",
-                    t=target.tag,
-                )
-            )
-        else:
-            if not hash_matches(so.content_hash, target.text):
-                reasons.append(
-                    T(
-                        "Inhalts-Hash passt nicht zum Text von {v}: der Text wurde nach der "
-                        "Freigabe geändert oder der Eintrag bearbeitet",
-                        "content hash does not match the text of {v}: the text changed after "
-                        "approval or the record was edited",
-                        v=so.version,
-                    )
-                )
-            if so.partner not in target.text.parties:
-                reasons.append(
-                    T(
-                        "„{p}“ ist keine Partei von {v}",
-                        '"{p}" is not a party to {v}',
-                        p=so.partner,
-                        v=so.version,
-                    )
-                )
-            if so.date < target.released:
-                reasons.append(
-                    T(
-                        "Freigabe vom {d} liegt vor der Veröffentlichung von {v} am {r}",
-                        "approval dated {d} is before {v} was released on {r}",
-                        d=so.date.isoformat(),
-                        v=so.version,
-                        r=target.released.isoformat(),
-                    )
-                )
-        on = recorded.get(located.path)
-        if on is not None and so.date > on:
-            reasons.append(
-                T(
-                    "Freigabe ist auf den {d} datiert, nach dem Commit vom {c}, der sie "
-                    "einträgt (vordatiert)",
-                    "approval is dated {d}, after the commit of {c} that records it (post-dated)",
-                    d=so.date.isoformat(),
-                    c=on.isoformat(),
-                )
-            )
-        count = touched.get(located.path, 0)
-        if count == 0:
-            reasons.append(T("Eintrag ist nicht übernommen (commit)", "record is not committed"))
-        elif count > 1 or located.path in dirty:
-            reasons.append(
-                T(
-                    "Eintrag wurde nach der Freigabe geändert",
-                    "record was changed after approval",
-                )
-            )
-        fingerprint: str | None = None
-        chain: list[T] = []
-        if so.signature:
-            registry = registry or build_registry(snap)
-            found = check_signature(registry, so.partner, record_payload(so), so.signature, so.date)
-            fingerprint = found.fingerprint
-            if found.key is not None:
-                chain = describe_chain(registry, found.key)
-            if found.reason is not None:
-                reasons.append(found.reason)
-        elif require_ssh:
-            reasons.append(
-                T(
-                    "keine SSH-Signatur, aber coop.toml verlangt sie ([signing] require_ssh)",
-                    "no SSH signature, but coop.toml requires one ([signing] require_ssh)",
-                )
-            )
+        verdict = verdicts[located.path]
+        approval = verdict.approval
+        label = approval.label() if approval is not None else None
         items.append(
             VerifyItem(
                 located.path,
@@ -675,10 +750,11 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
                 so.partner,
                 so.method,
                 bool(so.signature),
-                reasons,
-                fingerprint,
-                chain,
+                [message for _, message in verdict.reasons],
+                approval.fingerprint if approval is not None else None,
+                list(approval.chain) if approval is not None else [],
                 f"{so.evidence.file} (sha256:{so.evidence.sha256[:16]}…)" if so.evidence else None,
+                label,
             )
         )
     for path, reasons in sorted(broken.items()):
@@ -687,48 +763,7 @@ def verify(ctx: Context, agreement_id: str | None = None) -> VerifyReport:
     return VerifyReport(sorted(items, key=lambda i: i.path))
 
 
-def _newest_adds(repo: GitRepo, path: str) -> dict[str, str]:
-    """Return sign-off path -> the newest commit that added it."""
-    if repo.head() is None:
-        return {}
-    out = str(
-        repo.run(
-            "log",
-            "--diff-filter=A",
-            "--format=\x1e%H",
-            "--name-only",
-            "--end-of-options",
-            "HEAD",
-            "--",
-            path,
-        )
-    )
-    found: dict[str, str] = {}
-    for record in out.split("\x1e"):
-        lines = [line for line in record.split("\n") if line.strip()]
-        if lines:
-            for name in lines[1:]:
-                found.setdefault(name, lines[0])
-    return found
-
-
-@dataclass(frozen=True)
-class HistoryReport:
-    """The commits touching sign-offs or keys and whether each is signed by a trusted key."""
-
-    enabled: bool
-    items: list[HistoryItem]
-
-    @property
-    def ok(self) -> bool:
-        """Return whether every commit holds."""
-        return all(not i.reasons for i in self.items)
-
-
-def verify_history(ctx: Context) -> HistoryReport:
-    """Check the signed history ([signing] sign_commits): off means nothing to check."""
+def verify_history(ctx: Context) -> HistoryGate:
+    """Check the signed history ([signing] sign_commits) from the commit that switched it on."""
     snap = snapshot(ctx)
-    config = snap.data.config
-    if config is None or not config.value.signing.sign_commits:
-        return HistoryReport(False, [])
-    return HistoryReport(True, trust_history(snap, build_registry(snap)))
+    return trust_history(snap, build_registry(snap))

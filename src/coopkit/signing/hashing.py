@@ -8,7 +8,7 @@ from typing import Any
 
 from coopkit.model.agreement import Agreement
 from coopkit.model.keys import KeyRegistration, KeyRevocation
-from coopkit.model.signoff import SignOff
+from coopkit.model.signoff import SignOff, Withdrawal
 
 PREFIX = "sha256:"
 
@@ -95,6 +95,12 @@ def record_payload(signoff: SignOff) -> bytes:
     if signoff.signed_text == "request":
         return request_text(signoff).encode("utf-8")
     return canonical_json(signoff.model_dump(mode="json", exclude={"signature", "signed_text"}))
+
+
+def withdrawal_payload(withdrawal: Withdrawal) -> bytes:
+    """Return the bytes an SSH signature of a withdrawal covers (never those of a sign-off)."""
+    dump = withdrawal.model_dump(mode="json", exclude={"signature"})
+    return canonical_json({"coopkit": "withdrawal", **dump})
 
 
 def request_name(signoff: SignOff) -> str:

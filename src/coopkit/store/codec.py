@@ -17,7 +17,7 @@ from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
-from coopkit.model.signoff import SignOff
+from coopkit.model.signoff import SignOff, Withdrawal
 from coopkit.model.termination import Termination
 from coopkit.store.text import TextFile
 from coopkit.store.yamlio import Spans, dump_yaml, load_data, load_yaml, yaml_value
@@ -362,6 +362,11 @@ def parse_action_record(textfile: TextFile) -> tuple[Located[ActionRecord] | Non
     return _parse_yaml_record(ActionRecord, textfile)
 
 
+def parse_withdrawal(textfile: TextFile) -> tuple[Located[Withdrawal] | None, list[Problem]]:
+    """Parse agreements/<id>/withdrawals/<version>/<partner>-<n>.yaml."""
+    return _parse_yaml_record(Withdrawal, textfile)
+
+
 def parse_termination(textfile: TextFile) -> tuple[Located[Termination] | None, list[Problem]]:
     """Parse agreements/<id>/termination/<partner>.yaml."""
     return _parse_yaml_record(Termination, textfile)
@@ -450,6 +455,7 @@ PARSERS: dict[str, Callable[[TextFile], tuple[Any, list[Problem]]]] = {
     "minutes": parse_minutes,
     "action": parse_action_record,
     "termination": parse_termination,
+    "withdrawal": parse_withdrawal,
 }
 
 

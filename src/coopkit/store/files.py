@@ -24,7 +24,7 @@ from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
-from coopkit.model.signoff import SignOff
+from coopkit.model.signoff import SignOff, Withdrawal
 from coopkit.model.termination import Termination
 from coopkit.store import layout
 from coopkit.store.codec import PARSERS
@@ -210,6 +210,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "minutes": Minutes,
     "action": ActionRecord,
     "termination": Termination,
+    "withdrawal": Withdrawal,
 }
 
 
@@ -517,6 +518,7 @@ _LISTED = {
     "fulfilment": "fulfilments",
     "action": "action_records",
     "termination": "terminations",
+    "withdrawal": "withdrawals",
     "key": "key_registrations",
     "key-revocation": "key_revocations",
 }

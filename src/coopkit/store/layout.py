@@ -20,6 +20,7 @@ _KINDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^agreements/[^/]+/signoffs/[^/]+/[^/]+\.yaml$"), "signoff"),
     (re.compile(r"^agreements/[^/]+/fulfilment/[^/]+\.yaml$"), "fulfilment"),
     (re.compile(r"^agreements/[^/]+/termination/[^/]+\.yaml$"), "termination"),
+    (re.compile(r"^agreements/[^/]+/withdrawals/[^/]+/[^/]+\.yaml$"), "withdrawal"),
     (re.compile(r"^minutes/[^/]+\.md$"), "minutes"),
     (re.compile(r"^actions/[^/]+\.yaml$"), "action"),
     (re.compile(r"^keys/[^/]+/[A-Za-z0-9_-]{43}\.revoked\.yaml$"), "key-revocation"),
@@ -60,6 +61,11 @@ def key_path(partner_id: str, fingerprint: str) -> str:
 def key_revocation_path(partner_id: str, fingerprint: str) -> str:
     """Return the path of a key revocation record."""
     return f"keys/{partner_id}/{fingerprint_name(fingerprint)}.revoked.yaml"
+
+
+def withdrawal_path(agreement_id: str, version: str, partner_id: str, n: int) -> str:
+    """Return the path of the n-th withdrawal of a partner's sign-off of a version."""
+    return f"agreements/{agreement_id}/withdrawals/{version}/{partner_id}-{n}.yaml"
 
 
 def agreement_path(agreement_id: str) -> str:
