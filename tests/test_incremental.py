@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Cli, approve_v1, git
+from conftest import Cli, MakeRepo, approve_v1, git
 from coopkit.cli.output import _default
 from coopkit.errors import Problem
 from coopkit.index import state as state_db
@@ -634,3 +634,31 @@ def test_folder_listings_are_reused_until_a_folder_changes(
     after = scan(root)
     assert after.blobs["partners/rohr.yaml"] == SPECIAL
     assert listed == [str(root / "partners")]
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_record_hidden_by_an_index_flag_is_read_like_a_changed_one(
+    make_repo: MakeRepo, cli: Cli, flag: str
+) -> None:
+    root = make_repo()
+    cli("-C", root, "--json", "status")
+    git(root, "update-index", flag, "partners/caritas.yaml")
+    path = root / "partners/caritas.yaml"
+    path.write_text(path.read_text().replace("name: ", "name: Neu ", 1))
+    remembered = cli("-C", root, "--json", "partner", "show", "caritas").stdout
+    shutil.rmtree(root / ".coop")
+    fresh = cli("-C", root, "--json", "partner", "show", "caritas").stdout
+    assert remembered == fresh and "Neu " in fresh
+
+
+def test_replace_refs_do_not_change_what_coop_reads(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    before = cli("-C", root, "--json", "status").stdout
+    head = git(root, "rev-parse", "HEAD").strip()
+    # A replacement commit whose tree drops every agreement.
+    empty = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree
+    git(root, "hash-object", "-t", "tree", "-w", "/dev/null")
+    fake = git(root, "commit-tree", empty, "-m", "fake").strip()
+    git(root, "replace", head, fake)
+    shutil.rmtree(root / ".coop")
+    assert cli("-C", root, "--json", "status").stdout == before

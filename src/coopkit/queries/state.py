@@ -22,7 +22,7 @@ from coopkit.errors import RepositoryError
 from coopkit.index import state as index_state
 from coopkit.index.state import StateDB, StatKey
 from coopkit.store import layout
-from coopkit.store.git import GitRepo
+from coopkit.store.git import GIT_ENV, GitRepo
 from coopkit.store.text import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
@@ -310,11 +310,30 @@ def _status_paths(out: bytes) -> tuple[str, list[str]] | None:
     return head, paths
 
 
+def _index_stamp(root: Path) -> str | None:
+    """Return an id of git's index file as it stands (size and times), or None without one."""
+    try:
+        info = os.stat(os.path.join(root, ".git", "index"))  # noqa: PTH116, PTH118
+    except OSError:
+        return None
+    return f"index-flags:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+def _flagged(out: bytes) -> list[str]:
+    """Return the paths `git ls-files -v -z` marks assume-unchanged or skip-worktree."""
+    paths = []
+    for entry in out.split(b"\0"):
+        tag, _, path = entry.partition(b" ")
+        if path and (tag.islower() or tag == b"S"):
+            paths.append(os.fsdecode(path))
+    return paths
+
+
 def _git_scan(root: Path, db: StateDB | None = None) -> TreeState | None:
     """Ask git which record files differ from HEAD; None where git cannot say (then stat)."""
     if not os.path.exists(os.path.join(root, ".git")):  # noqa: PTH110, PTH118
         return None
-    env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C"}
+    env = {**os.environ, **GIT_ENV}
     argv = [
         "git",
         "--no-optional-locks",
@@ -350,20 +369,48 @@ def _git_scan(root: Path, db: StateDB | None = None) -> TreeState | None:
         return None
     # While git compares the files with its index, list the entries git does not see.
     store = StateDB(root) if db is None else db
+    flags_proc: subprocess.Popen[bytes] | None = None
     try:
         known = store.folders()
+        # git status takes an entry marked assume-unchanged or skip-worktree as unchanged,
+        # whatever the file holds: such paths are read like changed ones. Which entries carry a
+        # mark is asked of git once per state of its index file.
+        stamp = _index_stamp(root)
+        flagged_text = store.get_answer(stamp) if stamp is not None else None
+        if flagged_text is None:
+            try:
+                flags_proc = subprocess.Popen(  # noqa: S603
+                    ["git", "ls-files", "-v", "-z", "--", *_PATHSPECS],
+                    cwd=root,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError:
+                flags_proc = None
         specials, listings = _specials(root, known)
         if listings != known:
             store.record_folders(listings)
+        flagged: list[str] | None = None
+        if flagged_text is not None:
+            flagged = [p for p in os.fsdecode(flagged_text).split("\0") if p]
+        elif flags_proc is not None:
+            flags_out, _ = flags_proc.communicate()
+            if flags_proc.returncode == 0:
+                flagged = _flagged(flags_out)
+                if stamp is not None and stamp == _index_stamp(root):
+                    store.put_answer(stamp, os.fsencode("\0".join(flagged)))
     finally:
         if db is None:
             store.close()
     out, _ = status_proc.communicate()
     tags_out, _ = tags_proc.communicate()
     found = _status_paths(out) if status_proc.returncode == 0 else None
-    if found is None or not found[0]:
+    if found is None or not found[0] or flagged is None:
         return None
     head, paths = found
+    paths = [*paths, *(p for p in flagged if p not in paths)]
     delta: dict[str, str | None] = {path: SPECIAL for path in specials}
     contents: dict[str, bytes] = {}
     for path in paths:

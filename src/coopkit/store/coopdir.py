@@ -44,6 +44,7 @@ def tracked_in_coop_dir(root: Path) -> list[str]:
         done = subprocess.run(
             ["git", "ls-files", "-z", "--full-name", "--", COOP_DIR],
             cwd=root,
+            env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"},
             capture_output=True,
             timeout=30,
             check=False,

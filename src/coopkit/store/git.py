@@ -267,6 +267,12 @@ class Tag:
     message: str
 
 
+GIT_ENV = {"LANGUAGE": "C", "LC_ALL": "C", "GIT_NO_REPLACE_OBJECTS": "1"}
+"""Set for every git coop runs: English messages (quoted consistently), and replace refs
+ignored, so that a `git replace` in a clone cannot make coop read other history or other
+records than the commits hold."""
+
+
 def _run_git(root: Path, args: tuple[str, ...], env: dict[str, str] | None, binary: bool) -> Any:
     """Run git in `root`: text output without its final newline, or bytes."""
     return _finish_git(_start_git(root, args, env), args, binary)
@@ -276,8 +282,7 @@ def _start_git(
     root: Path, args: tuple[str, ...], env: dict[str, str] | None
 ) -> subprocess.Popen[bytes]:
     """Start git in `root` (collect it with `_finish_git`)."""
-    # English messages from git, so that its errors can be quoted consistently.
-    full_env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
+    full_env = {**os.environ, **GIT_ENV, **(env or {})}
     try:
         return subprocess.Popen(
             ["git", *args],
