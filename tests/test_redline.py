@@ -174,7 +174,7 @@ def test_diff_docx_between_versions_carries_commit_authors_and_dates(
     make_repo: MakeRepo, cli: Cli, tmp_path: Path
 ) -> None:
     from coopkit.queries.context import Context
-    from coopkit.queries.load import load_worktree
+    from coopkit.queries.load import snapshot
     from coopkit.services.documents import read_agreement, state_bytes
 
     root = history_repo(make_repo)
@@ -183,10 +183,12 @@ def test_diff_docx_between_versions_carries_commit_authors_and_dates(
     data = out.read_bytes()
     assert_valid_docx(data, tmp_path)
     ctx = Context(root=root, today=datetime(2014, 2, 7).date())
-    repo = load_worktree(ctx).data
+    snap = snapshot(ctx)
+    repo = snap.data
     v1 = read_agreement(ctx, "koop", git(root, "rev-parse", "koop/v1^{}").strip()).agreement
     head = read_agreement(ctx, "koop", git(root, "rev-parse", "HEAD").strip()).agreement
-    newer, older = state_bytes(ctx, repo, head, None), state_bytes(ctx, repo, v1, "v1")
+    version = snap.timeline("koop").get("v1")
+    newer, older = state_bytes(ctx, repo, head, None), state_bytes(ctx, repo, v1, version)
     accepted, rejected = resolve_model(data, True), resolve_model(data, False)
     assert accepted == body_model(newer)
     assert rejected == body_model(older)

@@ -77,7 +77,7 @@ class Approval:
             return T(
                 "ohne Signatur, eingetragen von {a}",
                 "without signature, recorded by {a}",
-                a=self.recorded_by or "?",
+                a=self.recorded_by.split(" <", 1)[0] or "?",
             )
         if self.counts and self.basis == "attested":
             return T(

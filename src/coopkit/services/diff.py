@@ -143,10 +143,9 @@ def write_redline(ctx: Context, result: DiffResult, output: Path) -> Path:
     snap = snapshot(ctx)
     data = snap.data
     states, changes = history(ctx, result)
-    released = [v.version for v in snap.timeline(result.agreement_id).versions]
-    first = result.from_label if result.from_label in released else None
-    last = result.to_label if result.to_label in released else None
-    names = [first] + [None] * (len(states) - 2) + [last]
+    timeline = snap.timeline(result.agreement_id)
+    names = [timeline.get(result.from_label)] + [None] * (len(states) - 2)
+    names.append(timeline.get(result.to_label))
     rendered = [
         state_bytes(ctx, data, state, name) for state, name in zip(states, names, strict=True)
     ]

@@ -183,7 +183,7 @@ def signature_line(signoff: SignOff | None, lang: str) -> str:
 
 
 def _signature(
-    data: RepoData, partner_id: str, signoff: SignOff | None, lang: str
+    data: RepoData, partner_id: str, signoff: SignOff | None, lang: str, note: str = ""
 ) -> dict[str, Any]:
     partner = data.find_partner(partner_id)
     name = (signoff.signatory if signoff else None) or (partner.representative if partner else None)
@@ -206,7 +206,8 @@ def _signature(
         "function": (signoff.function or "") if signoff else "",
         "place": (signoff.place or "") if signoff else "",
         "method": signoff.method if signoff else "",
-        "text": signature_line(signoff, lang),
+        "note": note if signoff else "",
+        "text": signature_line(signoff, lang) + (f" ({note})" if signoff and note else ""),
     }
 
 
@@ -220,8 +221,12 @@ def agreement_context(
     content_hash: str = "",
     today: date | None = None,
     released: date | None = None,
+    notes: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return the render context of an agreement: plain dicts, strings and lists only.
+
+    `notes` says, per partner, what proves an approval that counts without a signature of its
+    own ("ohne Signatur, eingetragen von …", see `queries.verdict.Approval.label`).
 
     Dates come formatted for reading (`valid_from`) and as ISO text (`valid_from_iso`).
     `released` is the day the version was released, given when `data` holds the partners as
@@ -229,7 +234,10 @@ def agreement_context(
     """
     words = labels(lang)
     by_partner = {s.partner: s for s in signoffs}
-    signatures = [_signature(data, p, by_partner.get(p), lang) for p in agreement.parties]
+    signatures = [
+        _signature(data, p, by_partner.get(p), lang, (notes or {}).get(p, ""))
+        for p in agreement.parties
+    ]
     if agreement.valid_until:
         term = (
             f"{words['valid_from']} {long_date(agreement.valid_from, lang)} "
@@ -556,8 +564,10 @@ def prepare_agreement(
     digest = content_hash(text.agreement)
     shown = shown_state.version if shown_state else None
     # An approval counts only for the text it is bound to.
-    counted = {a.path for a in shown_state.approvals if a.counts} if shown_state else set()
+    counting = [a for a in shown_state.approvals if a.counts] if shown_state else []
+    counted = {a.path for a in counting}
     signoffs = [s.value for s in data.signoffs if s.path in counted]
+    notes = {a.partner: label.format(ctx.lang) for a in counting if (label := a.label())}
     state = timeline.lifecycle(ctx.today)
     context = agreement_context(
         as_released(ctx, data, shown_state) if shown_state else data,
@@ -568,6 +578,7 @@ def prepare_agreement(
         content_hash=digest,
         today=ctx.today,
         released=shown_state.released if shown_state else None,
+        notes=notes,
     )
     context["in_force"] = bool(shown) and state.in_force and state.version == shown
     context["state"] = state.label(ctx.lang)
@@ -580,23 +591,33 @@ def prepare_agreement(
     return AgreementRender(text, shown, context, info)
 
 
-def state_bytes(ctx: Context, data: RepoData, agreement: Agreement, version: str | None) -> bytes:
-    """Render one state of an agreement (as a version when `version` is given) for a redline."""
+def state_bytes(
+    ctx: Context,
+    data: RepoData,
+    agreement: Agreement,
+    version: VersionState | None,
+) -> bytes:
+    """Render one state of an agreement (as a released version when given) for a redline.
+
+    The signature blocks show the version's approvals that count (see `queries.verdict`).
+    """
     from coopkit.render.docx import render_docx
-    from coopkit.signing.hashing import content_hash, hash_matches
+    from coopkit.signing.hashing import content_hash
 
     digest = content_hash(agreement)
-    signoffs = (
-        [
-            s
-            for s in data.signoffs_for(agreement.id, version)
-            if hash_matches(s.content_hash, agreement)
-        ]
-        if version
-        else []
-    )
+    counting = [a for a in version.approvals if a.counts] if version is not None else []
+    counted = {a.path for a in counting}
+    signoffs = [s.value for s in data.signoffs if s.path in counted]
+    notes = {a.partner: label.format(ctx.lang) for a in counting if (label := a.label())}
     context = agreement_context(
-        data, agreement, version, signoffs, ctx.lang, content_hash=digest, today=ctx.today
+        data,
+        agreement,
+        version.version if version is not None else None,
+        signoffs,
+        ctx.lang,
+        content_hash=digest,
+        today=ctx.today,
+        notes=notes,
     )
     template = layout.resolve_template(ctx.root, TEMPLATE_NAME)
     return render_docx(template, context, ctx.lang)

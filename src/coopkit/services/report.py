@@ -258,18 +258,32 @@ def build_report(
         oldest_open_days=max(open_ages) if open_ages else None,
     )
     revisions = list(history or [])
-    for signoff in data.signoffs_for(agreement_id):
-        if start <= signoff.date <= end:
+    timeline = snap.timeline(agreement_id)
+    lang = snap.lang
+    for version in timeline.versions:
+        for approval in version.approvals:
+            if not start <= approval.date <= end:
+                continue
+            # The verdict on each approval (see queries.verdict), as every other view says it.
+            label = approval.label()
+            note = (
+                f" ({label.format(lang)})"
+                if approval.counts and label is not None
+                else ""
+                if approval.counts
+                else T(
+                    " (zählt nicht: {r})", " (does not count: {r})", r=approval.reasons[0][1]
+                ).format(lang)
+            )
             revisions.append(
                 Revision(
                     "signoff",
-                    signoff.date,
-                    f"{signoff.version}: {_name(data, signoff.partner)}",
-                    signoff.signatory,
+                    approval.date,
+                    f"{version.version}: {_name(data, approval.partner)}{note}",
+                    approval.signatory,
                 )
             )
     report.revisions = sorted(revisions, key=lambda r: (r.date, r.kind, r.text))
-    timeline = snap.timeline(agreement_id)
     ending = timeline.ending
     if ending is not None and ending.effective is not None:
         report.ending = ending if ending.declared <= end and ending.effective >= start else None
