@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from coopkit.store import layout
 from coopkit.store.git import GitRepo
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
+_LITERAL_PATHS = 50
+"""Up to this many files are asked for by name; more, by the pattern of their kind."""
+_KIND_SPECS = {
+    "signoff": ":(glob)agreements/*/signoffs/**",
+    "withdrawal": ":(glob)agreements/*/withdrawals/**",
+    "key": ":(glob)keys/**",
+    "key-revocation": ":(glob)keys/**",
+}
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,15 @@ class History:
                 return
             dirty = self._dirty(repo)
             wanted = [p for p in paths if p not in dirty]
-            for start in range(0, len(wanted), 500):
-                found.update(_newest_changes(repo, self.rev or "HEAD", wanted[start : start + 500]))
+            if len(wanted) > _LITERAL_PATHS:
+                # One walk of the history for the whole kind beats many walks for its files.
+                specs = sorted(
+                    {_KIND_SPECS.get(layout.kind_of(p) or "") or f":(literal){p}" for p in wanted}
+                )
+            else:
+                specs = [f":(literal){p}" for p in wanted]
+            if specs:
+                found.update(_newest_changes(repo, self.rev or "HEAD", specs))
         self._entries.update({p: found.get(p, NOT_ENTERED) for p in paths})
 
     def before(self, first: Entry, second: Entry) -> bool:
@@ -132,7 +148,7 @@ class History:
         return self._parents
 
 
-def _newest_changes(repo: GitRepo, rev: str, paths: list[str]) -> dict[str, Entry]:
+def _newest_changes(repo: GitRepo, rev: str, specs: list[str]) -> dict[str, Entry]:
     """Return path -> the newest commit that changed it, in topological order."""
     fmt = _RECORD + _FIELD.join(["%H", "%an <%ae>", "%aI"]) + _FIELD
     out = str(
@@ -146,7 +162,7 @@ def _newest_changes(repo: GitRepo, rev: str, paths: list[str]) -> dict[str, Entr
             "--end-of-options",
             rev,
             "--",
-            *(f":(literal){p}" for p in paths),
+            *specs,
         )
     )
     found: dict[str, Entry] = {}
