@@ -10,6 +10,7 @@ the other has not entered yet): commits on parallel branches are not before each
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -57,7 +58,9 @@ class History:
     """Paths that differ from HEAD (None: ask git when first needed)."""
     _entries: dict[str, Entry] = field(default_factory=dict)
     _parents: dict[str, tuple[str, ...]] | None = None
+    _children: dict[str, list[str]] | None = None
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+    _descendants: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def entries(self, paths: list[str]) -> dict[str, Entry]:
         """Return the entry of each path (read with one git call for those not known yet)."""
@@ -96,8 +99,12 @@ class History:
                 found.update(_newest_changes(repo, self.rev or "HEAD", specs))
         self._entries.update({p: found.get(p, NOT_ENTERED) for p in paths})
 
+    # The two questions differ in which side is the anchor: the few commits of key
+    # registrations and revocations. Walking the graph from the anchor (its descendants, its
+    # ancestors) once serves every record asked about it.
+
     def before(self, first: Entry, second: Entry) -> bool:
-        """Return whether `first` entered the history strictly before `second`."""
+        """Return whether `first` entered strictly before `second` (`second` the anchor)."""
         if first.commit is None:
             return False
         if second.commit is None:
@@ -107,22 +114,31 @@ class History:
         return first.commit in self.ancestors(second.commit)
 
     def by(self, first: Entry, second: Entry) -> bool:
-        """Return whether `first` entered no later than `second` (the same commit included)."""
-        return first.commit == second.commit or self.before(first, second)
+        """Return whether `first` entered no later than `second` (`first` the anchor)."""
+        if first.commit == second.commit:
+            return True
+        if first.commit is None:
+            return False
+        if second.commit is None:
+            return True
+        return second.commit in self.descendants(first.commit)
 
     def ancestors(self, commit: str) -> frozenset[str]:
         """Return every commit reachable from `commit` (itself included)."""
         if commit not in self._ancestors:
-            parents = self._graph()
-            seen = {commit}
-            todo = [commit]
-            while todo:
-                for parent in parents.get(todo.pop(), ()):
-                    if parent not in seen:
-                        seen.add(parent)
-                        todo.append(parent)
-            self._ancestors[commit] = frozenset(seen)
+            self._ancestors[commit] = _reach(commit, self._graph())
         return self._ancestors[commit]
+
+    def descendants(self, commit: str) -> frozenset[str]:
+        """Return every commit of the history read that reaches `commit` (itself included)."""
+        if commit not in self._descendants:
+            if self._children is None:
+                self._children = {}
+                for child, parents in self._graph().items():
+                    for parent in parents:
+                        self._children.setdefault(parent, []).append(child)
+            self._descendants[commit] = _reach(commit, self._children)
+        return self._descendants[commit]
 
     def _graph(self) -> dict[str, tuple[str, ...]]:
         if self._parents is None:
@@ -146,6 +162,18 @@ class History:
                 if shas:
                     self._parents[shas[0]] = tuple(shas[1:])
         return self._parents
+
+
+def _reach(start: str, edges: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    """Return every commit reachable from `start` along `edges` (itself included)."""
+    seen = {start}
+    todo = [start]
+    while todo:
+        for following in edges.get(todo.pop(), ()):
+            if following not in seen:
+                seen.add(following)
+                todo.append(following)
+    return frozenset(seen)
 
 
 def _newest_changes(repo: GitRepo, rev: str, specs: list[str]) -> dict[str, Entry]:
