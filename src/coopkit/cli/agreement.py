@@ -13,7 +13,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, say, table
-from coopkit.cli.state import get_state, parse_day
+from coopkit.cli.state import DayKind, get_state, parse_bounded_day, parse_day
 from coopkit.errors import ExitCode, T, UsageError
 
 if TYPE_CHECKING:
@@ -803,7 +803,7 @@ def sign_cmd(
         signatory or "",
         function=function,
         place=place,
-        when=parse_day(date, "--date"),
+        when=parse_bounded_day(date, "--date", DayKind.RECORDED, service_ctx.today),
         version=version,
         method=method,
         evidence=evidence,
@@ -869,15 +869,16 @@ def withdraw_cmd(
     """
     from coopkit.services.signoffs import withdraw
 
+    service_ctx = get_state(ctx).context()
     result = withdraw(
-        get_state(ctx).context(),
+        service_ctx,
         agreement_id,
         partner,
         reason,
         version=version,
         withdrawn_by=by,
         ssh_key=ssh_key,
-        when=parse_day(date, "--date"),
+        when=parse_bounded_day(date, "--date", DayKind.RECORDED, service_ctx.today),
     )
     w = result.withdrawal
     _done(
@@ -1090,7 +1091,7 @@ def sign_request_cmd(
         signatory,
         function=function,
         place=place,
-        when=parse_day(date, "--date"),
+        when=parse_bounded_day(date, "--date", DayKind.RECORDED, service_ctx.today),
         version=version,
         output=output,
     )
@@ -1170,9 +1171,9 @@ def terminate_cmd(
         service_ctx,
         agreement_id,
         by,
-        day=parse_day(date, "--date"),
+        day=parse_bounded_day(date, "--date", DayKind.RECORDED, service_ctx.today),
         reason=reason,
-        effective=parse_day(effective, "--effective"),
+        effective=parse_bounded_day(effective, "--effective", DayKind.PLANNED, service_ctx.today),
         mutual=mutual,
         signatory=signatory,
     )

@@ -10,7 +10,7 @@ import typer
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import get_state
-from coopkit.errors import ExitCode, T, UsageError
+from coopkit.errors import ExitCode, T
 
 if TYPE_CHECKING:
     from coopkit.queries.load import Snapshot
@@ -51,23 +51,16 @@ def init_cmd(
     --coordinator-key ~/.ssh/koordination.pub --ci forgejo
     """
     from coopkit.services.init import init
+    from coopkit.services.inputs import read_input_text
     from coopkit.services.keys import read_public_key
 
     state = get_state(ctx)
     service_ctx = state.context(discover=False)
     fingerprints = []
     for key_file in coordinator_key or []:
-        try:
-            text = key_file.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(
-                T(
-                    "Schlüsseldatei „{f}“ nicht lesbar: {e}",
-                    'cannot read key file "{f}": {e}',
-                    f=str(key_file),
-                    e=str(err),
-                )
-            ) from err
+        text = read_input_text(
+            key_file, T("Schlüsseldatei (--coordinator-key)", "key file (--coordinator-key)")
+        )
         fingerprints.append(read_public_key(text)[1])
     result = init(service_ctx, directory, name, fingerprints, ci)
     if state.json:

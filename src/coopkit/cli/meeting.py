@@ -542,7 +542,6 @@ def render_cmd(
     from coopkit.services.outputs import default_output, write_output
 
     target = output or default_output(service_ctx, f"{doc.meeting_id}{suffix}.{fmt}")
-    target.parent.mkdir(parents=True, exist_ok=True)
     target = write_output(service_ctx, target, doc.data)
     written = [str(target)]
     if pdf:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 from dataclasses import dataclass
@@ -75,9 +76,73 @@ def get_state(ctx: typer.Context | Any) -> CliState:
 
 YEAR_MIN = 1900
 YEAR_MAX = 2200
-_ISO_DAY = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
-_GERMAN_DAY = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})")
-_TIME = re.compile(r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?(?:\s*Uhr)?", re.IGNORECASE)
+PLAN_YEARS = 50
+"""How far ahead a planned day (an effective date, a due date) may lie."""
+
+
+class DayKind(enum.Enum):
+    """What a date option means, and so which days it accepts (the one table of bounds).
+
+    - `ANY`: a day to look at (`--today`, `--from`, `--to`): the years YEAR_MIN to YEAR_MAX.
+    - `RECORDED`: the day something was done or declared (a sign-off, a sign request, a
+      withdrawal, a termination's declaration): not after today, since records are not
+      post-dated.
+    - `PLANNED`: a day that may lie ahead (an effective date, a meeting, a due date): not more
+      than PLAN_YEARS years after today.
+    """
+
+    ANY = "any"
+    RECORDED = "recorded"
+    PLANNED = "planned"
+
+
+def day_bounds(kind: DayKind, today: date) -> tuple[date, date]:
+    """Return the first and last day a date option of `kind` accepts."""
+    low, high = date(YEAR_MIN, 1, 1), date(YEAR_MAX, 12, 31)
+    if kind is DayKind.RECORDED:
+        high = min(high, today)
+    elif kind is DayKind.PLANNED:
+        high = min(high, date(min(today.year + PLAN_YEARS, YEAR_MAX), 12, 31))
+    return low, high
+
+
+def parse_bounded_day(value: str | None, option: str, kind: DayKind, today: date) -> date | None:
+    """Parse a date option and refuse a day outside what `kind` accepts (see `DayKind`)."""
+    day = parse_day(value, option)
+    if day is None:
+        return None
+    low, high = day_bounds(kind, today)
+    if day > high and kind is DayKind.RECORDED:
+        raise UsageError(
+            T(
+                "{o}: {d} liegt nach heute ({t}); ein Datum, an dem etwas geschah oder erklärt "
+                "wurde, kann nicht in der Zukunft liegen",
+                "{o}: {d} lies after today ({t}); the day something was done or declared "
+                "cannot lie in the future",
+                o=option,
+                d=day.isoformat(),
+                t=today.isoformat(),
+            )
+        )
+    if not low <= day <= high:
+        raise UsageError(
+            T(
+                "{o}: {d} liegt außerhalb von {a} bis {b}",
+                "{o}: {d} lies outside {a} to {b}",
+                o=option,
+                d=day.isoformat(),
+                a=low.isoformat(),
+                b=high.isoformat(),
+            )
+        )
+    return day
+
+
+# ASCII digits only, matched whole (`fullmatch`); only spaces around are forgiven, never a
+# newline or another control character (`$` and `.strip()` would let "14:00\n" through).
+_ISO_DAY = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})")
+_GERMAN_DAY = re.compile(r"(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4}|[0-9]{2})")
+_TIME = re.compile(r"(?P<h>[0-9]{1,2})(?:[:.](?P<m>[0-9]{2}))?(?: ?Uhr)?", re.IGNORECASE)
 
 
 def _full_year(text: str) -> int:
@@ -92,7 +157,7 @@ def parse_day(value: str | None, option: str) -> date | None:
     """Parse a date typed on the command line: 31.12.2026, 31.12.26, 1.2.2026 or 2026-12-31."""
     if value is None:
         return None
-    text = value.strip()
+    text = value.strip(" ")
     match = _ISO_DAY.fullmatch(text) or _GERMAN_DAY.fullmatch(text)
     if match is not None:
         try:
@@ -128,7 +193,7 @@ def parse_time(value: str | None, option: str) -> str | None:
     """Parse a time of day typed on the command line (14:00, 14.00, 14 Uhr, 9:30) into HH:MM."""
     if value is None:
         return None
-    match = _TIME.fullmatch(value.strip())
+    match = _TIME.fullmatch(value.strip(" "))
     if match is not None:
         hour, minute = int(match.group("h")), int(match.group("m") or 0)
         if hour <= 23 and minute <= 59:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 import coopkit
+from coopkit.index.place import remove_store, still_own, store_path
 
 INDEX_FILE = "index.sqlite"
 _PER_QUERY = 500
@@ -45,24 +46,22 @@ class ParseCacheDB:
     def __init__(self, root: Path) -> None:
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, str, bytes]] = []
-        directory = root / ".coop"
-        target = directory / INDEX_FILE
-        # Never through a link: the index is coop's own file, not one a clone brought along.
-        if directory.is_symlink() or target.is_symlink():
-            return
         for attempt in range(2):
+            # Never through a link: the index is coop's own file, not one a clone brought along.
+            target = store_path(root, INDEX_FILE)
+            if target is None:
+                return
             try:
-                directory.mkdir(exist_ok=True)
                 self._db = self._open(target)
+                if not still_own(root, INDEX_FILE):
+                    self.close()
                 return
             except sqlite3.DatabaseError as err:
                 corrupt = not isinstance(err, sqlite3.OperationalError) or "malformed" in str(err)
                 if attempt or not corrupt:
                     return
                 # Derived data: a damaged file is thrown away and rebuilt from the records.
-                with contextlib.suppress(OSError):
-                    for suffix in ("", "-wal", "-shm"):
-                        (directory / (INDEX_FILE + suffix)).unlink(missing_ok=True)
+                remove_store(root, INDEX_FILE)
             except OSError:
                 return
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Field, Session, SQLModel, create_engine, text
 
 from coopkit.errors import RepositoryError, T
+from coopkit.index.place import remove_store, still_own, store_path
 from coopkit.model.names import fold
 
 INDEX_FILE = "index.sqlite"
@@ -80,17 +81,18 @@ _FTS = (
 
 def _engine(root: Path) -> Engine:
     """Open the search index; a corrupt index file is removed and built again."""
-    directory = root / ".coop"
-    target = directory / INDEX_FILE
-    if directory.is_symlink() or target.is_symlink():
+    # Only coop's own regular file in the real .coop/: a link there is removed, not followed.
+    target = store_path(root, INDEX_FILE)
+    if target is None:
         raise RepositoryError(
             T(
-                "Suchindex {p}: Verknüpfung (Symlink) nicht erlaubt; .coop/ darf gelöscht werden",
-                "search index {p}: symbolic link not allowed; .coop/ may be deleted",
-                p=str(target),
+                "Suchindex {p}: kein eigener Ordner .coop/ oder keine gewöhnliche Datei; "
+                ".coop/ darf gelöscht werden",
+                "search index {p}: .coop/ is not coop's own folder or the index not a regular "
+                "file; .coop/ may be deleted",
+                p=str(root / ".coop" / INDEX_FILE),
             )
         )
-    directory.mkdir(exist_ok=True)
     for attempt in range(2):
         engine = create_engine(f"sqlite:///{target}")
         try:
@@ -103,6 +105,15 @@ def _engine(root: Path) -> Engine:
             SQLModel.metadata.create_all(engine, tables=[IndexedDoc.__table__])  # type: ignore[attr-defined]
             with engine.begin() as connection:
                 connection.exec_driver_sql(_FTS)
+            if not still_own(root, INDEX_FILE):
+                engine.dispose()
+                raise RepositoryError(
+                    T(
+                        "Suchindex {p} wurde beim Öffnen ersetzt; bitte erneut versuchen",
+                        "search index {p} was replaced while opened; please try again",
+                        p=str(target),
+                    )
+                )
             return engine
         except DatabaseError as err:
             engine.dispose()
@@ -110,8 +121,9 @@ def _engine(root: Path) -> Engine:
             if attempt or not corrupt:
                 raise _unusable(err) from err
             # Derived data: a damaged file is thrown away and rebuilt from the records.
-            for suffix in ("", "-wal", "-shm"):
-                (directory / (INDEX_FILE + suffix)).unlink(missing_ok=True)
+            remove_store(root, INDEX_FILE)
+            if store_path(root, INDEX_FILE) is None:
+                raise _unusable(err) from err
     raise AssertionError("unreachable")
 
 

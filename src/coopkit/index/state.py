@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
+from coopkit.index.place import remove_store, still_own, store_path
+
 STATE_FILE = "state.sqlite"
 SCHEMA = "coop-state-7"
 RACY_SECONDS = 2.0
@@ -57,6 +59,7 @@ class StateDB:
     }
 
     def __init__(self, root: Path) -> None:
+        self._root = root
         self.path = root / ".coop" / self.FILE
         self._db: sqlite3.Connection | None = None
         self.writable = True
@@ -71,11 +74,17 @@ class StateDB:
             self._db = None
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(exist_ok=True)
+        # Only coop's own regular file in the real .coop/: a link there is removed, not followed.
+        if store_path(self._root, self.FILE) is None:
+            raise OSError(f"{self.path}: not a file coop can use")
         try:
-            return self._connect()
+            db = self._connect()
         except sqlite3.DatabaseError:
-            return self._start_again()
+            db = self._start_again()
+        if not still_own(self._root, self.FILE):
+            db.close()
+            raise OSError(f"{self.path}: replaced while opened")
+        return db
 
     def _start_again(self) -> sqlite3.Connection:
         """Replace a file that is not a usable database (truncated, overwritten, foreign)."""
@@ -83,9 +92,9 @@ class StateDB:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(OSError):
-                Path(f"{self.path}{suffix}").unlink()
+        remove_store(self._root, self.FILE)
+        if store_path(self._root, self.FILE) is None:
+            raise OSError(f"{self.path}: not a file coop can use")
         self.rebuilt = True
         self.writable = True
         self._stats = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from coopkit.errors import T, UsageError
@@ -16,14 +18,100 @@ PROTECTED = (".git", layout.INDEX_DIR, layout.TEMPLATES, *layout.RECORD_DIRS)
 PROTECTED_FILES = (layout.CONFIG, ".gitignore", ".gitattributes")
 
 
-def check_output(ctx: Context, output: Path) -> Path:
-    """Return the resolved output path; refuse one that would overwrite the repository's files.
+_MAX_LINKS = 40
+"""Links followed outside the repository before a path counts as a loop (as the kernel's)."""
 
-    Rendered files never land in `.git/`, `.coop/`, `templates/` or a record folder, and never
-    replace `coop.toml` or git's own settings files.
+
+def _refuse_output(output: Path, de: str, en: str, **params: object) -> UsageError:
+    return UsageError(T("Ausgabe {p}: " + de, "output {p}: " + en, p=str(output), **params))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def resolve_output(root: Path, output: Path) -> Path:
+    """Return where `output` really lies, walked one component at a time from `/`.
+
+    A symbolic link outside the repository is followed (the user's own folders); one inside
+    the repository is refused, naming it: a committed `out -> ../elsewhere` would make coop
+    write wherever the link points. Nothing is created here.
+
+    Args:
+        root: the repository's real path (no links in it).
+        output: the path as given (relative to the current folder).
+
+    Raises:
+        UsageError: a link inside the repository, a file where a folder is needed, a loop.
     """
-    target = output.resolve()
-    root = ctx.root.resolve()
+    given = output if output.is_absolute() else Path.cwd() / output
+    pending = list(given.parts[1:])
+    current = Path(given.anchor or "/")
+    missing = False
+    links = 0
+    while pending:
+        part = pending.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = current.parent
+            missing = False
+            continue
+        candidate = current / part
+        if missing:
+            current = candidate
+            continue
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
+            missing = True
+            current = candidate
+            continue
+        except OSError as err:
+            raise _refuse_output(
+                output, "{c} nicht nutzbar ({e})", "{c} unusable ({e})", c=str(candidate), e=err
+            ) from err
+        if stat.S_ISLNK(info.st_mode):
+            if _inside(current, root):
+                raise _refuse_output(
+                    output,
+                    "„{l}“ ist eine Verknüpfung (Symlink) im Repository; coop schreibt nie durch "
+                    "eine Verknüpfung im Repository (Verknüpfung entfernen oder mit -o einen "
+                    "anderen Ort wählen)",
+                    '"{l}" is a symbolic link inside the repository; coop never writes through '
+                    "a link inside the repository (remove the link or choose another place "
+                    "with -o)",
+                    l=candidate.relative_to(root).as_posix(),
+                )
+            links += 1
+            if links > _MAX_LINKS:
+                raise _refuse_output(
+                    output, "zu viele Verknüpfungen (Schleife?)", "too many links (a loop?)"
+                )
+            target = candidate.readlink()
+            if target.is_absolute():
+                current = Path(target.anchor)
+                pending = list(target.parts[1:]) + pending
+            else:
+                pending = list(target.parts) + pending
+            continue
+        if pending and not stat.S_ISDIR(info.st_mode):
+            raise _refuse_output(
+                output, "{c} ist kein Ordner", "{c} is not a folder", c=str(candidate)
+            )
+        current = candidate
+    return current
+
+
+def check_output(ctx: Context, output: Path) -> Path:
+    """Return the real output path; refuse one that would overwrite the repository's files.
+
+    The path is walked without following a link inside the repository (`resolve_output`).
+    Rendered files never land in `.git/`, `.coop/`, `templates/` or a record folder, and never
+    replace `coop.toml` or git's own settings files. Nothing is created.
+    """
+    root = Path(os.path.realpath(ctx.root))
+    target = resolve_output(root, output)
     for folder in PROTECTED:
         base = root / folder
         if target == base or base in target.parents:
@@ -47,7 +135,7 @@ def check_output(ctx: Context, output: Path) -> Path:
                 f=target.name,
             )
         )
-    if target.is_dir():
+    if target == root or target.is_dir():
         raise UsageError(
             T(
                 "Ausgabe {p} ist ein Ordner; bitte einen Dateinamen angeben",
@@ -56,6 +144,31 @@ def check_output(ctx: Context, output: Path) -> Path:
             )
         )
     return target
+
+
+def _make_folders(output: Path, folder: Path) -> None:
+    """Create the missing folders of an accepted output path, one at a time, never via a link."""
+    missing: list[Path] = []
+    current = folder
+    while not os.path.lexists(current):
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o755)
+        except FileExistsError:
+            pass
+        except OSError as err:
+            raise _refuse_output(
+                output,
+                "Ordner {c} kann nicht angelegt werden ({e})",
+                "cannot create folder {c} ({e})",
+                c=str(path),
+                e=err.strerror or str(err),
+            ) from err
+        # A link put there meanwhile is not a folder of ours: refuse rather than follow it.
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            raise _refuse_output(output, "{c} ist kein Ordner", "{c} is not a folder", c=str(path))
 
 
 def default_output(ctx: Context, name: str, cwd: Path | None = None) -> Path:
@@ -91,7 +204,11 @@ def _exclude_out(root: Path) -> None:
 
 
 def write_output(ctx: Context, output: Path, payload: bytes) -> Path:
-    """Write `payload` to `output` atomically after `check_output`; return the path written."""
+    """Write `payload` to `output` atomically after `check_output`; return the path written.
+
+    Folders are created only once the whole path is accepted (a refused path leaves nothing).
+    """
     target = check_output(ctx, output)
+    _make_folders(output, target.parent)
     write_atomic(target, payload)
     return target

@@ -21,7 +21,6 @@ from coopkit.queries.lookup import get_partner
 from coopkit.services.repository import CommitResult, writing
 from coopkit.store import layout
 from coopkit.store.codec import dump_record, parse_partner, validation_problems
-from coopkit.store.regular import FileRefused, read_input_file
 from coopkit.store.yamlio import yaml_value
 
 _ADDRESS = re.compile(r"(?:(?P<street>.*)[, ])?(?P<postcode>\d{4,5}) (?P<city>\S.*)")
@@ -255,26 +254,11 @@ def add_contact(
     )
 
 
-MAX_KEY_FILE_BYTES = 64 * 1024
-
-
 def read_key_file(path: Path) -> str:
     """Read a public key file the user names: a regular UTF-8 file of at most 64 KiB."""
-    try:
-        return read_input_file(path, MAX_KEY_FILE_BYTES).decode("utf-8")
-    except FileRefused as err:
-        raise UsageError(
-            T("Schlüsseldatei „{f}“: {e}", 'key file "{f}": {e}', f=str(path), e=err.reason)
-        ) from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(
-            T(
-                "Schlüsseldatei „{f}“ nicht lesbar: {e}",
-                'cannot read key file "{f}": {e}',
-                f=str(path),
-                e=str(err),
-            )
-        ) from err
+    from coopkit.services.inputs import MAX_KEY_BYTES, read_input_text
+
+    return read_input_text(path, T("Schlüsseldatei", "key file"), MAX_KEY_BYTES)
 
 
 def add_key(

@@ -66,17 +66,11 @@ def read_manifest(path: Path) -> list[Path]:
 
     Relative paths count from the manifest's folder.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(
-            T(
-                "Liste der Repositories {p} nicht lesbar: {e}",
-                "cannot read the list of repositories {p}: {e}",
-                p=str(path),
-                e=str(err),
-            )
-        ) from err
+    from coopkit.services.inputs import read_input_text
+
+    text = read_input_text(
+        path, T("Liste der Repositories (--manifest)", "list of repositories (--manifest)")
+    )
     folders = []
     for line in text.splitlines():
         entry = line.split("#", 1)[0].strip()

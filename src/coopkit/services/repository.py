@@ -9,7 +9,6 @@ would overwrite refuses the whole change before a byte is written.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from coopkit.store.atomic import remove_file, write_atomic
 from coopkit.store.codec import edit_front_matter, edit_yaml_text, validation_problems
 from coopkit.store.files import Memo, WorkTree, parse_file
 from coopkit.store.git import Author, GitRepo
+from coopkit.store.journal import clear_journal, read_journal, write_journal
 from coopkit.store.lock import repository_lock
 from coopkit.store.regular import FileRefused, read_regular
 from coopkit.store.text import MAX_FILE_BYTES, TextFile, decode_text
@@ -192,7 +192,35 @@ def writing(ctx: Context) -> Iterator[Transaction]:
     """Hold the repository lock for one write; everything read inside is read under it."""
     author = ctx.author()
     with repository_lock(ctx.root, ctx.lock_wait):
+        _settle_killed_write(ctx.root)
         yield Transaction(ctx, author)
+
+
+def _settle_killed_write(root: Path) -> None:
+    """Settle a write killed between its first file and its commit (see `store.journal`).
+
+    Under the lock, so its writer is gone. A path still as the write left it while HEAD has
+    the old content gets the old content back (the commit never landed); a path still old
+    while HEAD has the new content gets the new one (the commit landed). A path changed in any
+    other way since is left as it is.
+    """
+    pending = read_journal(root)
+    if pending is None:
+        return
+    committed = _head_blobs(root, sorted(pending)) or {}
+    for path, (old, new) in pending.items():
+        if old == new or layout.safe_relpath(root, path) != path:
+            continue
+        try:
+            current = _current(root / path, path)
+        except ProblemsFound:
+            continue
+        head = committed.get(path)
+        if current == new and head == old:
+            _apply(root / path, old)
+        elif current == old and head == new:
+            _apply(root / path, new)
+    clear_journal(root)
 
 
 def commit_changes(
@@ -362,6 +390,11 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
     for path in tx.changes:
         target = ctx.root / path
         previous[path] = _current(target, path)
+    # Journalled first: a write killed before its commit is settled by the next one.
+    write_journal(
+        ctx.root,
+        {p: (previous[p], data) for p, data in tx.changes.items() if p not in tx.adopted},
+    )
     try:
         for path, data in tx.changes.items():
             if path not in tx.adopted:
@@ -371,10 +404,16 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
                 sorted(tx.changes), message, tx.author, when, signing_key=signing_key
             )
     except BaseException:
+        restored = True
         for path, data in previous.items():
-            with contextlib.suppress(OSError):
+            try:
                 _apply(ctx.root / path, data)
+            except OSError:
+                restored = False
+        if restored:
+            clear_journal(ctx.root)
         raise
+    clear_journal(ctx.root)
     graph_committed(ctx.root, repo.parent_of[commit], commit, tx.changes)
     return CommitResult(commit, sorted(tx.changes), message)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -38,7 +37,6 @@ from coopkit.signing.keys import signature_fingerprint
 from coopkit.store import layout
 from coopkit.store.codec import dump_record
 from coopkit.store.git import GitRepo
-from coopkit.store.regular import FileRefused, hash_regular
 
 METHODS = ("internal", "wet-ink", "qes")
 METHOD_LABELS = {
@@ -257,20 +255,10 @@ MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
 
 
 def _evidence(evidence: Path) -> Evidence:
-    try:
-        # A regular file only (a FIFO or /dev/zero would hang), read in chunks up to the limit.
-        digest = hash_regular(Path(os.path.realpath(evidence)), MAX_EVIDENCE_BYTES)
-    except FileRefused as err:
-        raise _refuse(
-            "Nachweis „{f}“: {e}", 'evidence "{f}": {e}', f=str(evidence), e=err.reason
-        ) from err
-    except OSError as err:
-        raise _refuse(
-            "Nachweis „{f}“ nicht lesbar: {e}",
-            'cannot read evidence "{f}": {e}',
-            f=str(evidence),
-            e=str(err),
-        ) from err
+    from coopkit.services.inputs import hash_input
+
+    # A regular file only (a FIFO or /dev/zero would hang), read in chunks up to the limit.
+    digest = hash_input(evidence, T("Nachweis", "evidence"), MAX_EVIDENCE_BYTES)
     return Evidence(file=evidence.name, sha256=digest)
 
 
@@ -626,19 +614,23 @@ def _check_new_signature(snap: Snapshot, record: SignOff, signature: str, roots:
 
 
 def _read_request(signature: Path, request: Path | None) -> tuple[dict[str, object], str]:
-    """Return (record fields, armored signature) of a returned sign request."""
+    """Return (record fields, armored signature) of a returned sign request.
+
+    The fields are checked as the sign-off they become (dates, ids, hash), so a malformed
+    request is refused here with what is wrong, never later.
+    """
+    from coopkit.services.inputs import read_input_text
+
     request = request or signature.with_suffix("")
+    hint = T(
+        "die .sig-Datei neben der Anfrage ablegen oder --request DATEI angeben",
+        "put the .sig file next to the request or pass --request FILE",
+    )
     try:
-        sig_text = signature.read_text("ascii")
-        req_text = request.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise _refuse(
-            "Anfrage oder Signatur nicht lesbar: {e} (die .sig-Datei neben der Anfrage "
-            "ablegen oder --request DATEI angeben)",
-            "cannot read the request or the signature: {e} (put the .sig file next to the "
-            "request or pass --request FILE)",
-            e=str(err),
-        ) from err
+        sig_text = read_input_text(signature, T("Signatur (--import)", "signature (--import)"))
+        req_text = read_input_text(request, T("Anfrage (--request)", "request (--request)"))
+    except UsageError as err:
+        raise UsageError(err.message, hint=hint) from err
     fields = parse_request(req_text)
     if fields is None or "BEGIN SSH SIGNATURE" not in sig_text:
         raise _refuse(
@@ -647,6 +639,28 @@ def _read_request(signature: Path, request: Path | None) -> tuple[dict[str, obje
             r=str(request),
             s=str(signature),
         )
+    try:
+        # `sign` reads the date as ISO text: anything else is refused here, by name.
+        date.fromisoformat(str(fields.get("date")))
+        SignOff.model_validate(
+            {**{k: v for k, v in fields.items() if v is not None}, "signed_text": "request"}
+        )
+    except (ValueError, ValidationError) as err:
+        wrong = (
+            "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '?'}: {e['msg']}" for e in err.errors()
+            )
+            if isinstance(err, ValidationError)
+            else f"date: {fields.get('date')!r}"
+        )
+        raise _refuse(
+            "{r}: die Anfrage ist fehlerhaft ({e}); bitte eine neue Anfrage erstellen "
+            "(coop agreement sign-request)",
+            "{r}: the request is malformed ({e}); please make a new one "
+            "(coop agreement sign-request)",
+            r=str(request),
+            e=wrong,
+        ) from err
     return fields, sig_text if sig_text.endswith("\n") else sig_text + "\n"
 
 

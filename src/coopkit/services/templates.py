@@ -201,7 +201,6 @@ def export_template(
 ) -> ExportResult:
     """Copy a shipped default template for editing: into templates/ (one commit) or to a file."""
     from coopkit.services.repository import commit_changes
-    from coopkit.store.atomic import write_atomic
 
     source = layout.default_templates() / name
     if "/" in name or "\\" in name or not source.is_file():
@@ -246,9 +245,10 @@ def export_template(
             when,
         )
         return ExportResult(target, result.commit)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, data)
-    return ExportResult(target, None)
+    from coopkit.services.outputs import write_output
+
+    # Outside the repository: walked like every output (no link inside the repository).
+    return ExportResult(write_output(ctx, target, data), None)
 
 
 def _problem(path: str, de: str, en: str, **params: Any) -> Problem:

@@ -132,7 +132,9 @@ def validation_problems(
             allowed = _unknown_field_hint(model, loc)
             if allowed:
                 message = T("{m}; erlaubt: {a}", "{m}; allowed: {a}", m=message, a=allowed)
-        problems.append(Problem(probe.at(*loc) if positions else Source(path), message, code))
+        # An empty file or front matter has no positions: its problems stand at line 1.
+        where = probe.at(*loc) if positions is not None else Source(path)
+        problems.append(Problem(where, message, code))
     return problems
 
 

@@ -6,6 +6,7 @@ The git binary is called directly: importing GitPython alone cost more than most
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -16,7 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time as time_module
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -83,6 +84,11 @@ class _WriteState:
     hooks: dict[str, bool]
 
 
+_INDEX_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg")
+"""Hooks `git commit` runs before the commit exists; they see the index of the change."""
+_HOOKS = (*_INDEX_HOOKS, "post-commit")
+"""Every hook `git commit` runs, in its order."""
+
 PRIVATE_PREFIX = "coop-commit-"
 STALE_SECONDS = 3600
 """A private folder older than this whose process is gone was left by a killed commit."""
@@ -119,7 +125,63 @@ def _remove_stale(git_dir: Path) -> None:
         except OSError:
             continue
         if old and not _running(int(pid) if pid.isdigit() else 0):
+            with contextlib.suppress(OSError):
+                staged = (Path(entry.path) / STAGED_INDEX).lstat()
+                held = (git_dir / "index.lock").lstat()
+                if (staged.st_dev, staged.st_ino) == (held.st_dev, held.st_ino):
+                    continue  # still git's index.lock: `_recover_index_lock` decides
             shutil.rmtree(entry.path, ignore_errors=True)
+
+
+STAGED_INDEX = "user-index"
+"""The new index in a commit's private folder; hard-linked as git's `index.lock` to publish it."""
+PUBLISHING = "publishing"
+"""Names the branch and the commit the staged index belongs to, while it is `index.lock`."""
+
+
+def _recover_index_lock(index: Path, lock: Path, read_ref: Callable[[str], str | None]) -> None:
+    """Finish or undo the publishing of a coop commit killed while it held git's `index.lock`.
+
+    coop publishes a new index by hard-linking its private copy as `index.lock` (so the lock
+    is created whole, exclusively) and renaming it over `index` once the branch has moved. A
+    lock that is the same file as a private copy was therefore made by coop; only when the
+    process that made it is gone is it settled: renamed over `index` when the branch points
+    at the commit it belongs to (the commit landed), removed otherwise. Any other lock is
+    git's or another program's and is left alone.
+    """
+    try:
+        info = lock.lstat()
+    except OSError:
+        return
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink < 2:
+        return
+    try:
+        entries = list(os.scandir(index.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(PRIVATE_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        folder = Path(entry.path)
+        try:
+            staged = (folder / STAGED_INDEX).lstat()
+        except OSError:
+            continue
+        if (staged.st_dev, staged.st_ino) != (info.st_dev, info.st_ino):
+            continue
+        pid = entry.name[len(PRIVATE_PREFIX) :].split("-", 1)[0]
+        if _running(int(pid) if pid.isdigit() else 0):
+            return  # a coop commit is publishing right now
+        try:
+            branch, commit = (folder / PUBLISHING).read_text("ascii").split("\n")[:2]
+        except (OSError, ValueError, UnicodeDecodeError):
+            branch, commit = "", ""
+        if commit and read_ref(branch) == commit:
+            lock.replace(index)
+        else:
+            lock.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        return
 
 
 def _running(pid: int) -> bool:
@@ -181,6 +243,48 @@ def _index_locked(lock: Path) -> RepositoryError:
             p=str(lock),
         ),
     )
+
+
+def _stat_key(path: Path) -> tuple[int, int, int, int] | None:
+    """Return what changes when git rewrites a file (inode, size, mtime, ctime); None if absent."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _create_lock(staged: Path, lock: Path) -> None:
+    """Create git's `index.lock` as a hard link of the finished new index, exclusively.
+
+    The lock appears whole and stays recognisably coop's (the same file as the private copy):
+    a commit killed from here on leaves a lock that `_recover_index_lock` settles. Where the
+    file system has no hard links the lock is created exclusively and written.
+    """
+    try:
+        os.link(staged, lock)
+        return
+    except FileExistsError as err:
+        raise _index_locked(lock) from err
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+            raise RepositoryError(
+                T(
+                    "{p} kann nicht angelegt werden: {e}",
+                    "cannot create {p}: {e}",
+                    p=str(lock),
+                    e=err.strerror or str(err),
+                )
+            ) from err
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError as err:
+        raise _index_locked(lock) from err
+    try:
+        os.write(fd, staged.read_bytes())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _subcommand(args: tuple[str, ...]) -> str:
@@ -415,6 +519,8 @@ class GitRepo:
         branch, old, index = state.branch, state.head, state.index
         lock = index.with_name(index.name + ".lock")
         if lock.exists():
+            _recover_index_lock(index, lock, self._ref_value)
+        if lock.exists():
             raise _index_locked(lock)
         env = self._identity_env(author, when)
         with _private_folder(index.parent) as tmp:
@@ -422,15 +528,18 @@ class GitRepo:
             # As `git commit -m` cleans it: no trailing blanks, one final newline.
             lines = [line.rstrip() for line in message.strip("\n").split("\n")]
             message_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            hooked = run_hooks and (state.hooks["pre-commit"] or state.hooks["commit-msg"])
+            hooked = run_hooks and any(state.hooks[h] for h in _INDEX_HOOKS)
             # Hooks look at the index: for them the tree is built in a private index.
             found = None if hooked else self._tree_of_change(old, paths, tmp)
             if found is None:
                 private = {**env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
                 self._seed(private, old)
                 self.run(*_DURABLE, "add", "--all", "--", *paths, env=private)
+                # As `git commit -m`: pre-commit, prepare-commit-msg FILE message, commit-msg FILE.
                 if run_hooks and state.hooks["pre-commit"]:
                     self._hook("pre-commit", private)
+                if run_hooks and state.hooks["prepare-commit-msg"]:
+                    self._hook("prepare-commit-msg", private, str(message_file), "message")
                 if run_hooks and state.hooks["commit-msg"]:
                     self._hook("commit-msg", private, str(message_file))
                 found = str(self.run(*_DURABLE, "write-tree", env=private))
@@ -448,7 +557,20 @@ class GitRepo:
             )
             self._publish(branch, commit, old, message, paths, index, lock, Path(tmp))
         self.parent_of[commit] = old
+        if run_hooks and state.hooks["post-commit"]:
+            # As git: post-commit only tells; its failure changes nothing.
+            with contextlib.suppress(RepositoryError):
+                self.run("hook", "run", "--ignore-missing", "post-commit")
         return commit
+
+    def _ref_value(self, ref: str) -> str | None:
+        """Return the commit `ref` points at, None when it does not exist."""
+        if not ref.startswith("refs/heads/"):
+            return None
+        try:
+            return str(self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref))
+        except RepositoryError:
+            return None
 
     def _tree_of_change(self, old: str | None, paths: list[str], folder: Path) -> str | None:
         """Return the tree of `old` with `paths` as they are on disk, without an index.
@@ -612,34 +734,26 @@ class GitRepo:
         rename: once HEAD has moved the change is committed, and stopping half-way would leave
         the index behind HEAD.
         """
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        except FileExistsError as err:
-            raise _index_locked(lock) from err
-        except OSError as err:
-            raise RepositoryError(
-                T(
-                    "{p} kann nicht angelegt werden: {e}",
-                    "cannot create {p}: {e}",
-                    p=str(lock),
-                    e=err.strerror or str(err),
-                )
-            ) from err
+        staged = tmp / STAGED_INDEX
+        (tmp / PUBLISHING).write_text(f"{branch}\n{commit}\n", "ascii")
+        for _ in range(5):
+            before = _stat_key(index)
+            if before is not None:
+                shutil.copyfile(index, staged)
+            else:
+                self._seed({"GIT_INDEX_FILE": str(staged)}, old)
+            self._reset_entries(staged, commit, paths)
+            with staged.open("rb+") as out:
+                os.fsync(out.fileno())
+            _create_lock(staged, lock)
+            if _stat_key(index) == before:
+                break
+            # git wrote the index between the copy and the lock: start again from its new one.
+            lock.unlink(missing_ok=True)
+        else:
+            raise _index_locked(lock)
         published = False
         try:
-            try:
-                staged = tmp / "user-index"
-                if index.exists():
-                    shutil.copyfile(index, staged)
-                else:
-                    self._seed({"GIT_INDEX_FILE": str(staged)}, old)
-                self._reset_entries(staged, commit, paths)
-                with os.fdopen(fd, "wb", closefd=False) as out:
-                    out.write(staged.read_bytes())
-                    out.flush()
-                    os.fsync(out.fileno())
-            finally:
-                os.close(fd)
             subject = message.split("\n", 1)[0]
             reflog = f"commit{' (initial)' if old is None else ''}: {subject}"
             blocked = _block_signals()
@@ -689,7 +803,7 @@ class GitRepo:
 
     def _write_state(self) -> _WriteState:
         """Look at the repository before building a commit (one git call in the common case)."""
-        names = [*_STATES, "index", "hooks/pre-commit", "hooks/commit-msg"]
+        names = [*_STATES, "index", *(f"hooks/{h}" for h in _HOOKS)]
         args = ["rev-parse"]
         for name in names:
             args += ["--git-path", name]
@@ -743,7 +857,7 @@ class GitRepo:
             )
         hooks = {
             name: os.access(places[f"hooks/{name}"], os.X_OK) and places[f"hooks/{name}"].is_file()
-            for name in ("pre-commit", "commit-msg")
+            for name in _HOOKS
         }
         return _WriteState(branch, head, tree, places["index"], hooks)
 
