@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from coopkit.cli.boundary import command
-from coopkit.cli.output import print_json, say
+from coopkit.cli.output import print_json, problem_dict, say
 from coopkit.cli.state import get_state
-from coopkit.errors import T, UsageError
+from coopkit.errors import ExitCode, T, UsageError
+
+if TYPE_CHECKING:
+    from coopkit.services.sync import SyncResult
 
 trust_app = typer.Typer(no_args_is_help=True)
 remote_app = typer.Typer(no_args_is_help=True)
@@ -166,6 +169,7 @@ def remote_add_cmd(
     state = get_state(ctx)
     service_ctx = state.context()
     result = add_remote(service_ctx, name, url)
+    lang = service_ctx.lang
     if state.json:
         print_json(
             {
@@ -173,13 +177,13 @@ def remote_add_cmd(
                 "name": name,
                 "url": url,
                 "commit": result.commit.commit if result.commit else None,
+                "notes": [n.format(lang) for n in result.notes],
             }
         )
         return
-    say(
-        T("Gegenstelle {n} eingetragen: {u}", "remote {n} added: {u}", n=name, u=url),
-        service_ctx.lang,
-    )
+    say(T("Gegenstelle {n} eingetragen: {u}", "remote {n} added: {u}", n=name, u=url), lang)
+    for note in result.notes:
+        say(note, lang)
 
 
 @command
@@ -197,10 +201,30 @@ def sync_cmd(
             "Fassung nehmen.",
         ),
     ] = None,
+    restore: Annotated[
+        bool,
+        typer.Option(
+            "--restore",
+            help="Wurde die Geschichte der Gegenstelle umgeschrieben: die eigene zurücksenden "
+            "(fehlende Commits kommen wieder hinzu).",
+        ),
+    ] = False,
+    accept_rewrite: Annotated[
+        bool,
+        typer.Option(
+            "--accept-rewrite",
+            help="Wurde die Geschichte der Gegenstelle umgeschrieben: sie übernehmen (fehlende "
+            "Commits entfallen, eigene neue werden daraufgesetzt).",
+        ),
+    ] = False,
 ) -> None:
     """Abgleichen: holen, eigene Commits auf den gemeinsamen Stand setzen, prüfen, senden.
 
     Konflikte werden je Datensatz erklärt; das Repository bleibt dann wie vor dem Abgleich.
+    Probleme in erhaltenen Commits (z. B. eine Freigabe, die nicht zählt) und verschobene Tags
+    werden mit Commit, Autor und Datei genannt; der Abgleich sendet die eigenen Commits trotzdem
+    und endet mit Exit-Code 1. Eine umgeschriebene Geschichte der Gegenstelle hält den Abgleich
+    an (Exit-Code 5), bis --restore oder --accept-rewrite entscheidet.
 
     Beispiel: coop sync
     """
@@ -211,28 +235,52 @@ def sync_cmd(
     service_ctx = state.context()
     if keep not in (None, "mine", "theirs"):
         raise UsageError(T("--keep: erwartet mine oder theirs", "--keep: expected mine or theirs"))
+    if restore and accept_rewrite:
+        raise UsageError(
+            T(
+                "--restore und --accept-rewrite schließen einander aus",
+                "--restore and --accept-rewrite exclude each other",
+            )
+        )
+    rewrite = "restore" if restore else "accept" if accept_rewrite else None
     with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
         result = sync(
             service_ctx,
             remote,
             keep,  # type: ignore[arg-type]
+            rewrite=rewrite,  # type: ignore[arg-type]
             progress=progress,
             step=progress.step,
         )
+    lang = service_ctx.lang
+    code = ExitCode.PROBLEMS if result.problems_found else ExitCode.OK
     if state.json:
         print_json(
             {
-                "ok": True,
+                "ok": not result.problems_found,
+                "exit_code": int(code),
                 "remote": result.remote,
                 "branch": result.branch,
                 "received": result.received,
                 "sent": result.sent,
                 "resolved": result.resolved,
                 "moved_tags": result.moved_tags,
+                "incoming_problems": [
+                    {**problem_dict(i.problem, lang), "commit": i.commit, "author": i.author}
+                    for i in result.incoming
+                ],
+                "tag_conflicts": [
+                    {"tag": c.name, "ours": c.ours, "theirs": c.theirs} for c in result.tag_clashes
+                ],
+                "rewrite": result.rewrite,
+                "dropped": [
+                    {"commit": d.commit, "author": d.author, "subject": d.subject}
+                    for d in result.dropped
+                ],
+                "notes": [n.format(lang) for n in result.notes],
             }
         )
-        return
-    lang = service_ctx.lang
+        raise typer.Exit(int(code))
     say(
         T(
             "abgeglichen mit {r}/{b}: {i} Commit(s) erhalten, {o} gesendet",
@@ -251,6 +299,65 @@ def sync_cmd(
                 "  {p}: conflict resolved ({k})",
                 p=path,
                 k=keep or "",
+            ),
+            lang,
+        )
+    if result.rewrite is not None:
+        say(
+            T(
+                "umgeschriebene Geschichte: {n} fehlende(r) Commit(s) wieder gesendet",
+                "rewritten history: {n} missing commit(s) sent again",
+                n=len(result.dropped),
+            )
+            if result.rewrite == "restore"
+            else T(
+                "umgeschriebene Geschichte übernommen: {n} Commit(s) entfallen",
+                "rewritten history taken: {n} commit(s) dropped",
+                n=len(result.dropped),
+            ),
+            lang,
+        )
+    for note in result.notes:
+        say(note, lang)
+    _report_incoming(result, lang)
+    raise typer.Exit(int(code))
+
+
+def _report_incoming(result: SyncResult, lang: str) -> None:
+    """Print the problems that arrived: each with commit, author and file; then moved tags."""
+    where = f"{result.remote}/{result.branch}"
+    if result.incoming:
+        say(
+            T(
+                "Von {w} erhalten, mit {n} Problem(en) – was sie betreffen, zählt nicht; mit der "
+                "Organisation klären, die den Commit gesendet hat:",
+                "received from {w} with {n} problem(s) – what they concern does not count; "
+                "settle it with the organisation that sent the commit:",
+                w=where,
+                n=len(result.incoming),
+            ),
+            lang,
+        )
+        for item in result.incoming:
+            who = (
+                T("Commit {c} ({a})", "commit {c} ({a})", c=item.commit, a=item.author or "?")
+                if item.commit
+                else T("erhalten", "received")
+            )
+            say(f"  {who.format(lang)}: {item.problem.format(lang)}", one_line=True)
+    for clash in result.tag_clashes:
+        say(
+            T(
+                "Tag {t}: hier {o}, auf {r} {h} – die Fassung zeigt auf zwei verschiedene "
+                "Commits; klären, welche gilt. Gilt die von {r}: git tag -d {t}, dann coop sync. "
+                "Gilt die eigene: mit dem Partner klären, der den Tag dort verschoben hat.",
+                "tag {t}: here {o}, on {r} {h} – the version points at two different commits; "
+                "settle which holds. If {r}'s: git tag -d {t}, then coop sync. If yours: settle "
+                "it with the partner who moved the tag there.",
+                t=clash.name,
+                o=clash.ours[:7],
+                h=clash.theirs[:7],
+                r=result.remote,
             ),
             lang,
         )
