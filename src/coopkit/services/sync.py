@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, UsageError
+from coopkit.errors import Problem, ProblemsFound, RepositoryError, Source, T, UsageError
 from coopkit.queries.check import check
 from coopkit.queries.context import Context
 from coopkit.queries.load import ProgressFn
-from coopkit.services.repository import CommitResult, writing
+from coopkit.services.repository import CommitResult
 from coopkit.store import layout
-from coopkit.store.git import GitRepo, signing_options
+from coopkit.store.git import Commit, GitRepo, signing_options
 from coopkit.store.lock import repository_lock
 from coopkit.store.merge import (
     MergeConflict,
@@ -25,12 +25,15 @@ from coopkit.store.merge import (
 )
 from coopkit.store.merge import Side as MergeSide
 from coopkit.store.remote import (
-    ATTRIBUTES,
+    COOP_DIR,
     Conflict,
     Remote,
-    attributes_text,
+    TagClash,
     driver_command,
+    fix_bare_head,
     identity,
+    install_attributes,
+    local_path,
 )
 
 Side = Literal["mine", "theirs"]
@@ -38,16 +41,45 @@ Side = Literal["mine", "theirs"]
 
 @dataclass(frozen=True)
 class RemoteResult:
-    """A configured remote and the commit that registered coop's merge driver."""
+    """A configured remote; `notes` say what was set up on it (e.g. its HEAD)."""
 
     name: str
     url: str
     commit: CommitResult | None
+    """Always None: coop's merge settings live in the clone's git directory, not in a commit."""
+    notes: list[T] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A problem that arrived with another clone's commits: reported, never counted as valid."""
+
+    problem: Problem
+    commit: str | None
+    """The short id of the newest received commit that changed the file (None: none did)."""
+    author: str | None
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A commit this clone saw on the remote that the remote's branch no longer holds."""
+
+    commit: str
+    author: str
+    subject: str
+
+
+Rewrite = Literal["restore", "accept"]
+"""What to do when the remote's history was rewritten: send ours back, or take theirs."""
 
 
 @dataclass
 class SyncResult:
-    """What a sync did: commits received and sent, tags moved, conflicts resolved."""
+    """What a sync did: commits received and sent, tags moved, conflicts resolved, what arrived.
+
+    `incoming` and `tag_clashes` are problems the sync found in what it received; the sync still
+    completed (the CLI exits 1 for them).
+    """
 
     remote: str
     branch: str
@@ -55,6 +87,79 @@ class SyncResult:
     sent: int = 0
     resolved: list[str] = field(default_factory=list)
     moved_tags: list[str] = field(default_factory=list)
+    incoming: list[Incoming] = field(default_factory=list)
+    tag_clashes: list[TagClash] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    rewrite: Rewrite | None = None
+    notes: list[T] = field(default_factory=list)
+
+    @property
+    def problems_found(self) -> bool:
+        """Return whether anything received has problems (a forged record, a moved tag)."""
+        return bool(self.incoming or self.tag_clashes)
+
+
+class RewrittenHistory(RepositoryError):
+    """The remote branch no longer holds commits this clone saw there; nothing was done."""
+
+    SHOWN = 20
+
+    def __init__(self, dropped: list[Dropped], remote: str, branch: str) -> None:
+        self.dropped = dropped
+        lines = [f"  {d.commit} {d.author}: {d.subject}" for d in dropped[: self.SHOWN]]
+        if len(dropped) > self.SHOWN:
+            lines.append(f"  … (+{len(dropped) - self.SHOWN})")
+        listing = "\n".join(lines)
+        super().__init__(
+            T(
+                "die Geschichte auf {r}/{b} wurde umgeschrieben: {n} Commit(s), die dieser Klon "
+                "dort gesehen hat, fehlen jetzt; nichts wurde übernommen oder gesendet",
+                "the history on {r}/{b} was rewritten: {n} commit(s) this clone saw there are "
+                "gone; nothing was integrated or sent",
+                r=remote,
+                b=branch,
+                n=len(dropped),
+            ),
+            hint=T(
+                "{l}\nmit den Partnern klären, wer den Zweig überschrieben hat, dann:\n"
+                "  coop sync --restore          (die eigene Geschichte zurücksenden: die "
+                "fehlenden Commits kommen wieder hinzu)\n"
+                "  coop sync --accept-rewrite   (die Geschichte von {r}/{b} übernehmen: die "
+                "fehlenden Commits entfallen, eigene neue werden daraufgesetzt)",
+                "{l}\nsettle with the partners who overwrote the branch, then:\n"
+                "  coop sync --restore          (send your history back: the missing commits "
+                "are added again)\n"
+                "  coop sync --accept-rewrite   (take the history on {r}/{b}: the missing "
+                "commits are dropped, your new ones go on top)",
+                r=remote,
+                b=branch,
+                l=listing,
+            ),
+        )
+
+
+class TrackedCoopDir(RepositoryError):
+    """Received commits track files under `.coop/`; nothing was integrated."""
+
+    def __init__(self, found: list[tuple[str, str, str]], remote: str, branch: str) -> None:
+        listing = "\n".join(f"  {c} ({a}): {p}" for c, a, p in found[:20])
+        super().__init__(
+            T(
+                "{r}/{b} verfolgt Dateien unter .coop/, die jedem Klon selbst gehören (Sperre, "
+                "Index); nichts wurde übernommen, .coop/ dieses Klons ist unverändert",
+                "{r}/{b} tracks files under .coop/, which belong to each clone itself (lock, "
+                "index); nothing was integrated, this clone's .coop/ is unchanged",
+                r=remote,
+                b=branch,
+            ),
+            hint=T(
+                "{l}\ndie Organisation bitten, sie aus git zu nehmen (git rm -r --cached .coop, "
+                "committen, senden), dann erneut: coop sync",
+                "{l}\nask the organisation to take them out of git (git rm -r --cached .coop, "
+                "commit, push), then again: coop sync",
+                l=listing,
+            ),
+        )
 
 
 class SyncConflict(RepositoryError):
@@ -123,7 +228,7 @@ def _clashing(conflict: Conflict) -> list[str]:
 
 
 def add_remote(ctx: Context, name: str, url: str) -> RemoteResult:
-    """Configure a git remote and register coop's merge driver (.gitattributes, one commit)."""
+    """Configure a git remote, coop's merge settings and, for a local bare remote, its HEAD."""
     with GitRepo(ctx.root) as repo:
         remote = Remote(repo, name)
         if remote.exists():
@@ -132,7 +237,9 @@ def add_remote(ctx: Context, name: str, url: str) -> RemoteResult:
             )
         remote.add(url)
         install_driver(repo)
-    return RemoteResult(name, url, ensure_attributes(ctx))
+        install_attributes(repo)
+        notes = _remote_head(repo, remote, ctx.root, url, remote.branch(), pushed=False)
+    return RemoteResult(name, url, None, notes)
 
 
 def install_driver(repo: GitRepo) -> None:
@@ -141,22 +248,34 @@ def install_driver(repo: GitRepo) -> None:
     repo.run("config", "merge.coop.driver", driver_command())
 
 
-def ensure_attributes(ctx: Context) -> CommitResult | None:
-    """Commit .gitattributes naming coop's merge driver for records, unless it is there."""
-    target = ctx.root / ATTRIBUTES
-    with writing(ctx) as tx:
-        # Read under the lock, like every write.
-        existing = target.read_text("utf-8") if target.is_file() else ""
-        wanted = attributes_text(existing)
-        if wanted == existing:
-            return None
-        tx.changes[ATTRIBUTES] = wanted.encode("utf-8")
-        return tx.commit(
+def _remote_head(
+    repo: GitRepo, remote: Remote, root: Path, url: str, branch: str, *, pushed: bool
+) -> list[T]:
+    """Point a local bare remote's HEAD at the shared branch; otherwise say how, if needed."""
+    path = local_path(url, root)
+    if path is not None:
+        if fix_bare_head(repo, path, branch):
+            return [
+                T(
+                    "HEAD der Gegenstelle zeigt jetzt auf {b} (Klone checken {b} aus)",
+                    "the remote's HEAD now points at {b} (clones check out {b})",
+                    b=branch,
+                )
+            ]
+        return []
+    if pushed and remote.dangling_head(branch):
+        return [
             T(
-                "Datensätze feldweise zusammenführen (.gitattributes)",
-                "Merge records field by field (.gitattributes)",
+                "der Standardzweig der Gegenstelle ist nicht {b}: Klone checken nichts aus. "
+                "Auf der Plattform {b} als Standardzweig einstellen (bei einem Bare-Repository "
+                "auf dem Server: git symbolic-ref HEAD refs/heads/{b})",
+                "the remote's default branch is not {b}: clones check out nothing. Set {b} as "
+                "default branch on the platform (for a bare repository on a server: "
+                "git symbolic-ref HEAD refs/heads/{b})",
+                b=branch,
             )
-        )
+        ]
+    return []
 
 
 def _problem_keys(problems: list[Problem]) -> set[tuple[str, str, str]]:
@@ -172,13 +291,17 @@ def sync(
     remote_name: str = "origin",
     keep: Side | None = None,
     *,
+    rewrite: Rewrite | None = None,
     progress: ProgressFn | None = None,
     step: StepFn | None = None,
 ) -> SyncResult:
     """Fetch, rebase local commits onto the remote branch, re-check, push; all or nothing.
 
-    `step` is told what each step does as it starts; `progress` counts the records read by
-    the checks before and after the rebase.
+    What arrives is another organisation's work: problems in it are reported (`incoming`) and
+    never block sending our own commits; only problems our own commits add stop the sync. A
+    remote branch that dropped commits this clone saw stops the sync until `rewrite` says what
+    to do. `step` is told what each step does as it starts; `progress` counts the records read
+    by the checks before and after integrating.
     """
 
     def tell(label: T) -> None:
@@ -219,30 +342,27 @@ def sync(
                 )
             )
         install_driver(repo)
+        install_attributes(repo)
         branch = remote.branch()
+        seen = remote.seen(branch)
         tell(T("Abrufen von {r}", "fetching from {r}", r=remote_name))
         remote.fetch()
+        clashes, only_ours = remote.tags()
         start = repo.head()
         upstream = remote.remote_head(branch)
-        result = SyncResult(remote_name, branch)
+        result = SyncResult(remote_name, branch, tag_clashes=clashes, rewrite=rewrite)
         if start is None:
             raise RepositoryError(T("leeres Repository", "empty repository"))
+        since = _check_rewrite(remote, seen, upstream, result)
         if upstream is not None:
-            local_only = remote.commits(f"{upstream}..{start}")
-            result.received = len(remote.commits(f"{start}..{upstream}"))
+            incoming = remote.log(f"{start}..{upstream}")
+            short = remote.short([c.sha for c in incoming])
+            _refuse_coop_dir(remote, upstream, incoming, short, result)
+            base = since or upstream
+            local_only = remote.commits(f"{base}..{start}")
+            result.received = len(incoming)
             result.sent = len(local_only)
-            if result.received and not local_only:
-                tell(
-                    T(
-                        "{n} Commit(s) von {r}/{b} übernehmen",
-                        "taking {n} commit(s) from {r}/{b}",
-                        n=result.received,
-                        r=remote_name,
-                        b=branch,
-                    )
-                )
-                remote.fast_forward(upstream)
-            elif result.received:
+            if since is not None or (result.received and local_only):
                 tell(T("Eigenen Stand prüfen", "checking the local state"))
                 before = _problem_keys(check(ctx, progress=progress))
                 signing = _signing(ctx, progress)
@@ -258,7 +378,7 @@ def sync(
                     )
                 )
                 try:
-                    conflicted = remote.rebase(upstream, env, signing)
+                    conflicted = remote.rebase(upstream, env, signing, since)
                     while conflicted:
                         conflicted, settled = _settle(remote, conflicted, keep)
                         if conflicted:
@@ -274,34 +394,184 @@ def sync(
                     raise
                 origins = _move_tags(remote, tags, local_only, upstream, start)
                 result.moved_tags += origins
+                result.sent = len(remote.commits(f"{upstream}..HEAD"))
                 tell(T("Zusammengeführten Stand prüfen", "checking the integrated state"))
-                added = [
-                    p
-                    for p in check(ctx, progress=progress)
-                    if (p.source.path, p.code, p.message.en) not in before
-                ]
-                if added:
+                own, received = _split(
+                    check(ctx, progress=progress),
+                    before,
+                    remote.log(f"{base}..{start}"),
+                    incoming,
+                    short,
+                )
+                if own:
                     remote.reset(start)
                     for tag, old in origins.items():
                         remote.move_tag(tag, old)
                     raise ProblemsFound(
-                        added,
+                        own,
                         T(
-                            "der zusammengeführte Stand hätte {n} neue(s) Problem(e); nichts wurde "
-                            "gesendet, das Repository ist wie vor dem Abgleich. Die Probleme auf "
-                            "der eigenen Seite beheben (oder mit den Partnern klären), dann "
-                            "erneut: coop sync",
-                            "the integrated state would have {n} new problem(s); nothing was "
-                            "sent, the repository is as it was before the sync. Fix them on your "
-                            "side (or settle them with the partners), then again: coop sync",
-                            n=len(added),
+                            "die eigenen Commits brächten {n} neue(s) Problem(e) in den "
+                            "zusammengeführten Stand; nichts wurde gesendet, das Repository ist "
+                            "wie vor dem Abgleich. Die Probleme auf der eigenen Seite beheben "
+                            "(oder mit den Partnern klären), dann erneut: coop sync",
+                            "your own commits would add {n} new problem(s) to the integrated "
+                            "state; nothing was sent, the repository is as it was before the "
+                            "sync. Fix them on your side (or settle them with the partners), "
+                            "then again: coop sync",
+                            n=len(own),
                         ),
                     )
+                result.incoming += received
+            elif result.received:
+                tell(T("Eigenen Stand prüfen", "checking the local state"))
+                before = _problem_keys(check(ctx, progress=progress))
+                tell(
+                    T(
+                        "{n} Commit(s) von {r}/{b} übernehmen",
+                        "taking {n} commit(s) from {r}/{b}",
+                        n=result.received,
+                        r=remote_name,
+                        b=branch,
+                    )
+                )
+                remote.fast_forward(upstream)
+                tell(T("Übernommenen Stand prüfen", "checking the received state"))
+                _, received = _split(check(ctx, progress=progress), before, [], incoming, short)
+                result.incoming += received
         else:
             result.sent = len(remote.commits(start))
+        if since is not None:
+            # Tags on the dropped commits stay here: sending them would bring those back.
+            local = remote.local_tags()
+            only_ours = [t for t in only_ours if remote.is_ancestor(local[t][1], "HEAD")]
         tell(T("Senden an {r}/{b}", "pushing to {r}/{b}", r=remote_name, b=branch))
-        remote.push(branch)
+        remote.push(branch, only_ours)
+        head = repo.head()
+        if head is not None:
+            remote.remember(branch, head)
+        if upstream is None:
+            url = str(repo.run("remote", "get-url", "--", remote_name))
+            result.notes += _remote_head(repo, remote, ctx.root, url, branch, pushed=True)
+    result.incoming.sort(key=lambda i: i.problem.sort_key())
     return result
+
+
+def _check_rewrite(
+    remote: Remote, seen: str | None, upstream: str | None, result: SyncResult
+) -> str | None:
+    """Stop on a rewritten remote branch unless told what to do; return where ours diverge.
+
+    Returns the last seen tip when the rewrite is accepted (our commits after it are replayed
+    onto the remote's new history), else None.
+    """
+    gone = (
+        []
+        if seen is None or (upstream is not None and remote.is_ancestor(seen, upstream))
+        else remote.dropped(upstream, seen)
+    )
+    if not gone:
+        if result.rewrite is not None:
+            result.notes.append(
+                T(
+                    "die Geschichte auf {r}/{b} ist nicht umgeschrieben; normal abgeglichen",
+                    "the history on {r}/{b} was not rewritten; synced as usual",
+                    r=result.remote,
+                    b=result.branch,
+                )
+            )
+            result.rewrite = None
+        return None
+    short = remote.short([c.sha for c in gone])
+    dropped = [Dropped(short[c.sha], c.author, c.subject) for c in reversed(gone)]
+    if result.rewrite is None:
+        raise RewrittenHistory(dropped, result.remote, result.branch)
+    result.dropped = dropped
+    if result.rewrite == "restore" or seen is None:
+        return None
+    if upstream is None:
+        raise UsageError(
+            T(
+                "{b} gibt es auf {r} nicht mehr; nur coop sync --restore sendet den Zweig wieder",
+                "{b} no longer exists on {r}; only coop sync --restore sends the branch again",
+                r=result.remote,
+                b=result.branch,
+            )
+        )
+    return seen
+
+
+def _refuse_coop_dir(
+    remote: Remote,
+    upstream: str,
+    incoming: list[Commit],
+    short: dict[str, str],
+    result: SyncResult,
+) -> None:
+    """Refuse a remote tree tracking `.coop/`; report such files received and removed since."""
+    touched = [
+        (short[c.sha], c.author, path)
+        for c in incoming
+        for path in c.paths
+        if path.split("/", 1)[0].lower() == COOP_DIR
+    ]
+    tracked = remote.tracked_coop_dir(upstream)
+    if tracked:
+        # `incoming` is newest first: the first commit named for a path changed it last.
+        named: dict[str, tuple[str, str]] = {}
+        for commit, who, path in touched:
+            named.setdefault(path, (commit, who))
+        tip = short.get(upstream) or remote.short([upstream])[upstream]
+        found = [(*named.get(path, (tip, "?")), path) for path in tracked]
+        raise TrackedCoopDir(found, result.remote, result.branch)
+    for commit, who, path in touched:
+        result.incoming.append(
+            Incoming(
+                Problem(
+                    Source(path),
+                    T(
+                        "eine Datei unter .coop/ war in git (inzwischen entfernt); .coop/ gehört "
+                        "jedem Klon selbst",
+                        "a file under .coop/ was tracked in git (removed since); .coop/ belongs "
+                        "to each clone itself",
+                    ),
+                    "sync-coop-dir",
+                ),
+                commit,
+                who,
+            )
+        )
+
+
+def _split(
+    after: list[Problem],
+    before: set[tuple[str, str, str]],
+    own: list[Commit],
+    incoming: list[Commit],
+    short: dict[str, str],
+) -> tuple[list[Problem], list[Incoming]]:
+    """Split the new problems of an integrated state into our own and those received.
+
+    A problem is ours when our own commits changed its file; any other new problem came with the
+    received commits and is named with the newest of them that changed the file.
+    """
+    own_paths = {p for c in own for p in c.paths}
+    by_path: dict[str, Commit] = {}
+    for c in incoming:  # newest first
+        for path in c.paths:
+            by_path.setdefault(path, c)
+    fresh = [p for p in after if (p.source.path, p.code, p.message.en) not in before]
+    mine = [p for p in fresh if p.source.path in own_paths]
+    received = []
+    for p in fresh:
+        if p.source.path in own_paths:
+            continue
+        commit = by_path.get(p.source.path)
+        received.append(
+            Incoming(
+                p, short.get(commit.sha) if commit else None, commit.author if commit else None
+            )
+        )
+    return mine, received
 
 
 def _signing(ctx: Context, progress: ProgressFn | None = None) -> list[str]:
