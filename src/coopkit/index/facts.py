@@ -2,12 +2,14 @@
 
 - `pieces`: unit ("agreement:ID", "minutes:ID") -> the key of everything the piece was derived
   from (blob ids, version tags, program), a note naming its file where that failed to load, the
-  unit's files with their blob ids, and the piece itself. A unit whose key is unchanged is not
+  unit's files with their blob ids, the problems only its history shows (marshalled (path,
+  key) pairs; empty for none), and the piece itself. A unit whose key is unchanged is not
   derived again.
 - `derived`: `base`, the tree the pieces stand for (HEAD commit plus the paths that differ,
-  the tags, the light records, the number of problems per file), and `token`, which every
-  update that writes changes. The pieces and the base are written in one transaction, and only
-  if no other process wrote in between (the token is the same as when it read the base).
+  the tags, the light records, the problems per file and those of the key registry), and
+  `token`, which every update that writes changes. The pieces and the base are written in one
+  transaction, and only if no other process wrote in between (the token is the same as when
+  it read the base).
 
 Disposable like .coop/state.sqlite: a damaged file is rebuilt, a read-only one only read.
 """
@@ -20,8 +22,8 @@ from collections.abc import Iterable
 
 from coopkit.index.state import StateDB, immediate
 
-PieceRow = tuple[str, str, str, bytes, bytes]
-"""(unit, key, note, files, piece) as stored."""
+PieceRow = tuple[str, str, str, bytes, bytes, bytes]
+"""(unit, key, note, files, problems, piece) as stored."""
 
 _CHUNK = 500
 """Units asked for per statement (SQLite limits the number of parameters)."""
@@ -31,9 +33,11 @@ class FactsDB(StateDB):
     """Stored pieces and their base; use as a context manager."""
 
     FILE = "facts.sqlite"
-    SCHEMA = "coop-facts-3"
+    SCHEMA = "coop-facts-4"
     TABLES = {  # noqa: RUF012 - a class constant
-        "pieces": "unit TEXT PRIMARY KEY, key TEXT, note TEXT, files BLOB, value BLOB",
+        "pieces": (
+            "unit TEXT PRIMARY KEY, key TEXT, note TEXT, files BLOB, problems BLOB, value BLOB"
+        ),
         "derived": "name TEXT PRIMARY KEY, value BLOB",
     }
 
@@ -120,6 +124,32 @@ class FactsDB(StateDB):
             self._damaged()
             return None
 
+    def problems(self, token: str | None) -> list[tuple[str, bytes]] | None:
+        """Return (unit, problems) of the pieces that have problems of their own.
+
+        None when the pieces are no longer those of `token` (another update wrote since).
+        """
+        if self._db is None:
+            return [] if token is None else None
+        try:
+            self._db.execute("BEGIN")
+            try:
+                if _token(self._db) != token:
+                    return None
+                return [
+                    (unit, bytes(value))
+                    for unit, value in self._db.execute(
+                        "SELECT unit, problems FROM pieces WHERE length(problems) > 0"
+                    )
+                ]
+            finally:
+                self._db.rollback()
+        except sqlite3.OperationalError:
+            return None  # busy for longer than the timeout: read everything this time
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return None
+
     def write(
         self, expected: str | None, base: bytes, rows: Iterable[PieceRow], gone: Iterable[str]
     ) -> str | None:
@@ -137,7 +167,7 @@ class FactsDB(StateDB):
                 if _token(db) != expected:
                     return None
                 db.executemany("DELETE FROM pieces WHERE unit = ?", [(u,) for u in gone])
-                db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?, ?)", rows)
                 db.executemany(
                     "INSERT OR REPLACE INTO derived VALUES (?, ?)",
                     [("base", base), ("token", token.encode())],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
+from typing import TYPE_CHECKING
 
 from coopkit.errors import Problem, Source, T, sorted_problems
 from coopkit.model.privacy import registered, scan_files
@@ -16,6 +18,9 @@ from coopkit.queries.versions import notice_end
 from coopkit.schedule import RecurrenceError, occurrences
 from coopkit.store.files import WorkTree, read_text
 from coopkit.store.git import GitRepo
+
+if TYPE_CHECKING:
+    from coopkit.index.cache import ParseCacheDB
 
 
 def check(
@@ -48,20 +53,49 @@ def check_snapshot(snap: Snapshot, *, privacy: bool = False) -> list[Problem]:
     return sorted_problems(problems, snap.data.broken_paths)
 
 
+def repository_problems(snap: Snapshot) -> list[Problem]:
+    """Return the problems of a repository: the list `coop check` prints (without --privacy).
+
+    `coop status` counts this list; `queries.facts` counts it from the parts below, kept per
+    agreement folder, per minutes file and for the key records.
+    """
+    return check_snapshot(snap)
+
+
 def history_problems(snap: Snapshot) -> list[Problem]:
-    """Return the problems only the versions, terminations and git history show."""
+    """Return the problems only the versions, terminations and git history show.
+
+    Every kind belongs to one of three parts, each reading only its own records (see
+    `queries.facts`, which keeps each part's problems per unit): a new kind goes into one.
+    """
+    problems = agreement_problems(snap)
+    problems += check_frozen_minutes(snap.ctx, snap.data)
+    problems += registry_problems(snap)
+    return problems
+
+
+def agreement_problems(snap: Snapshot) -> list[Problem]:
+    """Return the history problems of the agreement folders, each in a file of its folder.
+
+    They read an agreement's folder (texts, versions, sign-offs, fulfilments, terminations),
+    coop.toml and the key records, nothing of another folder.
+    """
     problems = legacy_status_problems(snap)
     problems += recurrence_problems(snap)
     problems += fulfilment_problems(snap)
     problems += termination_problems(snap)
     problems += version_problems(snap)
-    problems += check_frozen_minutes(snap.ctx, snap.data)
     problems += verdict_problems(snap)
+    return problems
+
+
+def registry_problems(snap: Snapshot) -> list[Problem]:
+    """Return the key registry's problems; they read coop.toml, partners and key records only."""
     if snap.data.key_registrations or snap.data.key_revocations or _has_inline_keys(snap):
         from coopkit.queries.trust import build_registry
 
-        problems += build_registry(snap).problems
-    return problems
+        return build_registry(snap).problems
+    return []
 
 
 def _has_inline_keys(snap: Snapshot) -> bool:
@@ -254,11 +288,19 @@ def _approving_commit(repo: GitRepo, path: str) -> tuple[str, str] | None:
     return None
 
 
-def check_frozen_minutes(ctx: Context, data: RepoData) -> list[Problem]:
+def check_frozen_minutes(
+    ctx: Context, data: RepoData, notes: ParseCacheDB | None = None
+) -> list[Problem]:
     """Report approved minutes whose file changed after the commit that approved them.
 
     The approving commit and its blob id are remembered in the index per path (history does not
     change), so a check compares blob ids and reads history only for newly approved minutes.
+    A file's verdict reads its bytes, that note and (without the note) the history of HEAD.
+
+    Args:
+        ctx: the repository.
+        data: the records; only their minutes are read.
+        notes: the open parse index holding the notes (else it is opened here).
     """
     from coopkit.index.cache import ParseCacheDB
     from coopkit.store.files import blob_digest
@@ -267,7 +309,8 @@ def check_frozen_minutes(ctx: Context, data: RepoData) -> list[Problem]:
     if not approved or not (ctx.root / ".git").exists():
         return []
     problems = []
-    with GitRepo(ctx.root) as repo, ParseCacheDB(ctx.root) as cache:
+    with GitRepo(ctx.root) as repo, contextlib.ExitStack() as stack:
+        cache = notes if notes is not None else stack.enter_context(ParseCacheDB(ctx.root))
         if repo.head() is None:
             return []
         for located in approved:

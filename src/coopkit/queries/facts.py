@@ -7,9 +7,14 @@ place in the overview and its actions, and the number of problems. These are kep
 
 - one piece per agreement: its timeline and open occurrences up to the end of the year's horizon,
   keyed by the blob ids of the files in its folder, its version tags, coop.toml and the program;
-- one piece per meeting: its overview row and actions, keyed by the blob id of its minutes;
-- the problems of the last state; after a change only the records the change can affect (see
-  `queries.scope`) are checked again.
+- one piece per meeting: its overview row and actions, keyed by the blob id of its minutes
+  (and by HEAD while the file differs from it);
+- the problems `coop check` prints (`check.repository_problems`), in four parts: those of the
+  loaded records (after a change only the records the change can affect are checked again, see
+  `queries.scope`), each agreement folder's history problems (kept in its piece), each approved
+  minutes file's (kept in its piece), and the key registry's (kept with the base, keyed by
+  coop.toml, the partners and the key records). Problems are kept as their place and a short
+  hash of place and wording, so that two equal problems count once, as `coop check` lists them.
 
 A change re-derives only the pieces whose key changed, with the same functions a full reading
 uses (`owed_occurrences`, `meeting_actions`, `build_timelines`), so both readings agree. A view
@@ -26,9 +31,8 @@ import hashlib
 import io
 import marshal
 import pickle
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass, field, is_dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -175,7 +179,7 @@ class FactsSnapshot(Snapshot):
         owed: dict[str, list[OpenRow]],
         horizon: date,
         meetings: Callable[[], list[tuple[MinutesStatus, MeetingActions]]],
-        problems: int,
+        problems: Callable[[], int],
         state: TreeState,
     ) -> None:
         self.ctx = ctx
@@ -192,7 +196,8 @@ class FactsSnapshot(Snapshot):
         self._horizon = horizon
         self._read_meetings = meetings
         self._meetings: list[tuple[MinutesStatus, MeetingActions]] | None = None
-        self._problem_count = problems
+        self._count_problems = problems
+        self._problem_count: int | None = None
         data.agreements = _Agreements(self, timelines)
 
     def timelines(self) -> dict[str, Timeline]:
@@ -227,7 +232,9 @@ class FactsSnapshot(Snapshot):
         _refuse("problems")
 
     def problem_count(self) -> int:
-        """Return the number of problems the records have."""
+        """Return the number of problems `coop check` prints (counted from the store)."""
+        if self._problem_count is None:
+            self._problem_count = self._count_problems()
         return self._problem_count
 
     def owed(self, agreement_id: str, end: date) -> list[Occurrence]:
@@ -411,6 +418,55 @@ def _agreement_piece(found: _ByFolder, snap: Snapshot, folder: str, end: date) -
     return ("ok", _dumps(snap.timelines()[folder]), rows)
 
 
+Placed = list[tuple[str, bytes]]
+"""Problems as kept: (path, `_problem_key`), each once."""
+
+
+def _problem_key(problem: Problem) -> bytes:
+    """Return a short hash of what `sorted_problems` tells problems apart by: place and wording."""
+    where = problem.source
+    text = f"{where.path}\0{where.line}\0{where.col}\0{problem.message.format('de')}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def _placed(problems: Iterable[Problem]) -> Placed:
+    """Return problems as kept, each once."""
+    return sorted({(p.source.path, _problem_key(p)) for p in problems})
+
+
+def _by_unit(problems: Iterable[Problem], units: Iterable[str]) -> dict[str, Placed] | None:
+    """Return unit -> the problems in its files; None where one stands outside `units`."""
+    found: dict[str, list[Problem]] = {unit: [] for unit in units}
+    for problem in problems:
+        unit = _unit_of(problem.source.path)
+        if unit not in found:
+            return None
+        found[unit].append(problem)
+    return {unit: _placed(held) for unit, held in found.items()}
+
+
+def _read_placed(value: bytes) -> Placed | None:
+    """Return kept problems from their stored form, or None where it is damaged."""
+    try:
+        found = marshal.loads(value)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return _valid_placed(found)
+
+
+def _valid_placed(found: Any) -> Placed | None:
+    """Return `found` if it is kept problems, else None."""
+    if not isinstance(found, list) or not all(
+        isinstance(item, tuple)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and isinstance(item[1], bytes)
+        for item in found
+    ):
+        return None
+    return found
+
+
 def _minutes_piece(found: _ByFolder, meeting: str) -> Any:
     """Return what a minutes file contributes, or None where it holds another meeting."""
     from coopkit.queries.actions import meeting_actions
@@ -444,13 +500,16 @@ class _Base:
     """The kept horizon, as a day ordinal."""
     light: dict[str, str]
     """coop.toml, partners and actions: path -> blob id."""
-    problems: dict[str, int]
-    """The number of problems per file."""
+    problems: dict[str, list[bytes]]
+    """The loaded records' problems per file (`_problem_key` of each)."""
+    registry_key: str = ""
+    """The key of what the registry's problems were found from."""
+    registry: Placed = field(default_factory=list)
+    """The key registry's problems."""
 
     def dumps(self) -> bytes:
-        return marshal.dumps(
-            (self.stamp, self.tree, self.tags, self.horizon, self.light, self.problems)
-        )
+        kept = (self.problems, self.registry_key, self.registry)
+        return marshal.dumps((self.stamp, self.tree, self.tags, self.horizon, self.light, kept))
 
     @staticmethod
     def loads(value: bytes | None) -> _Base | None:
@@ -458,10 +517,15 @@ class _Base:
         if value is None:
             return None
         try:
-            stamp, tree, tags, horizon, light, problems = marshal.loads(value)
+            stamp, tree, tags, horizon, light, kept = marshal.loads(value)
+            problems, registry_key, registry = kept
             base = _Base(stamp, (tree[0], tree[1]), tags, horizon, light, problems)
         except Exception:  # noqa: BLE001 - damaged or foreign: build again
             return None
+        placed = _valid_placed(registry)
+        if placed is None or not isinstance(registry_key, str):
+            return None
+        base.registry_key, base.registry = registry_key, placed
         if stamp != code_stamp() or not all(
             isinstance(x, t)
             for x, t in (
@@ -481,7 +545,10 @@ class _Base:
                 for k, v in base.tree[1].items()
             )
             or not all(isinstance(k, str) and isinstance(v, str) for k, v in light.items())
-            or not all(isinstance(k, str) and isinstance(v, int) for k, v in problems.items())
+            or not all(
+                isinstance(k, str) and isinstance(v, list) and all(isinstance(b, bytes) for b in v)
+                for k, v in problems.items()
+            )
         ):
             return None
         return base
@@ -495,15 +562,15 @@ def _changes(root: Path, base: _Base | None, state: TreeState) -> Changes | None
     return None if found is None else resolve_changes(root, state.head, found)
 
 
-def _problem_counts(
+def _file_problems(
     ctx: Context,
     state: TreeState,
     base: _Base | None,
     changes: Changes | None,
     cache: ParseCache,
     progress: ProgressFn | None,
-) -> dict[str, int]:
-    """Return the number of problems per file of the working tree.
+) -> dict[str, list[bytes]]:
+    """Return the loaded records' problems per file of the working tree (as kept).
 
     After a change only the records the change can affect are checked again (see
     `queries.scope`); the others keep the problems found before.
@@ -537,9 +604,35 @@ def _problem_counts(
     return counts
 
 
-def _per_file(problems: Iterable[Problem]) -> dict[str, int]:
-    """Return the number of problems per file."""
-    return dict(Counter(problem.source.path for problem in problems))
+def _per_file(problems: Iterable[Problem]) -> dict[str, list[bytes]]:
+    """Return the problems per file, as kept."""
+    found: dict[str, list[bytes]] = {}
+    for problem in problems:
+        found.setdefault(problem.source.path, []).append(_problem_key(problem))
+    return found
+
+
+_REGISTRY = frozenset({"partner", "key", "key-revocation"})
+
+
+def _registry_files(light: Mapping[str, str]) -> dict[str, str]:
+    """Return what the key registry's problems read: coop.toml, partners and key records."""
+    return {p: b for p, b in light.items() if p == layout.CONFIG or layout.kind_of(p) in _REGISTRY}
+
+
+def _registry_problems(
+    ctx: Context, state: TreeState, cache: ParseCache, files: dict[str, str]
+) -> Placed:
+    """Return the key registry's problems, read from its records alone (see `_registry_files`).
+
+    Whether a registration or revocation holds also depends on where its record entered the
+    history: the key names whether each record is committed; a committed record keeps its
+    entry while HEAD only moves on (as for the sign-offs' verdicts in the pieces).
+    """
+    from coopkit.queries.check import registry_problems
+
+    part, _ = load_repository(_Paths(state, files), cache)
+    return _placed(registry_problems(Snapshot(ctx, part, [], state=state)))
 
 
 # --------------------------------------------------------------------------- the snapshot
@@ -561,8 +654,41 @@ class Update:
     broken: dict[str, str]
     """Unit -> the path of its file where that failed to load."""
     horizon: date
-    problems: int
+    problems: dict[str, list[bytes]]
+    """The loaded records' problems per file."""
+    placed: dict[str, Placed]
+    """Unit -> the problems only its history shows, of the units derived now."""
+    registry: Placed
+    """The key registry's problems."""
     state: TreeState
+
+    def problem_count(self) -> int:
+        """Return the number of problems `coop check` prints, from the kept parts.
+
+        Raises:
+            NeedsRecords: the pieces were replaced meanwhile, or a stored row is damaged.
+        """
+        with FactsDB(self.ctx.root) as db:
+            stored = db.problems(self.token)
+        if stored is None:
+            _refuse("problems replaced meanwhile")
+        found: dict[str, set[bytes]] = {}
+        parts: list[Placed] = [self.registry, *self.placed.values()]
+        for unit, value in stored:
+            if unit in self.new or unit in self.gone:
+                continue
+            held = _read_placed(value)
+            if held is None:
+                _refuse("damaged problems")
+            parts.append(held)
+        for part in parts:
+            for path, key in part:
+                found.setdefault(path, set()).add(key)
+        # Equal problems count once, as `coop check` lists them (`sorted_problems`).
+        total = sum(len(keys) for keys in self.problems.values())
+        for path, keys in found.items():
+            total += len(keys.difference(self.problems.get(path, ())))
+        return total
 
     def pieces(self, prefix: str) -> dict[str, Any] | None:
         """Return the pieces of the units starting with `prefix` (None if replaced meanwhile)."""
@@ -620,7 +746,7 @@ class Update:
             ]
 
         return FactsSnapshot(
-            self.ctx, kept, texts, owed, self.horizon, meetings, self.problems, self.state
+            self.ctx, kept, texts, owed, self.horizon, meetings, self.problem_count, self.state
         )
 
 
@@ -674,10 +800,16 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
         years = config.value.schedule.horizon_years if config else DEFAULT_HORIZON_YEARS
         horizon = horizon_end(date(ctx.today.year, 12, 31), years)
         tags = _tags_by_agreement(state.tags)
-        problems = _problem_counts(ctx, state, base, changes, cache, progress)
+        problems = _file_problems(ctx, state, base, changes, cache, progress)
 
         trust = _trust_key(light, state.tree)
         dirty = _uncommitted(state.tree)
+        registry_files = _registry_files(light)
+        registry_key = _key(sorted((p, b, p in dirty) for p, b in registry_files.items()))
+        if base is not None and base.registry_key == registry_key:
+            registry = base.registry
+        else:
+            registry = _registry_problems(ctx, state, cache, registry_files)
 
         def agreement_key(folder: str, files: dict[str, str]) -> str:
             config_blob = config_file.get(layout.CONFIG, "")
@@ -696,7 +828,11 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             kind, _, name = unit.partition(":")
             if kind == "agreement":
                 return agreement_key(name, files)
-            return f"{code_stamp()}:{next(iter(files.values()))}"
+            path, blob = next(iter(files.items()))
+            # Approved minutes changed since their approval: without a note, whether a file
+            # was approved in an earlier commit is read from HEAD's history, which can change
+            # under a file that differs from HEAD. A file as HEAD has it was approved there.
+            return f"{code_stamp()}:{blob}:{state.head if path in dirty else ''}"
 
         found = None
         if (
@@ -707,7 +843,10 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             and base.light.get(layout.CONFIG) == light.get(layout.CONFIG)
             and _trust_key(base.light, base.tree) == trust
         ):
-            found = _rekeyed(db, _touched(changes, base.tags, tags), unit_key)
+            # A new HEAD can commit a file as it is (or leave one differing from it): the units
+            # of every path that differed from either HEAD are keyed again.
+            moved = set(base.tree[1]) | set(state.tree[1]) if base.tree[0] != state.head else ()
+            found = _rekeyed(db, _touched(changes, base.tags, tags, moved), unit_key)
         if found is None:
             # Every unit keyed from the scanned tree (first build, another horizon or coop.toml,
             # or a damaged row).
@@ -720,15 +859,30 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             keys, files_of, gone, stored = found
         notes = db.notes()
         todo = sorted(u for u, key in keys.items() if u not in stored or stored[u][0] != key)
-        new = _derive(ctx, state, cache, todo, files_of, _trust_files(light), horizon, progress)
-        if new is None:
+        derived = _derive(ctx, state, cache, todo, files_of, _trust_files(light), horizon, progress)
+        if derived is None:
             return None
+        new, placed = derived
         next_base = _Base(
-            code_stamp(), state.tree, state.tags, horizon.toordinal(), light, problems
+            code_stamp(),
+            state.tree,
+            state.tags,
+            horizon.toordinal(),
+            light,
+            problems,
+            registry_key,
+            registry,
         )
         if new or gone or base is None or next_base.dumps() != stored_base:
             rows = [
-                (u, keys[u], _note(piece), marshal.dumps(files_of[u]), _dumps(piece, plain=True))
+                (
+                    u,
+                    keys[u],
+                    _note(piece),
+                    marshal.dumps(files_of[u]),
+                    marshal.dumps(placed[u]) if placed[u] else b"",
+                    _dumps(piece, plain=True),
+                )
                 for u, piece in new.items()
             ]
             written = db.write(token, next_base.dumps(), rows, gone)
@@ -738,22 +892,26 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
                 return _Raced()
     broken = {u: note for u, note in notes.items() if u not in gone and u not in new}
     broken.update({u: _note(piece) for u, piece in new.items() if _note(piece)})
-    count = sum(problems.values())
-    return Update(ctx, light, new, gone, token, broken, horizon, count, state)
+    return Update(ctx, light, new, gone, token, broken, horizon, problems, placed, registry, state)
 
 
 def _touched(
-    changes: Changes, old_tags: str, tags: dict[str, list[str]]
+    changes: Changes, old_tags: str, tags: dict[str, list[str]], also: Iterable[str] = ()
 ) -> dict[str, list[tuple[str, str | None]]]:
     """Return unit -> (path, blob id now) of its changed paths, for every unit touched.
 
-    A unit is touched by a changed path or a changed version tag (light records are no units).
+    A unit is touched by a changed path, a changed version tag or a path in `also` (light
+    records are no units).
     """
     touched: dict[str, list[tuple[str, str | None]]] = {}
     for path, (_, blob) in changes.items():
         unit = _unit_of(path)
         if unit is not None and unit != "light":
             touched.setdefault(unit, []).append((path, blob))
+    for path in also:
+        unit = _unit_of(path)
+        if unit is not None and unit != "light":
+            touched.setdefault(unit, [])
     before = _tags_by_agreement(old_tags)
     for folder in before.keys() | tags.keys():
         if before.get(folder) != tags.get(folder):
@@ -796,20 +954,27 @@ def _rekeyed(
 def _derive(
     ctx: Context,
     state: TreeState,
-    cache: ParseCache,
+    cache: ParseCacheDB,
     todo: list[str],
     files_of: dict[str, dict[str, str]],
     trust_files: dict[str, str],
     horizon: date,
     progress: ProgressFn | None,
-) -> dict[str, Any] | None:
-    """Return the pieces of `todo`; None where a unit's records stand under other ids.
+) -> tuple[dict[str, Any], dict[str, Placed]] | None:
+    """Return the pieces of `todo` and the problems only each unit's history shows.
 
-    Agreements are read with coop.toml and the key records, which every sign-off's verdict reads.
+    None where a unit's records stand under other ids, or where a unit's problem stands in a
+    file of no unit derived with it (then everything is read). Agreements are read with
+    coop.toml and the key records, which every sign-off's verdict reads; their problems come
+    from `check.agreement_problems`, those of minutes from `check.check_frozen_minutes`, the
+    functions `coop check` runs.
     """
+    from coopkit.queries.check import agreement_problems, check_frozen_minutes
+
     folders = [u for u in todo if u.startswith("agreement:")]
     meetings = [u for u in todo if u.startswith("minutes:")]
     new: dict[str, Any] = {}
+    placed: dict[str, Placed] = {}
     # Units are read a batch at a time (a first build holds no more than one batch).
     for start in range(0, len(folders), BATCH):
         batch = folders[start : start + BATCH]
@@ -818,6 +983,12 @@ def _derive(
         snap, records = Snapshot(ctx, part, [], state=state), _ByFolder(part)
         for unit in batch:
             new[unit] = _agreement_piece(records, snap, unit.partition(":")[2], horizon)
+        if any(new[unit] is None for unit in batch):
+            return None
+        found = _by_unit(agreement_problems(snap), batch)
+        if found is None:
+            return None
+        placed.update(found)
         if progress is not None:
             progress(start + len(batch), len(todo))
     for start in range(0, len(meetings), BATCH * 10):
@@ -827,11 +998,15 @@ def _derive(
         records = _ByFolder(part)
         for unit in batch:
             new[unit] = _minutes_piece(records, unit.partition(":")[2])
+        if any(new[unit] is None for unit in batch):
+            return None
+        found = _by_unit(check_frozen_minutes(ctx, part, cache), batch)
+        if found is None:
+            return None
+        placed.update(found)
         if progress is not None:
             progress(len(folders) + start + len(batch), len(todo))
-    if any(piece is None for piece in new.values()):
-        return None
-    return new
+    return new, placed
 
 
 def _files(value: bytes) -> dict[str, str] | None:

@@ -113,8 +113,10 @@ class Snapshot:
     # partners and the configuration; `queries.facts` serves them from its store instead.
 
     def problem_count(self) -> int:
-        """Return the number of problems the records have."""
-        return len(self.problems)
+        """Return the number of problems `coop check` prints (see `check.repository_problems`)."""
+        from coopkit.queries.check import repository_problems
+
+        return len(repository_problems(self))
 
     def owed(self, agreement_id: str, end: date) -> list[Occurrence]:
         """Return an agreement's occurrences up to `end`, not yet dated (see `due.as_of`)."""
