@@ -319,6 +319,36 @@ def _index_stamp(root: Path) -> str | None:
     return f"index-flags:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
 
 
+_FLAGS = b"index-flags-1\n"
+"""How a stored list of flagged paths begins (anything else is recomputed)."""
+
+
+def _stored_flags(value: bytes | None) -> list[str] | None:
+    """Return a stored list of flagged record paths, or None where absent or not such a list."""
+    if value is None or not value.startswith(_FLAGS):
+        return None
+    paths = [p for p in os.fsdecode(value[len(_FLAGS) :]).split("\0") if p]
+    records = (layout.CONFIG, *(f"{d}/" for d in layout.RECORD_DIRS), f"{layout.TEMPLATES}/")
+    if not all(p.startswith(records) and ".." not in p.split("/") for p in paths):
+        return None
+    return paths
+
+
+def _list_flags(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """Start `git ls-files -v` over the record paths (None where git cannot be started)."""
+    try:
+        return subprocess.Popen(  # noqa: S603
+            ["git", "ls-files", "-v", "-z", "--", *_PATHSPECS],
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+
+
 def _flagged(out: bytes) -> list[str]:
     """Return the paths `git ls-files -v -z` marks assume-unchanged or skip-worktree."""
     paths = []
@@ -369,38 +399,23 @@ def _git_scan(root: Path, db: StateDB | None = None) -> TreeState | None:
         return None
     # While git compares the files with its index, list the entries git does not see.
     store = StateDB(root) if db is None else db
-    flags_proc: subprocess.Popen[bytes] | None = None
     try:
         known = store.folders()
         # git status takes an entry marked assume-unchanged or skip-worktree as unchanged,
         # whatever the file holds: such paths are read like changed ones. Which entries carry a
         # mark is asked of git once per state of its index file.
         stamp = _index_stamp(root)
-        flagged_text = store.get_answer(stamp) if stamp is not None else None
-        if flagged_text is None:
-            try:
-                flags_proc = subprocess.Popen(  # noqa: S603
-                    ["git", "ls-files", "-v", "-z", "--", *_PATHSPECS],
-                    cwd=root,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
-            except OSError:
-                flags_proc = None
+        flagged = _stored_flags(store.get_answer(stamp) if stamp is not None else None)
+        flags_proc = _list_flags(root, env) if flagged is None else None
         specials, listings = _specials(root, known)
         if listings != known:
             store.record_folders(listings)
-        flagged: list[str] | None = None
-        if flagged_text is not None:
-            flagged = [p for p in os.fsdecode(flagged_text).split("\0") if p]
-        elif flags_proc is not None:
+        if flags_proc is not None:
             flags_out, _ = flags_proc.communicate()
             if flags_proc.returncode == 0:
                 flagged = _flagged(flags_out)
                 if stamp is not None and stamp == _index_stamp(root):
-                    store.put_answer(stamp, os.fsencode("\0".join(flagged)))
+                    store.put_answer(stamp, _FLAGS + os.fsencode("\0".join(flagged)))
     finally:
         if db is None:
             store.close()
