@@ -85,7 +85,7 @@ def _lines(snap: Snapshot, start: date, end: date) -> RepositoryLines:
 
     data = snap.data
     name = data.config.value.name if data.config else snap.ctx.root.name
-    result = RepositoryLines(str(snap.ctx.root), name, problems=len(snap.problems))
+    result = RepositoryLines(str(snap.ctx.root), name, problems=snap.problem_count())
     timelines = snap.timelines()
     for agreement_id in sorted(data.agreements):
         report = build_report(snap, agreement_id, start, end, history=[])
