@@ -229,3 +229,16 @@ def test_without_a_trust_root_unsigned_approvals_count_and_say_who_recorded_them
     cli("-C", root, "agreement", "render", "koop", "--version", "v1", "-o", out)
     text = document_text(out.read_bytes())
     assert "(ohne Signatur, eingetragen von Jan Meyer)" in text
+
+
+def test_a_sign_request_asks_only_for_a_day_sign_import_accepts(
+    make_repo: MakeRepo, cli: Cli
+) -> None:
+    root = make_repo(approve=False)
+    cli("-C", root, "agreement", "release", "koop", "--date", "2014-01-10")
+    request = ("agreement", "sign-request", "koop", "--partner", "kreis", "--signatory", "X")
+    early = cli("-C", root, *request, "--date", "2014-01-09", ok=False)
+    assert early.exit_code == 2 and "vor der Veröffentlichung" in early.stderr
+    late = cli("-C", root, *request, "--date", "2014-03-01", ok=False)
+    assert late.exit_code == 2
+    cli("-C", root, *request, "--date", "2014-01-10", "-o", root.parent / "anfrage.txt")

@@ -363,21 +363,7 @@ def sign(
         day = when or ctx.today
         if from_request is not None:
             day = date.fromisoformat(str(from_request[0].get("date")))
-        if day > ctx.today:
-            raise _refuse(
-                "Freigabe am {d} läge nach heute ({t}); Freigaben werden nicht vordatiert",
-                "an approval on {d} would lie after today ({t}); approvals are not post-dated",
-                d=day.isoformat(),
-                t=ctx.today.isoformat(),
-            )
-        if day < target.released:
-            raise _refuse(
-                "Freigabe am {d} läge vor der Veröffentlichung von {v} am {r}",
-                "an approval on {d} would come before {v} was released on {r}",
-                d=day.isoformat(),
-                v=version,
-                r=target.released.isoformat(),
-            )
+        _check_approval_day(day, ctx.today, target)
         config = data.config.value if data.config else None
         roots = list(config.trust.coordinator_keys) if config is not None else []
         if (
@@ -581,6 +567,25 @@ def withdraw(
     return WithdrawResult(record, target, path, commit)
 
 
+def _check_approval_day(day: date, today: date, target: VersionState) -> None:
+    """Refuse an approval day after today or before the version was released."""
+    if day > today:
+        raise _refuse(
+            "Freigabe am {d} läge nach heute ({t}); Freigaben werden nicht vordatiert",
+            "an approval on {d} would lie after today ({t}); approvals are not post-dated",
+            d=day.isoformat(),
+            t=today.isoformat(),
+        )
+    if day < target.released:
+        raise _refuse(
+            "Freigabe am {d} läge vor der Veröffentlichung von {v} am {r}",
+            "an approval on {d} would come before {v} was released on {r}",
+            d=day.isoformat(),
+            v=target.version,
+            r=target.released.isoformat(),
+        )
+
+
 def _check_new_signature(snap: Snapshot, record: SignOff, signature: str, roots: list[str]) -> None:
     """Refuse a signature that would not make the new record count (see `queries.verdict`)."""
     from coopkit.queries.verdict import PAPER
@@ -709,6 +714,8 @@ def sign_request(
             v=target.version,
         )
     day = when or ctx.today
+    # The request asks for exactly what `sign --import` will accept.
+    _check_approval_day(day, ctx.today, target)
     record = SignOff(
         agreement=agreement_id,
         version=target.version,
