@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli, MakeRepo, git
-from docx_helpers import document_text
 from coopkit.signing.keys import fingerprint
+from docx_helpers import document_text
 from test_collaboration import (  # noqa: F401 - the fixture is used by name
     CA,
     JC,

@@ -57,7 +57,7 @@ def test_concurrent_mixed_writes_lose_nothing(make_repo: MakeRepo) -> None:
             for writer in range(WRITERS)
         ]
         for writer, proc in procs:
-            out, err = proc.communicate(timeout=120)
+            out, err = proc.communicate()
             tag = f"w{writer}r{round_}"
             if proc.returncode == 0:
                 landed.append(tag)
