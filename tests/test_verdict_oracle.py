@@ -1089,3 +1089,39 @@ def test_the_gate_switched_off_with_the_pinned_key_counts(keys: Keys, tmp_path: 
     assert code == 0 and report["ok"]
     examined = {c["commit"]: c["reasons"] for c in report["commits"]}
     assert examined.get(off) == [] and later not in examined
+
+
+def test_an_unsigned_pin_change_does_not_count_while_the_gate_is_on(
+    keys: Keys, tmp_path: Path
+) -> None:
+    root = released_repo(keys, tmp_path)
+    others_sign(root, keys)
+    switch_gate(root, True, date(2013, 1, 12), keys.coordinator)
+    # Another organisation pins its own key as a "coordinator" key, unsigned, registers a
+    # caritas key with it and approves with that key.
+    config = root / "coop.toml"
+    pinned = fp_of(keys.coordinator)
+    evil, evil_partner_key = keys.successor, keys.second["jobcenter"]
+    config.write_text(config.read_text().replace(f'"{pinned}"', f'"{pinned}", "{fp_of(evil)}"'))
+    assert fp_of(evil) in config.read_text()
+    commit_all(root, "Schlüssel gepinnt", date(2013, 7, 2))
+    write_registration(root, "caritas", evil_partner_key, evil, date(2013, 7, 2))
+    commit_all(root, "Schlüssel registriert", date(2013, 7, 2))
+    write_signoff(root, "caritas", evil_partner_key, date(2013, 7, 3))
+    commit_all(root, "Freigabe caritas", date(2013, 7, 3))
+    in_force, failed, named = verdict(root)
+    assert (in_force, failed, named) == (False, [CARITAS], [CARITAS])
+    checked = _json(root, BUILT, "check", ok=None)
+    assert any(p["code"] == "trust-unsigned-change" for p in checked["problems"])
+    code, report = history_report(root)
+    assert code == 1
+    # The same change signed with the pinned key counts.
+    shutil.rmtree(root / ".coop", ignore_errors=True)
+    sh_git(root, "reset", "-q", "--hard", "HEAD~3")
+    config.write_text(config.read_text().replace(f'"{pinned}"', f'"{pinned}", "{fp_of(evil)}"'))
+    commit_all(root, "Schlüssel gepinnt", date(2013, 7, 2), keys.coordinator)
+    write_registration(root, "caritas", evil_partner_key, evil, date(2013, 7, 2))
+    commit_all(root, "Schlüssel registriert", date(2013, 7, 2), keys.coordinator)
+    write_signoff(root, "caritas", evil_partner_key, date(2013, 7, 3))
+    commit_all(root, "Freigabe caritas", date(2013, 7, 3), evil_partner_key)
+    assert verdict(root) == (True, [], [])

@@ -192,6 +192,7 @@ class FactsSnapshot(Snapshot):
         self._fulfilments = None
         self._action_rows = {}
         self._history = None
+        self._roots = None
         self._owed = owed
         self._horizon = horizon
         self._read_meetings = meetings

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from coopkit.queries.entries import History
     from coopkit.queries.overview import MinutesStatus
     from coopkit.queries.state import TreeState
+    from coopkit.queries.trust import Roots
     from coopkit.queries.versions import Timeline
 
 
@@ -67,6 +68,7 @@ class Snapshot:
     _fulfilments: FulfilmentIndex | None = field(default=None, repr=False)
     _action_rows: dict[bool, list[ActionRow]] = field(default_factory=dict, repr=False)
     _history: History | None = field(default=None, repr=False)
+    _roots: Roots | None = field(default=None, repr=False)
 
     @property
     def today(self) -> date:
@@ -93,6 +95,14 @@ class Snapshot:
                 dirty = frozenset(self.state.delta)
             self._history = History(self.ctx.root, self.rev, dirty)
         return self._history
+
+    def roots(self) -> Roots:
+        """Return the pinned coordinator keys that count (see `trust.effective_roots`), kept."""
+        if self._roots is None:
+            from coopkit.queries.trust import effective_roots
+
+            self._roots = effective_roots(self)
+        return self._roots
 
     def timelines(self) -> dict[str, Timeline]:
         """Return the version timeline of every agreement (read from git once)."""

@@ -254,7 +254,8 @@ def build_registry(snap: Snapshot) -> Registry:
     """
     data = snap.data
     config = data.config
-    roots = list(config.value.trust.coordinator_keys) if config else []
+    effective = snap.roots()
+    roots = list(effective.pins)
     registry = Registry(roots, history=snap.history())
     if config is not None:
         for pinned in roots:
@@ -272,6 +273,21 @@ def build_registry(snap: Snapshot) -> Registry:
                         "trust-root",
                     )
                 )
+    if config is not None:
+        for commit, reason in effective.refused:
+            registry.problems.append(
+                Problem(
+                    config.at("trust"),
+                    T(
+                        "{c}: {r}; es gelten: {p}",
+                        "{c}: {r}; in force: {p}",
+                        c=commit[:12] or T("Arbeitsstand", "working tree"),
+                        r=reason,
+                        p=", ".join(_short(p) for p in effective.pins) or "—",
+                    ),
+                    "trust-unsigned-change",
+                )
+            )
     candidates: list[Located[KeyRegistration]] = []
     for located in data.key_registrations:
         found = _registration_problems(located)
@@ -693,15 +709,145 @@ class HistoryGate:
         return all(not i.reasons for i in self.items)
 
 
+_PIN_REFUSED = T(
+    "ändert die gepinnten Koordinationsschlüssel (coop.toml [trust]) ohne Signatur eines bis "
+    "dahin gepinnten Schlüssels; das zählt nicht, es gelten weiter die bisherigen",
+    "changes the pinned coordinator keys (coop.toml [trust]) without a signature of a key "
+    "pinned until then; that does not count, the keys pinned before stay in force",
+)
+_OFF_REFUSED = T(
+    "schaltet die signierte Geschichte aus (sign_commits = false) ohne Signatur eines gepinnten "
+    "Koordinationsschlüssels; das zählt nicht, die Prüfung bleibt an",
+    "switches the signed history off (sign_commits = false) without a signature of a pinned "
+    "coordinator key; that does not count, the check stays on",
+)
+
+
+@dataclass
+class _Gate:
+    """The signed history's switch and the pinned keys that count, followed commit by commit.
+
+    Switched on by the first signed commit that sets `sign_commits`; from then on a commit that
+    switches it off or changes the pinned keys counts only when signed by a key pinned (and
+    counting) before it.
+    """
+
+    on: bool = False
+    since: str | None = None
+    pins: tuple[str, ...] = ()
+    refused: list[tuple[str, T]] = field(default_factory=list)
+    """(commit, why) of the changes that did not count."""
+
+    def step(self, commit: _Commit, before: _Settings, after: _Settings) -> list[T]:
+        """Follow one commit that changed coop.toml; return why its changes do not count."""
+        if not self.on:
+            self.pins = after.pinned
+            # Switching on only makes the check stricter: any signed commit may do it.
+            if after.on and commit.signed:
+                self.on = True
+                self.since = self.since or commit.sha
+            return []
+        by_pinned = commit.signed and commit.fingerprint in self.pins
+        reasons = []
+        if before.pinned != after.pinned:
+            if by_pinned:
+                self.pins = after.pinned
+            else:
+                reasons.append(_PIN_REFUSED)
+        if before.on and not after.on:
+            if by_pinned:
+                self.on = False
+            else:
+                reasons.append(_OFF_REFUSED)
+        self.refused += [(commit.sha, reason) for reason in reasons]
+        return reasons
+
+
+def _config_log(repo: GitRepo, rev: str, allowed_file: str, *paths: str) -> list[_Commit]:
+    """Return the commits touching `paths` oldest first, with their signature's status."""
+    out = str(
+        repo.run(
+            "-c",
+            f"gpg.ssh.allowedSignersFile={allowed_file}",
+            "log",
+            "--reverse",
+            "--topo-order",
+            "--no-renames",
+            "--diff-merges=dense-combined",
+            "--format=\x1e%H\x1f%G?\x1f%GF\x1f%cI\x1f%s\x1f",
+            "--name-only",
+            "--end-of-options",
+            rev,
+            "--",
+            *paths,
+        )
+    )
+    return _commits(out)
+
+
+def _settings_of(repo: GitRepo, commits: list[_Commit]) -> dict[str, tuple[_Settings, _Settings]]:
+    """Return the gate settings before and after each commit that changed coop.toml."""
+    return {
+        c.sha: (
+            _settings(repo.read_blob(f"{c.sha}^", layout.CONFIG)),
+            _settings(repo.read_blob(c.sha, layout.CONFIG)),
+        )
+        for c in commits
+        if layout.CONFIG in c.names
+    }
+
+
+@dataclass(frozen=True)
+class Roots:
+    """The pinned coordinator keys that count, and the changes of them that did not."""
+
+    pins: tuple[str, ...]
+    refused: tuple[tuple[str, T], ...] = ()
+    """(commit, why; "" for the working tree) of pin changes and switch-offs that do not count."""
+
+
+def effective_roots(snap: Snapshot) -> Roots:
+    """Return the coordinator keys that count: coop.toml's, unless the signed history says no.
+
+    While the signed history is on, a change of the pinned keys counts only when a key pinned
+    until then signed its commit; an unsigned change (or one only in the working tree) leaves
+    the keys pinned before it in force. Without the signed history, coop.toml decides.
+    """
+    import tempfile
+    from pathlib import Path
+
+    config = snap.data.config
+    working = tuple(config.value.trust.coordinator_keys) if config else ()
+    gate = _Gate()
+    with tempfile.TemporaryDirectory(prefix="coop-roots-") as tmp:
+        # No allowed signers: git still names the key of every good signature (status U).
+        allowed = Path(tmp, "allowed_signers")
+        allowed.write_text("# none\n", encoding="utf-8")
+        with GitRepo(snap.ctx.root) as repo:
+            if repo.head() is None:
+                return Roots(working)
+            commits = _config_log(repo, snap.rev or "HEAD", str(allowed), layout.CONFIG)
+            settings = _settings_of(repo, commits)
+    for commit in commits:
+        if commit.sha in settings:
+            gate.step(commit, *settings[commit.sha])
+    if not gate.on:
+        return Roots(working)
+    refused = list(gate.refused)
+    if snap.rev is None and working != gate.pins:
+        refused.append(("", _PIN_REFUSED))
+    return Roots(gate.pins, tuple(refused))
+
+
 def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
     """Check the signed history from the signed commit that switched it on.
 
     The gate (`[signing] sign_commits`) counts as switched on from the first signed commit that
-    turns it on. From then on, a commit that switches it
-    off or changes the pinned keys counts only when signed by a key pinned before it; otherwise
-    it is reported and the gate stays on. Every commit that adds, changes or removes a
-    partner's approvals, withdrawals or keys, merges included (a merge that makes a text of its
-    own), must be signed by a key of that partner or a pinned coordinator key.
+    turns it on. From then on, a commit that switches it off or changes the pinned keys counts
+    only when signed by a key pinned before it; otherwise it is reported and the gate stays on.
+    Every commit that adds, changes or removes a partner's approvals, withdrawals or keys,
+    merges included (a merge that makes a text of its own), must be signed by a key of that
+    partner or a coordinator key pinned (and counting) at that commit.
     """
     import tempfile
     from pathlib import Path
@@ -713,83 +859,33 @@ def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
         with GitRepo(snap.ctx.root) as repo:
             if repo.head() is None:
                 return HistoryGate(False, None, 0, [])
-            out = str(
-                repo.run(
-                    "-c",
-                    f"gpg.ssh.allowedSignersFile={allowed_file}",
-                    "log",
-                    "--reverse",
-                    "--topo-order",
-                    "--no-renames",
-                    "--diff-merges=dense-combined",
-                    "--format=\x1e%H\x1f%G?\x1f%GF\x1f%cI\x1f%s\x1f",
-                    "--name-only",
-                    "--end-of-options",
-                    "HEAD",
-                    "--",
-                    "agreements",
-                    "keys",
-                    layout.CONFIG,
-                )
+            commits = _config_log(
+                repo, "HEAD", str(allowed_file), "agreements", "keys", layout.CONFIG
             )
-            commits = _commits(out)
-            settings: dict[str, tuple[_Settings, _Settings]] = {
-                c.sha: (
-                    _settings(repo.read_blob(f"{c.sha}^", layout.CONFIG)),
-                    _settings(repo.read_blob(c.sha, layout.CONFIG)),
-                )
-                for c in commits
-                if layout.CONFIG in c.names
-            }
+            settings = _settings_of(repo, commits)
     items: list[HistoryItem] = []
-    on = False
-    since: str | None = None
+    gate = _Gate()
     older = 0
     for commit in commits:
-        before, after = settings.get(commit.sha, (None, None))
         partners = sorted({p for p in (partner_of_path(n) for n in commit.names) if p})
-        if not on:
-            # Switching on only makes the check stricter: any signed commit may do it.
-            if after is not None and after.on and commit.signed:
-                on, since = True, commit.sha
-            else:
-                older += 1 if partners else 0
-                continue
-        reasons: list[T] = []
+        was_on = gate.on
+        reasons = gate.step(commit, *settings[commit.sha]) if commit.sha in settings else []
+        if not was_on and not gate.on:
+            older += 1 if partners else 0
+            continue
         labels: list[str] = list(partners)
-        if before is not None and after is not None and commit.sha != since:
+        if not was_on:
+            labels.append("coop.toml [signing]")
+        before, after = settings.get(commit.sha, (None, None))
+        if before is not None and after is not None and was_on:
             if before.pinned != after.pinned:
                 labels.append("coop.toml [trust]")
-                if not (commit.signed and commit.fingerprint in before.pinned):
-                    reasons.append(
-                        T(
-                            "ändert die gepinnten Koordinationsschlüssel (coop.toml [trust]) "
-                            "ohne Signatur eines bis dahin gepinnten Schlüssels; das zählt nicht",
-                            "changes the pinned coordinator keys (coop.toml [trust]) without a "
-                            "signature of a key pinned until then; that does not count",
-                        )
-                    )
             if before.on and not after.on:
                 labels.append("coop.toml [signing]")
-                if commit.signed and commit.fingerprint in before.pinned:
-                    on = False
-                else:
-                    reasons.append(
-                        T(
-                            "schaltet die signierte Geschichte aus (sign_commits = false) ohne "
-                            "Signatur eines gepinnten Koordinationsschlüssels; das zählt nicht, "
-                            "die Prüfung bleibt an",
-                            "switches the signed history off (sign_commits = false) without a "
-                            "signature of a pinned coordinator key; that does not count, the "
-                            "check stays on",
-                        )
-                    )
-        if not labels and commit.sha != since:
+        if not labels:
             continue
         if partners:
-            reasons += _partner_reasons(registry, commit, partners)
-        if commit.sha == since:
-            labels.append("coop.toml [signing]")
+            reasons += _partner_reasons(registry, commit, partners, gate.pins)
         items.append(
             HistoryItem(
                 commit.sha,
@@ -800,7 +896,7 @@ def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
             )
         )
     head_on = _settings(_head_config(snap)).on
-    if head_on and since is None:
+    if head_on and gate.since is None:
         items.append(
             HistoryItem(
                 "",
@@ -817,7 +913,7 @@ def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
                 ),
             )
         )
-    return HistoryGate(since is not None or head_on, since, older, items)
+    return HistoryGate(gate.since is not None or head_on, gate.since, older, items)
 
 
 def _head_config(snap: Snapshot) -> bytes | None:
@@ -845,7 +941,9 @@ def _commits(out: str) -> list[_Commit]:
     return commits
 
 
-def _partner_reasons(registry: Registry, commit: _Commit, partners: list[str]) -> list[T]:
+def _partner_reasons(
+    registry: Registry, commit: _Commit, partners: list[str], pins: tuple[str, ...]
+) -> list[T]:
     if not commit.fingerprint or commit.status == "N":
         return [T("Commit ist nicht signiert", "commit is not signed")]
     if not commit.signed:
@@ -858,7 +956,7 @@ def _partner_reasons(registry: Registry, commit: _Commit, partners: list[str]) -
         ]
     reasons = []
     for partner in partners:
-        if commit.fingerprint in registry.roots:
+        if commit.fingerprint in pins:
             continue
         key = registry.find(partner, commit.fingerprint)
         if key is None or not key.valid_on(commit.day):

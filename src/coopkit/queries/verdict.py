@@ -114,7 +114,7 @@ class Judge:
     def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
         config = snap.data.config
-        self.roots = list(config.value.trust.coordinator_keys) if config else []
+        self.roots = list(snap.roots().pins)
         self.require_ssh = bool(config and config.value.signing.require_ssh)
         self._registry: Registry | None = None
         self._entries: dict[str, Entry] | None = None

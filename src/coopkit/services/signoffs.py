@@ -365,7 +365,7 @@ def sign(
             day = date.fromisoformat(str(from_request[0].get("date")))
         _check_approval_day(day, ctx.today, target)
         config = data.config.value if data.config else None
-        roots = list(config.trust.coordinator_keys) if config is not None else []
+        roots = list(snap.roots().pins)
         if (
             ssh_key is None
             and from_request is None
@@ -509,7 +509,7 @@ def withdraw(
                 s=located.value.date.isoformat(),
             )
         config = snap.data.config.value if snap.data.config else None
-        roots = list(config.trust.coordinator_keys) if config is not None else []
+        roots = list(snap.roots().pins)
         if ssh_key is None and (roots or (config is not None and config.signing.require_ssh)):
             raise _refuse(
                 "ein Rückzug wird signiert wie die Freigabe: mit dem Schlüssel von {p} oder "
