@@ -668,7 +668,7 @@ def _settings(blob: bytes | None) -> _Settings:
 
     try:
         data = tomllib.loads((blob or b"").decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _Settings(False, ())
     signing = data.get("signing")
     trust = data.get("trust")
