@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import field_validator
+from pydantic import AfterValidator, field_validator
 
 from coopkit.model.base import Id, Record, fail
 
@@ -16,10 +16,16 @@ SignMethod = Literal["internal", "wet-ink", "qes"]
 _VERSION_RE = re.compile(r"v[1-9][0-9]{0,5}")
 
 
-def _full(pattern: re.Pattern[str], value: str, de: str, en: str) -> str:
-    if not pattern.fullmatch(value):
-        raise fail(de, en, v=value)
+def _version_name(value: str) -> str:
+    if not _VERSION_RE.fullmatch(value):
+        raise fail(
+            "Version „{v}“: erwartet v1, v2, …", 'version "{v}": expected v1, v2, …', v=value
+        )
     return value
+
+
+VersionName = Annotated[str, AfterValidator(_version_name)]
+"""A version's name: v1, v2, … (the whole text)."""
 
 
 class Evidence(Record):
@@ -33,7 +39,7 @@ class SignOff(Record):
     """Partner P's signatory approved version V, whose content hash was H."""
 
     agreement: Id
-    version: str
+    version: VersionName
     partner: Id
     signatory: str
     function: str | None = None
@@ -44,16 +50,6 @@ class SignOff(Record):
     evidence: Evidence | None = None
     signature: str | None = None
 
-    @field_validator("version")
-    @classmethod
-    def _version(cls, value: str) -> str:
-        return _full(
-            _VERSION_RE,
-            value,
-            "Version „{v}“: erwartet v1, v2, …",
-            'version "{v}": expected v1, v2, …',
-        )
-
     signed_text: Literal["request"] | None = None
     """`request`: the signature covers the sign-request text of this record (signed outside)."""
 
@@ -62,7 +58,7 @@ class Withdrawal(Record):
     """A sign-off taken back: who withdrew it, when and why, with the record as it stood."""
 
     agreement: Id
-    version: str
+    version: VersionName
     partner: Id
     date: date
     reason: str
@@ -71,16 +67,6 @@ class Withdrawal(Record):
     signoff: SignOff
     """The withdrawn record as it stood, signature included."""
     signature: str | None = None
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, value: str) -> str:
-        return _full(
-            _VERSION_RE,
-            value,
-            "Version „{v}“: erwartet v1, v2, …",
-            'version "{v}": expected v1, v2, …',
-        )
 
     @field_validator("reason", "withdrawn_by")
     @classmethod

@@ -334,11 +334,11 @@ def _stored_flags(value: bytes | None) -> list[str] | None:
     return paths
 
 
-def _list_flags(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
-    """Start `git ls-files -v` over the record paths (None where git cannot be started)."""
+def _start(argv: list[str], root: Path, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """Start git with its output piped (None where it cannot be started)."""
     try:
         return subprocess.Popen(  # noqa: S603
-            ["git", "ls-files", "-v", "-z", "--", *_PATHSPECS],
+            argv,
             cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -347,6 +347,11 @@ def _list_flags(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes] | No
         )
     except OSError:
         return None
+
+
+def _list_flags(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """Start `git ls-files -v` over the record paths (None where git cannot be started)."""
+    return _start(["git", "ls-files", "-v", "-z", "--", *_PATHSPECS], root, env)
 
 
 def _flagged(out: bytes) -> list[str]:
@@ -378,24 +383,9 @@ def _git_scan(root: Path, db: StateDB | None = None) -> TreeState | None:
         *_PATHSPECS,
     ]
     tag_argv = ["git", "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags"]
-    try:
-        status_proc = subprocess.Popen(  # noqa: S603
-            argv,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        tags_proc = subprocess.Popen(  # noqa: S603
-            tag_argv,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
+    status_proc = _start(argv, root, env)
+    tags_proc = _start(tag_argv, root, env) if status_proc is not None else None
+    if status_proc is None or tags_proc is None:
         return None
     # While git compares the files with its index, list the entries git does not see.
     store = StateDB(root) if db is None else db
