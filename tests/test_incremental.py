@@ -586,13 +586,15 @@ def _odd_base(path: Path) -> None:
     import marshal
     import sqlite3
 
+    from coopkit.index.seal import TAG
+
     with sqlite3.connect(path) as db:
         (value,) = db.execute("SELECT value FROM derived WHERE name = 'base'").fetchone()
-        stamp, tree, tags, horizon, light, problems = marshal.loads(value)
+        stamp, tree, tags, horizon, light, problems = marshal.loads(value[TAG:])
         light = {k: 7 for k in light}
         tree = (tree[0], {**tree[1], "partners/kv-myk.yaml": 3})
         odd = marshal.dumps((stamp, tree, tags, horizon, light, problems))
-        db.execute("UPDATE derived SET value = ? WHERE name = 'base'", (odd,))
+        db.execute("UPDATE derived SET value = ? WHERE name = 'base'", (value[:TAG] + odd,))
         db.execute("UPDATE pieces SET files = ?", (marshal.dumps({"a": 1}),))
 
 

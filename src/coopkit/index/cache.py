@@ -15,6 +15,7 @@ from types import TracebackType
 
 import coopkit
 from coopkit.index.place import remove_store, still_own, store_path
+from coopkit.index.seal import TAG, Seal
 
 INDEX_FILE = "index.sqlite"
 _PER_QUERY = 500
@@ -26,7 +27,8 @@ _PER_WRITE = 1000
 def _schema_stamp() -> str:
     """Identify the parser and model code: a change to either invalidates the cache."""
     package = Path(coopkit.__file__).resolve().parent
-    digest = hashlib.sha256(coopkit.__version__.encode())
+    # "sealed": entries carry a tag (see `index.seal`); entries stored before are dropped.
+    digest = hashlib.sha256(f"{coopkit.__version__} sealed".encode())
     patterns = (
         "model/*.py",
         "store/codec.py",
@@ -46,6 +48,8 @@ class ParseCacheDB:
     def __init__(self, root: Path) -> None:
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, str, bytes]] = []
+        self._root = root
+        self._seal: Seal | None = None
         for attempt in range(2):
             # Never through a link: the index is coop's own file, not one a clone brought along.
             target = store_path(root, INDEX_FILE)
@@ -93,6 +97,13 @@ class ParseCacheDB:
             raise
         return db
 
+    @property
+    def seal(self) -> Seal:
+        """Return the checksum every entry is stored and read with (see `index.seal`)."""
+        if self._seal is None:
+            self._seal = Seal(self._root)
+        return self._seal
+
     def __enter__(self) -> ParseCacheDB:
         return self
 
@@ -122,14 +133,16 @@ class ParseCacheDB:
                 )
                 for kind, digest, entry in rows:
                     if (kind, digest) in wanted and isinstance(entry, bytes):
-                        found[(kind, digest)] = entry
+                        value = self.seal.open(entry, "parsed", kind, digest)
+                        if value is not None:
+                            found[(kind, digest)] = value
         except sqlite3.Error:
             return found
         return found
 
     def put(self, kind: str, digest: str, entry: bytes) -> None:
         """Queue a parse result; written in a few transactions, the last on close."""
-        self._pending.append((kind, digest, entry))
+        self._pending.append((kind, digest, self.seal.close(entry, "parsed", kind, digest)))
         if len(self._pending) >= _PER_WRITE:
             self._flush()
 
@@ -151,14 +164,23 @@ class ParseCacheDB:
             ).fetchone()
         except sqlite3.Error:
             return None
-        return None if row is None else str(row[0])
+        if row is None or not isinstance(row[0], str) or len(row[0]) < 2 * TAG:
+            return None
+        try:
+            tag, value = bytes.fromhex(row[0][: 2 * TAG]), row[0][2 * TAG :]
+        except ValueError:
+            return None
+        return value if self.seal.check(tag, "notes", kind, key, value) else None
 
     def put_note(self, kind: str, key: str, value: str) -> None:
         """Remember a fact derived from history."""
         if self._db is None:
             return
         with contextlib.suppress(sqlite3.Error):
-            self._db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (kind, key, value))
+            tag = self.seal.tag("notes", kind, key, value).hex()
+            self._db.execute(
+                "INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (kind, key, tag + value)
+            )
             self._db.commit()
 
     def close(self) -> None:

@@ -11,19 +11,28 @@
   transaction, and only if no other process wrote in between (the token is the same as when
   it read the base).
 
+Each piece row and the base carry a tag (see `index.seal`): a row coop did not write here
+has no key that matches and no files, a base that does not verify stands for no tree, and a
+damaged piece found while reading drops the base, so that the next update keys every unit again.
+
 Disposable like .coop/state.sqlite: a damaged file is rebuilt, a read-only one only read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from coopkit.index.state import StateDB, immediate
 
 PieceRow = tuple[str, str, str, bytes, bytes, bytes]
 """(unit, key, note, files, problems, piece) as stored."""
+
+_ROW = "unit, key, note, files, problems, value, seal"
+"""A stored piece row with its tag, as every read selects it (the tag covers all of it)."""
 
 _CHUNK = 500
 """Units asked for per statement (SQLite limits the number of parameters)."""
@@ -33,10 +42,11 @@ class FactsDB(StateDB):
     """Stored pieces and their base; use as a context manager."""
 
     FILE = "facts.sqlite"
-    SCHEMA = "coop-facts-4"
+    SCHEMA = "coop-facts-5"
     TABLES = {  # noqa: RUF012 - a class constant
         "pieces": (
-            "unit TEXT PRIMARY KEY, key TEXT, note TEXT, files BLOB, problems BLOB, value BLOB"
+            "unit TEXT PRIMARY KEY, key TEXT, note TEXT, files BLOB, problems BLOB, value BLOB,"
+            " seal BLOB"
         ),
         "derived": "name TEXT PRIMARY KEY, value BLOB",
     }
@@ -60,13 +70,14 @@ class FactsDB(StateDB):
         token, base = rows.get("token"), rows.get("base")
         if token is None or base is None:
             return None, None
-        return bytes(token).decode(), bytes(base)
+        # A base coop did not write here stands for no tree: every unit is keyed again.
+        return bytes(token).decode(), self.seal.open(bytes(base), "derived", "base")
 
     def rows(self, units: Iterable[str] | None) -> dict[str, tuple[str, str, bytes]]:
         """Return unit -> (key, note, files) of the stored pieces of `units` (None: of all)."""
         if self._db is None:
             return {}
-        query = "SELECT unit, key, note, files FROM pieces"
+        query = f"SELECT {_ROW} FROM pieces"
         if units is None:
             asks: list[tuple[str, list[str]]] = [(query, [])]
         else:
@@ -76,8 +87,10 @@ class FactsDB(StateDB):
         found: dict[str, tuple[str, str, bytes]] = {}
         try:
             for sql, params in asks:
-                for unit, key, note, files in self._db.execute(sql, params):
-                    found[unit] = (key, note, bytes(files))
+                for row in self._db.execute(sql, params):
+                    unit, key, note, files = row[:4]
+                    # A row coop did not write here: no key matches it, its files are damaged.
+                    found[unit] = (key, note, bytes(files)) if self._own(row) else ("", "", b"")
         except sqlite3.OperationalError:
             return {}  # busy for longer than the timeout: do without
         except sqlite3.DatabaseError:
@@ -85,12 +98,20 @@ class FactsDB(StateDB):
             return {}
         return found
 
-    def notes(self) -> dict[str, str]:
-        """Return unit -> note of every stored piece whose file failed to load."""
+    def notes(self) -> dict[str, str] | None:
+        """Return unit -> note of every stored piece whose file failed to load.
+
+        None where a row is not one coop wrote here: the base is dropped, so that the next
+        update keys every unit again.
+        """
         if self._db is None:
             return {}
         try:
-            return dict(self._db.execute("SELECT unit, note FROM pieces WHERE note != ''"))
+            rows = list(self._db.execute(f"SELECT {_ROW} FROM pieces WHERE note != ''"))  # noqa: S608
+            if not all(self._own(row) for row in rows):
+                self.forget_base()
+                return None
+            return {row[0]: row[2] for row in rows}
         except sqlite3.OperationalError:
             return {}
         except sqlite3.DatabaseError:
@@ -109,15 +130,18 @@ class FactsDB(StateDB):
             try:
                 if _token(self._db) != token:
                     return None
-                return [
-                    (unit, bytes(value))
-                    for unit, value in self._db.execute(
-                        "SELECT unit, value FROM pieces WHERE unit >= ? AND unit < ?",
+                rows = list(
+                    self._db.execute(
+                        f"SELECT {_ROW} FROM pieces WHERE unit >= ? AND unit < ?",  # noqa: S608
                         (prefix, prefix + "\uffff"),
                     )
-                ]
+                )
+                if all(self._own(row) for row in rows):
+                    return [(row[0], bytes(row[5])) for row in rows]
             finally:
                 self._db.rollback()
+            self.forget_base()
+            return None
         except sqlite3.OperationalError:
             return None  # busy for longer than the timeout: read everything this time
         except sqlite3.DatabaseError:
@@ -136,14 +160,17 @@ class FactsDB(StateDB):
             try:
                 if _token(self._db) != token:
                     return None
-                return [
-                    (unit, bytes(value))
-                    for unit, value in self._db.execute(
-                        "SELECT unit, problems FROM pieces WHERE length(problems) > 0"
+                rows = list(
+                    self._db.execute(
+                        f"SELECT {_ROW} FROM pieces WHERE length(problems) > 0"  # noqa: S608
                     )
-                ]
+                )
+                if all(self._own(row) for row in rows):
+                    return [(row[0], bytes(row[4])) for row in rows]
             finally:
                 self._db.rollback()
+            self.forget_base()
+            return None
         except sqlite3.OperationalError:
             return None  # busy for longer than the timeout: read everything this time
         except sqlite3.DatabaseError:
@@ -167,14 +194,37 @@ class FactsDB(StateDB):
                 if _token(db) != expected:
                     return None
                 db.executemany("DELETE FROM pieces WHERE unit = ?", [(u,) for u in gone])
-                db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?, ?)", rows)
+                db.executemany(
+                    "INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(*row, self.seal.tag("pieces", *row)) for row in rows],
+                )
                 db.executemany(
                     "INSERT OR REPLACE INTO derived VALUES (?, ?)",
-                    [("base", base), ("token", token.encode())],
+                    [
+                        ("base", self.seal.close(base, "derived", "base")),
+                        ("token", token.encode()),
+                    ],
                 )
         except sqlite3.Error:
             return None
         return token
+
+    def forget_base(self) -> None:
+        """Drop the base: the next update keys every unit from the tree (a damaged row seen)."""
+        if self._db is None or not self.writable:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("DELETE FROM derived WHERE name = 'base'")
+            self._db.commit()
+
+    def _own(self, row: tuple[Any, ...]) -> bool:
+        """Return whether a stored piece row (as `_ROW` selects it) is one coop wrote here."""
+        unit, key, note, files, problems, value, tag = row
+        if not all(isinstance(x, str) for x in (unit, key, note)) or not all(
+            isinstance(x, bytes) for x in (files, problems, value, tag)
+        ):
+            return False
+        return self.seal.check(tag, "pieces", unit, key, note, files, problems, value)
 
     def raced(self, expected: str | None) -> bool:
         """Return whether another update wrote since the token `expected` was read."""

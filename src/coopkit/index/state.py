@@ -15,6 +15,9 @@ All tables are disposable:
 - `answers`: a state key (every record's blob id, the version tags, the code) plus the question
   -> the stored answer. Any change to any record, tag or the program gives a new key.
 
+Every value carries a tag of its place and content (see `index.seal`): a row coop did not
+write here (edited, damaged, another clone's) is treated as absent and built again.
+
 A corrupt, truncated or foreign file is deleted and built again; a read-only one is used for
 reading only; any other database trouble turns the store off instead of failing the command.
 """
@@ -31,9 +34,10 @@ from pathlib import Path
 from types import TracebackType
 
 from coopkit.index.place import remove_store, still_own, store_path
+from coopkit.index.seal import TAG, Seal
 
 STATE_FILE = "state.sqlite"
-SCHEMA = "coop-state-7"
+SCHEMA = "coop-state-8"
 RACY_SECONDS = 2.0
 KEEP_ANSWERS = 64
 """Answers kept per database: the newest ones, so that switching branches back stays quick."""
@@ -68,6 +72,7 @@ class StateDB:
         """The graph's store when the file cannot be written (built again on every use)."""
         self.rebuilt = False
         """Whether an unusable file was found and replaced (for tests and diagnostics)."""
+        self._seal: Seal | None = None
         try:
             self._db = self._open()
         except (OSError, sqlite3.Error):
@@ -106,6 +111,13 @@ class StateDB:
             self._db = self._start_again()
         except (OSError, sqlite3.Error):
             self._db = None
+
+    @property
+    def seal(self) -> Seal:
+        """Return the checksum every row is stored and read with (see `index.seal`)."""
+        if self._seal is None:
+            self._seal = Seal(self._root)
+        return self._seal
 
     def _connect(self) -> sqlite3.Connection:
         if self.path.exists() and not os.access(self.path, os.W_OK):
@@ -161,8 +173,9 @@ class StateDB:
             return self._stats
         try:
             row = self._db.execute("SELECT value FROM files WHERE key = 'stats'").fetchone()
-            if row is not None:
-                loaded = marshal.loads(row[0])
+            value = None if row is None else self.seal.open(bytes(row[0]), "files", "stats")
+            if value is not None:
+                loaded = marshal.loads(value)
                 if not isinstance(loaded, dict):
                     raise ValueError("not a table of files")
                 self._stats = loaded
@@ -191,7 +204,8 @@ class StateDB:
             return
         with contextlib.suppress(sqlite3.Error):
             self._db.execute(
-                "INSERT OR REPLACE INTO files VALUES ('stats', ?)", (marshal.dumps(stats),)
+                "INSERT OR REPLACE INTO files VALUES ('stats', ?)",
+                (self.seal.close(marshal.dumps(stats), "files", "stats"),),
             )
             self._db.commit()
 
@@ -201,7 +215,8 @@ class StateDB:
             return {}
         try:
             row = self._db.execute("SELECT value FROM files WHERE key = 'folders'").fetchone()
-            loaded = marshal.loads(row[0]) if row is not None else {}
+            value = None if row is None else self.seal.open(bytes(row[0]), "files", "folders")
+            loaded = marshal.loads(value) if value is not None else {}
         except sqlite3.OperationalError:
             return {}
         except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
@@ -215,7 +230,8 @@ class StateDB:
             return
         with contextlib.suppress(sqlite3.Error):
             self._db.execute(
-                "INSERT OR REPLACE INTO files VALUES ('folders', ?)", (marshal.dumps(folders),)
+                "INSERT OR REPLACE INTO files VALUES ('folders', ?)",
+                (self.seal.close(marshal.dumps(folders), "files", "folders"),),
             )
             self._db.commit()
 
@@ -224,7 +240,7 @@ class StateDB:
         if self._db is None:
             return {}
         try:
-            return dict(
+            rows = list(
                 self._db.execute(
                     "SELECT ref, keys FROM refs WHERE ref >= ? AND ref < ?",
                     (prefix, prefix + "\uffff"),
@@ -233,10 +249,20 @@ class StateDB:
         except sqlite3.DatabaseError:
             self._damaged()
             return {}
+        # A row coop did not write here is left out: its record is parsed again.
+        found: dict[str, str] = {}
+        for ref, keys in rows:
+            if isinstance(keys, str) and len(keys) >= 2 * TAG:
+                with contextlib.suppress(ValueError):
+                    if self.seal.check(
+                        bytes.fromhex(keys[: 2 * TAG]), "refs", ref, keys[2 * TAG :]
+                    ):
+                        found[ref] = keys[2 * TAG :]
+        return found
 
     def put_refs(self, rows: Iterable[tuple[str, str]], prefix: str) -> None:
         """Store the keys of records parsed for the first time; drop other programs' keys."""
-        added = list(rows)
+        added = [(ref, self.seal.tag("refs", ref, keys).hex() + keys) for ref, keys in rows]
         if self._db is None or not self.writable or not added:
             return
         with contextlib.suppress(sqlite3.Error):
@@ -255,7 +281,7 @@ class StateDB:
         except sqlite3.DatabaseError:
             self._damaged()
             return None
-        return None if row is None else bytes(row[0])
+        return None if row is None else self.seal.open(bytes(row[0]), "answers", key)
 
     def put_answer(self, key: str, value: bytes) -> None:
         """Store an answer; only the newest few are kept."""
@@ -263,7 +289,8 @@ class StateDB:
             return
         with contextlib.suppress(sqlite3.Error):
             self._db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", (key, value, time.time())
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
+                (key, self.seal.close(value, "answers", key), time.time()),
             )
             self._db.execute(
                 "DELETE FROM answers WHERE key NOT IN "
@@ -292,7 +319,8 @@ class StateDB:
         db = self._graph_db()
         try:
             row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
-            return None if row is None else _graph_tree(row[0], stamp)
+            value = None if row is None else self.seal.open(bytes(row[0]), "files", "graph")
+            return None if value is None else _graph_tree(value, stamp)
         except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
             self._damaged()
             return None
@@ -338,10 +366,11 @@ class StateDB:
                 )
                 db.execute(
                     "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
-                    (marshal.dumps((stamp, *tree)),),
+                    (self.seal.close(marshal.dumps((stamp, *tree)), "files", "graph"),),
                 )
                 if db is self._db:
-                    db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", list(refs))
+                    sealed = [(r, self.seal.tag("refs", r, k).hex() + k) for r, k in refs]
+                    db.executemany("INSERT OR REPLACE INTO refs VALUES (?, ?)", sealed)
         except sqlite3.Error:
             self._damaged()
 
@@ -358,14 +387,15 @@ class StateDB:
         try:
             with immediate(db):
                 row = db.execute("SELECT value FROM files WHERE key = 'graph'").fetchone()
-                tree = _graph_tree(row[0], stamp) if row is not None else None
+                value = None if row is None else self.seal.open(bytes(row[0]), "files", "graph")
+                tree = _graph_tree(value, stamp) if value is not None else None
                 if tree is None or tree[0] != parent:
                     return False
                 done = set(paths)
                 delta = {path: blob for path, blob in tree[1].items() if path not in done}
                 db.execute(
                     "INSERT OR REPLACE INTO files VALUES ('graph', ?)",
-                    (marshal.dumps((stamp, commit, delta)),),
+                    (self.seal.close(marshal.dumps((stamp, commit, delta)), "files", "graph"),),
                 )
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return False

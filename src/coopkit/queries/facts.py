@@ -778,7 +778,7 @@ def update(ctx: Context, state: TreeState, progress: ProgressFn | None = None) -
 
 
 class _Raced:
-    """Another process replaced the facts while this one derived them: start again."""
+    """Another process replaced the facts meanwhile, or a damaged row was seen: start again."""
 
 
 def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Update | _Raced | None:
@@ -859,6 +859,8 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
         else:
             keys, files_of, gone, stored = found
         notes = db.notes()
+        if notes is None:
+            return _Raced()  # a row coop did not write here: the base is dropped, key again
         todo = sorted(u for u, key in keys.items() if u not in stored or stored[u][0] != key)
         derived = _derive(ctx, state, cache, todo, files_of, _trust_files(light), horizon, progress)
         if derived is None:
