@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from conftest import Cli, MakeRepo
+from conftest import Cli, MakeRepo, tree_state
 from coopkit.cli.state import parse_day, parse_time
 from coopkit.errors import UsageError
 
@@ -129,3 +130,108 @@ def test_agreement_set_takes_a_german_date_and_writes_iso(make_repo: MakeRepo, c
     assert "valid_until: 2026-12-31" in (root / "agreements/koop/agreement.md").read_text()
     result = cli("-C", root, "agreement", "set", "koop", "valid_until", "32.12.26", ok=False)
     assert result.exit_code == 1 and "agreements/koop/agreement.md:" in result.stderr
+
+
+M = "2014-01-15-treffen"
+MEETING_FILE = f"""\
+    ---
+    id: {M}
+    title: Arbeitstreffen
+    agreements: [koop]
+    date: 2014-01-15
+    status: draft
+    tops:
+      - title: Begrüßung
+        actions:
+          - id: 1
+            who: caritas/klein
+            what: Liste senden
+            due: 2014-03-31
+    ---
+    """
+
+RECORDED = [
+    ("agreement", "release", "koop", "--date"),
+    ("agreement", "set", "koop", "title", "Neu", "--date"),
+    ("agreement", "clause", "add", "koop", "--title", "Titel", "Text", "--date"),
+    ("agreement", "obligation", "remove", "koop", "x", "--date"),
+    ("obligation", "done", "koop/x", "--date"),
+    ("meeting", "send", M, "--date"),
+    ("meeting", "approve", M, "--in", M, "--date"),
+    ("action", "done", f"{M}#1", "--date"),
+    ("partner", "contact", "add", "kreis", "--name", "Neu", "--date"),
+    ("template", "export", "agreement.docx", "--date"),
+    ("meeting", "cancel", M, "--date"),
+]
+PLANNED = [
+    ("meeting", "new", "--agreement", "koop", "--date"),
+    ("meeting", "move", M, "--date"),
+    ("meeting", "action", M, "--top", "1", "--who", "kreis", "x", "--due"),
+    ("action", "set", f"{M}#1", "--due"),
+    ("obligation", "done", "koop/x", "--due"),
+    ("checklist", "-o", "liste.md", "--until"),
+    ("agreement", "set", "koop", "valid_until"),
+    (
+        "agreement",
+        "obligation",
+        "add",
+        "koop",
+        "neu",
+        "--by",
+        "kreis",
+        "--what",
+        "x",
+        "--first-due",
+    ),
+    ("meeting", "render", M, "--invitation", "--reply-by"),
+    ("partner", "key", "revoke", "kreis", "SHA256:abc", "--date"),
+]
+
+
+@pytest.fixture
+def dated_repo(make_repo: MakeRepo) -> Path:
+    return make_repo({f"minutes/{M}.md": MEETING_FILE})
+
+
+@pytest.mark.parametrize("args", RECORDED, ids=" ".join)
+def test_a_day_something_was_done_cannot_lie_after_today(
+    dated_repo: Path, cli: Cli, args: tuple[str, ...]
+) -> None:
+    before = tree_state(dated_repo)
+    result = cli("-C", dated_repo, *args, "2014-02-08", ok=False)
+    assert result.exit_code == 2, result.stderr
+    option = args[-1]
+    assert f"{option}: 2014-02-08 liegt nach heute (2014-02-07)" in result.stderr
+    assert tree_state(dated_repo) == before
+
+
+@pytest.mark.parametrize("args", PLANNED, ids=" ".join)
+def test_a_day_ahead_is_bounded_by_the_planning_horizon(
+    dated_repo: Path, cli: Cli, args: tuple[str, ...]
+) -> None:
+    before = tree_state(dated_repo)
+    result = cli("-C", dated_repo, *args, "1.1.2065", ok=False)
+    assert result.exit_code == 2, result.stderr
+    option = args[-1]
+    assert f"{option}: 2065-01-01 liegt außerhalb von 1900-01-01 bis 2064-12-31" in result.stderr
+    assert tree_state(dated_repo) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("report", "koop", "--year"), ("render", "--all", "--year")],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("year", ["1899", "2201", "99999999"])
+def test_a_year_option_is_within_the_years_coop_reads(
+    dated_repo: Path, cli: Cli, args: tuple[str, ...], year: str
+) -> None:
+    result = cli("-C", dated_repo, *args, year, ok=False)
+    assert result.exit_code == 2
+    assert f"--year: {year} liegt außerhalb der Jahre 1900 bis 2200" in result.stderr
+
+
+def test_bounded_dates_accept_the_edges(dated_repo: Path, cli: Cli) -> None:
+    cli("-C", dated_repo, "meeting", "new", "--agreement", "koop", "--date", "31.12.2064")
+    cli("-C", dated_repo, "meeting", "send", M, "--date", "7.2.2014")
+    cli("-C", dated_repo, "checklist", "--until", "2064-12-31", "-o", dated_repo.parent / "c.md")

@@ -536,7 +536,9 @@ def test_a_cancelled_meeting_takes_no_decisions_minutes_or_approvals(root: Path,
     before = tree_state(root)
     result = cli("-C", root, "meeting", "decide", planned, "--top", "1", "Ja.", ok=False)
     assert "eine abgesagte Sitzung hat keine Beschlüsse und keine Aufgaben" in result.stderr
-    result = cli("-C", root, "meeting", "send", planned, "--date", "2014-09-11", ok=False)
+    result = cli(
+        "-C", root, "meeting", "send", planned, "--date", "2014-09-11", today="2014-09-11", ok=False
+    )
     assert f"die Sitzung {planned} ist abgesagt" in result.stderr
     result = cli("-C", root, "meeting", "approve", HELD, "--in", planned, ok=False)
     assert f"die Sitzung {planned} ist abgesagt; genehmigt wird in einer Sitzung" in result.stderr

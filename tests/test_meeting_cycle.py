@@ -102,7 +102,7 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
     listed = cli("-C", root, "action", "list", "--open").stdout
     assert f"{FIRST}#1" in listed and "Jan Meyer (Jobcenter Beispielkreis)" in listed
 
-    cli("-C", root, "meeting", "send", FIRST, "--date", "2014-02-12")
+    cli("-C", root, "meeting", "send", FIRST, "--date", "2014-02-12", today="2014-02-12")
     sent = path.read_text()
     assert "status: sent\nsent: 2014-02-12" in sent
     assert "prefilled:" not in sent and "nächste Überprüfung: 01.12.2014" in sent
@@ -131,7 +131,18 @@ def test_full_meeting_cycle_one_commit_per_step(make_repo: MakeRepo, cli: Cli) -
     assert "genehmigt in 2014-05-14-arbeitstreffen" in shown
     assert "Jan Meyer (Jobcenter Beispielkreis)" in shown
 
-    cli("-C", root, "action", "done", f"{FIRST}#1", "--date", "2014-03-28", "--note", "versandt")
+    cli(
+        "-C",
+        root,
+        "action",
+        "done",
+        f"{FIRST}#1",
+        "--date",
+        "2014-03-28",
+        "--note",
+        "versandt",
+        today="2014-03-28",
+    )
     assert _changed(root) == ["actions/2014-02-05-evaluation-1.yaml"]
     assert cli("-C", root, "action", "list", "--open").stdout.strip() == "keine Aufgaben"
     assert "erledigt" in cli("-C", root, "action", "list").stdout
@@ -176,7 +187,7 @@ def test_approve_refuses_unsent_earlier_or_twice(make_repo: MakeRepo, cli: Cli) 
     before = tree_state(root)
     unsent = cli("-C", root, "meeting", "approve", FIRST, "--in", SECOND, ok=False)
     assert unsent.exit_code == 2 and "nicht versandt" in unsent.stderr
-    cli("-C", root, "meeting", "send", SECOND, "--date", "2014-05-20")
+    cli("-C", root, "meeting", "send", SECOND, "--date", "2014-05-20", today="2014-05-20")
     before = tree_state(root)
     earlier = cli("-C", root, "meeting", "approve", SECOND, "--in", FIRST, ok=False)
     assert earlier.exit_code == 2 and "nicht nach" in earlier.stderr
@@ -229,7 +240,7 @@ def _approved_repo(make_repo: MakeRepo, cli: Cli) -> Path:
         "2014-04-30",
         "Konzept entwerfen",
     )
-    cli("-C", root, "meeting", "send", FIRST, "--date", "2014-02-12")
+    cli("-C", root, "meeting", "send", FIRST, "--date", "2014-02-12", today="2014-02-12")
     cli("-C", root, "meeting", "new", "--agreement", "koop", "--date", "2014-05-14")
     cli("-C", root, "meeting", "approve", FIRST, "--in", SECOND)
     return root

@@ -181,6 +181,7 @@ def test_action_cannot_be_closed_twice(make_repo: MakeRepo, cli: Cli) -> None:
         "--drop",
         "--note",
         "entfällt",
+        today="2014-03-20",
     )
     record = (root / "actions" / f"{MEETING}-1.yaml").read_text()
     assert "status: dropped" in record and "note: entfällt" in record

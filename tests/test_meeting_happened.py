@@ -233,7 +233,7 @@ def test_prepared_agenda_drops_an_action_closed_after_the_invitation(
     root = _held_with_action(make_repo, cli)
     draft = cli("-C", root, "meeting", "render", LATER, "--format", "md").stdout
     assert "Jan Meyer (Jobcenter Beispielkreis) – Fördermöglichkeiten beschreiben" in draft
-    cli("-C", root, "action", "done", f"{FIRST}#1", "--date", "2014-03-01")
+    cli("-C", root, "action", "done", f"{FIRST}#1", "--date", "2014-03-01", today="2014-03-01")
     draft = cli("-C", root, "meeting", "render", LATER, "--format", "md").stdout
     assert "Fördermöglichkeiten" not in draft
     assert "## TOP 2: Offene Aufgaben\n\nKeine offenen Aufgaben." in draft
@@ -243,7 +243,7 @@ def test_prepared_agenda_drops_an_action_closed_after_the_invitation(
 def test_sending_writes_the_prepared_agenda_into_the_minutes(make_repo: MakeRepo, cli: Cli) -> None:
     root = _held_with_action(make_repo, cli)
     cli("-C", root, "meeting", "note", LATER, "--top", "2", "Alle berichten kurz.")
-    cli("-C", root, "action", "done", f"{FIRST}#1", "--date", "2014-03-01")
+    cli("-C", root, "action", "done", f"{FIRST}#1", "--date", "2014-03-01", today="2014-03-01")
     cli("-C", root, "meeting", "send", LATER, "--date", "2014-05-20", today="2014-05-20")
     text = (root / "minutes" / f"{LATER}.md").read_text()
     assert "prefilled:" not in text

@@ -89,7 +89,7 @@ def new_cmd(
         title,
         party,
         coordinator=coordinator,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
     )
     _done(
         ctx,
@@ -446,7 +446,12 @@ def edit_cmd(
                 p=str(path),
             )
         )
-    result = finish_edit(service_ctx, agreement_id, when=parse_day(date, "--date"), note=message)
+    result = finish_edit(
+        service_ctx,
+        agreement_id,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
     if result.commit is None:
         _done(ctx, "keine Änderung", "no change", {"changed": False})
     else:
@@ -483,12 +488,19 @@ def set_cmd(
 
     if field in ("valid_from", "valid_until"):
         # A German date (31.12.2026) is written as ISO; anything else goes to the schema check.
+        day = None
         with contextlib.suppress(UsageError):
             day = parse_day(value, field) if value.strip() else None
-            value = day.isoformat() if day else value
+        if day is not None:
+            value = get_state(ctx).bound(day, field, DayKind.PLANNED).isoformat()
     service_ctx = get_state(ctx).context()
     result = set_field(
-        service_ctx, agreement_id, field, value, when=parse_day(date, "--date"), note=message
+        service_ctx,
+        agreement_id,
+        field,
+        value,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
     )
     _done(ctx, "{f} gesetzt", "{f} set", {"commit": result.commit.commit}, f=field)
 
@@ -513,7 +525,12 @@ def clause_add_cmd(
 
     service_ctx = get_state(ctx).context()
     result = add_clause(
-        service_ctx, agreement_id, title, text, when=parse_day(date, "--date"), note=message
+        service_ctx,
+        agreement_id,
+        title,
+        text,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
     )
     number = result.agreement.clauses[-1].number
     _done(
@@ -586,11 +603,11 @@ def obligation_add_cmd(
         what=what,
         every=every,
         rrule=rrule,
-        first_due=parse_day(first_due, "--first-due"),
+        first_due=get_state(ctx).day(first_due, "--first-due", DayKind.PLANNED),
         clause=clause,
         condition=condition,
         how=how,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
     )
     _done(
         ctx,
@@ -634,7 +651,7 @@ def obligation_set_cmd(
         "what": what,
         "every": every,
         "rrule": rrule,
-        "first_due": parse_day(first_due, "--first-due"),
+        "first_due": get_state(ctx).day(first_due, "--first-due", DayKind.PLANNED),
         "clause": clause,
         "condition": condition,
         "how": how,
@@ -651,7 +668,7 @@ def obligation_set_cmd(
         obligation_id,
         changes,
         unset=unset or [],
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
     )
     _done(
         ctx,
@@ -678,7 +695,10 @@ def obligation_remove_cmd(
 
     service_ctx = get_state(ctx).context()
     result = remove_obligation(
-        service_ctx, agreement_id, obligation_id, when=parse_day(date, "--date")
+        service_ctx,
+        agreement_id,
+        obligation_id,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
     )
     _done(
         ctx,
@@ -711,7 +731,13 @@ def release_cmd(
     from coopkit.services.signoffs import release
 
     service_ctx = get_state(ctx).context()
-    result = release(service_ctx, agreement_id, version, message, parse_day(date, "--date"))
+    result = release(
+        service_ctx,
+        agreement_id,
+        version,
+        message,
+        get_state(ctx).day(date, "--date", DayKind.RECORDED),
+    )
     _done(
         ctx,
         "{a} {v} veröffentlicht (Tag {t}, {h})",

@@ -9,7 +9,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, say
-from coopkit.cli.state import get_state
+from coopkit.cli.state import check_year, get_state
 from coopkit.errors import T
 
 if TYPE_CHECKING:
@@ -258,7 +258,12 @@ def render_all_cmd(
         )
     with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
         result = render_all(
-            service_ctx, output, year=year, pdf=pdf, progress=progress, step=progress.step
+            service_ctx,
+            output,
+            year=check_year(year, "--year"),
+            pdf=pdf,
+            progress=progress,
+            step=progress.step,
         )
     if state.json:
         print_json({"ok": True, "path": str(result.target), "files": result.files})

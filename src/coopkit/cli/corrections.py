@@ -15,7 +15,7 @@ from coopkit.cli import agreement, followup, meeting, partner
 from coopkit.cli.boundary import command
 from coopkit.cli.meeting import AfterSending
 from coopkit.cli.output import print_json, say
-from coopkit.cli.state import get_state, parse_day, parse_time
+from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
 
 MessageOption = Annotated[
@@ -115,7 +115,7 @@ def partner_set_cmd(
         partner_id,
         field,
         value,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _done(
@@ -161,7 +161,7 @@ def contact_set_cmd(
         contact_id,
         {"name": name, "function": function, "email": email, "phone": phone},
         topics=topic,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _done(
@@ -192,7 +192,7 @@ def contact_remove_cmd(
         get_state(ctx).context(),
         partner_id,
         contact_id,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _done(
@@ -234,7 +234,7 @@ def clause_set_cmd(
         number,
         title=title,
         text=text,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _done(
@@ -268,7 +268,7 @@ def clause_remove_cmd(
         get_state(ctx).context(),
         agreement_id,
         number,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _done(
@@ -304,7 +304,7 @@ def clause_move_cmd(
         agreement_id,
         number,
         to,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _done(
@@ -483,7 +483,7 @@ def cancel_cmd(
         get_state(ctx).context(),
         meeting_id,
         reason=reason,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _meeting_done(ctx, result, T("Sitzung {m} abgesagt", "meeting {m} cancelled", m=meeting_id))
@@ -514,7 +514,7 @@ def move_cmd(
     """
     from coopkit.services.meeting_edits import move_meeting
 
-    new_day = parse_day(day, "--date")
+    new_day = get_state(ctx).day(day, "--date", DayKind.PLANNED)
     assert new_day is not None
     start, until = parse_time(time, "--time"), parse_time(end, "--end")
     result = move_meeting(
@@ -571,7 +571,7 @@ def action_set_cmd(
         get_state(ctx).context(),
         action_id,
         who=who,
-        due=parse_day(due, "--due"),
+        due=get_state(ctx).day(due, "--due", DayKind.PLANNED),
         what=what,
         note=message,
         after_sending=after_sending,
@@ -597,7 +597,10 @@ def action_reopen_cmd(
     from coopkit.services.meeting_edits import reopen_action
 
     result = reopen_action(
-        get_state(ctx).context(), action_id, when=parse_day(date, "--date"), note=message
+        get_state(ctx).context(),
+        action_id,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
     )
     _done(
         ctx,
@@ -644,7 +647,7 @@ def obligation_undo_cmd(
                 v=target,
             )
         )
-    due_day = parse_day(due, "--due")
+    due_day = get_state(ctx).day(due, "--due", DayKind.PLANNED)
     assert due_day is not None
     result = undo_fulfilment(
         get_state(ctx).context(),
@@ -652,7 +655,7 @@ def obligation_undo_cmd(
         obligation_id,
         due_day,
         partner=partner_id,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         note=message,
     )
     _done(

@@ -10,7 +10,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import clean, print_json, say, table
-from coopkit.cli.state import CliState, get_state, parse_day
+from coopkit.cli.state import CliState, DayKind, check_year, get_state
 from coopkit.errors import T, UsageError
 
 obligation_app = typer.Typer(no_args_is_help=True)
@@ -225,8 +225,8 @@ def obligation_done_cmd(
         agreement_id,
         obligation_id,
         partner=partner,
-        due=parse_day(due, "--due"),
-        when=parse_day(date, "--date"),
+        due=get_state(ctx).day(due, "--due", DayKind.PLANNED),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
         status=status,
         note=note,
     )
@@ -420,7 +420,11 @@ def checklist_cmd(
     state = get_state(ctx)
     service_ctx = state.context()
     result = render_checklist(
-        service_ctx, output, partner=partner, meeting=meeting, until=parse_day(until, "--until")
+        service_ctx,
+        output,
+        partner=partner,
+        meeting=meeting,
+        until=get_state(ctx).day(until, "--until", DayKind.PLANNED),
     )
     if state.json:
         print_json({"ok": True, **result.__dict__})
@@ -467,9 +471,7 @@ def report_cmd(
     ] = None,
     year: Annotated[
         int | None,
-        typer.Option(
-            "--year", help="Kalenderjahr, z. B. 2013.", metavar="JAHR", min=1900, max=2200
-        ),
+        typer.Option("--year", help="Kalenderjahr, z. B. 2013.", metavar="JAHR"),
     ] = None,
     start: Annotated[str | None, typer.Option("--from", help="Beginn.", metavar="DATUM")] = None,
     end: Annotated[
@@ -499,7 +501,7 @@ def report_cmd(
     """
     state = get_state(ctx)
     if repos or manifest is not None:
-        _report_many(state, targets or [], manifest, year, start, end)
+        _report_many(state, targets or [], manifest, check_year(year, "--year"), start, end)
         return
     from coopkit.services.report import make_report
 
@@ -522,9 +524,9 @@ def report_cmd(
     result = make_report(
         service_ctx,
         agreement,
-        year=year,
-        start=parse_day(start, "--from"),
-        end=parse_day(end, "--to"),
+        year=check_year(year, "--year"),
+        start=get_state(ctx).day(start, "--from", DayKind.ANY),
+        end=get_state(ctx).day(end, "--to", DayKind.ANY),
         fmt=chosen,
         output=output,
         pdf=pdf,
@@ -620,8 +622,8 @@ def _report_many(
             service_ctx,
             roots,
             year=year,
-            start=parse_day(start, "--from"),
-            end=parse_day(end, "--to"),
+            start=state.day(start, "--from", DayKind.ANY),
+            end=state.day(end, "--to", DayKind.ANY),
             progress=progress,
         )
     if state.json:

@@ -9,7 +9,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import clean, print_json, say, table
-from coopkit.cli.state import get_state, parse_day, parse_time
+from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def new_cmd(
     """
     from coopkit.services.meetings import new_meeting
 
-    meeting_day = parse_day(day, "--date")
+    meeting_day = get_state(ctx).day(day, "--date", DayKind.PLANNED)
     assert meeting_day is not None
     start, until = parse_time(time, "--time"), parse_time(end, "--end")
     service_ctx = get_state(ctx).context()
@@ -241,7 +241,7 @@ def action_cmd(
     """
     from coopkit.services.meetings import add_action
 
-    due_day = parse_day(due, "--due")
+    due_day = get_state(ctx).day(due, "--due", DayKind.PLANNED)
     assert due_day is not None
     result = add_action(
         get_state(ctx).context(),
@@ -306,7 +306,7 @@ def send_cmd(ctx: typer.Context, meeting_id: MeetingId, day: DateOption = None) 
     """
     from coopkit.services.meetings import send
 
-    sent = parse_day(day, "--date")
+    sent = get_state(ctx).day(day, "--date", DayKind.RECORDED)
     result = send(get_state(ctx).context(), meeting_id, sent, when=sent)
     _written(
         ctx,
@@ -336,7 +336,12 @@ def approve_cmd(
     """
     from coopkit.services.meetings import approve
 
-    result = approve(get_state(ctx).context(), meeting_id, later, when=parse_day(day, "--date"))
+    result = approve(
+        get_state(ctx).context(),
+        meeting_id,
+        later,
+        when=get_state(ctx).day(day, "--date", DayKind.RECORDED),
+    )
     _written(
         ctx,
         result,
@@ -528,7 +533,9 @@ def render_cmd(
         )
     if pdf and fmt != "docx":
         raise UsageError(T("--pdf geht nur mit --format docx", "--pdf needs --format docx"))
-    letter = LetterOptions(reference, parse_day(reply_by, "--reply-by"), one_letter)
+    letter = LetterOptions(
+        reference, get_state(ctx).day(reply_by, "--reply-by", DayKind.PLANNED), one_letter
+    )
     doc = render_meeting(service_ctx, meeting_id, invitation=invitation, fmt=fmt, letter=letter)
     if fmt == "md" and output is None:
         typer.echo(clean(doc.text), nl=False)
@@ -634,7 +641,7 @@ def action_done_cmd(
     result = close_action(
         get_state(ctx).context(),
         action_id,
-        when=parse_day(day, "--date"),
+        when=get_state(ctx).day(day, "--date", DayKind.RECORDED),
         note=note,
         status="dropped" if drop else "done",
         by=by,

@@ -9,7 +9,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, say, table
-from coopkit.cli.state import get_state, parse_day
+from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import T
 
 app = typer.Typer(no_args_is_help=True)
@@ -100,7 +100,7 @@ def add_cmd(
         phone=phone,
         represented_by=represented_by,
         representative=representative,
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
     )
     if state.json:
         print_json(
@@ -344,7 +344,7 @@ def contact_add_cmd(
         email=email,
         phone=phone,
         topics=topic or [],
-        when=parse_day(date, "--date"),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
     )
     added = result.partner.contacts[-1]
     if state.json:
@@ -419,9 +419,9 @@ def key_add_cmd(
         confirmed=confirmed,
         ssh_key=ssh_key,
         signatory=signatory,
-        valid_after=parse_day(valid_after, "--valid-after"),
-        valid_before=parse_day(valid_before, "--valid-before"),
-        when=parse_day(date, "--date"),
+        valid_after=get_state(ctx).day(valid_after, "--valid-after", DayKind.PLANNED),
+        valid_before=get_state(ctx).day(valid_before, "--valid-before", DayKind.PLANNED),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
     )
     if state.json:
         print_json(
@@ -480,7 +480,7 @@ def key_revoke_cmd(
 
     state = get_state(ctx)
     service_ctx = state.context()
-    day = parse_day(revoked_from, "--date")
+    day = get_state(ctx).day(revoked_from, "--date", DayKind.PLANNED)
     assert day is not None
     result = revoke_key(service_ctx, partner_id, fingerprint, day, reason=reason, ssh_key=ssh_key)
     if state.json:

@@ -59,6 +59,14 @@ class CliState:
             or (Path(os.environ["COOP_SSH_KEY"]) if os.environ.get("COOP_SSH_KEY") else None),
         )
 
+    def day(self, value: str | None, option: str, kind: DayKind) -> date | None:
+        """Parse a date option and refuse a day outside what `kind` accepts, seen from --today."""
+        return parse_bounded_day(value, option, kind, self.today or date.today())
+
+    def bound(self, day: date, option: str, kind: DayKind) -> date:
+        """Refuse a parsed day outside what `kind` accepts, seen from --today."""
+        return check_day(day, option, kind, self.today or date.today())
+
 
 def _config_locale(root: Path) -> str | None:
     from coopkit.queries.locale import config_locale
@@ -83,12 +91,15 @@ PLAN_YEARS = 50
 class DayKind(enum.Enum):
     """What a date option means, and so which days it accepts (the one table of bounds).
 
-    - `ANY`: a day to look at (`--today`, `--from`, `--to`): the years YEAR_MIN to YEAR_MAX.
+    - `ANY`: a day to look at (`--today`, `--from`, `--to`): the years YEAR_MIN to YEAR_MAX;
+      `--year` takes the same years (`check_year`).
     - `RECORDED`: the day something was done or declared (a sign-off, a sign request, a
-      withdrawal, a termination's declaration): not after today, since records are not
-      post-dated.
-    - `PLANNED`: a day that may lie ahead (an effective date, a meeting, a due date): not more
-      than PLAN_YEARS years after today.
+      withdrawal, a termination's declaration, a release, a fulfilment, minutes sent or
+      approved, an action closed, and every `--date` that dates a commit): not after today,
+      since records are not post-dated.
+    - `PLANNED`: a day that may lie ahead (an effective date, a meeting's date, a due date, a
+      first due date, `--until`, `--reply-by`, a key's validity or revocation, `valid_from`
+      and `valid_until`): not more than PLAN_YEARS years after today.
     """
 
     ANY = "any"
@@ -109,8 +120,11 @@ def day_bounds(kind: DayKind, today: date) -> tuple[date, date]:
 def parse_bounded_day(value: str | None, option: str, kind: DayKind, today: date) -> date | None:
     """Parse a date option and refuse a day outside what `kind` accepts (see `DayKind`)."""
     day = parse_day(value, option)
-    if day is None:
-        return None
+    return None if day is None else check_day(day, option, kind, today)
+
+
+def check_day(day: date, option: str, kind: DayKind, today: date) -> date:
+    """Return `day`, or refuse it (a usage error naming the option and range) outside `kind`."""
     low, high = day_bounds(kind, today)
     if day > high and kind is DayKind.RECORDED:
         raise UsageError(
@@ -136,6 +150,22 @@ def parse_bounded_day(value: str | None, option: str, kind: DayKind, today: date
             )
         )
     return day
+
+
+def check_year(year: int | None, option: str) -> int | None:
+    """Return `year`, or refuse one outside YEAR_MIN to YEAR_MAX (a usage error)."""
+    if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
+        raise UsageError(
+            T(
+                "{o}: {y} liegt außerhalb der Jahre {a} bis {b}",
+                "{o}: {y} is outside the years {a} to {b}",
+                o=option,
+                y=year,
+                a=YEAR_MIN,
+                b=YEAR_MAX,
+            )
+        )
+    return year
 
 
 # ASCII digits only, matched whole (`fullmatch`); only spaces around are forgiven, never a

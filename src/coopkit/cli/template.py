@@ -9,7 +9,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
-from coopkit.cli.state import get_state, parse_day
+from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import ExitCode, T
 
 app = typer.Typer(no_args_is_help=True)
@@ -75,7 +75,13 @@ def export_cmd(
 
     state = get_state(ctx)
     service_ctx = state.context()
-    result = export_template(service_ctx, name, output, force=force, when=parse_day(day, "--date"))
+    result = export_template(
+        service_ctx,
+        name,
+        output,
+        force=force,
+        when=get_state(ctx).day(day, "--date", DayKind.RECORDED),
+    )
     if state.json:
         print_json({"ok": True, "path": result.path, "commit": result.commit})
         return
