@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from datetime import date
 from functools import lru_cache
@@ -13,6 +14,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from coopkit.errors import T, TemplateError
 from coopkit.render.dates import long_date, short_date
@@ -40,6 +42,29 @@ class _CompilingOnce(ImmutableSandboxedEnvironment):
         return found
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
+_LINE_HEADING = re.compile(r"^( {0,3})#", re.MULTILINE)
+
+
+def markdown_value(value: Any) -> str:
+    """Return a value as Markdown text that adds no table cell, heading or HTML.
+
+    Backslash, `|` and a line's leading `#` are escaped, `<` becomes `&lt;`. Line breaks are
+    kept (notes are paragraphs and may hold lists); CRLF and a lone CR become LF. Text that is
+    Markdown by design (an authored assessment) comes as `Markup` and stays as it is.
+    """
+    if isinstance(value, Markup):
+        return str(value)
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+    return _LINE_HEADING.sub(r"\1\\#", text)
+
+
+def markdown_cell(value: Any) -> str:
+    """Return a value on one line (line breaks become a space), for a Markdown table cell."""
+    return _LINE_BREAKS.sub(" ", str(value))
+
+
 @lru_cache(maxsize=8)
 def shared_env(lang: str = "de", *, autoescape: bool = True) -> ImmutableSandboxedEnvironment:
     """Return one environment per language for a batch of renders (compiled sources kept)."""
@@ -63,6 +88,7 @@ def make_env(
         keep_trailing_newline=True,
         trim_blocks=not autoescape,
         lstrip_blocks=not autoescape,
+        finalize=None if autoescape else markdown_value,
     )
 
     def _date(value: date | None) -> str:
@@ -78,6 +104,7 @@ def make_env(
     env.filters["date_long"] = _date
     env.filters["date_short"] = _short
     env.filters["join_list"] = _join
+    env.filters["cell"] = markdown_cell
     env.globals["lang"] = lang
     return env
 

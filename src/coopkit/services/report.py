@@ -730,8 +730,12 @@ def make_report(
         return ReportResult(report, None, None, None)
     context = report_context(data, report, ctx.lang, read_assessment(ctx, agreement_id, last.year))
     if fmt == "md":
+        from markupsafe import Markup
+
         from coopkit.render.markdown import render_markdown
 
+        # The assessment is Markdown the partners wrote: it keeps its headings and lists.
+        context["assessment_text"] = Markup(context["assessment_text"])
         text = render_markdown(layout.resolve_template(ctx.root, MD_TEMPLATE), context, ctx.lang)
         if output is None:
             return ReportResult(report, None, None, text)

@@ -9,6 +9,7 @@ would overwrite refuses the whole change before a byte is written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -177,8 +178,26 @@ class Transaction:
                     p=", ".join(sorted(self.changes)),
                 )
             )
-        text = message.format(self.locale()) if isinstance(message, T) else message
+        text = (
+            one_line_subject(message).format(self.locale()) if isinstance(message, T) else message
+        )
         return _commit(self, with_note(text, note), when)
+
+
+def one_line_subject(message: T) -> T:
+    """Return a generated subject whose values (titles, reasons) each stay on one line.
+
+    A value with a line break would otherwise end the subject and could add lines of its own,
+    such as a forged `Signed-off-by:` trailer; the user's words go in the body (`-m`).
+    """
+    params = {
+        k: " ".join(v.split()) if isinstance(v, str) and _BREAK.search(v) else v
+        for k, v in message.params.items()
+    }
+    return T(message.de, message.en, **params)
+
+
+_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def with_note(message: str, note: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -697,6 +698,16 @@ def sign_request(
     output: Path | None = None,
 ) -> RequestResult:
     """Write the text a partner without coopkit signs with `ssh-keygen -Y sign`."""
+    # The request's header lines show these values; a line break would add a header line.
+    for option, value in (("--signatory", signatory), ("--function", function), ("--place", place)):
+        if value is not None and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+            raise _refuse(
+                "{o}: „{v}“ enthält einen Zeilenumbruch oder ein Steuerzeichen; erwartet eine "
+                "Zeile",
+                '{o}: "{v}" holds a line break or a control character; expected one line',
+                o=option,
+                v=value.encode("unicode_escape").decode("ascii"),
+            )
     snap = snapshot(ctx)
     get_agreement(snap, agreement_id)
     timeline = snap.timeline(agreement_id)
