@@ -314,3 +314,23 @@ def test_a_line_break_in_a_title_forges_no_commit_trailer(hostile_repo: Path, cl
         cwd=hostile_repo,
     ).stdout
     assert trailers == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("meeting", "render", "2014-05-14-treffen", "-o", "m.docx"), "Word-Dokument"),
+        (("calendar", "-o", "k.ics"), "Kalender:"),
+    ],
+    ids=["docx", "ics"],
+)
+def test_a_control_character_a_format_cannot_hold_is_refused_by_name(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
+    text = MEETING.replace(_yaml(HOSTILE), _yaml("Tref\x0bfen"), 1)
+    root = make_repo({"minutes/2014-05-14-treffen.md": text})
+    target = tmp_path / args[-1]
+    result = cli("-C", root, *args[:-1], target, ok=False)
+    assert result.exit_code == 7
+    assert "„Tref?fen“ enthält das Steuerzeichen U+000B" in result.stderr and words in result.stderr
+    assert not target.exists()

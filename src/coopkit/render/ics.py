@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from coopkit.errors import T, TemplateError
 
 TIMEZONE = "Europe/Berlin"
 PRODID = "-//coopkit//coop calendar//DE"
@@ -50,6 +53,26 @@ class CalendarEvent:
     status: str | None = None
     sequence: int = 0
     """The revision of the event (RFC 5545 SEQUENCE): a calendar keeps the highest it saw."""
+
+
+# RFC 5545 TEXT holds no control character; icalendar escapes line breaks, `,`, `;` and `\\`.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    """Return a calendar text, refusing one with a control character no calendar can hold."""
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise TemplateError(
+            T(
+                "Kalender: „{v}“ enthält das Steuerzeichen U+{c:04X}; bitte im Datensatz entfernen",
+                'calendar: "{v}" holds the control character U+{c:04X}; please remove it from '
+                "the record",
+                v=_CONTROL.sub("?", value)[:60],
+                c=ord(found.group()),
+            )
+        )
+    return value
 
 
 def _moment(value: date | datetime, zone: ZoneInfo) -> date | datetime:
@@ -97,10 +120,10 @@ def render_ics(
             stamp=dtstamp,
             start=start,
             end=end,
-            summary=item.summary,
-            description=item.description or None,
-            location=item.location,
-            categories=list(item.categories),
+            summary=_text(item.summary),
+            description=_text(item.description) or None,
+            location=_text(item.location) if item.location is not None else None,
+            categories=[_text(c) for c in item.categories],
         )
         if item.status:
             event.add("status", item.status)

@@ -60,6 +60,34 @@ def markdown_value(value: Any) -> str:
     return _LINE_HEADING.sub(r"\1\\#", text)
 
 
+# XML 1.0 has no place for C0 controls other than tab, LF and CR, nor for U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_value(value: Any) -> Any:
+    """Return a value for an XML document; refuse text with a character XML cannot hold.
+
+    Raises:
+        TemplateError: the text holds a control character (such as U+000B), which would make
+            the document unreadable; it is named with the text around it.
+    """
+    if isinstance(value, str):
+        found = _NOT_XML.search(value)
+        if found is not None:
+            shown = _NOT_XML.sub("?", value)[:60]
+            raise TemplateError(
+                T(
+                    "„{v}“ enthält das Steuerzeichen U+{c:04X}, das ein Word-Dokument nicht "
+                    "enthalten kann; bitte im Datensatz entfernen",
+                    '"{v}" holds the control character U+{c:04X}, which a Word document cannot '
+                    "hold; please remove it from the record",
+                    v=shown,
+                    c=ord(found.group()),
+                )
+            )
+    return value
+
+
 def markdown_cell(value: Any) -> str:
     """Return a value on one line (line breaks become a space), for a Markdown table cell."""
     return _LINE_BREAKS.sub(" ", str(value))
@@ -88,7 +116,7 @@ def make_env(
         keep_trailing_newline=True,
         trim_blocks=not autoescape,
         lstrip_blocks=not autoescape,
-        finalize=None if autoescape else markdown_value,
+        finalize=xml_value if autoescape else markdown_value,
     )
 
     def _date(value: date | None) -> str:
