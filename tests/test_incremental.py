@@ -26,7 +26,7 @@ from coopkit.queries.facts import facts_snapshot, update
 from coopkit.queries.load import Snapshot, load, load_worktree, snapshot
 from coopkit.queries.overview import status
 from coopkit.queries.scope import check_change
-from coopkit.queries.state import SPECIAL, _stat_scan, scan
+from coopkit.queries.state import SPECIAL, _stat_scan, blob_id, scan
 from coopkit.store import layout
 from coopkit.store.files import WorkTree
 
@@ -664,3 +664,182 @@ def test_replace_refs_do_not_change_what_coop_reads(make_repo: MakeRepo, cli: Cl
     git(root, "replace", head, fake)
     shutil.rmtree(root / ".coop")
     assert cli("-C", root, "--json", "status").stdout == before
+
+
+# --------------------------------------------------------------------------- every remembered page
+
+ANSWERS = [
+    ["--json", "status"],
+    ["--json", "due"],
+    ["--json", "obligation", "list"],
+    ["--json", "agreement", "show", "myk-caritas-ko"],
+]
+"""The remembered pages compared with a fresh computation after every step."""
+
+STEPS = [
+    "edit",
+    "edit",
+    "commit",
+    "replace",
+    "flag",
+    "tag",
+    "forget",
+    "damage-stat",
+    "damage-unit",
+    "damage-base",
+    "damage-answer",
+]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return example_copy(tmp_path_factory.mktemp("template") / "repo")
+
+
+@settings(
+    max_examples=int(os.environ.get("ANSWER_EXAMPLES", "15")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    committed=st.booleans(),
+    steps=st.lists(st.tuples(st.sampled_from(STEPS), st.integers(0, 10**6)), max_size=6),
+)
+def test_every_remembered_answer_equals_a_fresh_one_after_git_features_and_damage(
+    template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Cli,
+    committed: bool,
+    steps: list[tuple[str, int]],
+) -> None:
+    # Stats are trusted at once (no racy window), each write with its own mtime: the stat
+    # scan's rows are used wherever they can be. Without a commit, git names no HEAD and the
+    # stat scan answers.
+    monkeypatch.setattr(state_db, "RACY_SECONDS", 0.0)
+    root = tmp_path_factory.mktemp("answers") / "repo"
+    if committed:
+        shutil.copytree(template, root, ignore=shutil.ignore_patterns(".coop"))
+    else:
+        shutil.copytree(template, root, ignore=shutil.ignore_patterns(".coop", ".git"))
+        git(root, "init", "-q", "-b", "main")
+    clock = iter(range(10**6))
+    older: dict[str, str] = {}
+    """path -> a blob id it held before (what a stale row would name)."""
+
+    def stamp(path: Path) -> None:
+        moment = 1_500_000_000_000_000_000 + next(clock) * 1_000_000_000
+        os.utime(path, ns=(moment, moment))
+
+    def answers() -> list[tuple[int, str, str]]:
+        return [
+            (r.exit_code, r.stdout, r.stderr)
+            for r in (cli("-C", root, *args, ok=None) for args in ANSWERS)
+        ]
+
+    def fresh() -> list[tuple[int, str, str]]:
+        kept = root.parent / "kept"
+        (root / ".coop").rename(kept)
+        try:
+            return answers()
+        finally:
+            shutil.rmtree(root / ".coop", ignore_errors=True)
+            kept.rename(root / ".coop")
+
+    assert answers() == fresh()
+    for step, seed in steps:
+        before = {p: blob_id((root / p).read_bytes()) for p in _records(root)}
+        _step(root, step, seed, stamp, older)
+        for path, blob in before.items():
+            if (root / path).is_file() and blob_id((root / path).read_bytes()) != blob:
+                older[path] = blob
+        assert answers() == fresh(), (step, seed)
+
+
+def _has_head(root: Path) -> bool:
+    return _quiet_git(root, "rev-parse", "--verify", "-q", "HEAD")
+
+
+def _quiet_git(root: Path, *args: str) -> bool:
+    import subprocess
+
+    from conftest import git_env
+
+    return (
+        subprocess.run(["git", *args], cwd=root, env=git_env(), capture_output=True).returncode == 0
+    )
+
+
+def _step(
+    root: Path, step: str, seed: int, stamp: Callable[[Path], None], older: dict[str, str]
+) -> None:
+    """Take one step: a change by hand or with git, or damage to a stored row."""
+    import marshal
+    import sqlite3
+
+    from coopkit.index.seal import TAG
+
+    records = _records(root)
+    path = records[seed % len(records)]
+    coop = root / ".coop"
+    if step == "edit":
+        _edit(root, ["hand", "same-size", "fulfil", "new", "delete"][seed % 5], seed, stamp)
+    elif step == "commit":
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "--allow-empty", "-m", "step")
+    elif step == "replace" and _has_head(root):
+        # A replacement of HEAD whose tree holds no records: coop reads the commits as made.
+        empty = git(root, "hash-object", "-t", "tree", "-w", "/dev/null").strip()
+        fake = git(root, "commit-tree", empty, "-m", "fake").strip()
+        git(root, "replace", "-f", "HEAD", fake)
+    elif step == "flag" and git(root, "ls-files", "--", path).strip():
+        flag = "--assume-unchanged" if seed % 2 else "--skip-worktree"
+        git(root, "update-index", flag, "--", path)
+        _edit(root, "same-size", records.index(path), stamp)
+    elif step == "tag" and _has_head(root):
+        git(root, "tag", "-f", "-a", "-m", "v", f"myk-caritas-ko/v{seed % 3 + 2}")
+    elif step == "forget":
+        shutil.rmtree(coop, ignore_errors=True)
+    elif step == "damage-stat" and (coop / "state.sqlite").exists():
+        # The file's stat as it stands now, with a blob id it held before (or another file's).
+        with sqlite3.connect(coop / "state.sqlite") as db:
+            row = db.execute("SELECT value FROM files WHERE key = 'stats'").fetchone()
+            if row is not None:
+                stats = marshal.loads(row[0][TAG:])
+                if stats:
+                    path = sorted(stats)[seed % len(stats)]
+                    other = older.get(path) or stats[sorted(stats)[(seed + 1) % len(stats)]][4]
+                    stats[path] = (*stats[path][:4], other)
+                    value = row[0][:TAG] + marshal.dumps(stats)
+                    db.execute("UPDATE files SET value = ? WHERE key = 'stats'", (value,))
+    elif step == "damage-unit" and (coop / "facts.sqlite").exists():
+        # A unit's stored file list names a wrong blob for a path that did not change.
+        with sqlite3.connect(coop / "facts.sqlite") as db:
+            units = db.execute("SELECT unit, files FROM pieces ORDER BY unit").fetchall()
+            if units:
+                unit, value = units[seed % len(units)]
+                files = marshal.loads(value)
+                if files:
+                    path = sorted(files)[seed % len(files)]
+                    files[path] = older.get(path, "0" * 40)
+                    db.execute(
+                        "UPDATE pieces SET files = ? WHERE unit = ?", (marshal.dumps(files), unit)
+                    )
+    elif step == "damage-base" and (coop / "facts.sqlite").exists():
+        # The stored base says HEAD is another commit (the one before, or none).
+        with sqlite3.connect(coop / "facts.sqlite") as db:
+            row = db.execute("SELECT value FROM derived WHERE name = 'base'").fetchone()
+            if row is not None:
+                stamp_, tree, *rest = marshal.loads(row[0][TAG:])
+                ok = _quiet_git(root, "rev-parse", "--verify", "-q", "HEAD~1")
+                other = git(root, "rev-parse", "HEAD~1").strip() if ok else ""
+                value = row[0][:TAG] + marshal.dumps((stamp_, (other, tree[1]), *rest))
+                db.execute("UPDATE derived SET value = ? WHERE name = 'base'", (value,))
+    elif step == "damage-answer" and (coop / "state.sqlite").exists():
+        # Two remembered answers swap their values: each under the other's question.
+        with sqlite3.connect(coop / "state.sqlite") as db:
+            rows = db.execute("SELECT key, value FROM answers ORDER BY key").fetchall()
+            if len(rows) >= 2:
+                (a, va), (b, vb) = rows[seed % len(rows)], rows[(seed + 1) % len(rows)]
+                db.execute("UPDATE answers SET value = ? WHERE key = ?", (va[:TAG] + vb[TAG:], a))
+                db.execute("UPDATE answers SET value = ? WHERE key = ?", (vb[:TAG] + va[TAG:], b))

@@ -299,8 +299,10 @@ def _trust_files(light: Mapping[str, str]) -> dict[str, str]:
 
 
 def _uncommitted(tree: Tree) -> set[str]:
-    """Return the paths a tree has apart from its HEAD commit (none without a commit)."""
-    return set(tree[1]) if tree[0] else set()
+    """Return the paths a tree has apart from its HEAD commit (every path without a commit)."""
+    # Without a commit the tree lists every path: none is committed. Taken as committed, a
+    # piece derived before the first commit would keep its key (and its verdicts) after it.
+    return set(tree[1])
 
 
 def _trust_key(light: Mapping[str, str], tree: Tree) -> str:
@@ -833,7 +835,7 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             # Approved minutes changed since their approval: without a note, whether a file
             # was approved in an earlier commit is read from HEAD's history, which can change
             # under a file that differs from HEAD. A file as HEAD has it was approved there.
-            return f"{code_stamp()}:{blob}:{state.head if path in dirty else ''}"
+            return f"{code_stamp()}:{blob}:{'+' + state.head if path in dirty else ''}"
 
         found = None
         if (
