@@ -843,3 +843,20 @@ def _step(
                 (a, va), (b, vb) = rows[seed % len(rows)], rows[(seed + 1) % len(rows)]
                 db.execute("UPDATE answers SET value = ? WHERE key = ?", (va[:TAG] + vb[TAG:], a))
                 db.execute("UPDATE answers SET value = ? WHERE key = ?", (vb[:TAG] + va[TAG:], b))
+
+
+def test_rows_coop_did_not_write_here_are_derived_again_once(tmp_path: Path) -> None:
+    import sqlite3
+
+    root = example_copy(tmp_path / "repo")
+    ctx = Context(root=root, today=TODAY)
+    assert facts_snapshot(ctx, scan(root)) is not None
+    # Every piece row as another .coop/ would hold it: right shape, a tag of another secret.
+    with sqlite3.connect(root / ".coop" / "facts.sqlite") as db:
+        db.execute("UPDATE pieces SET seal = zeroblob(16), note = 'agreements/x/agreement.md'")
+    served = facts_snapshot(ctx, scan(root))
+    assert served is None or _facts_views(served) == _facts_views(snapshot(ctx))
+    served = facts_snapshot(ctx, scan(root))
+    assert served is not None and _facts_views(served) == _facts_views(snapshot(ctx))
+    again = update(ctx, scan(root))
+    assert again is not None and again.new == {} and again.broken == {}

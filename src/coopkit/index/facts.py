@@ -68,10 +68,11 @@ class FactsDB(StateDB):
             self._damaged()
             return None, None
         token, base = rows.get("token"), rows.get("base")
-        if token is None or base is None:
+        if token is None:
             return None, None
-        # A base coop did not write here stands for no tree: every unit is keyed again.
-        return bytes(token).decode(), self.seal.open(bytes(base), "derived", "base")
+        # A base coop did not write here (or none) stands for no tree: every unit is keyed again.
+        opened = None if base is None else self.seal.open(bytes(base), "derived", "base")
+        return bytes(token).decode(), opened
 
     def rows(self, units: Iterable[str] | None) -> dict[str, tuple[str, str, bytes]]:
         """Return unit -> (key, note, files) of the stored pieces of `units` (None: of all)."""
@@ -98,25 +99,22 @@ class FactsDB(StateDB):
             return {}
         return found
 
-    def notes(self) -> dict[str, str] | None:
-        """Return unit -> note of every stored piece whose file failed to load.
+    def notes(self) -> tuple[dict[str, str], bool]:
+        """Return unit -> note of every piece whose file failed to load; whether a row is damaged.
 
-        None where a row is not one coop wrote here: the base is dropped, so that the next
-        update keys every unit again.
+        A row coop did not write here is left out (and counted as damaged).
         """
         if self._db is None:
-            return {}
+            return {}, False
         try:
             rows = list(self._db.execute(f"SELECT {_ROW} FROM pieces WHERE note != ''"))  # noqa: S608
-            if not all(self._own(row) for row in rows):
-                self.forget_base()
-                return None
-            return {row[0]: row[2] for row in rows}
         except sqlite3.OperationalError:
-            return {}
+            return {}, False
         except sqlite3.DatabaseError:
             self._damaged()
-            return {}
+            return {}, False
+        own = [row for row in rows if self._own(row)]
+        return {row[0]: row[2] for row in own}, len(own) != len(rows)
 
     def values(self, prefix: str, token: str | None) -> list[tuple[str, bytes]] | None:
         """Return (unit, piece) of the pieces whose unit starts with `prefix`.
@@ -214,17 +212,17 @@ class FactsDB(StateDB):
         if self._db is None or not self.writable:
             return
         with contextlib.suppress(sqlite3.Error):
-            self._db.execute("DELETE FROM derived WHERE name = 'base'")
+            # The token goes with it: an update that read no base expects none.
+            self._db.execute("DELETE FROM derived")
             self._db.commit()
 
     def _own(self, row: tuple[Any, ...]) -> bool:
         """Return whether a stored piece row (as `_ROW` selects it) is one coop wrote here."""
         unit, key, note, files, problems, value, tag = row
-        if not all(isinstance(x, str) for x in (unit, key, note)) or not all(
-            isinstance(x, bytes) for x in (files, problems, value, tag)
-        ):
-            return False
-        return self.seal.check(tag, "pieces", unit, key, note, files, problems, value)
+        try:
+            return self.seal.check(tag, "pieces", unit, key, note, files, problems, value)
+        except (TypeError, AttributeError):
+            return False  # a number or NULL where text or bytes belong
 
     def raced(self, expected: str | None) -> bool:
         """Return whether another update wrote since the token `expected` was read."""

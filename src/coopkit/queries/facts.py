@@ -860,9 +860,11 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             files_of, gone = units, {u for u in stored if u not in units}
         else:
             keys, files_of, gone, stored = found
-        notes = db.notes()
-        if notes is None:
-            return _Raced()  # a row coop did not write here: the base is dropped, key again
+        notes, damaged = db.notes()
+        if damaged and found is not None:
+            # A row coop did not write here may be one no change touched: key every unit.
+            db.forget_base()
+            return _Raced()
         todo = sorted(u for u, key in keys.items() if u not in stored or stored[u][0] != key)
         derived = _derive(ctx, state, cache, todo, files_of, _trust_files(light), horizon, progress)
         if derived is None:
