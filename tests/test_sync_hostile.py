@@ -270,3 +270,60 @@ def test_plain_bare_remote_with_head_master_clones_the_shared_branch(
     assert git(copy, "symbolic-ref", "--short", "HEAD").strip() == "main"
     assert (copy / "coop.toml").is_file()
     cli("-C", copy, "check", author=CA)
+
+
+def _writer(org: Org, name: str) -> subprocess.Popen[str]:
+    """Start `coop partner contact add kreis` in a clone as its own process."""
+    import os
+    import sys
+
+    env = {**git_env(), "COOP_LANG": "de", "PATH": os.environ["PATH"]}
+    argv = [sys.executable, "-m", "coopkit.cli", "-C", str(org.root), "--today", "2014-02-07"]
+    argv += ["--author", org.author, "partner", "contact", "add", "kreis", "--name", name]
+    return subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_concurrent_writers_in_two_clones_with_sync_lose_nothing_and_count_nothing_forged(
+    orgs: Orgs, cli: Cli, ssh_keygen: str
+) -> None:
+    sign = ("agreement", "sign", "koop", "--signatory", "X", "--date", "2014-01-20")
+    run(cli, orgs.kv, *sign, "--partner", "kreis", key=True)
+    run(cli, orgs.kv, "sync")
+    for org in (orgs.jc, orgs.ca):
+        run(cli, org, "sync")
+    run(cli, orgs.jc, *sign, "--partner", "jobcenter", key=True)
+    # One careless clone also pushes an approval in another partner's name.
+    _forge_signoff(ssh_keygen, orgs.jc.root, "caritas", orgs.jc.key, "2014-01-20")
+    landed: list[str] = []
+    for round_ in range(3):
+        writers = [
+            (
+                f"Kontakt {org.author.split()[0]} {round_}-{n}",
+                _writer(org, f"Kontakt {org.author.split()[0]} {round_}-{n}"),
+            )
+            for org in (orgs.jc, orgs.ca)
+            for n in range(4)
+        ]
+        for name, proc in writers:
+            out, err = proc.communicate()
+            if proc.returncode == 0:
+                landed.append(name)
+            else:
+                assert proc.returncode == 5 and "belegt" in err, (name, out, err)
+        for org in (orgs.jc, orgs.ca, orgs.jc):
+            run(cli, org, "sync", ok=None)
+    assert landed, "no write landed at all"
+    run(cli, orgs.kv, "sync", ok=None)
+    for org in (orgs.kv, orgs.jc, orgs.ca):
+        text = (org.root / "partners/kreis.yaml").read_text()
+        assert all(name in text for name in landed), [n for n in landed if n not in text]
+        assert git(org.root, "status", "--porcelain") == ""
+        shown = json.loads(run(cli, org, "--json", "agreement", "show", "koop").stdout)  # type: ignore[attr-defined]
+        assert shown["missing"] == ["caritas"] and not shown["in_force"]
+        remembered = run(cli, org, "--json", "status").stdout  # type: ignore[attr-defined]
+        import shutil
+
+        shutil.rmtree(org.root / ".coop", ignore_errors=True)
+        assert run(cli, org, "--json", "status").stdout == remembered  # type: ignore[attr-defined]
