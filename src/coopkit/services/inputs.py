@@ -10,6 +10,8 @@ being read. Each refusal is a usage error naming the option and the file.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from coopkit.errors import T, UsageError
@@ -26,19 +28,11 @@ def _refusal(what: T, path: Path, reason: T | str) -> UsageError:
     return UsageError(T("{w} „{f}“: {e}", '{w} "{f}": {e}', w=what, f=str(path), e=reason))
 
 
-def read_input(path: Path, what: T, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """Return the bytes of a file named on the command line.
-
-    Args:
-        path: the file as the user named it.
-        what: what the file is, for the message (e.g. "Schlüsseldatei"/"key file").
-        limit: the largest size accepted.
-
-    Raises:
-        UsageError: missing, unreadable, not a regular file, or larger than `limit`.
-    """
+@contextmanager
+def _refused(what: T, path: Path) -> Iterator[None]:
+    """Turn a refused or unreadable file into a usage error naming the option and the file."""
     try:
-        return read_input_file(path, limit)
+        yield
     except FileRefused as err:
         raise _refusal(what, path, err.reason) from err
     except FileNotFoundError as err:
@@ -51,6 +45,21 @@ def read_input(path: Path, what: T, limit: int = MAX_INPUT_BYTES) -> bytes:
             path,
             T("nicht lesbar ({e})", "cannot be read ({e})", e=err.strerror or str(err)),
         ) from err
+
+
+def read_input(path: Path, what: T, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Return the bytes of a file named on the command line.
+
+    Args:
+        path: the file as the user named it.
+        what: what the file is, for the message (e.g. "Schlüsseldatei"/"key file").
+        limit: the largest size accepted.
+
+    Raises:
+        UsageError: missing, unreadable, not a regular file, or larger than `limit`.
+    """
+    with _refused(what, path):
+        return read_input_file(path, limit)
 
 
 def read_input_text(path: Path, what: T, limit: int = MAX_INPUT_BYTES) -> str:
@@ -75,17 +84,5 @@ def hash_input(path: Path, what: T, limit: int) -> str:
 
     The bound of evidence files (scans, signed PDFs) is `signoffs.MAX_EVIDENCE_BYTES`, 512 MiB.
     """
-    try:
+    with _refused(what, path):
         return hash_regular(Path(os.path.realpath(path)), limit)
-    except FileRefused as err:
-        raise _refusal(what, path, err.reason) from err
-    except FileNotFoundError as err:
-        raise _refusal(
-            what, path, T("nicht lesbar (nicht gefunden)", "cannot be read (not found)")
-        ) from err
-    except OSError as err:
-        raise _refusal(
-            what,
-            path,
-            T("nicht lesbar ({e})", "cannot be read ({e})", e=err.strerror or str(err)),
-        ) from err
