@@ -121,35 +121,32 @@ class FactsDB(StateDB):
 
         None when the pieces are no longer those of `token` (another update wrote since).
         """
-        if self._db is None:
-            return [] if token is None else None
-        try:
-            self._db.execute("BEGIN")
-            try:
-                if _token(self._db) != token:
-                    return None
-                rows = list(
-                    self._db.execute(
-                        f"SELECT {_ROW} FROM pieces WHERE unit >= ? AND unit < ?",  # noqa: S608
-                        (prefix, prefix + "\uffff"),
-                    )
-                )
-                if all(self._own(row) for row in rows):
-                    return [(row[0], bytes(row[5])) for row in rows]
-            finally:
-                self._db.rollback()
-            self.forget_base()
-            return None
-        except sqlite3.OperationalError:
-            return None  # busy for longer than the timeout: read everything this time
-        except sqlite3.DatabaseError:
-            self._damaged()
-            return None
+        return self._read(
+            token,
+            f"SELECT {_ROW} FROM pieces WHERE unit >= ? AND unit < ?",  # noqa: S608
+            (prefix, prefix + "\uffff"),
+            5,
+        )
 
     def problems(self, token: str | None) -> list[tuple[str, bytes]] | None:
         """Return (unit, problems) of the pieces that have problems of their own.
 
         None when the pieces are no longer those of `token` (another update wrote since).
+        """
+        return self._read(
+            token,
+            f"SELECT {_ROW} FROM pieces WHERE length(problems) > 0",
+            (),
+            4,  # noqa: S608
+        )
+
+    def _read(
+        self, token: str | None, query: str, params: tuple[str, ...], column: int
+    ) -> list[tuple[str, bytes]] | None:
+        """Return (unit, one column) of the rows of a query, read while the token is `token`.
+
+        None when another update wrote since, when a row was not written here (the base is
+        forgotten, so every unit is keyed again), or when the store is busy or damaged.
         """
         if self._db is None:
             return [] if token is None else None
@@ -158,13 +155,9 @@ class FactsDB(StateDB):
             try:
                 if _token(self._db) != token:
                     return None
-                rows = list(
-                    self._db.execute(
-                        f"SELECT {_ROW} FROM pieces WHERE length(problems) > 0"  # noqa: S608
-                    )
-                )
+                rows = list(self._db.execute(query, params))
                 if all(self._own(row) for row in rows):
-                    return [(row[0], bytes(row[4])) for row in rows]
+                    return [(row[0], bytes(row[column])) for row in rows]
             finally:
                 self._db.rollback()
             self.forget_base()
