@@ -293,3 +293,35 @@ def test_record_payload_excludes_signature_and_round_trips_values() -> None:
     signed = SignOff.model_validate({**base, "signature": "SIG"})
     assert hashing.record_payload(plain) == hashing.record_payload(signed)
     assert json.loads(hashing.record_payload(plain))["signatory"] == TRICKY
+
+
+def test_ssh_keygen_refusals_are_said_in_the_chosen_language(
+    signed_repo: Path, cli: Cli, ssh_keygen: str, tmp_path: Path
+) -> None:
+    # ssh-keygen speaks English only; coop names the cause in German (and in English on request).
+    record = signed_repo / "agreements/koop/signoffs/v1/kreis.yaml"
+    record.write_text(record.read_text().replace("place: Koblenz", "place: Mayen"))
+    german = cli("-C", signed_repo, "agreement", "verify", ok=False).stdout
+    assert "die Signatur passt nicht zu Text und Schlüssel" in german
+    assert "Could not verify" not in german and "signature." not in german
+    english = cli("-C", signed_repo, "--lang", "en", "agreement", "verify", ok=False).stdout
+    assert "the signature does not match text and key" in english
+    # An unreadable key file at signing time: the cause in words, no English in German output.
+    broken = tmp_path / "broken-key"
+    broken.write_text("not a key\n")
+    result = cli(
+        "-C",
+        signed_repo,
+        "agreement",
+        "sign",
+        "koop",
+        "--partner",
+        "kreis",
+        "--signatory",
+        "Eva Klein",
+        "--ssh-key",
+        broken,
+        ok=False,
+    )
+    assert result.exit_code == 2
+    assert "No such file" not in result.stderr and "Couldn't" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -80,8 +81,63 @@ def _run(args: list[str], payload: bytes) -> subprocess.CompletedProcess[bytes]:
         ) from err
 
 
-def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
-    return result.stderr.decode("utf-8", "replace").strip().replace("\n", "; ")
+_CAUSES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"key has expired|valid-before", re.I),
+        "der Schlüssel war an diesem Tag nicht mehr gültig",
+        "the key was no longer valid on that day",
+    ),
+    (
+        re.compile(r"not yet valid|valid-after", re.I),
+        "der Schlüssel war an diesem Tag noch nicht gültig",
+        "the key was not yet valid on that day",
+    ),
+    (
+        re.compile(r"namespace does not match", re.I),
+        "die Signatur gehört zu einem anderen Zweck (Namensraum)",
+        "the signature belongs to another purpose (namespace)",
+    ),
+    (
+        re.compile(r"incorrect passphrase|passphrase", re.I),
+        "der Schlüssel ist mit einer Passphrase geschützt, die hier nicht eingegeben werden kann"
+        " (ssh-agent verwenden oder Schlüssel ohne Passphrase)",
+        "the key is protected by a passphrase that cannot be entered here"
+        " (use ssh-agent or a key without passphrase)",
+    ),
+    (
+        re.compile(r"No such file or directory|Couldn't load", re.I),
+        "die Schlüsseldatei ist nicht lesbar oder kein SSH-Schlüssel",
+        "the key file is not readable or not an SSH key",
+    ),
+    (
+        re.compile(r"parse signature|armor|invalid format|incomplete message", re.I),
+        "die Signatur ist beschädigt oder keine SSH-Signatur",
+        "the signature is damaged or not an SSH signature",
+    ),
+    (
+        re.compile(r"Could not verify|verification failed|incorrect signature", re.I),
+        "die Signatur passt nicht zu Text und Schlüssel",
+        "the signature does not match text and key",
+    ),
+)
+
+
+def _stderr(result: subprocess.CompletedProcess[bytes]) -> T:
+    """Say in words why ssh-keygen refused: its own messages are English only.
+
+    The known causes are named in both languages; anything else is reported with the exit
+    code (and, in English, ssh-keygen's own words).
+    """
+    said = result.stderr.decode("utf-8", "replace").strip().replace("\n", "; ")
+    for pattern, de, en in _CAUSES:
+        if pattern.search(said):
+            return T(de, en)
+    return T(
+        "ssh-keygen meldet einen Fehler (Exit-Code {c})",
+        "ssh-keygen reports an error (exit code {c}): {s}",
+        c=result.returncode,
+        s=said or "-",
+    )
 
 
 def sign(payload: bytes, key_file: Path, namespace: str = NAMESPACE) -> str:
@@ -98,7 +154,7 @@ def sign(payload: bytes, key_file: Path, namespace: str = NAMESPACE) -> str:
                 "Signieren mit „{k}“ fehlgeschlagen: {e}",
                 'signing with "{k}" failed: {e}',
                 k=str(key_file),
-                e=_stderr(result) or result.returncode,
+                e=_stderr(result),
             )
         )
     return signature if signature.endswith("\n") else signature + "\n"
@@ -154,6 +210,6 @@ def verify(
             'SSH signature does not match a registered key of "{i}" (valid on {d}): {e}',
             i=identity,
             d=when.isoformat(),
-            e=_stderr(result) or result.returncode,
+            e=_stderr(result),
         ),
     )
