@@ -18,7 +18,7 @@ from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.queries.load import Snapshot
 from coopkit.queries.lookup import check_agreement, check_partner, get_agreement
-from coopkit.queries.names import partner_label, partner_name
+from coopkit.queries.names import partner_label, partner_name, responsible_contact
 from coopkit.queries.versions import Timeline, VersionState, ending_text, leaving_text
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
@@ -61,6 +61,8 @@ class DueItem:
     overdue: bool
     days_overdue: int
     person: str | None = None
+    """The contact in charge: an action's owner, or the contact whose topics name the
+    obligation (see `responsible_contact`); None where the organisation as a whole is."""
     agreement: str | None = None
     obligation: str | None = None
     version: str | None = None
@@ -312,6 +314,7 @@ def open_items(
             DueItem(
                 kind="obligation",
                 partner=occ.partner,
+                person=responsible_contact(snap.data, occ.partner, occ.obligation, occ.agreement),
                 due=occ.due,
                 what=occ.what,
                 source=sources.get((occ.agreement, occ.clause))

@@ -32,6 +32,25 @@ def contact_name(data: RepoData, partner_id: str, contact_id: str | None) -> str
     return contact.name if contact is not None else contact_id
 
 
+def responsible_contact(data: RepoData, partner_id: str, *topics: str | None) -> str | None:
+    """Return the id of the partner's contact in charge of `topics`, None for the organisation.
+
+    A contact is in charge when its `topics` name one of `topics` (an obligation's id, then its
+    agreement's id); the first such contact in the partner's file answers. Every view that says
+    who is to act (due list, checklist, pack, reminders) asks this function.
+    """
+    partner = data.find_partner(partner_id)
+    if partner is None:
+        return None
+    for topic in topics:
+        if not topic:
+            continue
+        for contact in partner.contacts:
+            if topic in contact.topics:
+                return contact.id
+    return None
+
+
 def person_name(data: RepoData, ref: str, *, with_org: bool = True) -> str:
     """Return "Gisela Bernert (Kreisverwaltung Mayen-Koblenz)" for `partner/contact`.
 
