@@ -125,7 +125,7 @@ COMMANDS: dict[str, Entry] = {
 """Every top-level command and group, in the order of the root help."""
 
 
-def load_command(name: str) -> Any:
+def load_command(ctx: Any, name: str) -> Any:
     """Import the module holding the top-level command `name` and build that command.
 
     Returns the click command (a group for a command group), built from the module's `app`
@@ -144,7 +144,7 @@ def load_command(name: str) -> Any:
         # Called by its name in the table (typer names a group after its callback).
         built.name = name
         return built
-    return built.get_command(None, name)  # type: ignore[attr-defined,arg-type]
+    return built.get_command(ctx, name)  # type: ignore[attr-defined]
 
 
 class Root(CoopGroup):
@@ -161,7 +161,7 @@ class Root(CoopGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """Return the command `cmd_name`, importing and building its module on first use."""
         if cmd_name not in self._loaded:
-            found = load_command(cmd_name)
+            found = load_command(ctx, cmd_name)
             if found is None:
                 return None
             self._loaded[cmd_name] = found
@@ -170,16 +170,15 @@ class Root(CoopGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """Refuse an unknown command with the closest names of the table, like typer does."""
         name = args[0] if args else ""
-        if name and not name.startswith("-") and name not in COMMANDS:
+        if name and not name.startswith("-") and name not in COMMANDS and not ctx.resilient_parsing:
             from difflib import get_close_matches
 
             message = gettext("No such command {name!r}.").format(name=name)
             matches = get_close_matches(name, list(COMMANDS))
-            if matches and not ctx.resilient_parsing:
+            if matches:
                 suggestions = ", ".join(f"{m!r}" for m in matches)
                 message = f"{message.rstrip('.')}. Did you mean {suggestions}?"
-            if not ctx.resilient_parsing:
-                ctx.fail(message)
+            ctx.fail(message)
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:

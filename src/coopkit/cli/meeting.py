@@ -617,7 +617,7 @@ class DefaultAdd(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Insert `add` when the first word is no subcommand and no help option."""
-        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+        if args and args[0] not in self.list_commands(ctx) and args[0] not in ("-h", "--help"):
             args = ["add", *args]
         return super().parse_args(ctx, args)
 
