@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
-from coopkit.cli.framework import LANGUAGES, CoopGroup, english, gettext, install, lang_option
+from coopkit.cli.framework import (
+    LANGUAGES,
+    CoopGroup,
+    english,
+    gettext,
+    install,
+    lang_option,
+    without_pydantic_plugins,
+)
 from coopkit.cli.state import CliState, check_language, parse_day
 
 if TYPE_CHECKING:
@@ -347,30 +355,6 @@ def _wants(args: list[str], option: str) -> str | None:
     return None
 
 
-def _no_plugins() -> tuple[()]:
-    return ()
-
-
-def _without_pydantic_plugins() -> None:
-    """Keep pydantic plugins installed beside coop away from its records.
-
-    Records may hold personal data: no plugin sees them. `PYDANTIC_DISABLE_PLUGINS` is
-    pydantic's own switch, but its plugin loader imports `importlib.metadata` before reading it
-    (about 12 ms on every start); where the loader has not been imported yet, one that finds
-    no plugin takes its place.
-    """
-    import os
-    import sys
-    import types
-
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    name = "pydantic.plugin._loader"
-    if name not in sys.modules:
-        loader = types.ModuleType(name, "No pydantic plugins in coop (see coopkit.cli.main).")
-        setattr(loader, "get_plugins", _no_plugins)  # noqa: B010
-        sys.modules[name] = loader
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run `coop`; usage errors of the parser also get exit 2 and, with --json, a JSON object."""
     import os
@@ -379,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     from coopkit.cli.output import clean, print_json, say
     from coopkit.errors import ExitCode, T
 
-    _without_pydantic_plugins()
+    without_pydantic_plugins()
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     lang = _wants(args, "--lang") or os.environ.get("COOP_LANG") or "de"
