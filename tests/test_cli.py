@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.main import get_command
 
 from conftest import Cli, MakeRepo
@@ -20,17 +19,23 @@ from coopkit.cli.main import app
 HEAVY = ("sqlmodel", "sqlalchemy", "docx", "docxtpl", "git", "ruamel", "matplotlib", "icalendar")
 
 
-def walk(group: typer.Typer, prefix: str = "") -> Iterator[tuple[str, object]]:
-    for info in group.registered_commands:
-        name = info.name or (info.callback.__name__ if info.callback else "?")
-        yield f"{prefix}{name}", info.callback
-    for sub in group.registered_groups:
-        assert sub.typer_instance is not None
-        yield from walk(sub.typer_instance, f"{prefix}{sub.name} ")
+def subcommands(command: Any) -> Iterator[tuple[str, Any]]:
+    """Yield (name, click command) for each command of a group, through click's public means."""
+    ctx = command.make_context(command.name or "coop", [], resilient_parsing=True)
+    for name in command.list_commands(ctx):
+        yield name, command.get_command(ctx, name)
+
+
+def walk(command: Any, prefix: str = "") -> Iterator[tuple[str, object]]:
+    for name, sub in subcommands(command):
+        if hasattr(sub, "list_commands"):
+            yield from walk(sub, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", getattr(sub.callback, "__wrapped__", sub.callback)
 
 
 def all_commands() -> list[tuple[str, object]]:
-    return list(walk(app))
+    return list(walk(get_command(app)))
 
 
 def test_help_imports_no_heavy_library() -> None:
@@ -59,8 +64,7 @@ def test_every_command_has_german_help_with_an_example() -> None:
 
 
 def test_every_group_has_help() -> None:
-    click_app = get_command(app)
-    for name, sub in click_app.commands.items():  # type: ignore[attr-defined]
+    for name, sub in subcommands(get_command(app)):
         assert sub.help, f"coop {name} has no help"
 
 
@@ -112,8 +116,8 @@ _OPTION = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
 
 def click_leaves(command: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Yield (name, click command) for every command the CLI runs."""
-    if hasattr(command, "commands"):
-        for name, sub in command.commands.items():
+    if hasattr(command, "list_commands"):
+        for name, sub in subcommands(command):
             yield from click_leaves(sub, f"{prefix}{name} ")
     else:
         yield prefix.strip(), command

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import AUTHOR, TODAY, MakeRepo
+from coopkit.cli.main import COMMANDS
 
 RENDERERS = ("docx", "docxtpl", "jinja2", "lxml", "coopkit.render")
 SEARCH_MODEL = ("sqlmodel", "sqlalchemy", "coopkit.index.search")
@@ -85,62 +86,94 @@ def test_a_remembered_overview_of_many_repositories_reads_no_record(
     assert under(names, heavy + RENDERERS) == []
 
 
-def test_the_global_options_that_take_a_value_are_known_to_the_start() -> None:
-    # `coop` builds only the command it is asked for; to find it, it skips global options and
-    # their values. A new global option with a value must be added to ROOT_VALUE_OPTIONS.
-    import typer.main
-
-    from coopkit.cli.main import ROOT_VALUE_OPTIONS, app
-
-    group = typer.main.get_command(app)
-    taking = {name for p in group.params if not getattr(p, "is_flag", False) for name in p.opts}
-    assert taking == set(ROOT_VALUE_OPTIONS)
+COMMAND_MODULES = sorted({f"coopkit.cli.{e.module}" for e in COMMANDS.values()})
 
 
-def test_a_command_named_after_a_global_option_value_still_runs(tmp_path: Path) -> None:
-    from coopkit.cli.main import _for, app
+def loaded(root: Path, *args: str) -> list[str]:
+    """Return the command modules a `coop` process has loaded when it ends.
 
-    assert _for(["--author", "status", "due"]).registered_commands[0].callback.__name__ == (
-        "due_cmd"
+    (`-X importtime` does not report a module `importlib.import_module` loads itself.)
+    """
+    code = (
+        "import sys\n"
+        "from coopkit.cli.main import main\n"
+        "try:\n    main(sys.argv[1:])\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write('\\nLOADED ' + ' '.join(sorted(sys.modules)))\n"
     )
-    assert _for(["--json", "status"]) is not app
-    assert _for(["--help"]) is app
-    assert _for(["nonsense"]) is app
-    assert [g.name for g in _for(["-C", "x", "partner", "add"]).registered_groups] == ["partner"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = done.stderr.rsplit("\nLOADED ", 1)[1].split()
+    return [m for m in COMMAND_MODULES if m in names]
 
 
-def _named(callback: Any) -> str:
-    inner = getattr(callback, "__wrapped__", callback)
-    return f"{inner.__module__}.{inner.__qualname__}"
+def test_help_imports_no_command_module(tmp_path: Path) -> None:
+    assert loaded(tmp_path, "--help") == []
 
 
-def test_every_command_is_found_in_the_app_pruned_for_it() -> None:
+@pytest.mark.parametrize(
+    ("command", "module"),
+    [
+        (["partner", "--help"], "partner"),
+        (["--author", "status", "due", "--help"], "followup"),
+        (["-C", "x", "action", "list", "--help"], "action"),
+    ],  # fmt: skip
+    ids=lambda c: c if isinstance(c, str) else c[-2],
+)
+def test_a_call_imports_only_the_module_of_its_command(
+    tmp_path: Path, command: list[str], module: str
+) -> None:
+    assert loaded(tmp_path, *command) == [f"coopkit.cli.{module}"]
+
+
+def test_the_root_help_lists_each_command_as_its_own_help_would() -> None:
+    # The root help is written from the table, without building the commands: each short help
+    # there must be the first line of the command's own help, and come out the same at any width.
+    import inspect
+
     import typer.main
+    from typer.core import TyperCommand
 
-    from coopkit.cli.main import _for, app
+    from coopkit.cli.main import COMMANDS, app
 
-    def leaves(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
-        found = []
-        for name, sub in getattr(command, "commands", {}).items():
-            if hasattr(sub, "commands"):
-                # Below the root only flags come before a subcommand: groups take no values.
-                assert [p.opts for p in sub.params if not getattr(p, "is_flag", False)] == []
-                found += leaves(sub, [*path, name])
-            else:
-                found.append(([*path, name], _named(sub.callback)))
-        return found
+    root = typer.main.get_command(app)
+    ctx = root.make_context("coop", [], resilient_parsing=True)
+    assert root.list_commands(ctx) == list(COMMANDS)
+    for name, entry in COMMANDS.items():
+        command = root.get_command(ctx, name)
+        assert command is not None, name
+        assert command.name == name
+        assert command.hidden == entry.hidden, name
+        assert entry.short_help == inspect.cleandoc(command.help or "").splitlines()[0], name
+        stand_in = TyperCommand(name, help=entry.short_help)
+        for limit in range(20, 120, 7):
+            assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), name
 
-    full = leaves(typer.main.get_command(app), [])
-    assert len(full) > 60
-    for path, callback in full:
-        command = typer.main.get_command(_for(["-C", "x", *path, "--json"]))
-        for name in path:
-            assert list(command.commands) == [name], path  # type: ignore[attr-defined]
-            command = command.commands[name]  # type: ignore[attr-defined]
-        assert _named(command.callback) == callback, path
-    # Help for a group lists all its commands.
-    partner = typer.main.get_command(_for(["partner", "--help"])).commands["partner"]  # type: ignore[attr-defined]
-    assert len(partner.commands) > 3
+
+def test_every_module_of_the_table_exposes_its_app_and_nothing_else_registers() -> None:
+    import importlib
+    import pkgutil
+
+    import typer
+
+    import coopkit.cli
+    from coopkit.cli.main import COMMANDS
+
+    holding = {e.module for e in COMMANDS.values()}
+    for info in pkgutil.iter_modules(coopkit.cli.__path__):
+        if info.name == "__main__":
+            continue
+        module = importlib.import_module(f"coopkit.cli.{info.name}")
+        apps = [v for v in vars(module).values() if isinstance(v, typer.Typer)]
+        if info.name in holding:
+            assert isinstance(getattr(module, "app", None), typer.Typer), info.name
+        elif info.name != "main":
+            # Support modules hold no commands.
+            assert apps == [], info.name
 
 
 def test_a_write_builds_no_value_converter(

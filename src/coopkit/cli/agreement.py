@@ -1,4 +1,4 @@
-"""`coop agreement` commands."""
+"""`coop agreement`: draft, change, compare, release, approve and render agreements."""
 
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from coopkit.cli.boundary import command
+from coopkit.cli.correcting import CommitDateOption
+from coopkit.cli.correcting import done as done_correction
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_bounded_day, parse_day
 from coopkit.errors import ExitCode, T, UsageError
 
 if TYPE_CHECKING:
+    from coopkit.model.compare import AgreementDiff
     from coopkit.queries.load import Snapshot
     from coopkit.queries.versions import Lifecycle, Timeline
+    from coopkit.services.diff import DiffResult
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 clause_app = typer.Typer(no_args_is_help=True)
 obligation_app = typer.Typer(no_args_is_help=True)
 
@@ -1252,5 +1256,324 @@ def log_cmd(ctx: typer.Context, agreement_id: AgreementId) -> None:
     print_log(agreement_log(service_ctx, agreement_id), state.json, service_ctx.lang)
 
 
+# --------------------------------------------------------------------------- documents
+
+
+@command
+def render_cmd(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(metavar="ID", help="Die Vereinbarung.")],
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            metavar="vN",
+            help="Eine freigegebene Fassung statt des aktuellen Arbeitstexts.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="DATEI",
+            help="Zieldatei (Standard: ID[-vN].docx im aktuellen Verzeichnis).",
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zusätzlich als PDF ausgeben (braucht LibreOffice).")
+    ] = False,
+) -> None:
+    """Vereinbarung als Word-Dokument ausgeben (Vorlage templates/agreement.docx).
+
+    Enthält Parteien mit Vertretung, Präambel, Paragraphen, die Pflichten als Tabelle und
+    je Partner den Freigabeblock („freigegeben am … von …“ oder „ausstehend“).
+
+    Beispiel: coop agreement render myk-caritas-ko --version v1 --pdf
+    """
+    from coopkit.services.documents import render_agreement
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    written = render_agreement(service_ctx, agreement_id, version, output, pdf)
+    if state.json:
+        print_json({"ok": True, "path": written})
+    else:
+        say(T("geschrieben: {p}", "written: {p}", p=str(written)), service_ctx.lang)
+
+
+def _change_text(kind: str, lang: str) -> str:
+    words = {
+        "added": ("neu", "added"),
+        "removed": ("entfällt", "removed"),
+        "changed": ("geändert", "changed"),
+    }[kind]
+    return words[0] if lang == "de" else words[1]
+
+
+_FIELD_LABELS = {
+    "title": ("Titel", "title"),
+    "parties": ("Parteien", "parties"),
+    "coordinator": ("Koordination", "coordinator"),
+    "valid_from": ("gültig ab", "valid from"),
+    "valid_until": ("gültig bis", "valid until"),
+    "review_cycle": ("Überprüfung", "review cycle"),
+    "notice_period": ("Kündigungsfrist", "notice period"),
+    "on_notice": ("Wirkung einer Kündigung", "effect of a notice"),
+    "status": ("Status", "status"),
+    "clause": ("Paragraph", "clause"),
+    "by": ("Wer", "by"),
+    "to": ("an wen", "to"),
+    "what": ("Was", "what"),
+    "recurrence": ("wie oft", "recurrence"),
+    "first_due": ("erste Fälligkeit", "first due"),
+    "condition": ("Bedingung", "condition"),
+    "how": ("Weg", "how"),
+}
+
+
+def _field_label(field: str, lang: str) -> str:
+    de, en = _FIELD_LABELS.get(field, (field, field))
+    return de if lang == "de" else en
+
+
+def _print_diff(result: DiffResult, lang: str) -> None:
+    diff: AgreementDiff = result.diff
+    de = lang == "de"
+    say(f"--- {result.from_label}")
+    say(f"+++ {result.to_label}")
+    if diff.empty:
+        say(T("keine Unterschiede", "no differences"), lang)
+        return
+    for change in diff.metadata:
+        say(f"{_field_label(change.field, lang)}: {change.old or '—'} → {change.new or '—'}")
+    if diff.preamble:
+        say("")
+        say("## Präambel" if de else "## Preamble")
+        for line in diff.preamble:
+            say(line)
+    for clause in diff.clauses:
+        say("")
+        heading = clause.heading
+        if clause.kind == "changed" and (clause.old_number, clause.old_title) != (
+            clause.new_number,
+            clause.new_title,
+        ):
+            heading = f"§ {clause.old_number} {clause.old_title} → {clause.heading}"
+        say(f"## {heading} ({_change_text(clause.kind, lang)})")
+        for line in clause.lines:
+            say(line)
+    if diff.obligations:
+        say("")
+        say("Pflichten" if de else "Obligations")
+        for obligation in diff.obligations:
+            sign = {"added": "+", "removed": "-", "changed": "~"}[obligation.kind]
+            say(
+                f"{sign} {obligation.id} ({_change_text(obligation.kind, lang)}): {obligation.what}"
+            )
+            for field in obligation.changes:
+                label = _field_label(field.field, lang)
+                say(f"    {label}: {field.old or '—'} → {field.new or '—'}")
+
+
+def _diff_json(result: DiffResult, docx: Path | None) -> dict[str, Any]:
+    diff = result.diff
+    return {
+        "agreement": result.agreement_id,
+        "from": {"label": result.from_label, "commit": result.from_commit},
+        "to": {"label": result.to_label, "commit": result.to_commit},
+        "metadata": diff.metadata,
+        "preamble": diff.preamble,
+        "clauses": [
+            {
+                "kind": c.kind,
+                "old_number": c.old_number,
+                "new_number": c.new_number,
+                "old_title": c.old_title,
+                "new_title": c.new_title,
+                "lines": c.lines,
+            }
+            for c in diff.clauses
+        ],
+        "obligations": diff.obligations,
+        "docx": docx,
+    }
+
+
+@command
+def diff_cmd(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(metavar="ID", help="Die Vereinbarung.")],
+    from_rev: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[VON]", help="Fassung (v1), Commit oder WORKTREE; Standard: letzte Fassung."
+        ),
+    ] = None,
+    to_rev: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[BIS]", help="Fassung, Commit oder WORKTREE; Standard: aktueller Arbeitstext."
+        ),
+    ] = None,
+    docx: Annotated[
+        Path | None,
+        typer.Option(
+            "--docx",
+            metavar="DATEI",
+            help="Word-Dokument mit Änderungsverfolgung (BIS gegen VON) schreiben.",
+        ),
+    ] = None,
+) -> None:
+    """Zwei Stände einer Vereinbarung vergleichen: Text je Paragraph und Pflichten.
+
+    VON und BIS sind eine Fassung (v1), ein Commit oder WORKTREE (der aktuelle Arbeitstext).
+    Ohne Angabe: letzte freigegebene Fassung gegen den Arbeitstext. Mit --docx entsteht ein
+    Word-Dokument mit echten Änderungen (annehmen/ablehnen), je Änderung mit Autor und Datum.
+
+    Beispiel: coop agreement diff myk-caritas-ko v1 v2 --docx aenderungen.docx
+    """
+    from coopkit.services.diff import diff_agreement, write_redline
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    lang = service_ctx.lang
+    result = diff_agreement(service_ctx, agreement_id, from_rev, to_rev)
+    written = write_redline(service_ctx, result, docx) if docx is not None else None
+    if state.json:
+        print_json(_diff_json(result, written))
+        return
+    _print_diff(result, lang)
+    if written is not None:
+        say("")
+        say(
+            T(
+                "Word-Dokument mit Änderungen: {p}",
+                "Word document with tracked changes: {p}",
+                p=str(written),
+            ),
+            lang,
+        )
+
+
+# --------------------------------------------------------------------------- clause corrections
+
+
+ClauseNumber = Annotated[int, typer.Argument(metavar="N", help="Nummer des Paragraphen.", min=1)]
+
+
+@command
+def clause_set_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    number: ClauseNumber,
+    text: Annotated[
+        str | None, typer.Argument(metavar="[TEXT]", help="Neuer Text (Markdown).")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Neue Überschrift.")] = None,
+    date: CommitDateOption = None,
+    message: MessageOption = None,
+) -> None:
+    """Überschrift und/oder Text eines Paragraphen ersetzen; ein Commit.
+
+    Beispiel: coop agreement clause set myk-awo 3 --title "Zusammenarbeit" "Die Partner …"
+    """
+    from coopkit.services.agreement_edits import set_clause
+
+    result = set_clause(
+        get_state(ctx).context(),
+        agreement_id,
+        number,
+        title=title,
+        text=text,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
+    done_correction(
+        ctx,
+        T("§ {n} geändert", "§ {n} changed", n=number),
+        {"path": result.path, "commit": result.commit.commit, "clause": number},
+    )
+
+
+def _renumbered(mapping: dict[int, int]) -> dict[str, int]:
+    return {str(old): new for old, new in sorted(mapping.items())}
+
+
+@command
+def clause_remove_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    number: ClauseNumber,
+    date: CommitDateOption = None,
+    message: MessageOption = None,
+) -> None:
+    """Einen Paragraphen entfernen; die folgenden rücken auf, Pflichten folgen; ein Commit.
+
+    Nennt eine Pflicht den Paragraphen (clause: N), wird nichts geändert.
+
+    Beispiel: coop agreement clause remove myk-awo 9
+    """
+    from coopkit.services.agreement_edits import remove_clause
+
+    result = remove_clause(
+        get_state(ctx).context(),
+        agreement_id,
+        number,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
+    done_correction(
+        ctx,
+        T("§ {n} entfernt", "§ {n} removed", n=number),
+        {
+            "path": result.path,
+            "commit": result.commit.commit,
+            "renumbered": _renumbered(result.renumbered),
+        },
+    )
+
+
+@command
+def clause_move_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    number: ClauseNumber,
+    to: Annotated[int, typer.Option("--to", metavar="M", help="Neue Nummer.", min=1)],
+    date: CommitDateOption = None,
+    message: MessageOption = None,
+) -> None:
+    """Einen Paragraphen verschieben (§ N wird § M); dazwischen neu nummeriert; ein Commit.
+
+    Die Verweise der Pflichten (clause: N) werden im selben Commit angepasst.
+
+    Beispiel: coop agreement clause move myk-awo 7 --to 5
+    """
+    from coopkit.services.agreement_edits import move_clause
+
+    result = move_clause(
+        get_state(ctx).context(),
+        agreement_id,
+        number,
+        to,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
+    done_correction(
+        ctx,
+        T("§ {n} ist jetzt § {t}", "§ {n} is now § {t}", n=number, t=to),
+        {
+            "path": result.path,
+            "commit": result.commit.commit,
+            "renumbered": _renumbered(result.renumbered),
+        },
+    )
+
+
+app.command("render")(render_cmd)
+app.command("diff")(diff_cmd)
+clause_app.command("set")(clause_set_cmd)
+clause_app.command("remove")(clause_remove_cmd)
+clause_app.command("move")(clause_move_cmd)
 app.add_typer(clause_app, name="clause")
 app.add_typer(obligation_app, name="obligation")

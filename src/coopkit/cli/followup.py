@@ -1,4 +1,4 @@
-"""Follow-up commands: obligations, due list, checklist, calendar, report."""
+"""Follow-up commands: due list, calendar, checklist, report, all documents in one run."""
 
 from __future__ import annotations
 
@@ -9,21 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from coopkit.cli.boundary import command
+from coopkit.cli.labels import day_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import CliState, DayKind, check_year, get_state
 from coopkit.errors import T, UsageError
 
-obligation_app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
 _WITHIN = re.compile(r"([0-9]+)\s*([dwm]?)")
 
 if TYPE_CHECKING:
     from coopkit.queries.load import Snapshot
-
-
-@obligation_app.callback()
-def obligation_group() -> None:
-    """Pflichten: auflisten, Erfüllung erfassen, wer informiert wen."""
 
 
 def _within_days(value: str) -> int:
@@ -53,208 +49,6 @@ def _within_days(value: str) -> int:
 
 
 MAX_WITHIN_DAYS = 36500
-
-
-def _day_text(value: object, lang: str) -> str:
-    from datetime import date
-
-    from coopkit.render.dates import short_date
-
-    return short_date(value, lang) if isinstance(value, date) else "—"
-
-
-@command
-def obligation_list_cmd(
-    ctx: typer.Context,
-    agreement: Annotated[
-        str | None,
-        typer.Option(
-            "--agreement", help="Nur Pflichten dieser Vereinbarung.", metavar="VEREINBARUNG"
-        ),
-    ] = None,
-    partner: Annotated[
-        str | None,
-        typer.Option(
-            "--partner",
-            help="Nur Pflichten, die dieser Partner schuldet oder erhält.",
-            metavar="PARTNER",
-        ),
-    ] = None,
-) -> None:
-    """Pflichten auflisten: wer schuldet wem was, wie oft, nächste Fälligkeit, offen/überfällig.
-
-    Beispiel: coop obligation list --agreement myk-caritas-ko
-    """
-    from coopkit.cli.pages import show_page
-
-    state = get_state(ctx)
-    service_ctx = state.context()
-
-    def render(snap: Snapshot) -> None:
-        from coopkit.queries.due import obligation_rows
-
-        rows = obligation_rows(snap, agreement=agreement, partner=partner)
-        if state.json:
-            print_json({"ok": True, "obligations": rows})
-            return
-        de = service_ctx.lang == "de"
-        headers = (
-            [
-                "Vereinbarung",
-                "Pflicht",
-                "§",
-                "von",
-                "an",
-                "wie oft",
-                "nächste",
-                "offen",
-                "überfällig",
-            ]
-            if de
-            else [
-                "agreement",
-                "obligation",
-                "§",
-                "by",
-                "to",
-                "how often",
-                "next",
-                "open",
-                "overdue",
-            ]
-        )
-        say(
-            table(
-                headers,
-                [
-                    [
-                        r.agreement,
-                        r.id,
-                        r.clause or "",
-                        ", ".join(r.by),
-                        ", ".join(r.to),
-                        r.frequency,
-                        _day_text(r.next_due, service_ctx.lang),
-                        r.open,
-                        r.overdue,
-                    ]
-                    for r in rows
-                ],
-            )
-        )
-        notes = list(dict.fromkeys(n for r in rows for n in r.endings))
-        if notes:
-            say("")
-            for note in notes:
-                say(note)
-
-    show_page(
-        service_ctx,
-        "obligation list",
-        (agreement, partner, state.json),
-        render,
-        quiet=state.json,
-        facts=True,
-    )
-
-
-@command
-def obligation_done_cmd(
-    ctx: typer.Context,
-    target: Annotated[
-        str,
-        typer.Argument(
-            help="VEREINBARUNG/PFLICHT, z. B. myk-caritas-ko/infomaterial.",
-            metavar="VEREINBARUNG/PFLICHT",
-        ),
-    ],
-    partner: Annotated[
-        str | None,
-        typer.Option(
-            "--partner",
-            help="Der verpflichtete Partner (nötig, wenn mehrere die Pflicht schulden).",
-            metavar="PARTNER",
-        ),
-    ] = None,
-    date: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            help="Datum der Erfüllung (Standard: heute); auch das Datum des Commits.",
-            metavar="DATUM",
-        ),
-    ] = None,
-    due: Annotated[
-        str | None,
-        typer.Option(
-            "--due",
-            help="Welche Fälligkeit (Standard: die früheste noch offene).",
-            metavar="DATUM",
-        ),
-    ] = None,
-    status: Annotated[
-        str,
-        typer.Option(
-            "--status",
-            help="fulfilled (erfüllt), partly (teilweise), missed "
-            "(versäumt) oder waived (erlassen).",
-            metavar="STATUS",
-        ),
-    ] = "fulfilled",
-    note: Annotated[str | None, typer.Option("--note", help="Vermerk, z. B. wie erfüllt.")] = None,
-) -> None:
-    """Erfüllung einer fälligen Pflicht erfassen (ein Datensatz je Fälligkeit und Partner).
-
-    Beispiel: coop obligation done myk-caritas-ko/infomaterial --date 2014-01-10 --status partly
-    """
-    from coopkit.services.followup import record_fulfilment
-
-    agreement_id, sep, obligation_id = target.partition("/")
-    if not sep or not agreement_id or not obligation_id:
-        raise UsageError(
-            T(
-                "„{v}“: erwartet VEREINBARUNG/PFLICHT, z. B. myk-caritas-ko/infomaterial",
-                '"{v}": expected AGREEMENT/OBLIGATION, e.g. myk-caritas-ko/infomaterial',
-                v=target,
-            )
-        )
-    state = get_state(ctx)
-    service_ctx = state.context()
-    result = record_fulfilment(
-        service_ctx,
-        agreement_id,
-        obligation_id,
-        partner=partner,
-        due=get_state(ctx).day(due, "--due", DayKind.PLANNED),
-        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
-        status=status,
-        note=note,
-    )
-    if state.json:
-        print_json(
-            {
-                "ok": True,
-                "path": result.path,
-                "fulfilment": result.fulfilment,
-                "updated": result.updated,
-                "commit": result.commit.commit,
-            }
-        )
-        return
-    f = result.fulfilment
-    say(
-        T(
-            "{verb}: {o} von {p}, fällig {d}: {s} → {path}",
-            "{verb}: {o} by {p}, due {d}: {s} → {path}",
-            verb=T("aktualisiert", "updated") if result.updated else T("erfasst", "recorded"),
-            o=f"{agreement_id}/{f.obligation}",
-            p=f.partner,
-            d=_day_text(f.due, service_ctx.lang),
-            s=f.status,
-            path=result.path,
-        ),
-        service_ctx.lang,
-    )
 
 
 @command
@@ -317,7 +111,7 @@ def due_cmd(
                     else ""
                 )
                 who = f"{item.partner}/{item.person}" if item.person else ""
-                rows.append([_day_text(item.due, lang), item.what, item.source, who, late])
+                rows.append([day_text(item.due, lang), item.what, item.source, who, late])
             say(
                 table(
                     [
@@ -436,7 +230,7 @@ def checklist_cmd(
             p=str(result.path),
             n=result.items,
             k=result.partners,
-            u=_day_text(result.until, service_ctx.lang),
+            u=day_text(result.until, service_ctx.lang),
         ),
         service_ctx.lang,
     )
@@ -545,61 +339,6 @@ def report_cmd(
         say(T("PDF geschrieben: {p}", "PDF written: {p}", p=str(result.pdf)), service_ctx.lang)
 
 
-@command
-def obligation_matrix_cmd(
-    ctx: typer.Context,
-    agreement: Annotated[
-        str | None,
-        typer.Option("--agreement", help="Nur diese Vereinbarung.", metavar="VEREINBARUNG"),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--output", help="Zieldatei .md oder .docx (sonst Ausgabe hier).", metavar="DATEI"
-        ),
-    ] = None,
-) -> None:
-    """Wer informiert wen? Partner × Partner: was fließt und wie oft.
-
-    Zeilen: der verpflichtete Partner; Spalten: wer die Leistung erhält.
-
-    Beispiel: coop obligation matrix --agreement myk-caritas-ko -o matrix.docx
-    """
-    from coopkit.services.followup import obligation_matrix
-
-    state = get_state(ctx)
-    service_ctx = state.context()
-    result = obligation_matrix(service_ctx, agreement=agreement, output=output)
-    if state.json:
-        print_json(
-            {
-                "ok": True,
-                "partners": [{"id": p, "name": n} for p, n in result.partners],
-                "flows": [
-                    {"from": a, "to": b, "what": lines}
-                    for (a, b), lines in sorted(result.cells.items())
-                ],
-                "path": result.path,
-            }
-        )
-        return
-    if result.text is not None:
-        typer.echo(clean(result.text), nl=False)
-        return
-    say(T("Matrix geschrieben: {p}", "matrix written: {p}", p=str(result.path)), service_ctx.lang)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the top-level follow-up commands to the root app."""
-    obligation_app.command("list")(obligation_list_cmd)
-    obligation_app.command("done")(obligation_done_cmd)
-    obligation_app.command("matrix")(obligation_matrix_cmd)
-    app.command("due")(due_cmd)
-    app.command("calendar")(calendar_cmd)
-    app.command("checklist")(checklist_cmd)
-    app.command("report")(report_cmd)
-
-
 def _report_many(
     state: CliState,
     folders: list[str],
@@ -680,3 +419,80 @@ def _report_many(
             )
     say("")
     say(table(headers, rows))
+
+
+@command
+def render_all_cmd(
+    ctx: typer.Context,
+    all_documents: Annotated[
+        bool,
+        typer.Option("--all", help="Alle Vereinbarungen und Niederschriften (Pflicht)."),
+    ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", metavar="JAHR", help="Nur die Niederschriften dieses Jahres."),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", metavar="ORDNER|DATEI.zip", help="Zielordner oder ZIP."),
+    ] = Path("dokumente"),
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Zu jedem Dokument ein PDF/A-2b (ein LibreOffice-Lauf).")
+    ] = False,
+) -> None:
+    """Alle Vereinbarungen und Niederschriften in einem Lauf als Word-Dokumente ausgeben.
+
+    Schreibt Vereinbarung_<ID>.docx je Vereinbarung (Arbeitstext; mit Freigaben, wenn er
+    einer Fassung gleicht) und Niederschrift_<SITZUNG>.docx je Sitzung (mit --year nur die
+    dieses Jahres) nach -o (Standard: dokumente/); mit --pdf alle PDFs aus einem
+    LibreOffice-Aufruf.
+
+    Beispiel: coop render --all --year 2014 -o dokumente-2014 --pdf
+    """
+    from coopkit.cli.progress import READING, Progress
+    from coopkit.errors import UsageError
+    from coopkit.services.pack import render_all
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    if not all_documents:
+        raise UsageError(
+            T(
+                "bitte --all angeben (einzelne Dokumente: coop agreement render, "
+                "coop meeting render)",
+                "pass --all (single documents: coop agreement render, coop meeting render)",
+            )
+        )
+    with Progress(READING, service_ctx.lang, quiet=state.json) as progress:
+        result = render_all(
+            service_ctx,
+            output,
+            year=check_year(year, "--year"),
+            pdf=pdf,
+            progress=progress,
+            step=progress.step,
+        )
+    if state.json:
+        print_json({"ok": True, "path": str(result.target), "files": result.files})
+        return
+    say(
+        T(
+            "{n} Dateien geschrieben: {p}",
+            "{n} files written: {p}",
+            n=len(result.files),
+            p=str(result.target),
+        ),
+        service_ctx.lang,
+    )
+
+
+@app.callback()
+def group() -> None:
+    """Nachverfolgung: Fälligkeiten, Kalender, Checklisten, Berichte, alle Dokumente."""
+
+
+app.command("due")(due_cmd)
+app.command("calendar")(calendar_cmd)
+app.command("checklist")(checklist_cmd)
+app.command("report")(report_cmd)
+app.command("render")(render_all_cmd)

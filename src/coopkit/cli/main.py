@@ -1,28 +1,207 @@
-"""The root `coop` app: global options and the command groups."""
+"""The root `coop` app: global options and the table of its commands.
+
+`COMMANDS` names every top-level command and command group and the module of `coopkit.cli` that
+holds it. Each of those modules exposes a `typer.Typer` named `app`: a module named like its
+command is that command group (`partner` -> `cli/partner.py`); a thematic module's `app` holds
+several top-level commands (`status` -> `cli/repository.py`). The root group imports and builds
+a module only when one of its commands is called; `coop --help` lists the table.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
-from coopkit.cli import (
-    agreement,
-    agreement_docs,
-    base,
-    collab,
-    corrections,
-    followup,
-    history,
-    meeting,
-    partner,
-    template,
+from coopkit.cli.framework import (
+    LANGUAGES,
+    CoopGroup,
+    english,
+    gettext,
+    install,
+    lang_option,
+    without_pydantic_plugins,
 )
-from coopkit.cli.framework import LANGUAGES, CoopGroup, english, install, lang_option
 from coopkit.cli.state import CliState, check_language, parse_day
 
+if TYPE_CHECKING:
+    pass
+
 install()
+
+
+class Entry(NamedTuple):
+    """Where a top-level command lives, and its line in the root help."""
+
+    module: str
+    """The module of `coopkit.cli` that holds it."""
+    short_help: str
+    """The first line of the command's own help (a test compares the two)."""
+    hidden: bool = False
+    """Left out of the root help (called by git, not by people)."""
+
+
+COMMANDS: dict[str, Entry] = {
+    "init": Entry(
+        "repository",
+        "Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).",
+    ),
+    "check": Entry(
+        "repository", "Alle Dateien prüfen: Syntax, Schema, Verweise, Datumslogik, IDs."
+    ),
+    "status": Entry(
+        "repository",
+        "Überblick: Vereinbarungen mit Version und Freigaben, Partner, Sitzungen.",
+    ),
+    "demo": Entry(
+        "repository",
+        "Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen.",
+    ),
+    "migrate": Entry(
+        "repository",
+        "Ältere Repositorys umstellen: den handgesetzten „status:“ aus allen Vereinbarungen "
+        "entfernen.",
+    ),
+    "commit": Entry(
+        "repository", "Von Hand bearbeitete Datensätze geprüft als eigenen Commit übernehmen."
+    ),
+    "search": Entry(
+        "repository",
+        "Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.",
+    ),
+    "sync": Entry(
+        "collaboration",
+        "Abgleichen: holen, eigene Commits auf den gemeinsamen Stand setzen, prüfen, senden.",
+    ),
+    "merge-driver": Entry(
+        "collaboration",
+        "Git-Merge-Treiber für coop-Datensätze (von git aufgerufen, nicht von Hand).",
+        hidden=True,
+    ),
+    "due": Entry(
+        "followup",
+        "Was ist fällig oder überfällig? Pflichten und Aufgaben je Partner, nach Datum, "
+        "mit Quelle.",
+    ),
+    "calendar": Entry(
+        "followup",
+        "Kalender (.ics) exportieren: Sitzungen, Fristen der Aufgaben, Fälligkeiten der Pflichten.",
+    ),
+    "checklist": Entry(
+        "followup",
+        "Checkliste je Partner: offene Aufgaben und fällige Pflichten bis zur nächsten Sitzung.",
+    ),
+    "report": Entry(
+        "followup", "Evaluationsbericht einer Vereinbarung für ein Jahr oder einen Zeitraum."
+    ),
+    "log": Entry(
+        "repository", "Verlauf: wer hat wann was geändert, mit Dateien und Versions-Tags."
+    ),
+    "render": Entry(
+        "followup",
+        "Alle Vereinbarungen und Niederschriften in einem Lauf als Word-Dokumente ausgeben.",
+    ),
+    "trust": Entry(
+        "collaboration",
+        "Wurzel des Vertrauens: gepinnte Koordinationsschlüssel und registrierte Partnerschlüssel.",
+    ),
+    "remote": Entry(
+        "collaboration",
+        "Gemeinsame git-Gegenstellen (Forgejo, Gitea, GitLab, Bare-Repository auf einem Share).",
+    ),
+    "ci": Entry(
+        "collaboration", "CI-Pipelines: coop check und coop agreement verify bei jedem Push."
+    ),
+    "partner": Entry(
+        "partner", "Partner: Organisationen, Vertretung, Kontakte, Signaturschlüssel."
+    ),
+    "agreement": Entry(
+        "agreement",
+        "Vereinbarungen: entwerfen, ändern, vergleichen, veröffentlichen, freigeben, ausgeben.",
+    ),
+    "meeting": Entry(
+        "meeting",
+        "Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung.",
+    ),
+    "action": Entry("action", "Aufgaben aus Sitzungen: auflisten und erledigen."),
+    "obligation": Entry(
+        "obligation", "Pflichten: auflisten, Erfüllung erfassen, wer informiert wen."
+    ),
+    "template": Entry("template", "Vorlagen: auflisten, exportieren, prüfen."),
+}
+"""Every top-level command and group, in the order of the root help."""
+
+
+def load_command(ctx: Any, name: str) -> Any:
+    """Import the module holding the top-level command `name` and build that command.
+
+    Returns the click command (a group for a command group), built from the module's `app`
+    with typer's public `get_command`; None for a name the table does not know.
+    """
+    import importlib
+
+    import typer.main
+
+    entry = COMMANDS.get(name)
+    if entry is None:
+        return None
+    module = importlib.import_module(f"coopkit.cli.{entry.module}")
+    built = typer.main.get_command(module.app)
+    if entry.module == name:
+        # Called by its name in the table (typer names a group after its callback).
+        built.name = name
+        return built
+    return built.get_command(ctx, name)  # type: ignore[attr-defined]
+
+
+class Root(CoopGroup):
+    """The root `coop` group: its commands come from `COMMANDS`, each built when called."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[str, Any] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Return the names in the table, in its order (nothing is imported)."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """Return the command `cmd_name`, importing and building its module on first use."""
+        if cmd_name not in self._loaded:
+            found = load_command(ctx, cmd_name)
+            if found is None:
+                return None
+            self._loaded[cmd_name] = found
+        return self._loaded[cmd_name]
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Refuse an unknown command with the closest names of the table, like typer does."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS and not ctx.resilient_parsing:
+            from difflib import get_close_matches
+
+            message = gettext("No such command {name!r}.").format(name=name)
+            matches = get_close_matches(name, list(COMMANDS))
+            if matches:
+                suggestions = ", ".join(f"{m!r}" for m in matches)
+                message = f"{message.rstrip('.')}. Did you mean {suggestions}?"
+            ctx.fail(message)
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """List the commands from the table's short help, as typer would from each command."""
+        from typer.core import TyperCommand
+
+        shown = [(name, e) for name, e in COMMANDS.items() if not e.hidden]
+        limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+        rows = [
+            (name, TyperCommand(name, help=e.short_help).get_short_help_str(limit))
+            for name, e in shown
+        ]
+        with formatter.section(gettext("Commands")):
+            formatter.write_dl(rows)
+
 
 EPILOG = english(
     "Exit-Codes: 0 ok, 1 Probleme in den Dateien, 2 Aufruf falsch, 3 interner Fehler, "
@@ -43,7 +222,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
-    cls=CoopGroup,
+    cls=Root,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -165,74 +344,6 @@ def root(
     _parse(ctx)
 
 
-base.register(app)
-collab.register(app)
-followup.register(app)
-history.register(app)
-agreement_docs.register(agreement.app)
-agreement_docs.register_root(app)
-corrections.register()
-app.add_typer(partner.app, name="partner")
-app.add_typer(agreement.app, name="agreement")
-app.add_typer(meeting.app, name="meeting")
-app.add_typer(meeting.action_app, name="action")
-app.add_typer(followup.obligation_app, name="obligation")
-app.add_typer(template.app, name="template")
-
-
-ROOT_VALUE_OPTIONS = frozenset({"-C", "--today", "--author", "--lang", "--ssh-key"})
-"""The global options that take a value (a test compares this with the root callback)."""
-
-
-def _command_name(info: typer.models.CommandInfo) -> str:
-    """Return the name a registered command is called by (as typer derives it)."""
-    if info.name:
-        return info.name
-    callback = info.callback
-    return callback.__name__.lower().replace("_", "-") if callback is not None else ""
-
-
-def _for(args: list[str]) -> typer.Typer:
-    """Return the app with only the command or command group `args` call.
-
-    typer builds every registered command from its signature on each start; a call needs one.
-    Where no command is named (`coop --help`, an unknown command) the whole app answers.
-    """
-    return _pruned(app, args, ROOT_VALUE_OPTIONS)
-
-
-def _pruned(found: typer.Typer, args: list[str], value_options: frozenset[str]) -> typer.Typer:
-    """Return `found` with only the command or group the first word of `args` names.
-
-    And so on down the groups (their callbacks take no values); `found` itself where the
-    first word names nothing.
-    """
-    import copy
-
-    skip = False
-    for n, arg in enumerate(args):
-        if skip:
-            skip = False
-            continue
-        if arg == "--":
-            break
-        if arg.startswith("-"):
-            skip = arg in value_options
-            continue
-        groups = [copy.copy(g) for g in found.registered_groups if g.name == arg]
-        commands = [c for c in found.registered_commands if _command_name(c) == arg]
-        if not groups and not commands:
-            return found
-        for group in groups:
-            if group.typer_instance is not None:
-                group.typer_instance = _pruned(group.typer_instance, args[n + 1 :], frozenset())
-        pruned = copy.copy(found)
-        pruned.registered_groups = groups
-        pruned.registered_commands = commands
-        return pruned
-    return found
-
-
 def _wants(args: list[str], option: str) -> str | None:
     for i, arg in enumerate(args):
         if arg == "--":
@@ -244,30 +355,6 @@ def _wants(args: list[str], option: str) -> str | None:
     return None
 
 
-def _no_plugins() -> tuple[()]:
-    return ()
-
-
-def _without_pydantic_plugins() -> None:
-    """Keep pydantic plugins installed beside coop away from its records.
-
-    Records may hold personal data: no plugin sees them. `PYDANTIC_DISABLE_PLUGINS` is
-    pydantic's own switch, but its plugin loader imports `importlib.metadata` before reading it
-    (about 12 ms on every start); where the loader has not been imported yet, one that finds
-    no plugin takes its place.
-    """
-    import os
-    import sys
-    import types
-
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    name = "pydantic.plugin._loader"
-    if name not in sys.modules:
-        loader = types.ModuleType(name, "No pydantic plugins in coop (see coopkit.cli.main).")
-        setattr(loader, "get_plugins", _no_plugins)  # noqa: B010
-        sys.modules[name] = loader
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run `coop`; usage errors of the parser also get exit 2 and, with --json, a JSON object."""
     import os
@@ -276,13 +363,13 @@ def main(argv: list[str] | None = None) -> None:
     from coopkit.cli.output import clean, print_json, say
     from coopkit.errors import ExitCode, T
 
-    _without_pydantic_plugins()
+    without_pydantic_plugins()
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     lang = _wants(args, "--lang") or os.environ.get("COOP_LANG") or "de"
     lang = lang if lang in ("de", "en") else "de"
     try:
-        code = _for(args)(args=args, prog_name="coop", standalone_mode=False)
+        code = app(args=args, prog_name="coop", standalone_mode=False)
     except KeyboardInterrupt:
         code = int(ExitCode.INTERRUPTED)
         if as_json:

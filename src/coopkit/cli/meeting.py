@@ -1,23 +1,24 @@
-"""`coop meeting` and `coop action` commands."""
+"""`coop meeting`: invitation, attendance, notes, decisions, minutes, and their corrections."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from coopkit.cli.boundary import command
+from coopkit.cli.correcting import AfterSending, CommitDateOption, MessageOption, done
+from coopkit.cli.labels import status_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
 
 if TYPE_CHECKING:
-    from coopkit.queries.actions import ActionRow
     from coopkit.services.meetings import MeetingResult
 
-app = typer.Typer(no_args_is_help=True)
-action_app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
 MeetingId = Annotated[
     str, typer.Argument(help="Sitzungs-ID, z. B. 2014-02-05-evaluation.", metavar="SITZUNG")
@@ -28,38 +29,11 @@ DateOption = Annotated[
     str | None,
     typer.Option("--date", help="Datum (auch Datum des Commits).", metavar="DATUM"),
 ]
-AfterSending = Annotated[
-    bool,
-    typer.Option(
-        "--after-sending",
-        help="Die Niederschrift ist schon versandt: Änderung trotzdem (im Commit vermerkt).",
-    ),
-]
-
-_MINUTES_STATUS = {
-    "draft": T("Entwurf", "draft"),
-    "sent": T("versandt", "sent"),
-    "approved": T("genehmigt", "approved"),
-    "cancelled": T("abgesagt", "cancelled"),
-}
 
 
 @app.callback()
 def group() -> None:
     """Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung."""
-
-
-@action_app.callback()
-def action_group() -> None:
-    """Aufgaben aus Sitzungen: auflisten und erledigen."""
-
-
-def _status(value: str, lang: str) -> str:
-    from coopkit.queries.actions import state_label
-
-    if value in _MINUTES_STATUS:
-        return _MINUTES_STATUS[value].format(lang)
-    return state_label(value, lang)
 
 
 def _written(ctx: typer.Context, result: MeetingResult, message: T) -> None:
@@ -390,7 +364,7 @@ def list_cmd(
                 [
                     r.id,
                     r.date.isoformat(),
-                    _status(r.status, service_ctx.lang),
+                    status_text(r.status, service_ctx.lang),
                     f"{r.open_actions}/{r.actions}",
                     r.title,
                 ]
@@ -424,7 +398,7 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
     say(f"{'Datum' if de else 'Date'}: {m.date.isoformat()} {times}".rstrip())
     if m.place:
         say(f"{'Ort' if de else 'Place'}: {m.place}")
-    state_text = _status(m.status, lang)
+    state_text = status_text(m.status, lang)
     if m.sent:
         state_text += f", {'versandt am' if de else 'sent on'} {m.sent.isoformat()}"
     if m.approved_in:
@@ -458,7 +432,7 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
             say(f"  {'Beschluss' if de else 'Decision'}: {decision}")
         for action in top.actions:
             row = by_key.get(m.action_key(action))
-            status = _status(row.status, lang) if row else ""
+            status = status_text(row.status, lang) if row else ""
             say(
                 f"  {'Aufgabe' if de else 'Action'} {m.action_key(action)} [{status}]: "
                 f"{view.names.get(action.who, action.who)} – {action.what} "
@@ -562,107 +536,6 @@ def render_cmd(
         say(T("geschrieben: {p}", "written: {p}", p=path), service_ctx.lang)
 
 
-def _action_table(rows: list[ActionRow], lang: str) -> str:
-    de = lang != "en"
-    return table(
-        [
-            "ID",
-            "Wer" if de else "Who",
-            "Was" if de else "What",
-            "Bis wann" if de else "Due",
-            "Stand" if de else "State",
-        ],
-        [
-            [
-                r.key,
-                r.who_name,
-                r.what if len(r.what) <= 60 else r.what[:59] + "…",
-                r.due.isoformat(),
-                _status(r.status, lang) + (" (!)" if r.overdue else ""),
-            ]
-            for r in rows
-        ],
-    )
-
-
-@command
-def action_list_cmd(
-    ctx: typer.Context,
-    open_only: Annotated[bool, typer.Option("--open", help="Nur offene Aufgaben.")] = False,
-    partner: Annotated[
-        str | None,
-        typer.Option("--partner", help="Nur Aufgaben dieses Partners.", metavar="PARTNER"),
-    ] = None,
-) -> None:
-    """Aufgaben aus allen Sitzungen auflisten; (!) markiert überfällige.
-
-    Beispiel: coop action list --open --partner jobcenter-myk
-    """
-    from coopkit.queries.actions import action_rows
-    from coopkit.queries.load import snapshot
-    from coopkit.queries.lookup import check_partner
-
-    state = get_state(ctx)
-    service_ctx = state.context()
-    snap = snapshot(service_ctx)
-    check_partner(snap, partner)
-    rows = action_rows(snap.data, snap.today, open_only=open_only, partner=partner)
-    if state.json:
-        print_json(rows)
-        return
-    if not rows:
-        say(T("keine Aufgaben", "no actions"), service_ctx.lang)
-        return
-    say(_action_table(rows, service_ctx.lang))
-
-
-@command
-def action_done_cmd(
-    ctx: typer.Context,
-    action_id: Annotated[
-        str, typer.Argument(help="Aufgaben-ID SITZUNG#NUMMER.", metavar="AUFGABE")
-    ],
-    day: DateOption = None,
-    note: Annotated[str | None, typer.Option("--note", help="Vermerk zur Erledigung.")] = None,
-    drop: Annotated[
-        bool, typer.Option("--drop", help="Als verworfen statt erledigt abschließen.")
-    ] = False,
-    by: Annotated[
-        str | None,
-        typer.Option("--by", help="Erledigt von PARTNER/PERSON.", metavar="PARTNER/PERSON"),
-    ] = None,
-) -> None:
-    """Eine Aufgabe als erledigt (oder mit --drop als verworfen) abschließen.
-
-    Beispiel: coop action done "2014-02-05-evaluation#2" --date 2014-03-28 --note "versandt"
-    """
-    from coopkit.services.meetings import close_action
-
-    result = close_action(
-        get_state(ctx).context(),
-        action_id,
-        when=get_state(ctx).day(day, "--date", DayKind.RECORDED),
-        note=note,
-        status="dropped" if drop else "done",
-        by=by,
-    )
-    state = get_state(ctx)
-    if state.json:
-        print_json(
-            {"ok": True, "action": result.key, "path": result.path, "commit": result.commit.commit}
-        )
-        return
-    say(
-        T(
-            "Aufgabe {a} abgeschlossen ({p})",
-            "action {a} closed ({p})",
-            a=result.key,
-            p=result.path,
-        ),
-        state.context().lang,
-    )
-
-
 app.command("new")(new_cmd)
 app.command("attend")(attend_cmd)
 app.command("decide")(decide_cmd)
@@ -729,5 +602,281 @@ app.command("render")(render_cmd)
 app.command("pack")(pack_cmd)
 app.command("list")(list_cmd)
 app.command("show")(show_cmd)
-action_app.command("list")(action_list_cmd)
-action_app.command("done")(action_done_cmd)
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+IndexOption = Annotated[
+    int, typer.Option("--index", help="Nummer des Beschlusses im TOP (ab 1).", min=1)
+]
+
+
+class DefaultAdd(TyperGroup):
+    """A group whose first word may be left out: `note SITZUNG …` means `note add SITZUNG …`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Insert `add` when the first word is no subcommand and no help option."""
+        if args and args[0] not in self.list_commands(ctx) and args[0] not in ("-h", "--help"):
+            args = ["add", *args]
+        return super().parse_args(ctx, args)
+
+
+note_app = typer.Typer(no_args_is_help=True, cls=DefaultAdd)
+
+
+decision_app = typer.Typer(no_args_is_help=True)
+
+
+attendee_app = typer.Typer(no_args_is_help=True)
+
+
+@note_app.callback()
+def note_group() -> None:
+    """Notizen zu einem TOP: hinzufügen (Standard, „add“ darf fehlen), ersetzen, entfernen."""
+
+
+@decision_app.callback()
+def decision_group() -> None:
+    """Beschlüsse korrigieren: ersetzen oder entfernen (festhalten mit „coop meeting decide“)."""
+
+
+@attendee_app.callback()
+def attendee_group() -> None:
+    """Anwesenheit korrigieren (erfassen mit „coop meeting attend“)."""
+
+
+def _meeting_done(ctx: typer.Context, result: Any, message: T) -> None:
+    done(
+        ctx,
+        message,
+        {"id": result.minutes.id, "path": result.path, "commit": result.commit.commit},
+    )
+
+
+@command
+def note_set_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    text: Annotated[str, typer.Argument(help="Neuer Text der Notiz.", metavar="TEXT")],
+    message: MessageOption = None,
+    after_sending: AfterSending = False,
+) -> None:
+    """Die Notiz eines TOP durch TEXT ersetzen; ein Commit.
+
+    Beispiel: coop meeting note set 2014-05-14-arbeitstreffen --top 2 "Bilanz positiv."
+    """
+    from coopkit.services.meeting_edits import set_note
+
+    result = set_note(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        text,
+        note=message,
+        after_sending=after_sending,
+    )
+    _meeting_done(ctx, result, T("Notiz zu TOP {t} ersetzt", "note of TOP {t} replaced", t=top))
+
+
+@command
+def note_remove_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    message: MessageOption = None,
+    after_sending: AfterSending = False,
+) -> None:
+    """Die Notiz eines TOP entfernen; ein Commit.
+
+    Beispiel: coop meeting note remove 2014-05-14-arbeitstreffen --top 2
+    """
+    from coopkit.services.meeting_edits import remove_note
+
+    result = remove_note(
+        get_state(ctx).context(), meeting_id, top, note=message, after_sending=after_sending
+    )
+    _meeting_done(ctx, result, T("Notiz zu TOP {t} entfernt", "note of TOP {t} removed", t=top))
+
+
+@command
+def decision_set_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    index: IndexOption,
+    text: Annotated[str, typer.Argument(help="Neuer Wortlaut.", metavar="TEXT")],
+    message: MessageOption = None,
+    after_sending: AfterSending = False,
+) -> None:
+    """Den Wortlaut eines Beschlusses ersetzen; ein Commit.
+
+    Beispiel: coop meeting decision set 2014-05-14-arbeitstreffen --top 3 --index 1 "…"
+    """
+    from coopkit.services.meeting_edits import set_decision
+
+    result = set_decision(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        index,
+        text,
+        note=message,
+        after_sending=after_sending,
+    )
+    _meeting_done(
+        ctx,
+        result,
+        T("Beschluss {k} in TOP {t} ersetzt", "decision {k} in TOP {t} replaced", k=index, t=top),
+    )
+
+
+@command
+def decision_remove_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    index: IndexOption,
+    message: MessageOption = None,
+    after_sending: AfterSending = False,
+) -> None:
+    """Einen Beschluss entfernen; ein Commit.
+
+    Beispiel: coop meeting decision remove 2014-05-14-arbeitstreffen --top 3 --index 1
+    """
+    from coopkit.services.meeting_edits import remove_decision
+
+    result = remove_decision(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        index,
+        note=message,
+        after_sending=after_sending,
+    )
+    _meeting_done(
+        ctx,
+        result,
+        T("Beschluss {k} in TOP {t} entfernt", "decision {k} in TOP {t} removed", k=index, t=top),
+    )
+
+
+@command
+def attendee_remove_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    person: Annotated[
+        str, typer.Argument(help="PARTNER/PERSON, bei Gästen der Name.", metavar="PERSON")
+    ],
+    message: MessageOption = None,
+    after_sending: AfterSending = False,
+) -> None:
+    """Eine Person aus der Anwesenheit (anwesend, entschuldigt oder Gast) entfernen.
+
+    Beispiel: coop meeting attendee remove 2014-05-14-arbeitstreffen kv-myk/bernert
+    """
+    from coopkit.services.meeting_edits import remove_attendee
+
+    result = remove_attendee(
+        get_state(ctx).context(), meeting_id, person, note=message, after_sending=after_sending
+    )
+    _meeting_done(
+        ctx, result, T("{p} aus der Anwesenheit entfernt", "{p} removed from attendance", p=person)
+    )
+
+
+@command
+def cancel_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    reason: Annotated[str | None, typer.Option("--reason", help="Grund der Absage.")] = None,
+    date: CommitDateOption = None,
+    message: MessageOption = None,
+) -> None:
+    """Eine geplante Sitzung absagen (status: cancelled, mit Grund); ein Commit.
+
+    Eine abgesagte Sitzung erscheint in keiner Tagesordnung und keinen Unterlagen, im Kalender
+    als abgesagt (STATUS:CANCELLED, höhere SEQUENCE) und zählt im Bericht nicht als abgehaltene
+    Sitzung; „coop meeting render SITZUNG --invitation“ schreibt die Absage.
+
+    Beispiel: coop meeting cancel 2014-05-14-arbeitstreffen --reason "Krankheit der Leitung"
+    """
+    from coopkit.services.meeting_edits import cancel_meeting
+
+    result = cancel_meeting(
+        get_state(ctx).context(),
+        meeting_id,
+        reason=reason,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
+    _meeting_done(ctx, result, T("Sitzung {m} abgesagt", "meeting {m} cancelled", m=meeting_id))
+
+
+@command
+def move_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    day: Annotated[str, typer.Option("--date", metavar="JJJJ-MM-TT", help="Neues Sitzungsdatum.")],
+    time: Annotated[
+        str | None,
+        typer.Option("--time", help="Neuer Beginn, z. B. 14:00 oder 14 Uhr.", metavar="UHRZEIT"),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Neues Ende, z. B. 16:30.", metavar="UHRZEIT")
+    ] = None,
+    message: MessageOption = None,
+    after_sending: AfterSending = False,
+) -> None:
+    """Eine Sitzung verlegen: Datei und ID folgen dem neuen Datum, im selben Commit.
+
+    Abschlussvermerke ihrer Aufgaben (actions/) werden mit umbenannt. Wurden in der Sitzung
+    Niederschriften genehmigt, bleibt sie, wo sie ist (die genehmigten nennen sie). Im Kalender
+    behält sie ihre Kennung (UID) und gilt als geändert (höhere SEQUENCE).
+
+    Beispiel: coop meeting move 2014-05-14-arbeitstreffen --date 2014-05-21 --time 10:00
+    """
+    from coopkit.services.meeting_edits import move_meeting
+
+    new_day = get_state(ctx).day(day, "--date", DayKind.PLANNED)
+    assert new_day is not None
+    start, until = parse_time(time, "--time"), parse_time(end, "--end")
+    result = move_meeting(
+        get_state(ctx).context(),
+        meeting_id,
+        new_day,
+        start=start,
+        end=until,
+        note=message,
+        after_sending=after_sending,
+    )
+    done(
+        ctx,
+        T(
+            "Sitzung verlegt: {o} → {n}",
+            "meeting moved: {o} → {n}",
+            o=result.old_id,
+            n=result.new_id,
+        ),
+        {
+            "id": result.new_id,
+            "old_id": result.old_id,
+            "path": result.path,
+            "renamed": [{"from": a, "to": b} for a, b in result.renamed],
+            "commit": result.commit.commit,
+        },
+    )
+
+
+app.command("cancel")(cancel_cmd)
+app.command("move")(move_cmd)
+note_app.command("add")(note_cmd)
+note_app.command("set")(note_set_cmd)
+note_app.command("remove")(note_remove_cmd)
+decision_app.command("set")(decision_set_cmd)
+decision_app.command("remove")(decision_remove_cmd)
+attendee_app.command("remove")(attendee_remove_cmd)
+app.add_typer(note_app, name="note")
+app.add_typer(decision_app, name="decision")
+app.add_typer(attendee_app, name="attendee")

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from coopkit.cli.boundary import command
+from coopkit.cli.correcting import CommitDateOption, MessageOption, done
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import T
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 contact_app = typer.Typer(no_args_is_help=True)
 key_app = typer.Typer(no_args_is_help=True)
 
@@ -499,5 +500,137 @@ def key_revoke_cmd(
     )
 
 
+# --------------------------------------------------------------------------- corrections
+
+
+PartnerId = Annotated[str, typer.Argument(metavar="PARTNER", help="ID des Partners.")]
+ContactId = Annotated[str, typer.Argument(metavar="KONTAKT", help="ID der Ansprechperson.")]
+
+
+@command
+def partner_set_cmd(
+    ctx: typer.Context,
+    partner_id: Annotated[str, typer.Argument(metavar="ID", help="ID des Partners.")],
+    field: Annotated[
+        str,
+        typer.Argument(
+            metavar="FELD",
+            help="name, short, street, postcode, city, country, represented_by, "
+            "representative, email, phone oder web.",
+        ),
+    ],
+    value: Annotated[str, typer.Argument(metavar="WERT", help="Neuer Wert; leer entfernt ihn.")],
+    date: CommitDateOption = None,
+    message: MessageOption = None,
+) -> None:
+    """Ein Feld eines Partners ändern (leerer WERT entfernt ein optionales Feld); ein Commit.
+
+    street, postcode, city und country sind die Anschrift. Kontakte und Schlüssel haben eigene
+    Befehle.
+
+    Beispiel: coop partner set kv-myk email integration@kvmyk.example
+    """
+    from coopkit.services.partner_edits import set_partner_field
+
+    result = set_partner_field(
+        get_state(ctx).context(),
+        partner_id,
+        field,
+        value,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
+    done(
+        ctx,
+        T("{f} von {p} geändert", "{f} of {p} changed", f=field, p=partner_id),
+        {"path": result.path, "commit": result.commit.commit, "partner": result.partner},
+    )
+
+
+@command
+def contact_set_cmd(
+    ctx: typer.Context,
+    partner_id: PartnerId,
+    contact_id: ContactId,
+    name: Annotated[str | None, typer.Option("--name", help="Name der Person.")] = None,
+    function: Annotated[
+        str | None, typer.Option("--function", help="Funktion (leer entfernt sie).")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="E-Mail (leer entfernt sie).")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="Telefon (leer entfernt es).")
+    ] = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--topic", help="Zuständig für (mehrfach; ersetzt die Liste, leer leert sie)."
+        ),
+    ] = None,
+    date: CommitDateOption = None,
+    message: MessageOption = None,
+) -> None:
+    """Angaben einer Ansprechperson ändern; ein Commit.
+
+    Beispiel: coop partner contact set caritas-ko klein --phone "0261 1234-5" --topic migration
+    """
+    from coopkit.services.partner_edits import set_contact
+
+    result = set_contact(
+        get_state(ctx).context(),
+        partner_id,
+        contact_id,
+        {"name": name, "function": function, "email": email, "phone": phone},
+        topics=topic,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
+    done(
+        ctx,
+        T("Kontakt {c} bei {p} geändert", "contact {c} at {p} changed", c=contact_id, p=partner_id),
+        {"path": result.path, "commit": result.commit.commit},
+    )
+
+
+@command
+def contact_remove_cmd(
+    ctx: typer.Context,
+    partner_id: PartnerId,
+    contact_id: ContactId,
+    date: CommitDateOption = None,
+    message: MessageOption = None,
+) -> None:
+    """Eine Ansprechperson entfernen, die kein Datensatz mehr nennt; ein Commit.
+
+    Wird die Person noch genannt (Sitzungsleitung, Anwesenheit, Aufgaben), wird nichts
+    geändert und jede Stelle als PFAD:ZEILE:SPALTE genannt.
+
+    Beispiel: coop partner contact remove caritas-ko klein
+    """
+    from coopkit.services.partner_edits import remove_contact
+
+    result = remove_contact(
+        get_state(ctx).context(),
+        partner_id,
+        contact_id,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        note=message,
+    )
+    done(
+        ctx,
+        T(
+            "Kontakt {c} bei {p} entfernt",
+            "contact {c} removed from {p}",
+            c=contact_id,
+            p=partner_id,
+        ),
+        {"path": result.path, "commit": result.commit.commit},
+    )
+
+
+app.command("set")(partner_set_cmd)
+contact_app.command("set")(contact_set_cmd)
+contact_app.command("remove")(contact_remove_cmd)
 app.add_typer(contact_app, name="contact")
 app.add_typer(key_app, name="key")

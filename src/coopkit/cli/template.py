@@ -12,7 +12,7 @@ from coopkit.cli.output import print_json, print_problems, problem_dict, say, ta
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import ExitCode, T
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
 
 @app.callback()

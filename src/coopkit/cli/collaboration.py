@@ -416,10 +416,16 @@ def merge_driver_cmd(
         raise typer.Exit(1)
 
 
-def register(app: typer.Typer) -> None:
-    """Add the collaboration commands to the root app."""
-    app.add_typer(trust_app, name="trust")
-    app.add_typer(remote_app, name="remote")
-    app.add_typer(ci_app, name="ci")
-    app.command("sync")(sync_cmd)
-    app.command("merge-driver", hidden=True)(merge_driver_cmd)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
+
+
+@app.callback()
+def group() -> None:
+    """Zusammenarbeit: abgleichen, Gegenstellen, Wurzel des Vertrauens, CI."""
+
+
+app.command("sync")(sync_cmd)
+app.command("merge-driver", hidden=True)(merge_driver_cmd)
+app.add_typer(trust_app, name="trust")
+app.add_typer(remote_app, name="remote")
+app.add_typer(ci_app, name="ci")

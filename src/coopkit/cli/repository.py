@@ -1,4 +1,4 @@
-"""Repository-wide commands: init, check, status, log, demo."""
+"""Repository-wide commands: init, demo, check, status, migrate, commit, search, log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from coopkit.cli.boundary import command
+from coopkit.cli.history import print_log
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
@@ -458,12 +459,49 @@ def search_cmd(
     )
 
 
-def register(app: typer.Typer) -> None:
-    """Add the repository-wide commands to the root app."""
-    app.command("init")(init_cmd)
-    app.command("check")(check_cmd)
-    app.command("status")(status_cmd)
-    app.command("demo")(demo_cmd)
-    app.command("migrate")(migrate_cmd)
-    app.command("commit")(commit_cmd)
-    app.command("search")(search_cmd)
+@command
+def log_cmd(
+    ctx: typer.Context,
+    path: Annotated[
+        str | None,
+        typer.Argument(metavar="[PFAD]", help="Nur Änderungen an dieser Datei/diesem Ordner."),
+    ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "-n",
+            "--limit",
+            help="Höchstens so viele Einträge.",
+            metavar="ANZAHL",
+            min=0,
+            max=1_000_000,
+        ),
+    ] = 0,
+) -> None:
+    """Verlauf: wer hat wann was geändert, mit Dateien und Versions-Tags.
+
+    Beispiel: coop log partners/kv-myk.yaml
+    """
+    from coopkit.queries.history import log
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    print_log(log(service_ctx, path, limit), state.json, service_ctx.lang)
+
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
+
+
+@app.callback()
+def group() -> None:
+    """Das Repository als Ganzes: anlegen, prüfen, Überblick, Suche, Verlauf."""
+
+
+app.command("init")(init_cmd)
+app.command("check")(check_cmd)
+app.command("status")(status_cmd)
+app.command("demo")(demo_cmd)
+app.command("migrate")(migrate_cmd)
+app.command("commit")(commit_cmd)
+app.command("search")(search_cmd)
+app.command("log")(log_cmd)
