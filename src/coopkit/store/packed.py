@@ -31,10 +31,11 @@ _ATOMS = (str, int, bool, float, date, type(None))
 class _Shape:
     """How to pack and restore one model class."""
 
-    __slots__ = ("cls", "fields_sets", "names", "nested", "number", "shared", "width")
+    __slots__ = ("cls", "construct", "fields_sets", "names", "nested", "number", "shared", "width")
 
     def __init__(self, cls: type[BaseModel], number: int) -> None:
         self.cls = cls
+        self.construct = cls.model_construct
         self.number = number
         self.names = tuple(cls.model_fields)
         self.width = len(self.names) + 2
@@ -183,8 +184,6 @@ def _plain(item: Any) -> Any:
 
 def _restorer(shapes: list[_Shape], values: dict[Any, Any]) -> Callable[[tuple[Any, ...]], Any]:
     """Return the function that builds models from packed tuples (hot: one call per model)."""
-    new = object.__new__
-    put = object.__setattr__
     share = values.setdefault
 
     def restore(packed: tuple[Any, ...]) -> Any:
@@ -204,13 +203,10 @@ def _restorer(shapes: list[_Shape], values: dict[Any, Any]) -> Callable[[tuple[A
                 fields[name] = restore(item)
             elif item:
                 fields[name] = [restore(x) for x in item]
-        obj = new(shape.cls)
-        put(obj, "__dict__", fields)
         mask = packed[1]
-        put(obj, "__pydantic_fields_set__", shape.fields_sets.get(mask) or shape.fields_set(mask))
-        put(obj, "__pydantic_extra__", None)
-        put(obj, "__pydantic_private__", None)
-        return obj
+        # pydantic's public way to build a model from values it validated before: no validator
+        # runs (nor is built), the fields-set is taken as given (one shared set per shape).
+        return shape.construct(shape.fields_sets.get(mask) or shape.fields_set(mask), **fields)
 
     return restore
 
