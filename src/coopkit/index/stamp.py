@@ -63,9 +63,9 @@ def versions() -> dict[str, str]:
         "python": f"{sys.implementation.name} {'.'.join(map(str, sys.version_info))}",
         "sqlite": sqlite3.sqlite_version,
     }
-    listings: dict[str, list[str]] = {}
+    folders = [_Folder(entry or ".") for entry in sys.path]
     for distribution, module in DISTRIBUTIONS.items():
-        found[distribution] = _version(distribution, module, listings)
+        found[distribution] = _version(distribution, module, folders)
     return found
 
 
@@ -82,24 +82,36 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _version(distribution: str, module: str, listings: dict[str, list[str]]) -> str:
-    """Return the installed version of a distribution, as the one Python would import."""
-    prefix = distribution.replace("-", "_").replace(".", "_").lower() + "-"
-    for entry in sys.path:
-        folder = entry or "."
-        listing = listings.get(folder)
-        if listing is None:
+class _Folder:
+    """One `sys.path` entry, listed when first asked: the names it imports, its .dist-info."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._modules: set[str] | None = None
+        self.dists: dict[str, str] = {}
+        """Distribution name as in its folder's name (lower case) -> version."""
+
+    @property
+    def modules(self) -> set[str]:
+        if self._modules is None:
             try:
-                listing = os.listdir(folder)  # noqa: PTH208 (names only, one call)
+                names = os.listdir(self.path)  # noqa: PTH208 (names only, one call)
             except OSError:
-                listing = []
-            listings[folder] = listing
-        if not any(name == module or name.startswith(module + ".") for name in listing):
-            continue
-        for name in listing:
-            if name.lower().startswith(prefix) and name.endswith(".dist-info"):
-                return name[len(prefix) : -len(".dist-info")]
-        break
+                names = []
+            self._modules = {name.split(".", 1)[0] for name in names}
+            for name in names:
+                if name.endswith(".dist-info") and "-" in name:
+                    dist, version = name[: -len(".dist-info")].rsplit("-", 1)
+                    self.dists[dist.lower()] = version
+        return self._modules
+
+
+def _version(distribution: str, module: str, folders: list[_Folder]) -> str:
+    """Return the installed version of a distribution, as the one Python would import."""
+    for folder in folders:
+        if module in folder.modules:
+            found = folder.dists.get(distribution.replace("-", "_").replace(".", "_").lower())
+            return found if found is not None else _metadata_version(distribution)
     return _metadata_version(distribution)
 
 
