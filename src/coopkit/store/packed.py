@@ -1,11 +1,17 @@
 """Parse results as compact bytes for the parse cache, restored without validating again.
 
 A record was validated when its blob was first parsed; the cache is keyed by the blob id and the
-program's own code, so reading it back needs no second validation. A record is packed into plain
-tuples (class number, fields-set number, field values in declaration order) and pickled; only
-dates may be named by the pickle, so an entry cannot run code. Restoring builds the very objects
-validation builds (same classes, same field values, same fields set), sharing one fields-set per
-shape: equal to a fresh parse, and about half the memory.
+program stamp (coopkit's code, Python, pydantic, ruamel.yaml, …; see `index.stamp`), so reading
+it back needs no second validation. A record is packed into plain tuples (class number,
+fields-set number, field values in declaration order) and pickled; only dates may be named by
+the pickle, so an entry cannot run code. Restoring builds the very objects validation builds
+(same classes, same field values, same fields set) through pydantic's public `model_construct`,
+sharing one fields-set per shape: equal to a fresh parse, and about half the memory.
+
+Cost of the public constructor, measured on the Land benchmark repository (26,301 cached
+records, in process, median of 7): 2.21 s with `model_construct` against 1.27 s when the
+attributes were set directly; the direct way reached into pydantic's private attributes, which a
+pydantic release may change without notice, so the public one is kept.
 """
 
 from __future__ import annotations
