@@ -96,7 +96,15 @@ def test_a_hand_written_unsigned_approval_counts_nowhere(
     # The real job centre cannot sign over it; the coordinator withdraws it, then it can.
     refused = _sign(cli, keyed.kv, "jobcenter", "2014-01-21", "--ssh-key", keyed.jc.key, ok=False)
     assert "coop agreement withdraw koop --partner jobcenter" in refused.stderr  # type: ignore[attr-defined]
-    withdraw = ("agreement", "withdraw", "koop", "--partner", "jobcenter", "--reason", "nicht von uns")
+    withdraw = (
+        "agreement",
+        "withdraw",
+        "koop",
+        "--partner",
+        "jobcenter",
+        "--reason",
+        "nicht von uns",
+    )
     unsigned = run(cli, keyed.kv, *withdraw, ok=False)
     assert unsigned.exit_code == 2  # type: ignore[attr-defined]
     wrong = run(cli, keyed.kv, *withdraw, "--ssh-key", keyed.ca.key, ok=False)
@@ -217,8 +225,20 @@ def test_without_a_trust_root_unsigned_approvals_count_and_say_who_recorded_them
     root = make_repo(approve=False)
     cli("-C", root, "agreement", "release", "koop", "--date", "2014-01-10")
     for partner in ("kreis", "jobcenter", "caritas"):
-        cli("-C", root, "agreement", "sign", "koop", "--partner", partner, "--signatory", "X",
-            "--date", "2014-01-20", author=JC if partner == "jobcenter" else CA)
+        cli(
+            "-C",
+            root,
+            "agreement",
+            "sign",
+            "koop",
+            "--partner",
+            partner,
+            "--signatory",
+            "X",
+            "--date",
+            "2014-01-20",
+            author=JC if partner == "jobcenter" else CA,
+        )
     shown = cli("-C", root, "agreement", "show", "koop").stdout
     assert "ohne Signatur, eingetragen von Jan Meyer" in shown
     verified = cli("-C", root, "agreement", "verify").stdout

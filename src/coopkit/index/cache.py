@@ -7,15 +7,14 @@ derived data: delete `.coop/` and it is rebuilt on the next command.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-import coopkit
 from coopkit.index.place import remove_store, still_own, store_path
 from coopkit.index.seal import TAG, Seal
+from coopkit.index.stamp import program_stamp
 
 INDEX_FILE = "index.sqlite"
 _PER_QUERY = 500
@@ -25,21 +24,9 @@ _PER_WRITE = 1000
 
 
 def _schema_stamp() -> str:
-    """Identify the parser and model code: a change to either invalidates the cache."""
-    package = Path(coopkit.__file__).resolve().parent
+    """Identify what built the entries: the program stamp (code and versions) and the layout."""
     # "sealed": entries carry a tag (see `index.seal`); entries stored before are dropped.
-    digest = hashlib.sha256(f"{coopkit.__version__} sealed".encode())
-    patterns = (
-        "model/*.py",
-        "store/codec.py",
-        "store/yamlio.py",
-        "store/text.py",
-        "store/packed.py",
-    )
-    for pattern in patterns:
-        for path in sorted(package.glob(pattern)):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return f"sealed {program_stamp()}"
 
 
 class ParseCacheDB:
@@ -90,6 +77,7 @@ class ParseCacheDB:
             row = db.execute("SELECT value FROM meta WHERE key = 'parser'").fetchone()
             if row is None or row[0] != stamp:
                 db.execute("DELETE FROM parsed")
+                db.execute("DELETE FROM notes")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('parser', ?)", (stamp,))
                 db.commit()
         except BaseException:

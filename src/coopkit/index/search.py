@@ -1,7 +1,8 @@
 """The search read model: one row per record file, full-text searchable (SQLModel + SQLite FTS5).
 
 It lives in `.coop/index.sqlite` beside the parse cache, is refreshed incrementally from the files
-(a file is re-indexed only when its git blob id changed) and can be deleted at any time.
+(a file is re-indexed only when its git blob id changed), is built again under another program
+stamp (`index.stamp`) and can be deleted at any time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine, text
 
 from coopkit.errors import RepositoryError, T
 from coopkit.index.place import remove_store, still_own, store_path
+from coopkit.index.stamp import program_stamp
 from coopkit.model.names import fold
 
 INDEX_FILE = "index.sqlite"
@@ -98,10 +100,20 @@ def _engine(root: Path) -> Engine:
         try:
             with engine.begin() as connection:
                 version = connection.exec_driver_sql("PRAGMA user_version").scalar()
-                if version != SCHEMA_VERSION:
+                connection.exec_driver_sql(
+                    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
+                )
+                built = connection.exec_driver_sql(
+                    "SELECT value FROM meta WHERE key = 'search'"
+                ).scalar()
+                # Rows built by another program (code, parser, SQLite's tokenizer): built again.
+                if version != SCHEMA_VERSION or built != program_stamp():
                     connection.exec_driver_sql("DROP TABLE IF EXISTS doc_fts")
                     connection.exec_driver_sql("DROP TABLE IF EXISTS indexed_doc")
                     connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    connection.exec_driver_sql(
+                        "INSERT OR REPLACE INTO meta VALUES ('search', ?)", (program_stamp(),)
+                    )
             SQLModel.metadata.create_all(engine, tables=[IndexedDoc.__table__])  # type: ignore[attr-defined]
             with engine.begin() as connection:
                 connection.exec_driver_sql(_FTS)

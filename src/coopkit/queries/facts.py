@@ -42,6 +42,7 @@ from pydantic import BaseModel
 from coopkit.errors import Problem
 from coopkit.index.cache import ParseCacheDB
 from coopkit.index.facts import FactsDB
+from coopkit.index.stamp import program_stamp
 from coopkit.model.base import Located
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
@@ -50,7 +51,6 @@ from coopkit.queries.state import (
     SPECIAL,
     Tree,
     TreeState,
-    code_stamp,
     resolve_changes,
     tree_changes,
 )
@@ -366,7 +366,7 @@ def _tags_by_agreement(tags: str) -> dict[str, list[str]]:
 
 
 def _key(*parts: object) -> str:
-    digest = hashlib.sha256(code_stamp().encode())
+    digest = hashlib.sha256(program_stamp().encode())
     for part in parts:
         digest.update(f"{part}\n".encode())
     return digest.hexdigest()
@@ -529,7 +529,7 @@ class _Base:
         if placed is None or not isinstance(registry_key, str):
             return None
         base.registry_key, base.registry = registry_key, placed
-        if stamp != code_stamp() or not all(
+        if stamp != program_stamp() or not all(
             isinstance(x, t)
             for x, t in (
                 (base.tree[0], str),
@@ -835,7 +835,7 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             # Approved minutes changed since their approval: without a note, whether a file
             # was approved in an earlier commit is read from HEAD's history, which can change
             # under a file that differs from HEAD. A file as HEAD has it was approved there.
-            return f"{code_stamp()}:{blob}:{'+' + state.head if path in dirty else ''}"
+            return f"{program_stamp()}:{blob}:{'+' + state.head if path in dirty else ''}"
 
         found = None
         if (
@@ -871,7 +871,7 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             return None
         new, placed = derived
         next_base = _Base(
-            code_stamp(),
+            program_stamp(),
             state.tree,
             state.tags,
             horizon.toordinal(),

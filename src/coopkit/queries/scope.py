@@ -23,6 +23,7 @@ from typing import Any
 
 from coopkit.errors import Problem, Source, sorted_problems
 from coopkit.index.cache import ParseCacheDB
+from coopkit.index.stamp import program_stamp
 from coopkit.index.state import StateDB
 from coopkit.model.base import split_person
 from coopkit.model.checks import check_repository
@@ -34,7 +35,6 @@ from coopkit.queries.state import (
     Tree,
     TreeState,
     blob_id,
-    code_stamp,
     scan,
     tree_changes,
 )
@@ -228,7 +228,7 @@ def _on_disk(root: Path, path: str) -> tuple[str | None, bytes | None]:
 
 
 def _stamp() -> str:
-    return code_stamp()[:12] + ":"
+    return program_stamp()[:12] + ":"
 
 
 class _Graph:
@@ -636,7 +636,7 @@ def _only(loaded: Loaded, paths: set[str]) -> Loaded:
 
 def remember_keys(db: StateDB, state: TreeState, data: RepoData) -> None:
     """Store the keys of every record of a full load, so the next write need not parse them."""
-    stamp = code_stamp()[:12] + ":"
+    stamp = program_stamp()[:12] + ":"
     known = db.refs(stamp)
     rows: dict[str, str] = {}
     located_all: list[tuple[str, Any]] = []

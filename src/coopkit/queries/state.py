@@ -2,8 +2,8 @@
 
 `scan` walks the record folders, compares each file's (size, mtime_ns, inode) with what
 .coop/state.sqlite recorded and reads only files that changed; the result names every record
-by its git blob id. `TreeState.key` folds those ids, the version tags and the program's own
-code into one key: equal keys mean equal answers to every question about the working tree.
+by its git blob id. `TreeState.key` folds those ids, the version tags and the program stamp
+(`index.stamp`) into one key: equal keys mean equal answers to every question about the tree.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import coopkit
 from coopkit.errors import RepositoryError
 from coopkit.index import state as index_state
+from coopkit.index.stamp import program_stamp
 from coopkit.index.state import StateDB, StatKey
 from coopkit.store import layout
 from coopkit.store.git import GIT_ENV, GitRepo
@@ -86,7 +86,7 @@ class TreeState:
     @property
     def key(self) -> str:
         """Return one id for the records, the tags and the program reading them."""
-        digest = hashlib.sha256(code_stamp().encode())
+        digest = hashlib.sha256(program_stamp().encode())
         if self.head:
             digest.update(f"head {self.head}\n".encode())
             for path in sorted(self.delta):
@@ -159,25 +159,6 @@ def _entries(root: Path) -> list[tuple[str, os.DirEntry[str] | None]]:
 def record_paths(root: Path) -> list[str]:
     """Return the paths of the record folders' files, sorted; links and special files included."""
     return [path for path, _ in _entries(root) if not path.startswith(layout.TEMPLATES + "/")]
-
-
-_STAMP: str | None = None
-
-
-def code_stamp() -> str:
-    """Identify the installed program by its files' sizes and times (no file is read)."""
-    global _STAMP
-    if _STAMP is None:
-        package = Path(coopkit.__file__).resolve().parent
-        digest = hashlib.sha256(coopkit.__version__.encode())
-        for dirpath, dirnames, filenames in os.walk(package):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if name.endswith(".py"):
-                    info = os.stat(os.path.join(dirpath, name))  # noqa: PTH116, PTH118
-                    digest.update(f"{dirpath}/{name}:{info.st_size}:{info.st_mtime_ns}".encode())
-        _STAMP = digest.hexdigest()
-    return _STAMP
 
 
 def _tags(root: Path) -> str:

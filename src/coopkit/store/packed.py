@@ -1,11 +1,17 @@
 """Parse results as compact bytes for the parse cache, restored without validating again.
 
 A record was validated when its blob was first parsed; the cache is keyed by the blob id and the
-program's own code, so reading it back needs no second validation. A record is packed into plain
-tuples (class number, fields-set number, field values in declaration order) and pickled; only
-dates may be named by the pickle, so an entry cannot run code. Restoring builds the very objects
-validation builds (same classes, same field values, same fields set), sharing one fields-set per
-shape: equal to a fresh parse, and about half the memory.
+program stamp (coopkit's code, Python, pydantic, ruamel.yaml, …; see `index.stamp`), so reading
+it back needs no second validation. A record is packed into plain tuples (class number,
+fields-set number, field values in declaration order) and pickled; only dates may be named by
+the pickle, so an entry cannot run code. Restoring builds the very objects validation builds
+(same classes, same field values, same fields set) through pydantic's public `model_construct`,
+sharing one fields-set per shape: equal to a fresh parse, and about half the memory.
+
+Cost of the public constructor, measured on the Land benchmark repository (26,301 cached
+records, in process, median of 7): 2.21 s with `model_construct` against 1.27 s when the
+attributes were set directly; the direct way reached into pydantic's private attributes, which a
+pydantic release may change without notice, so the public one is kept.
 """
 
 from __future__ import annotations
@@ -31,10 +37,11 @@ _ATOMS = (str, int, bool, float, date, type(None))
 class _Shape:
     """How to pack and restore one model class."""
 
-    __slots__ = ("cls", "fields_sets", "names", "nested", "number", "shared", "width")
+    __slots__ = ("cls", "construct", "fields_sets", "names", "nested", "number", "shared", "width")
 
     def __init__(self, cls: type[BaseModel], number: int) -> None:
         self.cls = cls
+        self.construct = cls.model_construct
         self.number = number
         self.names = tuple(cls.model_fields)
         self.width = len(self.names) + 2
@@ -183,8 +190,6 @@ def _plain(item: Any) -> Any:
 
 def _restorer(shapes: list[_Shape], values: dict[Any, Any]) -> Callable[[tuple[Any, ...]], Any]:
     """Return the function that builds models from packed tuples (hot: one call per model)."""
-    new = object.__new__
-    put = object.__setattr__
     share = values.setdefault
 
     def restore(packed: tuple[Any, ...]) -> Any:
@@ -204,13 +209,10 @@ def _restorer(shapes: list[_Shape], values: dict[Any, Any]) -> Callable[[tuple[A
                 fields[name] = restore(item)
             elif item:
                 fields[name] = [restore(x) for x in item]
-        obj = new(shape.cls)
-        put(obj, "__dict__", fields)
         mask = packed[1]
-        put(obj, "__pydantic_fields_set__", shape.fields_sets.get(mask) or shape.fields_set(mask))
-        put(obj, "__pydantic_extra__", None)
-        put(obj, "__pydantic_private__", None)
-        return obj
+        # pydantic's public way to build a model from values it validated before: no validator
+        # runs (nor is built), the fields-set is taken as given (one shared set per shape).
+        return shape.construct(shape.fields_sets.get(mask) or shape.fields_set(mask), **fields)
 
     return restore
 
