@@ -230,6 +230,37 @@ def budget(tmp_path_factory: pytest.TempPathFactory) -> Budget:
     return Budget(_measure_reference(example))
 
 
+HANG_COMMANDS = 30
+"""A test that has not ended after this many coop calls' budget hangs: its worker is ended."""
+
+
+@pytest.fixture(autouse=True)
+def _hang_guard(budget: Budget) -> Iterator[None]:
+    """End a hanging test with the stacks of all threads (xdist then names the test).
+
+    The bound is far above what any test needs (`HANG_COMMANDS` coop calls on this machine,
+    as measured in this run), so only a hang reaches it; waits inside tests have their own.
+    """
+    import faulthandler
+
+    faulthandler.dump_traceback_later(budget.seconds(HANG_COMMANDS), exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture(autouse=True)
+def _render_time_from_budget(monkeypatch: pytest.MonkeyPatch, budget: Budget) -> None:
+    """Renders in tests get the time this machine needs now (tests of the limit set their own)."""
+    from dataclasses import replace
+
+    from coopkit.render import sandbox
+
+    seconds = max(sandbox.LIMITS.seconds, budget.seconds())
+    monkeypatch.setattr(sandbox, "LIMITS", replace(sandbox.LIMITS, seconds=seconds))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
