@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -136,6 +141,124 @@ def golden(request: pytest.FixtureRequest) -> Golden:
         assert text == expected, f"{name} differs from its golden file (pytest --update-golden)"
 
     return check
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (the default in pyproject): one worker per usable CPU; none on a single CPU."""
+    wanted = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if wanted:
+        return int(wanted)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cpus if cpus and cpus > 1 else 0
+
+
+BUDGET_FACTOR = 60
+"""A wait may last this many times what the reference `coop` call took at the start of the run."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Time allowed for waits in tests, scaled by how fast this machine is right now.
+
+    `reference` is how long one real `coop check` of the worked example took (as a process,
+    interpreter start included) when the run began: a busy machine measures slower and so
+    gets more time; a hang still ends, with a message that says what was waited for.
+    """
+
+    reference: float
+
+    def seconds(self, commands: float = 1) -> float:
+        """Return the time allowed for about `commands` coop calls' worth of work."""
+        return BUDGET_FACTOR * self.reference * commands
+
+    def fail(self, what: str, commands: float = 1) -> None:
+        """Fail the test: `what` did not happen within the budget."""
+        pytest.fail(
+            f"{what}: not done within {self.seconds(commands):.0f} s ({BUDGET_FACTOR} x "
+            f"{self.reference:.2f} s, the reference coop call at the start of this run, "
+            f"x {commands:g}); a hang?",
+            pytrace=False,
+        )
+
+    def wait_for(self, condition: Callable[[], bool], what: str, commands: float = 1) -> None:
+        """Poll `condition` until it holds; fail when the budget runs out first."""
+        deadline = time.monotonic() + self.seconds(commands)
+        while not condition():
+            if time.monotonic() > deadline:
+                self.fail(what, commands)
+            time.sleep(0.02)
+
+    def communicate(
+        self,
+        process: subprocess.Popen[Any],
+        what: str,
+        commands: float = 1,
+        *,
+        group: bool = False,
+    ) -> tuple[Any, Any]:
+        """`process.communicate()` within the budget; on expiry kill it (its group) and fail."""
+        try:
+            return process.communicate(timeout=self.seconds(commands))
+        except subprocess.TimeoutExpired:
+            if group:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+            out, err = process.communicate()
+            print("stdout:", out)
+            print("stderr:", err)
+            self.fail(what, commands)
+            raise  # not reached: fail() raises
+
+
+def _measure_reference(example: Path) -> float:
+    """Time one `coop check` of the worked example as its own process (the slower of two)."""
+    argv = [sys.executable, "-m", "coopkit.cli", "-C", str(example), "--today", TODAY, "check"]
+    env = {**git_env(), "COOP_LANG": "de"}
+    times = []
+    for _ in range(2):  # the first also builds the index, the second reads it
+        started = time.monotonic()
+        subprocess.run(argv, env=env, capture_output=True, check=False)
+        times.append(time.monotonic() - started)
+    return max(times)
+
+
+@pytest.fixture(scope="session")
+def budget(tmp_path_factory: pytest.TempPathFactory) -> Budget:
+    """The time budget for waits, measured on this machine in this run (see `Budget`)."""
+    example = copy_example(tmp_path_factory.mktemp("reference") / "example")
+    return Budget(_measure_reference(example))
+
+
+HANG_COMMANDS = 30
+"""A test that has not ended after this many coop calls' budget hangs: its worker is ended."""
+
+
+@pytest.fixture(autouse=True)
+def _hang_guard(budget: Budget) -> Iterator[None]:
+    """End a hanging test with the stacks of all threads (xdist then names the test).
+
+    The bound is far above what any test needs (`HANG_COMMANDS` coop calls on this machine,
+    as measured in this run), so only a hang reaches it; waits inside tests have their own.
+    """
+    import faulthandler
+
+    faulthandler.dump_traceback_later(budget.seconds(HANG_COMMANDS), exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture(autouse=True)
+def _render_time_from_budget(monkeypatch: pytest.MonkeyPatch, budget: Budget) -> None:
+    """Renders in tests get the time this machine needs now (tests of the limit set their own)."""
+    from dataclasses import replace
+
+    from coopkit.render import sandbox
+
+    seconds = max(sandbox.LIMITS.seconds, budget.seconds())
+    monkeypatch.setattr(sandbox, "LIMITS", replace(sandbox.LIMITS, seconds=seconds))
 
 
 @pytest.fixture(autouse=True)

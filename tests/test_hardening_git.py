@@ -8,12 +8,11 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import AUTHOR, TODAY, Cli, MakeRepo, git, git_env, head
+from conftest import AUTHOR, TODAY, Budget, Cli, MakeRepo, git, git_env, head
 from coopkit.errors import RepositoryError
 from coopkit.queries.context import Context
 from coopkit.services.repository import commit_changes
@@ -279,24 +278,33 @@ def _coop_process(root: Path, path_env: str) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 @pytest.mark.parametrize("step", ["hash-object", "commit-tree", "update-ref"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_signal_during_the_commit_leaves_index_and_head(
-    make_repo: MakeRepo, tmp_path: Path, step: str, sig: signal.Signals
+    make_repo: MakeRepo, tmp_path: Path, step: str, sig: signal.Signals, budget: Budget
 ) -> None:
     root = make_repo()
     before = snapshot(root)
     marker = tmp_path / "reached"
-    pause = f'for a in "$@"; do if [ "$a" = "{step}" ]; then touch "{marker}"; sleep 30; fi; done'
+    # The git step waits on a pipe that nobody writes to until the test lets it go: paused for
+    # exactly as long as the test needs, however slow the machine, and no longer.
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    pause = f'for a in "$@"; do if [ "$a" = "{step}" ]; then touch "{marker}"; read _ < "{gate}"; fi; done'
     process = _coop_process(root, git_wrapper(tmp_path, pause))
-    # No fixed bound: on a busy machine reaching the step may take long; an end of the process
-    # without reaching it fails below.
-    while not marker.exists() and process.poll() is None:
-        time.sleep(0.05)
-    assert marker.exists(), process.communicate()
-    # As Ctrl-C in a terminal does: the whole process group, git included.
-    os.killpg(process.pid, sig)
-    _, stderr = process.communicate()
+    try:
+        budget.wait_for(
+            lambda: marker.exists() or process.poll() is not None, f"coop reaching git {step}"
+        )
+        assert marker.exists(), process.communicate()
+        # As Ctrl-C in a terminal does: the whole process group, git included.
+        os.killpg(process.pid, sig)
+        _, stderr = budget.communicate(process, f"coop ending after {sig.name}", group=True)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
     lock = root / ".git" / "index.lock"
     if sig == signal.SIGKILL and step == "update-ref":
         # Killed while holding git's index lock (as a killed git would): the index is intact.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, MakeRepo, git, head
+from conftest import Cli, MakeRepo, copy_example, git, head
 from coopkit.store import git as store_git
 
 
@@ -293,3 +293,64 @@ def test_every_commit_hook_runs_with_its_arguments(
     assert result.exit_code == 5 and "prepare-commit-msg" in result.stderr
     assert head(root) == before
     assert git(root, "status", "--porcelain") == ""
+
+
+REFUSED_OUTPUTS = [
+    ".git/x/y.docx",
+    ".git/hooks/x/y.docx",
+    ".coop/x/y.docx",
+    "templates/x/y.docx",
+    "partners/x/y.docx",
+    "minutes/x/y.docx",
+    "agreements/myk-caritas-ko/x/y.docx",
+    "neu/../.git/x/y.docx",
+    "coop.toml/x/y.docx",
+    "verknuepft/x/y.docx",
+    "partners",
+]
+
+
+def _folders_and_files(root: Path) -> tuple[set[str], set[str]]:
+    """Every folder below `root`, and every file outside the disposable index `.coop/`."""
+    folders, files = set(), set()
+    for here, dirs, names in os.walk(root):
+        rel = Path(here).relative_to(root)
+        folders.update((rel / d).as_posix() for d in dirs)
+        if rel.parts[:1] != (".coop",):
+            files.update((rel / n).as_posix() for n in names)
+    return folders, files
+
+
+@pytest.mark.parametrize("output", REFUSED_OUTPUTS)
+def test_a_refused_output_leaves_no_folder_behind(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    root = copy_example(tmp_path / "repo")
+    (root / "verknuepft").symlink_to(tmp_path)
+    monkeypatch.chdir(root)
+    cli("check", ok=None)  # builds the index in .coop/ first
+    before = _folders_and_files(root), _folders_and_files(tmp_path)
+    result = cli("meeting", "render", "2014-02-05-evaluation", "-o", output, ok=False)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("Fehler: Ausgabe "), result.stderr
+    assert (_folders_and_files(root), _folders_and_files(tmp_path)) == before
+
+
+def test_folders_made_for_an_output_are_removed_when_its_write_fails(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coopkit.errors import T, UsageError
+    from coopkit.services import outputs
+
+    root = copy_example(tmp_path / "repo")
+
+    def refuse(path: Path, data: bytes) -> None:
+        assert path.parent.is_dir()  # the folders were made for it
+        raise UsageError(T("{p} abgelehnt", "{p} refused", p=str(path)))
+
+    monkeypatch.setattr(outputs, "write_atomic", refuse)
+    (tmp_path / "da").mkdir()
+    target = tmp_path / "da" / "neu" / "tiefer" / "y.docx"
+    result = cli("-C", root, "meeting", "render", "2014-02-05-evaluation", "-o", target, ok=False)
+    assert result.exit_code == 2
+    assert list((tmp_path / "da").iterdir()) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, MakeRepo
+from conftest import Budget, Cli, MakeRepo
 from coopkit.render import docx as docx_render
 from coopkit.render import sandbox
 
@@ -21,9 +21,17 @@ HOSTILE = {
 }
 
 
+pytestmark = pytest.mark.timing
+
+HOSTILE_SECONDS = 1.0
+"""Short, so that hostile templates end soon: each of them must run into the limit anyway."""
+
+
 @pytest.fixture(autouse=True)
 def _quick_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandbox, "LIMITS", sandbox.Limits(seconds=1.0, memory=256 * 1024 * 1024))
+    monkeypatch.setattr(
+        sandbox, "LIMITS", sandbox.Limits(seconds=HOSTILE_SECONDS, memory=256 * 1024 * 1024)
+    )
 
 
 def _with_template(make_repo: MakeRepo, name: str, content: str | bytes) -> Path:
@@ -63,9 +71,10 @@ def test_template_check_is_held_to_the_same_limits(
 
 
 def test_output_larger_than_the_limit_is_refused(
-    make_repo: MakeRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: Budget
 ) -> None:
-    monkeypatch.setattr(sandbox, "LIMITS", sandbox.Limits(seconds=5.0, output=50))
+    # Time enough on this machine that only the output limit can end the render.
+    monkeypatch.setattr(sandbox, "LIMITS", sandbox.Limits(seconds=budget.seconds(), output=50))
     root = make_repo()
     result = cli("-C", root, "checklist", "-o", tmp_path / "c.md", ok=False)
     assert result.exit_code == 7
@@ -152,8 +161,12 @@ def test_word_template_with_entities_is_refused(
 
 
 def test_a_quick_render_is_unchanged_by_the_limits(
-    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: Budget
 ) -> None:
+    # The memory and output limits of the hostile cases; time as much as this machine needs.
+    monkeypatch.setattr(
+        sandbox, "LIMITS", sandbox.Limits(seconds=budget.seconds(), memory=256 * 1024 * 1024)
+    )
     root = _with_template(make_repo, "checklist.md.j2", "{{ 6 * 7 }} {{ labels | length > 0 }}\n")
     out = tmp_path / "c.md"
     cli("-C", root, "checklist", "-o", out)

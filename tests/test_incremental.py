@@ -352,9 +352,15 @@ def test_a_file_changed_with_its_old_mtime_restored_is_read_again(tmp_path: Path
     root = example_copy(tmp_path / "repo")
     scan(root)
     # git compares times in whole seconds: a change within the second git recorded the file,
-    # with its mtime put back, is invisible to git itself. One second later the ctime tells.
-    time.sleep(1.05)
+    # with its mtime put back, is invisible to git itself. In a later second the ctime tells:
+    # wait for the file system's clock (a probe file's ctime) to pass that second.
     path = root / "partners" / "kv-myk.yaml"
+    recorded = int(path.stat().st_ctime)
+    probe = tmp_path / "clock"
+    probe.touch()
+    while int(probe.stat().st_ctime) <= recorded:
+        time.sleep(0.01)
+        probe.touch()
     info = path.stat()
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("a", "e", 1))

@@ -7,20 +7,36 @@ Each command runs three ways: stderr on a pseudo-terminal, stderr piped, and on 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import AUTHOR, git, git_env
+from conftest import AUTHOR, Budget, git, git_env
 
-pytestmark = pytest.mark.skipif(
-    sys.platform == "win32", reason="needs a pseudo-terminal (pty module), POSIX only"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        sys.platform == "win32", reason="needs a pseudo-terminal (pty module), POSIX only"
+    ),
+    pytest.mark.timing,
+]
+
+COMMANDS_PER_RUN = 10
+"""One run may render or convert many documents: its budget is that of this many coop calls."""
+
+_budget: list[Budget] = []
+
+
+@pytest.fixture(autouse=True)
+def _measured_budget(budget: Budget) -> None:
+    _budget[:] = [budget]
+
 
 TODAY = "2014-04-30"
 MEETING = "2014-05-14-arbeitstreffen"
@@ -36,11 +52,24 @@ def run_coop(cwd: Path, args: list[str], *, terminal: bool) -> tuple[int, bytes,
     env = {**git_env(), "COOP_PROGRESS_DELAY": "0", "COOP_AUTHOR": AUTHOR}
     env.pop("COOP_LANG", None)
     argv = [sys.executable, "-m", "coopkit.cli", "--today", TODAY, *args]
+    budget = _budget[0]
+    what = f"coop {' '.join(args)} ({'terminal' if terminal else 'piped'})"
+    deadline = time.monotonic() + budget.seconds(COMMANDS_PER_RUN)
     with tempfile.TemporaryFile() as out:
         if not terminal:
-            done = subprocess.run(
-                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE
-            )
+            try:
+                done = subprocess.run(
+                    argv,
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.PIPE,
+                    timeout=budget.seconds(COMMANDS_PER_RUN),
+                )
+            except subprocess.TimeoutExpired:
+                budget.fail(what, COMMANDS_PER_RUN)
+                raise
             out.seek(0)
             return done.returncode, out.read(), done.stderr
         master, slave = pty.openpty()
@@ -53,6 +82,12 @@ def run_coop(cwd: Path, args: list[str], *, terminal: bool) -> tuple[int, bytes,
         err = b""
         try:
             while True:
+                left = deadline - time.monotonic()
+                ready, _, _ = select.select([master], [], [], max(left, 0))
+                if not ready:
+                    process.kill()
+                    process.wait()
+                    budget.fail(what, COMMANDS_PER_RUN)
                 try:
                     chunk = os.read(master, 4096)
                 except OSError:  # EIO: every writer of the terminal has closed it
@@ -62,7 +97,13 @@ def run_coop(cwd: Path, args: list[str], *, terminal: bool) -> tuple[int, bytes,
                 err += chunk
         finally:
             os.close(master)
-        code = process.wait()
+        try:
+            code = process.wait(timeout=max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            budget.fail(what, COMMANDS_PER_RUN)
+            raise
         out.seek(0)
         return code, out.read(), err
 

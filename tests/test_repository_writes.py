@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AUTHOR, MakeRepo, git, tree_state
+from conftest import AUTHOR, Budget, MakeRepo, git, tree_state
 from coopkit.errors import ProblemsFound, RepositoryBusy
 from coopkit.queries.context import Context
 from coopkit.services.repository import commit_changes
@@ -80,9 +80,9 @@ def test_second_writer_is_told_repository_busy(make_repo: MakeRepo) -> None:
     assert tree_state(root) == before
 
 
-def _writer(root: str, name: str, barrier: multiprocessing.synchronize.Barrier) -> str:
-    ctx = context(Path(root), lock_wait=30.0)
-    barrier.wait()
+def _writer(root: str, name: str, barrier: multiprocessing.synchronize.Barrier, wait: float) -> str:
+    ctx = context(Path(root), lock_wait=wait)
+    barrier.wait(timeout=wait)
     try:
         commit_changes(
             ctx,
@@ -94,13 +94,21 @@ def _writer(root: str, name: str, barrier: multiprocessing.synchronize.Barrier) 
     return "ok"
 
 
-def test_concurrent_writers_both_land_or_one_is_busy(make_repo: MakeRepo) -> None:
+@pytest.mark.timing
+def test_concurrent_writers_both_land_or_one_is_busy(make_repo: MakeRepo, budget: Budget) -> None:
     root = make_repo()
     names = ["p1", "p2", "p3", "p4"]
+    # Each writer waits for the lock as long as all of them together may take on this machine.
+    wait = budget.seconds(len(names))
     with multiprocessing.get_context("fork").Manager() as manager:
         barrier = manager.Barrier(len(names))
         with multiprocessing.get_context("fork").Pool(len(names)) as pool:
-            results = pool.starmap(_writer, [(str(root), n, barrier) for n in names])
+            pending = pool.starmap_async(_writer, [(str(root), n, barrier, wait) for n in names])
+            try:
+                results = pending.get(timeout=2 * wait)
+            except multiprocessing.TimeoutError:
+                budget.fail("four concurrent writers", 2 * len(names))
+                raise
     landed = [n for n, r in zip(names, results, strict=True) if r == "ok"]
     assert set(results) <= {"ok", "busy"}
     log = git(root, "log", "--format=%s").splitlines()
@@ -111,7 +119,7 @@ def test_concurrent_writers_both_land_or_one_is_busy(make_repo: MakeRepo) -> Non
         files = git(root, "show", "--name-only", "--format=", f":/Add partner {name}").split()
         assert files == [f"partners/{name}.yaml"]
     assert git(root, "status", "--porcelain") == ""
-    assert landed, "with a 30 s wait every writer should land"
+    assert landed, "with a lock wait as long as all writers together, every writer should land"
 
 
 def test_load_revision_reads_the_repository_as_it_was(make_repo: MakeRepo) -> None:

@@ -8,7 +8,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import Cli, MakeRepo, git, git_env
+import pytest
+
+from conftest import Budget, Cli, MakeRepo, git, git_env
 from test_collaboration import (  # noqa: F401 - `orgs` is a fixture
     CA,
     JC,
@@ -285,8 +287,9 @@ def _writer(org: Org, name: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.timing
 def test_concurrent_writers_in_two_clones_with_sync_lose_nothing_and_count_nothing_forged(
-    orgs: Orgs, cli: Cli, ssh_keygen: str
+    orgs: Orgs, cli: Cli, ssh_keygen: str, budget: Budget
 ) -> None:
     sign = ("agreement", "sign", "koop", "--signatory", "X", "--date", "2014-01-20")
     run(cli, orgs.kv, *sign, "--partner", "kreis", key=True)
@@ -307,7 +310,7 @@ def test_concurrent_writers_in_two_clones_with_sync_lose_nothing_and_count_nothi
             for n in range(4)
         ]
         for name, proc in writers:
-            out, err = proc.communicate()
+            out, err = budget.communicate(proc, f"writer {name!r}", commands=len(writers))
             if proc.returncode == 0:
                 landed.append(name)
             else:

@@ -162,5 +162,4 @@ def write_redline(ctx: Context, result: DiffResult, output: Path) -> Path:
         keywords=result.agreement_id,
     )
     document = render_redline(rendered, changes, info)
-    output.parent.mkdir(parents=True, exist_ok=True)
     return write_output(ctx, output, document)

@@ -652,7 +652,6 @@ def render_agreement(
     target = output or default_output(ctx, name, cwd)
     check_output(ctx, target)
     document = agreement_bytes(ctx, prepared)
-    target.parent.mkdir(parents=True, exist_ok=True)
     written = write_output(ctx, target, document)
     if pdf:
         from coopkit.render.pdf import convert

@@ -146,29 +146,51 @@ def check_output(ctx: Context, output: Path) -> Path:
     return target
 
 
-def _make_folders(output: Path, folder: Path) -> None:
-    """Create the missing folders of an accepted output path, one at a time, never via a link."""
+def _make_folders(output: Path, folder: Path) -> list[Path]:
+    """Create the missing folders of an accepted output path, one at a time, never via a link.
+
+    Returns the folders created, outermost first. On a refusal the ones created so far are
+    removed again: a refused output leaves no folder behind.
+    """
     missing: list[Path] = []
     current = folder
     while not os.path.lexists(current):
         missing.append(current)
         current = current.parent
-    for path in reversed(missing):
+    created: list[Path] = []
+    try:
+        for path in reversed(missing):
+            try:
+                path.mkdir(mode=0o755)
+                created.append(path)
+            except FileExistsError:
+                pass
+            except OSError as err:
+                raise _refuse_output(
+                    output,
+                    "Ordner {c} kann nicht angelegt werden ({e})",
+                    "cannot create folder {c} ({e})",
+                    c=str(path),
+                    e=err.strerror or str(err),
+                ) from err
+            # A link put there meanwhile is not a folder of ours: refuse rather than follow it.
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                raise _refuse_output(
+                    output, "{c} ist kein Ordner", "{c} is not a folder", c=str(path)
+                )
+    except BaseException:
+        _remove_folders(created)
+        raise
+    return created
+
+
+def _remove_folders(created: list[Path]) -> None:
+    """Remove folders `_make_folders` created, innermost first, as long as they are empty."""
+    for path in reversed(created):
         try:
-            path.mkdir(mode=0o755)
-        except FileExistsError:
-            pass
-        except OSError as err:
-            raise _refuse_output(
-                output,
-                "Ordner {c} kann nicht angelegt werden ({e})",
-                "cannot create folder {c} ({e})",
-                c=str(path),
-                e=err.strerror or str(err),
-            ) from err
-        # A link put there meanwhile is not a folder of ours: refuse rather than follow it.
-        if not stat.S_ISDIR(os.lstat(path).st_mode):
-            raise _refuse_output(output, "{c} ist kein Ordner", "{c} is not a folder", c=str(path))
+            path.rmdir()
+        except OSError:
+            return  # something else put a file there meanwhile: leave it and its parents
 
 
 def default_output(ctx: Context, name: str, cwd: Path | None = None) -> Path:
@@ -206,9 +228,14 @@ def _exclude_out(root: Path) -> None:
 def write_output(ctx: Context, output: Path, payload: bytes) -> Path:
     """Write `payload` to `output` atomically after `check_output`; return the path written.
 
-    Folders are created only once the whole path is accepted (a refused path leaves nothing).
+    Folders are created only once the whole path is accepted, and removed again when the write
+    fails after all: a refused or failed output leaves no folder behind.
     """
     target = check_output(ctx, output)
-    _make_folders(output, target.parent)
-    write_atomic(target, payload)
+    created = _make_folders(output, target.parent)
+    try:
+        write_atomic(target, payload)
+    except BaseException:
+        _remove_folders(created)
+        raise
     return target

@@ -23,7 +23,7 @@ from coopkit.queries.context import Context
 from coopkit.queries.load import ProgressFn, Snapshot, snapshot
 from coopkit.render.dates import long_date
 from coopkit.render.package import ZIP_TIME, DocumentInfo
-from coopkit.services.outputs import write_output
+from coopkit.services.outputs import check_output, write_output
 from coopkit.store import layout
 
 NAMES = {
@@ -268,6 +268,9 @@ def write_bundle(
     names = sorted(files)
     if step is not None:
         step(WRITING)
+    # Every file's place is accepted before the first is written (or its folder created).
+    for name in [] if target.suffix.lower() == ".zip" else names:
+        check_output(ctx, target / name)
     if target.suffix.lower() == ".zip":
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
