@@ -11,7 +11,7 @@ sys.path.insert(0, str(DOCS.parent / "src"))
 
 project = "coopkit"
 author = "coopkit"
-copyright = "coopkit, EUPL-1.2"  # noqa: A001
+copyright = "coopkit, EUPL-1.2"
 language = "de"
 
 extensions = ["myst_parser", "coopdocs"]
