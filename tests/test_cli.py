@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -103,47 +102,6 @@ def test_json_errors_are_objects(make_repo: MakeRepo, cli: Cli, tmp_path) -> Non
     result = cli("-C", tmp_path, "--json", "status", ok=False)
     assert result.exit_code == 5
     assert json.loads(result.stdout)["exit_code"] == 5
-
-
-def test_every_command_is_in_the_readme() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    missing = [name for name, _ in all_commands() if f"coop {name}" not in readme]
-    assert missing == []
-
-
-_OPTION = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
-
-
-def click_leaves(command: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Yield (name, click command) for every command the CLI runs."""
-    if hasattr(command, "list_commands"):
-        for name, sub in subcommands(command):
-            yield from click_leaves(sub, f"{prefix}{name} ")
-    else:
-        yield prefix.strip(), command
-
-
-def test_readme_usage_lines_agree_with_the_cli() -> None:
-    """Each command's usage in the README (`coop NAME …` in backticks) names exactly its options:
-    no option the command lacks, none it has left out (an option counts under any of its names).
-    """
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    wrong = []
-    for name, command in click_leaves(get_command(app)):
-        usages = re.findall(r"`coop " + re.escape(name) + r"(?=[ `])([^`]*)`", readme)
-        if not usages:
-            wrong.append(f"coop {name}: no usage line")
-            continue
-        documented = {o for usage in usages for o in _OPTION.findall(usage)}
-        options = [p for p in command.params if p.param_type_name == "option"]
-        real = {o for p in options for o in p.opts}
-        # --json is global and may also stand after the command (`coop check --json`).
-        for option in sorted(documented - real - {"--json"}):
-            wrong.append(f"coop {name}: README documents {option}, which does not exist")
-        for param in options:
-            if "--help" not in param.opts and not documented & set(param.opts):
-                wrong.append(f"coop {name}: {'/'.join(param.opts)} missing from the README")
-    assert wrong == []
 
 
 def test_readme_quick_start_test_line_is_what_ci_runs() -> None:

@@ -410,8 +410,10 @@ def _unexpected(path: str) -> Problem | None:
         return Problem(
             Source(path),
             T(
-                "Datei an unerwarteter Stelle; sie wird nicht gelesen (Aufbau siehe README)",
-                "file in an unexpected place; it is not read (see the README for the layout)",
+                "Datei an unerwarteter Stelle; sie wird nicht gelesen"
+                " (Aufbau siehe docs/grundlagen.md)",
+                "file in an unexpected place; it is not read"
+                " (see docs/grundlagen.md for the layout)",
             ),
             "unexpected-file",
         )
