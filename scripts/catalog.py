@@ -34,7 +34,7 @@ LOCALE = PACKAGE / "i18n" / "locale"
 TRANSLATED = {"coopkit": "en", "framework": "de"}
 """Each domain and the one language its catalog translates into."""
 
-KEYWORDS = {"_": None, "N_": None, "gettext": (1,)}
+KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "gettext": (1,)}
 FRAMEWORK_KEYWORDS = {"_": None, "F_": None}
 PROJECT = "coopkit"
 
@@ -65,19 +65,19 @@ def _new_catalog(locale: str | None = None) -> Catalog:
     )
 
 
-def _add(catalog: Catalog, msgid: str, comment: str) -> None:
+def _add(catalog: Catalog, msgid: str, comment: str, context: str | None = None) -> None:
     if not msgid.strip():
         return
-    existing = catalog.get(msgid)
+    existing = catalog.get(msgid, context=context)
     if existing is None:
-        catalog.add(msgid, auto_comments=[comment])
+        catalog.add(msgid, auto_comments=[comment], context=context)
     elif comment not in existing.auto_comments:
         existing.auto_comments.append(comment)
 
 
-def _source_messages() -> Iterator[tuple[str, str]]:
-    """Yield (msgid, where) for every marked text in src/coopkit (Babel's extractor)."""
-    for filename, _lineno, message, _comments, _context in extract_from_dir(
+def _source_messages() -> Iterator[tuple[str, str] | tuple[str, str, str | None]]:
+    """Yield (msgid, where, context) for every marked text in src/coopkit (Babel's extractor)."""
+    for filename, _lineno, message, _comments, context in extract_from_dir(
         str(PACKAGE),
         method_map=[("**.py", "python")],
         keywords=KEYWORDS,
@@ -85,7 +85,7 @@ def _source_messages() -> Iterator[tuple[str, str]]:
         strip_comment_tags=True,
     ):
         if isinstance(message, str):
-            yield message, f"src/coopkit/{filename}"
+            yield message, f"src/coopkit/{filename}", context
 
 
 def _walk(command: Any, path: list[str]) -> Iterator[tuple[Any, list[str]]]:
@@ -153,8 +153,8 @@ def extracted(domain: str) -> Catalog:
         # The options the framework adds itself (--help, completion) speak its domain.
         theirs = {msgid for msgid, _where in framework}
         messages = [m for m in (*_source_messages(), *command_texts()) if m[0] not in theirs]
-    for msgid, where in messages:
-        _add(catalog, msgid, where)
+    for msgid, where, *context in messages:
+        _add(catalog, msgid, where, context[0] if context else None)
     return catalog
 
 
@@ -207,8 +207,8 @@ def compile_all() -> None:
         mo_path(domain).write_bytes(compiled(_read(po_path(domain), lang)))
 
 
-def _ids(catalog: Catalog) -> set[str]:
-    return {str(m.id) for m in catalog if m.id}
+def _ids(catalog: Catalog) -> set[tuple[str, str | None]]:
+    return {(str(m.id), m.context) for m in catalog if m.id}
 
 
 def problems() -> list[str]:
@@ -225,7 +225,9 @@ def problems() -> list[str]:
             )
         po = _read(po_path(domain), lang)
         for message in po:
-            if message.id and message.id in pot and (not message.string or message.fuzzy):
+            if message.id and (message.id, message.context) in pot and (
+                not message.string or message.fuzzy
+            ):
                 found.append(f"{po_path(domain).relative_to(ROOT)}: untranslated: {message.id!r}")
         for msgid in sorted(pot - _ids(po)):
             found.append(f"{po_path(domain).relative_to(ROOT)}: missing: {msgid!r}")

@@ -29,6 +29,8 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 class _Catalog(Protocol):
     def gettext(self, message: str, /) -> str: ...
 
+    def pgettext(self, context: str, message: str, /) -> str: ...
+
 
 def mo_path(domain: str, lang: str) -> Path:
     """Return where the compiled catalog of `domain` in `lang` lives."""
@@ -58,18 +60,6 @@ def framework_gettext(msgid: str, lang: str) -> str:
     return msgid if found is None or not msgid else found.gettext(msgid)
 
 
-def has_translation(msgid: str, lang: str, domain: str = "coopkit") -> bool:
-    """Say whether `msgid` has a translation in `lang` (the source language always has)."""
-    found = catalog(domain, lang)
-    return found is None or found.gettext(msgid) != msgid or _same_in_both(found, msgid)
-
-
-def _same_in_both(found: _Catalog, msgid: str) -> bool:
-    # A word spelt alike in both languages ("Name", "TEXT") is translated to itself.
-    catalog_dict: dict[Any, str] = getattr(found, "_catalog", {})
-    return msgid in catalog_dict
-
-
 def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark `msgid` for extraction into the catalog; return it unchanged (translate later)."""
     return msgid
@@ -78,15 +68,19 @@ def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
 class Msg:
     """A catalog text that travels as a value: translated when `format(lang)` is called."""
 
-    __slots__ = ("msgid", "params")
+    __slots__ = ("msgid", "context", "params")
 
-    def __init__(self, msgid: str, /, **params: Any) -> None:
+    def __init__(self, msgid: str, /, context: str | None = None, **params: Any) -> None:
         self.msgid = msgid
+        self.context = context
         self.params = params
 
     def format(self, lang: str = "de") -> str:
         """Return the text in `lang` with its parameters filled in."""
-        text = gettext(self.msgid, lang)
+        if self.context is None:
+            text = gettext(self.msgid, lang)
+        else:
+            text = pgettext(self.context, self.msgid, lang)
         if not self.params:
             return text
         values = {k: (v.format(lang) if isinstance(v, Msg) else v) for k, v in self.params.items()}
@@ -99,12 +93,39 @@ class Msg:
         return f"Msg({self.msgid!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Msg) and other.msgid == self.msgid and other.params == self.params
+        return isinstance(other, Msg) and (other.msgid, other.context, other.params) == (
+            self.msgid,
+            self.context,
+            self.params,
+        )
 
     def __hash__(self) -> int:
         return hash(self.msgid)
 
 
+def _in(value: Any, lang: str) -> Any:
+    translate = getattr(value, "translate", None)
+    return translate(lang) if callable(translate) and not isinstance(value, str) else value
+
+
 def _(msgid: str, /, **params: Any) -> Msg:
     """Mark `msgid` for the catalog and return it as a value translated on `format(lang)`."""
     return Msg(msgid, **params)
+
+
+def pgettext(context: str, msgid: str, lang: str) -> str:
+    """Return `msgid` in `lang` as meant in `context` (a word that translates two ways)."""
+    found = catalog("coopkit", lang)
+    if found is None or not msgid:
+        return msgid
+    return found.pgettext(context, msgid)
+
+
+def C_(context: str, msgid: str, /, **params: Any) -> Msg:  # noqa: N802 - a gettext marker
+    """Like `_()`, for a German word whose English depends on `context` (msgctxt)."""
+    return Msg(msgid, context=context, **params)
+
+
+def translate_all(table: dict[str, Msg], lang: str) -> dict[str, str]:
+    """Return a label table (key -> catalog text) in `lang`."""
+    return {key: text.format(lang) for key, text in table.items()}
