@@ -20,6 +20,7 @@ import argparse
 import io
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ TRANSLATED = {"coopkit": "en", "framework": "de"}
 KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "gettext": (1,)}
 FRAMEWORK_KEYWORDS = {"_": None, "F_": None}
 PROJECT = "coopkit"
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def pot_path(domain: str) -> Path:
@@ -178,7 +180,8 @@ def _write_po(path: Path, catalog: Catalog) -> None:
 
 
 def compiled(catalog: Catalog) -> bytes:
-    """Return `catalog` as .mo bytes."""
+    """Return `catalog` as .mo bytes (the same bytes on every run: the header dates are fixed)."""
+    catalog.creation_date = catalog.revision_date = FIXED_DATE
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
@@ -225,8 +228,10 @@ def problems() -> list[str]:
             )
         po = _read(po_path(domain), lang)
         for message in po:
-            if message.id and (message.id, message.context) in pot and (
-                not message.string or message.fuzzy
+            if (
+                message.id
+                and (message.id, message.context) in pot
+                and (not message.string or message.fuzzy)
             ):
                 found.append(f"{po_path(domain).relative_to(ROOT)}: untranslated: {message.id!r}")
         for msgid in sorted(pot - _ids(po)):

@@ -57,7 +57,7 @@ class T:
 def _translated(value: Any, lang: str) -> Any:
     """Return a parameter in `lang` if it translates itself (a `T` or a catalog text)."""
     translate = getattr(value, "translate", None)
-    if isinstance(value, str) or not callable(translate):
+    if isinstance(value, str | bytes) or not callable(translate):
         return value
     return translate(lang)
 

@@ -83,8 +83,12 @@ class Msg:
             text = pgettext(self.context, self.msgid, lang)
         if not self.params:
             return text
-        values = {k: (v.format(lang) if isinstance(v, Msg) else v) for k, v in self.params.items()}
+        values = {k: _in(v, lang) for k, v in self.params.items()}
         return text.format(**values)
+
+    def translate(self, lang: str) -> str:
+        """Return the text in `lang` (what `errors.T` calls on a parameter that translates)."""
+        return self.format(lang)
 
     def __str__(self) -> str:
         return self.format("de")
@@ -104,8 +108,11 @@ class Msg:
 
 
 def _in(value: Any, lang: str) -> Any:
+    """Return a parameter in `lang` if it translates itself (a `Msg` or an `errors.T`)."""
     translate = getattr(value, "translate", None)
-    return translate(lang) if callable(translate) and not isinstance(value, str) else value
+    if isinstance(value, str | bytes) or not callable(translate):
+        return value
+    return translate(lang)
 
 
 def _(msgid: str, /, **params: Any) -> Msg:
