@@ -43,11 +43,23 @@ class T:
         template = self.en if lang == "en" else self.de
         if not self.params:
             return template
-        values = {k: (v.format(lang) if isinstance(v, T) else v) for k, v in self.params.items()}
+        values = {k: _translated(v, lang) for k, v in self.params.items()}
         return template.format(**values)
+
+    def translate(self, lang: str) -> str:
+        """Return the text in `lang` (the same as `format`)."""
+        return self.format(lang)
 
     def __str__(self) -> str:
         return self.format("de")
+
+
+def _translated(value: Any, lang: str) -> Any:
+    """Return a parameter in `lang` if it translates itself (a `T` or a catalog text)."""
+    translate = getattr(value, "translate", None)
+    if isinstance(value, str | bytes) or not callable(translate):
+        return value
+    return translate(lang)
 
 
 @dataclass(frozen=True, order=True)

@@ -27,120 +27,48 @@ from typing import IO, Any
 
 from typer.core import TyperGroup
 
+from coopkit.i18n import N_, framework_gettext
+from coopkit.i18n import gettext as catalog_gettext
+
 LANGUAGES = ("de", "en")
 
 _current = ["de"]
 
-# Messages typer passes through gettext.
-_GETTEXT_DE = {
-    "Arguments": "Argumente",
-    "Options": "Optionen",
-    "Commands": "Befehle",
-    "default: {default}": "Standard: {default}",
-    "required": "Pflicht",
-    "env var: {var}": "Umgebungsvariable: {var}",
-    "Missing command.": "Befehl fehlt.",
-    "No such command {name!r}.": "unbekannter Befehl „{name}“.",
-    "Aborted!": "Abgebrochen!",
-    "Aborted.": "Abgebrochen.",
-    "(dynamic)": "(dynamisch)",
+
+def F_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark one of the framework's English words for the `framework` catalog; return it."""
+    return msgid
+
+
+# The framework's own words that typer does not pass through gettext: help texts of the
+# options it adds itself, words of the usage line, prefixes. Their German is in the catalog.
+_HELP_EN = (
+    F_("Show this message and exit."),
+    F_("Install completion for the current shell."),
+    F_("Show completion for the current shell, to copy it or customize the installation."),
+)
+_USAGE_EN = (F_("[OPTIONS]"), F_("COMMAND [ARGS]..."))
+_OTHER_EN = (F_("Aborted."), F_("Usage: "), F_("Error"))
+
+# Metavar words for Python types, in German; their English is in the catalog.
+_TYPE_WORDS: dict[type, str] = {
+    str: N_("TEXT"),
+    int: N_("ZAHL"),
+    float: N_("ZAHL"),
+    Path: N_("PFAD"),
+    date: N_("DATUM"),
+    datetime: N_("DATUM"),
 }
-
-# Help texts of options the framework adds itself.
-_HELP_DE = {
-    "Show this message and exit.": "Diese Hilfe zeigen und beenden.",
-    "Install completion for the current shell.": (
-        "Tab-Vervollständigung für die aktuelle Shell einrichten."
-    ),
-    "Show completion for the current shell, to copy it or customize the installation.": (
-        "Tab-Vervollständigung für die aktuelle Shell zeigen (zum Kopieren oder Anpassen)."
-    ),
-}
-
-# Words of the usage line.
-_USAGE_DE = {
-    "[OPTIONS]": "[OPTIONEN]",
-    "COMMAND [ARGS]...": "BEFEHL [ARGUMENTE]...",
-}
-
-# Metavars: the German words the commands use, and their English twins.
-_METAVAR_EN = {
-    "TEXT": "TEXT",
-    "ZAHL": "NUMBER",
-    "DATUM": "DATE",
-    "UHRZEIT": "TIME",
-    "PFAD": "PATH",
-    "DATEI": "FILE",
-    "VERZEICHNIS": "DIRECTORY",
-    "FUNKTION": "FUNCTION",
-    "SITZUNG": "MEETING",
-    "TITEL": "TITLE",
-    "FELD": "FIELD",
-    "WERT": "VALUE",
-    "DAUER": "DURATION",
-    "REGEL": "RULE",
-    "PFLICHT-ID": "OBLIGATION-ID",
-    "AUFGABE": "ACTION",
-    "ORT": "PLACE",
-    "SCHLÜSSEL": "KEY",
-    "VEREINBARUNG": "AGREEMENT",
-    "VEREINBARUNG/PFLICHT": "AGREEMENT/OBLIGATION",
-    "VON": "FROM",
-    "BIS": "TO",
-    "WÖRTER": "WORDS",
-    "ANSCHRIFT": "ADDRESS",
-    "STRASSE": "STREET",
-    "PLZ": "POSTCODE",
-    "STADT": "CITY",
-    "JAHR": "YEAR",
-    "ZEITRAUM": "PERIOD",
-    "ART": "KIND",
-    "VORLAGE": "TEMPLATE",
-    "NAME": "NAME",
-    "ID": "ID",
-    "PARTNER": "PARTNER",
-    "PERSON": "PERSON",
-    "TOP": "ITEM",
-    "N": "N",
-    "METHODE": "METHOD",
-    "E-MAIL": "E-MAIL",
-    "TELEFON": "PHONE",
-    "THEMA": "TOPIC",
-    "ANZAHL": "COUNT",
-    "SCHLÜSSELDATEI": "KEY-FILE",
-    "ORDNER": "FOLDER",
-    "ORDNER|DATEI.zip": "FOLDER|FILE.zip",
-    "VEREINBARUNG|ORDNER": "AGREEMENT|FOLDER",
-    "AZ": "REF",
-}
-
-_TYPE_WORDS = {
-    "de": {str: "TEXT", int: "ZAHL", float: "ZAHL", Path: "PFAD", date: "DATUM", datetime: "DATUM"},
-    "en": {
-        str: "TEXT",
-        int: "NUMBER",
-        float: "NUMBER",
-        Path: "PATH",
-        date: "DATE",
-        datetime: "DATE",
-    },
-}
-
-
-_ENGLISH: dict[str, str] = {}
-"""coopkit's own help texts that have an English twin (German is what the code says)."""
 
 
 def english(de: str, en: str) -> str:
-    """Register the English twin of a German help text; return the German text."""
-    _ENGLISH[" ".join(de.split())] = en
+    """Return the German help text (its English lives in the catalog now; `en` is ignored)."""
+    del en
     return de
 
 
 def _help_text(text: str) -> str:
-    if _de():
-        return text
-    return _ENGLISH.get(" ".join(text.split()), text)
+    return catalog_gettext(text, _current[0])
 
 
 def set_language(lang: str) -> None:
@@ -159,7 +87,7 @@ def _de() -> bool:
 
 def gettext(message: str) -> str:
     """Translate a message typer passes through gettext."""
-    return _GETTEXT_DE.get(message, message) if _de() else message
+    return framework_gettext(message, _current[0])
 
 
 def _quote(text: str) -> str:
@@ -177,20 +105,19 @@ def join_alternatives(values: Sequence[str], lang: str | None = None) -> str:
 
 def metavar(word: str) -> str:
     """Return a metavar in the current language (the commands write them in German)."""
-    if _de():
-        return word
     core = word.strip("[]").removesuffix("...")
-    return word.replace(core, _METAVAR_EN.get(core, core), 1)
+    if not core:
+        return word
+    return word.replace(core, catalog_gettext(core, _current[0]), 1)
 
 
 def type_word(annotation: Any) -> str:
     """Return the metavar word for a Python type (TEXT, ZAHL, DATUM, PFAD)."""
-    words = _TYPE_WORDS[_current[0]]
     if isinstance(annotation, type):
-        for kind, word in words.items():
+        for kind, word in _TYPE_WORDS.items():
             if issubclass(annotation, kind):
-                return word
-    return words[str]
+                return catalog_gettext(word, _current[0])
+    return catalog_gettext(_TYPE_WORDS[str], _current[0])
 
 
 # --------------------------------------------------------------------------- error messages
@@ -368,7 +295,7 @@ def _show_click_exception(self: Any, file: IO[Any] | None = None) -> None:
     from typer._click._compat import get_text_stderr
     from typer._click.utils import echo
 
-    prefix = "Fehler" if _de() else "Error"
+    prefix = gettext(F_("Error"))
     echo(f"{prefix}: {self.format_message()}", file=file or get_text_stderr(), color=None)
 
 
@@ -385,7 +312,7 @@ def _show_usage_error(self: Any, file: IO[Any] | None = None) -> None:
             call = f"{self.ctx.command_path} {self.ctx.help_option_names[0]}"
             hint = f"Hilfe mit „{call}“.\n" if _de() else f"Try '{call}' for help.\n"
         echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=color)
-    prefix = "Fehler" if _de() else "Error"
+    prefix = gettext(F_("Error"))
     echo(f"{prefix}: {self.format_message()}", file=file, color=color)
 
 
@@ -577,10 +504,9 @@ def install() -> None:
 
     def _write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
-            prefix = "Aufruf: " if _de() else "Usage: "
-        if _de():
-            for en, de in _USAGE_DE.items():
-                args = args.replace(en, de)
+            prefix = gettext(F_("Usage: "))
+        for word in _USAGE_EN:
+            args = args.replace(word, gettext(word))
         write_usage(self, prog, args, prefix)
 
     _patch(formatting.HelpFormatter, "write_usage", _write_usage)
@@ -649,6 +575,28 @@ def install() -> None:
     for attribute, method in (("help", "format_help_text"), ("epilog", "format_epilog")):
         original = getattr(click_core.Command, method)
         _patch(click_core.Command, method, _in_english(original, attribute))
+    _patch(
+        click_core.Command,
+        "get_short_help_str",
+        _short_help_in_language(click_core.Command.get_short_help_str),
+    )
+
+
+def _short_help_in_language(original: Callable[..., str]) -> Callable[..., str]:
+    """Wrap the short help of a command list so it is made from the translated help text."""
+
+    def get_short_help_str(self: Any, limit: int = 45) -> str:
+        if _de():
+            return original(self, limit)
+        help_text, short_help = self.help, self.short_help
+        self.help = _help_text(help_text) if help_text else help_text
+        self.short_help = _help_text(short_help) if short_help else short_help
+        try:
+            return original(self, limit)
+        finally:
+            self.help, self.short_help = help_text, short_help
+
+    return get_short_help_str
 
 
 def _in_english(
@@ -679,12 +627,13 @@ def _translated_help_record(
         if result is None:
             return result
         name, text = result
-        if _de():
-            for en, de in _HELP_DE.items():
-                if text.startswith(en):
-                    text = de + text[len(en) :]
-        elif self.help and text.startswith(self.help):
-            text = _help_text(self.help) + text[len(self.help) :]
+        for word in _HELP_EN:
+            if text.startswith(word):
+                text = gettext(word) + text[len(word) :]
+                break
+        else:
+            if self.help and text.startswith(self.help):
+                text = _help_text(self.help) + text[len(self.help) :]
         return name, text
 
     return get_help_record

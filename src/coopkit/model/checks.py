@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from coopkit.errors import Problem, T
+from coopkit.i18n import C_
 from coopkit.model.base import Loc, Located, date_in, split_person
 from coopkit.model.repo import RepoData
 
@@ -20,9 +21,9 @@ def _choices(known: Iterable[str]) -> str:
 
 
 _KIND_LABELS = {
-    "partner": T("Partner", "partner"),
-    "agreement": T("Vereinbarung", "agreement"),
-    "meeting": T("Sitzung", "meeting"),
+    "partner": C_("record kind", "Partner"),
+    "agreement": C_("record kind", "Vereinbarung"),
+    "meeting": C_("record kind", "Sitzung"),
 }
 
 

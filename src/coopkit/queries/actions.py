@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from coopkit.errors import T
+from coopkit.i18n import C_, Msg, _
 from coopkit.model.base import split_person
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
@@ -15,10 +15,10 @@ from coopkit.queries.names import person_name
 
 ActionState = Literal["open", "done", "dropped"]
 
-STATE_LABELS: dict[str, T] = {
-    "open": T("offen", "open"),
-    "done": T("erledigt", "done"),
-    "dropped": T("verworfen", "dropped"),
+STATE_LABELS: dict[str, Msg] = {
+    "open": _("offen"),
+    "done": C_("done", "erledigt"),
+    "dropped": _("verworfen"),
 }
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import T, UsageError
+from coopkit.i18n import Msg, _, translate_all
+from coopkit.i18n.glossary import ACTION_FIELDS
 from coopkit.model.minutes import Minutes
 from coopkit.queries.context import Context
 from coopkit.queries.due import PartnerItems, open_items
@@ -35,29 +37,21 @@ class ChecklistResult:
     items: int
 
 
+CHECKLIST_LABELS: dict[str, Msg] = {
+    "title": _("Checkliste"),
+    "done": _("Erledigt"),
+    "due": _("Fällig"),
+    "what": ACTION_FIELDS["what"],
+    "source": _("Quelle"),
+    "as_of": _("Stand"),
+    "none": _("Keine offenen Punkte."),
+    "who": ACTION_FIELDS["who"],
+}
+
+
 def checklist_labels(lang: str) -> dict[str, str]:
     """Return the fixed texts of the checklist in `lang`."""
-    if lang == "en":
-        return {
-            "title": "Checklist",
-            "done": "Done",
-            "due": "Due",
-            "what": "What",
-            "source": "Source",
-            "as_of": "as of",
-            "none": "Nothing open.",
-            "who": "Who",
-        }
-    return {
-        "title": "Checkliste",
-        "done": "Erledigt",
-        "due": "Fällig",
-        "what": "Was",
-        "source": "Quelle",
-        "as_of": "Stand",
-        "none": "Keine offenen Punkte.",
-        "who": "Wer",
-    }
+    return translate_all(CHECKLIST_LABELS, lang)
 
 
 def checklist_context(

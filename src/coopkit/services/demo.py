@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import RepositoryError, T
+from coopkit.i18n.glossary import FULFILMENT_STATUS
 from coopkit.model.agreement import Agreement
 from coopkit.model.minutes import Minutes
 from coopkit.model.partner import Partner
@@ -34,12 +35,6 @@ from coopkit.store.git import GitRepo
 
 DEMO_TODAY = date(2014, 4, 30)
 """The day the story ends: `coop demo` shows the status as of this day."""
-_STATUS_DE = {
-    "fulfilled": "erfüllt",
-    "partly": "teilweise",
-    "missed": "versäumt",
-    "waived": "erlassen",
-}
 
 _HEADING = re.compile(r"^## ", re.MULTILINE)
 _PARAGRAPH = re.compile(r"^\((\d+)\) ", re.MULTILINE)
@@ -342,7 +337,7 @@ def build_demo(ctx: Context, target: Path) -> DemoResult:
                     _author_of(story, done.recorded_by, done.partner),
                     done.date,
                     f"{done.obligation} (fällig {done.due.isoformat()}) für {done.partner}: "
-                    f"{_STATUS_DE.get(done.status, done.status)}",
+                    f"{FULFILMENT_STATUS[done.status].format('de')}",
                     {fulfilment.path: story.text(fulfilment.path)},
                 ),
             )

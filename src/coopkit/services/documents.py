@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import NotFound, ProblemsFound, T
+from coopkit.i18n import Msg, _, translate_all
+from coopkit.i18n.glossary import AGREEMENT_FIELDS, OBLIGATION_FIELDS
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.compare import split_paragraphs
 from coopkit.model.partner import Partner
@@ -25,93 +27,52 @@ from coopkit.store import layout
 
 TEMPLATE_NAME = "agreement.docx"
 
-LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "agreement": "Kooperationsvereinbarung",
-        "between": "zwischen",
-        "and": "und",
-        "represented_by": "vertreten durch",
-        "coordinator": "Koordination",
-        "preamble": "Präambel",
-        "obligations": "Pflichten aus dieser Vereinbarung",
-        "who": "Wer",
-        "what": "Was",
-        "to_whom": "an wen",
-        "how_often": "wie oft",
-        "first_due": "erste Fälligkeit",
-        "condition": "Bedingung",
-        "how": "Wie",
-        "clause": "§",
-        "signatures": "Freigaben",
-        "approved_on": "freigegeben am",
-        "by": "von",
-        "pending": "ausstehend",
-        "version": "Fassung",
-        "draft": "Entwurf",
-        "not_for_signature": "nicht zur Unterschrift",
-        "as_of": "Stand",
-        "released_on": "veröffentlicht am",
-        "as_released": "Angaben der Partner wie zum Zeitpunkt der Veröffentlichung",
-        "content_hash": "Inhalts-Hash",
-        "valid_from": "gültig ab",
-        "valid_until": "bis",
-        "open_ended": "unbefristet",
-        "in_force": "in Kraft",
-        "signature_page": "Unterschriften",
-        "place_date": "Ort, Datum",
-        "name": "Name",
-        "function": "Funktion",
-        "signature": "Unterschrift",
-        "for_party": "Für",
-        "signature_intro": (
-            "Die Parteien unterzeichnen die Vereinbarung in der vorstehenden Fassung."
-        ),
-    },
-    "en": {
-        "agreement": "Cooperation agreement",
-        "between": "between",
-        "and": "and",
-        "represented_by": "represented by",
-        "coordinator": "Coordination",
-        "preamble": "Preamble",
-        "obligations": "Obligations under this agreement",
-        "who": "Who",
-        "what": "What",
-        "to_whom": "to whom",
-        "how_often": "how often",
-        "first_due": "first due",
-        "condition": "condition",
-        "how": "How",
-        "clause": "§",
-        "signatures": "Approvals",
-        "approved_on": "approved on",
-        "by": "by",
-        "pending": "pending",
-        "version": "Version",
-        "draft": "Draft",
-        "not_for_signature": "not for signature",
-        "as_of": "as of",
-        "released_on": "released on",
-        "as_released": "partner details as at the time of release",
-        "content_hash": "Content hash",
-        "valid_from": "valid from",
-        "valid_until": "until",
-        "open_ended": "open-ended",
-        "in_force": "in force",
-        "signature_page": "Signatures",
-        "place_date": "Place, date",
-        "name": "Name",
-        "function": "Function",
-        "signature": "Signature",
-        "for_party": "For",
-        "signature_intro": "The parties sign the agreement in the version above.",
-    },
+LABELS: dict[str, Msg] = {
+    "agreement": _("Kooperationsvereinbarung"),
+    "between": _("zwischen"),
+    "and": _("und"),
+    "represented_by": _("vertreten durch"),
+    "coordinator": AGREEMENT_FIELDS["coordinator"],
+    "preamble": _("Präambel"),
+    "obligations": _("Pflichten aus dieser Vereinbarung"),
+    "who": OBLIGATION_FIELDS["by"],
+    "what": OBLIGATION_FIELDS["what"],
+    "to_whom": OBLIGATION_FIELDS["to"],
+    "how_often": OBLIGATION_FIELDS["recurrence"],
+    "first_due": OBLIGATION_FIELDS["first_due"],
+    "condition": OBLIGATION_FIELDS["condition"],
+    "how": OBLIGATION_FIELDS["how"],
+    "clause": _("§"),
+    "signatures": _("Freigaben"),
+    "approved_on": _("freigegeben am"),
+    "by": _("von"),
+    "pending": _("ausstehend"),
+    "version": _("Fassung"),
+    "draft": _("Entwurf"),
+    "not_for_signature": _("nicht zur Unterschrift"),
+    "as_of": _("Stand"),
+    "released_on": _("veröffentlicht am"),
+    "as_released": _("Angaben der Partner wie zum Zeitpunkt der Veröffentlichung"),
+    "content_hash": _("Inhalts-Hash"),
+    "valid_from": _("gültig ab"),
+    "valid_until": _("bis"),
+    "open_ended": _("unbefristet"),
+    "in_force": _("in Kraft"),
+    "signature_page": _("Unterschriften"),
+    "place_date": _("Ort, Datum"),
+    "name": _("Name"),
+    "function": _("Funktion"),
+    "signature": _("Unterschrift"),
+    "for_party": _("Für"),
+    "signature_intro": _(
+        "Die Parteien unterzeichnen die Vereinbarung in der vorstehenden Fassung."
+    ),
 }
 
 
 def labels(lang: str) -> dict[str, str]:
     """Return the document labels in `lang` (German when unknown)."""
-    return dict(LABELS.get(lang, LABELS["de"]))
+    return translate_all(LABELS, lang)
 
 
 def _address(partner: Partner) -> str:

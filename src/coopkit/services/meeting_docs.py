@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from coopkit.i18n import C_, Msg, _, translate_all
+from coopkit.i18n.glossary import ACTION_FIELDS
 from coopkit.model.base import split_person
 from coopkit.model.minutes import Minutes
 from coopkit.model.partner import Contact
@@ -20,110 +22,65 @@ from coopkit.render.package import DocumentInfo
 from coopkit.services.letters import read_logo, recipient_lines, sender_context
 from coopkit.store import layout
 
-LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "minutes": "Niederschrift",
-        "invitation": "Einladung",
-        "date": "Datum",
-        "time": "Uhrzeit",
-        "place": "Ort",
-        "start": "Beginn",
-        "end": "Ende",
-        "chair": "Sitzungsleitung",
-        "minute_taker": "Protokoll",
-        "agreements": "Vereinbarungen",
-        "attendance": "Teilnehmende",
-        "present": "Anwesend",
-        "excused": "Entschuldigt",
-        "guests": "Gäste",
-        "participants": "Eingeladen sind",
-        "agenda": "Tagesordnung",
-        "top": "TOP",
-        "decision": "Beschluss",
-        "decisions": "Beschlüsse",
-        "actions": "Aufgaben",
-        "who": "Wer",
-        "what": "Was",
-        "due": "Bis wann",
-        "remarks": "Anmerkungen",
-        "distribution": "Verteiler",
-        "oclock": "Uhr",
-        "status": "Stand",
-        "invitation_intro": "hiermit laden wir Sie herzlich zur folgenden Sitzung ein.",
-        "invitation_closing": "Mit freundlichen Grüßen",
-        "salutation": "Sehr geehrte Damen und Herren,",
-        "none": "—",
-        "file_number": "Aktenzeichen",
-        "contact": "Auskunft erteilt",
-        "phone": "Telefon",
-        "email": "E-Mail",
-        "letter_date": "Datum",
-        "invitees": "Eingeladen sind",
-        "reply": "Bitte teilen Sie uns bis zum {d} mit, wer an der Sitzung teilnimmt.",
-        "distribution_list": "An die Partner laut Verteiler",
-        "signatures": "Unterschriften",
-        "place_date": "Ort, Datum",
-        "signature": "Unterschrift",
-        "agreements_under_review": "Gegenstand",
-        "cancellation": "Absage",
-        "cancellation_intro": "die folgende Sitzung muss leider abgesagt werden; sie findet nicht "
-        "statt.",
-        "reason": "Grund",
-        "cancellation_note": "Über einen neuen Termin informieren wir Sie gesondert.",
-        "cancelled": "abgesagt",
-    },
-    "en": {
-        "minutes": "Minutes",
-        "invitation": "Invitation",
-        "date": "Date",
-        "time": "Time",
-        "place": "Place",
-        "start": "Begin",
-        "end": "End",
-        "chair": "Chair",
-        "minute_taker": "Minutes",
-        "agreements": "Agreements",
-        "attendance": "Attendance",
-        "present": "Present",
-        "excused": "Excused",
-        "guests": "Guests",
-        "participants": "Invited",
-        "agenda": "Agenda",
-        "top": "Item",
-        "decision": "Decision",
-        "decisions": "Decisions",
-        "actions": "Actions",
-        "who": "Who",
-        "what": "What",
-        "due": "Due",
-        "remarks": "Remarks",
-        "distribution": "Distribution",
-        "oclock": "",
-        "status": "Status",
-        "invitation_intro": "we cordially invite you to the following meeting.",
-        "invitation_closing": "Kind regards",
-        "salutation": "Dear colleagues,",
-        "none": "—",
-        "file_number": "Reference",
-        "contact": "Contact",
-        "phone": "Phone",
-        "email": "E-mail",
-        "letter_date": "Date",
-        "invitees": "Invited",
-        "reply": "Please let us know by {d} who will attend.",
-        "distribution_list": "To the partners on the distribution list",
-        "signatures": "Signatures",
-        "place_date": "Place, date",
-        "signature": "Signature",
-        "agreements_under_review": "Subject",
-        "cancellation": "Cancellation",
-        "cancellation_intro": "we regret to inform you that the following meeting has been "
-        "cancelled and will not take place.",
-        "reason": "Reason",
-        "cancellation_note": "We will let you know about a new date separately.",
-        "cancelled": "cancelled",
-    },
+LABELS: dict[str, Msg] = {
+    "minutes": _("Niederschrift"),
+    "invitation": _("Einladung"),
+    "date": _("Datum"),
+    "time": _("Uhrzeit"),
+    "place": _("Ort"),
+    "start": _("Beginn"),
+    "end": _("Ende"),
+    "chair": _("Sitzungsleitung"),
+    "minute_taker": _("Protokoll"),
+    "agreements": _("Vereinbarungen"),
+    "attendance": _("Teilnehmende"),
+    "present": _("Anwesend"),
+    "excused": _("Entschuldigt"),
+    "guests": _("Gäste"),
+    "participants": _("Eingeladen sind"),
+    "agenda": _("Tagesordnung"),
+    "top": _("TOP"),
+    "decision": _("Beschluss"),
+    "decisions": _("Beschlüsse"),
+    "actions": _("Aufgaben"),
+    "who": ACTION_FIELDS["who"],
+    "what": ACTION_FIELDS["what"],
+    "due": ACTION_FIELDS["due"],
+    "remarks": _("Anmerkungen"),
+    "distribution": _("Verteiler"),
+    "status": C_("status", "Stand"),
+    "invitation_intro": _("hiermit laden wir Sie herzlich zur folgenden Sitzung ein."),
+    "invitation_closing": _("Mit freundlichen Grüßen"),
+    "salutation": _("Sehr geehrte Damen und Herren,"),
+    "none": _("—"),
+    "file_number": _("Aktenzeichen"),
+    "contact": _("Auskunft erteilt"),
+    "phone": _("Telefon"),
+    "email": _("E-Mail"),
+    "letter_date": _("Datum"),
+    "invitees": _("Eingeladen sind"),
+    "reply": _("Bitte teilen Sie uns bis zum {d} mit, wer an der Sitzung teilnimmt."),
+    "distribution_list": _("An die Partner laut Verteiler"),
+    "signatures": _("Unterschriften"),
+    "place_date": _("Ort, Datum"),
+    "signature": _("Unterschrift"),
+    "agreements_under_review": _("Gegenstand"),
+    "cancellation": _("Absage"),
+    "cancellation_intro": _(
+        "die folgende Sitzung muss leider abgesagt werden; sie findet nicht statt."
+    ),
+    "reason": _("Grund"),
+    "cancellation_note": _("Über einen neuen Termin informieren wir Sie gesondert."),
+    "cancelled": _("abgesagt"),
 }
+
+
+def meeting_labels(lang: str) -> dict[str, str]:
+    """Return the document words of invitations and minutes in `lang`."""
+    words = translate_all(LABELS, lang)
+    # "14:00 Uhr" is plain "14:00" in English: no word to look up.
+    words["oclock"] = "Uhr" if lang == "de" else ""
+    return words
 
 
 def paragraphs(text: str) -> list[dict[str, Any]]:
@@ -233,7 +190,7 @@ def letter_context(
     one_letter: bool = False,
 ) -> dict[str, Any]:
     """Return the letter parts of an invitation: sender, recipients, date line, reply date."""
-    labels = LABELS.get(lang, LABELS["de"])
+    labels = meeting_labels(lang)
     sender = sender_context(data)
     people = _people_by_partner(minutes)
     invitees = []
@@ -292,7 +249,7 @@ def meeting_context(
     one_letter: bool = False,
 ) -> dict[str, Any]:
     """Return the values the invitation and minutes templates see, formatted for `lang`."""
-    labels = LABELS.get(lang, LABELS["de"])
+    labels = meeting_labels(lang)
     rows = {r.key: r for r in action_rows(data, today, meetings=[minutes.id])}
     tops = []
     all_actions = []
@@ -422,7 +379,7 @@ def meeting_info(
     minutes: Minutes, invitation: bool, lang: str, today: date, author: str
 ) -> DocumentInfo:
     """Return the core properties of an invitation (dated today) or minutes (dated the meeting)."""
-    labels = LABELS.get(lang, LABELS["de"])
+    labels = meeting_labels(lang)
     letter = "cancellation" if minutes.cancelled else "invitation"
     kind = labels[letter] if invitation else labels["minutes"]
     return DocumentInfo(

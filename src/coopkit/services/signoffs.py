@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from coopkit.errors import Problem, ProblemsFound, Source, T, UsageError
+from coopkit.i18n import Msg, _
 from coopkit.model.signoff import Evidence, SignOff, Withdrawal
 from coopkit.queries.context import Context
 from coopkit.queries.entries import NOT_ENTERED
@@ -40,13 +41,10 @@ from coopkit.store.codec import dump_record
 from coopkit.store.git import GitRepo
 
 METHODS = ("internal", "wet-ink", "qes")
-METHOD_LABELS = {
-    "internal": T("freigegeben (intern)", "approved (internal)"),
-    "wet-ink": T("freigegeben (Unterschrift auf Papier, Scan)", "approved (wet ink, scanned)"),
-    "qes": T(
-        "freigegeben (qualifizierte elektronische Signatur, extern)",
-        "approved (qualified e-signature, kept outside)",
-    ),
+METHOD_LABELS: dict[str, Msg] = {
+    "internal": _("freigegeben (intern)"),
+    "wet-ink": _("freigegeben (Unterschrift auf Papier, Scan)"),
+    "qes": _("freigegeben (qualifizierte elektronische Signatur, extern)"),
 }
 
 
