@@ -4,6 +4,11 @@ An occurrence on day d is owed under the version in force on d: none before the 
 force, the schedule of v1 until v2 takes force, v2's after, none after the end; a party that
 left by notice owes nothing due after its last day. Every view (due, obligation list, status,
 checklist, calendar, report, matrix, agenda) asks this module.
+
+An obligation with `on_holiday` moves a due date off Saturdays, Sundays and the Land's holidays
+here and nowhere else: `due` is the moved date, `shift` keeps the nominal date and why. The
+nominal date decides the version the occurrence is owed under and keys its fulfilment record,
+so a record written before a date moved (or before `land` changed) still answers it.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from coopkit.queries.names import partner_label, partner_name, responsible_conta
 from coopkit.queries.versions import Timeline, VersionState, ending_text, leaving_text
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
+from coopkit.schedule.workdays import Shift, Workdays
 
 DEFAULT_HORIZON_YEARS = 3
 DEFAULT_WITHIN_DAYS = 30
 MAX_WITHIN_DAYS = 36500
+SHIFT_REACH = timedelta(days=14)
+"""How far past the end nominal dates are computed that `previous-working-day` may bring back."""
 
 ItemKind = Literal["obligation", "action"]
 
@@ -46,6 +54,17 @@ class Occurrence:
     """"open" while no fulfilment record exists, else the record's status."""
     overdue: bool
     fulfilment: Fulfilment | None = None
+    shift: Shift | None = None
+    """Where `due` was moved off a non-working day: the nominal date and why; None if not."""
+
+    @property
+    def nominal(self) -> date:
+        """Return the date the schedule names (fulfilment records refer to it)."""
+        return self.shift.nominal if self.shift is not None else self.due
+
+    def moved(self, lang: str = "de") -> str | None:
+        """Return why and where the due date moved, in words; None where it did not."""
+        return self.shift.words(lang) if self.shift is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +88,11 @@ class DueItem:
     meeting: str | None = None
     top: int | None = None
     to: list[str] = field(default_factory=list)
+    nominal_due: date | None = None
+    """The date the schedule names, before a move off a non-working day (else `due`)."""
+    moved: str | None = None
+    """Why and where the due date moved ("Sa 3.10.2026, Tag der Deutschen Einheit → Mo
+    5.10.2026"), in the language of the answer; None where it did not move."""
 
 
 @dataclass(frozen=True)
@@ -194,13 +218,18 @@ def version_dates(version: VersionState, obligation: Obligation, end: date) -> l
 
 
 def owed_occurrences(
-    timeline: Timeline, recorded: dict[tuple[str, str, date], Fulfilment], end: date
+    timeline: Timeline,
+    recorded: dict[tuple[str, str, date], Fulfilment],
+    end: date,
+    workdays: Workdays | None = None,
 ) -> list[Occurrence]:
-    """Return every occurrence of an agreement's obligations up to `end`, by due date.
+    """Return every occurrence of an agreement's obligations due up to `end`, by due date.
 
     Per-case duties (no first due date) have an occurrence where a fulfilment record names one
-    on a day their version was in force. The result does not depend on the day it is asked:
-    `overdue` is left False here and set by `as_of`.
+    on a day their version was in force. With `workdays`, a scheduled due date of an obligation
+    with `on_holiday` moves off non-working days (it is due up to `end` by its moved date). The
+    result does not depend on the day it is asked: `overdue` is left False here and set by
+    `as_of`.
     """
     agreement_id = timeline.agreement_id
     result: list[Occurrence] = []
@@ -209,6 +238,7 @@ def owed_occurrences(
         if text is None:
             continue
         for ob in text.obligations:
+            moves = workdays is not None and ob.on_holiday != "keep" and ob.first_due is not None
             if ob.first_due is None:
                 owed = sorted(
                     (due, p)
@@ -216,11 +246,18 @@ def owed_occurrences(
                     if oid == ob.id and p in ob.by and due <= end and version.in_force_on(due)
                 )
             else:
-                owed = [(due, p) for due in version_dates(version, ob, end) for p in ob.by]
+                reach = end
+                if moves and ob.on_holiday == "previous-working-day":
+                    reach = end + SHIFT_REACH if end < date.max - SHIFT_REACH else date.max
+                owed = [(due, p) for due in version_dates(version, ob, reach) for p in ob.by]
             if timeline.leavings:
                 owed = [(due, p) for due, p in owed if timeline.takes_part(p, due)]
-            for due, partner in owed:
-                record = recorded.get((ob.id, partner, due))
+            for nominal, partner in owed:
+                shift = workdays.shift(nominal, ob.on_holiday) if workdays and moves else None
+                due = shift.due if shift is not None else nominal
+                if due > end:
+                    continue
+                record = recorded.get((ob.id, partner, nominal))
                 result.append(
                     Occurrence(
                         agreement_id,
@@ -234,6 +271,7 @@ def owed_occurrences(
                         record.status if record else "open",
                         False,
                         record,
+                        shift,
                     )
                 )
     result.sort(key=lambda o: (o.due, o.obligation, o.partner))
@@ -261,6 +299,7 @@ def _overdue(o: Occurrence) -> Occurrence:
         o.status,
         True,
         o.fulfilment,
+        o.shift,
     )
 
 
@@ -328,6 +367,8 @@ def open_items(
                 obligation=occ.obligation,
                 version=occ.version,
                 to=occ.to,
+                nominal_due=occ.nominal,
+                moved=occ.moved(lang),
             )
         )
     for row in snap.action_rows(open_only=True):
@@ -349,6 +390,7 @@ def open_items(
                 days_overdue=max(0, (today - row.due).days),
                 meeting=row.meeting,
                 top=row.top,
+                nominal_due=row.due,
             )
         )
     if partner is not None:
