@@ -217,6 +217,28 @@ def version_dates(version: VersionState, obligation: Obligation, end: date) -> l
         return []
 
 
+def moved_dates(
+    version: VersionState, obligation: Obligation, end: date, workdays: Workdays | None
+) -> list[tuple[date, Shift | None]]:
+    """Return the due dates of an obligation of one version up to `end`, each as (nominal, shift).
+
+    The one place where a date moves off non-working days (`on_holiday`): the moved date is
+    `shift.due`, and it is due up to `end` by that date. Without `workdays` nothing moves.
+    """
+    rule = obligation.on_holiday
+    if workdays is None or rule == "keep":
+        return [(day, None) for day in version_dates(version, obligation, end)]
+    reach = end
+    if rule == "previous-working-day":
+        reach = end + SHIFT_REACH if end < date.max - SHIFT_REACH else date.max
+    result: list[tuple[date, Shift | None]] = []
+    for nominal in version_dates(version, obligation, reach):
+        shift = workdays.shift(nominal, rule)
+        if (shift.due if shift is not None else nominal) <= end:
+            result.append((nominal, shift))
+    return result
+
+
 def owed_occurrences(
     timeline: Timeline,
     recorded: dict[tuple[str, str, date], Fulfilment],
@@ -238,25 +260,23 @@ def owed_occurrences(
         if text is None:
             continue
         for ob in text.obligations:
-            moves = workdays is not None and ob.on_holiday != "keep" and ob.first_due is not None
+            owed: list[tuple[date, str, Shift | None]]
             if ob.first_due is None:
                 owed = sorted(
-                    (due, p)
+                    (due, p, None)
                     for (oid, p, due) in recorded
                     if oid == ob.id and p in ob.by and due <= end and version.in_force_on(due)
                 )
             else:
-                reach = end
-                if moves and ob.on_holiday == "previous-working-day":
-                    reach = end + SHIFT_REACH if end < date.max - SHIFT_REACH else date.max
-                owed = [(due, p) for due in version_dates(version, ob, reach) for p in ob.by]
+                owed = [
+                    (nominal, p, shift)
+                    for nominal, shift in moved_dates(version, ob, end, workdays)
+                    for p in ob.by
+                ]
             if timeline.leavings:
-                owed = [(due, p) for due, p in owed if timeline.takes_part(p, due)]
-            for nominal, partner in owed:
-                shift = workdays.shift(nominal, ob.on_holiday) if workdays and moves else None
+                owed = [o for o in owed if timeline.takes_part(o[1], o[0])]
+            for nominal, partner, shift in owed:
                 due = shift.due if shift is not None else nominal
-                if due > end:
-                    continue
                 record = recorded.get((ob.id, partner, nominal))
                 result.append(
                     Occurrence(
@@ -595,6 +615,24 @@ def fulfilment_problems(snap: Snapshot) -> list[Problem]:
         end = max(record.due, snap.today)
         dates = version_dates(version, ob, end)
         if record.due not in dates:
+            moved = _moved_from(snap, ob, record.due, dates)
+            if moved is not None:
+                problems.append(
+                    Problem(
+                        located.at("due"),
+                        T(
+                            "„{o}“ ist am {d} fällig, aber verschoben vom {n}: ein Nachweis nennt "
+                            "den ursprünglichen Termin (due: {n})",
+                            '"{o}" is due on {d}, but moved from {n}: a record names the '
+                            "nominal date (due: {n})",
+                            o=record.obligation,
+                            d=record.due.isoformat(),
+                            n=moved.isoformat(),
+                        ),
+                        "not-due",
+                    )
+                )
+                continue
             near = sorted(dates, key=lambda d: abs((d - record.due).days))
             problems.append(
                 Problem(
@@ -611,3 +649,14 @@ def fulfilment_problems(snap: Snapshot) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _moved_from(snap: Snapshot, ob: Obligation, day: date, dates: list[date]) -> date | None:
+    """Return the nominal due date that `ob` moves to `day`, or None."""
+    if ob.on_holiday == "keep":
+        return None
+    for nominal in (d for d in dates if abs((d - day).days) <= SHIFT_REACH.days):
+        shift = snap.workdays.shift(nominal, ob.on_holiday)
+        if shift is not None and shift.due == day:
+            return nominal
+    return None

@@ -47,6 +47,7 @@ def checklist_labels(lang: str) -> dict[str, str]:
             "as_of": "as of",
             "none": "Nothing open.",
             "who": "Who",
+            "moved": "moved",
         }
     return {
         "title": "Checkliste",
@@ -57,6 +58,7 @@ def checklist_labels(lang: str) -> dict[str, str]:
         "as_of": "Stand",
         "none": "Keine offenen Punkte.",
         "who": "Wer",
+        "moved": "verschoben",
     }
 
 
@@ -112,11 +114,17 @@ def checklist_context(
                 if en
                 else f"{item.days_overdue} Tage überfällig"
             )
+        due = long_date(item.due, lang)
         groups.setdefault(item.partner, []).append(
             {
                 "box": BOX,
-                "due": long_date(item.due, lang),
+                # Every template shows a moved date with its reason, also one written before.
+                "due": f"{due} ({checklist_labels(lang)['moved']}: {item.moved})"
+                if item.moved
+                else due,
                 "due_iso": item.due.isoformat(),
+                "moved": item.moved or "",
+                "nominal_iso": (item.nominal_due or item.due).isoformat(),
                 "what": item.what,
                 "source": item.source,
                 "who": contact_name(data, item.partner, item.person),
@@ -153,6 +161,8 @@ def sample_checklist_context(lang: str) -> dict[str, Any]:
         "box": BOX,
         "due": "31. März 2014",
         "due_iso": "2014-03-31",
+        "moved": "",
+        "nominal_iso": "2014-03-31",
         "what": "Bericht",
         "source": "§ 4 Vereinbarung koop",
         "who": "klein",
