@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 
 from coopkit.model.agreement import OnHoliday
 from coopkit.model.config import MUNICIPAL_HOLIDAYS, Config
@@ -28,13 +29,21 @@ _LONGEST_RUN = 31
 
 @cache
 def calendar_stamp() -> str:
-    """Return the version of the holiday data, for keys of kept due dates (no import, ~1 ms)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """Identify the installed holiday data, for keys of kept due dates (nothing is imported).
 
-    try:
-        return version("holidays")
-    except PackageNotFoundError:
+    Its version file's path, size and time change with every install of another release.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("holidays")
+    if spec is None or not spec.submodule_search_locations:
         return ""
+    version = Path(next(iter(spec.submodule_search_locations))) / "version.py"
+    try:
+        info = version.stat()
+    except OSError:
+        return ""
+    return f"{version}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def day_words(day: date, lang: str = "de") -> str:
