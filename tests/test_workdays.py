@@ -366,3 +366,16 @@ def test_the_holiday_calendar_is_imported_only_where_a_date_may_move(make_repo: 
     assert "holidays" not in imported(plain, "--today", TODAY, "due")
     moving = workday_repo(make_repo)
     assert "holidays" in imported(moving, "--today", TODAY, "due")
+
+
+def test_the_agreement_document_states_the_agreed_rule() -> None:
+    from coopkit.model.repo import RepoData
+    from coopkit.services.documents import obligation_row
+
+    row = obligation_row(RepoData(), obligation(on_holiday=NEXT), "de")
+    assert row["details"] == (
+        "Fällt die Fälligkeit auf ein Wochenende oder einen Feiertag: am nächsten Werktag"
+    )
+    assert obligation_row(RepoData(), obligation(), "en")["details"] == ""
+    english = obligation_row(RepoData(), obligation(on_holiday=PREVIOUS), "en")
+    assert english["on_holiday"] == "due on a weekend or holiday: on the working day before"

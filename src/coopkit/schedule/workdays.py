@@ -53,6 +53,26 @@ def day_words(day: date, lang: str = "de") -> str:
     return f"{_WEEKDAYS['de'][day.weekday()]} {day.day}.{day.month}.{day.year}"
 
 
+_RULE_WORDS = {
+    "next-working-day": (
+        "fällt die Fälligkeit auf ein Wochenende oder einen Feiertag: am nächsten Werktag",
+        "due on a weekend or holiday: on the next working day",
+    ),
+    "previous-working-day": (
+        "fällt die Fälligkeit auf ein Wochenende oder einen Feiertag: am Werktag davor",
+        "due on a weekend or holiday: on the working day before",
+    ),
+}
+
+
+def rule_words(rule: OnHoliday, lang: str = "de") -> str:
+    """Return what `on_holiday` agrees, in words; empty for `keep`."""
+    words = _RULE_WORDS.get(rule)
+    if words is None:
+        return ""
+    return words[1] if lang == "en" else words[0]
+
+
 @dataclass(frozen=True, slots=True)
 class DayOff:
     """A day that is no working day, and why: a holiday's name, or "Samstag"/"Sonntag"."""
