@@ -92,7 +92,8 @@ class DueItem:
     """The date the schedule names, before a move off a non-working day (else `due`)."""
     moved: str | None = None
     """Why and where the due date moved ("Sa 3.10.2026, Tag der Deutschen Einheit → Mo
-    5.10.2026"), in the language of the answer; None where it did not move."""
+    5.10.2026"), in the language of the answer; None where it did not move. `--json` carries
+    it already; the due table of the command line is still to show it (beside the date)."""
 
 
 @dataclass(frozen=True)
