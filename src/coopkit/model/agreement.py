@@ -10,6 +10,9 @@ from pydantic import field_validator, model_validator
 
 from coopkit.model.base import Duration, Id, IdList, Record, fail
 
+OnHoliday = Literal["keep", "next-working-day", "previous-working-day"]
+"""Where a due date on a Saturday, Sunday or holiday goes (§ 193 BGB only where agreed)."""
+
 _RRULE_RE = re.compile(r"[A-Z]+=[A-Za-z0-9,+:-]+(?:;[A-Z]+=[A-Za-z0-9,+:-]+)*;?")
 
 
@@ -26,6 +29,9 @@ class Obligation(Record):
     first_due: date | None = None
     condition: str | None = None
     how: str | None = None
+    on_holiday: OnHoliday = "keep"
+    """`keep` (the default) leaves a due date where it falls; the others move it off weekends
+    and the Land's holidays. At its default the field counts in no content hash."""
 
     @field_validator("rrule")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Any
 from coopkit.errors import Problem, T
 from coopkit.i18n import C_
 from coopkit.model.base import Loc, Located, date_in, split_person
+from coopkit.model.config import MUNICIPAL_HOLIDAYS, Config
 from coopkit.model.repo import RepoData
 
 
@@ -478,13 +479,39 @@ def check_action_records(data: RepoData) -> list[Problem]:
 
 
 def check_config(data: RepoData) -> list[Problem]:
-    """Check coop.toml references."""
-    if data.config is None or data.config.value.controller is None:
+    """Check coop.toml references: the controller, and municipal holidays of the Land."""
+    if data.config is None:
         return []
+    problems = _municipal_problems(data.config)
     controller = data.config.value.controller
-    if controller in data.partner_ids():
-        return []
-    return [_unknown_partner(data, data.config, ("controller",), controller)]
+    if controller is None or controller in data.partner_ids():
+        return problems
+    return [_unknown_partner(data, data.config, ("controller",), controller), *problems]
+
+
+def _municipal_problems(located: Located[Config]) -> list[Problem]:
+    config = located.value
+    allowed = MUNICIPAL_HOLIDAYS.get(config.land or "", ())
+    problems = []
+    for name in config.holidays.municipal:
+        if name in allowed:
+            continue
+        if config.land is None:
+            message = T(
+                "„{v}“: ein Feiertag der Gemeinde braucht „land“ in coop.toml",
+                '"{v}": a municipal holiday needs "land" in coop.toml',
+                v=name,
+            )
+        else:
+            message = T(
+                "„{v}“ ist kein Feiertag einzelner Gemeinden in {l}; möglich: {k}",
+                '"{v}" is not a holiday of single municipalities in {l}; possible: {k}',
+                v=name,
+                l=config.land,
+                k=_choices(f"„{h}“" for h in allowed),
+            )
+        problems.append(Problem(located.at("holidays", "municipal"), message, "bad-value"))
+    return problems
 
 
 _WITHDRAWAL_NAME = re.compile(r"(?P<partner>[^/]+)-[1-9][0-9]{0,5}\.yaml")

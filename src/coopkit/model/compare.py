@@ -22,7 +22,17 @@ METADATA_FIELDS = (
     "on_notice",
     "status",
 )
-OBLIGATION_FIELDS = ("clause", "by", "to", "what", "recurrence", "first_due", "condition", "how")
+OBLIGATION_FIELDS = (
+    "clause",
+    "by",
+    "to",
+    "what",
+    "recurrence",
+    "first_due",
+    "on_holiday",
+    "condition",
+    "how",
+)
 
 
 @dataclass(frozen=True)

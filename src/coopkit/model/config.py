@@ -10,6 +10,22 @@ from coopkit.model.base import Id, Record, fail
 
 HORIZON_MAX = 100
 
+LAENDER = (
+    "BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH",
+)  # fmt: skip
+"""The codes of the 16 German Länder (ISO 3166-2:DE without the "DE-")."""
+
+MUNICIPAL_HOLIDAYS: dict[str, tuple[str, ...]] = {
+    "BY": ("Mariä Himmelfahrt", "Augsburger Hohes Friedensfest"),
+    "SN": ("Fronleichnam",),
+    "TH": ("Fronleichnam",),
+}
+"""Holidays that hold only in some municipalities of a Land, by their German names.
+
+Mariä Himmelfahrt in Bavaria's mostly catholic municipalities, the Friedensfest in the city of
+Augsburg, Fronleichnam in the mostly catholic municipalities of Saxony and Thuringia.
+"""
+
 
 class Signing(Record):
     """Signing policy."""
@@ -45,6 +61,13 @@ class Schedule(Record):
         return value
 
 
+class Holidays(Record):
+    """Holidays beyond the Land's own: those of the municipality the partners work in."""
+
+    municipal: list[str] = []
+    """German names from `MUNICIPAL_HOLIDAYS` of the configured `land`, e.g. ["Fronleichnam"]."""
+
+
 class Letterhead(Record):
     """The sender of letters (invitations): who writes, from where, under which file number."""
 
@@ -77,7 +100,22 @@ class Config(Record):
     locale: Literal["de", "en"] = "de"
     controller: Id | None = None
     """Partner id of the data-protection controller."""
+    land: str | None = None
+    """The Land whose public holidays are not working days (for `on_holiday` of obligations)."""
     signing: Signing = Field(default_factory=Signing)
     trust: Trust = Field(default_factory=Trust)
     schedule: Schedule = Field(default_factory=Schedule)
     letterhead: Letterhead = Field(default_factory=Letterhead)
+    holidays: Holidays = Field(default_factory=Holidays)
+
+    @field_validator("land")
+    @classmethod
+    def _known_land(cls, value: str | None) -> str | None:
+        if value is not None and value not in LAENDER:
+            raise fail(
+                "land = „{v}“ ist kein Land; erlaubt: {k}",
+                'land = "{v}" is not a German Land; allowed: {k}',
+                v=value,
+                k=" ".join(LAENDER),
+            )
+        return value

@@ -4,6 +4,11 @@ An occurrence on day d is owed under the version in force on d: none before the 
 force, the schedule of v1 until v2 takes force, v2's after, none after the end; a party that
 left by notice owes nothing due after its last day. Every view (due, obligation list, status,
 checklist, calendar, report, matrix, agenda) asks this module.
+
+An obligation with `on_holiday` moves a due date off Saturdays, Sundays and the Land's holidays
+here and nowhere else: `due` is the moved date, `shift` keeps the nominal date and why. The
+nominal date decides the version the occurrence is owed under and keys its fulfilment record,
+so a record written before a date moved (or before `land` changed) still answers it.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from coopkit.queries.names import partner_label, partner_name, responsible_conta
 from coopkit.queries.versions import Timeline, VersionState, ending_text, leaving_text
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
+from coopkit.schedule.workdays import Shift, Workdays
 
 DEFAULT_HORIZON_YEARS = 3
 DEFAULT_WITHIN_DAYS = 30
 MAX_WITHIN_DAYS = 36500
+SHIFT_REACH = timedelta(days=14)
+"""How far past the end nominal dates are computed that `previous-working-day` may bring back."""
 
 ItemKind = Literal["obligation", "action"]
 
@@ -46,6 +54,17 @@ class Occurrence:
     """"open" while no fulfilment record exists, else the record's status."""
     overdue: bool
     fulfilment: Fulfilment | None = None
+    shift: Shift | None = None
+    """Where `due` was moved off a non-working day: the nominal date and why; None if not."""
+
+    @property
+    def nominal(self) -> date:
+        """Return the date the schedule names (fulfilment records refer to it)."""
+        return self.shift.nominal if self.shift is not None else self.due
+
+    def moved(self, lang: str = "de") -> str | None:
+        """Return why and where the due date moved, in words; None where it did not."""
+        return self.shift.words(lang) if self.shift is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +88,12 @@ class DueItem:
     meeting: str | None = None
     top: int | None = None
     to: list[str] = field(default_factory=list)
+    nominal_due: date | None = None
+    """The date the schedule names, before a move off a non-working day (else `due`)."""
+    moved: str | None = None
+    """Why and where the due date moved ("Sa 3.10.2026, Tag der Deutschen Einheit → Mo
+    5.10.2026"), in the language of the answer; None where it did not move. `--json` carries
+    it already; the due table of the command line is still to show it (beside the date)."""
 
 
 @dataclass(frozen=True)
@@ -193,14 +218,41 @@ def version_dates(version: VersionState, obligation: Obligation, end: date) -> l
         return []
 
 
+def moved_dates(
+    version: VersionState, obligation: Obligation, end: date, workdays: Workdays | None
+) -> list[tuple[date, Shift | None]]:
+    """Return the due dates of an obligation of one version up to `end`, each as (nominal, shift).
+
+    The one place where a date moves off non-working days (`on_holiday`): the moved date is
+    `shift.due`, and it is due up to `end` by that date. Without `workdays` nothing moves.
+    """
+    rule = obligation.on_holiday
+    if workdays is None or rule == "keep":
+        return [(day, None) for day in version_dates(version, obligation, end)]
+    reach = end
+    if rule == "previous-working-day":
+        reach = end + SHIFT_REACH if end < date.max - SHIFT_REACH else date.max
+    result: list[tuple[date, Shift | None]] = []
+    for nominal in version_dates(version, obligation, reach):
+        shift = workdays.shift(nominal, rule)
+        if (shift.due if shift is not None else nominal) <= end:
+            result.append((nominal, shift))
+    return result
+
+
 def owed_occurrences(
-    timeline: Timeline, recorded: dict[tuple[str, str, date], Fulfilment], end: date
+    timeline: Timeline,
+    recorded: dict[tuple[str, str, date], Fulfilment],
+    end: date,
+    workdays: Workdays | None = None,
 ) -> list[Occurrence]:
-    """Return every occurrence of an agreement's obligations up to `end`, by due date.
+    """Return every occurrence of an agreement's obligations due up to `end`, by due date.
 
     Per-case duties (no first due date) have an occurrence where a fulfilment record names one
-    on a day their version was in force. The result does not depend on the day it is asked:
-    `overdue` is left False here and set by `as_of`.
+    on a day their version was in force. With `workdays`, a scheduled due date of an obligation
+    with `on_holiday` moves off non-working days (it is due up to `end` by its moved date). The
+    result does not depend on the day it is asked: `overdue` is left False here and set by
+    `as_of`.
     """
     agreement_id = timeline.agreement_id
     result: list[Occurrence] = []
@@ -209,18 +261,24 @@ def owed_occurrences(
         if text is None:
             continue
         for ob in text.obligations:
+            owed: list[tuple[date, str, Shift | None]]
             if ob.first_due is None:
                 owed = sorted(
-                    (due, p)
+                    (due, p, None)
                     for (oid, p, due) in recorded
                     if oid == ob.id and p in ob.by and due <= end and version.in_force_on(due)
                 )
             else:
-                owed = [(due, p) for due in version_dates(version, ob, end) for p in ob.by]
+                owed = [
+                    (nominal, p, shift)
+                    for nominal, shift in moved_dates(version, ob, end, workdays)
+                    for p in ob.by
+                ]
             if timeline.leavings:
-                owed = [(due, p) for due, p in owed if timeline.takes_part(p, due)]
-            for due, partner in owed:
-                record = recorded.get((ob.id, partner, due))
+                owed = [o for o in owed if timeline.takes_part(o[1], o[0])]
+            for nominal, partner, shift in owed:
+                due = shift.due if shift is not None else nominal
+                record = recorded.get((ob.id, partner, nominal))
                 result.append(
                     Occurrence(
                         agreement_id,
@@ -234,6 +292,7 @@ def owed_occurrences(
                         record.status if record else "open",
                         False,
                         record,
+                        shift,
                     )
                 )
     result.sort(key=lambda o: (o.due, o.obligation, o.partner))
@@ -261,6 +320,7 @@ def _overdue(o: Occurrence) -> Occurrence:
         o.status,
         True,
         o.fulfilment,
+        o.shift,
     )
 
 
@@ -328,6 +388,8 @@ def open_items(
                 obligation=occ.obligation,
                 version=occ.version,
                 to=occ.to,
+                nominal_due=occ.nominal,
+                moved=occ.moved(lang),
             )
         )
     for row in snap.action_rows(open_only=True):
@@ -349,6 +411,7 @@ def open_items(
                 days_overdue=max(0, (today - row.due).days),
                 meeting=row.meeting,
                 top=row.top,
+                nominal_due=row.due,
             )
         )
     if partner is not None:
@@ -553,6 +616,24 @@ def fulfilment_problems(snap: Snapshot) -> list[Problem]:
         end = max(record.due, snap.today)
         dates = version_dates(version, ob, end)
         if record.due not in dates:
+            moved = _moved_from(snap, ob, record.due, dates)
+            if moved is not None:
+                problems.append(
+                    Problem(
+                        located.at("due"),
+                        T(
+                            "„{o}“ ist am {d} fällig, aber verschoben vom {n}: ein Nachweis nennt "
+                            "den ursprünglichen Termin (due: {n})",
+                            '"{o}" is due on {d}, but moved from {n}: a record names the '
+                            "nominal date (due: {n})",
+                            o=record.obligation,
+                            d=record.due.isoformat(),
+                            n=moved.isoformat(),
+                        ),
+                        "not-due",
+                    )
+                )
+                continue
             near = sorted(dates, key=lambda d: abs((d - record.due).days))
             problems.append(
                 Problem(
@@ -569,3 +650,14 @@ def fulfilment_problems(snap: Snapshot) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _moved_from(snap: Snapshot, ob: Obligation, day: date, dates: list[date]) -> date | None:
+    """Return the nominal due date that `ob` moves to `day`, or None."""
+    if ob.on_holiday == "keep":
+        return None
+    for nominal in (d for d in dates if abs((d - day).days) <= SHIFT_REACH.days):
+        shift = snap.workdays.shift(nominal, ob.on_holiday)
+        if shift is not None and shift.due == day:
+            return nominal
+    return None

@@ -55,6 +55,7 @@ from coopkit.queries.state import (
     tree_changes,
 )
 from coopkit.schedule import horizon_end
+from coopkit.schedule.workdays import calendar_stamp
 from coopkit.store import layout
 from coopkit.store.files import FileSource, ParseCache, load_repository
 
@@ -63,9 +64,14 @@ if TYPE_CHECKING:
     from coopkit.queries.due import Occurrence
     from coopkit.queries.overview import MinutesStatus
     from coopkit.queries.versions import Timeline
+    from coopkit.schedule.workdays import Shift
 
-OpenRow = tuple[str, str, str, int, str, list[str], "int | None"]
-"""An open occurrence as kept: version, obligation, partner, due day (ordinal), what, to, §."""
+KeptShift = tuple[int, tuple[tuple[int, str, str, bool], ...]]
+"""A moved due date as kept: the nominal day (ordinal) and the days off passed over."""
+
+OpenRow = tuple[str, str, str, int, str, list[str], "int | None", "KeptShift | None"]
+"""An open occurrence as kept: version, obligation, partner, due day (ordinal), what, to, §,
+and where the due day was moved from."""
 
 BATCH = 200
 """Agreements derived together: their version tags are read with one git call."""
@@ -252,9 +258,20 @@ class FactsSnapshot(Snapshot):
         last = end.toordinal()
         return [
             Occurrence(
-                agreement_id, v, ob, p, date.fromordinal(d), what, list(to), clause, "open", False
+                agreement_id,
+                v,
+                ob,
+                p,
+                date.fromordinal(d),
+                what,
+                list(to),
+                clause,
+                "open",
+                False,
+                None,
+                None if moved is None else _shift(moved, d),
             )
-            for v, ob, p, d, what, to, clause in rows
+            for v, ob, p, d, what, to, clause, moved in rows
             if d <= last
         ]
 
@@ -407,6 +424,26 @@ class _ByFolder:
         self.broken = {path: kind for kind, by_id in data.broken.items() for path in by_id.values()}
 
 
+def _kept_shift(shift: Shift | None) -> KeptShift | None:
+    """Return a moved due date as plain values."""
+    if shift is None:
+        return None
+    days = tuple((d.day.toordinal(), d.de, d.en, d.holiday) for d in shift.days)
+    return shift.nominal.toordinal(), days
+
+
+def _shift(kept: KeptShift, due: int) -> Shift:
+    """Return a kept moved due date."""
+    from coopkit.schedule.workdays import DayOff, Shift
+
+    nominal, days = kept
+    return Shift(
+        date.fromordinal(nominal),
+        date.fromordinal(due),
+        tuple(DayOff(date.fromordinal(d), de, en, h) for d, de, en, h in days),
+    )
+
+
 def _agreement_piece(found: _ByFolder, snap: Snapshot, folder: str, end: date) -> Any:
     """Return what an agreement folder contributes, or None where its records stand elsewhere."""
     if folder in found.irregular:
@@ -415,7 +452,16 @@ def _agreement_piece(found: _ByFolder, snap: Snapshot, folder: str, end: date) -
         path = layout.agreement_path(folder)
         return ("broken", path) if found.broken.get(path) == "agreement" else ("none",)
     rows = [
-        (o.version, o.obligation, o.partner, o.due.toordinal(), o.what, o.to, o.clause)
+        (
+            o.version,
+            o.obligation,
+            o.partner,
+            o.due.toordinal(),
+            o.what,
+            o.to,
+            o.clause,
+            _kept_shift(o.shift),
+        )
         for o in snap.owed_open(folder, end)
     ]
     return ("ok", _dumps(snap.timelines()[folder]), rows)
@@ -821,6 +867,8 @@ def _update(ctx: Context, state: TreeState, progress: ProgressFn | None) -> Upda
             return _key(
                 horizon,
                 config_blob,
+                # A new release of the holiday data can move a due date.
+                calendar_stamp(),
                 sorted(files.items()),
                 tags.get(folder, []),
                 trust,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from coopkit.queries.state import TreeState
     from coopkit.queries.trust import Roots
     from coopkit.queries.versions import Timeline
+    from coopkit.schedule.workdays import Workdays
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,13 @@ class Snapshot:
         """Return the repository's own language (coop.toml), for what is written into it."""
         return self.data.config.value.locale if self.data.config else "de"
 
+    @cached_property
+    def workdays(self) -> Workdays:
+        """Return the working days coop.toml sets (`land`, `[holidays]`), kept per reading."""
+        from coopkit.schedule.workdays import Workdays
+
+        return Workdays.of(self.data.config.value if self.data.config else None)
+
     def history(self) -> History:
         """Return when the records entered the history (read from git on demand, kept)."""
         if self._history is None:
@@ -135,7 +143,10 @@ class Snapshot:
         if self._fulfilments is None:
             self._fulfilments = fulfilment_index(self)
         return owed_occurrences(
-            self.timelines()[agreement_id], self._fulfilments.get(agreement_id, {}), end
+            self.timelines()[agreement_id],
+            self._fulfilments.get(agreement_id, {}),
+            end,
+            self.workdays,
         )
 
     def owed_open(self, agreement_id: str, end: date) -> list[Occurrence]:

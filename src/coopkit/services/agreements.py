@@ -100,6 +100,7 @@ OBLIGATION_FIELDS = (
     "every",
     "rrule",
     "first_due",
+    "on_holiday",
     "condition",
     "how",
 )
@@ -381,6 +382,7 @@ def add_obligation(
     clause: int | None = None,
     condition: str | None = None,
     how: str | None = None,
+    on_holiday: str | None = None,
     when: date | datetime | None = None,
 ) -> AgreementResult:
     """Add an obligation (who owes what to whom, once or recurring) to an agreement."""
@@ -407,6 +409,7 @@ def add_obligation(
                 "first_due": first_due,
                 "condition": condition,
                 "how": how,
+                "on_holiday": on_holiday,
             }
         )
         _check_obligation(path, record)

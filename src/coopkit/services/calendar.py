@@ -11,7 +11,7 @@ from coopkit.model.agreement import Obligation
 from coopkit.model.repo import RepoData
 from coopkit.queries.actions import action_rows, state_label
 from coopkit.queries.context import Context
-from coopkit.queries.due import clause_source, schedule_until, top_source, version_dates
+from coopkit.queries.due import clause_source, moved_dates, schedule_until, top_source
 from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import check_partner
 from coopkit.queries.meetings import meeting_partners, meeting_sequences
@@ -106,7 +106,8 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
 
     A series starts at the first occurrence in the version's days in force and ends (UNTIL) at the
     last day of those days or the horizon; where no RRULE gives exactly the engine's dates, the
-    dates are listed (RDATE).
+    dates are listed (RDATE). A due date moved off a non-working day (`on_holiday`) stands on
+    its moved day, and the description says why.
     """
     events = []
     lang = snap.lang
@@ -121,9 +122,11 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
                 continue
             stop = min(version.in_force_until, until) if version.in_force_until else until
             for ob in version.text.obligations:
-                dates = version_dates(version, ob, until)
-                if not dates:
+                scheduled = moved_dates(version, ob, until, snap.workdays)
+                if not scheduled:
                     continue
+                dates = [s.due if s is not None else d for d, s in scheduled]
+                nominal = [d for d, _ in scheduled]
                 rule, rdates = _series(ob, dates, stop)
                 receivers = ", ".join(partner_label(snap.data, p) for p in ob.to)
                 lines = [
@@ -132,15 +135,21 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
                     f"{'how often' if en else 'wie oft'}: {describe_frequency(ob, lang)}",
                     f"{'how' if en else 'wie'}: {ob.how}" if ob.how else "",
                     f"{'condition' if en else 'Bedingung'}: {ob.condition}" if ob.condition else "",
+                    *(
+                        f"{'moved' if en else 'verschoben'}: {s.words(lang)}"
+                        for _, s in scheduled
+                        if s is not None
+                    ),
                 ]
                 for who in ob.by:
                     if partner is not None and who != partner:
                         continue
                     series_rule, series_dates, first = rule, rdates, dates[0]
                     last = timeline.last_day_of(who)
-                    if last is not None and dates[-1] > last:
-                        # The party leaves: its series stops at its last day as a party.
-                        own = [d for d in dates if d <= last]
+                    if last is not None and nominal[-1] > last:
+                        # The party leaves: its series stops at its last day as a party (owed
+                        # by the nominal date, as the due engine does).
+                        own = [d for d, n in zip(dates, nominal, strict=True) if n <= last]
                         if not own:
                             continue
                         series_rule, series_dates = _series(ob, own, min(stop, last))

@@ -46,6 +46,7 @@ CHECKLIST_LABELS: dict[str, Msg] = {
     "as_of": _("Stand"),
     "none": _("Keine offenen Punkte."),
     "who": ACTION_FIELDS["who"],
+    "moved": _("verschoben"),
 }
 
 
@@ -106,11 +107,17 @@ def checklist_context(
                 if en
                 else f"{item.days_overdue} Tage überfällig"
             )
+        due = long_date(item.due, lang)
         groups.setdefault(item.partner, []).append(
             {
                 "box": BOX,
-                "due": long_date(item.due, lang),
+                # Every template shows a moved date with its reason, also one written before.
+                "due": f"{due} ({checklist_labels(lang)['moved']}: {item.moved})"
+                if item.moved
+                else due,
                 "due_iso": item.due.isoformat(),
+                "moved": item.moved or "",
+                "nominal_iso": (item.nominal_due or item.due).isoformat(),
                 "what": item.what,
                 "source": item.source,
                 "who": contact_name(data, item.partner, item.person),
@@ -147,6 +154,8 @@ def sample_checklist_context(lang: str) -> dict[str, Any]:
         "box": BOX,
         "due": "31. März 2014",
         "due_iso": "2014-03-31",
+        "moved": "",
+        "nominal_iso": "2014-03-31",
         "what": "Bericht",
         "source": "§ 4 Vereinbarung koop",
         "who": "klein",

@@ -23,6 +23,7 @@ from coopkit.queries.versions import Timeline, VersionState, ending_text, leavin
 from coopkit.render.dates import long_date, short_date
 from coopkit.render.package import DocumentInfo
 from coopkit.schedule.recurrence import describe_frequency
+from coopkit.schedule.workdays import rule_words
 from coopkit.store import layout
 
 TEMPLATE_NAME = "agreement.docx"
@@ -117,6 +118,10 @@ def obligation_row(data: RepoData, obligation: Obligation, lang: str) -> dict[st
     details = [f"{words['how']}: {obligation.how}"] if obligation.how else []
     if obligation.condition:
         details.append(f"{words['condition'].capitalize()}: {obligation.condition}")
+    moves = rule_words(obligation.on_holiday, lang)
+    if moves:
+        # § 193 BGB binds a contract date only where agreed: the document says what was.
+        details.append(moves[0].upper() + moves[1:])
     return {
         "details": " · ".join(details),
         "first_due_short": short_date(obligation.first_due, lang),
@@ -130,6 +135,7 @@ def obligation_row(data: RepoData, obligation: Obligation, lang: str) -> dict[st
         "first_due_iso": obligation.first_due.isoformat() if obligation.first_due else "",
         "condition": obligation.condition or "",
         "how": obligation.how or "",
+        "on_holiday": moves,
     }
 
 

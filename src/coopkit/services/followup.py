@@ -66,7 +66,10 @@ def _choose_due(
     due: date | None,
     day: date,
 ) -> date:
-    """Return the occurrence meant: the one given, else the earliest without a record."""
+    """Return the nominal date of the occurrence meant: the one given, else the earliest open.
+
+    A given date may be the nominal or the moved due date of an occurrence.
+    """
     if ob.first_due is None:
         return due or day
     until = schedule_until(snap, max(snap.today, day))
@@ -75,7 +78,11 @@ def _choose_due(
         for o in agreement_occurrences(snap, agreement_id, until)
         if o.obligation == ob.id and o.partner == partner
     ]
-    dates = [o.due for o in owed]
+    # A record names the nominal date; the moved date a view shows is understood too.
+    dates = [o.nominal for o in owed]
+    moved = {o.due: o.nominal for o in owed if o.shift is not None}
+    if due is not None and due not in dates and due in moved:
+        due = moved[due]
     if due is not None:
         if due not in dates:
             near = sorted(dates, key=lambda d: abs((d - due).days))[:3]
@@ -91,7 +98,7 @@ def _choose_due(
                 )
             )
         return due
-    open_dates = [o.due for o in owed if o.status == "open"]
+    open_dates = [o.nominal for o in owed if o.status == "open"]
     if not open_dates:
         raise UsageError(
             T(

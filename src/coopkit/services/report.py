@@ -57,6 +57,8 @@ class FulfilmentNote:
     due: date
     status: str
     note: str
+    moved: str | None = None
+    """Why and where the due date moved off a non-working day; None where it did not."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,12 @@ def build_report(
         if record is not None and record.status != "fulfilled":
             report.notes.append(
                 FulfilmentNote(
-                    occ.partner, occ.obligation, occ.due, record.status, record.note or ""
+                    occ.partner,
+                    occ.obligation,
+                    occ.due,
+                    record.status,
+                    record.note or "",
+                    occ.moved(snap.lang),
                 )
             )
     report.obligations = [r for r in by_partner.values() if r.total]
@@ -548,7 +555,8 @@ def report_context(
                 "name": _name(data, n.partner),
                 "obligation": n.obligation,
                 "what": _obligation_what(data, report.agreement, n.obligation),
-                "due": short_date(n.due, lang),
+                "due": short_date(n.due, lang)
+                + (f" ({'moved' if lang == 'en' else 'verschoben'}: {n.moved})" if n.moved else ""),
                 "status": _status_word(n.status, labels),
                 "note": n.note,
             }

@@ -75,7 +75,10 @@ def legacy_content_hash(agreement: Agreement) -> str:
     data = {k: dump.get(k) for k in _LEGACY_FIELDS["agreement"]}
     data["status"] = data["status"] or "draft"
     data["obligations"] = [
-        {k: o.get(k) for k in _LEGACY_FIELDS["obligation"]} for o in dump["obligations"]
+        {k: o.get(k) for k in _LEGACY_FIELDS["obligation"]}
+        # No legacy text moved a due date: one that does is not the text the hash names.
+        | ({"on_holiday": o["on_holiday"]} if o.get("on_holiday", "keep") != "keep" else {})
+        for o in dump["obligations"]
     ]
     data["clauses"] = [{k: c.get(k) for k in _LEGACY_FIELDS["clause"]} for c in dump["clauses"]]
     return PREFIX + sha256_hex(canonical_json(data))

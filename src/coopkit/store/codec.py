@@ -439,10 +439,18 @@ def parse_config(textfile: TextFile) -> tuple[Located[Config] | None, list[Probl
             )
         ]
     positions: dict[Loc, tuple[int, int]] = {}
+    section: tuple[str, ...] = ()
     for lineno, text_line in enumerate(textfile.text.split("\n"), start=1):
+        header = re.fullmatch(r"\s*\[([A-Za-z0-9_-]+)\]\s*(?:#.*)?", text_line)
+        if header:
+            section = (header.group(1),)
+            positions.setdefault(section, (lineno, 1))
+            continue
         key = text_line.split("=", 1)[0].strip()
-        if "=" in text_line and key and (key,) not in positions:
-            positions[(key,)] = (lineno, 1)
+        if "=" in text_line and key:
+            positions.setdefault((key,), (lineno, 1))
+            if section:
+                positions.setdefault((*section, key), (lineno, 1))
     return validate(Config, data, textfile.path, positions)
 
 
@@ -484,7 +492,12 @@ def dump_record(model: BaseModel) -> str:
 
 def dump_agreement(agreement: Agreement) -> str:
     """Write a whole agreement.md for a new file."""
-    front = dump_yaml(yaml_value(_plain_record(agreement, drop=("preamble", "clauses"))))
+    plain = _plain_record(agreement, drop=("preamble", "clauses"))
+    for obligation in plain.get("obligations", []):
+        # The default is written by nobody: a file states a rule only where it moves dates.
+        if obligation.get("on_holiday") == "keep":
+            del obligation["on_holiday"]
+    front = dump_yaml(yaml_value(plain))
     return join_front_matter(front, "\n" + dump_body(agreement.preamble, agreement.clauses))
 
 
