@@ -672,6 +672,18 @@ def test_replace_refs_do_not_change_what_coop_reads(make_repo: MakeRepo, cli: Cl
     assert cli("-C", root, "--json", "status").stdout == before
 
 
+def test_replace_refs_do_not_change_a_tagged_version(make_repo: MakeRepo, cli: Cli) -> None:
+    # The objects read in one batch (a version's text at its tag) ignore replace refs too.
+    root = make_repo()
+    git(root, "tag", "-f", "-a", "-m", "v", "koop/v2")
+    before = cli("-C", root, "--json", "status").stdout
+    empty = git(root, "hash-object", "-t", "tree", "-w", "/dev/null").strip()
+    fake = git(root, "commit-tree", empty, "-m", "fake").strip()
+    git(root, "replace", "-f", "HEAD", fake)
+    shutil.rmtree(root / ".coop")
+    assert cli("-C", root, "--json", "status").stdout == before
+
+
 # --------------------------------------------------------------------------- every remembered page
 
 ANSWERS = [

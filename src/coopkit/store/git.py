@@ -981,6 +981,7 @@ class GitRepo:
             process = subprocess.Popen(
                 ["git", "cat-file", "--batch"],
                 cwd=self.root,
+                env={**os.environ, **GIT_ENV},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
