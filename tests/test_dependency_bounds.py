@@ -11,8 +11,8 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 PATCHED = ("typer", "pydantic")
-"""typer (and its vendored click) is patched in cli/framework.py; pydantic's plugin loader is
-stood in for there and its private attributes are read in store/packed.py."""
+"""typer (and its vendored click) is patched in cli/framework.py; pydantic's plugin loader
+(a private module) is stood in for there."""
 
 
 def declared(name: str) -> SpecifierSet:

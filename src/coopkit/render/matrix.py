@@ -47,7 +47,7 @@ def render_matrix_docx(matrix: Matrix, lang: str = "de", author: str = "") -> by
     from docx.shared import Cm, Pt
 
     from coopkit.render.package import DocumentInfo, finish_docx
-    from coopkit.render.tables import hold_rows
+    from coopkit.render.tables import W, hold_rows
 
     document = Document()
     section = document.sections[0]
@@ -81,7 +81,8 @@ def render_matrix_docx(matrix: Matrix, lang: str = "de", author: str = "") -> by
         for c, (target, _) in enumerate(matrix.partners, start=1):
             items = list(matrix.cells.get((source, target), []))
             put(r, c, items or [matrix.empty])
-    hold_rows(table._tbl, header_rows=1)
+    # The table just added is the body's last: reached through the public `Document.element`.
+    hold_rows(document.element.body.findall(f"{{{W}}}tbl")[-1], header_rows=1)
     out = io.BytesIO()
     document.save(out)
     info = DocumentInfo(title=matrix.title, subject=matrix.subtitle, author=author, lang=lang)

@@ -108,7 +108,7 @@ class Registry:
         fields = value.__dict__
         mask = 0
         for i, name in enumerate(shape.names):
-            if name in value.__pydantic_fields_set__:
+            if name in value.model_fields_set:
                 mask |= 1 << i
         packed: list[Any] = [shape.number, mask]
         for name in shape.names:
