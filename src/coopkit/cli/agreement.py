@@ -1338,6 +1338,8 @@ def _field_label(field: str, lang: str) -> str:
 
 
 def _print_diff(result: DiffResult, lang: str) -> None:
+    from coopkit.services.diff import field_words
+
     diff: AgreementDiff = result.diff
     de = lang == "de"
     say(f"--- {result.from_label}")
@@ -1373,7 +1375,8 @@ def _print_diff(result: DiffResult, lang: str) -> None:
             )
             for field in obligation.changes:
                 label = _field_label(field.field, lang)
-                say(f"    {label}: {field.old or '—'} → {field.new or '—'}")
+                old, new = field_words(result, obligation.id, field, lang)
+                say(f"    {label}: {old or '—'} → {new or '—'}")
 
 
 def _diff_json(result: DiffResult, docx: Path | None) -> dict[str, Any]:
