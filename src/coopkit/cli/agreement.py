@@ -120,7 +120,14 @@ def list_cmd(ctx: typer.Context) -> None:
     lang = service_ctx.lang
     timelines = snap.timelines()
     if state.json:
-        print_json([_timeline_json(t, t.lifecycle(snap.today), lang) for t in timelines.values()])
+        print_json(
+            {
+                "ok": True,
+                "agreements": [
+                    _timeline_json(t, t.lifecycle(snap.today), lang) for t in timelines.values()
+                ],
+            }
+        )
         return
     de = lang == "de"
     rows = []
@@ -254,6 +261,7 @@ def _show(
     if json_output:
         print_json(
             {
+                "ok": True,
                 **_timeline_json(timeline, lifecycle, lang),
                 "shown_version": version,
                 "agreement": agreement,
@@ -1382,6 +1390,7 @@ def _print_diff(result: DiffResult, lang: str) -> None:
 def _diff_json(result: DiffResult, docx: Path | None) -> dict[str, Any]:
     diff = result.diff
     return {
+        "ok": True,
         "agreement": result.agreement_id,
         "from": {"label": result.from_label, "commit": result.from_commit},
         "to": {"label": result.to_label, "commit": result.to_commit},
