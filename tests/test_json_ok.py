@@ -36,7 +36,6 @@ READ_ONLY = [
     ("obligation", "matrix"),
     ("template", "list"),
     ("template", "check"),
-    ("report", "myk-caritas-ko", "--year", "2013"),
 ]
 
 
