@@ -31,10 +31,12 @@ MINUTES = """\
 
 def test_action_list_filters_by_partner_and_state(make_repo: MakeRepo, cli: Cli) -> None:
     root = make_repo({f"minutes/{MEETING}.md": MINUTES})
-    rows = json.loads(cli("-C", root, "--json", "action", "list", "--partner", "caritas").stdout)
+    rows = json.loads(cli("-C", root, "--json", "action", "list", "--partner", "caritas").stdout)[
+        "actions"
+    ]
     assert [r["key"] for r in rows] == [f"{MEETING}#2"]
     assert rows[0]["status"] == "open" and rows[0]["overdue"] is False
-    overdue = json.loads(cli("-C", root, "--json", "action", "list", "--open").stdout)
+    overdue = json.loads(cli("-C", root, "--json", "action", "list", "--open").stdout)["actions"]
     assert [r["overdue"] for r in overdue] == [True, False]
     unknown = cli("-C", root, "action", "list", "--partner", "nobody", ok=False)
     assert unknown.exit_code == 6

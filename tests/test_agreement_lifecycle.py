@@ -450,7 +450,7 @@ def test_release_comment_only_change_is_nothing_new(make_repo: MakeRepo, cli: Cl
 def test_agreement_list_json(make_repo: MakeRepo, cli: Cli) -> None:
     root = make_repo(approve=False)
     cli("-C", root, "agreement", "release", "koop")
-    listed = json.loads(cli("-C", root, "--json", "agreement", "list").stdout)
+    listed = json.loads(cli("-C", root, "--json", "agreement", "list").stdout)["agreements"]
     assert listed[0]["id"] == "koop" and listed[0]["latest_version"] == "v1"
     assert "koop" in cli("-C", root, "agreement", "list").stdout
 

@@ -115,8 +115,37 @@ def test_diff_cli_shows_clause_text_and_obligation_changes(make_repo: MakeRepo, 
     assert "+(1) Zuwanderer frühzeitig unterstützen." in out
     assert "## § 3 Datenschutz (neu)" in out
     assert "~ angebote (geändert)" in out
-    assert "wie oft: P3M → P6M" in out
+    assert "wie oft: vierteljährlich → halbjährlich" in out
     assert tree_state(root) == before
+
+
+def test_diff_says_recurrence_and_first_due_in_the_words_of_the_document(
+    make_repo: MakeRepo, cli: Cli, tmp_path: Path
+) -> None:
+    from redline_helpers import changes
+
+    root = changed_repo(make_repo)
+    path = root / "agreements/koop/agreement.md"
+    text = path.read_text()
+    assert "first_due: 2013-03-31" in text
+    path.write_text(
+        text.replace("every: P6M", "rrule: FREQ=MONTHLY;BYMONTH=3,9;BYMONTHDAY=-1").replace(
+            "first_due: 2013-03-31", "first_due: 2013-09-30"
+        )
+    )
+    out = cli("-C", root, "agreement", "diff", "koop", "--docx", tmp_path / "r.docx").stdout
+    assert "    wie oft: vierteljährlich → " in out and "FREQ" not in out and "P3M" not in out
+    assert "    erste Fälligkeit: 31. März 2013 → 30. September 2013" in out
+    english = cli("-C", root, "--lang", "en", "agreement", "diff", "koop").stdout
+    assert ": quarterly → " in english and "31 March 2013 → 30 September 2013" in english
+    deleted = {t for kind, _, _, t in changes((tmp_path / "r.docx").read_bytes()) if kind == "del"}
+    assert any("vierteljährlich" in t for t in deleted), "the document says the same words"
+
+    path.write_text(text.replace("every: P6M", "every: P1Y"))
+    git(root, "commit", "-qam", "jährlich")
+    path.write_text(path.read_text().replace("every: P1Y", "every: P12M"))
+    same = cli("-C", root, "agreement", "diff", "koop", "HEAD", "WORKTREE").stdout
+    assert "wie oft: jährlich (P1Y) → jährlich (P12M)" in same
 
 
 def test_diff_cli_json_has_structured_obligation_changes(make_repo: MakeRepo, cli: Cli) -> None:

@@ -431,7 +431,7 @@ def test_move_renames_file_and_closing_records(root: Path, cli: Cli) -> None:
     record = (root / "actions/2014-02-06-evaluation-1.yaml").read_text()
     assert record.startswith("action: 2014-02-06-evaluation#1\n")
     assert cli("-C", root, "check").exit_code == 0
-    rows = json.loads(cli("-C", root, "--json", "action", "list").stdout)
+    rows = json.loads(cli("-C", root, "--json", "action", "list").stdout)["actions"]
     assert {r["key"] for r in rows} >= {"2014-02-06-evaluation#1"}
     before = tree_state(root)
     result = cli("-C", root, "meeting", "move", MEETING, "--date", "2014-07-01", ok=False)
@@ -459,7 +459,7 @@ def test_action_set_and_reopen(root: Path, cli: Cli) -> None:
     cli("-C", root, "action", "reopen", f"{HELD}#1")
     files = _one_commit(root, n, f"Aufgabe {HELD}#1 wieder geöffnet")
     assert files == [f"actions/{HELD}-1.yaml"]
-    rows = json.loads(cli("-C", root, "--json", "action", "list").stdout)
+    rows = json.loads(cli("-C", root, "--json", "action", "list").stdout)["actions"]
     assert next(r for r in rows if r["key"] == f"{HELD}#1")["status"] != "done"
 
 

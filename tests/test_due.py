@@ -123,3 +123,49 @@ def test_draft_agreement_has_nothing_due(make_repo: MakeRepo, cli: Cli) -> None:
     assert due_json(cli, root)["partners"] == []
     cli("-C", root, "agreement", "release", "koop", "--date", "2012-11-20")
     assert due_json(cli, root)["partners"] == [], "released but not approved is not in force"
+
+
+CARITAS_IN_CHARGE = """\
+    id: caritas
+    name: Caritasverband Beispiel e. V.
+    representative: Lena Graf
+    contacts:
+      - id: graf
+        name: Lena Graf
+      - id: klein
+        name: Eva Klein
+        topics: [angebote]
+    """
+
+
+def test_every_due_row_says_who_acts_a_contact_or_the_organisation(
+    make_repo: MakeRepo, cli: Cli
+) -> None:
+    root = make_repo({"minutes/2013-12-04-treffen.md": MINUTES})
+    data = due_json(cli, root, "--overdue")
+    caritas = next(g for g in data["partners"] if g["partner"] == "caritas")["items"]
+    assert {(i["person"], i["who"]) for i in caritas} == {(None, "caritas")}
+    kreis = next(g for g in data["partners"] if g["partner"] == "kreis")["items"]
+    assert (kreis[0]["person"], kreis[0]["who"]) == ("bernert", "kreis/bernert")
+
+    text = cli("-C", root, "due", "--overdue").stdout
+    header = next(line for line in text.splitlines() if line.startswith("fällig"))
+    assert header.split() == ["fällig", "was", "Quelle", "wer", "Verzug"]
+    row = next(line for line in text.splitlines() if "31.03.2013" in line)
+    assert row.split("  ")[0] and " caritas " in row and "Tage überfällig" in row
+    english = cli("-C", root, "--lang", "en", "due", "--overdue").stdout
+    assert next(line for line in english.splitlines() if line.startswith("due")).split() == [
+        "due",
+        "what",
+        "source",
+        "who",
+        "overdue",
+    ]
+
+    named = make_repo(
+        {"minutes/2013-12-04-treffen.md": MINUTES, "partners/caritas.yaml": CARITAS_IN_CHARGE}
+    )
+    caritas = next(
+        g for g in due_json(cli, named, "--overdue")["partners"] if g["partner"] == "caritas"
+    )["items"]
+    assert {(i["person"], i["who"]) for i in caritas} == {("klein", "caritas/klein")}

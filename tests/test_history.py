@@ -11,7 +11,7 @@ def test_log_shows_author_subject_files_and_version_tags(make_repo: MakeRepo, cl
     cli("-C", root, "agreement", "release", "koop", "--date", "2013-05-03")
     cli("-C", root, "partner", "add", "awo", "--name", "AWO", "--date", "2013-05-04")
     cli("-C", root, "agreement", "release", "koop", "--version", "v9", ok=False)
-    entries = json.loads(cli("-C", root, "--json", "log").stdout)
+    entries = json.loads(cli("-C", root, "--json", "log").stdout)["entries"]
     assert [e["subject"] for e in entries] == [
         "Partner awo angelegt",
         "review_cycle von koop gesetzt",
@@ -33,7 +33,7 @@ def test_agreement_log_places_versions_at_the_change_they_name(
     cli("-C", root, "partner", "add", "awo", "--name", "AWO")
     cli("-C", root, "agreement", "release", "koop")
     cli("-C", root, "agreement", "sign", "koop", "--partner", "kreis", "--signatory", "X")
-    entries = json.loads(cli("-C", root, "--json", "agreement", "log", "koop").stdout)
+    entries = json.loads(cli("-C", root, "--json", "agreement", "log", "koop").stdout)["entries"]
     assert [e["subject"] for e in entries] == [
         "Freigabe von koop v1 durch kreis",
         "review_cycle von koop gesetzt",

@@ -187,7 +187,9 @@ def test_action_cannot_be_closed_twice(make_repo: MakeRepo, cli: Cli) -> None:
     assert "status: dropped" in record and "note: entfällt" in record
     before = tree_state(root)
     again = cli("-C", root, "action", "done", f"{MEETING}#1", ok=False)
-    assert again.exit_code == 2 and "schon abgeschlossen" in again.stderr
+    assert again.exit_code == 2 and "schon abgeschlossen (verworfen am" in again.stderr
+    english = cli("-C", root, "--lang", "en", "action", "done", f"{MEETING}#1", ok=False)
+    assert "already closed (dropped on" in english.stderr
     assert tree_state(root) == before
 
 

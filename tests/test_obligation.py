@@ -48,7 +48,11 @@ def test_obligation_done_writes_one_record_for_the_earliest_open_occurrence(
     assert git(root, "status", "--porcelain") == ""
     cli("-C", root, "check")
     second = cli("-C", root, "obligation", "done", "koop/angebote", "--status", "partly").stdout
-    assert "fällig 30.06.2013" in second
+    assert "fällig 30.06.2013: teilweise →" in second and "partly" not in second
+    english = cli(
+        "-C", root, "--lang", "en", "obligation", "done", "koop/angebote", "--status", "missed"
+    ).stdout
+    assert ": missed →" in english and "versäumt" not in english
 
 
 def test_obligation_done_again_updates_the_record_and_keeps_comments(

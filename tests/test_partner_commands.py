@@ -100,7 +100,7 @@ def test_contact_add_keeps_comments_and_derives_id(make_repo: MakeRepo, cli: Cli
 
 def test_partner_list_and_show_json(make_repo: MakeRepo, cli: Cli) -> None:
     root = make_repo()
-    listed = json.loads(cli("-C", root, "--json", "partner", "list").stdout)
+    listed = json.loads(cli("-C", root, "--json", "partner", "list").stdout)["partners"]
     assert [p["id"] for p in listed] == ["caritas", "jobcenter", "kreis"]
     shown = json.loads(cli("-C", root, "--json", "partner", "show", "kreis").stdout)
     assert shown["represented_by"] == "Landrat"

@@ -109,7 +109,7 @@ def test_read_commands_keep_the_broken_partner_with_a_warning(
     assert "unbekannt" not in due.stdout + due.stderr and "(caritas)" in due.stdout
     assert "Warnung: partners/caritas.yaml fehlerhaft" in due.stderr
     listed = cli("-C", root, "--json", "partner", "list").stdout
-    assert {"id": "caritas", "broken": "partners/caritas.yaml"} in json.loads(listed)
+    assert {"id": "caritas", "broken": "partners/caritas.yaml"} in json.loads(listed)["partners"]
     shown = cli("-C", root, "partner", "show", "caritas", ok=False)
     assert shown.stderr.splitlines()[0].startswith("partners/caritas.yaml:3:9: unbekanntes Feld")
     assert "nicht gefunden" not in shown.stderr

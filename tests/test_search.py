@@ -51,7 +51,7 @@ def test_search_prefix_kind_and_json(make_repo: MakeRepo, cli: Cli) -> None:
     assert [r["record_id"] for r in data["results"]] == ["2014-02-05-treffen"]
     assert json.loads(
         cli("-C", root, "--json", "search", "Sprach", "--kind", "partner").stdout
-    ) == {"results": []}
+    ) == {"ok": True, "results": []}
     assert cli("-C", root, "search", "x", "--kind", "brief", ok=False).exit_code == 2
 
 

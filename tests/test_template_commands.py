@@ -22,7 +22,7 @@ def test_template_list_shows_shipped_default_in_effect(make_repo: MakeRepo, cli:
     out = cli("-C", root, "template", "list").stdout
     line = next(line for line in out.splitlines() if line.startswith("agreement.docx"))
     assert "mitgeliefert" in line and "Kooperationsvereinbarung" in line
-    data = json.loads(cli("-C", root, "--json", "template", "list").stdout)
+    data = json.loads(cli("-C", root, "--json", "template", "list").stdout)["templates"]
     entry = next(e for e in data if e["name"] == "agreement.docx")
     assert entry["in_effect"] == "shipped" and entry["shipped"] and not entry["repository"]
 

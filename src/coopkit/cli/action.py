@@ -77,7 +77,7 @@ def action_list_cmd(
     check_partner(snap, partner)
     rows = action_rows(snap.data, snap.today, open_only=open_only, partner=partner)
     if state.json:
-        print_json(rows)
+        print_json({"ok": True, "actions": rows})
         return
     if not rows:
         say(T("keine Aufgaben", "no actions"), service_ctx.lang)

@@ -120,7 +120,14 @@ def list_cmd(ctx: typer.Context) -> None:
     lang = service_ctx.lang
     timelines = snap.timelines()
     if state.json:
-        print_json([_timeline_json(t, t.lifecycle(snap.today), lang) for t in timelines.values()])
+        print_json(
+            {
+                "ok": True,
+                "agreements": [
+                    _timeline_json(t, t.lifecycle(snap.today), lang) for t in timelines.values()
+                ],
+            }
+        )
         return
     de = lang == "de"
     rows = []
@@ -254,6 +261,7 @@ def _show(
     if json_output:
         print_json(
             {
+                "ok": True,
                 **_timeline_json(timeline, lifecycle, lang),
                 "shown_version": version,
                 "agreement": agreement,
@@ -1338,6 +1346,8 @@ def _field_label(field: str, lang: str) -> str:
 
 
 def _print_diff(result: DiffResult, lang: str) -> None:
+    from coopkit.services.diff import field_words
+
     diff: AgreementDiff = result.diff
     de = lang == "de"
     say(f"--- {result.from_label}")
@@ -1373,12 +1383,14 @@ def _print_diff(result: DiffResult, lang: str) -> None:
             )
             for field in obligation.changes:
                 label = _field_label(field.field, lang)
-                say(f"    {label}: {field.old or '—'} → {field.new or '—'}")
+                old, new = field_words(result, obligation.id, field, lang)
+                say(f"    {label}: {old or '—'} → {new or '—'}")
 
 
 def _diff_json(result: DiffResult, docx: Path | None) -> dict[str, Any]:
     diff = result.diff
     return {
+        "ok": True,
         "agreement": result.agreement_id,
         "from": {"label": result.from_label, "commit": result.from_commit},
         "to": {"label": result.to_label, "commit": result.to_commit},

@@ -117,6 +117,7 @@ def show_cmd(ctx: typer.Context) -> None:
     if state.json:
         print_json(
             {
+                "ok": True,
                 "coordinator_keys": registry.roots,
                 "keys": [
                     {

@@ -74,6 +74,7 @@ def due_cmd(
     Beispiel: coop due --partner caritas-ko --within 60d
     """
     from coopkit.cli.pages import show_page
+    from coopkit.i18n import gettext
 
     state = get_state(ctx)
     service_ctx = state.context()
@@ -110,8 +111,7 @@ def due_cmd(
                     if item.overdue
                     else ""
                 )
-                who = f"{item.partner}/{item.person}" if item.person else ""
-                rows.append([day_text(item.due, lang), item.what, item.source, who, late])
+                rows.append([day_text(item.due, lang), item.what, item.source, item.who, late])
             say(
                 table(
                     [
@@ -119,7 +119,7 @@ def due_cmd(
                         "was" if de else "what",
                         "Quelle" if de else "source",
                         "wer" if de else "who",
-                        "",
+                        gettext("Verzug", lang),
                     ],
                     rows,
                 )

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def print_log(entries: list[LogEntry], as_json: bool, lang: str) -> None:
     """Print log entries as text blocks, or as JSON."""
     if as_json:
-        print_json(entries)
+        print_json({"ok": True, "entries": entries})
         return
     if not entries:
         say(T("keine Einträge", "no entries"), lang)

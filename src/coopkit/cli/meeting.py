@@ -348,7 +348,7 @@ def list_cmd(
     service_ctx = state.context()
     rows = list_meetings(snapshot(service_ctx), agreement)
     if state.json:
-        print_json(rows)
+        print_json({"ok": True, "meetings": rows})
         return
     de = service_ctx.lang != "en"
     say(
@@ -388,7 +388,15 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
     view = show_meeting(snapshot(service_ctx), meeting_id)
     m = view.minutes
     if state.json:
-        print_json({"path": view.path, "minutes": m, "names": view.names, "actions": view.actions})
+        print_json(
+            {
+                "ok": True,
+                "path": view.path,
+                "minutes": m,
+                "names": view.names,
+                "actions": view.actions,
+            }
+        )
         return
     lang = service_ctx.lang
     de = lang != "en"

@@ -169,7 +169,7 @@ def obligation_done_cmd(
 
     Beispiel: coop obligation done myk-caritas-ko/infomaterial --date 2014-01-10 --status partly
     """
-    from coopkit.services.followup import record_fulfilment
+    from coopkit.services.followup import STATUS_WORDS, record_fulfilment
 
     agreement_id, sep, obligation_id = target.partition("/")
     if not sep or not agreement_id or not obligation_id:
@@ -212,7 +212,7 @@ def obligation_done_cmd(
             o=f"{agreement_id}/{f.obligation}",
             p=f.partner,
             d=day_text(f.due, service_ctx.lang),
-            s=f.status,
+            s=STATUS_WORDS.get(f.status, f.status),
             path=result.path,
         ),
         service_ctx.lang,

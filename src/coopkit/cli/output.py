@@ -55,6 +55,11 @@ def _default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
+def answer_fields(value: Any) -> dict[str, Any]:
+    """Return a dataclass's fields as a dict (shallow), to join `"ok"` in one JSON answer."""
+    return {k: getattr(value, k) for k in value.__dataclass_fields__}
+
+
 def print_json(data: Any) -> None:
     """Print data as indented JSON (dates as ISO strings)."""
     sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")

@@ -137,10 +137,13 @@ def list_cmd(ctx: typer.Context) -> None:
         say(warning, service_ctx.lang, err=True)
     if state.json:
         print_json(
-            [
-                *(p.model_dump(mode="json") for p in partners),
-                *({"id": pid, "broken": path} for pid, path in broken),
-            ]
+            {
+                "ok": True,
+                "partners": [
+                    *(p.model_dump(mode="json") for p in partners),
+                    *({"id": pid, "broken": path} for pid, path in broken),
+                ],
+            }
         )
         return
     de = service_ctx.lang == "de"
@@ -191,6 +194,7 @@ def show_cmd(
     if state.json:
         print_json(
             {
+                "ok": True,
                 **partner.model_dump(mode="json"),
                 "registered_keys": [
                     {

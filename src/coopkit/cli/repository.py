@@ -9,7 +9,14 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.history import print_log
-from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
+from coopkit.cli.output import (
+    answer_fields,
+    print_json,
+    print_problems,
+    problem_dict,
+    say,
+    table,
+)
 from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
 
@@ -147,7 +154,7 @@ def status_cmd(ctx: typer.Context) -> None:
         if warning is not None:
             say(warning, service_ctx.lang, err=True)
         if state.json:
-            print_json(result)
+            print_json({"ok": True, **answer_fields(result)})
         else:
             _print_status(result, service_ctx.lang)
 
@@ -439,7 +446,7 @@ def search_cmd(
 
         results = find(service_ctx, user_text, kind, limit, state=snap.state)
         if state.json:
-            print_json({"results": results})
+            print_json({"ok": True, "results": results})
             return
         if not results:
             say(T("keine Treffer", "no matches"), service_ctx.lang)

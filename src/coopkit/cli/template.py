@@ -32,7 +32,7 @@ def list_cmd(ctx: typer.Context) -> None:
     service_ctx = state.context()
     infos = list_templates(service_ctx)
     if state.json:
-        print_json(infos)
+        print_json({"ok": True, "templates": infos})
         return
     de = service_ctx.lang == "de"
     names = (

@@ -94,6 +94,15 @@ class DueItem:
     """Why and where the due date moved ("Sa 3.10.2026, Tag der Deutschen Einheit → Mo
     5.10.2026"), in the language of the answer; None where it did not move. `--json` carries
     it already; the due table of the command line is still to show it (beside the date)."""
+    who: str = ""
+    """Who is to act, as `partner/contact` or, where no contact is in charge, the partner id:
+    the id (not a display name) so the column reads like a person's reference and can be typed
+    into `--partner` or an action's `who`."""
+
+
+def who_acts(partner: str, person: str | None) -> str:
+    """Return `partner/person`, or the partner id where the organisation as a whole acts."""
+    return f"{partner}/{person}" if person else partner
 
 
 @dataclass(frozen=True)
@@ -370,11 +379,13 @@ def open_items(
             continue
         occs.extend(open_occurrences(snap, agreement_id, until))
     for occ in occs:
+        person = responsible_contact(snap.data, occ.partner, occ.obligation, occ.agreement)
         items.append(
             DueItem(
                 kind="obligation",
                 partner=occ.partner,
-                person=responsible_contact(snap.data, occ.partner, occ.obligation, occ.agreement),
+                person=person,
+                who=who_acts(occ.partner, person),
                 due=occ.due,
                 what=occ.what,
                 source=sources.get((occ.agreement, occ.clause))
@@ -400,6 +411,7 @@ def open_items(
                 kind="action",
                 partner=row.partner,
                 person=row.person,
+                who=who_acts(row.partner, row.person),
                 due=row.due,
                 what=row.what,
                 source=tops.get((row.meeting_date, row.top))

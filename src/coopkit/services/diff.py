@@ -8,7 +8,7 @@ from pathlib import Path
 
 from coopkit.errors import T
 from coopkit.model.agreement import Agreement
-from coopkit.model.compare import AgreementDiff, compare_agreements
+from coopkit.model.compare import AgreementDiff, FieldChange, compare_agreements
 from coopkit.queries.context import Context
 from coopkit.queries.load import snapshot
 from coopkit.queries.lookup import get_agreement
@@ -82,6 +82,44 @@ def diff_agreement(
         new.agreement,
         compare_agreements(old.agreement, new.agreement),
     )
+
+
+def _obligation_words(agreement: Agreement, obligation_id: str, field: str, lang: str) -> str:
+    from coopkit.render.dates import long_date
+    from coopkit.schedule import RecurrenceError, describe_frequency
+
+    obligation = agreement.find_obligation(obligation_id)
+    if obligation is None:
+        return ""
+    if field == "first_due":
+        return long_date(obligation.first_due, lang) if obligation.first_due else ""
+    try:
+        return describe_frequency(obligation, lang)
+    except (RecurrenceError, ValueError):
+        # `coop check` names a broken rule; the comparison shows it as written.
+        return obligation.every or obligation.rrule or ""
+
+
+WORDED_FIELDS = ("recurrence", "first_due")
+"""Obligation fields a reader sees in words (as `agreement show` and the document say them)."""
+
+
+def field_words(
+    result: DiffResult, obligation_id: str, change: FieldChange, lang: str
+) -> tuple[str, str]:
+    """Return the old and new value of an obligation's changed field as a reader sees them.
+
+    How often and the first due date read as words ("halbjährlich → jährlich", "30. Juni 2014"),
+    the words of `agreement show` and the agreement document; other fields as written.
+    """
+    if change.field not in WORDED_FIELDS:
+        return change.old, change.new
+    old = _obligation_words(result.old, obligation_id, change.field, lang)
+    new = _obligation_words(result.new, obligation_id, change.field, lang)
+    if old == new:
+        # Two spellings of one rhythm (P1Y and P12M): the words alone would show no change.
+        return f"{old} ({change.old})", f"{new} ({change.new})"
+    return old, new
 
 
 def _today_change(ctx: Context) -> Change:

@@ -12,7 +12,7 @@ from ruamel.yaml.comments import CommentedMap
 from coopkit.errors import T, UsageError
 from coopkit.model.minutes import ActionRecord, Minutes, Top
 from coopkit.model.names import slug
-from coopkit.queries.actions import state_label
+from coopkit.queries.actions import STATE_LABELS
 from coopkit.queries.context import Context
 from coopkit.queries.lookup import get_action, get_agreement, get_minutes
 from coopkit.render.dates import long_date, short_date
@@ -767,7 +767,7 @@ def close_action(
                     "die Aufgabe {a} ist schon abgeschlossen ({s} am {d})",
                     "the action {a} is already closed ({s} on {d})",
                     a=key,
-                    s=state_label(existing.status, "de"),
+                    s=STATE_LABELS.get(existing.status, existing.status),
                     d=existing.date.isoformat(),
                 )
             )
