@@ -35,7 +35,7 @@ LOCALE = PACKAGE / "i18n" / "locale"
 TRANSLATED = {"coopkit": "en", "framework": "de"}
 """Each domain and the one language its catalog translates into."""
 
-KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "gettext": (1,)}
+KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "gettext": (1,), "pgettext": ((1, "c"), 2)}
 FRAMEWORK_KEYWORDS = {"_": None, "F_": None, "_say": None}
 PROJECT = "coopkit"
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)

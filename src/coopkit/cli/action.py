@@ -12,6 +12,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import T
+from coopkit.i18n import gettext
 
 if TYPE_CHECKING:
     from coopkit.queries.actions import ActionRow
@@ -36,9 +37,9 @@ def _action_table(rows: list[ActionRow], lang: str) -> str:
     return table(
         [
             "ID",
-            "Wer" if de else "Who",
-            "Was" if de else "What",
-            "Bis wann" if de else "Due",
+            gettext("Wer", lang),
+            gettext("Was", lang),
+            gettext("Bis wann", lang),
             "Stand" if de else "State",
         ],
         [

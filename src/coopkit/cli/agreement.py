@@ -17,6 +17,7 @@ from coopkit.cli.correcting import done as done_correction
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_bounded_day, parse_day
 from coopkit.errors import ExitCode, T, UsageError
+from coopkit.i18n import gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.model.compare import AgreementDiff
@@ -146,7 +147,7 @@ def list_cmd(ctx: typer.Context) -> None:
 def _state_label(t: Timeline, lifecycle: Lifecycle, lang: str) -> str:
     label = lifecycle.label(lang)
     if t.changed_since_release:
-        label += ", Arbeitstext geändert" if lang == "de" else ", working text changed"
+        label += gettext(", Arbeitstext geändert", lang)
     return label
 
 
@@ -262,9 +263,9 @@ def _show(
         return
     say(f"{agreement.title} ({agreement.id})" + (f" – {version}" if version else ""))
     say("")
-    say(("Stand: " if de else "State: ") + _state_label(timeline, lifecycle, lang))
+    say((gettext("Stand:", lang) + " ") + _state_label(timeline, lifecycle, lang))
     say("")
-    say("Parteien" if de else "Parties")
+    say(gettext("Parteien", lang))
     for pid in agreement.parties:
         partner = data.find_partner(pid)
         rep = (
@@ -272,26 +273,24 @@ def _show(
             if (partner and partner.represented_by)
             else ""
         )
-        mark = (
-            (" (Koordination)" if de else " (coordinator)") if pid == agreement.coordinator else ""
-        )
+        mark = (" " + gettext("(Koordination)", lang)) if pid == agreement.coordinator else ""
         say(f"  {pid}: {partner_name(data, pid)}{rep}{mark}")
     facts = [
-        ("gültig ab" if de else "valid from", long_date(agreement.valid_from, lang)),
-        ("gültig bis" if de else "valid until", long_date(agreement.valid_until, lang)),
-        ("Überprüfung alle" if de else "review every", _period(agreement.review_cycle, de)),
-        ("Kündigungsfrist" if de else "notice period", _period(agreement.notice_period, de)),
+        (gettext("gültig ab", lang), long_date(agreement.valid_from, lang)),
+        (gettext("gültig bis", lang), long_date(agreement.valid_until, lang)),
+        (gettext("Überprüfung alle", lang), _period(agreement.review_cycle, de)),
+        (pgettext("column", "Kündigungsfrist", lang), _period(agreement.notice_period, de)),
     ]
     for label, value in facts:
         if value:
             say(f"{label}: {value}")
     say("")
-    say("Paragraphen" if de else "Clauses")
+    say(gettext("Paragraphen", lang))
     for clause in agreement.clauses:
         say(f"  § {clause.number} {clause.title}")
     if agreement.obligations:
         say("")
-        say("Pflichten" if de else "Obligations")
+        say(gettext("Pflichten", lang))
         rows = [
             [
                 o.id,
@@ -309,19 +308,19 @@ def _show(
                 [
                     "ID",
                     "§",
-                    "wer" if de else "by",
-                    "an" if de else "to",
-                    "wie oft" if de else "how often",
-                    "erstmals" if de else "first due",
-                    "was" if de else "what",
+                    gettext("wer", lang),
+                    gettext("an", lang),
+                    gettext("wie oft", lang),
+                    gettext("erstmals", lang),
+                    gettext("was", lang),
                 ],
                 rows,
             )
         )
     say("")
-    say("Versionen und Freigaben" if de else "Versions and approvals")
+    say(gettext("Versionen und Freigaben", lang))
     if not timeline.versions:
-        say("  " + ("noch keine Version veröffentlicht" if de else "no version released yet"))
+        say("  " + (gettext("noch keine Version veröffentlicht", lang)))
     for v in timeline.versions:
         span = ""
         if v.ever_in_force:
@@ -339,9 +338,9 @@ def _show(
                 extra += f", {marked.format(lang)}"
             bad = ""
             if not a.matches_version:
-                bad = " – HASH PASST NICHT" if de else " – HASH MISMATCH"
+                bad = " " + gettext("– HASH PASST NICHT", lang)
             elif not a.counts:
-                bad = " – ZÄHLT NICHT" if de else " – DOES NOT COUNT"
+                bad = " " + gettext("– ZÄHLT NICHT", lang)
             who = ", ".join(x for x in (a.signatory, a.function) if x)
             say(f"    {a.partner}: {method}{extra} – {who}, {a.date.isoformat()}{bad}")
             for _, reason in a.reasons:
@@ -360,7 +359,7 @@ def _show(
                 lang,
             )
         if v.missing:
-            say(("    ausstehend: " if de else "    missing: ") + ", ".join(v.missing))
+            say(("    " + gettext("ausstehend:", lang) + " ") + ", ".join(v.missing))
     for ending in timeline.pending_endings:
         say(
             T(
@@ -373,7 +372,7 @@ def _show(
     endings = ending_notes(snap, agreement_id, prefix=False)
     if endings:
         say("")
-        say("Kündigungen" if de else "Terminations")
+        say(gettext("Kündigungen", lang))
         for note in endings:
             say(f"  {note}")
     if timeline.changed_since_release:
@@ -989,11 +988,7 @@ def verify_cmd(
         for item in report.items:
             if item.ok:
                 label = METHOD_LABELS[item.method].format(lang) if item.method else ""
-                ssh_text = (
-                    (", SSH-Signatur gültig" if lang == "de" else ", SSH signature valid")
-                    if (item.ssh_signed)
-                    else ""
-                )
+                ssh_text = (gettext(", SSH-Signatur gültig", lang)) if (item.ssh_signed) else ""
                 marked = f" ({item.label.format(lang)})" if item.label else ""
                 say(f"{item.path}: ok – {label}{ssh_text}{marked}")
             for reason in item.reasons:
@@ -1339,7 +1334,6 @@ def _field_label(field: str, lang: str) -> str:
 
 def _print_diff(result: DiffResult, lang: str) -> None:
     diff: AgreementDiff = result.diff
-    de = lang == "de"
     say(f"--- {result.from_label}")
     say(f"+++ {result.to_label}")
     if diff.empty:
@@ -1349,7 +1343,7 @@ def _print_diff(result: DiffResult, lang: str) -> None:
         say(f"{_field_label(change.field, lang)}: {change.old or '—'} → {change.new or '—'}")
     if diff.preamble:
         say("")
-        say("## Präambel" if de else "## Preamble")
+        say(gettext("## Präambel", lang))
         for line in diff.preamble:
             say(line)
     for clause in diff.clauses:
@@ -1365,7 +1359,7 @@ def _print_diff(result: DiffResult, lang: str) -> None:
             say(line)
     if diff.obligations:
         say("")
-        say("Pflichten" if de else "Obligations")
+        say(gettext("Pflichten", lang))
         for obligation in diff.obligations:
             sign = {"added": "+", "removed": "-", "changed": "~"}[obligation.kind]
             say(

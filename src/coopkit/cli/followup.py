@@ -13,6 +13,7 @@ from coopkit.cli.labels import day_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import CliState, DayKind, check_year, get_state
 from coopkit.errors import T, UsageError
+from coopkit.i18n import _, gettext, pgettext
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
@@ -103,9 +104,9 @@ def due_cmd(
             for item in group.items:
                 late = (
                     (
-                        f"{item.days_overdue} Tage überfällig"
-                        if de
-                        else f"{item.days_overdue} days overdue"
+                        _("{days_overdue} Tage überfällig", days_overdue=item.days_overdue).format(
+                            lang
+                        )
                     )
                     if item.overdue
                     else ""
@@ -115,9 +116,9 @@ def due_cmd(
             say(
                 table(
                     [
-                        "fällig" if de else "due",
-                        "was" if de else "what",
-                        "Quelle" if de else "source",
+                        gettext("fällig", lang),
+                        gettext("was", lang),
+                        pgettext("column", "Quelle", lang),
                         "wer" if de else "who",
                         "",
                     ],

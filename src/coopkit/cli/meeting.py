@@ -14,6 +14,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
+from coopkit.i18n import gettext
 
 if TYPE_CHECKING:
     from coopkit.services.meetings import MeetingResult
@@ -405,20 +406,20 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
         state_text += f", {'genehmigt in' if de else 'approved in'} {m.approved_in}"
     say(f"{'Stand' if de else 'State'}: {state_text}")
     for label, ref in (
-        ("Leitung" if de else "Chair", m.chair),
-        ("Protokoll" if de else "Minutes", m.minute_taker),
+        (gettext("Leitung", lang), m.chair),
+        (gettext("Protokoll", lang), m.minute_taker),
     ):
         if ref:
             say(f"{label}: {view.names.get(ref, ref)}")
     for label, refs in (
-        ("Anwesend" if de else "Present", m.attendance.present),
-        ("Entschuldigt" if de else "Excused", m.attendance.excused),
+        (gettext("Anwesend", lang), m.attendance.present),
+        (gettext("Entschuldigt", lang), m.attendance.excused),
     ):
         if refs:
             say(f"{label}: " + "; ".join(view.names.get(r, r) for r in refs))
     if m.attendance.guests:
         say(
-            ("Gäste" if de else "Guests")
+            (gettext("Gäste", lang))
             + ": "
             + "; ".join(f"{g.name} ({g.org})" if g.org else g.name for g in m.attendance.guests)
         )

@@ -12,6 +12,7 @@ from coopkit.cli.history import print_log
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
+from coopkit.i18n import _, gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.queries.load import Snapshot
@@ -158,12 +159,12 @@ def _print_status(result: Status, lang: str) -> None:
     de = lang == "de"
     say(result.name)
     say("")
-    say("Vereinbarungen" if de else "Agreements")
+    say(gettext("Vereinbarungen", lang))
     rows = []
     for a in result.agreements:
         state_text = a.state_text
         if a.changed_since_release:
-            state_text += ", Arbeitstext geändert" if de else ", working text changed"
+            state_text += gettext(", Arbeitstext geändert", lang)
         rows.append(
             [
                 a.id,
@@ -180,14 +181,14 @@ def _print_status(result: Status, lang: str) -> None:
     )
     say(table(headers, rows))
     say("")
-    say("Partner" if de else "Partners")
+    say(pgettext("heading", "Partner", lang))
     say(
         table(
-            ["ID", "Name", "überfällig" if de else "overdue"],
+            ["ID", "Name", gettext("überfällig", lang)],
             [
                 [
                     p.id,
-                    p.name or (f"— (fehlerhaft: {p.broken})" if de else f"— (broken: {p.broken})"),
+                    p.name or (_("— (fehlerhaft: {broken})", broken=p.broken).format(lang)),
                     p.overdue or "",
                 ]
                 for p in result.partners
@@ -196,7 +197,7 @@ def _print_status(result: Status, lang: str) -> None:
     )
     if result.minutes:
         say("")
-        say("Sitzungen" if de else "Meetings")
+        say(gettext("Sitzungen", lang))
         labels = (
             {
                 "draft": "Entwurf",
@@ -211,9 +212,9 @@ def _print_status(result: Status, lang: str) -> None:
             table(
                 [
                     "ID",
-                    "Datum" if de else "date",
-                    "Titel" if de else "title",
-                    "Stand" if de else "state",
+                    pgettext("column", "Datum", lang),
+                    pgettext("column", "Titel", lang),
+                    pgettext("column", "Stand", lang),
                 ],
                 [
                     [m.id, m.date, m.title, labels.get(m.status, m.status)]

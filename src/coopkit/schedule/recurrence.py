@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from coopkit.errors import T
+from coopkit.i18n import _, gettext
 from coopkit.model.agreement import Obligation
 from coopkit.model.base import parse_duration
 from coopkit.schedule.rule_words import describe_rule
@@ -254,20 +255,19 @@ def _duration_words(key: tuple[int, int, int, int], lang: str) -> str:
             return units[unit][0]
         if unit == "M" and n % 12 == 0:
             return _duration_words((n // 12, 0, 0, 0), lang)
-        return f"every {n} {units[unit][1]}" if lang == "en" else f"alle {n} {units[unit][1]}"
+        return _("alle {n} {units}", n=n, units=units[unit][1]).format(lang)
     text = " ".join(f"{n} {units[u][1]}" for n, u in nonzero)
-    return f"every {text}" if lang == "en" else f"alle {text}"
+    return _("alle {text}", text=text).format(lang)
 
 
 def describe_frequency(obligation: Obligation, lang: str = "de") -> str:
     """Return how often an obligation is due, in words ("vierteljährlich", "jährlich", …)."""
-    en = lang == "en"
     if obligation.every:
         return _duration_words(parse_duration(obligation.every), lang)
     if obligation.rrule:
         return describe_rule(obligation.rrule, lang)
     if obligation.first_due is not None:
-        return "once" if en else "einmalig"
+        return gettext("einmalig", lang)
     if obligation.condition:
-        return "case by case" if en else "im Einzelfall"
-    return "as needed" if en else "bei Bedarf"
+        return gettext("im Einzelfall", lang)
+    return gettext("bei Bedarf", lang)

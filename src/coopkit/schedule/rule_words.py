@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from coopkit.i18n import _, gettext
+
 MONTHS_DE = (
     "Januar",
     "Februar",
@@ -168,7 +170,7 @@ def describe_rule(rule: str, lang: str = "de") -> str:
     parts = rule_parts(rule)
     freq = parts.get("FREQ", "").upper()
     if freq not in _UNITS:
-        return "nach eigener Regel" if de else "by a custom rule"
+        return gettext("nach eigener Regel", lang)
     interval = max(1, (_numbers(parts.get("INTERVAL")) or [1])[0])
     months = [m for m in _numbers(parts.get("BYMONTH")) if 1 <= m <= 12]
     monthdays = [d for d in _numbers(parts.get("BYMONTHDAY")) if d and -31 <= d <= 31]
@@ -187,23 +189,23 @@ def describe_rule(rule: str, lang: str = "de") -> str:
     if step is not None and step in _NAMED_MONTHS:
         text = _NAMED_MONTHS[step][0 if de else 1]
     elif step is not None and step != 1:
-        text = f"alle {step} Monate" if de else f"every {step} months"
+        text = _("alle {step} Monate", step=step).format(lang)
     elif step == 1:
-        text = "monatlich" if de else "monthly"
+        text = gettext("monatlich", lang)
 
     scope = ""  # what an ordinal weekday or a month day counts within
     if months and step != 1:
         scope = _join([month_names[m - 1] for m in months], de)
     elif freq == "MONTHLY" or (freq == "YEARLY" and step == 1):
-        scope = "Monat" if de else "month"
+        scope = gettext("Monat", lang)
     elif freq == "YEARLY":
-        scope = "Jahr" if de else "year"
+        scope = gettext("Jahr", lang)
 
     if setpos and (byday or monthdays):
         candidates = (
             _days_in_set(byday, de)
             if byday
-            else _join([_month_day(d, de) for d in monthdays], de, "oder" if de else "or")
+            else _join([_month_day(d, de) for d in monthdays], de, gettext("oder", lang))
         )
         which = _join([_ordinal(n, de) for n in setpos], de)
         if de:
@@ -226,13 +228,12 @@ def describe_rule(rule: str, lang: str = "de") -> str:
         if months and step != 1 and len(monthdays) == 1 and monthdays[0] > 0:
             day = monthdays[0]
             dates = [
-                f"{day}. {month_names[m - 1]}" if de else f"{month_names[m - 1]} {day}"
-                for m in months
+                _("{day}. {month}", day=day, month=month_names[m - 1]).format(lang) for m in months
             ]
-            details.append(("am " if de else "on ") + _join(dates, de))
+            details.append((gettext("am", lang) + " ") + _join(dates, de))
             months = []
         elif monthdays == [-1] and not months:
-            details.append(", zum Monatsende" if de else ", to the last day of the month")
+            details.append(gettext(", zum Monatsende", lang))
         else:
             days = _join([_month_day(d, de) for d in monthdays], de)
             named = bool(months) and step != 1
@@ -270,34 +271,34 @@ def describe_rule(rule: str, lang: str = "de") -> str:
             details.append(_join(names, de) if de else "on " + _join(names, de))
     if months and step != 1:
         details.insert(
-            0, ("im " if de else "in ") + _join([month_names[m - 1] for m in months], de)
+            0, (gettext("im", lang) + " ") + _join([month_names[m - 1] for m in months], de)
         )
 
     trailers: list[str] = []
     yeardays = [d for d in _numbers(parts.get("BYYEARDAY")) if d]
     if yeardays:
         days = _join([_month_day(d, de) for d in yeardays], de)
-        details.append(f"am {days} des Jahres" if de else f"on the {days} of the year")
+        details.append(_("am {days} des Jahres", days=days).format(lang))
     weeks = [w for w in _numbers(parts.get("BYWEEKNO")) if w]
     if weeks:
         listed = _join([str(w) if w > 0 else _ordinal(w, de) for w in weeks], de)
-        trailers.append(f"in Kalenderwoche {listed}" if de else f"in calendar week {listed}")
+        trailers.append(_("in Kalenderwoche {listed}", listed=listed).format(lang))
     hours = [h for h in _numbers(parts.get("BYHOUR")) if 0 <= h <= 23]
     minutes = [m for m in _numbers(parts.get("BYMINUTE")) if 0 <= m <= 59]
     seconds = [s for s in _numbers(parts.get("BYSECOND")) if 0 <= s <= 60]
     if hours:
         minute = minutes[0] if len(minutes) == 1 else 0
         times = [f"{h}:{minute:02d}" for h in hours]
-        trailers.append(f"um {_join(times, de)} Uhr" if de else f"at {_join(times, de)}")
+        trailers.append(_("um {times} Uhr", times=_join(times, de)).format(lang))
         if len(minutes) > 1:
             listed = _join([str(m) for m in minutes], de)
-            trailers.append(f"zur Minute {listed}" if de else f"at minute {listed}")
+            trailers.append(_("zur Minute {listed}", listed=listed).format(lang))
     elif minutes:
         listed = _join([str(m) for m in minutes], de)
-        trailers.append(f"zur Minute {listed}" if de else f"at minute {listed}")
+        trailers.append(_("zur Minute {listed}", listed=listed).format(lang))
     if seconds:
         listed = _join([str(s) for s in seconds], de)
-        trailers.append(f"zur Sekunde {listed}" if de else f"at second {listed}")
+        trailers.append(_("zur Sekunde {listed}", listed=listed).format(lang))
     if setpos:
         listed = _join([str(n) for n in setpos], de)
         trailers.append(
@@ -312,11 +313,11 @@ def describe_rule(rule: str, lang: str = "de") -> str:
     wkst = parts.get("WKST", "").upper()
     if wkst in DAYS and wkst != "MO":
         first = _weekday(wkst, de)
-        trailers.append(f"Wochen beginnen am {first}" if de else f"weeks start on {first}")
+        trailers.append(_("Wochen beginnen am {first}", first=first).format(lang))
 
     count = _numbers(parts.get("COUNT"))
     if count:
-        trailers.append(f"{count[0]}-mal" if de else f"{count[0]} times")
+        trailers.append(_("{count}-mal", count=count[0]).format(lang))
     until = _until_text(parts.get("UNTIL", ""), de) if "UNTIL" in parts else None
     if until:
         trailers.append(until)
@@ -325,7 +326,7 @@ def describe_rule(rule: str, lang: str = "de") -> str:
     # a detail that continues it after a comma).
     monthly = ("im Monat", "des Monats") if de else ("of the month",)
     if (
-        text == ("monatlich" if de else "monthly")
+        text == (gettext("monatlich", lang))
         and details
         and details[0].endswith(monthly)
         and not details[0].startswith(",")

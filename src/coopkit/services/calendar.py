@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from coopkit.errors import T
+from coopkit.i18n import gettext, pgettext
 from coopkit.model.agreement import Obligation
 from coopkit.model.repo import RepoData
 from coopkit.queries.actions import action_rows, state_label
@@ -51,7 +52,7 @@ def meeting_events(
         if partner is not None and partner not in meeting_partners(data, minutes):
             continue
         minutes = current_agenda(snap, minutes, lang)
-        label = "Item" if lang == "en" else "TOP"
+        label = pgettext("agenda item", "TOP", lang)
         agenda = "\n".join(f"{label} {n}: {top.title}" for n, top in enumerate(minutes.tops, 1))
         start: date | datetime = minutes.date
         end: date | datetime | None = None
@@ -63,7 +64,7 @@ def meeting_events(
                 end = start + timedelta(hours=2)
         summary = minutes.title
         if minutes.cancelled:
-            word = "Cancelled" if lang == "en" else "Abgesagt"
+            word = gettext("Abgesagt", lang)
             summary = f"{word}: {summary}"
             agenda = "\n".join(x for x in (word + ".", minutes.cancel_reason or "") if x)
         events.append(
@@ -74,7 +75,7 @@ def meeting_events(
                 end=end,
                 description=agenda,
                 location=minutes.place,
-                categories=("Sitzung" if lang != "en" else "Meeting",),
+                categories=(pgettext("calendar category", "Sitzung", lang),),
                 status="CANCELLED" if minutes.cancelled else "CONFIRMED",
                 sequence=(sequences or {}).get(meeting_id, 0),
             )

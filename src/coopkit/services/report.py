@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import T, UsageError
-from coopkit.i18n import C_, Msg, _, translate_all
+from coopkit.i18n import C_, Msg, _, gettext, pgettext, translate_all
 from coopkit.model.agreement import Agreement
 from coopkit.model.base import split_person
 from coopkit.model.repo import RepoData
@@ -298,7 +298,7 @@ def describe_change(old: Agreement | None, new: Agreement, lang: str) -> str:
 
     de = lang != "en"
     if old is None:
-        return "Vereinbarung angelegt" if de else "agreement created"
+        return gettext("Vereinbarung angelegt", lang)
     diff = compare_agreements(old, new)
     words = {
         "added": ("neu", "added"),
@@ -320,14 +320,14 @@ def describe_change(old: Agreement | None, new: Agreement, lang: str) -> str:
         de_name, en_name = fields.get(change.field, (change.field, change.field))
         parts.append(f"{de_name if de else en_name} {'geändert' if de else 'changed'}")
     if diff.preamble:
-        parts.append("Präambel geändert" if de else "preamble changed")
+        parts.append(gettext("Präambel geändert", lang))
     for clause in diff.clauses:
         parts.append(f"{clause.heading} {words[clause.kind][0 if de else 1]}")
     for obligation in diff.obligations:
-        label = "Pflicht" if de else "obligation"
+        label = gettext("Pflicht", lang)
         parts.append(f"{label} „{obligation.what}“ {words[obligation.kind][0 if de else 1]}")
     if not parts:
-        return "Formatierung oder Kommentare" if de else "formatting or comments"
+        return gettext("Formatierung oder Kommentare", lang)
     return "; ".join(parts)
 
 
@@ -513,9 +513,9 @@ def report_context(
     labels = report_labels(lang)
     endings = ending_sentences(data, report, lang)
     kinds = {
-        "commit": "Änderung" if lang != "en" else "change",
-        "version": "Fassung" if lang != "en" else "version",
-        "signoff": "Freigabe" if lang != "en" else "sign-off",
+        "commit": gettext("Änderung", lang),
+        "version": pgettext("column", "Fassung", lang),
+        "signoff": gettext("Freigabe", lang),
     }
     summary = report.action_summary
     return {
@@ -619,16 +619,16 @@ def report_chart(report: Report, lang: str) -> bytes:
 
     labels = report_labels(lang)
     keys = [k for k in COUNTED if any(getattr(r, k) for r in report.obligations)] or ["open"]
-    title = (
-        f"Obligations due {short_date(report.start, lang)}–{short_date(report.end, lang)}"
-        if lang == "en"
-        else f"Fälligkeiten {short_date(report.start, lang)}–{short_date(report.end, lang)}"
-    )
+    title = _(
+        "Fälligkeiten {start}–{end}",
+        start=short_date(report.start, lang),
+        end=short_date(report.end, lang),
+    ).format(lang)
     return stacked_bars(
         [r.name for r in report.obligations],
         [(k, labels[k], [getattr(r, k) for r in report.obligations]) for k in keys],
         title,
-        "Anzahl" if lang != "en" else "count",
+        gettext("Anzahl", lang),
     )
 
 
