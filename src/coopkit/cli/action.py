@@ -12,7 +12,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import T
-from coopkit.i18n import gettext
+from coopkit.i18n import gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.queries.actions import ActionRow
@@ -33,14 +33,13 @@ def action_group() -> None:
 
 
 def _action_table(rows: list[ActionRow], lang: str) -> str:
-    de = lang != "en"
     return table(
         [
             "ID",
             gettext("Wer", lang),
             gettext("Was", lang),
             gettext("Bis wann", lang),
-            "Stand" if de else "State",
+            pgettext("heading", "Stand", lang),
         ],
         [
             [

@@ -123,7 +123,6 @@ def list_cmd(ctx: typer.Context) -> None:
     if state.json:
         print_json([_timeline_json(t, t.lifecycle(snap.today), lang) for t in timelines.values()])
         return
-    de = lang == "de"
     rows = []
     for t in timelines.values():
         title = t.working.title
@@ -136,11 +135,13 @@ def list_cmd(ctx: typer.Context) -> None:
                 _state_label(t, t.lifecycle(snap.today), lang),
             ]
         )
-    headers = (
-        ["ID", "Titel", "Parteien", "Version", "Stand"]
-        if de
-        else ["ID", "title", "parties", "version", "state"]
-    )
+    headers = [
+        "ID",
+        pgettext("column", "Titel", lang),
+        pgettext("column", "Parteien", lang),
+        gettext("Version", lang),
+        pgettext("column", "Stand", lang),
+    ]
     say(table(headers, rows))
 
 

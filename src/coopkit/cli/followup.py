@@ -95,7 +95,6 @@ def due_cmd(
         if not groups:
             say(T("nichts fällig", "nothing due"), lang)
             return
-        de = lang == "de"
         for n, group in enumerate(groups):
             if n:
                 say("")
@@ -119,7 +118,7 @@ def due_cmd(
                         gettext("fällig", lang),
                         gettext("was", lang),
                         pgettext("column", "Quelle", lang),
-                        "wer" if de else "who",
+                        pgettext("column", "wer", lang),
                         "",
                     ],
                     rows,
@@ -369,35 +368,19 @@ def _report_many(
     if state.json:
         print_json({"ok": True, **asdict(result)})
         return
-    de = lang == "de"
     say(T("Überblick {a} – {b}", "Overview {a} – {b}", a=result.start, b=result.end).format(lang))
-    headers = (
-        [
-            "Repository",
-            "Vereinbarung",
-            "Stand",
-            "erfüllt",
-            "teilw.",
-            "versäumt",
-            "offen",
-            "Sitzungen",
-            "Aufgaben offen",
-            "überfällig",
-        ]
-        if de
-        else [
-            "repository",
-            "agreement",
-            "state",
-            "fulfilled",
-            "partly",
-            "missed",
-            "open",
-            "meetings",
-            "actions open",
-            "overdue",
-        ]
-    )
+    headers = [
+        gettext("Repository", lang),
+        gettext("Vereinbarung", lang),
+        pgettext("column", "Stand", lang),
+        gettext("erfüllt", lang),
+        gettext("teilw.", lang),
+        gettext("versäumt", lang),
+        gettext("offen", lang),
+        pgettext("column", "Sitzungen", lang),
+        pgettext("column", "Aufgaben offen", lang),
+        gettext("überfällig", lang),
+    ]
     rows: list[list[object]] = []
     for repo in result.repositories:
         if repo.error is not None:

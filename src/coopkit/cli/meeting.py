@@ -14,7 +14,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
-from coopkit.i18n import gettext
+from coopkit.i18n import gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.services.meetings import MeetingResult
@@ -351,15 +351,14 @@ def list_cmd(
     if state.json:
         print_json(rows)
         return
-    de = service_ctx.lang != "en"
     say(
         table(
             [
                 "ID",
-                "Datum" if de else "date",
-                "Stand" if de else "state",
-                "Aufgaben offen" if de else "open actions",
-                "Titel" if de else "title",
+                pgettext("column", "Datum", service_ctx.lang),
+                pgettext("column", "Stand", service_ctx.lang),
+                gettext("Aufgaben offen", service_ctx.lang),
+                pgettext("column", "Titel", service_ctx.lang),
             ],
             [
                 [

@@ -174,11 +174,13 @@ def _print_status(result: Status, lang: str) -> None:
                 ", ".join(a.missing) or "—",
             ]
         )
-    headers = (
-        ["ID", "Version", "Stand", "freigegeben von", "ausstehend"]
-        if de
-        else ["ID", "version", "state", "approved by", "pending"]
-    )
+    headers = [
+        "ID",
+        gettext("Version", lang),
+        gettext("Stand", lang),
+        gettext("freigegeben von", lang),
+        gettext("ausstehend", lang),
+    ]
     say(table(headers, rows))
     say("")
     say(pgettext("heading", "Partner", lang))

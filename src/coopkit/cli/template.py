@@ -11,6 +11,7 @@ from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import ExitCode, T
+from coopkit.i18n import gettext
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
@@ -40,9 +41,11 @@ def list_cmd(ctx: typer.Context) -> None:
         if de
         else {"repository": "repository", "shipped": "shipped", "missing": "missing"}
     )
-    headers = (
-        ["Vorlage", "gilt", "Beschreibung"] if de else ["template", "in effect", "description"]
-    )
+    headers = [
+        gettext("Vorlage", service_ctx.lang),
+        gettext("gilt", service_ctx.lang),
+        gettext("Beschreibung", service_ctx.lang),
+    ]
     say(table(headers, [[i.name, names[i.in_effect], i.title] for i in infos]))
 
 

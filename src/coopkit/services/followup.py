@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import cast, get_args
 
 from coopkit.errors import T, UsageError
+from coopkit.i18n import _, gettext
 from coopkit.model.agreement import Obligation
 from coopkit.model.fulfilment import Fulfilment, FulfilmentStatus
 from coopkit.queries.context import Context
@@ -250,19 +251,20 @@ def obligation_matrix(
 
     snap = snapshot(ctx)
     partners, cells = matrix_cells(snap, agreement, ctx.lang)
-    en = ctx.lang == "en"
-    scope = agreement or ("all agreements" if en else "alle Vereinbarungen")
+    scope = agreement or (gettext("alle Vereinbarungen", ctx.lang))
     stand = long_date(ctx.today, ctx.lang)
     matrix = Matrix(
-        title="Who informs whom" if en else "Wer informiert wen",
+        title=gettext("Wer informiert wen", ctx.lang),
         subtitle=(
-            f"{scope}: rows owe, columns receive; as of {stand}"
-            if en
-            else f"{scope}: Zeilen schulden, Spalten erhalten; Stand {stand}"
+            _(
+                "{scope}: Zeilen schulden, Spalten erhalten; Stand {stand}",
+                scope=scope,
+                stand=stand,
+            ).format(ctx.lang)
         ),
         partners=partners,
         cells=cells,
-        corner="from \\ to" if en else "von \\ an",
+        corner=gettext("von \\ an", ctx.lang),
     )
     if output is None:
         return MatrixResult(partners, cells, render_matrix_md(matrix), None)
