@@ -17,7 +17,8 @@ from coopkit.cli.correcting import done as done_correction
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_bounded_day, parse_day
 from coopkit.errors import ExitCode, T, UsageError
-from coopkit.i18n import gettext, pgettext
+from coopkit.i18n import C_, Msg, _, gettext, pgettext
+from coopkit.i18n.glossary import AGREEMENT_FIELDS, OBLIGATION_FIELDS
 
 if TYPE_CHECKING:
     from coopkit.model.compare import AgreementDiff
@@ -196,11 +197,11 @@ def _timeline_json(t: Timeline, lifecycle: Lifecycle, lang: str) -> dict[str, An
     }
 
 
-def _period(value: str | None, de: bool) -> str | None:
+def _period(value: str | None, lang: str) -> str | None:
     from coopkit.model.base import parse_duration
     from coopkit.render.dates import period_words
 
-    return period_words(parse_duration(value), "de" if de else "en") if value else None
+    return period_words(parse_duration(value), lang) if value else None
 
 
 @app.command("show")
@@ -240,7 +241,6 @@ def _show(
     from coopkit.schedule.recurrence import describe_frequency
     from coopkit.services.signoffs import METHOD_LABELS
 
-    de = lang == "de"
     data = snap.data
     agreement = get_agreement(snap, agreement_id)
     timeline = snap.timeline(agreement_id)
@@ -270,7 +270,7 @@ def _show(
     for pid in agreement.parties:
         partner = data.find_partner(pid)
         rep = (
-            f", {'vertreten durch' if de else 'represented by'} {partner.represented_by}"
+            ", " + _("vertreten durch {who}", who=partner.represented_by).format(lang)
             if (partner and partner.represented_by)
             else ""
         )
@@ -279,8 +279,8 @@ def _show(
     facts = [
         (gettext("gültig ab", lang), long_date(agreement.valid_from, lang)),
         (gettext("gültig bis", lang), long_date(agreement.valid_until, lang)),
-        (gettext("Überprüfung alle", lang), _period(agreement.review_cycle, de)),
-        (pgettext("column", "Kündigungsfrist", lang), _period(agreement.notice_period, de)),
+        (gettext("Überprüfung alle", lang), _period(agreement.review_cycle, lang)),
+        (pgettext("column", "Kündigungsfrist", lang), _period(agreement.notice_period, lang)),
     ]
     for label, value in facts:
         if value:
@@ -325,11 +325,10 @@ def _show(
     for v in timeline.versions:
         span = ""
         if v.ever_in_force:
-            span = (
-                f"; {'in Kraft ab' if de else 'in force from'} {long_date(v.in_force_from, lang)}"
-            )
+            since = long_date(v.in_force_from, lang)
+            span = "; " + _("in Kraft ab {day}", day=since).format(lang)
             if v.in_force_until:
-                span += f" {'bis' if de else 'until'} {long_date(v.in_force_until, lang)}"
+                span += " " + _("bis {day}", day=long_date(v.in_force_until, lang)).format(lang)
         say(f"  {v.version} ({v.released.isoformat()}, {v.tagger}{span})")
         for a in v.approvals:
             method = METHOD_LABELS[a.method].format(lang)
@@ -344,7 +343,7 @@ def _show(
                 bad = " " + gettext("– ZÄHLT NICHT", lang)
             who = ", ".join(x for x in (a.signatory, a.function) if x)
             say(f"    {a.partner}: {method}{extra} – {who}, {a.date.isoformat()}{bad}")
-            for _, reason in a.reasons:
+            for _code, reason in a.reasons:
                 say(f"      {reason.format(lang)}")
         for w in v.withdrawn:
             say(
@@ -1298,39 +1297,24 @@ def render_cmd(
         say(T("geschrieben: {p}", "written: {p}", p=str(written)), service_ctx.lang)
 
 
-def _change_text(kind: str, lang: str) -> str:
-    words = {
-        "added": ("neu", "added"),
-        "removed": ("entfällt", "removed"),
-        "changed": ("geändert", "changed"),
-    }[kind]
-    return words[0] if lang == "de" else words[1]
-
-
-_FIELD_LABELS = {
-    "title": ("Titel", "title"),
-    "parties": ("Parteien", "parties"),
-    "coordinator": ("Koordination", "coordinator"),
-    "valid_from": ("gültig ab", "valid from"),
-    "valid_until": ("gültig bis", "valid until"),
-    "review_cycle": ("Überprüfung", "review cycle"),
-    "notice_period": ("Kündigungsfrist", "notice period"),
-    "on_notice": ("Wirkung einer Kündigung", "effect of a notice"),
-    "status": ("Status", "status"),
-    "clause": ("Paragraph", "clause"),
-    "by": ("Wer", "by"),
-    "to": ("an wen", "to"),
-    "what": ("Was", "what"),
-    "recurrence": ("wie oft", "recurrence"),
-    "first_due": ("erste Fälligkeit", "first due"),
-    "condition": ("Bedingung", "condition"),
-    "how": ("Weg", "how"),
+_CHANGE_WORDS = {
+    "added": C_("change", "neu"),
+    "removed": C_("change", "entfällt"),
+    "changed": C_("change", "geändert"),
 }
 
 
+def _change_text(kind: str, lang: str) -> str:
+    return _CHANGE_WORDS[kind].format(lang)
+
+
+_FIELD_LABELS: dict[str, Msg] = {**AGREEMENT_FIELDS, **OBLIGATION_FIELDS, "status": _("Status")}
+"""The label of each field a diff names: the glossary's terms."""
+
+
 def _field_label(field: str, lang: str) -> str:
-    de, en = _FIELD_LABELS.get(field, (field, field))
-    return de if lang == "de" else en
+    label = _FIELD_LABELS.get(field)
+    return label.format(lang) if label is not None else field
 
 
 def _print_diff(result: DiffResult, lang: str) -> None:

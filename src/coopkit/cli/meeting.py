@@ -14,7 +14,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
-from coopkit.i18n import gettext, pgettext
+from coopkit.i18n import _, gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.services.meetings import MeetingResult
@@ -391,19 +391,19 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
         print_json({"path": view.path, "minutes": m, "names": view.names, "actions": view.actions})
         return
     lang = service_ctx.lang
-    de = lang != "en"
     say(f"{m.title}")
     say(f"{m.id}  ({view.path})")
     times = "–".join(t for t in (m.start, m.end) if t)
-    say(f"{'Datum' if de else 'Date'}: {m.date.isoformat()} {times}".rstrip())
+    day = f"{m.date.isoformat()} {times}".rstrip()
+    say(_("Datum: {day}", day=day).format(lang))
     if m.place:
-        say(f"{'Ort' if de else 'Place'}: {m.place}")
+        say(_("Ort: {place}", place=m.place).format(lang))
     state_text = status_text(m.status, lang)
     if m.sent:
-        state_text += f", {'versandt am' if de else 'sent on'} {m.sent.isoformat()}"
+        state_text += ", " + _("versandt am {day}", day=m.sent.isoformat()).format(lang)
     if m.approved_in:
-        state_text += f", {'genehmigt in' if de else 'approved in'} {m.approved_in}"
-    say(f"{'Stand' if de else 'State'}: {state_text}")
+        state_text += ", " + _("genehmigt in {meeting}", meeting=m.approved_in).format(lang)
+    say(_("Stand: {state}", state=state_text).format(lang))
     for label, ref in (
         (gettext("Leitung", lang), m.chair),
         (gettext("Protokoll", lang), m.minute_taker),
@@ -425,19 +425,23 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
     by_key = {a.key: a for a in view.actions}
     for n, top in enumerate(m.tops, start=1):
         say("")
-        say(f"TOP {n}: {top.title}")
+        say(f"{pgettext('agenda item', 'TOP', lang)} {n}: {top.title}")
         for line in top.notes.rstrip().splitlines():
             say(f"    {line}".rstrip())
         for decision in top.decisions:
-            say(f"  {'Beschluss' if de else 'Decision'}: {decision}")
+            say("  " + _("Beschluss: {text}", text=decision).format(lang))
         for action in top.actions:
             row = by_key.get(m.action_key(action))
             status = status_text(row.status, lang) if row else ""
-            say(
-                f"  {'Aufgabe' if de else 'Action'} {m.action_key(action)} [{status}]: "
-                f"{view.names.get(action.who, action.who)} – {action.what} "
-                f"({'bis' if de else 'due'} {action.due.isoformat()})"
+            action_line = _(
+                "Aufgabe {key} [{status}]: {who} – {what} (bis {due})",
+                key=m.action_key(action),
+                status=status,
+                who=view.names.get(action.who, action.who),
+                what=action.what,
+                due=action.due.isoformat(),
             )
+            say("  " + action_line.format(lang))
 
 
 @command

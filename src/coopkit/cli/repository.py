@@ -9,6 +9,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.history import print_log
+from coopkit.cli.labels import status_text
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
@@ -156,7 +157,6 @@ def status_cmd(ctx: typer.Context) -> None:
 
 
 def _print_status(result: Status, lang: str) -> None:
-    de = lang == "de"
     say(result.name)
     say("")
     say(gettext("Vereinbarungen", lang))
@@ -200,16 +200,6 @@ def _print_status(result: Status, lang: str) -> None:
     if result.minutes:
         say("")
         say(gettext("Sitzungen", lang))
-        labels = (
-            {
-                "draft": "Entwurf",
-                "sent": "versandt",
-                "approved": "genehmigt",
-                "cancelled": "abgesagt",
-            }
-            if de
-            else {}
-        )
         say(
             table(
                 [
@@ -218,19 +208,16 @@ def _print_status(result: Status, lang: str) -> None:
                     pgettext("column", "Titel", lang),
                     pgettext("column", "Stand", lang),
                 ],
-                [
-                    [m.id, m.date, m.title, labels.get(m.status, m.status)]
-                    for m in result.minutes[:10]
-                ],
+                [[m.id, m.date, m.title, status_text(m.status, lang)] for m in result.minutes[:10]],
             )
         )
-        for key, de_text, en_text in (
-            ("draft_minutes", "Niederschriften im Entwurf", "draft minutes"),
-            ("unapproved_minutes", "versandt, noch nicht genehmigt", "sent, not yet approved"),
+        for key, text in (
+            ("draft_minutes", _("Niederschriften im Entwurf: {ids}")),
+            ("unapproved_minutes", _("versandt, noch nicht genehmigt: {ids}")),
         ):
             ids = getattr(result, key)
             if ids:
-                say(f"{de_text if de else en_text}: {', '.join(ids)}")
+                say(text.format(lang, ids=", ".join(ids)))
         say(
             T(
                 "offene Aufgaben: {n}, davon überfällig: {o} („coop action list --open“)",

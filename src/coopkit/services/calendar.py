@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from coopkit.errors import T
-from coopkit.i18n import gettext, pgettext
+from coopkit.i18n import _, gettext, pgettext
 from coopkit.model.agreement import Obligation
 from coopkit.model.repo import RepoData
 from coopkit.queries.actions import action_rows, state_label
@@ -87,7 +86,7 @@ def action_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent]:
     """Return one all-day event per action deadline; closed actions say how they were closed."""
     events = []
     lang = snap.lang
-    label = T("Aufgabe", "Task").format(lang)
+    label = pgettext("calendar category", "Aufgabe", lang)
     for row in action_rows(snap.data, snap.today, partner=partner):
         prefix = "" if row.is_open else f"({state_label(row.status, lang)}) "
         events.append(
@@ -111,9 +110,8 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
     """
     events = []
     lang = snap.lang
-    en = lang == "en"
     until = schedule_until(snap)
-    label = T("Pflicht", "Obligation").format(lang)
+    label = pgettext("calendar category", "Pflicht", lang)
     for agreement_id, timeline in snap.timelines().items():
         for n, version in enumerate(timeline.segments()):
             # The first version's series keeps the UID it always had; later ones add the version.
@@ -129,10 +127,10 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
                 receivers = ", ".join(partner_label(snap.data, p) for p in ob.to)
                 lines = [
                     clause_source(agreement_id, ob.clause, lang) + f" ({version.version})",
-                    f"{'to' if en else 'an'}: {receivers}" if ob.to else "",
-                    f"{'how often' if en else 'wie oft'}: {describe_frequency(ob, lang)}",
-                    f"{'how' if en else 'wie'}: {ob.how}" if ob.how else "",
-                    f"{'condition' if en else 'Bedingung'}: {ob.condition}" if ob.condition else "",
+                    _("an: {v}", v=receivers).format(lang) if ob.to else "",
+                    _("wie oft: {v}", v=describe_frequency(ob, lang)).format(lang),
+                    _("wie: {v}", v=ob.how).format(lang) if ob.how else "",
+                    _("Bedingung: {v}", v=ob.condition).format(lang) if ob.condition else "",
                 ]
                 for who in ob.by:
                     if partner is not None and who != partner:

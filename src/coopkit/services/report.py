@@ -292,40 +292,45 @@ def build_report(
     return report
 
 
+_HISTORY_FIELDS: dict[str, Msg] = {
+    "title": C_("column", "Titel"),
+    "parties": C_("column", "Parteien"),
+    "coordinator": _("Koordination"),
+    "valid_from": _("Beginn der Laufzeit"),
+    "valid_until": _("Ende der Laufzeit"),
+    "review_cycle": _("Überprüfung"),
+    "notice_period": C_("column", "Kündigungsfrist"),
+    "on_notice": _("Wirkung einer Kündigung"),
+}
+"""An agreement's fields as the history names a change of them."""
+
+_CHANGE_WORDS: dict[str, Msg] = {
+    "added": _("{what} neu"),
+    "removed": _("{what} entfällt"),
+    "changed": _("{what} geändert"),
+}
+"""What happened to a clause or an obligation, as a phrase around its name."""
+
+
 def describe_change(old: Agreement | None, new: Agreement, lang: str) -> str:
     """Return what a commit changed in an agreement, in words ("§ 4 geändert; Pflicht … neu")."""
     from coopkit.model.compare import compare_agreements
 
-    de = lang != "en"
     if old is None:
         return gettext("Vereinbarung angelegt", lang)
     diff = compare_agreements(old, new)
-    words = {
-        "added": ("neu", "added"),
-        "removed": ("entfällt", "removed"),
-        "changed": ("geändert", "changed"),
-    }
-    fields = {
-        "title": ("Titel", "title"),
-        "parties": ("Parteien", "parties"),
-        "coordinator": ("Koordination", "coordinator"),
-        "valid_from": ("Beginn der Laufzeit", "start of term"),
-        "valid_until": ("Ende der Laufzeit", "end of term"),
-        "review_cycle": ("Überprüfung", "review cycle"),
-        "notice_period": ("Kündigungsfrist", "notice period"),
-        "on_notice": ("Wirkung einer Kündigung", "effect of a notice"),
-    }
     parts = []
     for change in diff.metadata:
-        de_name, en_name = fields.get(change.field, (change.field, change.field))
-        parts.append(f"{de_name if de else en_name} {'geändert' if de else 'changed'}")
+        label = _HISTORY_FIELDS.get(change.field)
+        name = label.format(lang) if label is not None else change.field
+        parts.append(_("{field} geändert", field=name).format(lang))
     if diff.preamble:
         parts.append(gettext("Präambel geändert", lang))
     for clause in diff.clauses:
-        parts.append(f"{clause.heading} {words[clause.kind][0 if de else 1]}")
+        parts.append(_CHANGE_WORDS[clause.kind].format(lang, what=clause.heading))
     for obligation in diff.obligations:
-        label = gettext("Pflicht", lang)
-        parts.append(f"{label} „{obligation.what}“ {words[obligation.kind][0 if de else 1]}")
+        what = _("Pflicht „{what}“", what=obligation.what)
+        parts.append(_CHANGE_WORDS[obligation.kind].format(lang, what=what))
     if not parts:
         return gettext("Formatierung oder Kommentare", lang)
     return "; ".join(parts)
