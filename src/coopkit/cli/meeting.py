@@ -14,7 +14,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
-from coopkit.i18n import _, gettext, pgettext
+from coopkit.i18n import N_, _, gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.services.meetings import MeetingResult
@@ -518,12 +518,8 @@ def render_cmd(
     if fmt == "md" and output is None:
         typer.echo(clean(doc.text), nl=False)
         return
-    suffixes = {
-        "invitation": ("-einladung", "-invitation"),
-        "cancellation": ("-absage", "-cancellation"),
-    }
-    de_suffix, en_suffix = suffixes.get(doc.kind, ("", ""))
-    suffix = de_suffix if service_ctx.lang != "en" else en_suffix
+    suffixes = {"invitation": N_("-einladung"), "cancellation": N_("-absage")}
+    suffix = gettext(suffixes[doc.kind], service_ctx.lang) if doc.kind in suffixes else ""
     from coopkit.services.outputs import default_output, write_output
 
     target = output or default_output(service_ctx, f"{doc.meeting_id}{suffix}.{fmt}")

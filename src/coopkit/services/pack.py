@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import T, UsageError
-from coopkit.i18n import N_, _, gettext
+from coopkit.i18n import N_, _, gettext, pgettext
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
@@ -310,7 +310,7 @@ def meeting_pack(
     files = meeting_pack_files(ctx, loaded, minutes, progress, step)
     if pdf:
         files = _with_pdfs(files, step)
-    suffix = "unterlagen" if ctx.lang != "en" else "documents"
+    suffix = pgettext("file name", "unterlagen", ctx.lang)
     target = output or Path(f"{minutes.id}-{suffix}")
     return write_bundle(ctx, files, target, progress, step)
 

@@ -464,16 +464,19 @@ def summary_text(report: Report, lang: str) -> str:
     partly = sum(r.partly for r in report.obligations)
     missed = sum(r.missed for r in report.obligations)
     meetings = len(report.meetings)
-    if lang == "en":
-        held = "one meeting was" if meetings == 1 else f"{meetings} meetings were"
-        return (
-            f"Of {total} obligation due dates in the period, {met} were fulfilled, "
-            f"{partly} partly and {missed} missed; {held} held."
+    sentence = (
+        _(
+            "Von {total} Fälligkeiten im Zeitraum wurden {met} erfüllt, {partly} teilweise "
+            "erfüllt und {missed} versäumt; es fand eine Sitzung statt."
         )
-    held = "fand eine Sitzung" if meetings == 1 else f"fanden {meetings} Sitzungen"
-    return (
-        f"Von {total} Fälligkeiten im Zeitraum wurden {met} erfüllt, {partly} teilweise "
-        f"erfüllt und {missed} versäumt; es {held} statt."
+        if meetings == 1
+        else _(
+            "Von {total} Fälligkeiten im Zeitraum wurden {met} erfüllt, {partly} teilweise "
+            "erfüllt und {missed} versäumt; es fanden {meetings} Sitzungen statt."
+        )
+    )
+    return sentence.format(
+        lang, total=total, met=met, partly=partly, missed=missed, meetings=meetings
     )
 
 
@@ -565,10 +568,10 @@ def report_context(
                 "title": m.title,
                 "present": ", ".join(_name(data, p) for p in m.partners_present),
                 "people": (
-                    f"{m.people_present} {'Person' if m.people_present == 1 else 'Personen'}"
-                    if lang != "en"
-                    else f"{m.people_present} {'person' if m.people_present == 1 else 'people'}"
-                ),
+                    gettext("{n} Person", lang)
+                    if m.people_present == 1
+                    else gettext("{n} Personen", lang)
+                ).format(n=m.people_present),
             }
             for m in report.meetings
         ],
