@@ -148,7 +148,9 @@ def test_a_signoff_copied_into_a_new_version_counts_nowhere(keyed: Orgs, cli: Cl
     assert shown["in_force_version"] == "v1"
     assert sorted(shown["missing"]) == ["caritas", "jobcenter", "kreis"]  # type: ignore[arg-type]
     checked = run(cli, keyed.kv, "check", ok=False).stdout  # type: ignore[attr-defined]
-    assert "in 3 Datei(en)" in checked and "die Signatur passt nicht zu Text und Schlüssel" in checked
+    assert (
+        "in 3 Datei(en)" in checked and "die Signatur passt nicht zu Text und Schlüssel" in checked
+    )
     run(cli, keyed.kv, "agreement", "verify", ok=False)
 
 

@@ -994,7 +994,7 @@ def verify_cmd(
             for reason in item.reasons:
                 say(f"{item.path}: {reason.format(lang)}")
             if item.fingerprint:
-                say(f"  {'signiert mit' if lang == 'de' else 'signed with'} {item.fingerprint}")
+                say("  " + _("signiert mit {key}", key=item.fingerprint).format(lang))
             for link in item.chain:
                 say(f"  ← {link.format(lang)}")
             if item.evidence:

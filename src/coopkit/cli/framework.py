@@ -579,7 +579,7 @@ def _in_english(
 
     def method(self: Any, ctx: Any, formatter: Any) -> None:
         value = getattr(self, attribute)
-        translated = _help_text(value) if value and not _de() else value
+        translated = _help_text(value) if value else value
         if translated == value:
             original(self, ctx, formatter)
             return
