@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import cast, get_args
 
 from coopkit.errors import T, UsageError
-from coopkit.i18n import _, gettext
+from coopkit.i18n import Msg, _, gettext
+from coopkit.i18n.glossary import FULFILMENT_STATUS
 from coopkit.model.agreement import Obligation
 from coopkit.model.fulfilment import Fulfilment, FulfilmentStatus
 from coopkit.queries.context import Context
@@ -23,13 +24,7 @@ from coopkit.store.codec import dump_record
 from coopkit.store.yamlio import yaml_value
 
 STATUSES: tuple[str, ...] = get_args(FulfilmentStatus)
-STATUS_WORDS: dict[str, T] = {
-    "fulfilled": T("erfüllt", "fulfilled"),
-    "partly": T("teilweise", "partly"),
-    "missed": T("versäumt", "missed"),
-    "waived": T("erlassen", "waived"),
-    "open": T("offen", "open"),
-}
+STATUS_WORDS: dict[str, Msg] = {**FULFILMENT_STATUS, "open": _("offen")}
 """The words for a fulfilment's status; either language's word is accepted as input."""
 
 
@@ -37,14 +32,15 @@ def parse_status(value: str) -> str:
     """Return the status key for `fulfilled` or `erfüllt`, `missed` or `versäumt`, and so on."""
     wanted = value.strip().lower()
     for key, words in STATUS_WORDS.items():
-        if key != "open" and wanted in (key, words.de.lower(), words.en.lower()):
+        names = (words.format("de").lower(), words.format("en").lower())
+        if key != "open" and wanted in (key, *names):
             return key
     raise UsageError(
         T(
             "Status „{s}“ unbekannt; erlaubt: {k}",
             'unknown status "{s}"; allowed: {k}',
             s=value,
-            k=", ".join(f"{STATUS_WORDS[k].de} ({k})" for k in STATUSES),
+            k=", ".join(f"{STATUS_WORDS[k].format('de')} ({k})" for k in STATUSES),
         )
     )
 
