@@ -29,7 +29,6 @@ from typer.core import TyperGroup
 
 from coopkit.i18n import N_, framework_gettext
 from coopkit.i18n import gettext as catalog_gettext
-from coopkit.model.invalid import explain_error
 
 LANGUAGES = ("de", "en")
 
@@ -191,6 +190,9 @@ def _value_error(exc: Any) -> str:
     errors = exc.errors()
     if not errors:
         return str(exc)
+    # Imported here: a remembered page starts without the domain model (tests/test_start_path).
+    from coopkit.model.invalid import explain_error
+
     message, _code = explain_error(errors[0], option=True)
     return message.format(_current[0])
 
