@@ -35,8 +35,8 @@ LOCALE = PACKAGE / "i18n" / "locale"
 TRANSLATED = {"coopkit": "en", "framework": "de"}
 """Each domain and the one language its catalog translates into."""
 
-KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "gettext": (1,)}
-FRAMEWORK_KEYWORDS = {"_": None, "F_": None}
+KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "gettext": (1,), "pgettext": ((1, "c"), 2)}
+FRAMEWORK_KEYWORDS = {"_": None, "F_": None, "_say": None}
 PROJECT = "coopkit"
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -139,7 +139,7 @@ def _framework_messages() -> Iterator[tuple[str, str]]:
             yield message, "typer/core.py"
     framework = PACKAGE / "cli" / "framework.py"
     for _lineno, message, _comments, _context in extract_from_file(
-        "python", str(framework), keywords={"F_": None}
+        "python", str(framework), keywords={"F_": None, "_say": None}
     ):
         if isinstance(message, str):
             yield message, "src/coopkit/cli/framework.py"

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from conftest import Cli, MakeRepo, git, tree_state
+from coopkit.i18n import gettext
 from coopkit.model.releasable import PLACEHOLDER
 from coopkit.services.agreements import PREAMBLE, SECTIONS
 from docx_helpers import assert_valid_docx, document_text
@@ -56,8 +57,7 @@ def _lines(root: Path, path: str) -> list[str]:
 
 
 def test_every_skeleton_placeholder_matches_the_pattern() -> None:
-    texts = [t for sections in SECTIONS.values() for _, t in sections]
-    texts += [t for _, t in PREAMBLE.values()]
+    texts = [gettext(t, lang) for _, t in (*SECTIONS, PREAMBLE) for lang in ("de", "en")]
     assert texts and all(PLACEHOLDER.fullmatch(t) for t in texts)
     assert not PLACEHOLDER.search("(1) Die Parteien arbeiten zusammen [siehe Anlage 1].")
 

@@ -12,6 +12,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import T
+from coopkit.i18n import gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.queries.actions import ActionRow
@@ -32,14 +33,13 @@ def action_group() -> None:
 
 
 def _action_table(rows: list[ActionRow], lang: str) -> str:
-    de = lang != "en"
     return table(
         [
             "ID",
-            "Wer" if de else "Who",
-            "Was" if de else "What",
-            "Bis wann" if de else "Due",
-            "Stand" if de else "State",
+            gettext("Wer", lang),
+            gettext("Was", lang),
+            gettext("Bis wann", lang),
+            pgettext("heading", "Stand", lang),
         ],
         [
             [

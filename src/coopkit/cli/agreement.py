@@ -17,6 +17,8 @@ from coopkit.cli.correcting import done as done_correction
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_bounded_day, parse_day
 from coopkit.errors import ExitCode, T, UsageError
+from coopkit.i18n import C_, Msg, _, gettext, pgettext
+from coopkit.i18n.glossary import AGREEMENT_FIELDS, OBLIGATION_FIELDS
 
 if TYPE_CHECKING:
     from coopkit.model.compare import AgreementDiff
@@ -129,7 +131,6 @@ def list_cmd(ctx: typer.Context) -> None:
             }
         )
         return
-    de = lang == "de"
     rows = []
     for t in timelines.values():
         title = t.working.title
@@ -142,18 +143,20 @@ def list_cmd(ctx: typer.Context) -> None:
                 _state_label(t, t.lifecycle(snap.today), lang),
             ]
         )
-    headers = (
-        ["ID", "Titel", "Parteien", "Version", "Stand"]
-        if de
-        else ["ID", "title", "parties", "version", "state"]
-    )
+    headers = [
+        "ID",
+        pgettext("column", "Titel", lang),
+        pgettext("column", "Parteien", lang),
+        gettext("Version", lang),
+        pgettext("column", "Stand", lang),
+    ]
     say(table(headers, rows))
 
 
 def _state_label(t: Timeline, lifecycle: Lifecycle, lang: str) -> str:
     label = lifecycle.label(lang)
     if t.changed_since_release:
-        label += ", Arbeitstext geändert" if lang == "de" else ", working text changed"
+        label += gettext(", Arbeitstext geändert", lang)
     return label
 
 
@@ -201,11 +204,11 @@ def _timeline_json(t: Timeline, lifecycle: Lifecycle, lang: str) -> dict[str, An
     }
 
 
-def _period(value: str | None, de: bool) -> str | None:
+def _period(value: str | None, lang: str) -> str | None:
     from coopkit.model.base import parse_duration
     from coopkit.render.dates import period_words
 
-    return period_words(parse_duration(value), "de" if de else "en") if value else None
+    return period_words(parse_duration(value), lang) if value else None
 
 
 @app.command("show")
@@ -245,7 +248,6 @@ def _show(
     from coopkit.schedule.recurrence import describe_frequency
     from coopkit.services.signoffs import METHOD_LABELS
 
-    de = lang == "de"
     data = snap.data
     agreement = get_agreement(snap, agreement_id)
     timeline = snap.timeline(agreement_id)
@@ -270,36 +272,34 @@ def _show(
         return
     say(f"{agreement.title} ({agreement.id})" + (f" – {version}" if version else ""))
     say("")
-    say(("Stand: " if de else "State: ") + _state_label(timeline, lifecycle, lang))
+    say((gettext("Stand:", lang) + " ") + _state_label(timeline, lifecycle, lang))
     say("")
-    say("Parteien" if de else "Parties")
+    say(gettext("Parteien", lang))
     for pid in agreement.parties:
         partner = data.find_partner(pid)
         rep = (
-            f", {'vertreten durch' if de else 'represented by'} {partner.represented_by}"
+            ", " + _("vertreten durch {who}", who=partner.represented_by).format(lang)
             if (partner and partner.represented_by)
             else ""
         )
-        mark = (
-            (" (Koordination)" if de else " (coordinator)") if pid == agreement.coordinator else ""
-        )
+        mark = (" " + gettext("(Koordination)", lang)) if pid == agreement.coordinator else ""
         say(f"  {pid}: {partner_name(data, pid)}{rep}{mark}")
     facts = [
-        ("gültig ab" if de else "valid from", long_date(agreement.valid_from, lang)),
-        ("gültig bis" if de else "valid until", long_date(agreement.valid_until, lang)),
-        ("Überprüfung alle" if de else "review every", _period(agreement.review_cycle, de)),
-        ("Kündigungsfrist" if de else "notice period", _period(agreement.notice_period, de)),
+        (gettext("gültig ab", lang), long_date(agreement.valid_from, lang)),
+        (gettext("gültig bis", lang), long_date(agreement.valid_until, lang)),
+        (gettext("Überprüfung alle", lang), _period(agreement.review_cycle, lang)),
+        (pgettext("column", "Kündigungsfrist", lang), _period(agreement.notice_period, lang)),
     ]
     for label, value in facts:
         if value:
             say(f"{label}: {value}")
     say("")
-    say("Paragraphen" if de else "Clauses")
+    say(gettext("Paragraphen", lang))
     for clause in agreement.clauses:
         say(f"  § {clause.number} {clause.title}")
     if agreement.obligations:
         say("")
-        say("Pflichten" if de else "Obligations")
+        say(gettext("Pflichten", lang))
         rows = [
             [
                 o.id,
@@ -317,27 +317,26 @@ def _show(
                 [
                     "ID",
                     "§",
-                    "wer" if de else "by",
-                    "an" if de else "to",
-                    "wie oft" if de else "how often",
-                    "erstmals" if de else "first due",
-                    "was" if de else "what",
+                    gettext("wer", lang),
+                    gettext("an", lang),
+                    gettext("wie oft", lang),
+                    gettext("erstmals", lang),
+                    gettext("was", lang),
                 ],
                 rows,
             )
         )
     say("")
-    say("Versionen und Freigaben" if de else "Versions and approvals")
+    say(gettext("Versionen und Freigaben", lang))
     if not timeline.versions:
-        say("  " + ("noch keine Version veröffentlicht" if de else "no version released yet"))
+        say("  " + (gettext("noch keine Version veröffentlicht", lang)))
     for v in timeline.versions:
         span = ""
         if v.ever_in_force:
-            span = (
-                f"; {'in Kraft ab' if de else 'in force from'} {long_date(v.in_force_from, lang)}"
-            )
+            since = long_date(v.in_force_from, lang)
+            span = "; " + _("in Kraft ab {day}", day=since).format(lang)
             if v.in_force_until:
-                span += f" {'bis' if de else 'until'} {long_date(v.in_force_until, lang)}"
+                span += " " + _("bis {day}", day=long_date(v.in_force_until, lang)).format(lang)
         say(f"  {v.version} ({v.released.isoformat()}, {v.tagger}{span})")
         for a in v.approvals:
             method = METHOD_LABELS[a.method].format(lang)
@@ -347,12 +346,12 @@ def _show(
                 extra += f", {marked.format(lang)}"
             bad = ""
             if not a.matches_version:
-                bad = " – HASH PASST NICHT" if de else " – HASH MISMATCH"
+                bad = " " + gettext("– HASH PASST NICHT", lang)
             elif not a.counts:
-                bad = " – ZÄHLT NICHT" if de else " – DOES NOT COUNT"
+                bad = " " + gettext("– ZÄHLT NICHT", lang)
             who = ", ".join(x for x in (a.signatory, a.function) if x)
             say(f"    {a.partner}: {method}{extra} – {who}, {a.date.isoformat()}{bad}")
-            for _, reason in a.reasons:
+            for _code, reason in a.reasons:
                 say(f"      {reason.format(lang)}")
         for w in v.withdrawn:
             say(
@@ -368,7 +367,7 @@ def _show(
                 lang,
             )
         if v.missing:
-            say(("    ausstehend: " if de else "    missing: ") + ", ".join(v.missing))
+            say(("    " + gettext("ausstehend:", lang) + " ") + ", ".join(v.missing))
     for ending in timeline.pending_endings:
         say(
             T(
@@ -381,7 +380,7 @@ def _show(
     endings = ending_notes(snap, agreement_id, prefix=False)
     if endings:
         say("")
-        say("Kündigungen" if de else "Terminations")
+        say(gettext("Kündigungen", lang))
         for note in endings:
             say(f"  {note}")
     if timeline.changed_since_release:
@@ -997,17 +996,13 @@ def verify_cmd(
         for item in report.items:
             if item.ok:
                 label = METHOD_LABELS[item.method].format(lang) if item.method else ""
-                ssh_text = (
-                    (", SSH-Signatur gültig" if lang == "de" else ", SSH signature valid")
-                    if (item.ssh_signed)
-                    else ""
-                )
+                ssh_text = (gettext(", SSH-Signatur gültig", lang)) if (item.ssh_signed) else ""
                 marked = f" ({item.label.format(lang)})" if item.label else ""
                 say(f"{item.path}: ok – {label}{ssh_text}{marked}")
             for reason in item.reasons:
                 say(f"{item.path}: {reason.format(lang)}")
             if item.fingerprint:
-                say(f"  {'signiert mit' if lang == 'de' else 'signed with'} {item.fingerprint}")
+                say("  " + _("signiert mit {key}", key=item.fingerprint).format(lang))
             for link in item.chain:
                 say(f"  ← {link.format(lang)}")
             if item.evidence:
@@ -1310,46 +1305,30 @@ def render_cmd(
         say(T("geschrieben: {p}", "written: {p}", p=str(written)), service_ctx.lang)
 
 
-def _change_text(kind: str, lang: str) -> str:
-    words = {
-        "added": ("neu", "added"),
-        "removed": ("entfällt", "removed"),
-        "changed": ("geändert", "changed"),
-    }[kind]
-    return words[0] if lang == "de" else words[1]
-
-
-_FIELD_LABELS = {
-    "title": ("Titel", "title"),
-    "parties": ("Parteien", "parties"),
-    "coordinator": ("Koordination", "coordinator"),
-    "valid_from": ("gültig ab", "valid from"),
-    "valid_until": ("gültig bis", "valid until"),
-    "review_cycle": ("Überprüfung", "review cycle"),
-    "notice_period": ("Kündigungsfrist", "notice period"),
-    "on_notice": ("Wirkung einer Kündigung", "effect of a notice"),
-    "status": ("Status", "status"),
-    "clause": ("Paragraph", "clause"),
-    "by": ("Wer", "by"),
-    "to": ("an wen", "to"),
-    "what": ("Was", "what"),
-    "recurrence": ("wie oft", "recurrence"),
-    "first_due": ("erste Fälligkeit", "first due"),
-    "condition": ("Bedingung", "condition"),
-    "how": ("Weg", "how"),
+_CHANGE_WORDS = {
+    "added": C_("change", "neu"),
+    "removed": C_("change", "entfällt"),
+    "changed": C_("change", "geändert"),
 }
 
 
+def _change_text(kind: str, lang: str) -> str:
+    return _CHANGE_WORDS[kind].format(lang)
+
+
+_FIELD_LABELS: dict[str, Msg] = {**AGREEMENT_FIELDS, **OBLIGATION_FIELDS, "status": _("Status")}
+"""The label of each field a diff names: the glossary's terms."""
+
+
 def _field_label(field: str, lang: str) -> str:
-    de, en = _FIELD_LABELS.get(field, (field, field))
-    return de if lang == "de" else en
+    label = _FIELD_LABELS.get(field)
+    return label.format(lang) if label is not None else field
 
 
 def _print_diff(result: DiffResult, lang: str) -> None:
     from coopkit.services.diff import field_words
 
     diff: AgreementDiff = result.diff
-    de = lang == "de"
     say(f"--- {result.from_label}")
     say(f"+++ {result.to_label}")
     if diff.empty:
@@ -1359,7 +1338,7 @@ def _print_diff(result: DiffResult, lang: str) -> None:
         say(f"{_field_label(change.field, lang)}: {change.old or '—'} → {change.new or '—'}")
     if diff.preamble:
         say("")
-        say("## Präambel" if de else "## Preamble")
+        say(gettext("## Präambel", lang))
         for line in diff.preamble:
             say(line)
     for clause in diff.clauses:
@@ -1375,7 +1354,7 @@ def _print_diff(result: DiffResult, lang: str) -> None:
             say(line)
     if diff.obligations:
         say("")
-        say("Pflichten" if de else "Obligations")
+        say(gettext("Pflichten", lang))
         for obligation in diff.obligations:
             sign = {"added": "+", "removed": "-", "changed": "~"}[obligation.kind]
             say(

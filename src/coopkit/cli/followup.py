@@ -13,6 +13,7 @@ from coopkit.cli.labels import day_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import CliState, DayKind, check_year, get_state
 from coopkit.errors import T, UsageError
+from coopkit.i18n import _, gettext, pgettext
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
@@ -95,7 +96,6 @@ def due_cmd(
         if not groups:
             say(T("nichts fällig", "nothing due"), lang)
             return
-        de = lang == "de"
         for n, group in enumerate(groups):
             if n:
                 say("")
@@ -104,9 +104,9 @@ def due_cmd(
             for item in group.items:
                 late = (
                     (
-                        f"{item.days_overdue} Tage überfällig"
-                        if de
-                        else f"{item.days_overdue} days overdue"
+                        _("{days_overdue} Tage überfällig", days_overdue=item.days_overdue).format(
+                            lang
+                        )
                     )
                     if item.overdue
                     else ""
@@ -115,10 +115,10 @@ def due_cmd(
             say(
                 table(
                     [
-                        "fällig" if de else "due",
-                        "was" if de else "what",
-                        "Quelle" if de else "source",
-                        "wer" if de else "who",
+                        gettext("fällig", lang),
+                        gettext("was", lang),
+                        pgettext("column", "Quelle", lang),
+                        pgettext("column", "wer", lang),
                         gettext("Verzug", lang),
                     ],
                     rows,
@@ -368,35 +368,19 @@ def _report_many(
     if state.json:
         print_json({"ok": True, **asdict(result)})
         return
-    de = lang == "de"
     say(T("Überblick {a} – {b}", "Overview {a} – {b}", a=result.start, b=result.end).format(lang))
-    headers = (
-        [
-            "Repository",
-            "Vereinbarung",
-            "Stand",
-            "erfüllt",
-            "teilw.",
-            "versäumt",
-            "offen",
-            "Sitzungen",
-            "Aufgaben offen",
-            "überfällig",
-        ]
-        if de
-        else [
-            "repository",
-            "agreement",
-            "state",
-            "fulfilled",
-            "partly",
-            "missed",
-            "open",
-            "meetings",
-            "actions open",
-            "overdue",
-        ]
-    )
+    headers = [
+        gettext("Repository", lang),
+        gettext("Vereinbarung", lang),
+        pgettext("column", "Stand", lang),
+        gettext("erfüllt", lang),
+        gettext("teilw.", lang),
+        gettext("versäumt", lang),
+        gettext("offen", lang),
+        pgettext("column", "Sitzungen", lang),
+        pgettext("column", "Aufgaben offen", lang),
+        gettext("überfällig", lang),
+    ]
     rows: list[list[object]] = []
     for repo in result.repositories:
         if repo.error is not None:

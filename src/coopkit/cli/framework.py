@@ -90,17 +90,23 @@ def gettext(message: str) -> str:
     return framework_gettext(message, _current[0])
 
 
+def _say(msgid: str, /, **params: Any) -> str:
+    """Return one of the framework's English sentences in the current language, filled in."""
+    text = framework_gettext(msgid, _current[0])
+    return text.format(**params) if params else text
+
+
 def _quote(text: str) -> str:
-    return f"„{text}“" if _de() else f"'{text}'"
+    return _say("'{text}'", text=text)
 
 
 def join_alternatives(values: Sequence[str], lang: str | None = None) -> str:
     """Return `a, b oder c` (or `a, b or c`): allowed values listed in words."""
-    word = " oder " if (lang or _current[0]) == "de" else " or "
     items = list(values)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + word + items[-1]
+    text = framework_gettext(F_("{head} or {last}"), lang or _current[0])
+    return text.format(head=", ".join(items[:-1]), last=items[-1])
 
 
 def metavar(word: str) -> str:
@@ -123,42 +129,35 @@ def type_word(annotation: Any) -> str:
 # --------------------------------------------------------------------------- error messages
 
 _Q = r"'(?P<q>[^']*)'"
-_MESSAGES: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"No such option: (?P<o>\S+)"), "unbekannte Option: {o}", "no such option: {o}"),
+_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"No such option: (?P<o>\S+)"), F_("no such option: {o}")),
     (
         re.compile(r"Got unexpected extra argument\(s\) \((?P<a>.*)\)", re.S),
-        "überzähliges Argument: {a}",
-        "unexpected extra argument: {a}",
+        F_("unexpected extra argument: {a}"),
     ),
     (
         re.compile(r"Option " + _Q + r" requires an argument\."),
-        "Option {q} braucht einen Wert.",
-        "option {q} needs a value.",
+        F_("option {q} needs a value."),
     ),
     (
         re.compile(r"Option " + _Q + r" requires (?P<n>\d+) arguments\."),
-        "Option {q} braucht {n} Werte.",
-        "option {q} needs {n} values.",
+        F_("option {q} needs {n} values."),
     ),
     (
         re.compile(r"Option " + _Q + r" does not take a value\."),
-        "Option {q} nimmt keinen Wert.",
-        "option {q} takes no value.",
+        F_("option {q} takes no value."),
     ),
     (
         re.compile(r"Argument " + _Q + r" takes (?P<n>\d+) values\."),
-        "Argument {q} braucht {n} Werte.",
-        "argument {q} needs {n} values.",
+        F_("argument {q} needs {n} values."),
     ),
     (
         re.compile(r"Value must be an iterable\."),
-        "Wert muss eine Liste sein.",
-        "value must be a list.",
+        F_("value must be a list."),
     ),
     (
         re.compile(r"Value '(?P<v>.*)' is not a valid (?P<t>\w+)\.", re.S),
-        "„{v}“ ist kein gültiger Wert.",
-        "'{v}' is not a valid value.",
+        F_("'{v}' is not a valid value."),
     ),
 ]
 _SUGGEST = re.compile(r"\s*Did you mean (?P<s>.+)\?$")
@@ -176,12 +175,12 @@ def translate_message(message: str) -> str:
     if suggestion is not None:
         message = message[: suggestion.start()].rstrip()
         names = _requote(suggestion.group("s"))
-        tail = f"; gemeint vielleicht {names}?" if _de() else f"; did you mean {names}?"
-    for pattern, de, en in _MESSAGES:
+        tail = _say("; did you mean {names}?", names=names)
+    for pattern, english_text in _MESSAGES:
         match = pattern.fullmatch(message.rstrip())
         if match is not None:
             values = {k: _quote(v) if k == "q" else v for k, v in match.groupdict().items()}
-            message = (de if _de() else en).format(**values)
+            message = _say(english_text, **values)
             break
     return message.rstrip(".") + tail if tail else message
 
@@ -191,48 +190,21 @@ def _value_error(exc: Any) -> str:
     errors = exc.errors()
     if not errors:
         return str(exc)
-    error = errors[0]
-    kind = str(error.get("type", ""))
-    ctx = error.get("ctx") or {}
-    value = error.get("input")
-    shown = "" if value is None else str(value)
-    de = _de()
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"„{shown}“ ist keine ganze Zahl" if de else f"'{shown}' is not a whole number"
-    if kind in ("float_parsing", "float_type"):
-        return f"„{shown}“ ist keine Zahl" if de else f"'{shown}' is not a number"
-    if kind in ("bool_parsing", "bool_type"):
-        return f"„{shown}“ ist weder ja noch nein" if de else f"'{shown}' is neither yes nor no"
-    bounds = {
-        "greater_than_equal": ("mindestens {b}", "at least {b}", "ge"),
-        "greater_than": ("größer als {b}", "greater than {b}", "gt"),
-        "less_than_equal": ("höchstens {b}", "at most {b}", "le"),
-        "less_than": ("kleiner als {b}", "less than {b}", "lt"),
-    }
-    if kind in bounds:
-        de_text, en_text, key = bounds[kind]
-        bound = ctx.get(key)
-        return (
-            f"„{shown}“: erwartet {de_text.format(b=bound)}"
-            if de
-            else f"'{shown}': expected {en_text.format(b=bound)}"
-        )
-    if kind in ("literal_error", "enum"):
-        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        allowed = join_alternatives(expected)
-        return f"„{shown}“; erlaubt: {allowed}" if de else f"'{shown}'; allowed: {allowed}"
-    message = str(error.get("msg", exc))
-    return f"„{shown}“: {message}" if de else f"'{shown}': {message}"
+    # Imported here: a remembered page starts without the domain model (tests/test_start_path).
+    from coopkit.model.invalid import explain_error
+
+    message, _code = explain_error(errors[0], option=True)
+    return message.format(_current[0])
 
 
 def _range_words(low: float | None, high: float | None) -> str | None:
     if low is None and high is None:
         return None
     if high is None:
-        return f"ab {low}" if _de() else f"from {low}"
+        return _say("from {low}", low=low)
     if low is None:
-        return f"bis {high}" if _de() else f"up to {high}"
-    return f"{low} bis {high}" if _de() else f"{low} to {high}"
+        return _say("up to {high}", high=high)
+    return _say("{low} to {high}", low=low, high=high)
 
 
 # --------------------------------------------------------------------------- choosing the language
@@ -244,9 +216,7 @@ def lang_option(value: str | None) -> str | None:
         from typer import BadParameter
 
         allowed = join_alternatives(LANGUAGES)
-        raise BadParameter(
-            f"„{value}“; erlaubt: {allowed}" if _de() else f"'{value}'; allowed: {allowed}"
-        )
+        raise BadParameter(_say("'{value}'; allowed: {allowed}", value=value, allowed=allowed))
     return value
 
 
@@ -310,7 +280,7 @@ def _show_usage_error(self: Any, file: IO[Any] | None = None) -> None:
         hint = ""
         if self.ctx.command.get_help_option(self.ctx) is not None:
             call = f"{self.ctx.command_path} {self.ctx.help_option_names[0]}"
-            hint = f"Hilfe mit „{call}“.\n" if _de() else f"Try '{call}' for help.\n"
+            hint = _say("Try '{call}' for help.", call=call) + "\n"
         echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=color)
     prefix = gettext(F_("Error"))
     echo(f"{prefix}: {self.format_message()}", file=file, color=color)
@@ -323,6 +293,13 @@ def _wrap_format_message(original: Callable[[Any], str]) -> Callable[[Any], str]
     return format_message
 
 
+_MISSING = {
+    "argument": (F_("missing argument {hint}."), F_("missing argument.")),
+    "option": (F_("missing option {hint}."), F_("missing option.")),
+    "parameter": (F_("missing parameter {hint}."), F_("missing parameter.")),
+}
+
+
 def _missing_message(self: Any) -> str:
     param = self.param
     hint = self.param_hint
@@ -331,10 +308,12 @@ def _missing_message(self: Any) -> str:
     if hint is not None and not isinstance(hint, str):
         hint = " / ".join(_quote(str(h)) for h in hint)
     kind = self.param_type or (param.param_type_name if param is not None else "parameter")
-    de_kind = {"argument": "Argument", "option": "Option"}.get(kind, "Angabe")
-    text = f"{de_kind} {hint} fehlt." if _de() else f"missing {kind} {hint}."
+    if kind not in ("argument", "option"):
+        kind = "parameter"
     if hint is None:
-        text = f"{de_kind} fehlt." if _de() else f"missing {kind}."
+        text = _say(_MISSING[kind][1])
+    else:
+        text = _say(_MISSING[kind][0], hint=hint)
     extra = param.get_missing_message(ctx=self.ctx) if param is not None else ""
     if self.message:
         text += f" {translate_message(self.message)}"
@@ -351,12 +330,8 @@ def _bad_parameter_message(self: Any) -> str:
         hint = " / ".join(_quote(str(h)) for h in hint)
     message = translate_message(self.message)
     if hint is None:
-        return f"ungültiger Wert: {message}" if _de() else f"invalid value: {message}"
-    return (
-        f"ungültiger Wert für {hint}: {message}"
-        if _de()
-        else f"invalid value for {hint}: {message}"
-    )
+        return _say("invalid value: {message}", message=message)
+    return _say("invalid value for {hint}: {message}", hint=hint, message=message)
 
 
 class _Deferred:
@@ -606,7 +581,7 @@ def _in_english(
 
     def method(self: Any, ctx: Any, formatter: Any) -> None:
         value = getattr(self, attribute)
-        translated = _help_text(value) if value and not _de() else value
+        translated = _help_text(value) if value else value
         if translated == value:
             original(self, ctx, formatter)
             return
@@ -643,7 +618,7 @@ def _missing_choice(self: Any, ctx: Any) -> str | None:
     desc = self.type_descriptor
     if desc.is_choice and desc.choices is not None:
         allowed = join_alternatives([str(getattr(c, "value", c)) for c in desc.choices])
-        return f"Erlaubt: {allowed}." if _de() else f"Allowed: {allowed}."
+        return _say("Allowed: {allowed}.", allowed=allowed)
     return ""
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from coopkit.errors import T
+from coopkit.i18n import C_, Msg
 
-_MINUTES_STATUS = {
-    "draft": T("Entwurf", "draft"),
-    "sent": T("versandt", "sent"),
-    "approved": T("genehmigt", "approved"),
-    "cancelled": T("abgesagt", "cancelled"),
+_MINUTES_STATUS: dict[str, Msg] = {
+    "draft": C_("state", "Entwurf"),
+    "sent": C_("state", "versandt"),
+    "approved": C_("state", "genehmigt"),
+    "cancelled": C_("state", "abgesagt"),
 }
 
 

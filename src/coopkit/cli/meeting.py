@@ -14,6 +14,7 @@ from coopkit.cli.labels import status_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
+from coopkit.i18n import N_, _, gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.services.meetings import MeetingResult
@@ -350,15 +351,14 @@ def list_cmd(
     if state.json:
         print_json({"ok": True, "meetings": rows})
         return
-    de = service_ctx.lang != "en"
     say(
         table(
             [
                 "ID",
-                "Datum" if de else "date",
-                "Stand" if de else "state",
-                "Aufgaben offen" if de else "open actions",
-                "Titel" if de else "title",
+                pgettext("column", "Datum", service_ctx.lang),
+                pgettext("column", "Stand", service_ctx.lang),
+                gettext("Aufgaben offen", service_ctx.lang),
+                pgettext("column", "Titel", service_ctx.lang),
             ],
             [
                 [
@@ -399,53 +399,57 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
         )
         return
     lang = service_ctx.lang
-    de = lang != "en"
     say(f"{m.title}")
     say(f"{m.id}  ({view.path})")
     times = "–".join(t for t in (m.start, m.end) if t)
-    say(f"{'Datum' if de else 'Date'}: {m.date.isoformat()} {times}".rstrip())
+    day = f"{m.date.isoformat()} {times}".rstrip()
+    say(_("Datum: {day}", day=day).format(lang))
     if m.place:
-        say(f"{'Ort' if de else 'Place'}: {m.place}")
+        say(_("Ort: {place}", place=m.place).format(lang))
     state_text = status_text(m.status, lang)
     if m.sent:
-        state_text += f", {'versandt am' if de else 'sent on'} {m.sent.isoformat()}"
+        state_text += ", " + _("versandt am {day}", day=m.sent.isoformat()).format(lang)
     if m.approved_in:
-        state_text += f", {'genehmigt in' if de else 'approved in'} {m.approved_in}"
-    say(f"{'Stand' if de else 'State'}: {state_text}")
+        state_text += ", " + _("genehmigt in {meeting}", meeting=m.approved_in).format(lang)
+    say(_("Stand: {state}", state=state_text).format(lang))
     for label, ref in (
-        ("Leitung" if de else "Chair", m.chair),
-        ("Protokoll" if de else "Minutes", m.minute_taker),
+        (gettext("Leitung", lang), m.chair),
+        (gettext("Protokoll", lang), m.minute_taker),
     ):
         if ref:
             say(f"{label}: {view.names.get(ref, ref)}")
     for label, refs in (
-        ("Anwesend" if de else "Present", m.attendance.present),
-        ("Entschuldigt" if de else "Excused", m.attendance.excused),
+        (gettext("Anwesend", lang), m.attendance.present),
+        (gettext("Entschuldigt", lang), m.attendance.excused),
     ):
         if refs:
             say(f"{label}: " + "; ".join(view.names.get(r, r) for r in refs))
     if m.attendance.guests:
         say(
-            ("Gäste" if de else "Guests")
+            (gettext("Gäste", lang))
             + ": "
             + "; ".join(f"{g.name} ({g.org})" if g.org else g.name for g in m.attendance.guests)
         )
     by_key = {a.key: a for a in view.actions}
     for n, top in enumerate(m.tops, start=1):
         say("")
-        say(f"TOP {n}: {top.title}")
+        say(f"{pgettext('agenda item', 'TOP', lang)} {n}: {top.title}")
         for line in top.notes.rstrip().splitlines():
             say(f"    {line}".rstrip())
         for decision in top.decisions:
-            say(f"  {'Beschluss' if de else 'Decision'}: {decision}")
+            say("  " + _("Beschluss: {text}", text=decision).format(lang))
         for action in top.actions:
             row = by_key.get(m.action_key(action))
             status = status_text(row.status, lang) if row else ""
-            say(
-                f"  {'Aufgabe' if de else 'Action'} {m.action_key(action)} [{status}]: "
-                f"{view.names.get(action.who, action.who)} – {action.what} "
-                f"({'bis' if de else 'due'} {action.due.isoformat()})"
+            action_line = _(
+                "Aufgabe {key} [{status}]: {who} – {what} (bis {due})",
+                key=m.action_key(action),
+                status=status,
+                who=view.names.get(action.who, action.who),
+                what=action.what,
+                due=action.due.isoformat(),
             )
+            say("  " + action_line.format(lang))
 
 
 @command
@@ -522,12 +526,8 @@ def render_cmd(
     if fmt == "md" and output is None:
         typer.echo(clean(doc.text), nl=False)
         return
-    suffixes = {
-        "invitation": ("-einladung", "-invitation"),
-        "cancellation": ("-absage", "-cancellation"),
-    }
-    de_suffix, en_suffix = suffixes.get(doc.kind, ("", ""))
-    suffix = de_suffix if service_ctx.lang != "en" else en_suffix
+    suffixes = {"invitation": N_("-einladung"), "cancellation": N_("-absage")}
+    suffix = gettext(suffixes[doc.kind], service_ctx.lang) if doc.kind in suffixes else ""
     from coopkit.services.outputs import default_output, write_output
 
     target = output or default_output(service_ctx, f"{doc.meeting_id}{suffix}.{fmt}")

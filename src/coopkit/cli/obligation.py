@@ -13,6 +13,7 @@ from coopkit.cli.labels import day_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import T, UsageError
+from coopkit.i18n import gettext
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
@@ -59,32 +60,17 @@ def obligation_list_cmd(
         if state.json:
             print_json({"ok": True, "obligations": rows})
             return
-        de = service_ctx.lang == "de"
-        headers = (
-            [
-                "Vereinbarung",
-                "Pflicht",
-                "§",
-                "von",
-                "an",
-                "wie oft",
-                "nächste",
-                "offen",
-                "überfällig",
-            ]
-            if de
-            else [
-                "agreement",
-                "obligation",
-                "§",
-                "by",
-                "to",
-                "how often",
-                "next",
-                "open",
-                "overdue",
-            ]
-        )
+        headers = [
+            gettext("Vereinbarung", service_ctx.lang),
+            gettext("Pflicht", service_ctx.lang),
+            "§",
+            gettext("von", service_ctx.lang),
+            gettext("an", service_ctx.lang),
+            gettext("wie oft", service_ctx.lang),
+            gettext("nächste", service_ctx.lang),
+            gettext("offen", service_ctx.lang),
+            gettext("überfällig", service_ctx.lang),
+        ]
         say(
             table(
                 headers,

@@ -12,6 +12,7 @@ from coopkit.cli.correcting import CommitDateOption, MessageOption, done
 from coopkit.cli.output import print_json, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import T
+from coopkit.i18n import _, gettext, pgettext
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 contact_app = typer.Typer(no_args_is_help=True)
@@ -146,13 +147,12 @@ def list_cmd(ctx: typer.Context) -> None:
             }
         )
         return
-    de = service_ctx.lang == "de"
     headers = [
         "ID",
         "Name",
-        "vertreten durch" if de else "represented by",
-        "Kontakte" if de else "contacts",
-        "Schlüssel" if de else "keys",
+        gettext("vertreten durch", service_ctx.lang),
+        gettext("Kontakte", service_ctx.lang),
+        gettext("Schlüssel", service_ctx.lang),
     ]
     registered: dict[str, int] = {}
     for located in snap.data.key_registrations:
@@ -162,7 +162,7 @@ def list_cmd(ctx: typer.Context) -> None:
         for p in partners
     ]
     rows += [
-        [pid, f"— (fehlerhaft: {path})" if de else f"— (broken: {path})", "", "", ""]
+        [pid, _("— (fehlerhaft: {path})", path=path).format(service_ctx.lang), "", "", ""]
         for pid, path in broken
     ]
     rows.sort(key=lambda row: str(row[0]))
@@ -209,36 +209,38 @@ def show_cmd(
             }
         )
         return
-    de = service_ctx.lang == "de"
     say(f"{partner.name} ({partner.id})")
     if partner.short:
-        say(("Kurzname: " if de else "short name: ") + partner.short)
+        say((gettext("Kurzname:", service_ctx.lang) + " ") + partner.short)
     if partner.address:
         a = partner.address
         place = " ".join(x for x in (a.postcode, a.city) if x)
-        say(("Anschrift: " if de else "address: ") + ", ".join(x for x in (a.street, place) if x))
+        say(
+            (gettext("Anschrift:", service_ctx.lang) + " ")
+            + ", ".join(x for x in (a.street, place) if x)
+        )
     if partner.represented_by or partner.representative:
         who = ", ".join(x for x in (partner.represented_by, partner.representative) if x)
-        say(("vertreten durch: " if de else "represented by: ") + who)
+        say((gettext("vertreten durch:", service_ctx.lang) + " ") + who)
     for label, value in (
         ("E-Mail", partner.email),
-        ("Telefon" if de else "phone", partner.phone),
+        (pgettext("column", "Telefon", service_ctx.lang), partner.phone),
         ("Web", partner.web),
     ):
         if value:
             say(f"{label}: {value}")
     if partner.contacts:
         say("")
-        say("Kontakte" if de else "Contacts")
+        say(pgettext("heading", "Kontakte", service_ctx.lang))
         say(
             table(
                 [
                     "ID",
                     "Name",
-                    "Funktion" if de else "function",
+                    pgettext("column", "Funktion", service_ctx.lang),
                     "E-Mail",
-                    "Telefon" if de else "phone",
-                    "Themen" if de else "topics",
+                    pgettext("column", "Telefon", service_ctx.lang),
+                    gettext("Themen", service_ctx.lang),
                 ],
                 [
                     [
@@ -255,15 +257,15 @@ def show_cmd(
         )
     if registered:
         say("")
-        say("Registrierte Signaturschlüssel" if de else "Registered signing keys")
+        say(gettext("Registrierte Signaturschlüssel", service_ctx.lang))
         say(
             table(
                 [
-                    "Fingerabdruck" if de else "fingerprint",
-                    "registriert von" if de else "registered by",
-                    "am" if de else "on",
-                    "bestätigt" if de else "confirmed",
-                    "widerrufen ab" if de else "revoked from",
+                    gettext("Fingerabdruck", service_ctx.lang),
+                    gettext("registriert von", service_ctx.lang),
+                    gettext("am", service_ctx.lang),
+                    gettext("bestätigt", service_ctx.lang),
+                    gettext("widerrufen ab", service_ctx.lang),
                 ],
                 [
                     [
@@ -280,18 +282,19 @@ def show_cmd(
     if partner.keys:
         say("")
         say(
-            "Signaturschlüssel in der Partnerdatei (zählen nicht; siehe coop check)"
-            if de
-            else "Signing keys in the partner file (do not count; see coop check)"
+            gettext(
+                "Signaturschlüssel in der Partnerdatei (zählen nicht; siehe coop check)",
+                service_ctx.lang,
+            )
         )
         say(
             table(
                 [
-                    "Typ" if de else "type",
-                    "Schlüssel" if de else "key",
-                    "Zeichnungsberechtigt" if de else "signatory",
-                    "gültig ab" if de else "valid after",
-                    "gültig bis vor" if de else "valid before",
+                    gettext("Typ", service_ctx.lang),
+                    pgettext("column", "Schlüssel", service_ctx.lang),
+                    gettext("Zeichnungsberechtigt", service_ctx.lang),
+                    pgettext("column", "gültig ab", service_ctx.lang),
+                    gettext("gültig bis vor", service_ctx.lang),
                 ],
                 [
                     [

@@ -9,6 +9,7 @@ import typer
 
 from coopkit.cli.boundary import command
 from coopkit.cli.history import print_log
+from coopkit.cli.labels import status_text
 from coopkit.cli.output import (
     answer_fields,
     print_json,
@@ -19,6 +20,7 @@ from coopkit.cli.output import (
 )
 from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, T
+from coopkit.i18n import _, gettext, pgettext
 
 if TYPE_CHECKING:
     from coopkit.queries.load import Snapshot
@@ -162,15 +164,14 @@ def status_cmd(ctx: typer.Context) -> None:
 
 
 def _print_status(result: Status, lang: str) -> None:
-    de = lang == "de"
     say(result.name)
     say("")
-    say("Vereinbarungen" if de else "Agreements")
+    say(gettext("Vereinbarungen", lang))
     rows = []
     for a in result.agreements:
         state_text = a.state_text
         if a.changed_since_release:
-            state_text += ", Arbeitstext geändert" if de else ", working text changed"
+            state_text += gettext(", Arbeitstext geändert", lang)
         rows.append(
             [
                 a.id,
@@ -180,21 +181,23 @@ def _print_status(result: Status, lang: str) -> None:
                 ", ".join(a.missing) or "—",
             ]
         )
-    headers = (
-        ["ID", "Version", "Stand", "freigegeben von", "ausstehend"]
-        if de
-        else ["ID", "version", "state", "approved by", "pending"]
-    )
+    headers = [
+        "ID",
+        gettext("Version", lang),
+        gettext("Stand", lang),
+        gettext("freigegeben von", lang),
+        gettext("ausstehend", lang),
+    ]
     say(table(headers, rows))
     say("")
-    say("Partner" if de else "Partners")
+    say(pgettext("heading", "Partner", lang))
     say(
         table(
-            ["ID", "Name", "überfällig" if de else "overdue"],
+            ["ID", "Name", gettext("überfällig", lang)],
             [
                 [
                     p.id,
-                    p.name or (f"— (fehlerhaft: {p.broken})" if de else f"— (broken: {p.broken})"),
+                    p.name or (_("— (fehlerhaft: {broken})", broken=p.broken).format(lang)),
                     p.overdue or "",
                 ]
                 for p in result.partners
@@ -203,38 +206,25 @@ def _print_status(result: Status, lang: str) -> None:
     )
     if result.minutes:
         say("")
-        say("Sitzungen" if de else "Meetings")
-        labels = (
-            {
-                "draft": "Entwurf",
-                "sent": "versandt",
-                "approved": "genehmigt",
-                "cancelled": "abgesagt",
-            }
-            if de
-            else {}
-        )
+        say(gettext("Sitzungen", lang))
         say(
             table(
                 [
                     "ID",
-                    "Datum" if de else "date",
-                    "Titel" if de else "title",
-                    "Stand" if de else "state",
+                    pgettext("column", "Datum", lang),
+                    pgettext("column", "Titel", lang),
+                    pgettext("column", "Stand", lang),
                 ],
-                [
-                    [m.id, m.date, m.title, labels.get(m.status, m.status)]
-                    for m in result.minutes[:10]
-                ],
+                [[m.id, m.date, m.title, status_text(m.status, lang)] for m in result.minutes[:10]],
             )
         )
-        for key, de_text, en_text in (
-            ("draft_minutes", "Niederschriften im Entwurf", "draft minutes"),
-            ("unapproved_minutes", "versandt, noch nicht genehmigt", "sent, not yet approved"),
+        for key, text in (
+            ("draft_minutes", _("Niederschriften im Entwurf: {ids}")),
+            ("unapproved_minutes", _("versandt, noch nicht genehmigt: {ids}")),
         ):
             ids = getattr(result, key)
             if ids:
-                say(f"{de_text if de else en_text}: {', '.join(ids)}")
+                say(text.format(lang, ids=", ".join(ids)))
         say(
             T(
                 "offene Aufgaben: {n}, davon überfällig: {o} („coop action list --open“)",

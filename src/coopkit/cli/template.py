@@ -11,6 +11,7 @@ from coopkit.cli.boundary import command
 from coopkit.cli.output import print_json, print_problems, problem_dict, say, table
 from coopkit.cli.state import DayKind, get_state
 from coopkit.errors import ExitCode, T
+from coopkit.i18n import gettext, pgettext
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
@@ -34,15 +35,16 @@ def list_cmd(ctx: typer.Context) -> None:
     if state.json:
         print_json({"ok": True, "templates": infos})
         return
-    de = service_ctx.lang == "de"
-    names = (
-        {"repository": "Repository", "shipped": "mitgeliefert", "missing": "fehlt"}
-        if de
-        else {"repository": "repository", "shipped": "shipped", "missing": "missing"}
-    )
-    headers = (
-        ["Vorlage", "gilt", "Beschreibung"] if de else ["template", "in effect", "description"]
-    )
+    names = {
+        "repository": pgettext("template source", "Repository", service_ctx.lang),
+        "shipped": gettext("mitgeliefert", service_ctx.lang),
+        "missing": gettext("fehlt", service_ctx.lang),
+    }
+    headers = [
+        gettext("Vorlage", service_ctx.lang),
+        gettext("gilt", service_ctx.lang),
+        gettext("Beschreibung", service_ctx.lang),
+    ]
     say(table(headers, [[i.name, names[i.in_effect], i.title] for i in infos]))
 
 

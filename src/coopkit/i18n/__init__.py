@@ -75,15 +75,16 @@ class Msg:
         self.context = context
         self.params = params
 
-    def format(self, lang: str = "de") -> str:
-        """Return the text in `lang` with its parameters filled in."""
+    def format(self, lang: str = "de", /, **more: Any) -> str:
+        """Return the text in `lang` with its parameters (and `more` of them) filled in."""
         if self.context is None:
             text = gettext(self.msgid, lang)
         else:
             text = pgettext(self.context, self.msgid, lang)
-        if not self.params:
+        params = {**self.params, **more}
+        if not params:
             return text
-        values = {k: _in(v, lang) for k, v in self.params.items()}
+        values = {k: _in(v, lang) for k, v in params.items()}
         return text.format(**values)
 
     def translate(self, lang: str) -> str:

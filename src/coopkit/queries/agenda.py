@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from coopkit.errors import T
+from coopkit.i18n import Msg, _
 from coopkit.model.minutes import Minutes, PrefilledKind, Top
 from coopkit.queries.actions import action_rows
 from coopkit.queries.due import agreement_occurrences
@@ -130,15 +131,15 @@ def _action_lines(snap: Snapshot, previous: list[Minutes], day: date, lang: str)
     ]
 
 
-TITLES: dict[str, T] = {
-    "actions": T("Offene Aufgaben", "Open actions"),
-    "obligations": T("Fällige Pflichten", "Obligations due"),
-    "revisions": T("Änderungen der Vereinbarungen", "Changes to the agreements"),
+TITLES: dict[str, Msg] = {
+    "actions": _("Offene Aufgaben"),
+    "obligations": _("Fällige Pflichten"),
+    "revisions": _("Änderungen der Vereinbarungen"),
 }
-NOTHING: dict[str, T] = {
-    "actions": T("Keine offenen Aufgaben.", "No open actions."),
-    "obligations": T("Keine fälligen Pflichten.", "No obligations due."),
-    "revisions": T("Keine Vereinbarung.", "No agreement."),
+NOTHING: dict[str, Msg] = {
+    "actions": _("Keine offenen Aufgaben."),
+    "obligations": _("Keine fälligen Pflichten."),
+    "revisions": _("Keine Vereinbarung."),
 }
 
 

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
+from coopkit.i18n import N_, gettext
+
 _LOCALES = {"de": "de_DE", "en": "en_GB"}
 
 
@@ -25,24 +27,26 @@ def short_date(value: date | None, lang: str = "de") -> str:
         return ""
     return format_date(
         value,
-        format="dd.MM.yyyy" if lang != "en" else "dd/MM/yyyy",
+        format=gettext("dd.MM.yyyy", lang),
         locale=_LOCALES.get(lang, "de_DE"),
     )
 
 
-_UNITS = {
-    "de": (("Jahr", "Jahre"), ("Monat", "Monate"), ("Woche", "Wochen"), ("Tag", "Tage")),
-    "en": (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days")),
-}
+_UNITS = (
+    (N_("{n} Jahr"), N_("{n} Jahre")),
+    (N_("{n} Monat"), N_("{n} Monate")),
+    (N_("{n} Woche"), N_("{n} Wochen")),
+    (N_("{n} Tag"), N_("{n} Tage")),
+)
+"""Each unit of a period, once and many times (both languages count 1 as the only singular)."""
 
 
 def period_words(parts: tuple[int, int, int, int], lang: str = "de") -> str:
     """Return a length of time in words ("3 Monate", "1 Jahr und 6 Monate")."""
-    units = _UNITS["en" if lang == "en" else "de"]
     words = [
-        f"{amount} {one if amount == 1 else many}"
-        for amount, (one, many) in zip(parts, units, strict=True)
+        gettext(one if amount == 1 else many, lang).format(n=amount)
+        for amount, (one, many) in zip(parts, _UNITS, strict=True)
         if amount
     ]
-    joiner = " and " if lang == "en" else " und "
+    joiner = " " + gettext("und", lang) + " "
     return joiner.join(words)

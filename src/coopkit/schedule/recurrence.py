@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from coopkit.errors import T
+from coopkit.i18n import N_, _, gettext
 from coopkit.model.agreement import Obligation
 from coopkit.model.base import parse_duration
 from coopkit.schedule.rule_words import describe_rule
@@ -216,58 +217,44 @@ def rrule_for(obligation: Obligation, until: date | None) -> str | None:
     return rule
 
 
-_UNITS_DE = {
-    "Y": ("jährlich", "Jahre"),
-    "M": ("monatlich", "Monate"),
-    "W": ("wöchentlich", "Wochen"),
-    "D": ("täglich", "Tage"),
+_UNITS = {
+    "Y": (N_("jährlich"), N_("Jahre")),
+    "M": (N_("monatlich"), N_("Monate")),
+    "W": (N_("wöchentlich"), N_("Wochen")),
+    "D": (N_("täglich"), N_("Tage")),
 }
-_UNITS_EN = {
-    "Y": ("yearly", "years"),
-    "M": ("monthly", "months"),
-    "W": ("weekly", "weeks"),
-    "D": ("daily", "days"),
-}
-_NAMED_DE = {
-    (0, 3, 0, 0): "vierteljährlich",
-    (0, 6, 0, 0): "halbjährlich",
-    (0, 2, 0, 0): "alle 2 Monate",
-    (0, 0, 2, 0): "alle 2 Wochen",
-}
-_NAMED_EN = {
-    (0, 3, 0, 0): "quarterly",
-    (0, 6, 0, 0): "half-yearly",
-    (0, 2, 0, 0): "every 2 months",
-    (0, 0, 2, 0): "every 2 weeks",
+"""Each unit of a duration: its adverb (once per unit) and its plural (every n units)."""
+_NAMED = {
+    (0, 3, 0, 0): N_("vierteljährlich"),
+    (0, 6, 0, 0): N_("halbjährlich"),
+    (0, 2, 0, 0): N_("alle 2 Monate"),
+    (0, 0, 2, 0): N_("alle 2 Wochen"),
 }
 
 
 def _duration_words(key: tuple[int, int, int, int], lang: str) -> str:
-    named = _NAMED_EN if lang == "en" else _NAMED_DE
-    units = _UNITS_EN if lang == "en" else _UNITS_DE
-    if key in named:
-        return named[key]
+    if key in _NAMED:
+        return gettext(_NAMED[key], lang)
     nonzero = [(n, u) for n, u in zip(key, "YMWD", strict=True) if n]
     if len(nonzero) == 1:
         n, unit = nonzero[0]
         if n == 1:
-            return units[unit][0]
+            return gettext(_UNITS[unit][0], lang)
         if unit == "M" and n % 12 == 0:
             return _duration_words((n // 12, 0, 0, 0), lang)
-        return f"every {n} {units[unit][1]}" if lang == "en" else f"alle {n} {units[unit][1]}"
-    text = " ".join(f"{n} {units[u][1]}" for n, u in nonzero)
-    return f"every {text}" if lang == "en" else f"alle {text}"
+        return _("alle {n} {units}", n=n, units=gettext(_UNITS[unit][1], lang)).format(lang)
+    text = " ".join(f"{n} {gettext(_UNITS[u][1], lang)}" for n, u in nonzero)
+    return _("alle {text}", text=text).format(lang)
 
 
 def describe_frequency(obligation: Obligation, lang: str = "de") -> str:
     """Return how often an obligation is due, in words ("vierteljährlich", "jährlich", …)."""
-    en = lang == "en"
     if obligation.every:
         return _duration_words(parse_duration(obligation.every), lang)
     if obligation.rrule:
         return describe_rule(obligation.rrule, lang)
     if obligation.first_due is not None:
-        return "once" if en else "einmalig"
+        return gettext("einmalig", lang)
     if obligation.condition:
-        return "case by case" if en else "im Einzelfall"
-    return "as needed" if en else "bei Bedarf"
+        return gettext("im Einzelfall", lang)
+    return gettext("bei Bedarf", lang)

@@ -12,52 +12,61 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-MONTHS_DE = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
+from coopkit.i18n import C_, N_, Msg, _, gettext, pgettext
+
+MONTHS = (
+    N_("Januar"),
+    N_("Februar"),
+    N_("März"),
+    N_("April"),
+    N_("Mai"),
+    N_("Juni"),
+    N_("Juli"),
+    N_("August"),
+    N_("September"),
+    N_("Oktober"),
+    N_("November"),
+    N_("Dezember"),
 )
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+"""Month names (German msgids; their English is in the catalog)."""
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
-_DAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ORDINAL_DE = {1: "ersten", 2: "zweiten", 3: "dritten", 4: "vierten", 5: "fünften"}
-_LAST_DE = {1: "letzten", 2: "vorletzten", 3: "drittletzten"}
-_ORDINAL_EN = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-_LAST_EN = {1: "last", 2: "second-to-last", 3: "third-to-last"}
+_DAY = (
+    N_("Montag"),
+    N_("Dienstag"),
+    N_("Mittwoch"),
+    N_("Donnerstag"),
+    N_("Freitag"),
+    N_("Samstag"),
+    N_("Sonntag"),
+)
+_EVERY_DAY = (
+    N_("montags"),
+    N_("dienstags"),
+    N_("mittwochs"),
+    N_("donnerstags"),
+    N_("freitags"),
+    N_("samstags"),
+    N_("sonntags"),
+)
+"""A weekday as a repetition ("montags" / "Mondays")."""
+_ORDINAL = {1: N_("ersten"), 2: N_("zweiten"), 3: N_("dritten"), 4: N_("vierten"), 5: N_("fünften")}
+_LAST = {1: N_("letzten"), 2: N_("vorletzten"), 3: N_("drittletzten")}
 _BYDAY = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
 _UNITS = {
-    "YEARLY": ("jährlich", "Jahre", "yearly", "years"),
-    "MONTHLY": ("monatlich", "Monate", "monthly", "months"),
-    "WEEKLY": ("wöchentlich", "Wochen", "weekly", "weeks"),
-    "DAILY": ("täglich", "Tage", "daily", "days"),
-    "HOURLY": ("stündlich", "Stunden", "hourly", "hours"),
-    "MINUTELY": ("jede Minute", "Minuten", "every minute", "minutes"),
-    "SECONDLY": ("jede Sekunde", "Sekunden", "every second", "seconds"),
+    "YEARLY": (N_("jährlich"), N_("Jahre")),
+    "MONTHLY": (N_("monatlich"), N_("Monate")),
+    "WEEKLY": (N_("wöchentlich"), N_("Wochen")),
+    "DAILY": (N_("täglich"), N_("Tage")),
+    "HOURLY": (N_("stündlich"), N_("Stunden")),
+    "MINUTELY": (N_("jede Minute"), N_("Minuten")),
+    "SECONDLY": (N_("jede Sekunde"), N_("Sekunden")),
 }
-_NAMED_MONTHS = {3: ("vierteljährlich", "quarterly"), 6: ("halbjährlich", "half-yearly")}
+_NAMED_MONTHS = {3: N_("vierteljährlich"), 6: N_("halbjährlich")}
+_WITHIN: dict[str, Msg] = {
+    "unit": _("im {scope}"),
+    "months": C_("months", "im {scope}"),
+}
+"""Where an ordinal counts: within a unit ("im Monat" / "of the month") or named months."""
 
 
 def rule_parts(rule: str) -> dict[str, str]:
@@ -66,8 +75,8 @@ def rule_parts(rule: str) -> dict[str, str]:
     return {k.strip().upper(): v.strip() for k, _, v in (p.partition("=") for p in body.split(";"))}
 
 
-def _join(items: Sequence[str], de: bool, word: str | None = None) -> str:
-    word = word or ("und" if de else "and")
+def _join(items: Sequence[str], lang: str, word: str | None = None) -> str:
+    word = word or gettext("und", lang)
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -84,43 +93,50 @@ def _numbers(value: str | None) -> list[int]:
     return out
 
 
-def _ordinal(n: int, de: bool) -> str:
+def _ordinal(n: int, lang: str) -> str:
     """Return "ersten"/"letzten"/"10." (German, after "am") or "first"/"last"/"10th"."""
     if n > 0:
-        table = _ORDINAL_DE if de else _ORDINAL_EN
-        if n in table:
-            return table[n]
-        return f"{n}." if de else _number_en(n)
-    table = _LAST_DE if de else _LAST_EN
-    if -n in table:
-        return table[-n]
-    return f"{-n}.-letzten" if de else f"{_ordinal(-n, False)}-to-last"
+        if n in _ORDINAL:
+            return gettext(_ORDINAL[n], lang)
+        return _number(n, lang)
+    if -n in _LAST:
+        return gettext(_LAST[-n], lang)
+    # English writes the suffix ("21st-to-last"), German the dot: each text uses what it needs.
+    return _("{n}.-letzten", n=-n, suffix=_english_suffix(-n)).format(lang)
 
 
-def _number_en(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+def _english_suffix(n: int) -> str:
+    return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
-def _month_day(n: int, de: bool) -> str:
+def _number(n: int, lang: str) -> str:
+    """Return an ordinal number: "10." / "10th"."""
+    return _("{n}.", n=n, suffix=_english_suffix(n)).format(lang)
+
+
+def _month_day(n: int, lang: str) -> str:
     if n > 0:
-        return f"{n}." if de else _number_en(n)
-    return f"{_ordinal(n, True)} Tag" if de else f"{_ordinal(n, False)} day"
+        return _number(n, lang)
+    return _("{ordinal} Tag", ordinal=_ordinal(n, lang)).format(lang)
 
 
-def _weekday(code: str, de: bool) -> str:
-    return (_DAY_DE if de else _DAY_EN)[DAYS.index(code)]
+def _weekday(code: str, lang: str) -> str:
+    return gettext(_DAY[DAYS.index(code)], lang)
 
 
-def _frequency(freq: str, interval: int, de: bool) -> str:
-    once_de, unit_de, once_en, unit_en = _UNITS[freq]
+def _month(m: int, lang: str) -> str:
+    return gettext(MONTHS[m - 1], lang)
+
+
+def _frequency(freq: str, interval: int, lang: str) -> str:
+    once, units = _UNITS[freq]
     if interval == 1:
-        return once_de if de else once_en
+        return gettext(once, lang)
     if freq == "MONTHLY" and interval in _NAMED_MONTHS:
-        return _NAMED_MONTHS[interval][0 if de else 1]
+        return gettext(_NAMED_MONTHS[interval], lang)
     if freq == "MONTHLY" and interval % 12 == 0:
-        return _frequency("YEARLY", interval // 12, de)
-    return f"alle {interval} {unit_de}" if de else f"every {interval} {unit_en}"
+        return _frequency("YEARLY", interval // 12, lang)
+    return _("alle {n} {units}", n=interval, units=gettext(units, lang)).format(lang)
 
 
 def _spread(months: list[int]) -> int | None:
@@ -134,7 +150,7 @@ def _spread(months: list[int]) -> int | None:
     return None
 
 
-def _until_text(value: str, de: bool) -> str | None:
+def _until_text(value: str, lang: str) -> str | None:
     match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(?:T\d{6}Z?)?", value.strip())
     if match is not None and 1 <= int(match.group(2)) <= 12:
         year, month, day = (int(g) for g in match.groups())
@@ -145,18 +161,18 @@ def _until_text(value: str, de: bool) -> str | None:
         try:
             moment = parse(value)
         except (ValueError, OverflowError):
-            return "bis zu einem Enddatum" if de else "until an end date"
+            return gettext("bis zu einem Enddatum", lang)
         year, month, day = moment.year, moment.month, moment.day
-    if de:
-        return f"bis {day:02d}.{month:02d}.{year}"
-    return f"until {day} {MONTHS_EN[month - 1]} {year}"
+    dd, mm = str(day).zfill(2), str(month).zfill(2)
+    text = _("bis {dd}.{mm}.{year}", dd=dd, mm=mm, year=year)
+    return text.format(lang, day=day, month=_month(month, lang))
 
 
-def _days_in_set(byday: list[tuple[int | None, str]], de: bool) -> str:
+def _days_in_set(byday: list[tuple[int | None, str]], lang: str) -> str:
     codes = [code for _, code in byday]
     if sorted(codes, key=DAYS.index) == list(DAYS[:5]) and len(codes) == 5:
-        return "Werktag (Montag bis Freitag)" if de else "weekday (Monday to Friday)"
-    return _join([_weekday(c, de) for c in codes], de, "oder" if de else "or")
+        return gettext("Werktag (Montag bis Freitag)", lang)
+    return _join([_weekday(c, lang) for c in codes], lang, gettext("oder", lang))
 
 
 def describe_rule(rule: str, lang: str = "de") -> str:
@@ -164,11 +180,10 @@ def describe_rule(rule: str, lang: str = "de") -> str:
 
     Every part RFC 5545 defines is put into words; an unknown FREQ reads "nach eigener Regel".
     """
-    de = lang != "en"
     parts = rule_parts(rule)
     freq = parts.get("FREQ", "").upper()
     if freq not in _UNITS:
-        return "nach eigener Regel" if de else "by a custom rule"
+        return gettext("nach eigener Regel", lang)
     interval = max(1, (_numbers(parts.get("INTERVAL")) or [1])[0])
     months = [m for m in _numbers(parts.get("BYMONTH")) if 1 <= m <= 12]
     monthdays = [d for d in _numbers(parts.get("BYMONTHDAY")) if d and -31 <= d <= 31]
@@ -178,154 +193,130 @@ def describe_rule(rule: str, lang: str = "de") -> str:
         match = _BYDAY.fullmatch(item.strip())
         if match:
             byday.append((int(match.group(1)) if match.group(1) else None, match.group(2)))
-    month_names = MONTHS_DE if de else MONTHS_EN
-
-    text = _frequency(freq, interval, de)
+    text = _frequency(freq, interval, lang)
     details: list[str] = []
 
     step = _spread(months) if freq == "YEARLY" and interval == 1 else None
     if step is not None and step in _NAMED_MONTHS:
-        text = _NAMED_MONTHS[step][0 if de else 1]
+        text = gettext(_NAMED_MONTHS[step], lang)
     elif step is not None and step != 1:
-        text = f"alle {step} Monate" if de else f"every {step} months"
+        text = _("alle {step} Monate", step=step).format(lang)
     elif step == 1:
-        text = "monatlich" if de else "monthly"
+        text = gettext("monatlich", lang)
 
     scope = ""  # what an ordinal weekday or a month day counts within
+    within = _WITHIN["unit"]
     if months and step != 1:
-        scope = _join([month_names[m - 1] for m in months], de)
+        scope = _join([_month(m, lang) for m in months], lang)
+        within = _WITHIN["months"]
     elif freq == "MONTHLY" or (freq == "YEARLY" and step == 1):
-        scope = "Monat" if de else "month"
+        scope = gettext("Monat", lang)
     elif freq == "YEARLY":
-        scope = "Jahr" if de else "year"
+        scope = gettext("Jahr", lang)
+    where = " " + within.format(lang, scope=scope) if scope else ""
 
     if setpos and (byday or monthdays):
         candidates = (
-            _days_in_set(byday, de)
+            _days_in_set(byday, lang)
             if byday
-            else _join([_month_day(d, de) for d in monthdays], de, "oder" if de else "or")
+            else _join([_month_day(d, lang) for d in monthdays], lang, gettext("oder", lang))
         )
-        which = _join([_ordinal(n, de) for n in setpos], de)
-        if de:
-            where = f" im {scope}" if scope else ""
-            of = "" if byday else "der Tage "
-            details.append(f"am {which} {of}{candidates}{where}")
-        else:
-            where = (
-                f" of the {scope}"
-                if scope in ("month", "year")
-                else f" in {scope}"
-                if scope
-                else ""
-            )
-            of = "" if byday else "of the days "
-            details.append(f"on the {which} {of}{candidates}{where}")
+        which = _join([_ordinal(n, lang) for n in setpos], lang)
+        phrase = _("am {which} {days}{where}") if byday else _("am {which} der Tage {days}{where}")
+        details.append(phrase.format(lang, which=which, days=candidates, where=where))
         months = []
         setpos = []
     elif monthdays:
         if months and step != 1 and len(monthdays) == 1 and monthdays[0] > 0:
             day = monthdays[0]
             dates = [
-                f"{day}. {month_names[m - 1]}" if de else f"{month_names[m - 1]} {day}"
-                for m in months
+                _("{day}. {month}", day=day, month=_month(m, lang)).format(lang) for m in months
             ]
-            details.append(("am " if de else "on ") + _join(dates, de))
+            details.append((gettext("am", lang) + " ") + _join(dates, lang))
             months = []
         elif monthdays == [-1] and not months:
-            details.append(", zum Monatsende" if de else ", to the last day of the month")
+            details.append(gettext(", zum Monatsende", lang))
         else:
-            days = _join([_month_day(d, de) for d in monthdays], de)
+            days = _join([_month_day(d, lang) for d in monthdays], lang)
             named = bool(months) and step != 1
-            if de:
-                details.append(f"am {days}" + (f" im {scope}" if named else " des Monats"))
+            if named:
+                details.append(_("am {days} im {scope}", days=days, scope=scope).format(lang))
             else:
-                details.append(f"on the {days}" + (f" in {scope}" if named else " of the month"))
+                details.append(_("am {days} des Monats", days=days).format(lang))
             months = []
     elif byday:
         with_ordinal = [(n, c) for n, c in byday if n is not None]
         plain = [c for n, c in byday if n is None]
         if with_ordinal:
             if len({c for _, c in with_ordinal}) == 1:
-                ordinals = _join([_ordinal(n, de) for n, _ in with_ordinal], de)
-                joined = f"{ordinals} {_weekday(with_ordinal[0][1], de)}"
+                ordinals = _join([_ordinal(n, lang) for n, _ in with_ordinal], lang)
+                joined = f"{ordinals} {_weekday(with_ordinal[0][1], lang)}"
             else:
-                items = [f"{_ordinal(n, de)} {_weekday(c, de)}" for n, c in with_ordinal]
-                joined = _join(items, de)
-            if de:
-                details.append(f"am {joined}" + (f" im {scope}" if scope else ""))
-            else:
-                where = (
-                    f" of the {scope}"
-                    if scope in ("month", "year")
-                    else f" in {scope}"
-                    if scope
-                    else ""
-                )
-                details.append(f"on the {joined}{where}")
+                items = [f"{_ordinal(n, lang)} {_weekday(c, lang)}" for n, c in with_ordinal]
+                joined = _join(items, lang)
+            details.append(_("am {which}{where}", which=joined, where=where).format(lang))
             months = []
         if plain:
-            names = [
-                (_weekday(c, de) + "s").lower() if de else f"{_weekday(c, de)}s" for c in plain
-            ]
-            details.append(_join(names, de) if de else "on " + _join(names, de))
+            names = [gettext(_EVERY_DAY[DAYS.index(c)], lang) for c in plain]
+            details.append(C_("repeated days", "{days}", days=_join(names, lang)).format(lang))
     if months and step != 1:
         details.insert(
-            0, ("im " if de else "in ") + _join([month_names[m - 1] for m in months], de)
+            0, (gettext("im", lang) + " ") + _join([_month(m, lang) for m in months], lang)
         )
 
     trailers: list[str] = []
     yeardays = [d for d in _numbers(parts.get("BYYEARDAY")) if d]
     if yeardays:
-        days = _join([_month_day(d, de) for d in yeardays], de)
-        details.append(f"am {days} des Jahres" if de else f"on the {days} of the year")
+        days = _join([_month_day(d, lang) for d in yeardays], lang)
+        details.append(_("am {days} des Jahres", days=days).format(lang))
     weeks = [w for w in _numbers(parts.get("BYWEEKNO")) if w]
     if weeks:
-        listed = _join([str(w) if w > 0 else _ordinal(w, de) for w in weeks], de)
-        trailers.append(f"in Kalenderwoche {listed}" if de else f"in calendar week {listed}")
+        listed = _join([str(w) if w > 0 else _ordinal(w, lang) for w in weeks], lang)
+        trailers.append(_("in Kalenderwoche {listed}", listed=listed).format(lang))
     hours = [h for h in _numbers(parts.get("BYHOUR")) if 0 <= h <= 23]
     minutes = [m for m in _numbers(parts.get("BYMINUTE")) if 0 <= m <= 59]
     seconds = [s for s in _numbers(parts.get("BYSECOND")) if 0 <= s <= 60]
     if hours:
         minute = minutes[0] if len(minutes) == 1 else 0
         times = [f"{h}:{minute:02d}" for h in hours]
-        trailers.append(f"um {_join(times, de)} Uhr" if de else f"at {_join(times, de)}")
+        trailers.append(_("um {times} Uhr", times=_join(times, lang)).format(lang))
         if len(minutes) > 1:
-            listed = _join([str(m) for m in minutes], de)
-            trailers.append(f"zur Minute {listed}" if de else f"at minute {listed}")
+            listed = _join([str(m) for m in minutes], lang)
+            trailers.append(_("zur Minute {listed}", listed=listed).format(lang))
     elif minutes:
-        listed = _join([str(m) for m in minutes], de)
-        trailers.append(f"zur Minute {listed}" if de else f"at minute {listed}")
+        listed = _join([str(m) for m in minutes], lang)
+        trailers.append(_("zur Minute {listed}", listed=listed).format(lang))
     if seconds:
-        listed = _join([str(s) for s in seconds], de)
-        trailers.append(f"zur Sekunde {listed}" if de else f"at second {listed}")
+        listed = _join([str(s) for s in seconds], lang)
+        trailers.append(_("zur Sekunde {listed}", listed=listed).format(lang))
     if setpos:
-        listed = _join([str(n) for n in setpos], de)
-        trailers.append(
-            f"davon jeweils Termin Nr. {listed} (von hinten bei negativer Zahl)"
-            if de and any(n < 0 for n in setpos)
-            else f"davon jeweils Termin Nr. {listed}"
-            if de
-            else f"of these, occurrence no. {listed} (counted from the end when negative)"
+        listed = _join([str(n) for n in setpos], lang)
+        phrase = (
+            _("davon jeweils Termin Nr. {listed} (von hinten bei negativer Zahl)")
             if any(n < 0 for n in setpos)
-            else f"of these, occurrence no. {listed}"
+            else _("davon jeweils Termin Nr. {listed}")
         )
+        trailers.append(phrase.format(lang, listed=listed))
     wkst = parts.get("WKST", "").upper()
     if wkst in DAYS and wkst != "MO":
-        first = _weekday(wkst, de)
-        trailers.append(f"Wochen beginnen am {first}" if de else f"weeks start on {first}")
+        first = _weekday(wkst, lang)
+        trailers.append(_("Wochen beginnen am {first}", first=first).format(lang))
 
     count = _numbers(parts.get("COUNT"))
     if count:
-        trailers.append(f"{count[0]}-mal" if de else f"{count[0]} times")
-    until = _until_text(parts.get("UNTIL", ""), de) if "UNTIL" in parts else None
+        trailers.append(_("{count}-mal", count=count[0]).format(lang))
+    until = _until_text(parts.get("UNTIL", ""), lang) if "UNTIL" in parts else None
     if until:
         trailers.append(until)
 
     # A frequency word that only repeats what the details already say is dropped (not before
     # a detail that continues it after a comma).
-    monthly = ("im Monat", "des Monats") if de else ("of the month",)
+    monthly = (
+        _WITHIN["unit"].format(lang, scope=gettext("Monat", lang)),
+        pgettext("rule ending", "des Monats", lang),
+    )
     if (
-        text == ("monatlich" if de else "monthly")
+        text == (gettext("monatlich", lang))
         and details
         and details[0].endswith(monthly)
         and not details[0].startswith(",")

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from coopkit.errors import NotFound, Problem, ProblemsFound, Source, T, UsageError
+from coopkit.i18n import N_, gettext
 from coopkit.model.agreement import Agreement, Clause, Obligation
 from coopkit.model.base import id_problem
 from coopkit.model.repo import RepoData
@@ -28,59 +29,49 @@ EDITS_DIR = f"{layout.INDEX_DIR}/edits"
 
 # Every placeholder starts "[Hier" or "[Describe": `coop agreement release` refuses a text that
 # still holds one (model.releasable.PLACEHOLDER; a test holds these texts to that pattern).
-SECTIONS: dict[str, list[tuple[str, str]]] = {
-    "de": [
-        ("Ziele", "[Hier die gemeinsamen Ziele der Kooperation beschreiben.]"),
-        ("Leistungen der Partner", "[Hier für jeden Partner beschreiben, was er beiträgt.]"),
-        (
-            "Zusammenarbeit und Kommunikation",
-            "[Hier beschreiben, wer wen wie oft worüber informiert und wie man sich trifft.]",
-        ),
-        (
-            "Ansprechpartner",
-            "[Hier beschreiben, wie die Ansprechpersonen benannt und aktuell gehalten werden.]",
-        ),
-        (
-            "Datenschutz und Datenübermittlung",
-            "[Hier beschreiben, welche Daten mit welcher Einwilligung an wen übermittelt werden.]",
-        ),
-        ("Kosten", "[Hier beschreiben, wer welche Kosten trägt.]"),
-        ("Evaluation", "[Hier beschreiben, wann und wie die Zusammenarbeit ausgewertet wird.]"),
-        (
-            "Laufzeit und Kündigung",
-            "[Hier Beginn, Dauer und Kündigungsfrist der Vereinbarung beschreiben.]",
-        ),
-        (
-            "Schlussbestimmungen",
+SECTIONS: list[tuple[str, str]] = [
+    (
+        N_("Ziele"),
+        N_("[Hier die gemeinsamen Ziele der Kooperation beschreiben.]"),
+    ),
+    (
+        N_("Leistungen der Partner"),
+        N_("[Hier für jeden Partner beschreiben, was er beiträgt.]"),
+    ),
+    (
+        N_("Zusammenarbeit und Kommunikation"),
+        N_("[Hier beschreiben, wer wen wie oft worüber informiert und wie man sich trifft.]"),
+    ),
+    (
+        N_("Ansprechpartner"),
+        N_("[Hier beschreiben, wie die Ansprechpersonen benannt und aktuell gehalten werden.]"),
+    ),
+    (
+        N_("Datenschutz und Datenübermittlung"),
+        N_("[Hier beschreiben, welche Daten mit welcher Einwilligung an wen übermittelt werden.]"),
+    ),
+    (
+        N_("Kosten"),
+        N_("[Hier beschreiben, wer welche Kosten trägt.]"),
+    ),
+    (
+        N_("Evaluation"),
+        N_("[Hier beschreiben, wann und wie die Zusammenarbeit ausgewertet wird.]"),
+    ),
+    (
+        N_("Laufzeit und Kündigung"),
+        N_("[Hier Beginn, Dauer und Kündigungsfrist der Vereinbarung beschreiben.]"),
+    ),
+    (
+        N_("Schlussbestimmungen"),
+        N_(
             "[Hier Schriftform von Änderungen, salvatorische Klausel und Ausfertigungen "
-            "beschreiben.]",
+            "beschreiben.]"
         ),
-    ],
-    "en": [
-        ("Goals", "[Describe the common goals of the cooperation here.]"),
-        ("Contributions of the partners", "[Describe here what each partner contributes.]"),
-        (
-            "Cooperation and communication",
-            "[Describe here who informs whom how often about what, and how the partners meet.]",
-        ),
-        ("Contact persons", "[Describe here how contact persons are named and kept up to date.]"),
-        (
-            "Data protection and data transfer",
-            "[Describe here which data are passed to whom, with whose consent.]",
-        ),
-        ("Costs", "[Describe here who bears which costs.]"),
-        ("Evaluation", "[Describe here when and how the cooperation is evaluated.]"),
-        ("Term and notice", "[Describe here start, term and notice period of the agreement.]"),
-        (
-            "Final provisions",
-            "[Describe here the written form of amendments, severability and copies.]",
-        ),
-    ],
-}
-PREAMBLE = {
-    "de": ("Präambel", "[Hier Anlass und Hintergrund der Vereinbarung beschreiben.]"),
-    "en": ("Preamble", "[Describe the occasion and background of the agreement here.]"),
-}
+    ),
+]
+"""A new agreement's sections and placeholders (German msgids; English in the catalog)."""
+PREAMBLE = (N_("Präambel"), N_("[Hier Anlass und Hintergrund der Vereinbarung beschreiben.]"))
 
 SETTABLE = (
     "title",
@@ -152,16 +143,15 @@ def skeleton(
     lang: str = "de",
 ) -> Agreement:
     """Return a new agreement with the standard sections and placeholders to fill in."""
-    lang = lang if lang in SECTIONS else "de"
     return Agreement(
         id=agreement_id,
         title=title,
         parties=list(parties),
         coordinator=coordinator,
-        preamble=PREAMBLE[lang][1],
+        preamble=gettext(PREAMBLE[1], lang),
         clauses=[
-            Clause(number=n, title=section, text=text)
-            for n, (section, text) in enumerate(SECTIONS[lang], start=1)
+            Clause(number=n, title=gettext(section, lang), text=gettext(text, lang))
+            for n, (section, text) in enumerate(SECTIONS, start=1)
         ],
     )
 
@@ -196,8 +186,8 @@ def new_agreement(
         except ValidationError as err:
             raise _invalid(path, err) from err
         text = dump_agreement(agreement)
-        if lang == "en":
-            text = text.replace("## Präambel\n", f"## {PREAMBLE['en'][0]}\n", 1)
+        # The codec writes the German heading; the preamble is named in the agreement's language.
+        text = text.replace("## Präambel\n", f"## {gettext(PREAMBLE[0], lang)}\n", 1)
         tx.create(path, text)
         commit = tx.commit(
             _message("Vereinbarung {a} angelegt", "Add agreement {a}", a=agreement_id),
@@ -309,7 +299,7 @@ def _replace_preamble(text: str, path: str, value: str, lang: str) -> str:
         (i for i, ln in enumerate(lines) if ln.strip().lower() in ("## präambel", "## preamble")),
         None,
     )
-    block = [f"## {PREAMBLE.get(lang, PREAMBLE['de'])[0]}", "", value.strip(), ""]
+    block = [f"## {gettext(PREAMBLE[0], lang)}", "", value.strip(), ""]
     if start is None:
         first = next((i for i, ln in enumerate(lines) if ln.startswith("## ")), len(lines))
         lines[first:first] = block

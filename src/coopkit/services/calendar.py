@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from coopkit.errors import T
+from coopkit.i18n import _, gettext, pgettext
 from coopkit.model.agreement import Obligation
 from coopkit.model.repo import RepoData
 from coopkit.queries.actions import action_rows, state_label
@@ -51,7 +51,7 @@ def meeting_events(
         if partner is not None and partner not in meeting_partners(data, minutes):
             continue
         minutes = current_agenda(snap, minutes, lang)
-        label = "Item" if lang == "en" else "TOP"
+        label = pgettext("agenda item", "TOP", lang)
         agenda = "\n".join(f"{label} {n}: {top.title}" for n, top in enumerate(minutes.tops, 1))
         start: date | datetime = minutes.date
         end: date | datetime | None = None
@@ -63,7 +63,7 @@ def meeting_events(
                 end = start + timedelta(hours=2)
         summary = minutes.title
         if minutes.cancelled:
-            word = "Cancelled" if lang == "en" else "Abgesagt"
+            word = gettext("Abgesagt", lang)
             summary = f"{word}: {summary}"
             agenda = "\n".join(x for x in (word + ".", minutes.cancel_reason or "") if x)
         events.append(
@@ -74,7 +74,7 @@ def meeting_events(
                 end=end,
                 description=agenda,
                 location=minutes.place,
-                categories=("Sitzung" if lang != "en" else "Meeting",),
+                categories=(pgettext("calendar category", "Sitzung", lang),),
                 status="CANCELLED" if minutes.cancelled else "CONFIRMED",
                 sequence=(sequences or {}).get(meeting_id, 0),
             )
@@ -86,7 +86,7 @@ def action_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent]:
     """Return one all-day event per action deadline; closed actions say how they were closed."""
     events = []
     lang = snap.lang
-    label = T("Aufgabe", "Task").format(lang)
+    label = pgettext("calendar category", "Aufgabe", lang)
     for row in action_rows(snap.data, snap.today, partner=partner):
         prefix = "" if row.is_open else f"({state_label(row.status, lang)}) "
         events.append(
@@ -111,9 +111,8 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
     """
     events = []
     lang = snap.lang
-    en = lang == "en"
     until = schedule_until(snap)
-    label = T("Pflicht", "Obligation").format(lang)
+    label = pgettext("calendar category", "Pflicht", lang)
     for agreement_id, timeline in snap.timelines().items():
         for n, version in enumerate(timeline.segments()):
             # The first version's series keeps the UID it always had; later ones add the version.
@@ -131,13 +130,13 @@ def obligation_events(snap: Snapshot, partner: str | None) -> list[CalendarEvent
                 receivers = ", ".join(partner_label(snap.data, p) for p in ob.to)
                 lines = [
                     clause_source(agreement_id, ob.clause, lang) + f" ({version.version})",
-                    f"{'to' if en else 'an'}: {receivers}" if ob.to else "",
-                    f"{'how often' if en else 'wie oft'}: {describe_frequency(ob, lang)}",
-                    f"{'how' if en else 'wie'}: {ob.how}" if ob.how else "",
-                    f"{'condition' if en else 'Bedingung'}: {ob.condition}" if ob.condition else "",
+                    _("an: {v}", v=receivers).format(lang) if ob.to else "",
+                    _("wie oft: {v}", v=describe_frequency(ob, lang)).format(lang),
+                    _("Weg: {v}", v=ob.how).format(lang) if ob.how else "",
+                    _("Bedingung: {v}", v=ob.condition).format(lang) if ob.condition else "",
                     *(
-                        f"{'moved' if en else 'verschoben'}: {s.words(lang)}"
-                        for _, s in scheduled
+                        _("verschoben: {v}", v=s.words(lang)).format(lang)
+                        for _day, s in scheduled
                         if s is not None
                     ),
                 ]

@@ -65,7 +65,6 @@ def checklist_context(
     """Return the render context of a checklist (see services.templates for its variables)."""
     check_partner(snap, partner)
     data, today, lang = snap.data, snap.today, snap.lang
-    en = lang == "en"
     target: Minutes | None = None
     if meeting is not None:
         target = get_minutes(snap, meeting).value
@@ -84,15 +83,11 @@ def checklist_context(
         )
     if target is not None and meeting is not None or (target is not None and until == target.date):
         assert target is not None
-        what = (
-            f"the meeting on {long_date(target.date, lang)}"
-            if en
-            else (f"zur Sitzung am {long_date(target.date, lang)}")
-        )
-        period = f"until {what}" if en else f"bis {what}"
+        what = _("zur Sitzung am {day}", day=long_date(target.date, lang)).format(lang)
+        period = _("bis {what}", what=what).format(lang)
         meeting_title = target.title
     else:
-        period = f"until {long_date(until, lang)}" if en else f"bis {long_date(until, lang)}"
+        period = _("bis {day}", day=long_date(until, lang)).format(lang)
         meeting_title = ""
     items = open_items(snap, until, partner=partner)
     if meeting is not None and target is not None and partner is None:
@@ -102,11 +97,7 @@ def checklist_context(
     for item in sorted(items, key=lambda i: (i.due, i.kind != "obligation", i.key)):
         late = ""
         if item.overdue:
-            late = (
-                f"{item.days_overdue} days overdue"
-                if en
-                else f"{item.days_overdue} Tage überfällig"
-            )
+            late = _("{days_overdue} Tage überfällig", days_overdue=item.days_overdue).format(lang)
         due = long_date(item.due, lang)
         groups.setdefault(item.partner, []).append(
             {

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from coopkit.errors import T
+from coopkit.i18n import gettext
 from coopkit.model.agreement import Agreement
 from coopkit.model.compare import AgreementDiff, FieldChange, compare_agreements
 from coopkit.queries.context import Context
@@ -36,7 +37,7 @@ class DiffResult:
 
 
 def _working_label(lang: str) -> str:
-    return "Arbeitstext" if lang == "de" else "working text"
+    return gettext("Arbeitstext", lang)
 
 
 def resolve_revision(ctx: Context, agreement_id: str, rev: str | None) -> tuple[str, str | None]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import cast, get_args
 
 from coopkit.errors import T, UsageError
+from coopkit.i18n import Msg, _, gettext
+from coopkit.i18n.glossary import FULFILMENT_STATUS
 from coopkit.model.agreement import Obligation
 from coopkit.model.fulfilment import Fulfilment, FulfilmentStatus
 from coopkit.queries.context import Context
@@ -22,13 +24,7 @@ from coopkit.store.codec import dump_record
 from coopkit.store.yamlio import yaml_value
 
 STATUSES: tuple[str, ...] = get_args(FulfilmentStatus)
-STATUS_WORDS: dict[str, T] = {
-    "fulfilled": T("erfüllt", "fulfilled"),
-    "partly": T("teilweise", "partly"),
-    "missed": T("versäumt", "missed"),
-    "waived": T("erlassen", "waived"),
-    "open": T("offen", "open"),
-}
+STATUS_WORDS: dict[str, Msg] = {**FULFILMENT_STATUS, "open": _("offen")}
 """The words for a fulfilment's status; either language's word is accepted as input."""
 
 
@@ -36,14 +32,15 @@ def parse_status(value: str) -> str:
     """Return the status key for `fulfilled` or `erfüllt`, `missed` or `versäumt`, and so on."""
     wanted = value.strip().lower()
     for key, words in STATUS_WORDS.items():
-        if key != "open" and wanted in (key, words.de.lower(), words.en.lower()):
+        names = (words.format("de").lower(), words.format("en").lower())
+        if key != "open" and wanted in (key, *names):
             return key
     raise UsageError(
         T(
             "Status „{s}“ unbekannt; erlaubt: {k}",
             'unknown status "{s}"; allowed: {k}',
             s=value,
-            k=", ".join(f"{STATUS_WORDS[k].de} ({k})" for k in STATUSES),
+            k=", ".join(f"{STATUS_WORDS[k].format('de')} ({k})" for k in STATUSES),
         )
     )
 
@@ -257,19 +254,20 @@ def obligation_matrix(
 
     snap = snapshot(ctx)
     partners, cells = matrix_cells(snap, agreement, ctx.lang)
-    en = ctx.lang == "en"
-    scope = agreement or ("all agreements" if en else "alle Vereinbarungen")
+    scope = agreement or (gettext("alle Vereinbarungen", ctx.lang))
     stand = long_date(ctx.today, ctx.lang)
     matrix = Matrix(
-        title="Who informs whom" if en else "Wer informiert wen",
+        title=gettext("Wer informiert wen", ctx.lang),
         subtitle=(
-            f"{scope}: rows owe, columns receive; as of {stand}"
-            if en
-            else f"{scope}: Zeilen schulden, Spalten erhalten; Stand {stand}"
+            _(
+                "{scope}: Zeilen schulden, Spalten erhalten; Stand {stand}",
+                scope=scope,
+                stand=stand,
+            ).format(ctx.lang)
         ),
         partners=partners,
         cells=cells,
-        corner="from \\ to" if en else "von \\ an",
+        corner=gettext("von \\ an", ctx.lang),
     )
     if output is None:
         return MatrixResult(partners, cells, render_matrix_md(matrix), None)

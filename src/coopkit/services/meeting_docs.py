@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from coopkit.i18n import C_, Msg, _, translate_all
+from coopkit.i18n import C_, Msg, _, gettext, translate_all
 from coopkit.i18n.glossary import ACTION_FIELDS
 from coopkit.model.base import split_person
 from coopkit.model.minutes import Minutes
@@ -78,8 +78,8 @@ LABELS: dict[str, Msg] = {
 def meeting_labels(lang: str) -> dict[str, str]:
     """Return the document words of invitations and minutes in `lang`."""
     words = translate_all(LABELS, lang)
-    # "14:00 Uhr" is plain "14:00" in English: no word to look up.
-    words["oclock"] = "Uhr" if lang == "de" else ""
+    # "14:00 Uhr" is plain "14:00" in English: the word is what the phrase adds to the time.
+    words["oclock"] = clock("{time}", lang).replace("{time}", "").strip()
     return words
 
 
@@ -107,38 +107,30 @@ def paragraphs(text: str) -> list[dict[str, Any]]:
 
 
 def _status_note(minutes: Minutes, data: RepoData, lang: str) -> str:
-    de = lang != "en"
     if minutes.cancelled:
-        word = "abgesagt" if de else "cancelled"
+        word = gettext("abgesagt", lang)
         return f"{word}: {minutes.cancel_reason}" if minutes.cancel_reason else word
     if minutes.status == "draft":
-        return "Entwurf" if de else "Draft"
+        return gettext("Entwurf", lang)
     if minutes.status == "sent":
         sent = short_date(minutes.sent, lang)
-        return (
-            f"versandt am {sent}, noch nicht genehmigt"
-            if de
-            else f"sent on {sent}, not yet approved"
-        )
+        return _("versandt am {sent}, noch nicht genehmigt", sent=sent).format(lang)
     later = data.find_minutes(minutes.approved_in or "")
     when = short_date(later.date, lang) if later else (minutes.approved_in or "")
-    return f"genehmigt in der Sitzung vom {when}" if de else f"approved in the meeting of {when}"
+    return _("genehmigt in der Sitzung vom {when}", when=when).format(lang)
 
 
 def _time_text(minutes: Minutes, lang: str) -> str:
-    suffix = " Uhr" if lang != "en" else ""
     if minutes.start and minutes.end:
-        return f"{minutes.start}–{minutes.end}{suffix}"
-    if minutes.start:
-        return f"{minutes.start}{suffix}"
-    return ""
+        return clock(f"{minutes.start}–{minutes.end}", lang)
+    return clock(minutes.start, lang)
 
 
 def clock(value: str | None, lang: str) -> str:
     """Return a time of day as read: "14:00 Uhr" in German, "14:00" in English."""
     if not value:
         return ""
-    return f"{value} Uhr" if lang != "en" else value
+    return gettext("{time} Uhr", lang).replace("{time}", value)
 
 
 def _contact(data: RepoData, ref: str | None) -> Contact | None:
@@ -203,9 +195,7 @@ def letter_context(
             {"org": org, "people": names, "text": org + (f" ({', '.join(names)})" if names else "")}
         )
         if partner is not None:
-            attention = (
-                ("z. Hd. " if lang != "en" else "Attn. ") + ", ".join(names) if names else ""
-            )
+            attention = (gettext("z. Hd.", lang) + " ") + ", ".join(names) if names else ""
             recipients.append({"lines": recipient_lines(partner, attention)})
     if one_letter or not recipients:
         recipients = [{"lines": [labels["distribution_list"]]}]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import T, UsageError
+from coopkit.i18n import N_, _, gettext, pgettext
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
@@ -26,28 +27,17 @@ from coopkit.render.package import ZIP_TIME, DocumentInfo
 from coopkit.services.outputs import check_output, write_output
 from coopkit.store import layout
 
-NAMES = {
-    "de": {
-        "invitation": "01_Einladung",
-        "agreement": "02_Vereinbarung_{id}",
-        "actions": "03_Offene_Aufgaben",
-        "checklist": "04_Checkliste_{id}",
-        "minutes": "05_Niederschrift_{id}",
-        "all_agreement": "Vereinbarung_{id}",
-        "all_minutes": "Niederschrift_{id}",
-        "actions_title": "Offene Aufgaben",
-    },
-    "en": {
-        "invitation": "01_Invitation",
-        "agreement": "02_Agreement_{id}",
-        "actions": "03_Open_actions",
-        "checklist": "04_Checklist_{id}",
-        "minutes": "05_Minutes_{id}",
-        "all_agreement": "Agreement_{id}",
-        "all_minutes": "Minutes_{id}",
-        "actions_title": "Open actions",
-    },
+NAMES: dict[str, str] = {
+    "invitation": N_("01_Einladung"),
+    "agreement": N_("02_Vereinbarung_{id}"),
+    "actions": N_("03_Offene_Aufgaben"),
+    "checklist": N_("04_Checkliste_{id}"),
+    "minutes": N_("05_Niederschrift_{id}"),
+    "all_agreement": N_("Vereinbarung_{id}"),
+    "all_minutes": N_("Niederschrift_{id}"),
+    "actions_title": N_("Offene Aufgaben"),
 }
+"""File names inside a meeting pack (German msgids; their English is in the catalog)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +64,7 @@ def _converting(n: int) -> T:
 
 
 def _names(lang: str) -> dict[str, str]:
-    return NAMES["en" if lang == "en" else "de"]
+    return {key: gettext(name, lang) for key, name in NAMES.items()}
 
 
 def _render_jobs(
@@ -126,11 +116,7 @@ def open_actions_context(snap: Snapshot, minutes: Minutes) -> dict[str, Any]:
         ref = f"{item.partner}/{item.person}" if item.person else item.partner
         late = ""
         if item.overdue:
-            late = (
-                f"{item.days_overdue} days overdue"
-                if lang == "en"
-                else f"{item.days_overdue} Tage überfällig"
-            )
+            late = _("{days_overdue} Tage überfällig", days_overdue=item.days_overdue).format(lang)
         groups.setdefault(item.partner, []).append(
             {
                 "box": BOX,
@@ -324,7 +310,7 @@ def meeting_pack(
     files = meeting_pack_files(ctx, loaded, minutes, progress, step)
     if pdf:
         files = _with_pdfs(files, step)
-    suffix = "unterlagen" if ctx.lang != "en" else "documents"
+    suffix = pgettext("file name", "unterlagen", ctx.lang)
     target = output or Path(f"{minutes.id}-{suffix}")
     return write_bundle(ctx, files, target, progress, step)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import T, UsageError
-from coopkit.i18n import C_, Msg, _, translate_all
+from coopkit.i18n import C_, Msg, _, gettext, pgettext, translate_all
 from coopkit.model.agreement import Agreement
 from coopkit.model.base import split_person
 from coopkit.model.repo import RepoData
@@ -299,42 +299,47 @@ def build_report(
     return report
 
 
+_HISTORY_FIELDS: dict[str, Msg] = {
+    "title": C_("column", "Titel"),
+    "parties": C_("column", "Parteien"),
+    "coordinator": _("Koordination"),
+    "valid_from": _("Beginn der Laufzeit"),
+    "valid_until": _("Ende der Laufzeit"),
+    "review_cycle": _("Überprüfung"),
+    "notice_period": C_("column", "Kündigungsfrist"),
+    "on_notice": _("Wirkung einer Kündigung"),
+}
+"""An agreement's fields as the history names a change of them."""
+
+_CHANGE_WORDS: dict[str, Msg] = {
+    "added": _("{what} neu"),
+    "removed": _("{what} entfällt"),
+    "changed": _("{what} geändert"),
+}
+"""What happened to a clause or an obligation, as a phrase around its name."""
+
+
 def describe_change(old: Agreement | None, new: Agreement, lang: str) -> str:
     """Return what a commit changed in an agreement, in words ("§ 4 geändert; Pflicht … neu")."""
     from coopkit.model.compare import compare_agreements
 
-    de = lang != "en"
     if old is None:
-        return "Vereinbarung angelegt" if de else "agreement created"
+        return gettext("Vereinbarung angelegt", lang)
     diff = compare_agreements(old, new)
-    words = {
-        "added": ("neu", "added"),
-        "removed": ("entfällt", "removed"),
-        "changed": ("geändert", "changed"),
-    }
-    fields = {
-        "title": ("Titel", "title"),
-        "parties": ("Parteien", "parties"),
-        "coordinator": ("Koordination", "coordinator"),
-        "valid_from": ("Beginn der Laufzeit", "start of term"),
-        "valid_until": ("Ende der Laufzeit", "end of term"),
-        "review_cycle": ("Überprüfung", "review cycle"),
-        "notice_period": ("Kündigungsfrist", "notice period"),
-        "on_notice": ("Wirkung einer Kündigung", "effect of a notice"),
-    }
     parts = []
     for change in diff.metadata:
-        de_name, en_name = fields.get(change.field, (change.field, change.field))
-        parts.append(f"{de_name if de else en_name} {'geändert' if de else 'changed'}")
+        label = _HISTORY_FIELDS.get(change.field)
+        name = label.format(lang) if label is not None else change.field
+        parts.append(_("{field} geändert", field=name).format(lang))
     if diff.preamble:
-        parts.append("Präambel geändert" if de else "preamble changed")
+        parts.append(gettext("Präambel geändert", lang))
     for clause in diff.clauses:
-        parts.append(f"{clause.heading} {words[clause.kind][0 if de else 1]}")
+        parts.append(_CHANGE_WORDS[clause.kind].format(lang, what=clause.heading))
     for obligation in diff.obligations:
-        label = "Pflicht" if de else "obligation"
-        parts.append(f"{label} „{obligation.what}“ {words[obligation.kind][0 if de else 1]}")
+        what = _("Pflicht „{what}“", what=obligation.what)
+        parts.append(_CHANGE_WORDS[obligation.kind].format(lang, what=what))
     if not parts:
-        return "Formatierung oder Kommentare" if de else "formatting or comments"
+        return gettext("Formatierung oder Kommentare", lang)
     return "; ".join(parts)
 
 
@@ -466,16 +471,19 @@ def summary_text(report: Report, lang: str) -> str:
     partly = sum(r.partly for r in report.obligations)
     missed = sum(r.missed for r in report.obligations)
     meetings = len(report.meetings)
-    if lang == "en":
-        held = "one meeting was" if meetings == 1 else f"{meetings} meetings were"
-        return (
-            f"Of {total} obligation due dates in the period, {met} were fulfilled, "
-            f"{partly} partly and {missed} missed; {held} held."
+    sentence = (
+        _(
+            "Von {total} Fälligkeiten im Zeitraum wurden {met} erfüllt, {partly} teilweise "
+            "erfüllt und {missed} versäumt; es fand eine Sitzung statt."
         )
-    held = "fand eine Sitzung" if meetings == 1 else f"fanden {meetings} Sitzungen"
-    return (
-        f"Von {total} Fälligkeiten im Zeitraum wurden {met} erfüllt, {partly} teilweise "
-        f"erfüllt und {missed} versäumt; es {held} statt."
+        if meetings == 1
+        else _(
+            "Von {total} Fälligkeiten im Zeitraum wurden {met} erfüllt, {partly} teilweise "
+            "erfüllt und {missed} versäumt; es fanden {meetings} Sitzungen statt."
+        )
+    )
+    return sentence.format(
+        lang, total=total, met=met, partly=partly, missed=missed, meetings=meetings
     )
 
 
@@ -520,9 +528,9 @@ def report_context(
     labels = report_labels(lang)
     endings = ending_sentences(data, report, lang)
     kinds = {
-        "commit": "Änderung" if lang != "en" else "change",
-        "version": "Fassung" if lang != "en" else "version",
-        "signoff": "Freigabe" if lang != "en" else "sign-off",
+        "commit": gettext("Änderung", lang),
+        "version": pgettext("column", "Fassung", lang),
+        "signoff": gettext("Freigabe", lang),
     }
     summary = report.action_summary
     return {
@@ -568,10 +576,10 @@ def report_context(
                 "title": m.title,
                 "present": ", ".join(_name(data, p) for p in m.partners_present),
                 "people": (
-                    f"{m.people_present} {'Person' if m.people_present == 1 else 'Personen'}"
-                    if lang != "en"
-                    else f"{m.people_present} {'person' if m.people_present == 1 else 'people'}"
-                ),
+                    gettext("{n} Person", lang)
+                    if m.people_present == 1
+                    else gettext("{n} Personen", lang)
+                ).format(n=m.people_present),
             }
             for m in report.meetings
         ],
@@ -627,16 +635,16 @@ def report_chart(report: Report, lang: str) -> bytes:
 
     labels = report_labels(lang)
     keys = [k for k in COUNTED if any(getattr(r, k) for r in report.obligations)] or ["open"]
-    title = (
-        f"Obligations due {short_date(report.start, lang)}–{short_date(report.end, lang)}"
-        if lang == "en"
-        else f"Fälligkeiten {short_date(report.start, lang)}–{short_date(report.end, lang)}"
-    )
+    title = _(
+        "Fälligkeiten {start}–{end}",
+        start=short_date(report.start, lang),
+        end=short_date(report.end, lang),
+    ).format(lang)
     return stacked_bars(
         [r.name for r in report.obligations],
         [(k, labels[k], [getattr(r, k) for r in report.obligations]) for k in keys],
         title,
-        "Anzahl" if lang != "en" else "count",
+        gettext("Anzahl", lang),
     )
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from coopkit.errors import Problem, ProblemsFound, Source, T, UsageError
+from coopkit.errors import ProblemsFound, T, UsageError
 from coopkit.i18n import Msg, _
+from coopkit.model.invalid import explain_error
 from coopkit.model.signoff import Evidence, SignOff, Withdrawal
 from coopkit.queries.context import Context
 from coopkit.queries.entries import NOT_ENTERED
@@ -37,7 +38,7 @@ from coopkit.signing.hashing import (
 )
 from coopkit.signing.keys import signature_fingerprint
 from coopkit.store import layout
-from coopkit.store.codec import dump_record
+from coopkit.store.codec import dump_record, validation_problems
 from coopkit.store.git import GitRepo
 
 METHODS = ("internal", "wet-ink", "qes")
@@ -245,6 +246,13 @@ def _day(when: date | datetime | None) -> date | None:
     return when
 
 
+def _joined(messages: list[T]) -> T:
+    """Return several messages as one, separated by semicolons."""
+    names = {f"m{n}": m for n, m in enumerate(messages)}
+    pattern = "; ".join(f"{{{name}}}" for name in names)
+    return T(pattern, pattern, **names)
+
+
 def _refuse(de: str, en: str, **params: object) -> UsageError:
     return UsageError(T(de, en, **params))
 
@@ -407,9 +415,7 @@ def sign(
                     evidence=proof,
                 )
         except ValidationError as err:
-            raise ProblemsFound(
-                [Problem(Source(path), T("{m}", "{m}", m=e["msg"]), "schema") for e in err.errors()]
-            ) from err
+            raise ProblemsFound(validation_problems(SignOff, err, path)) from err
         signature = from_request[1] if from_request is not None else None
         if ssh_key is not None and signature is None:
             signature = ssh.sign(record_payload(record), ssh_key)
@@ -532,12 +538,7 @@ def withdraw(
                 signoff=located.value,
             )
         except ValidationError as err:
-            raise ProblemsFound(
-                [
-                    Problem(Source(target), T("{m}", "{m}", m=e["msg"]), "schema")
-                    for e in err.errors()
-                ]
-            ) from err
+            raise ProblemsFound(validation_problems(Withdrawal, err, target)) from err
         if ssh_key is not None:
             signature = ssh.sign(withdrawal_payload(record), ssh_key)
             registry = build_registry(snap)
@@ -650,12 +651,12 @@ def _read_request(signature: Path, request: Path | None) -> tuple[dict[str, obje
             {**{k: v for k, v in fields.items() if v is not None}, "signed_text": "request"}
         )
     except (ValueError, ValidationError) as err:
-        wrong = (
-            "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '?'}: {e['msg']}" for e in err.errors()
-            )
+        wrong: object = (
+            _joined([explain_error(e)[0] for e in err.errors()])
             if isinstance(err, ValidationError)
-            else f"date: {fields.get('date')!r}"
+            else explain_error(
+                {"type": "date_parsing", "loc": ("date",), "input": fields.get("date")}
+            )[0]
         )
         raise _refuse(
             "{r}: die Anfrage ist fehlerhaft ({e}); bitte eine neue Anfrage erstellen "

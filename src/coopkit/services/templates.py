@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import NotFound, Problem, Source, T, UsageError
+from coopkit.i18n import N_, gettext
 from coopkit.queries.context import Context
 from coopkit.store import layout
 
@@ -19,8 +20,8 @@ class TemplateSpec:
     """A template name, its description in both languages and the top-level variables it gets."""
 
     name: str
-    title_de: str
-    title_en: str
+    description: str
+    """What the template is for, in German (the msgid; its English is in the catalog)."""
     sample: Callable[[str], dict[str, Any]]
     """Build a sample render context (by language) with the real context builder."""
 
@@ -31,7 +32,7 @@ class TemplateSpec:
 
     def title(self, lang: str) -> str:
         """Return the description in `lang`."""
-        return self.title_en if lang == "en" else self.title_de
+        return gettext(self.description, lang)
 
 
 def _agreement_sample(lang: str) -> dict[str, Any]:
@@ -61,68 +62,57 @@ def _report_sample(lang: str) -> dict[str, Any]:
 TEMPLATES: dict[str, TemplateSpec] = {
     "invitation.docx": TemplateSpec(
         "invitation.docx",
-        "Einladung mit Datum, Uhrzeit, Ort, Tagesordnung und Teilnehmenden",
-        "Invitation with date, time, place, agenda and participants",
+        N_("Einladung mit Datum, Uhrzeit, Ort, Tagesordnung und Teilnehmenden"),
         _meeting_sample,
     ),
     "cancellation.docx": TemplateSpec(
         "cancellation.docx",
-        "Absage einer Sitzung mit Datum, Uhrzeit, Ort und Grund",
-        "Cancellation of a meeting with date, time, place and reason",
+        N_("Absage einer Sitzung mit Datum, Uhrzeit, Ort und Grund"),
         _meeting_sample,
     ),
     "cancellation.md.j2": TemplateSpec(
         "cancellation.md.j2",
-        "Absage als Markdown",
-        "Cancellation as Markdown",
+        N_("Absage als Markdown"),
         _meeting_sample,
     ),
     "minutes.docx": TemplateSpec(
         "minutes.docx",
-        "Niederschrift mit Kopf, Anwesenheit, TOPs, Beschlüssen, Aufgabentabelle und Verteiler",
-        "Minutes with head, attendance, items, decisions, action table and distribution",
+        N_("Niederschrift mit Kopf, Anwesenheit, TOPs, Beschlüssen, Aufgabentabelle und Verteiler"),
         _meeting_sample,
     ),
     "invitation.md.j2": TemplateSpec(
         "invitation.md.j2",
-        "Einladung als Markdown",
-        "Invitation as Markdown",
+        N_("Einladung als Markdown"),
         _meeting_sample,
     ),
     "minutes.md.j2": TemplateSpec(
         "minutes.md.j2",
-        "Niederschrift als Markdown",
-        "Minutes as Markdown",
+        N_("Niederschrift als Markdown"),
         _meeting_sample,
     ),
     "agreement.docx": TemplateSpec(
         "agreement.docx",
-        "Kooperationsvereinbarung mit Parteien, Paragraphen, Pflichten und Freigabeblock",
-        "Cooperation agreement with parties, clauses, obligations and approval block",
+        N_("Kooperationsvereinbarung mit Parteien, Paragraphen, Pflichten und Freigabeblock"),
         _agreement_sample,
     ),
     "checklist.docx": TemplateSpec(
         "checklist.docx",
-        "Checkliste je Partner: offene Aufgaben und Pflichten mit Kästchen und Quelle",
-        "Checklist per partner: open actions and obligations with boxes and source",
+        N_("Checkliste je Partner: offene Aufgaben und Pflichten mit Kästchen und Quelle"),
         _checklist_sample,
     ),
     "checklist.md.j2": TemplateSpec(
         "checklist.md.j2",
-        "Checkliste als Markdown (- [ ] je Punkt)",
-        "Checklist as Markdown (- [ ] per item)",
+        N_("Checkliste als Markdown (- [ ] je Punkt)"),
         _checklist_sample,
     ),
     "report.docx": TemplateSpec(
         "report.docx",
-        "Evaluationsbericht: Pflichten je Partner mit Grafik, Sitzungen, Beschlüsse, Aufgaben",
-        "Evaluation report: obligations per partner with chart, meetings, decisions, actions",
+        N_("Evaluationsbericht: Pflichten je Partner mit Grafik, Sitzungen, Beschlüsse, Aufgaben"),
         _report_sample,
     ),
     "report.md.j2": TemplateSpec(
         "report.md.j2",
-        "Evaluationsbericht als Markdown",
-        "Evaluation report as Markdown",
+        N_("Evaluationsbericht als Markdown"),
         _report_sample,
     ),
 }

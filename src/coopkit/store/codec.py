@@ -14,6 +14,7 @@ from coopkit.model.agreement import Agreement, Clause
 from coopkit.model.base import Loc, Located
 from coopkit.model.config import Config
 from coopkit.model.fulfilment import Fulfilment
+from coopkit.model.invalid import explain_error
 from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.minutes import ActionRecord, Minutes
 from coopkit.model.partner import Partner
@@ -28,75 +29,6 @@ FRONT_MATTER = "---"
 _HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*$")
 _CLAUSE = re.compile(r"^§\s*(\d+)\.?\s+(.+)$")
 _PREAMBLE = {"präambel", "preamble"}
-
-_TYPE_NAMES = {
-    "string_type": T("Text", "text"),
-    "list_type": T("eine Liste", "a list"),
-    "dict_type": T("eine Zuordnung (Schlüssel: Wert)", "a mapping (key: value)"),
-    "model_type": T("eine Zuordnung (Schlüssel: Wert)", "a mapping (key: value)"),
-    "model_attributes_type": T("eine Zuordnung (Schlüssel: Wert)", "a mapping (key: value)"),
-    "int_parsing": T("eine ganze Zahl", "a whole number"),
-    "int_type": T("eine ganze Zahl", "a whole number"),
-    "int_from_float": T("eine ganze Zahl", "a whole number"),
-    "bool_parsing": T("true oder false", "true or false"),
-    "bool_type": T("true oder false", "true or false"),
-    "date_from_datetime_parsing": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
-    "date_parsing": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
-    "date_from_datetime_inexact": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
-    "date_type": T("ein Datum JJJJ-MM-TT", "a date YYYY-MM-DD"),
-}
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return "{…}"
-    if isinstance(value, list):
-        return "[…]"
-    text = str(value)
-    return text if len(text) <= 40 else text[:37] + "…"
-
-
-def _alternatives(values: list[str]) -> T:
-    """Return allowed values as words: `a, b oder c` / `a, b or c`."""
-    if len(values) <= 1:
-        return T("{v}", "{v}", v="".join(values))
-    head = ", ".join(values[:-1])
-    return T("{h} oder {t}", "{h} or {t}", h=head, t=values[-1])
-
-
-def _error_message(err: Any) -> tuple[T, str]:
-    kind = err["type"]
-    loc = err["loc"]
-    field = str(loc[-1]) if loc else ""
-    ctx = err.get("ctx") or {}
-    if kind == "coop":
-        return T(ctx["de"], ctx["en"], **ctx.get("params", {})), "schema"
-    if kind == "missing":
-        return T(
-            "Pflichtfeld „{f}“ fehlt", 'required field "{f}" is missing', f=field
-        ), "missing-field"
-    if kind == "extra_forbidden":
-        return T(
-            "unbekanntes Feld „{f}“ (Tippfehler?)", 'unknown field "{f}" (a typo?)', f=field
-        ), "unknown-field"
-    if kind in ("literal_error", "enum"):
-        return T(
-            "„{v}“ ist hier nicht erlaubt; erwartet: {e}",
-            '"{v}" is not allowed here; expected: {e}',
-            v=_describe(err.get("input")),
-            e=_alternatives(re.findall(r"'([^']*)'", str(ctx.get("expected", "")))),
-        ), "bad-value"
-    if kind in _TYPE_NAMES:
-        return T(
-            "„{f}“: erwartet {t}, gefunden „{v}“",
-            '"{f}": expected {t}, found "{v}"',
-            f=field,
-            t=_TYPE_NAMES[kind],
-            v=_describe(err.get("input")),
-        ), "bad-type"
-    return T("„{f}“: {m}", '"{f}": {m}', f=field, m=err["msg"]), "schema"
 
 
 def _unknown_field_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
@@ -127,7 +59,7 @@ def validation_problems(
     problems = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        message, code = _error_message(err)
+        message, code = explain_error(err)
         if err["type"] == "extra_forbidden":
             allowed = _unknown_field_hint(model, loc)
             if allowed:
