@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
+from coopkit.i18n import N_, gettext
 from coopkit.model.agreement import OnHoliday
 from coopkit.model.config import MUNICIPAL_HOLIDAYS, Config
 
@@ -54,13 +55,11 @@ def day_words(day: date, lang: str = "de") -> str:
 
 
 _RULE_WORDS = {
-    "next-working-day": (
-        "fällt die Fälligkeit auf ein Wochenende oder einen Feiertag: am nächsten Werktag",
-        "due on a weekend or holiday: on the next working day",
+    "next-working-day": N_(
+        "fällt die Fälligkeit auf ein Wochenende oder einen Feiertag: am nächsten Werktag"
     ),
-    "previous-working-day": (
-        "fällt die Fälligkeit auf ein Wochenende oder einen Feiertag: am Werktag davor",
-        "due on a weekend or holiday: on the working day before",
+    "previous-working-day": N_(
+        "fällt die Fälligkeit auf ein Wochenende oder einen Feiertag: am Werktag davor"
     ),
 }
 
@@ -68,9 +67,7 @@ _RULE_WORDS = {
 def rule_words(rule: OnHoliday, lang: str = "de") -> str:
     """Return what `on_holiday` agrees, in words; empty for `keep`."""
     words = _RULE_WORDS.get(rule)
-    if words is None:
-        return ""
-    return words[1] if lang == "en" else words[0]
+    return "" if words is None else gettext(words, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +78,10 @@ class DayOff:
     de: str
     en: str
     holiday: bool
+
+    def name(self, lang: str = "de") -> str:
+        """Return the day's name in `lang` (the holiday library names it in both)."""
+        return {"de": self.de, "en": self.en}.get(lang, self.de)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +98,8 @@ class Shift:
 
         Holidays passed over after the nominal day are named too (a plain weekend is not).
         """
-        en = lang == "en"
         named = [self.days[0], *(d for d in self.days[1:] if d.holiday)]
-        reasons = "; ".join(f"{day_words(d.day, lang)}, {d.en if en else d.de}" for d in named)
+        reasons = "; ".join(f"{day_words(d.day, lang)}, {d.name(lang)}" for d in named)
         return f"{reasons} → {day_words(self.due, lang)}"
 
 

@@ -564,7 +564,7 @@ def report_context(
                 "obligation": n.obligation,
                 "what": _obligation_what(data, report.agreement, n.obligation),
                 "due": short_date(n.due, lang)
-                + (f" ({'moved' if lang == 'en' else 'verschoben'}: {n.moved})" if n.moved else ""),
+                + (f" ({_('verschoben: {v}', v=n.moved).format(lang)})" if n.moved else ""),
                 "status": _status_word(n.status, labels),
                 "note": n.note,
             }
