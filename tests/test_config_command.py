@@ -131,3 +131,12 @@ def test_new_section_is_appended(tmp_path: Path, cli: Cli) -> None:
     cli("-C", root, "config", "set", "holidays.municipal", "Fronleichnam")
     text = (root / "coop.toml").read_text(encoding="utf-8")
     assert text.rstrip().endswith('[holidays]\nmunicipal = ["Fronleichnam"]')
+
+
+def test_switching_signed_commits_on_needs_the_key_for_that_commit(
+    tmp_path: Path, cli: Cli
+) -> None:
+    root = _repo(tmp_path)
+    result = cli("-C", root, "config", "set", "signing.sign_commits", "true", ok=False)
+    assert result.exit_code == 2 and "--ssh-key" in result.stderr
+    assert "sign_commits" not in (root / "coop.toml").read_text(encoding="utf-8")
