@@ -25,8 +25,9 @@ from docx.shared import Cm, Pt, RGBColor
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "templates"
-FONT = "Calibri"
-"""Word's default; LibreOffice substitutes the metric-compatible Carlito."""
+FONT = "Carlito"
+"""Metric-compatible with Calibri (fonts-crosextra-carlito, which LibreOffice on Linux installs):
+the font a Linux office machine has, so table cells do not re-wrap when rendered to PDF."""
 
 Doc = object
 

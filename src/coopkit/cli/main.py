@@ -129,6 +129,9 @@ COMMANDS: dict[str, Entry] = {
         "obligation", "Pflichten: auflisten, Erfüllung erfassen, wer informiert wen."
     ),
     "template": Entry("template", "Vorlagen: auflisten, exportieren, prüfen."),
+    "config": Entry(
+        "config", "Einstellungen in coop.toml: zeigen, setzen, entfernen (geprüft, mit Commit)."
+    ),
 }
 """Every top-level command and group, in the order of the root help."""
 

@@ -51,6 +51,10 @@ def convert_many(documents: Sequence[Path], target_format: str = "pdf") -> list[
     soffice = find_soffice()
     if soffice is None:
         raise _missing(documents)
+    if target_format == "pdf":
+        from coopkit.render.fonts import check_fonts
+
+        check_fonts(list(documents))
     sources = [d.resolve() for d in documents]
     groups: dict[Path, list[Path]] = {}
     for source in sources:

@@ -440,7 +440,7 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
 def _commit_signing_key(tx: Transaction) -> Path | None:
     """Return the actor's SSH key when coop.toml asks for signed commits (sign_commits)."""
     config = tx.config()
-    if config is None or not config.signing.sign_commits:
+    if (config is None or not config.signing.sign_commits) and not _turns_signing_on(tx):
         return None
     if tx.ctx.ssh_key is None:
         raise UsageError(
@@ -452,6 +452,23 @@ def _commit_signing_key(tx: Transaction) -> Path | None:
             )
         )
     return tx.ctx.ssh_key
+
+
+def _turns_signing_on(tx: Transaction) -> bool:
+    """Return whether this change writes `sign_commits = true`: that commit is signed too.
+
+    The signed history counts as switched on from the first signed commit that turns it on.
+    """
+    import tomllib
+
+    if tx.changes.get(layout.CONFIG) is None:
+        return False
+    try:
+        data = tomllib.loads(tx.read(layout.CONFIG).text)
+    except tomllib.TOMLDecodeError:
+        return False
+    signing = data.get("signing")
+    return isinstance(signing, dict) and signing.get("sign_commits") is True
 
 
 def _refusal(new: list[Problem], after: Loaded, changed: set[str]) -> ProblemsFound:
