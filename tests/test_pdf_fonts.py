@@ -42,3 +42,18 @@ def test_pdf_renders_when_the_font_is_installed(tmp_path: Path, soffice: str) ->
     shutil.copy(ROOT / "templates" / "minutes.docx", document)
     [result] = pdf.convert_many([document], "pdf")
     assert result.read_bytes().startswith(b"%PDF")
+
+
+def test_a_style_no_text_uses_does_not_count(tmp_path: Path) -> None:
+    # python-docx's own template declares "Macro Text" in Courier; no paragraph uses it.
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("Sitzungsleitung")
+    plain = tmp_path / "plain.docx"
+    document.save(str(plain))
+    assert "Courier" not in fonts.document_fonts(plain)
+    document.add_paragraph("Makro", style="Macro Text")
+    used = tmp_path / "used.docx"
+    document.save(str(used))
+    assert "Courier" in fonts.document_fonts(used)

@@ -6,11 +6,11 @@ of words; the check runs before a PDF is made and names the Debian package that 
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from coopkit.errors import T, TemplateError
 
@@ -31,23 +31,80 @@ TWINS: dict[str, tuple[str, str]] = {
 SYMBOL_FONTS = frozenset({"segoe ui symbol", "ms gothic", "symbol", "wingdings"})
 """Fonts of single symbols (the checklist's box): any fallback with the glyph sets them alike."""
 
-_PARTS = ("word/styles.xml", "word/document.xml")
-_ASCII = re.compile(rb'<w:rFonts\b[^>]*?\bw:(?:ascii|hAnsi)="([^"]+)"')
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MAX_PART = 50 * 1024 * 1024
 
 
-def document_fonts(docx: Path) -> set[str]:
-    """Return the Latin fonts (w:ascii, w:hAnsi) the document's styles and text name."""
+def _q(name: str) -> str:
+    return f"{{{_W}}}{name}"
+
+
+def _fonts_of(element: Any) -> set[str]:
+    """Return the Latin fonts (w:ascii, w:hAnsi) named by `w:rFonts` below `element`."""
     found: set[str] = set()
+    for fonts in element.iter(_q("rFonts")):
+        for attribute in ("ascii", "hAnsi"):
+            value = fonts.get(_q(attribute))
+            if value:
+                found.add(value)
+    return found
+
+
+def _part(archive: zipfile.ZipFile, name: str) -> Any:
+    from lxml import etree
+
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > _MAX_PART:
+        return None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    return etree.fromstring(archive.read(info), parser)
+
+
+def document_fonts(docx: Path) -> set[str]:
+    """Return the Latin fonts the document's text uses.
+
+    Those named in the text itself, in the document defaults, and in the styles the text uses
+    (with the styles they are based on, and the default styles). A style no text uses (Word's
+    templates carry dozens, "Macro Text" in Courier among them) does not count: its font never
+    reaches the page.
+    """
     with zipfile.ZipFile(docx) as archive:
-        for name in _PARTS:
-            try:
-                info = archive.getinfo(name)
-            except KeyError:
-                continue
-            if info.file_size > _MAX_PART:
-                continue
-            found.update(m.decode("utf-8") for m in _ASCII.findall(archive.read(info)))
+        document = _part(archive, "word/document.xml")
+        styles = _part(archive, "word/styles.xml")
+    found: set[str] = set()
+    used: set[str] = set()
+    if document is not None:
+        found |= _fonts_of(document)
+        for tag in ("pStyle", "rStyle", "tblStyle"):
+            used |= {e.get(_q("val")) for e in document.iter(_q(tag)) if e.get(_q("val"))}
+    if styles is None:
+        return found
+    defaults = styles.find(_q("docDefaults"))
+    if defaults is not None:
+        found |= _fonts_of(defaults)
+    by_id = {}
+    for style in styles.iter(_q("style")):
+        style_id = style.get(_q("styleId"))
+        if style_id:
+            by_id[style_id] = style
+            if style.get(_q("default")) in ("1", "true"):
+                used.add(style_id)
+    seen: set[str] = set()
+    todo = list(used)
+    while todo:
+        style_id = todo.pop()
+        style = by_id.get(style_id)
+        if style is None or style_id in seen:
+            continue
+        seen.add(style_id)
+        found |= _fonts_of(style)
+        for link in ("basedOn", "link"):
+            ref = style.find(_q(link))
+            if ref is not None and ref.get(_q("val")):
+                todo.append(ref.get(_q("val")))
     return found
 
 
