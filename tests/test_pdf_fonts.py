@@ -53,7 +53,7 @@ def test_a_style_no_text_uses_does_not_count(tmp_path: Path) -> None:
     plain = tmp_path / "plain.docx"
     document.save(str(plain))
     assert "Courier" not in fonts.document_fonts(plain)
-    document.add_paragraph("Makro", style="Macro Text")
+    document.add_paragraph("Makro", style="macro")
     used = tmp_path / "used.docx"
     document.save(str(used))
     assert "Courier" in fonts.document_fonts(used)
