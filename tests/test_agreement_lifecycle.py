@@ -134,7 +134,6 @@ def test_scripted_edits_each_make_one_commit_and_keep_comments(
     cli(
         "-C",
         root,
-        "agreement",
         "obligation",
         "add",
         "koop",
@@ -159,7 +158,6 @@ def test_scripted_edits_each_make_one_commit_and_keep_comments(
     cli(
         "-C",
         root,
-        "agreement",
         "obligation",
         "set",
         "koop",
@@ -169,7 +167,7 @@ def test_scripted_edits_each_make_one_commit_and_keep_comments(
         "--unset",
         "condition",
     )
-    cli("-C", root, "agreement", "obligation", "remove", "koop", "angebote")
+    cli("-C", root, "obligation", "remove", "koop", "angebote")
     assert _count(root) == start + 6
     text = path.read_text()
     assert "# bleibt" in text
@@ -190,7 +188,6 @@ def test_scripted_edit_that_breaks_the_file_is_refused(make_repo: MakeRepo, cli:
     result = cli(
         "-C",
         root,
-        "agreement",
         "obligation",
         "add",
         "koop",
@@ -208,7 +205,6 @@ def test_scripted_edit_that_breaks_the_file_is_refused(make_repo: MakeRepo, cli:
     result = cli(
         "-C",
         root,
-        "agreement",
         "obligation",
         "add",
         "koop",
@@ -220,9 +216,7 @@ def test_scripted_edit_that_breaks_the_file_is_refused(make_repo: MakeRepo, cli:
         ok=False,
     )
     assert result.exit_code == 2
-    result = cli(
-        "-C", root, "agreement", "obligation", "set", "koop", "fehlt", "--what", "W", ok=False
-    )
+    result = cli("-C", root, "obligation", "set", "koop", "fehlt", "--what", "W", ok=False)
     assert result.exit_code == 6
     assert tree_state(root) == before
 

@@ -328,7 +328,7 @@ def test_check_outside_a_repository_is_a_repository_error(tmp_path: Path, cli: C
         (("partner", "add", "../etc", "--name", "X"), 2, "Pfadtrenner"),
         (("partner", "add", "con", "--name", "X"), 2, "Gerätename"),
         (
-            ("agreement", "obligation", "add", "koop", "neu", "--by", "awo", "--what", "x"),
+            ("obligation", "add", "koop", "neu", "--by", "awo", "--what", "x"),
             1,
             "agreements/koop/agreement.md:20:9: unbekannter Partner „awo“",
         ),

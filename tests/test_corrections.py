@@ -247,7 +247,7 @@ def test_clause_remove_renumbers_and_follows_obligations(make_repo: MakeRepo, cl
     result = cli("-C", root, "agreement", "clause", "remove", "koop", "2", ok=False)
     assert "§ 2 von koop wird von Pflichten genannt: bericht" in result.stderr
     assert tree_state(root) == before
-    cli("-C", root, "agreement", "obligation", "set", "koop", "bericht", "--unset", "clause")
+    cli("-C", root, "obligation", "set", "koop", "bericht", "--unset", "clause")
     n = _count(root)
     cli("-C", root, "agreement", "clause", "remove", "koop", "2")
     _one_commit(root, n, "§ 2 aus koop entfernt; folgende Paragraphen neu nummeriert")

@@ -379,3 +379,43 @@ def test_the_agreement_document_states_the_agreed_rule() -> None:
     assert obligation_row(RepoData(), obligation(), "en")["details"] == ""
     english = obligation_row(RepoData(), obligation(on_holiday=PREVIOUS), "en")
     assert english["on_holiday"] == "due on a weekend or holiday: on the working day before"
+
+
+def test_the_due_table_shows_why_a_date_moved_in_both_languages(
+    make_repo: MakeRepo, cli: Cli
+) -> None:
+    root = workday_repo(make_repo)
+    german = cli("-C", root, "due", "--within", "30d", today=TODAY).stdout
+    assert (
+        "frist/bericht: verschoben: Sa 3.10.2026, Tag der Deutschen Einheit → Mo 5.10.2026"
+    ) in german
+    assert (
+        "frist/statistik: verschoben: Sa 3.10.2026, Tag der Deutschen Einheit → Fr 2.10.2026"
+        in (german)
+    )
+    assert "frist/liste: verschoben" not in german
+    english = cli("-C", root, "--lang", "en", "due", "--within", "30d", today=TODAY).stdout
+    assert "frist/bericht: moved: Sat 3 Oct 2026, German Unity Day → Mon 5 Oct 2026" in english
+
+
+def test_on_holiday_is_set_and_unset_from_the_command_line(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo({"coop.toml": COOP_TOML})
+    path = root / "agreements/koop/agreement.md"
+    cli(
+        "-C", root, "obligation", "add", "koop", "bericht", "--by", "caritas", "--what",
+        "Jahresbericht schicken", "--every", "P1Y", "--first-due", "2026-10-03",
+        "--on-holiday", NEXT,
+    )  # fmt: skip
+    assert "on_holiday: next-working-day" in path.read_text("utf-8")
+    cli("-C", root, "obligation", "set", "koop", "bericht", "--on-holiday", PREVIOUS)
+    assert "on_holiday: previous-working-day" in path.read_text("utf-8")
+    cli("-C", root, "obligation", "set", "koop", "bericht", "--unset", "on_holiday")
+    assert "on_holiday" not in path.read_text("utf-8")
+    before = path.read_text("utf-8")
+    bad = cli(
+        "-C", root, "obligation", "set", "koop", "bericht", "--on-holiday", "sometimes", ok=False
+    )
+    assert bad.exit_code == 2
+    assert "--on-holiday: „sometimes“ gibt es nicht; möglich: next-working-day" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert path.read_text("utf-8") == before

@@ -62,6 +62,15 @@ def action_list_cmd(
         str | None,
         typer.Option("--partner", help="Nur Aufgaben dieses Partners.", metavar="PARTNER"),
     ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            help="Nur was diese Person zu tun hat: der zuständige Kontakt einer Pflicht, "
+            "die verantwortliche Person einer Aufgabe.",
+            metavar="PARTNER/KONTAKT",
+        ),
+    ] = None,
 ) -> None:
     """Aufgaben aus allen Sitzungen auflisten; (!) markiert überfällige.
 
@@ -69,13 +78,14 @@ def action_list_cmd(
     """
     from coopkit.queries.actions import action_rows
     from coopkit.queries.load import snapshot
-    from coopkit.queries.lookup import check_partner
+    from coopkit.queries.lookup import check_partner, check_person
 
     state = get_state(ctx)
     service_ctx = state.context()
     snap = snapshot(service_ctx)
     check_partner(snap, partner)
-    rows = action_rows(snap.data, snap.today, open_only=open_only, partner=partner)
+    check_person(snap, person)
+    rows = action_rows(snap.data, snap.today, open_only=open_only, partner=partner, person=person)
     if state.json:
         print_json({"ok": True, "actions": rows})
         return

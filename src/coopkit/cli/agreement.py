@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 clause_app = typer.Typer(no_args_is_help=True)
-obligation_app = typer.Typer(no_args_is_help=True)
 
 DateOption = Annotated[
     str | None, typer.Option("--date", metavar="DATUM", help="Datum des Commits.")
@@ -53,11 +52,6 @@ def group() -> None:
 @clause_app.callback()
 def clause_group() -> None:
     """Paragraphen einer Vereinbarung."""
-
-
-@obligation_app.callback()
-def obligation_group() -> None:
-    """Pflichten einer Vereinbarung: wer schuldet wem was, wann."""
 
 
 def _done(ctx: typer.Context, de: str, en: str, payload: dict[str, Any], **params: Any) -> None:
@@ -550,173 +544,6 @@ def clause_add_cmd(
         "§ {n} added",
         {"commit": result.commit.commit, "clause": number},
         n=number,
-    )
-
-
-ByOption = Annotated[
-    list[str] | None, typer.Option("--by", metavar="PARTNER", help="Wer schuldet (mehrfach).")
-]
-ToOption = Annotated[
-    list[str] | None, typer.Option("--to", metavar="PARTNER", help="Wem gegenüber (mehrfach).")
-]
-WhatOption = Annotated[str | None, typer.Option("--what", help="Was zu tun ist.")]
-EveryOption = Annotated[
-    str | None, typer.Option("--every", metavar="DAUER", help="Turnus als ISO-Dauer, z. B. P3M.")
-]
-RruleOption = Annotated[
-    str | None, typer.Option("--rrule", metavar="REGEL", help="Turnus als RRULE (RFC 5545).")
-]
-FirstDueOption = Annotated[
-    str | None, typer.Option("--first-due", metavar="DATUM", help="Erste Fälligkeit.")
-]
-ClauseOption = Annotated[
-    int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.", min=1)
-]
-ConditionOption = Annotated[str | None, typer.Option("--condition", help="Bedingung.")]
-HowOption = Annotated[str | None, typer.Option("--how", help="Wie (Weg, Form).")]
-
-
-@obligation_app.command("add")
-@command
-def obligation_add_cmd(
-    ctx: typer.Context,
-    agreement_id: AgreementId,
-    obligation_id: Annotated[
-        str, typer.Argument(metavar="PFLICHT-ID", help="Kurz-ID der Pflicht.")
-    ],
-    by: ByOption = None,
-    to: ToOption = None,
-    what: WhatOption = None,
-    every: EveryOption = None,
-    rrule: RruleOption = None,
-    first_due: FirstDueOption = None,
-    clause: ClauseOption = None,
-    condition: ConditionOption = None,
-    how: HowOption = None,
-    date: DateOption = None,
-) -> None:
-    """Eine Pflicht anlegen: wer schuldet wem was, einmalig oder wiederkehrend; ein Commit.
-
-    Beispiel: coop agreement obligation add koop angebote --by caritas --to kreis
-    --what "Über Angebote informieren" --every P3M --first-due 2013-03-31 --clause 2
-    """
-    from coopkit.services.agreements import add_obligation
-
-    if not by or not what:
-        raise UsageError(T("--by und --what sind nötig", "--by and --what are required"))
-    service_ctx = get_state(ctx).context()
-    result = add_obligation(
-        service_ctx,
-        agreement_id,
-        obligation_id,
-        by=by,
-        to=to or [],
-        what=what,
-        every=every,
-        rrule=rrule,
-        first_due=get_state(ctx).day(first_due, "--first-due", DayKind.PLANNED),
-        clause=clause,
-        condition=condition,
-        how=how,
-        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
-    )
-    _done(
-        ctx,
-        "Pflicht {o} angelegt",
-        "obligation {o} added",
-        {"commit": result.commit.commit},
-        o=obligation_id,
-    )
-
-
-@obligation_app.command("set")
-@command
-def obligation_set_cmd(
-    ctx: typer.Context,
-    agreement_id: AgreementId,
-    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
-    by: ByOption = None,
-    to: ToOption = None,
-    what: WhatOption = None,
-    every: EveryOption = None,
-    rrule: RruleOption = None,
-    first_due: FirstDueOption = None,
-    clause: ClauseOption = None,
-    condition: ConditionOption = None,
-    how: HowOption = None,
-    unset: Annotated[
-        list[str] | None,
-        typer.Option("--unset", metavar="FELD", help="Feld entfernen, z. B. every (mehrfach)."),
-    ] = None,
-    date: DateOption = None,
-) -> None:
-    """Felder einer Pflicht ändern oder mit --unset entfernen; ein Commit.
-
-    Beispiel: coop agreement obligation set koop angebote --every P6M
-    """
-    from coopkit.services.agreements import set_obligation
-
-    changes: dict[str, Any] = {
-        "by": by or None,
-        "to": to or None,
-        "what": what,
-        "every": every,
-        "rrule": rrule,
-        "first_due": get_state(ctx).day(first_due, "--first-due", DayKind.PLANNED),
-        "clause": clause,
-        "condition": condition,
-        "how": how,
-    }
-    changes = {k: v for k, v in changes.items() if v is not None}
-    if not changes and not unset:
-        raise UsageError(
-            T("nichts zu ändern: bitte Optionen angeben", "nothing to change: give some options")
-        )
-    service_ctx = get_state(ctx).context()
-    result = set_obligation(
-        service_ctx,
-        agreement_id,
-        obligation_id,
-        changes,
-        unset=unset or [],
-        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
-    )
-    _done(
-        ctx,
-        "Pflicht {o} geändert",
-        "obligation {o} changed",
-        {"commit": result.commit.commit},
-        o=obligation_id,
-    )
-
-
-@obligation_app.command("remove")
-@command
-def obligation_remove_cmd(
-    ctx: typer.Context,
-    agreement_id: AgreementId,
-    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
-    date: DateOption = None,
-) -> None:
-    """Eine Pflicht entfernen; ein Commit.
-
-    Beispiel: coop agreement obligation remove koop angebote
-    """
-    from coopkit.services.agreements import remove_obligation
-
-    service_ctx = get_state(ctx).context()
-    result = remove_obligation(
-        service_ctx,
-        agreement_id,
-        obligation_id,
-        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
-    )
-    _done(
-        ctx,
-        "Pflicht {o} entfernt",
-        "obligation {o} removed",
-        {"commit": result.commit.commit},
-        o=obligation_id,
     )
 
 
@@ -1567,4 +1394,3 @@ clause_app.command("set")(clause_set_cmd)
 clause_app.command("remove")(clause_remove_cmd)
 clause_app.command("move")(clause_move_cmd)
 app.add_typer(clause_app, name="clause")
-app.add_typer(obligation_app, name="obligation")

@@ -58,6 +58,15 @@ def due_cmd(
     partner: Annotated[
         str | None, typer.Option("--partner", help="Nur dieser Partner.", metavar="PARTNER")
     ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            help="Nur was diese Person zu tun hat: der zuständige Kontakt einer Pflicht, "
+            "die verantwortliche Person einer Aufgabe.",
+            metavar="PARTNER/KONTAKT",
+        ),
+    ] = None,
     within: Annotated[
         str,
         typer.Option(
@@ -88,7 +97,9 @@ def due_cmd(
         warning = broken_warning(snap)
         if warning is not None:
             say(warning, service_ctx.lang, err=True)
-        groups = due_list(snap, partner=partner, within_days=within_days, overdue_only=overdue)
+        groups = due_list(
+            snap, partner=partner, person=person, within_days=within_days, overdue_only=overdue
+        )
         lang = service_ctx.lang
         if state.json:
             print_json({"ok": True, "today": service_ctx.today, "partners": groups})
@@ -124,13 +135,16 @@ def due_cmd(
                     rows,
                 )
             )
+            for item in group.items:
+                if item.moved:
+                    say(f"{item.key}: {_('verschoben: {v}', v=item.moved).format(lang)}")
             for note in group.endings:
                 say(note)
 
     show_page(
         service_ctx,
         "due",
-        (partner, within_days, overdue, state.json),
+        (partner, person, within_days, overdue, state.json),
         render,
         quiet=state.json,
         facts=True,
@@ -184,6 +198,15 @@ def checklist_cmd(
     partner: Annotated[
         str | None, typer.Option("--partner", help="Nur dieser Partner.", metavar="PARTNER")
     ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            help="Nur was diese Person zu tun hat: der zuständige Kontakt einer Pflicht, "
+            "die verantwortliche Person einer Aufgabe.",
+            metavar="PARTNER/KONTAKT",
+        ),
+    ] = None,
     meeting: Annotated[
         str | None,
         typer.Option(
@@ -217,6 +240,7 @@ def checklist_cmd(
         service_ctx,
         output,
         partner=partner,
+        person=person,
         meeting=meeting,
         until=get_state(ctx).day(until, "--until", DayKind.PLANNED),
     )

@@ -126,7 +126,8 @@ COMMANDS: dict[str, Entry] = {
     ),
     "action": Entry("action", "Aufgaben aus Sitzungen: auflisten und erledigen."),
     "obligation": Entry(
-        "obligation", "Pflichten: auflisten, Erfüllung erfassen, wer informiert wen."
+        "obligation",
+        "Pflichten: anlegen, ändern, entfernen, auflisten, Erfüllung erfassen, wer informiert wen.",
     ),
     "template": Entry("template", "Vorlagen: auflisten, exportieren, prüfen."),
     "config": Entry(

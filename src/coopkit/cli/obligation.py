@@ -1,9 +1,9 @@
-"""`coop obligation`: obligations listed, fulfilment recorded or taken back, who informs whom."""
+"""`coop obligation`: obligations added, changed, removed, listed; fulfilment; who informs whom."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,7 +23,203 @@ if TYPE_CHECKING:
 
 @app.callback()
 def obligation_group() -> None:
-    """Pflichten: auflisten, Erfüllung erfassen, wer informiert wen."""
+    """Pflichten: anlegen, ändern, entfernen, auflisten, Erfüllung erfassen, wer informiert wen."""
+
+
+DateOption = Annotated[
+    str | None, typer.Option("--date", metavar="DATUM", help="Datum des Commits.")
+]
+AgreementId = Annotated[str, typer.Argument(metavar="ID", help="ID der Vereinbarung.")]
+
+
+ON_HOLIDAY = ("next-working-day", "previous-working-day", "keep")
+"""What `--on-holiday` accepts: the values of `on_holiday` in an obligation."""
+
+
+def _on_holiday(value: str | None) -> str | None:
+    """Return the `--on-holiday` value, or refuse one the obligation would not accept."""
+    if value is None or value in ON_HOLIDAY:
+        return value
+    raise UsageError(
+        T(
+            "--on-holiday: „{v}“ gibt es nicht; möglich: {k}",
+            '--on-holiday: "{v}" does not exist; possible: {k}',
+            v=value,
+            k=", ".join(ON_HOLIDAY),
+        )
+    )
+
+
+ByOption = Annotated[
+    list[str] | None, typer.Option("--by", metavar="PARTNER", help="Wer schuldet (mehrfach).")
+]
+ToOption = Annotated[
+    list[str] | None, typer.Option("--to", metavar="PARTNER", help="Wem gegenüber (mehrfach).")
+]
+WhatOption = Annotated[str | None, typer.Option("--what", help="Was zu tun ist.")]
+EveryOption = Annotated[
+    str | None, typer.Option("--every", metavar="DAUER", help="Turnus als ISO-Dauer, z. B. P3M.")
+]
+RruleOption = Annotated[
+    str | None, typer.Option("--rrule", metavar="REGEL", help="Turnus als RRULE (RFC 5545).")
+]
+FirstDueOption = Annotated[
+    str | None, typer.Option("--first-due", metavar="DATUM", help="Erste Fälligkeit.")
+]
+ClauseOption = Annotated[
+    int | None, typer.Option("--clause", metavar="N", help="Paragraph § N.", min=1)
+]
+ConditionOption = Annotated[str | None, typer.Option("--condition", help="Bedingung.")]
+HowOption = Annotated[str | None, typer.Option("--how", help="Wie (Weg, Form).")]
+OnHolidayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--on-holiday",
+        metavar="REGEL",
+        help="Fällt eine Fälligkeit auf ein Wochenende oder einen Feiertag des Landes (land in "
+        "coop.toml): next-working-day (auf den nächsten Werktag), previous-working-day (auf den "
+        "Werktag davor) oder keep (bleibt, Standard).",
+    ),
+]
+
+
+@command
+def obligation_add_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    obligation_id: Annotated[
+        str, typer.Argument(metavar="PFLICHT-ID", help="Kurz-ID der Pflicht.")
+    ],
+    by: ByOption = None,
+    to: ToOption = None,
+    what: WhatOption = None,
+    every: EveryOption = None,
+    rrule: RruleOption = None,
+    first_due: FirstDueOption = None,
+    clause: ClauseOption = None,
+    condition: ConditionOption = None,
+    how: HowOption = None,
+    on_holiday: OnHolidayOption = None,
+    date: DateOption = None,
+) -> None:
+    """Eine Pflicht anlegen: wer schuldet wem was, einmalig oder wiederkehrend; ein Commit.
+
+    Beispiel: coop obligation add koop angebote --by caritas --to kreis
+    --what "Über Angebote informieren" --every P3M --first-due 2013-03-31 --clause 2
+    """
+    from coopkit.services.agreements import add_obligation
+
+    if not by or not what:
+        raise UsageError(T("--by und --what sind nötig", "--by and --what are required"))
+    service_ctx = get_state(ctx).context()
+    result = add_obligation(
+        service_ctx,
+        agreement_id,
+        obligation_id,
+        by=by,
+        to=to or [],
+        what=what,
+        every=every,
+        rrule=rrule,
+        first_due=get_state(ctx).day(first_due, "--first-due", DayKind.PLANNED),
+        clause=clause,
+        condition=condition,
+        how=how,
+        on_holiday=_on_holiday(on_holiday),
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+    )
+    done(
+        ctx,
+        T("Pflicht {o} angelegt", "obligation {o} added", o=obligation_id),
+        {"commit": result.commit.commit},
+    )
+
+
+@command
+def obligation_set_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
+    by: ByOption = None,
+    to: ToOption = None,
+    what: WhatOption = None,
+    every: EveryOption = None,
+    rrule: RruleOption = None,
+    first_due: FirstDueOption = None,
+    clause: ClauseOption = None,
+    condition: ConditionOption = None,
+    how: HowOption = None,
+    on_holiday: OnHolidayOption = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option("--unset", metavar="FELD", help="Feld entfernen, z. B. every (mehrfach)."),
+    ] = None,
+    date: DateOption = None,
+) -> None:
+    """Felder einer Pflicht ändern oder mit --unset entfernen; ein Commit.
+
+    Beispiel: coop obligation set koop angebote --every P6M
+    """
+    from coopkit.services.agreements import set_obligation
+
+    changes: dict[str, Any] = {
+        "by": by or None,
+        "to": to or None,
+        "what": what,
+        "every": every,
+        "rrule": rrule,
+        "first_due": get_state(ctx).day(first_due, "--first-due", DayKind.PLANNED),
+        "clause": clause,
+        "condition": condition,
+        "how": how,
+        "on_holiday": _on_holiday(on_holiday),
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes and not unset:
+        raise UsageError(
+            T("nichts zu ändern: bitte Optionen angeben", "nothing to change: give some options")
+        )
+    service_ctx = get_state(ctx).context()
+    result = set_obligation(
+        service_ctx,
+        agreement_id,
+        obligation_id,
+        changes,
+        unset=unset or [],
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+    )
+    done(
+        ctx,
+        T("Pflicht {o} geändert", "obligation {o} changed", o=obligation_id),
+        {"commit": result.commit.commit},
+    )
+
+
+@command
+def obligation_remove_cmd(
+    ctx: typer.Context,
+    agreement_id: AgreementId,
+    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
+    date: DateOption = None,
+) -> None:
+    """Eine Pflicht entfernen; ein Commit.
+
+    Beispiel: coop obligation remove koop angebote
+    """
+    from coopkit.services.agreements import remove_obligation
+
+    service_ctx = get_state(ctx).context()
+    result = remove_obligation(
+        service_ctx,
+        agreement_id,
+        obligation_id,
+        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+    )
+    done(
+        ctx,
+        T("Pflicht {o} entfernt", "obligation {o} removed", o=obligation_id),
+        {"commit": result.commit.commit},
+    )
 
 
 @command
@@ -306,6 +502,9 @@ def obligation_undo_cmd(
     )
 
 
+app.command("add")(obligation_add_cmd)
+app.command("set")(obligation_set_cmd)
+app.command("remove")(obligation_remove_cmd)
 app.command("list")(obligation_list_cmd)
 app.command("done")(obligation_done_cmd)
 app.command("matrix")(obligation_matrix_cmd)

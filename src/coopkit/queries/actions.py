@@ -11,7 +11,7 @@ from coopkit.i18n import C_, Msg, _
 from coopkit.model.base import split_person
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
-from coopkit.queries.names import person_name
+from coopkit.queries.names import has_to_do, person_name
 
 ActionState = Literal["open", "done", "dropped"]
 
@@ -79,6 +79,7 @@ def action_rows(
     *,
     open_only: bool = False,
     partner: str | None = None,
+    person: str | None = None,
     meetings: Iterable[str] | None = None,
     before: date | None = None,
     as_of: date | None = None,
@@ -90,6 +91,7 @@ def action_rows(
         today: the day "overdue" is measured against.
         open_only: only actions nobody has closed.
         partner: only actions of this partner.
+        person: only actions this `partner/contact` has to do (`has_to_do`).
         meetings: only actions of these meetings.
         before: only actions of meetings before this day.
         as_of: count a closing only when it happened on or before this day (a report's end).
@@ -101,6 +103,7 @@ def action_rows(
         today,
         open_only=open_only,
         partner=partner,
+        person=person,
         meetings=meetings,
         before=before,
         as_of=as_of,
@@ -114,6 +117,7 @@ def rows_of(
     *,
     open_only: bool = False,
     partner: str | None = None,
+    person: str | None = None,
     meetings: Iterable[str] | None = None,
     before: date | None = None,
     as_of: date | None = None,
@@ -145,9 +149,11 @@ def rows_of(
                 continue
             known = people.get(who)
             if known is None:
-                owner, person = split_person(who)
-                known = people[who] = (owner, person, person_name(data, who))
+                owner, contact = split_person(who)
+                known = people[who] = (owner, contact, person_name(data, who))
             if partner and known[0] != partner:
+                continue
+            if person is not None and not has_to_do(person, known[0], known[1]):
                 continue
             rows.append(
                 ActionRow(

@@ -22,8 +22,13 @@ from coopkit.errors import Problem, T
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.queries.load import Snapshot
-from coopkit.queries.lookup import check_agreement, check_partner, get_agreement
-from coopkit.queries.names import partner_label, partner_name, responsible_contact
+from coopkit.queries.lookup import check_agreement, check_partner, check_person, get_agreement
+from coopkit.queries.names import (
+    has_to_do,
+    partner_label,
+    partner_name,
+    responsible_contact,
+)
 from coopkit.queries.versions import Timeline, VersionState, ending_text, leaving_text
 from coopkit.render.dates import long_date
 from coopkit.schedule import RecurrenceError, describe_frequency, horizon_end, occurrences
@@ -364,9 +369,13 @@ def open_items(
     until: date,
     *,
     partner: str | None = None,
+    person: str | None = None,
     agreements: Iterable[str] | None = None,
 ) -> list[DueItem]:
-    """Return open obligation occurrences and open actions due on or before `until`."""
+    """Return open obligation occurrences and open actions due on or before `until`.
+
+    With `person` (`partner/contact`), only what that person has to do (`has_to_do`).
+    """
     today, lang = snap.today, snap.lang
     wanted = set(agreements) if agreements is not None else None
     items: list[DueItem] = []
@@ -379,13 +388,13 @@ def open_items(
             continue
         occs.extend(open_occurrences(snap, agreement_id, until))
     for occ in occs:
-        person = responsible_contact(snap.data, occ.partner, occ.obligation, occ.agreement)
+        contact = responsible_contact(snap.data, occ.partner, occ.obligation, occ.agreement)
         items.append(
             DueItem(
                 kind="obligation",
                 partner=occ.partner,
-                person=person,
-                who=who_acts(occ.partner, person),
+                person=contact,
+                who=who_acts(occ.partner, contact),
                 due=occ.due,
                 what=occ.what,
                 source=sources.get((occ.agreement, occ.clause))
@@ -428,6 +437,8 @@ def open_items(
         )
     if partner is not None:
         items = [i for i in items if i.partner == partner]
+    if person is not None:
+        items = [i for i in items if has_to_do(person, i.partner, i.person)]
     return sorted(items, key=lambda i: (i.due, i.kind != "obligation", i.key, i.partner))
 
 
@@ -460,13 +471,18 @@ def due_list(
     snap: Snapshot,
     *,
     partner: str | None = None,
+    person: str | None = None,
     within_days: int = DEFAULT_WITHIN_DAYS,
     overdue_only: bool = False,
 ) -> list[PartnerItems]:
-    """Return what is due within `within_days` of today or overdue, grouped by partner."""
+    """Return what is due within `within_days` of today or overdue, grouped by partner.
+
+    With `person` (`partner/contact`), only what that person has to do.
+    """
     check_partner(snap, partner)
+    check_person(snap, person)
     until = due_until(snap, within_days=within_days, overdue_only=overdue_only)
-    return group_by_partner(snap, open_items(snap, until, partner=partner))
+    return group_by_partner(snap, open_items(snap, until, partner=partner, person=person))
 
 
 def overdue_counts(snap: Snapshot) -> dict[str, int]:

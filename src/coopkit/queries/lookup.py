@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from coopkit.errors import NotFound, Problem, ProblemsFound, T
+from coopkit.errors import NotFound, Problem, ProblemsFound, T, UsageError
 from coopkit.model.agreement import Agreement, Obligation
 from coopkit.model.base import Located
 from coopkit.model.minutes import Action, Minutes
@@ -118,6 +118,43 @@ def check_partner(records: Records, partner_id: str | None) -> None:
     """
     if partner_id is not None and records.data.broken_path("partner", partner_id) is None:
         get_partner(records, partner_id)
+
+
+def check_person(records: Records, person: str | None) -> None:
+    """Raise unless `person` (a filter that may be None) names a contact as `partner/contact`.
+
+    An unknown partner or contact is refused naming the known contacts (`partner/contact`).
+    """
+    if person is None:
+        return
+    partner_id, sep, contact_id = person.partition("/")
+    if not sep or not partner_id or not contact_id or "/" in contact_id:
+        raise UsageError(
+            T(
+                "„{v}“: erwartet PARTNER/KONTAKT, z. B. kv-myk/bernert",
+                '"{v}": expected PARTNER/CONTACT, e.g. kv-myk/bernert',
+                v=person,
+            )
+        )
+    partner = records.data.find_partner(partner_id)
+    if partner is None:
+        path = layout.partner_path(partner_id)
+        raise broken(records, path) or not_found(
+            "contact",
+            person,
+            (
+                f"{p.value.id}/{c.id}"
+                for p in records.data.partners.values()
+                for c in p.value.contacts
+            ),
+        )
+    if partner.find_contact(contact_id) is None:
+        raise not_found(
+            "contact",
+            contact_id,
+            (f"{partner.id}/{c.id}" for c in partner.contacts),
+            where=partner.id,
+        )
 
 
 def broken_warning(records: Records) -> T | None:

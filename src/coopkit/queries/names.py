@@ -23,6 +23,19 @@ def partner_labels(data: RepoData, ids: list[str]) -> str:
     return ", ".join(partner_label(data, i) for i in ids)
 
 
+def has_to_do(person: str | None, partner_id: str, contact_id: str | None) -> bool:
+    """Return whether `person` (`partner/contact`) has to do an item; True for no person asked.
+
+    The one meaning of "what one person has to do", asked by `coop due`, `coop checklist` and
+    `coop action list` alike: the item's responsible contact (an obligation's contact in charge,
+    see `responsible_contact`; an action's owner) is that contact of that partner. An item the
+    organisation as a whole owes belongs to no one person.
+    """
+    if person is None:
+        return True
+    return contact_id is not None and person == f"{partner_id}/{contact_id}"
+
+
 def contact_name(data: RepoData, partner_id: str, contact_id: str | None) -> str:
     """Return a contact's name ("Gisela Bernert"), the id when unknown, "" for none."""
     if contact_id is None:

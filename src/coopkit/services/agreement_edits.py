@@ -242,9 +242,9 @@ def remove_clause(
                     o=", ".join(citing),
                 ),
                 hint=T(
-                    "erst die Pflichten einem anderen Paragraphen zuordnen: coop agreement "
-                    "obligation set {a} PFLICHT --clause N (oder --unset clause)",
-                    "first link the obligations to another clause: coop agreement obligation "
+                    "erst die Pflichten einem anderen Paragraphen zuordnen: coop obligation "
+                    "set {a} PFLICHT --clause N (oder --unset clause)",
+                    "first link the obligations to another clause: coop obligation "
                     "set {a} OBLIGATION --clause N (or --unset clause)",
                     a=agreement_id,
                 ),

@@ -14,7 +14,7 @@ from coopkit.model.minutes import Minutes
 from coopkit.queries.context import Context
 from coopkit.queries.due import PartnerItems, open_items
 from coopkit.queries.load import Snapshot, snapshot
-from coopkit.queries.lookup import check_partner, get_minutes
+from coopkit.queries.lookup import check_partner, check_person, get_minutes
 from coopkit.queries.meetings import meeting_partners, next_meeting
 from coopkit.queries.names import contact_name, partner_name
 from coopkit.render.dates import long_date
@@ -59,11 +59,16 @@ def checklist_context(
     snap: Snapshot,
     *,
     partner: str | None = None,
+    person: str | None = None,
     meeting: str | None = None,
     until: date | None = None,
 ) -> dict[str, Any]:
-    """Return the render context of a checklist (see services.templates for its variables)."""
+    """Return the render context of a checklist (see services.templates for its variables).
+
+    With `person` (`partner/contact`), only what that person has to do.
+    """
     check_partner(snap, partner)
+    check_person(snap, person)
     data, today, lang = snap.data, snap.today, snap.lang
     target: Minutes | None = None
     if meeting is not None:
@@ -89,8 +94,8 @@ def checklist_context(
     else:
         period = _("bis {day}", day=long_date(until, lang)).format(lang)
         meeting_title = ""
-    items = open_items(snap, until, partner=partner)
-    if meeting is not None and target is not None and partner is None:
+    items = open_items(snap, until, partner=partner, person=person)
+    if meeting is not None and target is not None and partner is None and person is None:
         wanted = meeting_partners(data, target)
         items = [i for i in items if i.partner in wanted]
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -172,6 +177,7 @@ def render_checklist(
     output: Path,
     *,
     partner: str | None = None,
+    person: str | None = None,
     meeting: str | None = None,
     until: date | None = None,
 ) -> ChecklistResult:
@@ -185,7 +191,9 @@ def render_checklist(
                 p=str(output),
             )
         )
-    context = checklist_context(snapshot(ctx), partner=partner, meeting=meeting, until=until)
+    context = checklist_context(
+        snapshot(ctx), partner=partner, person=person, meeting=meeting, until=until
+    )
     if suffix == ".docx":
         from coopkit.services.pack import checklist_bytes
 
