@@ -101,7 +101,11 @@ def test_pinned_keys_are_refused_naming_trust_pin(tmp_path: Path, cli: Cli) -> N
 def test_show_marks_defaults_and_json_has_ok(tmp_path: Path, cli: Cli) -> None:
     root = _repo(tmp_path)
     shown = cli("-C", root, "config", "show").stdout
-    assert "(Standard)" in shown and "letterhead.city" in shown
+    assert "Herkunft" in shown and "letterhead.city" in shown
+    land = next(line for line in shown.splitlines() if line.startswith("land "))
+    assert land.split()[-1] == "Standard"
+    name = next(line for line in shown.splitlines() if line.startswith("name "))
+    assert name.split()[-1] == "coop.toml"
     data = json.loads(cli("-C", root, "--json", "config", "show", "land").stdout)
     assert data == {"ok": True, "settings": [{"key": "land", "value": None, "default": True}]}
     cli("-C", root, "config", "set", "land", "RP")

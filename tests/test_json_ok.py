@@ -22,6 +22,8 @@ READ_ONLY = [
     ("due",),
     ("due", "--overdue"),
     ("trust", "show"),
+    ("config", "show"),
+    ("due", "--person", "caritas-ko/petrovic"),
     ("agreement", "list"),
     ("agreement", "show", "myk-caritas-ko"),
     ("agreement", "verify"),

@@ -58,8 +58,12 @@ def show_cmd(
         )
         return
     marker = gettext("Standard", lang)
-    headers = [pgettext("column", "Schlüssel", lang), pgettext("column", "Wert", lang), ""]
-    rows = [[s.key, _shown(s.value), f"({marker})" if s.default else ""] for s in settings]
+    headers = [
+        pgettext("column", "Schlüssel", lang),
+        pgettext("column", "Wert", lang),
+        pgettext("column", "Herkunft", lang),
+    ]
+    rows = [[s.key, _shown(s.value), marker if s.default else "coop.toml"] for s in settings]
     say(table(headers, rows))
 
 
