@@ -10,7 +10,7 @@ a module only when one of its commands is called; `coop --help` lists the table.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
@@ -24,9 +24,6 @@ from coopkit.cli.framework import (
     without_pydantic_plugins,
 )
 from coopkit.cli.state import CliState, check_language, parse_day
-
-if TYPE_CHECKING:
-    pass
 
 install()
 
