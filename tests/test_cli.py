@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -110,3 +111,28 @@ def test_readme_quick_start_test_line_is_what_ci_runs() -> None:
     line = "pip install -e '.[test]' && pytest"
     assert line in readme
     assert line in (root / ".ci/run").read_text("utf-8")
+
+
+def _leaf_commands(command: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for name, sub in subcommands(command):
+        if hasattr(sub, "list_commands"):
+            yield from _leaf_commands(sub, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", sub
+
+
+def test_every_example_in_the_help_calls_its_own_command() -> None:
+    """An example ("Beispiel: coop …") names the command whose help shows it, in full."""
+    wrong = []
+    for name, command in _leaf_commands(get_command(app)):
+        text = " ".join((command.help or "").split())
+        for example in re.findall(r"Beispiel: (coop [^\n]*?)(?:$| Beispiel:)", text):
+            words, skip = [], False
+            for word in example.split()[1:]:
+                if skip or word.startswith("-"):
+                    skip = not skip and word in ("-C", "--today", "--lang", "--author")
+                    continue
+                words.append(word)
+            if " ".join(words[: len(name.split())]) != name:
+                wrong.append(f"coop {name}: {example}")
+    assert wrong == []

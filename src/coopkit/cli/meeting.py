@@ -170,7 +170,7 @@ def note_cmd(
 ) -> None:
     """Eine Notiz (Absatz) zu einem TOP hinzufügen.
 
-    Beispiel: coop meeting note 2014-02-05-evaluation --top 2 "Positive Bilanz aller Partner."
+    Beispiel: coop meeting note add 2014-02-05-evaluation --top 2 "Positive Bilanz aller Partner."
     """
     from coopkit.services.meetings import add_note
 
