@@ -38,9 +38,10 @@ def parse_status(value: str) -> str:
     raise UsageError(
         T(
             "Status „{s}“ unbekannt; erlaubt: {k}",
-            'unknown status "{s}"; allowed: {k}',
+            'unknown status "{s}"; allowed: {e}',
             s=value,
             k=", ".join(f"{STATUS_WORDS[k].format('de')} ({k})" for k in STATUSES),
+            e=", ".join(STATUSES),
         )
     )
 
