@@ -96,7 +96,7 @@ def _walk(command: Any, path: list[str]) -> Iterator[tuple[Any, list[str]]]:
     names = command.list_commands(context) if hasattr(command, "list_commands") else []
     for name in names:
         sub = command.get_command(context, name)
-        if sub is not None and not getattr(sub, "hidden", False):
+        if sub is not None:
             yield from _walk(sub, [*path, name])
 
 

@@ -167,3 +167,15 @@ def test_field_labels_of_the_command_line_come_from_the_glossary() -> None:
         label = OBLIGATION_FIELDS.get(field) or AGREEMENT_FIELDS[field]
         for lang in ("de", "en"):
             assert agreement._field_label(field, lang) == label.format(lang), field
+
+
+def test_the_root_command_list_speaks_the_chosen_language() -> None:
+    """`coop --help` lists the table's short help texts, translated like every other help text."""
+    from coopkit.cli.main import COMMANDS
+
+    english = help_of("en", [])
+    german = help_of("de", [])
+    for name, entry in COMMANDS.items():
+        start = " ".join(entry.short_help.split())[:25]
+        assert (start in german) != entry.hidden, name
+        assert start not in english, f"coop --lang en --help lists {name} in German"

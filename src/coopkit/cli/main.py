@@ -24,6 +24,7 @@ from coopkit.cli.framework import (
     without_pydantic_plugins,
 )
 from coopkit.cli.state import CliState, check_language, parse_day
+from coopkit.i18n import N_
 
 install()
 
@@ -42,93 +43,110 @@ class Entry(NamedTuple):
 COMMANDS: dict[str, Entry] = {
     "init": Entry(
         "repository",
-        "Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit).",
+        N_("Ein neues coop-Repository anlegen (coop.toml, Ordner, Vorlagen, erster Commit)."),
     ),
     "check": Entry(
-        "repository", "Alle Dateien prüfen: Syntax, Schema, Verweise, Datumslogik, IDs."
+        "repository", N_("Alle Dateien prüfen: Syntax, Schema, Verweise, Datumslogik, IDs.")
     ),
     "status": Entry(
         "repository",
-        "Überblick: Vereinbarungen mit Version und Freigaben, Partner, Sitzungen.",
+        N_("Überblick: Vereinbarungen mit Version und Freigaben, Partner, Sitzungen."),
     ),
     "demo": Entry(
         "repository",
-        "Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen.",
+        N_("Das Beispiel Mayen-Koblenz mit seiner Geschichte in einem neuen Repository aufbauen."),
     ),
     "migrate": Entry(
         "repository",
-        "Ältere Repositorys umstellen: den handgesetzten „status:“ aus allen Vereinbarungen "
-        "entfernen.",
+        N_(
+            "Ältere Repositorys umstellen: den handgesetzten „status:“ aus allen Vereinbarungen "
+            "entfernen."
+        ),
     ),
     "commit": Entry(
-        "repository", "Von Hand bearbeitete Datensätze geprüft als eigenen Commit übernehmen."
+        "repository", N_("Von Hand bearbeitete Datensätze geprüft als eigenen Commit übernehmen.")
     ),
     "search": Entry(
         "repository",
-        "Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken.",
+        N_("Volltextsuche in Vereinbarungen, Niederschriften, Partnern und Vermerken."),
     ),
     "sync": Entry(
         "collaboration",
-        "Abgleichen: holen, eigene Commits auf den gemeinsamen Stand setzen, prüfen, senden.",
+        N_("Abgleichen: holen, eigene Commits auf den gemeinsamen Stand setzen, prüfen, senden."),
     ),
     "merge-driver": Entry(
         "collaboration",
-        "Git-Merge-Treiber für coop-Datensätze (von git aufgerufen, nicht von Hand).",
+        N_("Git-Merge-Treiber für coop-Datensätze (von git aufgerufen, nicht von Hand)."),
         hidden=True,
     ),
     "due": Entry(
         "followup",
-        "Was ist fällig oder überfällig? Pflichten und Aufgaben je Partner, nach Datum, "
-        "mit Quelle.",
+        N_(
+            "Was ist fällig oder überfällig? Pflichten und Aufgaben je Partner, nach Datum, "
+            "mit Quelle."
+        ),
     ),
     "calendar": Entry(
         "followup",
-        "Kalender (.ics) exportieren: Sitzungen, Fristen der Aufgaben, Fälligkeiten der Pflichten.",
+        N_(
+            "Kalender (.ics) exportieren: Sitzungen, Fristen der Aufgaben, "
+            "Fälligkeiten der Pflichten."
+        ),
     ),
     "checklist": Entry(
         "followup",
-        "Checkliste je Partner: offene Aufgaben und fällige Pflichten bis zur nächsten Sitzung.",
+        N_(
+            "Checkliste je Partner: offene Aufgaben und fällige Pflichten bis zur nächsten Sitzung."
+        ),
     ),
     "report": Entry(
-        "followup", "Evaluationsbericht einer Vereinbarung für ein Jahr oder einen Zeitraum."
+        "followup", N_("Evaluationsbericht einer Vereinbarung für ein Jahr oder einen Zeitraum.")
     ),
     "log": Entry(
-        "repository", "Verlauf: wer hat wann was geändert, mit Dateien und Versions-Tags."
+        "repository", N_("Verlauf: wer hat wann was geändert, mit Dateien und Versions-Tags.")
     ),
     "render": Entry(
         "followup",
-        "Alle Vereinbarungen und Niederschriften in einem Lauf als Word-Dokumente ausgeben.",
+        N_("Alle Vereinbarungen und Niederschriften in einem Lauf als Word-Dokumente ausgeben."),
     ),
     "trust": Entry(
         "collaboration",
-        "Wurzel des Vertrauens: gepinnte Koordinationsschlüssel und registrierte Partnerschlüssel.",
+        N_(
+            "Wurzel des Vertrauens: gepinnte Koordinationsschlüssel und "
+            "registrierte Partnerschlüssel."
+        ),
     ),
     "remote": Entry(
         "collaboration",
-        "Gemeinsame git-Gegenstellen (Forgejo, Gitea, GitLab, Bare-Repository auf einem Share).",
+        N_(
+            "Gemeinsame git-Gegenstellen (Forgejo, Gitea, GitLab, Bare-Repository auf einem Share)."
+        ),
     ),
     "ci": Entry(
-        "collaboration", "CI-Pipelines: coop check und coop agreement verify bei jedem Push."
+        "collaboration", N_("CI-Pipelines: coop check und coop agreement verify bei jedem Push.")
     ),
     "partner": Entry(
-        "partner", "Partner: Organisationen, Vertretung, Kontakte, Signaturschlüssel."
+        "partner", N_("Partner: Organisationen, Vertretung, Kontakte, Signaturschlüssel.")
     ),
     "agreement": Entry(
         "agreement",
-        "Vereinbarungen: entwerfen, ändern, vergleichen, veröffentlichen, freigeben, ausgeben.",
+        N_("Vereinbarungen: entwerfen, ändern, vergleichen, veröffentlichen, freigeben, ausgeben."),
     ),
     "meeting": Entry(
         "meeting",
-        "Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung.",
+        N_("Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung."),
     ),
-    "action": Entry("action", "Aufgaben aus Sitzungen: auflisten und erledigen."),
+    "action": Entry("action", N_("Aufgaben aus Sitzungen: auflisten und erledigen.")),
     "obligation": Entry(
         "obligation",
-        "Pflichten: anlegen, ändern, entfernen, auflisten, Erfüllung erfassen, wer informiert wen.",
+        N_(
+            "Pflichten: anlegen, ändern, entfernen, auflisten, Erfüllung erfassen, "
+            "wer informiert wen."
+        ),
     ),
-    "template": Entry("template", "Vorlagen: auflisten, exportieren, prüfen."),
+    "template": Entry("template", N_("Vorlagen: auflisten, exportieren, prüfen.")),
     "config": Entry(
-        "config", "Einstellungen in coop.toml: zeigen, setzen, entfernen (geprüft, mit Commit)."
+        "config", N_("Einstellungen in coop.toml: zeigen, setzen, entfernen (geprüft, mit Commit).")
     ),
 }
 """Every top-level command and group, in the order of the root help."""
