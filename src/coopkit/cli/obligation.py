@@ -30,6 +30,7 @@ DateOption = Annotated[
     str | None, typer.Option("--date", metavar="DATUM", help="Datum des Commits.")
 ]
 AgreementId = Annotated[str, typer.Argument(metavar="ID", help="ID der Vereinbarung.")]
+ObligationId = Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")]
 
 
 ON_HOLIDAY = ("next-working-day", "previous-working-day", "keep")
@@ -139,7 +140,7 @@ def obligation_add_cmd(
 def obligation_set_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
+    obligation_id: ObligationId,
     by: ByOption = None,
     to: ToOption = None,
     what: WhatOption = None,
@@ -199,7 +200,7 @@ def obligation_set_cmd(
 def obligation_remove_cmd(
     ctx: typer.Context,
     agreement_id: AgreementId,
-    obligation_id: Annotated[str, typer.Argument(metavar="PFLICHT-ID", help="ID der Pflicht.")],
+    obligation_id: ObligationId,
     date: DateOption = None,
 ) -> None:
     """Eine Pflicht entfernen; ein Commit.
