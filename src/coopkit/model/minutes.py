@@ -50,12 +50,12 @@ class Top(Record):
 
     title: str
     prefilled: PrefilledKind | None = None
+    carried: str | None = None
+    """`<meeting-id>#<TOP>`: the TOP of an earlier meeting this one continues (its origin)."""
     status: TopStatus | None = None
     """Absent or `done`: the TOP was dealt with; `open`/`deferred` carry it into the next agenda."""
     recurring: bool = False
     """A standing item: it is on the agenda of every following meeting."""
-    carried: str | None = None
-    """`<meeting-id>#<TOP>`: the TOP of an earlier meeting this one continues (its origin)."""
     notes: str = ""
     decisions: list[str] = []
     actions: list[Action] = []

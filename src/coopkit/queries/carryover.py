@@ -101,9 +101,7 @@ def carryover(data: RepoData, today: date, agreements: list[str], day: date) -> 
             )
         )
     tops.sort(key=lambda c: (c.origin_date or c.last_date, c.origin_meeting, c.origin_top))
-    actions = action_rows(
-        data, today, open_only=True, meetings=[m.id for m in previous], as_of=day
-    )
+    actions = action_rows(data, today, open_only=True, meetings=[m.id for m in previous], as_of=day)
     return Carryover(tops, actions)
 
 

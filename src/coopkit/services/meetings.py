@@ -546,7 +546,7 @@ def mark_top(
         elif status is not None:
             set_key(item, "status", status, TOP_KEYS)
         if recurring is True:
-            set_key(item, "recurring", True, TOP_KEYS)
+            set_key(item, "recurring", yaml_value(True), TOP_KEYS)
         elif recurring is False:
             item.pop("recurring", None)
 
