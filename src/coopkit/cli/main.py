@@ -122,6 +122,9 @@ COMMANDS: dict[str, Entry] = {
         "Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung.",
     ),
     "action": Entry("action", "Aufgaben aus Sitzungen: auflisten und erledigen."),
+    "decision": Entry(
+        "decision", "Beschlusskontrolle: Beschlüsse aller Sitzungen und was aus ihnen wurde."
+    ),
     "obligation": Entry(
         "obligation",
         "Pflichten: anlegen, ändern, entfernen, auflisten, Erfüllung erfassen, wer informiert wen.",
