@@ -160,3 +160,22 @@ def test_check_reports_a_bad_carried_reference_with_line(make_repo: MakeRepo, cl
     assert result.exit_code == 1
     assert f"minutes/{M1}.md:" in result.stdout + result.stderr
     assert "SITZUNG#TOP" in result.stdout + result.stderr
+
+
+def test_check_reports_a_carried_reference_to_a_missing_top(make_repo: MakeRepo, cli: Cli) -> None:
+    root = make_repo()
+    _first_meeting(cli, root)
+    _new(cli, root, "2014-03-05", "Zweites Treffen")
+    path = root / "minutes" / f"{M2}.md"
+    text = path.read_text()
+    lines = text.splitlines()
+    line = next(i for i, x in enumerate(lines, start=1) if f"carried: {M1}#4" in x)
+    path.write_text(text.replace(f"carried: {M1}#4", f"carried: {M1}#40"))
+    result = cli("-C", root, "check", ok=False)
+    out = result.stdout + result.stderr
+    assert result.exit_code == 1
+    assert f"minutes/{M2}.md:{line}:" in out and "hat keinen TOP 40" in out
+    path.write_text(text.replace(f"carried: {M1}#4", "carried: 2014-01-01-gibt-es-nicht#1"))
+    out = cli("-C", root, "--lang", "en", "check", ok=False).stdout
+    out += cli("-C", root, "--lang", "en", "check", ok=False).stderr
+    assert 'unknown meeting "2014-01-01-gibt-es-nicht"' in out
