@@ -106,6 +106,9 @@ def test_carry_over_across_three_meetings_links_to_the_origin_once(
     assert f"carried: {M1}#4" in text and f"carried: {M1}#5" in text and M2 + "#" not in text
     shown = cli("-C", root, "meeting", "show", M3, today="2014-03-20").stdout
     assert "Nicht abgeschlossen, aus der Sitzung vom 5. Februar 2014, TOP 4." in shown
+    assert "TOP 3: Statistik  [ständiger TOP]" in shown
+    marked = cli("-C", root, "--lang", "en", "meeting", "show", M2, today="2014-03-20").stdout
+    assert "Item 2: Sprachkurse  [not finished]" in marked
 
 
 def test_a_carried_top_follows_its_source_and_drops_out_once_finished(

@@ -32,6 +32,10 @@ DateOption = Annotated[
 ]
 
 
+_TOP_MARKS = {"open": N_("nicht abgeschlossen"), "deferred": N_("vertagt")}
+"""How `meeting show` marks a TOP that carries into the next meeting."""
+
+
 @app.callback()
 def group() -> None:
     """Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung."""
@@ -493,7 +497,11 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
     by_key = {a.key: a for a in view.actions}
     for n, top in enumerate(m.tops, start=1):
         say("")
-        say(f"{pgettext('agenda item', 'TOP', lang)} {n}: {top.title}")
+        marks = [gettext(_TOP_MARKS[top.status], lang)] if top.unfinished and top.status else []
+        if top.recurring:
+            marks.append(gettext("ständiger TOP", lang))
+        marked = f"  [{', '.join(marks)}]" if marks else ""
+        say(f"{pgettext('agenda item', 'TOP', lang)} {n}: {top.title}{marked}")
         for line in top.notes.rstrip().splitlines():
             say(f"    {line}".rstrip())
         for decision in top.decisions:
