@@ -66,7 +66,7 @@ def test_docs_usage_lines_agree_with_the_cli() -> None:
             continue
         documented = {o for usage in usages for o in _OPTION.findall(usage)}
         options = [p for p in command.params if p.param_type_name == "option"]
-        real = {o for p in options for o in p.opts}
+        real = {o for p in options for o in (*p.opts, *p.secondary_opts)}
         # --json is global and may also stand after the command (`coop check --json`).
         for option in sorted(documented - real - {"--json"}):
             wrong.append(f"coop {name}: docs document {option}, which does not exist")

@@ -137,6 +137,9 @@ COMMANDS: dict[str, Entry] = {
         N_("Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung."),
     ),
     "action": Entry("action", N_("Aufgaben aus Sitzungen: auflisten und erledigen.")),
+    "decision": Entry(
+        "decision", N_("Beschlusskontrolle: Beschlüsse aller Sitzungen und was aus ihnen wurde.")
+    ),
     "obligation": Entry(
         "obligation",
         N_(

@@ -32,6 +32,10 @@ DateOption = Annotated[
 ]
 
 
+_TOP_MARKS = {"open": N_("nicht abgeschlossen"), "deferred": N_("vertagt")}
+"""How `meeting show` marks a TOP that carries into the next meeting."""
+
+
 @app.callback()
 def group() -> None:
     """Sitzungen: einladen, Anwesenheit, Beschlüsse, Aufgaben, Niederschrift, Genehmigung."""
@@ -248,6 +252,66 @@ def top_cmd(
 
 
 @command
+def mark_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    top: TopOption,
+    still_open: Annotated[
+        bool,
+        typer.Option("--open", help="Nicht abgeschlossen: kommt in die nächste Tagesordnung."),
+    ] = False,
+    deferred: Annotated[
+        bool,
+        typer.Option("--deferred", help="Vertagt: kommt in die nächste Tagesordnung."),
+    ] = False,
+    finished: Annotated[
+        bool, typer.Option("--done", help="Abgeschlossen (nimmt --open/--deferred zurück).")
+    ] = False,
+    recurring: Annotated[
+        bool | None,
+        typer.Option(
+            "--recurring/--not-recurring",
+            help="Ständiger TOP: steht auf jeder folgenden Tagesordnung (oder nicht mehr).",
+            show_default=False,
+        ),
+    ] = None,
+    after_sending: AfterSending = False,
+) -> None:
+    """Einen TOP als offen, vertagt, abgeschlossen oder ständig markieren (Wiedervorlage).
+
+    Offene, vertagte und ständige TOPs übernimmt „coop meeting new“ in die nächste Sitzung,
+    jeweils mit Verweis auf die Sitzung, aus der sie stammen.
+
+    Beispiel: coop meeting mark 2014-02-05-evaluation --top 3 --open
+    """
+    from coopkit.model.minutes import TopStatus
+    from coopkit.services.meetings import mark_top
+
+    flags: tuple[tuple[TopStatus, bool], ...] = (
+        ("open", still_open),
+        ("deferred", deferred),
+        ("done", finished),
+    )
+    chosen = [status for status, flag in flags if flag]
+    if len(chosen) > 1:
+        raise UsageError(
+            T(
+                "nur eine von --open, --deferred, --done angeben",
+                "give only one of --open, --deferred, --done",
+            )
+        )
+    result = mark_top(
+        get_state(ctx).context(),
+        meeting_id,
+        top,
+        chosen[0] if chosen else None,
+        recurring,
+        after_sending=after_sending,
+    )
+    _written(ctx, result, T("TOP {t} markiert", "TOP {t} marked", t=top))
+
+
+@command
 def times_cmd(
     ctx: typer.Context,
     meeting_id: MeetingId,
@@ -433,7 +497,11 @@ def show_cmd(ctx: typer.Context, meeting_id: MeetingId) -> None:
     by_key = {a.key: a for a in view.actions}
     for n, top in enumerate(m.tops, start=1):
         say("")
-        say(f"{pgettext('agenda item', 'TOP', lang)} {n}: {top.title}")
+        marks = [gettext(_TOP_MARKS[top.status], lang)] if top.unfinished and top.status else []
+        if top.recurring:
+            marks.append(gettext("ständiger TOP", lang))
+        marked = f"  [{', '.join(marks)}]" if marks else ""
+        say(f"{pgettext('agenda item', 'TOP', lang)} {n}: {top.title}{marked}")
         for line in top.notes.rstrip().splitlines():
             say(f"    {line}".rstrip())
         for decision in top.decisions:
@@ -550,6 +618,7 @@ app.command("decide")(decide_cmd)
 app.command("action")(action_cmd)
 app.command("top")(top_cmd)
 app.command("times")(times_cmd)
+app.command("mark")(mark_cmd)
 app.command("send")(send_cmd)
 app.command("approve")(approve_cmd)
 

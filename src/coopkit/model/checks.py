@@ -10,6 +10,7 @@ from coopkit.errors import Problem, T
 from coopkit.i18n import C_
 from coopkit.model.base import Loc, Located, date_in, split_person
 from coopkit.model.config import MUNICIPAL_HOLIDAYS, Config
+from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
 
 
@@ -318,6 +319,51 @@ def check_fulfilments(data: RepoData) -> list[Problem]:
     return problems
 
 
+def _check_carried(
+    data: RepoData, located: Located[Minutes], index: int, carried: str
+) -> list[Problem]:
+    """Check that a carried TOP names an existing TOP of an earlier meeting."""
+    meeting, _, number = carried.rpartition("#")
+    origin = data.find_minutes(meeting)
+    where = located.at("tops", index, "carried")
+    if origin is None:
+        return [
+            Problem(
+                where,
+                T("unbekannte Sitzung „{m}“", 'unknown meeting "{m}"', m=meeting),
+                "unknown-meeting",
+            )
+        ]
+    if origin.date >= located.value.date:
+        return [
+            Problem(
+                where,
+                T(
+                    "„{m}“ vom {d} liegt nicht vor dieser Sitzung",
+                    '"{m}" of {d} is not before this meeting',
+                    m=meeting,
+                    d=origin.date.isoformat(),
+                ),
+                "date-order",
+            )
+        ]
+    if int(number) > len(origin.tops):
+        return [
+            Problem(
+                where,
+                T(
+                    "die Sitzung „{m}“ hat keinen TOP {n} (TOP 1 bis {c})",
+                    'the meeting "{m}" has no TOP {n} (TOP 1 to {c})',
+                    m=meeting,
+                    n=number,
+                    c=len(origin.tops),
+                ),
+                "unknown-top",
+            )
+        ]
+    return []
+
+
 def check_minutes(data: RepoData) -> list[Problem]:
     """Check minutes: agreements and persons known, actions numbered and due after the meeting."""
     problems: list[Problem] = []
@@ -393,6 +439,9 @@ def check_minutes(data: RepoData) -> list[Problem]:
                             "date-order",
                         )
                     )
+        for t, top in enumerate(mt.tops):
+            if top.carried is not None:
+                problems += _check_carried(data, located, t, top.carried)
         if mt.approved_in:
             later = data.find_minutes(mt.approved_in)
             if later is None:

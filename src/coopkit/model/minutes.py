@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import re
 from datetime import date
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from coopkit.model.base import Id, IdList, PersonRef, Record, TimeOfDay, fail
+from coopkit.model.base import Id, IdList, PersonRef, Record, TimeOfDay, fail, id_problem
 
 MinutesStatus = Literal["draft", "sent", "approved", "cancelled"]
 """`cancelled`: the meeting did not take place (`coop meeting cancel`); never held, never sent."""
 ActionStatus = Literal["done", "dropped"]
+TopStatus = Literal["done", "open", "deferred"]
+"""`open`: discussed, not finished; `deferred`: not dealt with. Both carry into the next agenda."""
 PrefilledKind = Literal["approval", "actions", "obligations", "revisions"]
 """A TOP `coop meeting new` prepared: its title and notes follow the records until sending."""
 
@@ -47,9 +50,37 @@ class Top(Record):
 
     title: str
     prefilled: PrefilledKind | None = None
+    carried: str | None = None
+    """`<meeting-id>#<TOP>`: the TOP of an earlier meeting this one continues (its origin)."""
+    status: TopStatus | None = None
+    """Absent or `done`: the TOP was dealt with; `open`/`deferred` carry it into the next agenda."""
+    recurring: bool = False
+    """A standing item: it is on the agenda of every following meeting."""
     notes: str = ""
     decisions: list[str] = []
     actions: list[Action] = []
+
+    @field_validator("carried")
+    @classmethod
+    def _carried(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        meeting, _, number = value.rpartition("#")
+        if not meeting or id_problem(meeting) is not None or not _TOP_NUMBER.fullmatch(number):
+            raise fail(
+                "„carried: {v}“: erwartet SITZUNG#TOP, z. B. 2014-02-05-evaluation#3",
+                '"carried: {v}": expected MEETING#TOP, e.g. 2014-02-05-evaluation#3',
+                v=value,
+            )
+        return value
+
+    @property
+    def unfinished(self) -> bool:
+        """Return whether the TOP was left open or deferred."""
+        return self.status in ("open", "deferred")
+
+
+_TOP_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
 
 
 class Minutes(Record):

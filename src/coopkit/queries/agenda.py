@@ -13,12 +13,13 @@ from datetime import date
 from coopkit.errors import T
 from coopkit.i18n import Msg, _
 from coopkit.model.minutes import Minutes, PrefilledKind, Top
-from coopkit.queries.actions import action_rows
+from coopkit.queries.actions import ActionRow
+from coopkit.queries.carryover import Carryover, carryover, origin_text
 from coopkit.queries.due import agreement_occurrences
 from coopkit.queries.load import Snapshot
 from coopkit.queries.meetings import previous_meetings
 from coopkit.queries.names import partner_label, person_name
-from coopkit.render.dates import short_date
+from coopkit.render.dates import long_date, short_date
 from coopkit.schedule import describe_frequency
 
 
@@ -110,13 +111,8 @@ def _approval_title(previous: list[Minutes], meeting: str | None, lang: str) -> 
     ).format(lang)
 
 
-def _action_lines(snap: Snapshot, previous: list[Minutes], day: date, lang: str) -> list[str]:
+def _action_lines(snap: Snapshot, rows: list[ActionRow], lang: str) -> list[str]:
     data = snap.data
-    # A closing counts when it happened by the meeting day: minutes drafted later still say
-    # what was open at the meeting.
-    rows = action_rows(
-        data, snap.today, open_only=True, meetings=[m.id for m in previous], as_of=day
-    )
     return [
         T(
             "- {w} – {x} (bis {d}; aus der Sitzung vom {m}, TOP {t})",
@@ -160,7 +156,10 @@ def prepared_tops(
     tops: dict[PrefilledKind, Top] = {
         "approval": Top(title=_approval_title(previous, meeting, lang), prefilled="approval")
     }
-    actions = _action_lines(snap, previous, day, lang)
+    # A closing counts when it happened by the meeting day: minutes drafted later still say
+    # what was open at the meeting.
+    carried = carryover(snap.data, snap.today, agreements, day)
+    actions = _action_lines(snap, carried.actions, lang)
     if actions:
         tops["actions"] = Top(
             title=TITLES["actions"].format(lang), prefilled="actions", notes="\n".join(actions)
@@ -193,11 +192,20 @@ def prepared_tops(
 
 
 def prefilled_agenda(snap: Snapshot, agreements: list[str], day: date, lang: str) -> list[Top]:
-    """Return the agenda of a new meeting: the prepared TOPs (kind and title), „Verschiedenes“."""
-    tops = [
+    """Return the agenda of a new meeting: the prepared TOPs (kind and title), „Verschiedenes“.
+
+    The TOPs earlier meetings left open and the standing ones follow the approval, each linked to
+    its origin (`carried:`); open actions have their prepared TOP.
+    """
+    prepared = [
         Top(title=top.title, prefilled=top.prefilled)
         for top in prepared_tops(snap, agreements, day, lang).values()
     ]
+    carried = [
+        Top(title=item.title, carried=item.origin, recurring=item.recurring)
+        for item in carryover(snap.data, snap.today, agreements, day).tops
+    ]
+    tops = prepared[:1] + carried + prepared[1:]
     tops.append(Top(title=T("Verschiedenes", "Any other business").format(lang)))
     return tops
 
@@ -209,11 +217,15 @@ def current_agenda(snap: Snapshot, minutes: Minutes, lang: str) -> Minutes:
     prepared TOP keeps its place (the TOP numbers stay those of the file); one with nothing left
     to say says so. Notes taken in the meeting follow the computed text.
     """
-    if minutes.status != "draft" or not any(t.prefilled for t in minutes.tops):
+    if minutes.status != "draft" or not any(t.prefilled or t.carried for t in minutes.tops):
         return minutes
     fresh = prepared_tops(snap, list(minutes.agreements), minutes.date, lang, minutes.id)
+    carried = carryover(snap.data, snap.today, list(minutes.agreements), minutes.date)
     tops = []
     for top in minutes.tops:
+        if top.carried is not None:
+            tops.append(_carried_top(snap, carried, top, lang))
+            continue
         if top.prefilled is None:
             tops.append(top)
             continue
@@ -224,3 +236,25 @@ def current_agenda(snap: Snapshot, minutes: Minutes, lang: str) -> Minutes:
         notes = "\n\n".join(x for x in (text.strip(), own) if x)
         tops.append(top.model_copy(update={"title": title, "notes": notes + "\n" if notes else ""}))
     return minutes.model_copy(update={"tops": tops})
+
+
+def _carried_top(snap: Snapshot, carried: Carryover, top: Top, lang: str) -> Top:
+    """Return a draft's carried TOP as its origin stands: title, link, or finished since."""
+    item = next((c for c in carried.tops if c.origin == top.carried), None)
+    if item is not None:
+        title = item.title
+        link = origin_text(item, lang)
+        text = link[:1].upper() + link[1:] + "."
+    else:
+        meeting, _, number = (top.carried or "").rpartition("#")
+        found = snap.data.minutes.get(meeting)
+        title = top.title
+        text = T(
+            "Aus der Sitzung vom {d}, TOP {t}; inzwischen abgeschlossen, entfällt.",
+            "From the meeting of {d}, item {t}; finished since, dropped.",
+            d=long_date(found.value.date, lang) if found else meeting,
+            t=number,
+        ).format(lang)
+    own = top.notes.strip()
+    notes = "\n\n".join(x for x in (text, own) if x)
+    return top.model_copy(update={"title": title, "notes": notes + "\n"})

@@ -97,6 +97,9 @@ def record_keys(kind: str, value: Any) -> Keys:
             defines.add(f"action:{value.action_key(action)}")
         if value.approved_in:
             mentions.add(f"minutes:{value.approved_in}")
+        for top in value.tops:
+            if top.carried:
+                mentions.add(f"minutes:{top.carried.rpartition('#')[0]}")
     elif kind == "action":
         defines.add(f"action:{value.action}")
         mentions.add(f"minutes:{value.action.partition('#')[0]}")

@@ -10,7 +10,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from coopkit.errors import T, UsageError
-from coopkit.model.minutes import ActionRecord, Minutes, Top
+from coopkit.model.minutes import ActionRecord, Minutes, Top, TopStatus
 from coopkit.model.names import slug
 from coopkit.queries.actions import STATE_LABELS
 from coopkit.queries.context import Context
@@ -40,7 +40,16 @@ MINUTES_KEYS = (
     "tops",
     "distribution",
 )
-TOP_KEYS = ("title", "prefilled", "notes", "decisions", "actions")
+TOP_KEYS = (
+    "title",
+    "prefilled",
+    "carried",
+    "status",
+    "recurring",
+    "notes",
+    "decisions",
+    "actions",
+)
 ATTENDANCE_KEYS = ("present", "excused", "guests")
 SLUG_MAX = 40
 
@@ -506,6 +515,65 @@ def add_top(
     return result
 
 
+def mark_top(
+    ctx: Context,
+    meeting_id: str,
+    number: int,
+    status: TopStatus | None = None,
+    recurring: bool | None = None,
+    when: date | None = None,
+    *,
+    after_sending: bool = False,
+) -> MeetingResult:
+    """Mark a TOP open, deferred or done, or as a standing item; what is open carries over.
+
+    `done` removes the mark (an unmarked TOP counts as dealt with); `recurring=False` removes
+    the standing mark.
+    """
+    if status is None and recurring is None:
+        raise UsageError(
+            T(
+                "--open, --deferred, --done, --recurring oder --not-recurring angeben",
+                "give --open, --deferred, --done, --recurring or --not-recurring",
+            )
+        )
+
+    def change(node: Any, minutes: Minutes) -> None:
+        _check_top(minutes, number)
+        item = _top_node(node, number)
+        if status == "done":
+            item.pop("status", None)
+        elif status is not None:
+            set_key(item, "status", status, TOP_KEYS)
+        if recurring is True:
+            set_key(item, "recurring", yaml_value(True), TOP_KEYS)
+        elif recurring is False:
+            item.pop("recurring", None)
+
+    words = {
+        "open": T("offen", "open"),
+        "deferred": T("vertagt", "deferred"),
+        "done": T("abgeschlossen", "done"),
+    }
+    parts = [words[status]] if status else []
+    if recurring is not None:
+        parts.append(T("ständig", "standing") if recurring else T("nicht ständig", "not standing"))
+    return _edit_meeting(
+        ctx,
+        meeting_id,
+        change,
+        lambda m: T(
+            "TOP {n} in {m} markiert: {w}",
+            "Mark TOP {n} in {m}: {w}",
+            n=number,
+            m=m.id,
+            w=T(", ".join(p.format("de") for p in parts), ", ".join(p.format("en") for p in parts)),
+        ),
+        when,
+        after_sending=after_sending,
+    )
+
+
 def set_times(
     ctx: Context,
     meeting_id: str,
@@ -568,12 +636,12 @@ def _write_agenda(node: Any, minutes: Minutes) -> None:
     if not isinstance(tops, list):
         return
     for item, top in zip(tops, minutes.tops, strict=False):
-        if not isinstance(item, dict) or "prefilled" not in item:
+        if not isinstance(item, dict) or not ("prefilled" in item or "carried" in item):
             continue
         set_key(item, "title", yaml_value(top.title), TOP_KEYS)
         if top.notes.strip():
             set_key(item, "notes", _multiline(top.notes), TOP_KEYS)
-        del item["prefilled"]
+        item.pop("prefilled", None)
 
 
 def _mark_sent(node: Any, minutes: Minutes, day: date) -> None:

@@ -435,7 +435,12 @@ def dump_agreement(agreement: Agreement) -> str:
 
 def dump_minutes(minutes: Minutes) -> str:
     """Write a whole minutes file for a new meeting."""
-    front = dump_yaml(yaml_value(_plain_record(minutes, drop=("remarks",))))
+    plain = _plain_record(minutes, drop=("remarks",))
+    for top in plain.get("tops", []):
+        # An ordinary TOP stays as short as it was before standing items existed.
+        if top.get("recurring") is False:
+            del top["recurring"]
+    front = dump_yaml(yaml_value(plain))
     body = f"\n{minutes.remarks}\n" if minutes.remarks else ""
     return join_front_matter(front, body)
 
