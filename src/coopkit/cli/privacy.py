@@ -12,31 +12,17 @@ from coopkit.cli.output import print_json, print_problems, say, table
 from coopkit.cli.state import get_state
 from coopkit.errors import ExitCode, Problem, T
 from coopkit.i18n import gettext, pgettext
+from coopkit.services.privacy import CATEGORY_WORDS, legal_basis, period_text
 
 if TYPE_CHECKING:
     from coopkit.queries.privacy import Due, Inventory, Person
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
-CATEGORY_WORDS = {
-    "contacts": "Kontaktpersonen",
-    "representatives": "Vertretungsberechtigte",
-    "attendees": "Sitzungsteilnehmende",
-    "signatories": "Unterzeichnende",
-    "action_owners": "Verantwortliche für Aufgaben",
-    "commit_authors": "Autorinnen und Autoren der Commits",
-    "findings": "Funde der Datenschutzprüfung",
-}
-"""German names of the categories (English in the catalog)."""
-
 
 @app.callback()
 def group() -> None:
     """Datenschutz: Verzeichnis der Personendaten, Fristen, Klientendaten-Suche."""
-
-
-def _period_text(period: str, lang: str) -> str:
-    return gettext("dauerhaft", lang) if period == "permanent" else period
 
 
 def _person_json(person: Person) -> dict[str, Any]:
@@ -66,14 +52,14 @@ def _due_json(item: Due) -> dict[str, Any]:
     }
 
 
-def _report_json(inv: Inventory, due: list[Due]) -> dict[str, Any]:
+def _report_json(inv: Inventory, due: list[Due], lang: str) -> dict[str, Any]:
     from coopkit.model.retention import CATEGORIES
 
     return {
         "ok": True,
         "commits": inv.commits,
         "controller": inv.controller,
-        "legal_basis": inv.retention.legal_basis,
+        "legal_basis": legal_basis(inv, lang),
         "categories": [
             {
                 "category": c,
@@ -123,7 +109,7 @@ def report_cmd(
         if not state.json:
             say(T("geschrieben: {p}", "written: {p}", p=str(written)), lang)
     if state.json:
-        print_json(_report_json(inv, past))
+        print_json(_report_json(inv, past, lang))
         return
     if output is not None:
         return
@@ -149,13 +135,13 @@ def report_cmd(
                 first.isoformat() if first else "—",
                 len(files),
                 len(commits),
-                _period_text(inv.retention.period(c), lang),
+                period_text(inv.retention.period(c), lang),
                 sum(1 for d in past if d.category == c),
             ]
         )
     say(table(headers, rows))
     say("")
-    say(gettext("Rechtsgrundlage", lang) + ": " + inv.retention.legal_basis)
+    say(gettext("Rechtsgrundlage", lang) + ": " + legal_basis(inv, lang))
 
 
 @command

@@ -25,13 +25,6 @@ CATEGORIES: tuple[Category, ...] = (
     "findings",
 )
 
-LEGAL_BASIS = (
-    "Art. 6 Abs. 1 lit. e und Abs. 3 DSGVO in Verbindung mit dem Landesdatenschutzgesetz: "
-    "Verarbeitung zur Wahrnehmung der Aufgaben der Kooperationspartner; Aufbewahrung nach den "
-    "Aufbewahrungsfristen der Stelle, danach Anbietung an das zuständige Archiv "
-    "(Landesarchivgesetz)."
-)
-
 
 class Retention(Record):
     """Retention periods per category (ISO 8601 durations or "permanent") and the legal basis.
@@ -48,7 +41,8 @@ class Retention(Record):
     commit_authors: Period = PERMANENT
     findings: Period = "P0D"
     """Client data has no place in the records: it is due at once."""
-    legal_basis: str = LEGAL_BASIS
+    legal_basis: str | None = None
+    """The legal basis as text; None: the default wording (Art. 6 (1) (e) GDPR, archive law)."""
 
     def period(self, category: Category) -> str:
         """Return the period of a category."""
