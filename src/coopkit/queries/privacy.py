@@ -207,8 +207,7 @@ def _scan(walk: _Walk, commit: _Commit, path: str, raw: bytes, scanned: dict[str
     scanned[path] = names
 
 
-def _walk(ctx: Context, findings: bool) -> tuple[_Walk, int]:
-    snap = snapshot(ctx)
+def _walk(ctx: Context, snap: Snapshot, findings: bool) -> tuple[_Walk, int]:
     walk = _Walk(registered(snap.data))
     with GitRepo(ctx.root) as repo:
         commits = _commits(repo)
@@ -253,8 +252,8 @@ def _walk(ctx: Context, findings: bool) -> tuple[_Walk, int]:
 
 def inventory(ctx: Context) -> Inventory:
     """Return every person the history names, per category (one walk of the history)."""
-    walk, count = _walk(ctx, findings=True)
     snap = snapshot(ctx)
+    walk, count = _walk(ctx, snap, findings=True)
     config = snap.data.config.value if snap.data.config else None
     retention = config.retention if config else Retention()
     controller = None
@@ -306,7 +305,7 @@ def scan_history(ctx: Context) -> list[tuple[str, Problem]]:
 
     A finding is reported at the first commit whose version of the file holds it at that place.
     """
-    walk, _ = _walk(ctx, findings=True)
+    walk, _ = _walk(ctx, snapshot(ctx), findings=True)
     seen: set[tuple[str, int, int, str]] = set()
     first = []
     for sha, problem in walk.findings:
