@@ -246,9 +246,46 @@ def build_report() -> Any:
     return document
 
 
+def build_privacy() -> Any:
+    """Return the record of processing (Art. 30 GDPR): per category a table of the people."""
+    base = _base()
+    document = base.new_document()
+    base.add_page_number_footer(document, "{{ labels.title }} · {{ name }} · {{ today }}")
+    document.add_paragraph("{{ labels.title }}", style="Title")
+    document.add_paragraph("{{ name }}", style="Subtitle")
+    meta = document.add_paragraph()
+    meta.add_run(
+        "{{ labels.controller }}: {{ controller }} · {{ labels.as_of }} {{ today }} · "
+        "{{ labels.commits }}: {{ commits }}"
+    ).italic = True
+    document.add_paragraph("{{ labels.legal_basis }}", style="Heading 1")
+    document.add_paragraph("{{ legal_basis }}")
+    base.tag(document, "{%p for c in categories %}")
+    document.add_paragraph("{{ c.title }}", style="Heading 1")
+    document.add_paragraph("{{ c.summary }}")
+    base.tag(document, "{%p if c.entries %}")
+    _table(
+        document,
+        [
+            "{{ labels.person }}",
+            "{{ labels.since }}",
+            "{{ labels.files }}",
+            "{{ labels.commits }}",
+            "{{ labels.due }}",
+        ],
+        ["{{ e.name }}", "{{ e.since }}", "{{ e.files }}", "{{ e.commits }}", "{{ e.due }}"],
+        "e in c.entries",
+        [4.5, 2.4, 5.4, 1.6, 2.6],
+    )
+    base.tag(document, "{%p endif %}")
+    base.tag(document, "{%p endfor %}")
+    return document
+
+
 FOLLOWUP_TEMPLATES: dict[str, Callable[[], Any]] = {
     "checklist.docx": build_checklist,
     "report.docx": build_report,
+    "privacy.docx": build_privacy,
 }
 
 

@@ -168,15 +168,28 @@ def test_contact_set_and_remove(root: Path, cli: Cli) -> None:
     assert "    email: klein@caritas.example\n    topics:\n      - migration\n" in text
     cli("-C", root, "partner", "contact", "set", "caritas", "klein", "--topic", "")
     assert "topics" not in (root / "partners/caritas.yaml").read_text()
-    # klein is excused in a meeting: removing would leave a dangling reference
+    # klein is excused in a meeting: deleting would leave a dangling reference
     before = tree_state(root)
-    result = cli("-C", root, "partner", "contact", "remove", "caritas", "klein", ok=False)
+    result = cli(
+        "-C", root, "partner", "contact", "remove", "caritas", "klein", "--delete", ok=False
+    )  # fmt: skip
     assert "caritas/klein wird noch genannt" in result.stderr
     assert f"minutes/{MEETING}.md:" in result.stderr and f"minutes/{HELD}.md:" in result.stderr
     assert tree_state(root) == before
+    # without --delete the contact stays, with the day they left
+    n = _count(root)
+    cli("-C", root, "partner", "contact", "remove", "caritas", "klein", "--left", "2014-01-31")
+    _one_commit(root, n, "Kontakt klein bei Partner caritas ausgeschieden am 2014-01-31")
+    assert "    left: 2014-01-31\n" in (root / "partners/caritas.yaml").read_text()
+    cli("-C", root, "check")
+    result = cli("-C", root, "partner", "contact", "remove", "caritas", "klein", ok=False)
+    assert "bereits am 2014-01-31 ausgeschieden" in result.stderr
     cli("-C", root, "partner", "contact", "add", "caritas", "--name", "Olga Neu")
     n = _count(root)
-    cli("-C", root, "partner", "contact", "remove", "caritas", "olga-neu", "-m", "ausgeschieden")
+    cli(
+        "-C", root, "partner", "contact", "remove", "caritas", "olga-neu", "--delete",
+        "-m", "ausgeschieden",
+    )  # fmt: skip
     _one_commit(root, n, "Kontakt olga-neu bei Partner caritas entfernt", "ausgeschieden")
     assert "olga-neu" not in (root / "partners/caritas.yaml").read_text()
     result = cli("-C", root, "partner", "contact", "remove", "caritas", "nobody", ok=False)
@@ -505,7 +518,7 @@ def test_every_correction_keeps_bom_and_crlf(make_repo: MakeRepo, cli: Cli) -> N
         ("partner", "set", "caritas", "web", "https://caritas.example"),
         ("partner", "set", "caritas", "city", "Koblenz"),
         ("partner", "contact", "set", "caritas", "olga-neu", "--function", "Beratung"),
-        ("partner", "contact", "remove", "caritas", "olga-neu"),
+        ("partner", "contact", "remove", "caritas", "olga-neu", "--delete"),
         ("agreement", "clause", "set", "koop", "2", "Jede Partei trägt ihre Kosten."),
         ("agreement", "clause", "move", "koop", "3", "--to", "1"),
         ("agreement", "clause", "remove", "koop", "3"),

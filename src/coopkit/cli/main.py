@@ -151,6 +151,9 @@ COMMANDS: dict[str, Entry] = {
     "config": Entry(
         "config", N_("Einstellungen in coop.toml: zeigen, setzen, entfernen (geprüft, mit Commit).")
     ),
+    "privacy": Entry(
+        "privacy", N_("Datenschutz: Verzeichnis der Personendaten, Fristen, Klientendaten-Suche.")
+    ),
 }
 """Every top-level command and group, in the order of the root help."""
 

@@ -607,33 +607,59 @@ def contact_remove_cmd(
     contact_id: ContactId,
     date: CommitDateOption = None,
     message: MessageOption = None,
+    left: Annotated[
+        str | None,
+        typer.Option(
+            "--left",
+            metavar="DATUM",
+            help="Tag des Ausscheidens (Standard: heute); ab ihm läuft die Aufbewahrungsfrist.",
+        ),
+    ] = None,
+    delete: Annotated[
+        bool,
+        typer.Option(
+            "--delete",
+            help="Den Kontakt ganz löschen (nur wenn kein Datensatz ihn mehr nennt).",
+        ),
+    ] = False,
 ) -> None:
-    """Eine Ansprechperson entfernen, die kein Datensatz mehr nennt; ein Commit.
+    """Eine ausgeschiedene Ansprechperson austragen: vermerkt „left: DATUM“; ein Commit.
 
-    Wird die Person noch genannt (Sitzungsleitung, Anwesenheit, Aufgaben), wird nichts
-    geändert und jede Stelle als PFAD:ZEILE:SPALTE genannt.
+    Der Kontakt bleibt mit seinem Austrittsdatum stehen, damit Niederschriften und Aufgaben,
+    die ihn nennen, lesbar bleiben; ab dem Austritt läuft die Aufbewahrungsfrist aus coop.toml
+    [retention] (coop privacy due). Mit --delete wird er ganz gelöscht; nennt ihn noch ein
+    Datensatz (Sitzungsleitung, Anwesenheit, Aufgaben), wird nichts geändert und jede Stelle
+    als PFAD:ZEILE:SPALTE genannt.
 
-    Beispiel: coop partner contact remove caritas-ko klein
+    Beispiel: coop partner contact remove caritas-ko klein --left 2014-01-31
     """
     from coopkit.services.partner_edits import remove_contact
 
+    state = get_state(ctx)
     result = remove_contact(
-        get_state(ctx).context(),
+        state.context(),
         partner_id,
         contact_id,
-        when=get_state(ctx).day(date, "--date", DayKind.RECORDED),
+        when=state.day(date, "--date", DayKind.RECORDED),
         note=message,
+        delete=delete,
+        left=state.day(left, "--left", DayKind.RECORDED),
     )
-    done(
-        ctx,
-        T(
-            "Kontakt {c} bei {p} entfernt",
-            "contact {c} removed from {p}",
+    if delete:
+        text = T(
+            "Kontakt {c} bei {p} gelöscht",
+            "contact {c} deleted from {p}",
             c=contact_id,
             p=partner_id,
-        ),
-        {"path": result.path, "commit": result.commit.commit},
-    )
+        )
+    else:
+        text = T(
+            "Kontakt {c} bei {p} als ausgeschieden vermerkt",
+            "contact {c} of {p} marked as left",
+            c=contact_id,
+            p=partner_id,
+        )
+    done(ctx, text, {"path": result.path, "commit": result.commit.commit})
 
 
 app.command("set")(partner_set_cmd)

@@ -105,6 +105,7 @@ def check_cmd(
     from coopkit.cli.progress import READING, RULES, Progress
     from coopkit.queries.check import check_snapshot
     from coopkit.queries.load import snapshot
+    from coopkit.queries.privacy import retention_warnings
 
     state = get_state(ctx)
     service_ctx = state.context()
@@ -112,7 +113,16 @@ def check_cmd(
         snap = snapshot(service_ctx, progress=progress)
         progress.step(RULES)
         problems = check_snapshot(snap, privacy=privacy)
+        warnings = retention_warnings(snap)
     lang = service_ctx.lang
+    if not state.json:
+        for warning in warnings:
+            say(
+                T("Warnung: {w}", "warning: {w}", w=warning.format(lang)),
+                lang,
+                err=True,
+                one_line=True,
+            )
     if state.json:
         summary = T(
             "{n} Problem(e) in {f} Datei(en)",
@@ -126,6 +136,7 @@ def check_cmd(
                 "exit_code": int(ExitCode.PROBLEMS if problems else ExitCode.OK),
                 "message": summary.format(lang),
                 "problems": [problem_dict(p, lang) for p in problems],
+                "warnings": [problem_dict(w, lang) for w in warnings],
             }
         )
     elif problems:

@@ -153,6 +153,17 @@ PersonRef = Annotated[str, AfterValidator(_check_person)]
 Duration = Annotated[str, AfterValidator(_check_duration)]
 """An ISO 8601 calendar duration such as P3M or P1Y."""
 
+PERMANENT = "permanent"
+"""A retention period that never ends."""
+
+
+def _check_period(value: str) -> str:
+    return value if value == PERMANENT else _check_duration(value)
+
+
+Period = Annotated[str, AfterValidator(_check_period)]
+"""An ISO 8601 calendar duration, or "permanent"."""
+
 TimeOfDay = Annotated[str, AfterValidator(_check_time)]
 """A time of day as HH:MM."""
 

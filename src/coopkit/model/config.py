@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from coopkit.model.base import Id, Record, fail
+from coopkit.model.retention import Retention
 
 HORIZON_MAX = 100
 
@@ -107,6 +108,7 @@ class Config(Record):
     schedule: Schedule = Field(default_factory=Schedule)
     letterhead: Letterhead = Field(default_factory=Letterhead)
     holidays: Holidays = Field(default_factory=Holidays)
+    retention: Retention = Field(default_factory=Retention)
 
     @field_validator("land")
     @classmethod

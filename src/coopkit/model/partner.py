@@ -28,6 +28,8 @@ class Contact(Record):
     email: str | None = None
     phone: str | None = None
     topics: list[str] = []
+    left: date | None = None
+    """The day the person left the partner; the retention clock of their data starts here."""
 
 
 class SigningKey(Record):

@@ -247,16 +247,24 @@ def remove_contact(
     *,
     when: date | None = None,
     note: str | None = None,
+    delete: bool = False,
+    left: date | None = None,
 ) -> PartnerEdit:
-    """Remove a contact person that no record names any more."""
+    """Record that a contact left (`left:`, the start of the retention clock), or delete them.
+
+    Deleting (`delete`) is refused while a record still names the contact.
+    """
     with writing(ctx) as tx:
         loaded = tx.loaded()
         partner = get_partner(loaded, partner_id)
         path = loaded.data.partners[partner_id].path
-        if partner.find_contact(contact_id) is None:
+        found = partner.find_contact(contact_id)
+        if found is None:
             raise not_found(
                 "contact", contact_id, (c.id for c in partner.contacts), where=partner_id
             )
+        if not delete:
+            return _record_left(tx, partner, path, contact_id, left or ctx.today, when, note)
         ref = f"{partner_id}/{contact_id}"
         places = person_references(loaded.data, ref)
         if places:
@@ -270,10 +278,10 @@ def remove_contact(
                 ),
                 hint=T(
                     "genehmigte Niederschriften bleiben, wie sie sind; einen ausgeschiedenen "
-                    "Kontakt lieber mit „coop partner contact set {p} {c} --function …“ "
-                    "kennzeichnen",
-                    "approved minutes stay as they are; mark a contact who left with "
-                    '"coop partner contact set {p} {c} --function …" instead',
+                    "Kontakt ohne --delete austragen: „coop partner contact remove {p} {c}“ "
+                    "vermerkt den Austritt (left:)",
+                    "approved minutes stay as they are; without --delete, "
+                    '"coop partner contact remove {p} {c}" records that the contact left (left:)',
                     p=partner_id,
                     c=contact_id,
                 ),
@@ -296,3 +304,43 @@ def remove_contact(
             note,
         )
         return PartnerEdit(_written(tx, path, partner), path, commit)
+
+
+def _record_left(
+    tx: Any,
+    partner: Partner,
+    path: str,
+    contact_id: str,
+    left: date,
+    when: date | None,
+    note: str | None,
+) -> PartnerEdit:
+    """Write `left: DAY` on a contact and commit; refuse when the contact has left already."""
+    contact = partner.find_contact(contact_id)
+    if contact is not None and contact.left is not None:
+        raise UsageError(
+            T(
+                "{p}/{c} ist bereits am {d} ausgeschieden; endgültig löschen mit --delete",
+                "{p}/{c} left already on {d}; delete for good with --delete",
+                p=partner.id,
+                c=contact_id,
+                d=contact.left.isoformat(),
+            )
+        )
+
+    def change(node: Any) -> None:
+        node["contacts"][_contact_index(node, contact_id, partner)]["left"] = yaml_value(left)
+
+    tx.edit(path, change)
+    commit = tx.commit(
+        T(
+            "Kontakt {c} bei Partner {p} ausgeschieden am {d}",
+            "Contact {c} of partner {p} left on {d}",
+            c=contact_id,
+            p=partner.id,
+            d=left.isoformat(),
+        ),
+        when,
+        note,
+    )
+    return PartnerEdit(_written(tx, path, partner), path, commit)

@@ -59,6 +59,12 @@ def _report_sample(lang: str) -> dict[str, Any]:
     return sample_report_context(lang)
 
 
+def _privacy_sample(lang: str) -> dict[str, Any]:
+    from coopkit.services.privacy import sample_privacy_context
+
+    return sample_privacy_context(lang)
+
+
 TEMPLATES: dict[str, TemplateSpec] = {
     "invitation.docx": TemplateSpec(
         "invitation.docx",
@@ -114,6 +120,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
         "report.md.j2",
         N_("Evaluationsbericht als Markdown"),
         _report_sample,
+    ),
+    "privacy.docx": TemplateSpec(
+        "privacy.docx",
+        N_("Verzeichnis personenbezogener Daten (Art. 30 DSGVO) je Kategorie mit Fristen"),
+        _privacy_sample,
     ),
 }
 

@@ -556,3 +556,11 @@ def _keyed(target: dict[str, Any], key: str, located: Any, problems: list[Proble
         )
         return
     target[key] = located
+
+
+def parse_blob(path: str, raw: bytes) -> tuple[Any, list[Problem]]:
+    """Decode and parse the bytes of one record file by the kind its path names (None: no kind)."""
+    kind = layout.kind_of(path)
+    if kind is None:
+        return None, []
+    return _parse_bytes(kind, path, raw)
