@@ -207,7 +207,7 @@ def _scan(walk: _Walk, commit: _Commit, path: str, raw: bytes, scanned: dict[str
     scanned[path] = names
 
 
-def _walk(ctx: Context, snap: Snapshot, findings: bool) -> tuple[_Walk, int]:
+def _walk(ctx: Context, snap: Snapshot) -> tuple[_Walk, int]:
     walk = _Walk(registered(snap.data))
     with GitRepo(ctx.root) as repo:
         commits = _commits(repo)
@@ -229,10 +229,9 @@ def _walk(ctx: Context, snap: Snapshot, findings: bool) -> tuple[_Walk, int]:
             if raw is not None:
                 located, _ = parse_blob(path, raw)
                 names = names_in(located) if located is not None else []
-                if findings:
-                    scanned: dict[str, Any] = {}
-                    _scan(walk, commit, path, raw, scanned)
-                    names += scanned.get(path, [])
+                scanned: dict[str, Any] = {}
+                _scan(walk, commit, path, raw, scanned)
+                names += scanned.get(path, [])
             walk.note(commit, path, names)
         still = set().union(*walk.named.values()) if walk.named else set()
         for key, person in walk.people.items():
@@ -253,7 +252,7 @@ def _walk(ctx: Context, snap: Snapshot, findings: bool) -> tuple[_Walk, int]:
 def inventory(ctx: Context) -> Inventory:
     """Return every person the history names, per category (one walk of the history)."""
     snap = snapshot(ctx)
-    walk, count = _walk(ctx, snap, findings=True)
+    walk, count = _walk(ctx, snap)
     config = snap.data.config.value if snap.data.config else None
     retention = config.retention if config else Retention()
     controller = None
@@ -305,7 +304,7 @@ def scan_history(ctx: Context) -> list[tuple[str, Problem]]:
 
     A finding is reported at the first commit whose version of the file holds it at that place.
     """
-    walk, _ = _walk(ctx, snapshot(ctx), findings=True)
+    walk, _ = _walk(ctx, snapshot(ctx))
     seen: set[tuple[str, int, int, str]] = set()
     first = []
     for sha, problem in walk.findings:
