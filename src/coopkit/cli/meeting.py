@@ -822,6 +822,110 @@ def cancel_cmd(
     _meeting_done(ctx, result, T("Sitzung {m} abgesagt", "meeting {m} cancelled", m=meeting_id))
 
 
+def _keyring_password(user: str) -> str | None:
+    """Return the password the system keyring holds for `user` (service "coopkit"), if any."""
+    try:
+        import keyring  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    try:
+        found = keyring.get_password("coopkit", user)
+    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
+        return None
+    return str(found) if found is not None else None
+
+
+@command
+def invite_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Nur zeigen, wer was bekäme; nichts senden oder schreiben."),
+    ] = False,
+    eml: Annotated[
+        Path | None,
+        typer.Option(
+            "--eml",
+            metavar="ORDNER",
+            help="Je Empfängergruppe eine .eml-Datei schreiben statt zu senden (kein Vermerk).",
+        ),
+    ] = None,
+) -> None:
+    """Die Einladung per E-Mail senden: PDF/A, Word und Kalenderanfrage; Vermerk mit Commit.
+
+    Empfänger sind die eingeladenen Partner (Verteiler, sonst die Parteien der Vereinbarungen)
+    mit ihrer E-Mail-Adresse; ein Partner ohne Adresse bekommt den Brief in den Unterlagen. Eine
+    abgesagte Sitzung bekommt die Absage (METHOD:CANCEL). Server aus [mail] in coop.toml,
+    Passwort aus COOP_SMTP_PASSWORD oder dem Schlüsselbund, eigene CA aus COOP_SMTP_CAFILE.
+    Lehnt der Server eine Nachricht ab, wird nichts vermerkt (Exit-Code 1).
+
+    Beispiel: coop meeting invite 2014-05-14-arbeitstreffen --eml ausgang/
+    """
+    import os
+    from datetime import UTC, datetime
+
+    from coopkit.services.mail import SmtpAccess, export_invitation, send_invitation
+
+    state = get_state(ctx)
+    service_ctx = state.context()
+    lang = service_ctx.lang
+    now = datetime.now(UTC)
+    if dry_run or eml is not None:
+        outreach = export_invitation(service_ctx, meeting_id, now, None if dry_run else eml)
+    else:
+        cafile = os.environ.get("COOP_SMTP_CAFILE")
+        access = SmtpAccess(
+            password=os.environ.get("COOP_SMTP_PASSWORD"),
+            cafile=Path(cafile) if cafile else None,
+            lookup=_keyring_password,
+        )
+        outreach = send_invitation(service_ctx, meeting_id, access, now)
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "id": outreach.meeting_id,
+                "method": outreach.method,
+                "uid": outreach.uid,
+                "sequence": outreach.sequence,
+                "subject": outreach.subject,
+                "to": {g.partner: list(g.addresses) for g in outreach.groups},
+                "on_paper": outreach.without_address,
+                "record": outreach.record,
+                "commit": outreach.commit,
+                "files": outreach.files,
+                "sent": outreach.record is not None,
+            }
+        )
+        return
+    for group in outreach.groups:
+        say(f"{group.name}: {', '.join(group.addresses)}", lang)
+    for name in outreach.without_address:
+        say(
+            T(
+                "{p}: keine E-Mail-Adresse – bitte den Brief ausdrucken und versenden",
+                "{p}: no e-mail address – please print and post the letter",
+                p=name,
+            ),
+            lang,
+        )
+    for path in outreach.files:
+        say(T("geschrieben: {p}", "written: {p}", p=path), lang)
+    if outreach.record is not None:
+        say(
+            T(
+                "{n} Nachricht(en) gesendet; vermerkt in {r}",
+                "{n} message(s) sent; recorded in {r}",
+                n=len(outreach.groups),
+                r=outreach.record,
+            ),
+            lang,
+        )
+    elif dry_run:
+        say(T("Probelauf: nichts gesendet", "dry run: nothing sent"), lang)
+
+
 @command
 def move_cmd(
     ctx: typer.Context,
@@ -879,6 +983,7 @@ def move_cmd(
 
 app.command("cancel")(cancel_cmd)
 app.command("move")(move_cmd)
+app.command("invite")(invite_cmd)
 note_app.command("add")(note_cmd)
 note_app.command("set")(note_set_cmd)
 note_app.command("remove")(note_remove_cmd)
