@@ -328,8 +328,7 @@ def deliver(messages: Sequence[EmailMessage], mail: Mail, access: SmtpAccess) ->
 
 def sent_record_path(meeting_id: str, now: datetime, kind: str) -> str:
     """Return where the record of a send lies: beside the meeting, named by time and kind."""
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"minutes/{meeting_id}/sent/{stamp}-{kind}.yaml"
+    return layout.sent_path(meeting_id, now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"), kind)
 
 
 def dump_sent_record(outreach: Outreach, now: datetime) -> str:
@@ -382,7 +381,6 @@ def send_invitation(ctx: Context, meeting_id: str, access: SmtpAccess, now: date
                     "no invited partner has an e-mail address; nothing was sent",
                 )
             )
-        deliver(outreach.messages, mail, access)
         kind = "cancellation" if outreach.method == "CANCEL" else "invitation"
         path = sent_record_path(outreach.meeting_id, now, kind)
         tx.create(path, dump_sent_record(outreach, now))
@@ -399,7 +397,8 @@ def send_invitation(ctx: Context, meeting_id: str, access: SmtpAccess, now: date
                 m=outreach.meeting_id,
                 n=len(outreach.groups),
             )
-        result = tx.commit(words, now)
+        # The messages go out only once the record has passed every check of the commit.
+        result = tx.commit(words, now, ready=lambda: deliver(outreach.messages, mail, access))
         outreach.record = path
         outreach.commit = result.commit
     _write_letter(ctx, outreach)
