@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, copy_example, git, head
 from icalendar import Calendar
 from ruamel.yaml import YAML
+
+from conftest import Cli, copy_example, git, head
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd (test extra) is not installed")
 from aiosmtpd.controller import Controller  # noqa: E402
