@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import socket
 import ssl
@@ -249,3 +250,91 @@ def test_eml_export_parses_and_records_nothing(tmp_path: Path, cli: Cli) -> None
         assert len(_attachments(message)) == 2  # type: ignore[arg-type]
     assert head(root) == before
     assert git(root, "status", "--porcelain").strip() == ""
+
+
+@pytest.fixture
+def smtps(tmp_path: Path) -> Iterator[Smtp]:
+    """An implicit-TLS SMTP server (port 465 style) on 127.0.0.1."""
+    cert, key = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Handler()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    try:
+        yield Smtp(port, cert, handler)
+    finally:
+        controller.stop()
+
+
+def _without_address(root: Path, partner: str) -> None:
+    path = root / "partners" / f"{partner}.yaml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text(
+        "\n".join(line for line in lines if not line.lstrip().startswith("email:")),
+        encoding="utf-8",
+    )
+    git(root, "commit", "-q", "-am", "no address")
+
+
+@pytest.mark.slow
+def test_implicit_tls_and_partner_without_address_gets_the_letter(
+    tmp_path: Path, cli: Cli, smtps: Smtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path, cli, smtps, monkeypatch)
+    cli("-C", root, "config", "set", "mail.security", "tls")
+    _without_address(root, "awo-rheinland")
+    result = cli("-C", root, "meeting", "invite", MEETING)
+    assert len(smtps.handler.messages) == 4
+    assert all(
+        "awo-rheinland" not in address for rcpt, _ in smtps.handler.messages for address in rcpt
+    )
+    assert "keine E-Mail-Adresse – bitte den Brief ausdrucken" in result.stdout
+    assert f"{MEETING}-einladung.docx" in result.stdout
+    record = YAML(typ="safe").load(
+        (root / git(root, "show", "--name-only", "--format=", "HEAD").strip()).read_text(
+            encoding="utf-8"
+        )
+    )
+    assert record["on_paper"] == ["Arbeiterwohlfahrt Bezirksverband Rheinland e. V."]
+
+
+@pytest.mark.slow
+def test_move_sends_an_update_with_the_same_uid_and_a_higher_sequence(
+    tmp_path: Path, cli: Cli, smtp: Smtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path, cli, smtp, monkeypatch)
+    cli("-C", root, "meeting", "invite", MEETING)
+    first = _calendar(smtp.handler.messages[0][1])[1].walk("VEVENT")[0]
+    moved = "2014-05-21-arbeitstreffen"
+    cli("-C", root, "meeting", "move", MEETING, "--date", "2014-05-21")
+    smtp.handler.messages.clear()
+    cli("-C", root, "meeting", "invite", moved)
+    calendar = _calendar(smtp.handler.messages[0][1])[1]
+    assert calendar["METHOD"] == "REQUEST"
+    event = calendar.walk("VEVENT")[0]
+    assert str(event["UID"]) == str(first["UID"])
+    assert event["SEQUENCE"] > first["SEQUENCE"]
+    assert event.decoded("DTSTART").date().isoformat() == "2014-05-21"
+
+
+def test_dry_run_names_recipients_and_writes_nothing(tmp_path: Path, cli: Cli) -> None:
+    root = copy_example(tmp_path / "repo")
+    cli("-C", root, "config", "set", "mail.from_address", SENDER)
+    before = head(root)
+    result = cli("-C", root, "--json", "meeting", "invite", MEETING, "--dry-run")
+    data = json.loads(result.stdout)
+    assert data["sent"] is False and data["record"] is None and data["files"] == []
+    assert data["to"]["caritas-ko"] == ["migrationsdienst@caritas-koblenz.example"]
+    assert data["uid"] == f"{MEETING}@coopkit"
+    assert head(root) == before
+    assert git(root, "status", "--porcelain", "--untracked-files=all").strip() == ""
+
+
+def test_send_without_a_server_is_a_config_error(tmp_path: Path, cli: Cli) -> None:
+    root = copy_example(tmp_path / "repo")
+    cli("-C", root, "config", "set", "mail.from_address", SENDER)
+    result = cli("-C", root, "meeting", "invite", MEETING, ok=False)
+    assert result.exit_code == 4
+    assert "mail.host" in result.stderr

@@ -14,7 +14,7 @@ import ssl
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
@@ -148,17 +148,21 @@ def _mail_settings(mail: Mail, need_server: bool) -> str:
 
 
 def _event(minutes: Minutes, sequence: int) -> CalendarEvent:
-    start = minutes.start or "00:00"
-    hours, minutes_of_hour = (int(x) for x in start.split(":"))
-    begin = datetime.combine(minutes.date, time(hours, minutes_of_hour))
-    end = None
-    if minutes.end:
-        end_h, end_m = (int(x) for x in minutes.end.split(":"))
-        end = datetime.combine(minutes.date, time(end_h, end_m))
+    """Return the meeting as a calendar event: timed when it has a start, else all day."""
+
+    def at(clock: str) -> datetime:
+        hours, mins = (int(x) for x in clock.split(":"))
+        return datetime.combine(minutes.date, time(hours, mins))
+
+    start: date | datetime = minutes.date
+    end: date | datetime | None = None
+    if minutes.start:
+        start = at(minutes.start)
+        end = at(minutes.end) if minutes.end else None
     return CalendarEvent(
         uid=f"{minutes.calendar_id}@{UID_DOMAIN}",
         summary=minutes.title,
-        start=begin,
+        start=start,
         end=end,
         location=minutes.place,
         sequence=sequence,
