@@ -338,3 +338,47 @@ def test_send_without_a_server_is_a_config_error(tmp_path: Path, cli: Cli) -> No
     result = cli("-C", root, "meeting", "invite", MEETING, ok=False)
     assert result.exit_code == 4
     assert "mail.host" in result.stderr
+
+
+@pytest.mark.slow
+def test_send_minutes_by_mail_marks_sent_and_records_in_one_commit(
+    tmp_path: Path, cli: Cli, smtp: Smtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path, cli, smtp, monkeypatch)
+    held = "2014-05-14-arbeitstreffen"
+    before = head(root)
+    cli("-C", root, "meeting", "send", held, "--mail", "--date", "2014-05-20", today="2014-05-20")
+    assert git(root, "rev-parse", "HEAD~1").strip() == before
+    paths = git(root, "show", "--name-only", "--format=", "HEAD").split()
+    assert f"minutes/{held}.md" in paths
+    record = next(p for p in paths if p.startswith(f"minutes/{held}/sent/"))
+    assert record.endswith("-minutes.yaml")
+    assert "status: sent" in (root / f"minutes/{held}.md").read_text(encoding="utf-8")
+    assert len(smtp.handler.messages) == 5
+    message = smtp.handler.messages[0][1]
+    assert message["Subject"].startswith("Niederschrift: ")
+    assert not [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    data = YAML(typ="safe").load((root / record).read_text(encoding="utf-8"))
+    hashes = {a["name"]: a["sha256"] for a in data["attachments"]}
+    files = _attachments(message)
+    assert {n: hashlib.sha256(d).hexdigest() for n, d in files.items()} == hashes
+
+
+@pytest.mark.slow
+def test_send_minutes_refused_leaves_them_draft(
+    tmp_path: Path, cli: Cli, smtp: Smtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path, cli, smtp, monkeypatch)
+    smtp.handler.refuse = {"migrationsdienst@caritas-koblenz.example"}
+    before = head(root)
+    held = "2014-05-14-arbeitstreffen"
+    result = cli(
+        "-C", root, "meeting", "send", held, "--mail", "--date", "2014-05-20", today="2014-05-20",
+        ok=False,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert head(root) == before
+    assert git(root, "status", "--porcelain", "--untracked-files=all").strip() == ""
+    assert "status: draft" in (root / f"minutes/{held}.md").read_text(encoding="utf-8") or (
+        "status:" not in (root / f"minutes/{held}.md").read_text(encoding="utf-8")
+    )

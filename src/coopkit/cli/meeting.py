@@ -274,14 +274,31 @@ def times_cmd(
 
 
 @command
-def send_cmd(ctx: typer.Context, meeting_id: MeetingId, day: DateOption = None) -> None:
-    """Niederschrift als versandt markieren (Entwurf -> versandt).
+def send_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    day: DateOption = None,
+    mail: Annotated[
+        bool,
+        typer.Option(
+            "--mail", help="Per E-Mail an den Verteiler senden (PDF/A und Word); Vermerk im Commit."
+        ),
+    ] = False,
+) -> None:
+    """Niederschrift als versandt markieren (Entwurf -> versandt), mit --mail auch per E-Mail.
+
+    Mit --mail geht die Niederschrift an die eingeladenen Partner wie bei „meeting invite“;
+    Markierung und Vermerk (minutes/SITZUNG/sent/) sind ein Commit, und lehnt der Server ab,
+    bleibt alles unverändert (Exit-Code 1).
 
     Beispiel: coop meeting send 2014-02-05-evaluation --date 2014-02-12
     """
+    sent = get_state(ctx).day(day, "--date", DayKind.RECORDED)
+    if mail:
+        _send_minutes_by_mail(ctx, meeting_id, sent)
+        return
     from coopkit.services.meetings import send
 
-    sent = get_state(ctx).day(day, "--date", DayKind.RECORDED)
     result = send(get_state(ctx).context(), meeting_id, sent, when=sent)
     _written(
         ctx,
@@ -292,6 +309,29 @@ def send_cmd(ctx: typer.Context, meeting_id: MeetingId, day: DateOption = None) 
             m=result.minutes.id,
         ),
     )
+
+
+def _smtp_access() -> Any:
+    import os
+
+    from coopkit.services.mail import SmtpAccess
+
+    cafile = os.environ.get("COOP_SMTP_CAFILE")
+    return SmtpAccess(
+        password=os.environ.get("COOP_SMTP_PASSWORD"),
+        cafile=Path(cafile) if cafile else None,
+        lookup=_keyring_password,
+    )
+
+
+def _send_minutes_by_mail(ctx: typer.Context, meeting_id: str, sent: Any) -> None:
+    from datetime import UTC, datetime
+
+    from coopkit.services.mail import send_minutes
+
+    state = get_state(ctx)
+    outreach = send_minutes(state.context(), meeting_id, _smtp_access(), datetime.now(UTC), sent)
+    _report_outreach(ctx, outreach, dry_run=False)
 
 
 @command
@@ -862,25 +902,22 @@ def invite_cmd(
 
     Beispiel: coop meeting invite 2014-05-14-arbeitstreffen --eml ausgang/
     """
-    import os
     from datetime import UTC, datetime
 
-    from coopkit.services.mail import SmtpAccess, export_invitation, send_invitation
+    from coopkit.services.mail import export_invitation, send_invitation
 
-    state = get_state(ctx)
-    service_ctx = state.context()
-    lang = service_ctx.lang
+    service_ctx = get_state(ctx).context()
     now = datetime.now(UTC)
     if dry_run or eml is not None:
         outreach = export_invitation(service_ctx, meeting_id, now, None if dry_run else eml)
     else:
-        cafile = os.environ.get("COOP_SMTP_CAFILE")
-        access = SmtpAccess(
-            password=os.environ.get("COOP_SMTP_PASSWORD"),
-            cafile=Path(cafile) if cafile else None,
-            lookup=_keyring_password,
-        )
-        outreach = send_invitation(service_ctx, meeting_id, access, now)
+        outreach = send_invitation(service_ctx, meeting_id, _smtp_access(), now)
+    _report_outreach(ctx, outreach, dry_run=dry_run)
+
+
+def _report_outreach(ctx: typer.Context, outreach: Any, *, dry_run: bool) -> None:
+    state = get_state(ctx)
+    lang = state.context().lang
     if state.json:
         print_json(
             {

@@ -40,6 +40,7 @@ from coopkit.services.repository import writing
 from coopkit.store import layout
 
 MAIL_TEMPLATE = "mail-invitation.txt.j2"
+MINUTES_TEMPLATE = "mail-minutes.txt.j2"
 SMTP_TIMEOUT = 60.0
 """Seconds to wait for the server on each step; a stalled server is a refusal, not a hang."""
 
@@ -190,6 +191,55 @@ def mail_settings(snap: Snapshot) -> Mail:
     return config.value.mail if config is not None else Mail()
 
 
+def _groups(data: RepoData, minutes: Minutes) -> tuple[list[Group], list[str]]:
+    """Return the invited partners with addresses, and the names of those without one."""
+    groups: list[Group] = []
+    without: list[str] = []
+    for partner_id in invited_partners(data, minutes):
+        partner = data.find_partner(partner_id)
+        addresses = partner_addresses(partner) if partner else ()
+        name = partner_name(data, partner_id)
+        if addresses:
+            groups.append(Group(partner_id, name, addresses))
+        else:
+            without.append(name)
+    return groups, without
+
+
+def _documents(docx: bytes, stem: str) -> list[Attachment]:
+    return [
+        Attachment(f"{stem}.pdf", "application", "pdf", _pdf(docx, stem)),
+        Attachment(
+            f"{stem}.docx",
+            "application",
+            "vnd.openxmlformats-officedocument.wordprocessingml.document",
+            docx,
+        ),
+    ]
+
+
+def _message(
+    mail: Mail, sender: str, group: Group, subject: str, body: str, now: datetime
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((mail.from_name or "", sender))
+    message["To"] = ", ".join(formataddr((group.name, a)) for a in group.addresses)
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
+    message["Subject"] = subject
+    message["Date"] = formatdate(now.timestamp(), localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message.set_content(body)
+    return message
+
+
+def _attach(message: EmailMessage, attachments: Sequence[Attachment]) -> None:
+    for item in attachments:
+        message.add_attachment(
+            item.data, maintype=item.maintype, subtype=item.subtype, filename=item.name
+        )
+
+
 def prepare_invitation(
     ctx: Context, snap: Snapshot, meeting_id: str, now: datetime, need_server: bool
 ) -> Outreach:
@@ -205,28 +255,10 @@ def prepare_invitation(
     method = "CANCEL" if minutes.cancelled else "REQUEST"
     sequence = meeting_sequences(ctx.root, data).get(minutes.id, 0)
     event = _event(minutes, sequence)
-    groups: list[Group] = []
-    without: list[str] = []
-    for partner_id in invited_partners(data, minutes):
-        partner = data.find_partner(partner_id)
-        addresses = partner_addresses(partner) if partner else ()
-        name = partner_name(data, partner_id)
-        if addresses:
-            groups.append(Group(partner_id, name, addresses))
-        else:
-            without.append(name)
+    groups, without = _groups(data, minutes)
     letter = LetterOptions(one_letter=True)
     doc = meeting_document(ctx, data, minutes, invitation=True, letter=letter, snap=snap)
     stem = f"{minutes.id}-{'absage' if minutes.cancelled else 'einladung'}"
-    attachments = [
-        Attachment(f"{stem}.pdf", "application", "pdf", _pdf(doc.data, stem)),
-        Attachment(
-            f"{stem}.docx",
-            "application",
-            "vnd.openxmlformats-officedocument.wordprocessingml.document",
-            doc.data,
-        ),
-    ]
     context = meeting_context(
         data, current_agenda(snap, minutes, ctx.lang), ctx.lang, ctx.today, one_letter=True
     )
@@ -236,7 +268,7 @@ def prepare_invitation(
     outreach = Outreach(
         minutes.id, method, event.uid, sequence, subject, groups, without, letter=doc.data
     )
-    outreach.attachments = attachments
+    outreach.attachments = _documents(doc.data, stem)
     outreach.stem = stem
     for group in groups:
         ics = render_itip(
@@ -246,20 +278,34 @@ def prepare_invitation(
             [CalendarAddress(a, group.name) for a in group.addresses],
             now,
         )
-        message = EmailMessage()
-        message["From"] = formataddr((mail.from_name or "", sender))
-        message["To"] = ", ".join(formataddr((group.name, a)) for a in group.addresses)
-        if mail.reply_to:
-            message["Reply-To"] = mail.reply_to
-        message["Subject"] = subject
-        message["Date"] = formatdate(now.timestamp(), localtime=False)
-        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-        message.set_content(body)
+        message = _message(mail, sender, group, subject, body, now)
         message.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method})
-        for item in attachments:
-            message.add_attachment(
-                item.data, maintype=item.maintype, subtype=item.subtype, filename=item.name
-            )
+        _attach(message, outreach.attachments)
+        outreach.messages.append(message)
+    return outreach
+
+
+def prepare_minutes(
+    ctx: Context, snap: Snapshot, minutes: Minutes, now: datetime, need_server: bool
+) -> Outreach:
+    """Build the messages that send a meeting's minutes (as they will be once marked sent)."""
+    from coopkit.render.markdown import render_markdown
+
+    mail = mail_settings(snap)
+    sender = _mail_settings(mail, need_server)
+    data: RepoData = snap.data
+    groups, without = _groups(data, minutes)
+    doc = meeting_document(ctx, data, minutes)
+    stem = f"{minutes.id}-niederschrift"
+    context = meeting_context(data, minutes, ctx.lang, ctx.today)
+    template = layout.resolve_template(ctx.root, MINUTES_TEMPLATE)
+    subject, body = _split_mail(render_markdown(template, context, ctx.lang))
+    outreach = Outreach(minutes.id, "", "", 0, subject, groups, without, letter=doc.data)
+    outreach.attachments = _documents(doc.data, stem)
+    outreach.stem = stem
+    for group in groups:
+        message = _message(mail, sender, group, subject, body, now)
+        _attach(message, outreach.attachments)
         outreach.messages.append(message)
     return outreach
 
@@ -341,12 +387,12 @@ def dump_sent_record(outreach: Outreach, now: datetime) -> str:
     lines = [
         f"sent: {q(now.astimezone(UTC).isoformat(timespec='seconds'))}",
         f"meeting: {q(outreach.meeting_id)}",
-        f"method: {q(outreach.method)}",
+        f"method: {q(outreach.method or 'MINUTES')}",
         f"subject: {q(outreach.subject)}",
-        f"uid: {q(outreach.uid)}",
-        f"sequence: {outreach.sequence}",
-        "to:",
     ]
+    if outreach.uid:
+        lines += [f"uid: {q(outreach.uid)}", f"sequence: {outreach.sequence}"]
+    lines.append("to:")
     for group in outreach.groups:
         lines.append(f"  - partner: {q(group.partner)}")
         lines.append("    addresses: [" + ", ".join(q(a) for a in group.addresses) + "]")
@@ -426,5 +472,49 @@ def export_invitation(
     for group, message in zip(outreach.groups, outreach.messages, strict=True):
         target = folder / f"{outreach.meeting_id}-{group.partner}.eml"
         outreach.files.append(str(write_output(ctx, target, bytes(message))))
+    _write_letter(ctx, outreach)
+    return outreach
+
+
+def send_minutes(
+    ctx: Context, meeting_id: str, access: SmtpAccess, now: datetime, day: date | None = None
+) -> Outreach:
+    """Mark the minutes sent and e-mail them; the status change and the record are one commit.
+
+    The messages go out only once the change has passed every check; a refusal writes nothing.
+    """
+    from coopkit.services.meetings import mark_sent
+    from coopkit.store.codec import parse_minutes
+
+    with writing(ctx) as tx:
+        snap = tx.snapshot()
+        mail = mail_settings(snap)
+        path = mark_sent(tx, meeting_id, day or ctx.today)
+        written = parse_minutes(tx.read(path))[0]
+        if written is None:
+            raise SendRefused(
+                T("Niederschrift {m} unlesbar", "minutes {m} unreadable", m=meeting_id)
+            )
+        outreach = prepare_minutes(ctx, snap, written.value, now, True)
+        if not outreach.messages:
+            raise ConfigError(
+                T(
+                    "kein eingeladener Partner hat eine E-Mail-Adresse; nichts gesendet",
+                    "no invited partner has an e-mail address; nothing was sent",
+                )
+            )
+        record = sent_record_path(outreach.meeting_id, now, "minutes")
+        tx.create(record, dump_sent_record(outreach, now))
+        words = T(
+            "Niederschrift {m} per E-Mail versandt an {n} Partner",
+            "Send minutes {m} by e-mail to {n} partners",
+            m=outreach.meeting_id,
+            n=len(outreach.groups),
+        )
+        result = tx.commit(
+            words, day or now, ready=lambda: deliver(outreach.messages, mail, access)
+        )
+        outreach.record = record
+        outreach.commit = result.commit
     _write_letter(ctx, outreach)
     return outreach

@@ -90,6 +90,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
         N_("E-Mail zur Einladung: erste Zeile Betreff, dann der Text (coop meeting invite)"),
         _meeting_sample,
     ),
+    "mail-minutes.txt.j2": TemplateSpec(
+        "mail-minutes.txt.j2",
+        N_("E-Mail zur Niederschrift: erste Zeile Betreff, dann der Text (meeting send --mail)"),
+        _meeting_sample,
+    ),
     "minutes.md.j2": TemplateSpec(
         "minutes.md.j2",
         N_("Niederschrift als Markdown"),
