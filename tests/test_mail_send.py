@@ -382,3 +382,51 @@ def test_send_minutes_refused_leaves_them_draft(
     assert "status: draft" in (root / f"minutes/{held}.md").read_text(encoding="utf-8") or (
         "status:" not in (root / f"minutes/{held}.md").read_text(encoding="utf-8")
     )
+
+
+@pytest.mark.slow
+def test_login_uses_the_password_from_the_environment(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"geheim-123")
+
+    cert, key = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Handler()
+    port = _free_port()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        root = _repo(tmp_path, cli, Smtp(port, cert, handler), monkeypatch)
+        cli("-C", root, "config", "set", "mail.user", "integration")
+        before = head(root)
+        result = cli("-C", root, "meeting", "invite", MEETING, ok=False)
+        assert result.exit_code == 4
+        assert "COOP_SMTP_PASSWORD" in result.stderr
+        monkeypatch.setenv("COOP_SMTP_PASSWORD", "falsch")
+        assert cli("-C", root, "meeting", "invite", MEETING, ok=False).exit_code == 1
+        assert head(root) == before
+        monkeypatch.setenv("COOP_SMTP_PASSWORD", "geheim-123")
+        cli("-C", root, "meeting", "invite", MEETING)
+    finally:
+        controller.stop()
+    assert logins[-1] == (b"integration", b"geheim-123")
+    assert len(handler.messages) == 5
+    assert "geheim" not in git(root, "log", "-p", "-1")
