@@ -430,3 +430,25 @@ def test_login_uses_the_password_from_the_environment(
     assert logins[-1] == (b"integration", b"geheim-123")
     assert len(handler.messages) == 5
     assert "geheim" not in git(root, "log", "-p", "-1")
+
+
+def test_partner_addresses_prefer_topic_contacts_then_the_organisation() -> None:
+    from coopkit.model.partner import Contact, Partner
+    from coopkit.services.mail import partner_addresses
+
+    partner = Partner(
+        id="caritas-ko",
+        name="Caritas",
+        email="info@caritas.example",
+        contacts=[
+            Contact(id="klein", name="Klein", email="klein@caritas.example", topics=["migration"]),
+            Contact(id="ohne", name="Ohne", topics=["migration"]),
+            Contact(id="roth", name="Roth", email="roth@caritas.example", topics=["datenschutz"]),
+        ],
+    )
+    assert partner_addresses(partner, ["migration"]) == ("klein@caritas.example",)
+    assert partner_addresses(partner, ["finanzen"]) == ("info@caritas.example",)
+    assert partner_addresses(partner) == ("info@caritas.example",)
+    no_org = partner.model_copy(update={"email": None})
+    assert partner_addresses(no_org) == ("klein@caritas.example", "roth@caritas.example")
+    assert partner_addresses(no_org.model_copy(update={"contacts": []})) == ()
