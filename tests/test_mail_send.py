@@ -452,3 +452,25 @@ def test_partner_addresses_prefer_topic_contacts_then_the_organisation() -> None
     no_org = partner.model_copy(update={"email": None})
     assert partner_addresses(no_org) == ("klein@caritas.example", "roth@caritas.example")
     assert partner_addresses(no_org.model_copy(update={"contacts": []})) == ()
+
+
+def test_an_address_with_a_line_break_is_refused_before_anything_is_built(
+    tmp_path: Path, cli: Cli
+) -> None:
+    root = copy_example(tmp_path / "repo")
+    cli("-C", root, "config", "set", "mail.from_address", SENDER)
+    path = root / "partners" / "caritas-ko.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "email: migrationsdienst@caritas-koblenz.example",
+            'email: "migrationsdienst@caritas-koblenz.example\\nBcc: x@evil.example"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    git(root, "commit", "-q", "-am", "bad address")
+    result = cli("-C", root, "meeting", "invite", MEETING, "--dry-run", ok=False)
+    assert result.exit_code == 4
+    assert "partners/caritas-ko.yaml" in result.stderr
+    assert "Traceback" not in result.stderr

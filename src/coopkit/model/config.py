@@ -93,11 +93,12 @@ class Letterhead(Record):
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 """Hosts an unencrypted SMTP connection may go to: nothing leaves the machine."""
 
-_ADDRESS_RE = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+")
+ADDRESS_RE = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+")
+"""A plain e-mail address (no name, no line break): what a mail header may carry as is."""
 
 
 def _check_address(value: str | None, key: str) -> str | None:
-    if value is not None and not _ADDRESS_RE.fullmatch(value):
+    if value is not None and not ADDRESS_RE.fullmatch(value):
         raise fail(
             "{k} = „{v}“ ist keine E-Mail-Adresse; erwartet z. B. sekretariat@kreis.example",
             '{k} = "{v}" is not an e-mail address; expected e.g. office@district.example',

@@ -20,7 +20,7 @@ from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
 from coopkit.errors import ConfigError, SendRefused, T
-from coopkit.model.config import Mail
+from coopkit.model.config import ADDRESS_RE, Mail
 from coopkit.model.minutes import Minutes
 from coopkit.model.partner import Partner
 from coopkit.model.repo import RepoData
@@ -199,6 +199,17 @@ def _groups(data: RepoData, minutes: Minutes) -> tuple[list[Group], list[str]]:
         partner = data.find_partner(partner_id)
         addresses = partner_addresses(partner) if partner else ()
         name = partner_name(data, partner_id)
+        for address in addresses:
+            # A line break or a second address in a record would write headers of its own.
+            if not ADDRESS_RE.fullmatch(address):
+                raise ConfigError(
+                    T(
+                        "{f}: „{a}“ ist keine E-Mail-Adresse; nichts gesendet",
+                        '{f}: "{a}" is not an e-mail address; nothing was sent',
+                        f=layout.partner_path(partner_id),
+                        a=address.replace("\n", " ").replace("\r", " ")[:80],
+                    )
+                )
         if addresses:
             groups.append(Group(partner_id, name, addresses))
         else:
