@@ -148,6 +148,12 @@ class ProblemsFound(CoopError):
         )
 
 
+class SendRefused(CoopError):
+    """The mail server refused a message or could not be reached; nothing was recorded."""
+
+    exit_code = ExitCode.PROBLEMS
+
+
 class UsageError(CoopError):
     """The command line asks for something that cannot be done as asked."""
 

@@ -338,14 +338,31 @@ def times_cmd(
 
 
 @command
-def send_cmd(ctx: typer.Context, meeting_id: MeetingId, day: DateOption = None) -> None:
-    """Niederschrift als versandt markieren (Entwurf -> versandt).
+def send_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    day: DateOption = None,
+    mail: Annotated[
+        bool,
+        typer.Option(
+            "--mail", help="Per E-Mail an den Verteiler senden (PDF/A und Word); Vermerk im Commit."
+        ),
+    ] = False,
+) -> None:
+    """Niederschrift als versandt markieren (Entwurf -> versandt), mit --mail auch per E-Mail.
+
+    Mit --mail geht die Niederschrift an die eingeladenen Partner wie bei „meeting invite“;
+    Markierung und Vermerk (minutes/SITZUNG/sent/) sind ein Commit, und lehnt der Server ab,
+    bleibt alles unverändert (Exit-Code 1).
 
     Beispiel: coop meeting send 2014-02-05-evaluation --date 2014-02-12
     """
+    sent = get_state(ctx).day(day, "--date", DayKind.RECORDED)
+    if mail:
+        _send_minutes_by_mail(ctx, meeting_id, sent)
+        return
     from coopkit.services.meetings import send
 
-    sent = get_state(ctx).day(day, "--date", DayKind.RECORDED)
     result = send(get_state(ctx).context(), meeting_id, sent, when=sent)
     _written(
         ctx,
@@ -356,6 +373,29 @@ def send_cmd(ctx: typer.Context, meeting_id: MeetingId, day: DateOption = None) 
             m=result.minutes.id,
         ),
     )
+
+
+def _smtp_access() -> Any:
+    import os
+
+    from coopkit.services.mail import SmtpAccess
+
+    cafile = os.environ.get("COOP_SMTP_CAFILE")
+    return SmtpAccess(
+        password=os.environ.get("COOP_SMTP_PASSWORD"),
+        cafile=Path(cafile) if cafile else None,
+        lookup=_keyring_password,
+    )
+
+
+def _send_minutes_by_mail(ctx: typer.Context, meeting_id: str, sent: Any) -> None:
+    from datetime import UTC, datetime
+
+    from coopkit.services.mail import send_minutes
+
+    state = get_state(ctx)
+    outreach = send_minutes(state.context(), meeting_id, _smtp_access(), datetime.now(UTC), sent)
+    _report_outreach(ctx, outreach, dry_run=False)
 
 
 @command
@@ -891,6 +931,107 @@ def cancel_cmd(
     _meeting_done(ctx, result, T("Sitzung {m} abgesagt", "meeting {m} cancelled", m=meeting_id))
 
 
+def _keyring_password(user: str) -> str | None:
+    """Return the password the system keyring holds for `user` (service "coopkit"), if any."""
+    try:
+        import keyring  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    try:
+        found = keyring.get_password("coopkit", user)
+    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
+        return None
+    return str(found) if found is not None else None
+
+
+@command
+def invite_cmd(
+    ctx: typer.Context,
+    meeting_id: MeetingId,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Nur zeigen, wer was bekäme; nichts senden oder schreiben."),
+    ] = False,
+    eml: Annotated[
+        Path | None,
+        typer.Option(
+            "--eml",
+            metavar="ORDNER",
+            help="Je Empfängergruppe eine .eml-Datei schreiben statt zu senden (kein Vermerk).",
+        ),
+    ] = None,
+) -> None:
+    """Die Einladung per E-Mail senden: PDF/A, Word und Kalenderanfrage; Vermerk mit Commit.
+
+    Empfänger sind die eingeladenen Partner (Verteiler, sonst die Parteien der Vereinbarungen)
+    mit ihrer E-Mail-Adresse; ein Partner ohne Adresse bekommt den Brief in den Unterlagen. Eine
+    abgesagte Sitzung bekommt die Absage (METHOD:CANCEL). Server aus [mail] in coop.toml,
+    Passwort aus COOP_SMTP_PASSWORD oder dem Schlüsselbund, eigene CA aus COOP_SMTP_CAFILE.
+    Lehnt der Server eine Nachricht ab, wird nichts vermerkt (Exit-Code 1).
+
+    Beispiel: coop meeting invite 2014-05-14-arbeitstreffen --eml ausgang/
+    """
+    from datetime import UTC, datetime
+
+    from coopkit.services.mail import export_invitation, send_invitation
+
+    service_ctx = get_state(ctx).context()
+    now = datetime.now(UTC)
+    if dry_run or eml is not None:
+        outreach = export_invitation(service_ctx, meeting_id, now, None if dry_run else eml)
+    else:
+        outreach = send_invitation(service_ctx, meeting_id, _smtp_access(), now)
+    _report_outreach(ctx, outreach, dry_run=dry_run)
+
+
+def _report_outreach(ctx: typer.Context, outreach: Any, *, dry_run: bool) -> None:
+    state = get_state(ctx)
+    lang = state.context().lang
+    if state.json:
+        print_json(
+            {
+                "ok": True,
+                "id": outreach.meeting_id,
+                "method": outreach.method,
+                "uid": outreach.uid,
+                "sequence": outreach.sequence,
+                "subject": outreach.subject,
+                "to": {g.partner: list(g.addresses) for g in outreach.groups},
+                "on_paper": outreach.without_address,
+                "record": outreach.record,
+                "commit": outreach.commit,
+                "files": outreach.files,
+                "sent": outreach.record is not None,
+            }
+        )
+        return
+    for group in outreach.groups:
+        say(f"{group.name}: {', '.join(group.addresses)}", lang)
+    for name in outreach.without_address:
+        say(
+            T(
+                "{p}: keine E-Mail-Adresse – bitte den Brief ausdrucken und versenden",
+                "{p}: no e-mail address – please print and post the letter",
+                p=name,
+            ),
+            lang,
+        )
+    for path in outreach.files:
+        say(T("geschrieben: {p}", "written: {p}", p=path), lang)
+    if outreach.record is not None:
+        say(
+            T(
+                "{n} Nachricht(en) gesendet; vermerkt in {r}",
+                "{n} message(s) sent; recorded in {r}",
+                n=len(outreach.groups),
+                r=outreach.record,
+            ),
+            lang,
+        )
+    elif dry_run:
+        say(T("Probelauf: nichts gesendet", "dry run: nothing sent"), lang)
+
+
 @command
 def move_cmd(
     ctx: typer.Context,
@@ -948,6 +1089,7 @@ def move_cmd(
 
 app.command("cancel")(cancel_cmd)
 app.command("move")(move_cmd)
+app.command("invite")(invite_cmd)
 note_app.command("add")(note_cmd)
 note_app.command("set")(note_set_cmd)
 note_app.command("remove")(note_remove_cmd)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from coopkit.model.base import Id, Record, fail
 from coopkit.model.retention import Retention
@@ -90,6 +91,95 @@ class Letterhead(Record):
     """Aktenzeichen/Geschäftszeichen printed on letters unless a command gives another."""
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+"""Hosts an unencrypted SMTP connection may go to: nothing leaves the machine."""
+
+ADDRESS_RE = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+")
+"""A plain e-mail address (no name, no line break): what a mail header may carry as is."""
+
+
+def _check_address(value: str | None, key: str) -> str | None:
+    if value is not None and not ADDRESS_RE.fullmatch(value):
+        raise fail(
+            "{k} = „{v}“ ist keine E-Mail-Adresse; erwartet z. B. sekretariat@kreis.example",
+            '{k} = "{v}" is not an e-mail address; expected e.g. office@district.example',
+            k=key,
+            v=value,
+        )
+    return value
+
+
+class Mail(Record):
+    """Sending by e-mail (SMTP). The password is never here: COOP_SMTP_PASSWORD or the keyring."""
+
+    host: str | None = None
+    """The SMTP server, e.g. "smtp.kreis.example"; unset: coop sends nothing (use --eml)."""
+    port: int | None = None
+    """Default by `security`: 587 for starttls, 465 for tls, 25 for none."""
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """starttls (port 587), tls (implicit TLS, port 465), none (only to localhost)."""
+    user: str | None = None
+    """The SMTP login; without one coop sends without logging in."""
+    from_address: str | None = None
+    """The sender's address, also the ORGANIZER of invitations."""
+    from_name: str | None = None
+    """The sender's name shown with the address, e.g. "Integrationsbeauftragte"."""
+    reply_to: str | None = None
+    """Where replies go when not to `from_address`."""
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 65535:
+            raise fail(
+                "port = {v}: erlaubt sind 1 bis 65535",
+                "port = {v}: allowed are 1 to 65535",
+                v=value,
+            )
+        return value
+
+    @field_validator("from_address")
+    @classmethod
+    def _from(cls, value: str | None) -> str | None:
+        return _check_address(value, "from_address")
+
+    @field_validator("reply_to")
+    @classmethod
+    def _reply(cls, value: str | None) -> str | None:
+        return _check_address(value, "reply_to")
+
+    @field_validator("host", "user", "from_name")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        # A line break in a header value would start a header of its own.
+        if value is not None and (not value.strip() or any(c in value for c in "\r\n")):
+            raise fail(
+                "„{v}“: leer oder mit Zeilenumbruch",
+                '"{v}": empty or with a line break',
+                v=value,
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _tls_unless_local(self) -> Mail:
+        if self.security == "none" and self.host is not None and self.host not in LOCAL_HOSTS:
+            raise fail(
+                "security = „none“ nur für localhost, 127.0.0.1 oder ::1, nicht für „{h}“; "
+                "bitte starttls oder tls",
+                'security = "none" only for localhost, 127.0.0.1 or ::1, not for "{h}"; '
+                "use starttls or tls",
+                h=self.host,
+            )
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        """Return the port to connect to: the set one or the default of `security`."""
+        if self.port is not None:
+            return self.port
+        return {"starttls": 587, "tls": 465, "none": 25}[self.security]
+
+
 class Config(Record):
     """The contents of coop.toml.
 
@@ -109,6 +199,7 @@ class Config(Record):
     letterhead: Letterhead = Field(default_factory=Letterhead)
     holidays: Holidays = Field(default_factory=Holidays)
     retention: Retention = Field(default_factory=Retention)
+    mail: Mail = Field(default_factory=Mail)
 
     @field_validator("land")
     @classmethod

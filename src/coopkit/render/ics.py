@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from coopkit.errors import T, TemplateError
@@ -136,6 +137,94 @@ def render_ics(
         if item.rdates:
             event.add("rdate", list(item.rdates))
         calendar.add_component(event)
+    if tz != TIMEZONE:
+        calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+@dataclass(frozen=True)
+class CalendarAddress:
+    """A person of an iTIP message: the organizer or an attendee."""
+
+    email: str
+    name: str | None = None
+
+
+def _address(person: CalendarAddress) -> Any:
+    from icalendar import vCalAddress
+
+    found = _CONTROL.search(person.email)
+    if found is not None or any(c in person.email for c in "\r\n"):
+        raise TemplateError(
+            T(
+                "Kalender: Adresse „{v}“ enthält ein Steuerzeichen",
+                'calendar: address "{v}" holds a control character',
+                v=_CONTROL.sub("?", person.email)[:60],
+            )
+        )
+    address = vCalAddress(f"mailto:{person.email}")
+    if person.name:
+        address.params["CN"] = _text(person.name)
+    return address
+
+
+def render_itip(
+    event: CalendarEvent,
+    method: Literal["REQUEST", "CANCEL"],
+    organizer: CalendarAddress,
+    attendees: Sequence[CalendarAddress],
+    stamp: datetime,
+    tz: str = TIMEZONE,
+) -> bytes:
+    """Return an iTIP message (RFC 5546) for one timed event: an invitation or its cancellation.
+
+    Outlook, Thunderbird and Apple Mail show Accept/Decline only with METHOD on the calendar,
+    an ORGANIZER and ATTENDEEs; a cancellation keeps the UID and carries a higher SEQUENCE.
+
+    Args:
+        event: the meeting, with its stable UID and SEQUENCE.
+        method: REQUEST for an invitation or update, CANCEL when the meeting is called off.
+        organizer: who sends (the sender address of `[mail]`).
+        attendees: one per recipient; each asked to reply.
+        stamp: when the message is made (DTSTAMP, UTC).
+        tz: the time zone of the event's local times; its VTIMEZONE is included.
+    """
+    from icalendar import Calendar, Event
+
+    zone = ZoneInfo(tz)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    if tz == TIMEZONE:
+        calendar.add_component(Calendar.from_ical(_BERLIN, multiple=False))
+    start = _moment(event.start, zone)
+    end = _moment(event.end, zone) if event.end is not None else None
+    if end is None:
+        end = start + (timedelta(hours=1) if isinstance(start, datetime) else timedelta(days=1))
+    item = Event()
+    item.add("uid", event.uid)
+    item.add("dtstamp", stamp.astimezone(UTC))
+    item.add("sequence", event.sequence)
+    item.add("dtstart", start)
+    item.add("dtend", end)
+    item.add("summary", _text(event.summary))
+    if event.description:
+        item.add("description", _text(event.description))
+    if event.location is not None:
+        item.add("location", _text(event.location))
+    item.add("organizer", _address(organizer))
+    for person in attendees:
+        address: Any = _address(person)
+        address.params["ROLE"] = "REQ-PARTICIPANT"
+        address.params["PARTSTAT"] = "NEEDS-ACTION"
+        address.params["RSVP"] = "TRUE"
+        address.params["CUTYPE"] = "INDIVIDUAL"
+        item.add("attendee", address, encode=False)
+    item.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    item.add("transp", "OPAQUE")
+    calendar.add_component(item)
     if tz != TIMEZONE:
         calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

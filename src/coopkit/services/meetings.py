@@ -610,24 +610,31 @@ def send(
     ctx: Context, meeting_id: str, sent: date | None = None, when: date | None = None
 ) -> MeetingResult:
     """Mark draft minutes as sent (draft -> sent); the prepared TOPs' text is written in then."""
-    from coopkit.queries.agenda import current_agenda
-
     day = sent or when or ctx.today
     with writing(ctx) as tx:
-        located = get_minutes(tx.loaded(), meeting_id)
-        minutes = located.value
-        frozen = current_agenda(tx.snapshot(), minutes, ctx.lang)
-
-        def freeze(node: Any) -> None:
-            _mark_sent(node, minutes, day)
-            _write_agenda(node, frozen)
-
-        tx.edit(located.path, freeze)
+        path = mark_sent(tx, meeting_id, day)
+        minutes = get_minutes(tx.loaded(), meeting_id).value
         result = tx.commit(
             T("Niederschrift {m} versandt", "Send minutes {m}", m=minutes.id), when or sent
         )
-        written = parse_minutes(tx.read(located.path))[0]
-    return MeetingResult(written.value if written else minutes, located.path, result)
+        written = parse_minutes(tx.read(path))[0]
+    return MeetingResult(written.value if written else minutes, path, result)
+
+
+def mark_sent(tx: Transaction, meeting_id: str, day: date) -> str:
+    """Mark draft minutes sent within `tx`, writing in the prepared TOPs' text; return the path."""
+    from coopkit.queries.agenda import current_agenda
+
+    located = get_minutes(tx.loaded(), meeting_id)
+    minutes = located.value
+    frozen = current_agenda(tx.snapshot(), minutes, tx.ctx.lang)
+
+    def freeze(node: Any) -> None:
+        _mark_sent(node, minutes, day)
+        _write_agenda(node, frozen)
+
+    tx.edit(located.path, freeze)
+    return located.path
 
 
 def _write_agenda(node: Any, minutes: Minutes) -> None:

@@ -159,12 +159,19 @@ class Transaction:
         self.adopted.add(path)
 
     def commit(
-        self, message: T | str, when: date | datetime | None = None, note: str | None = None
+        self,
+        message: T | str,
+        when: date | datetime | None = None,
+        note: str | None = None,
+        *,
+        ready: Callable[[], None] | None = None,
     ) -> CommitResult:
         """Validate the change, write it and commit exactly its paths; refuse as a whole.
 
         `note` (a command's `-m`) follows the generated subject after a blank line, so the
-        subject always names what changed.
+        subject always names what changed. `ready` runs once the change has passed every check
+        and before anything is written (an e-mail goes out only when its record will be taken);
+        when it raises, nothing is written.
         """
         if not self.changes:
             raise UsageError(T("nichts zu übernehmen", "nothing to commit"))
@@ -181,7 +188,7 @@ class Transaction:
         text = (
             one_line_subject(message).format(self.locale()) if isinstance(message, T) else message
         )
-        return _commit(self, with_note(text, note), when)
+        return _commit(self, with_note(text, note), when, ready)
 
 
 def one_line_subject(message: T) -> T:
@@ -371,7 +378,12 @@ def _findings(tx: Transaction, allowed: Registered) -> list[Problem]:
     return findings
 
 
-def _commit(tx: Transaction, message: str, when: date | datetime | None) -> CommitResult:
+def _commit(
+    tx: Transaction,
+    message: str,
+    when: date | datetime | None,
+    ready: Callable[[], None] | None = None,
+) -> CommitResult:
     ctx = tx.ctx
     for path in tx.changes:
         top = path.split("/")[0]
@@ -405,6 +417,8 @@ def _commit(tx: Transaction, message: str, when: date | datetime | None) -> Comm
             p=", ".join(sorted({f.source.path for f in findings})),
         ).format(tx.locale())
     signing_key = _commit_signing_key(tx)
+    if ready is not None:
+        ready()
     previous: dict[str, bytes | None] = {}
     for path in tx.changes:
         target = ctx.root / path

@@ -91,6 +91,16 @@ TEMPLATES: dict[str, TemplateSpec] = {
         N_("Einladung als Markdown"),
         _meeting_sample,
     ),
+    "mail-invitation.txt.j2": TemplateSpec(
+        "mail-invitation.txt.j2",
+        N_("E-Mail zur Einladung: erste Zeile Betreff, dann der Text (coop meeting invite)"),
+        _meeting_sample,
+    ),
+    "mail-minutes.txt.j2": TemplateSpec(
+        "mail-minutes.txt.j2",
+        N_("E-Mail zur Niederschrift: erste Zeile Betreff, dann der Text (meeting send --mail)"),
+        _meeting_sample,
+    ),
     "minutes.md.j2": TemplateSpec(
         "minutes.md.j2",
         N_("Niederschrift als Markdown"),
@@ -134,7 +144,7 @@ JINJA_GLOBALS = frozenset(
 )
 """Names the environment provides; a template may use them without the context giving them."""
 
-TEMPLATE_SUFFIXES = (".docx", ".md.j2")
+TEMPLATE_SUFFIXES = (".docx", ".md.j2", ".txt.j2")
 
 
 @dataclass(frozen=True)
@@ -376,7 +386,7 @@ def check_templates(ctx: Context, name: str | None = None) -> list[Problem]:
             )
             continue
         path = layout.resolve_template(ctx.root, info.name)
-        if info.name.endswith(".md.j2"):
+        if info.name.endswith((".md.j2", ".txt.j2")):
             problems += _check_markdown(path, shown, spec, ctx.lang)
         else:
             problems += _check_docx(path, shown, spec, ctx.lang)

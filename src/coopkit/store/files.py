@@ -404,7 +404,7 @@ def _remember(
 
 
 def _unexpected(path: str) -> Problem | None:
-    if layout.EVALUATION.match(path):
+    if layout.EVALUATION.match(path) or layout.SENT.match(path):
         return None
     if path.endswith((".md", ".yaml", ".yml")) and path.split("/")[0] in layout.RECORD_DIRS:
         return Problem(

@@ -92,6 +92,17 @@ EVALUATION = re.compile(r"^agreements/[^/]+/evaluation/\d{4}\.md\Z")
 """The written assessment of an agreement's year: read by `coop report`, not a record."""
 
 
+SENT = re.compile(
+    r"^minutes/[^/]+/sent/[0-9]{8}T[0-9]{6}Z-(?:invitation|cancellation|minutes)\.yaml\Z"
+)
+"""What a meeting's e-mail sent, to whom, with which attachment hashes: read by people, kept."""
+
+
+def sent_path(meeting_id: str, stamp: str, kind: str) -> str:
+    """Return the path of the record of one send (`stamp` as 20140507T091500Z)."""
+    return f"minutes/{meeting_id}/sent/{stamp}-{kind}.yaml"
+
+
 def evaluation_path(agreement_id: str, year: int) -> str:
     """Return the path of the written assessment of an agreement for a year."""
     return f"agreements/{agreement_id}/evaluation/{year:04d}.md"
