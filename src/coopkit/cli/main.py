@@ -81,6 +81,10 @@ COMMANDS: dict[str, Entry] = {
         "Was ist fällig oder überfällig? Pflichten und Aufgaben je Partner, nach Datum, "
         "mit Quelle.",
     ),
+    "remind": Entry(
+        "reminders",
+        "An Fälliges erinnern: je zuständiger Person eine E-Mail; dazu Niederschriften, Freigaben.",
+    ),
     "calendar": Entry(
         "followup",
         "Kalender (.ics) exportieren: Sitzungen, Fristen der Aufgaben, Fälligkeiten der Pflichten.",
