@@ -15,7 +15,11 @@ import pytest
 from conftest import REPO_ROOT, Cli, copy_example, head
 
 pytest.importorskip("aiosmtpd", reason="aiosmtpd (test extra) is not installed")
-from test_mail_send import SENDER, Smtp, smtp  # noqa: E402, F401  (the SMTP server fixture)
+import test_mail_send  # noqa: E402
+from test_mail_send import SENDER, Smtp  # noqa: E402
+
+smtp = test_mail_send.smtp
+"""The STARTTLS SMTP server of the mail tests, shared."""
 
 WEBER = "thomas.weber@kreis-myk.example"
 PETROVIC = "daniel.petrovic@caritas-koblenz.example"
