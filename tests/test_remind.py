@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Cli, copy_example, head
+from conftest import REPO_ROOT, Cli, MakeRepo, copy_example, head
 
 pytest.importorskip("aiosmtpd", reason="aiosmtpd (test extra) is not installed")
 import test_mail_send  # noqa: E402
@@ -226,3 +226,40 @@ def test_the_documented_crontab_line_runs(
     second = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert smtp.handler.messages == []
+
+
+KLEIN = "eva.klein@caritas.example"
+
+
+@pytest.mark.slow
+def test_obligations_go_to_the_contact_in_charge_until_fulfilled(
+    make_repo: MakeRepo, cli: Cli, smtp: Smtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_due import CARITAS_IN_CHARGE, MINUTES
+
+    caritas = CARITAS_IN_CHARGE.replace(
+        "        topics: [angebote]\n", f"        topics: [angebote]\n        email: {KLEIN}\n"
+    )
+    root = make_repo({"minutes/2013-12-04-treffen.md": MINUTES, "partners/caritas.yaml": caritas})
+    for key, value in {
+        "mail.host": "127.0.0.1",
+        "mail.port": str(smtp.port),
+        "mail.from_address": SENDER,
+        "mail.secretariat": OFFICE,
+    }.items():
+        cli("-C", root, "config", "set", key, value)
+    monkeypatch.setenv("COOP_SMTP_CAFILE", str(smtp.cafile))
+    cli("-C", root, "remind", today="2014-02-07")
+    subject, body = _received(smtp)[KLEIN]
+    assert subject == "Erinnerung an 5 offene Punkte (Stand 7. Februar 2014)"
+    assert "Guten Tag Eva Klein," in body
+    for day in ("31. März 2013", "30. Juni 2013", "30. September 2013", "31. Dezember 2013"):
+        assert f"fällig am {day} (" in body
+    assert "fällig am 20. Februar 2014:" in body  # the action, due within the window
+    cli("-C", root, "obligation", "done", "koop/angebote", "--partner", "caritas",
+        "--due", "2013-03-31", "--date", "2014-02-10", today="2014-02-10")  # fmt: skip
+    smtp.handler.messages.clear()
+    cli("-C", root, "remind", today="2014-02-14")
+    subject, body = _received(smtp)[KLEIN]
+    assert subject == "Erinnerung an 4 offene Punkte (Stand 14. Februar 2014)"
+    assert "31. März 2013" not in body and "30. Juni 2013" in body
