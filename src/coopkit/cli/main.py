@@ -86,6 +86,13 @@ COMMANDS: dict[str, Entry] = {
             "mit Quelle."
         ),
     ),
+    "remind": Entry(
+        "reminders",
+        N_(
+            "An Fälliges erinnern: je zuständiger Person eine E-Mail; dazu Niederschriften, "
+            "Freigaben."
+        ),
+    ),
     "calendar": Entry(
         "followup",
         N_(

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from coopkit.model.base import Id, Record, fail
+from coopkit.model.base import Duration, Id, Record, fail
 from coopkit.model.retention import Retention
 
 HORIZON_MAX = 100
@@ -126,6 +126,30 @@ class Mail(Record):
     """The sender's name shown with the address, e.g. "Integrationsbeauftragte"."""
     reply_to: str | None = None
     """Where replies go when not to `from_address`."""
+    secretariat: str | None = None
+    """Who is reminded of unsent minutes and pending approvals; default: `from_address`."""
+    remind_every: Duration = "P7D"
+    """`coop remind` names an item again only after this long (ISO 8601 duration)."""
+    minutes_after: int = 14
+    """Days after a meeting when `coop remind` asks the secretariat for the minutes."""
+    approval_after: int = 14
+    """Days a version may await approval before `coop remind` names who is missing."""
+
+    @field_validator("minutes_after", "approval_after")
+    @classmethod
+    def _days(cls, value: int) -> int:
+        if not 0 <= value <= 3650:
+            raise fail(
+                "{v}: erlaubt sind 0 bis 3650 Tage",
+                "{v}: allowed are 0 to 3650 days",
+                v=value,
+            )
+        return value
+
+    @field_validator("secretariat")
+    @classmethod
+    def _secretariat(cls, value: str | None) -> str | None:
+        return _check_address(value, "secretariat")
 
     @field_validator("port")
     @classmethod

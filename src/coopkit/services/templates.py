@@ -47,6 +47,12 @@ def _meeting_sample(lang: str) -> dict[str, Any]:
     return sample_meeting_context(lang)
 
 
+def _reminder_sample(lang: str) -> dict[str, Any]:
+    from coopkit.services.remind import sample_reminder_context
+
+    return sample_reminder_context(lang)
+
+
 def _checklist_sample(lang: str) -> dict[str, Any]:
     from coopkit.services.checklist import sample_checklist_context
 
@@ -100,6 +106,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
         "mail-minutes.txt.j2",
         N_("E-Mail zur Niederschrift: erste Zeile Betreff, dann der Text (meeting send --mail)"),
         _meeting_sample,
+    ),
+    "mail-reminder.txt.j2": TemplateSpec(
+        "mail-reminder.txt.j2",
+        N_("E-Mail zur Erinnerung: erste Zeile Betreff, dann der Text (coop remind)"),
+        _reminder_sample,
     ),
     "minutes.md.j2": TemplateSpec(
         "minutes.md.j2",
