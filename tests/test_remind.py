@@ -63,7 +63,7 @@ def test_remind_sends_one_german_message_per_person_and_never_twice(
 ) -> None:
     root = _repo(tmp_path, cli, smtp, monkeypatch)
     result = cli("-C", root, "remind", "--within", "14d", today="2014-05-10")
-    assert "vermerkt in reminders/2014-05-10-1.yaml" in result.stdout
+    [name] = re.findall(r"vermerkt in reminders/(2014-05-10-[0-9a-f]{12}\.yaml)", result.stdout)
     got = _received(smtp)
     # The two actions overdue since 30 April; Schmitz's is due 30 June, beyond the window.
     assert set(got) == {WEBER, PETROVIC}
@@ -75,10 +75,10 @@ def test_remind_sends_one_german_message_per_person_and_never_twice(
     assert "Quelle: TOP 3, Sitzung vom 5. Februar 2014" in body
     assert "Konzept" not in body  # Petrović's item goes to Petrović only
     record = _records(root)
-    assert [p.name for p in record] == ["2014-05-10-1.yaml"]
+    assert [p.name for p in record] == [name]
     text = record[0].read_text(encoding="utf-8")
     assert '"2014-02-05-evaluation#1"' in text and WEBER in text
-    assert "reminders/2014-05-10-1.yaml" in _show_files(root)
+    assert f"reminders/{name}" in _show_files(root)
 
     # A second run (same day, and within the interval) sends nothing and records nothing.
     before = head(root)
@@ -194,12 +194,18 @@ def test_a_refused_send_records_nothing(
     assert set(_received(smtp)) == {WEBER, PETROVIC}
 
 
-def _crontab_command() -> str:
-    """Return the command of the crontab line in the secretariat's guide (after the times)."""
-    text = (REPO_ROOT / "docs" / "geschaeftsstelle.md").read_text(encoding="utf-8")
+def _crontab_line(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if re.match(r"^[0-9*/,-]+( [0-9*/,-]+){4} ", ln)]
     assert len(lines) == 1, lines
-    return lines[0].split(maxsplit=5)[5]
+    return lines[0]
+
+
+def _crontab_command() -> str:
+    """Return the command of the README's crontab line (after the times); the guide says the same."""
+    line = _crontab_line(REPO_ROOT / "README.md")
+    assert line == _crontab_line(REPO_ROOT / "docs" / "geschaeftsstelle.md")
+    return line.split(maxsplit=5)[5]
 
 
 @pytest.mark.slow

@@ -126,7 +126,8 @@ def partner_addresses(partner: Partner, topics: Sequence[str] = ()) -> tuple[str
     return tuple(dict.fromkeys(c.email for c in partner.contacts if c.email))
 
 
-def _mail_settings(mail: Mail, need_server: bool) -> str:
+def sender_of(mail: Mail, need_server: bool) -> str:
+    """Return the sender address; a configuration error when it (or a needed server) is unset."""
     if mail.from_address is None:
         raise ConfigError(
             T(
@@ -170,7 +171,7 @@ def _event(minutes: Minutes, sequence: int) -> CalendarEvent:
     )
 
 
-def _split_mail(text: str) -> tuple[str, str]:
+def split_mail(text: str) -> tuple[str, str]:
     """Return (subject, body) of a rendered mail template: first line, then after a blank line."""
     head, _sep, body = text.lstrip("\n").partition("\n")
     return " ".join(head.split()), body.strip("\n") + "\n"
@@ -229,9 +230,10 @@ def _documents(docx: bytes, stem: str) -> list[Attachment]:
     ]
 
 
-def _message(
+def compose_message(
     mail: Mail, sender: str, group: Group, subject: str, body: str, now: datetime
 ) -> EmailMessage:
+    """Return a plain-text message from `[mail]`'s sender to one recipient group."""
     message = EmailMessage()
     message["From"] = formataddr((mail.from_name or "", sender))
     message["To"] = ", ".join(formataddr((group.name, a)) for a in group.addresses)
@@ -260,7 +262,7 @@ def prepare_invitation(
     from coopkit.render.markdown import render_markdown
 
     mail = mail_settings(snap)
-    sender = _mail_settings(mail, need_server)
+    sender = sender_of(mail, need_server)
     data: RepoData = snap.data
     minutes = get_minutes(snap, meeting_id).value
     method = "CANCEL" if minutes.cancelled else "REQUEST"
@@ -274,7 +276,7 @@ def prepare_invitation(
         data, current_agenda(snap, minutes, ctx.lang), ctx.lang, ctx.today, one_letter=True
     )
     text = render_markdown(layout.resolve_template(ctx.root, MAIL_TEMPLATE), context, ctx.lang)
-    subject, body = _split_mail(text)
+    subject, body = split_mail(text)
     organizer = CalendarAddress(sender, mail.from_name)
     outreach = Outreach(
         minutes.id, method, event.uid, sequence, subject, groups, without, letter=doc.data
@@ -289,7 +291,7 @@ def prepare_invitation(
             [CalendarAddress(a, group.name) for a in group.addresses],
             now,
         )
-        message = _message(mail, sender, group, subject, body, now)
+        message = compose_message(mail, sender, group, subject, body, now)
         message.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method})
         _attach(message, outreach.attachments)
         outreach.messages.append(message)
@@ -303,19 +305,19 @@ def prepare_minutes(
     from coopkit.render.markdown import render_markdown
 
     mail = mail_settings(snap)
-    sender = _mail_settings(mail, need_server)
+    sender = sender_of(mail, need_server)
     data: RepoData = snap.data
     groups, without = _groups(data, minutes)
     doc = meeting_document(ctx, data, minutes)
     stem = f"{minutes.id}-niederschrift"
     context = meeting_context(data, minutes, ctx.lang, ctx.today)
     template = layout.resolve_template(ctx.root, MINUTES_TEMPLATE)
-    subject, body = _split_mail(render_markdown(template, context, ctx.lang))
+    subject, body = split_mail(render_markdown(template, context, ctx.lang))
     outreach = Outreach(minutes.id, "", "", 0, subject, groups, without, letter=doc.data)
     outreach.attachments = _documents(doc.data, stem)
     outreach.stem = stem
     for group in groups:
-        message = _message(mail, sender, group, subject, body, now)
+        message = compose_message(mail, sender, group, subject, body, now)
         _attach(message, outreach.attachments)
         outreach.messages.append(message)
     return outreach

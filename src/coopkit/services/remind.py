@@ -2,12 +2,13 @@
 
 One message per recipient (a responsible contact, else the organisation's address; the
 secretariat for minutes and approvals), listing what is due within the window or overdue. What
-the server accepted is recorded in `reminders/<day>-<n>.yaml` in one commit; an item is named
+the server accepted is recorded in `reminders/<day>-<hash>.yaml` in one commit; an item is named
 again only after `[mail] remind_every`. A refusal records nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -28,11 +29,11 @@ from coopkit.render.dates import long_date
 from coopkit.services.mail import (
     Group,
     SmtpAccess,
-    _mail_settings,
-    _message,
-    _split_mail,
+    compose_message,
     deliver,
     mail_settings,
+    sender_of,
+    split_mail,
 )
 from coopkit.services.repository import writing
 from coopkit.store import layout
@@ -225,7 +226,7 @@ def prepare_reminders(
     from coopkit.render.markdown import render_markdown
 
     mail = mail_settings(snap)
-    sender = _mail_settings(mail, need_server)
+    sender = sender_of(mail, need_server)
     today = snap.today
     last = last_reminded(ctx.root)
     every = interval_days(mail.remind_every)
@@ -267,10 +268,10 @@ def prepare_reminders(
             "approvals": reminder.approvals,
             "sender": mail.from_name or sender,
         }
-        subject, body = _split_mail(render_markdown(template, context, "de"))
+        subject, body = split_mail(render_markdown(template, context, "de"))
         reminder.subject = subject
         group = Group(reminder.who, reminder.name, reminder.addresses)
-        reminder.message = _message(mail, sender, group, subject, body, now)
+        reminder.message = compose_message(mail, sender, group, subject, body, now)
         run.reminders.append(reminder)
     return run
 
@@ -291,12 +292,14 @@ def dump_record(run: RemindRun, day: date, now: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def record_path(root: Path, day: date) -> str:
-    """Return the first free `reminders/<day>-<n>.yaml`."""
-    n = 1
-    while os.path.lexists(root / REMINDERS / f"{day.isoformat()}-{n}.yaml"):
-        n += 1
-    return f"{REMINDERS}/{day.isoformat()}-{n}.yaml"
+def record_path(day: date, text: str) -> str:
+    """Return `reminders/<day>-<hash>.yaml`, named by its content.
+
+    Two clones that remind on the same day write different names (nothing for `sync` to
+    conflict over); the same record twice is one file.
+    """
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return f"{REMINDERS}/{day.isoformat()}-{digest}.yaml"
 
 
 def send_reminders(ctx: Context, within_days: int, access: SmtpAccess, now: datetime) -> RemindRun:
@@ -307,8 +310,9 @@ def send_reminders(ctx: Context, within_days: int, access: SmtpAccess, now: date
         run = prepare_reminders(ctx, snap, within_days, now, True)
         if not run.reminders:
             return run
-        path = record_path(ctx.root, ctx.today)
-        tx.create(path, dump_record(run, ctx.today, now))
+        text = dump_record(run, ctx.today, now)
+        path = record_path(ctx.today, text)
+        tx.create(path, text)
         messages = [r.message for r in run.reminders if r.message is not None]
         words = T(
             "Erinnerung per E-Mail an {n} Empfänger",
