@@ -332,6 +332,21 @@ def test_dry_run_names_recipients_and_writes_nothing(tmp_path: Path, cli: Cli) -
     assert git(root, "status", "--porcelain", "--untracked-files=all").strip() == ""
 
 
+def test_topic_contacts_get_the_invitation_instead_of_the_organisation(
+    tmp_path: Path, cli: Cli
+) -> None:
+    root = copy_example(tmp_path / "repo")
+    cli("-C", root, "config", "set", "mail.from_address", SENDER)
+    path = root / "minutes" / f"{MEETING}.md"
+    path.write_text(path.read_text().replace("\ndate: ", "\ntopics:\n  - jmd\ndate: ", 1))
+    data = json.loads(cli("-C", root, "--json", "meeting", "invite", MEETING, "--dry-run").stdout)
+    # AWO's youth migration contact (topics: jmd) instead of the organisation's address.
+    assert data["to"]["awo-rheinland"] == ["jan.nowak@awo-rheinland.example"]
+    assert data["to"]["caritas-ko"] == ["daniel.petrovic@caritas-koblenz.example"]
+    # A partner without a contact for the topic: its organisation's address.
+    assert data["to"]["kv-myk"] == ["poststelle@kreis-myk.example"]
+
+
 def test_send_without_a_server_is_a_config_error(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "repo")
     cli("-C", root, "config", "set", "mail.from_address", SENDER)

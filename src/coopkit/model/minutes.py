@@ -91,6 +91,9 @@ class Minutes(Record):
     """The id the meeting was created with, kept when `coop meeting move` changes the id."""
     title: str
     agreements: IdList = []
+    topics: IdList = []
+    """What the meeting is about, for the distribution list: a partner's contacts whose `topics`
+    name one of these (or one of `agreements`) get its mail instead of the organisation."""
     date: date
     start: TimeOfDay | None = None
     end: TimeOfDay | None = None

@@ -198,7 +198,8 @@ def _groups(data: RepoData, minutes: Minutes) -> tuple[list[Group], list[str]]:
     without: list[str] = []
     for partner_id in invited_partners(data, minutes):
         partner = data.find_partner(partner_id)
-        addresses = partner_addresses(partner) if partner else ()
+        topics = [*minutes.topics, *minutes.agreements]
+        addresses = partner_addresses(partner, topics) if partner else ()
         name = partner_name(data, partner_id)
         for address in addresses:
             # A line break or a second address in a record would write headers of its own.
