@@ -169,3 +169,12 @@ def test_every_due_row_says_who_acts_a_contact_or_the_organisation(
         g for g in due_json(cli, named, "--overdue")["partners"] if g["partner"] == "caritas"
     )["items"]
     assert {(i["person"], i["who"]) for i in caritas} == {("klein", "caritas/klein")}
+
+
+def test_overdue_days_are_counted_in_words_with_the_singular() -> None:
+    from coopkit.render.dates import overdue_words
+
+    assert overdue_words(1, "de") == "1 Tag überfällig"
+    assert overdue_words(12, "de") == "12 Tage überfällig"
+    assert overdue_words(1, "en") == "1 day overdue"
+    assert overdue_words(2, "en") == "2 days overdue"

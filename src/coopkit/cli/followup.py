@@ -14,6 +14,7 @@ from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import CliState, DayKind, check_year, get_state
 from coopkit.errors import T, UsageError
 from coopkit.i18n import _, gettext, pgettext
+from coopkit.render.dates import overdue_words
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
@@ -113,15 +114,7 @@ def due_cmd(
             say(f"{group.name} ({group.partner})")
             rows = []
             for item in group.items:
-                late = (
-                    (
-                        _("{days_overdue} Tage überfällig", days_overdue=item.days_overdue).format(
-                            lang
-                        )
-                    )
-                    if item.overdue
-                    else ""
-                )
+                late = (overdue_words(item.days_overdue, lang)) if item.overdue else ""
                 rows.append([day_text(item.due, lang), item.what, item.source, item.who, late])
             say(
                 table(

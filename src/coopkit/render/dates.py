@@ -41,6 +41,12 @@ _UNITS = (
 """Each unit of a period, once and many times (both languages count 1 as the only singular)."""
 
 
+def overdue_words(days: int, lang: str = "de") -> str:
+    """Return how long something is overdue: "1 Tag überfällig", "12 Tage überfällig"."""
+    one, many = N_("{n} Tag überfällig"), N_("{n} Tage überfällig")
+    return gettext(one if days == 1 else many, lang).format(n=days)
+
+
 def period_words(parts: tuple[int, int, int, int], lang: str = "de") -> str:
     """Return a length of time in words ("3 Monate", "1 Jahr und 6 Monate")."""
     words = [

@@ -17,7 +17,7 @@ from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.lookup import check_partner, check_person, get_minutes
 from coopkit.queries.meetings import meeting_partners, next_meeting
 from coopkit.queries.names import contact_name, partner_name
-from coopkit.render.dates import long_date
+from coopkit.render.dates import long_date, overdue_words
 from coopkit.services.outputs import write_output
 from coopkit.store import layout
 
@@ -102,7 +102,7 @@ def checklist_context(
     for item in sorted(items, key=lambda i: (i.due, i.kind != "obligation", i.key)):
         late = ""
         if item.overdue:
-            late = _("{days_overdue} Tage überfällig", days_overdue=item.days_overdue).format(lang)
+            late = overdue_words(item.days_overdue, lang)
         due = long_date(item.due, lang)
         groups.setdefault(item.partner, []).append(
             {

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from coopkit.errors import T, UsageError
-from coopkit.i18n import N_, _, gettext, pgettext
+from coopkit.i18n import N_, gettext, pgettext
 from coopkit.model.minutes import Minutes
 from coopkit.model.repo import RepoData
 from coopkit.queries.context import Context
 from coopkit.queries.load import ProgressFn, Snapshot, snapshot
-from coopkit.render.dates import long_date
+from coopkit.render.dates import long_date, overdue_words
 from coopkit.render.package import ZIP_TIME, DocumentInfo
 from coopkit.services.outputs import check_output, write_output
 from coopkit.store import layout
@@ -116,7 +116,7 @@ def open_actions_context(snap: Snapshot, minutes: Minutes) -> dict[str, Any]:
         ref = f"{item.partner}/{item.person}" if item.person else item.partner
         late = ""
         if item.overdue:
-            late = _("{days_overdue} Tage überfällig", days_overdue=item.days_overdue).format(lang)
+            late = overdue_words(item.days_overdue, lang)
         groups.setdefault(item.partner, []).append(
             {
                 "box": BOX,

@@ -25,7 +25,7 @@ from coopkit.queries.context import Context
 from coopkit.queries.due import DueItem, open_items
 from coopkit.queries.load import Snapshot
 from coopkit.queries.names import partner_name, person_name
-from coopkit.render.dates import long_date
+from coopkit.render.dates import long_date, overdue_words
 from coopkit.services.mail import (
     Group,
     SmtpAccess,
@@ -168,6 +168,7 @@ def _due_lines(snap: Snapshot, until: date, due_again: Any) -> dict[str, Reminde
                 "source": item.source,
                 "overdue": item.overdue,
                 "days_overdue": item.days_overdue,
+                "late": overdue_words(item.days_overdue, "de") if item.overdue else "",
                 "moved": item.moved or "",
                 "partner": partner_name(snap.data, item.partner),
             }
@@ -360,6 +361,7 @@ def sample_reminder_context(lang: str) -> dict[str, Any]:
                 "source": "§ 4 Abs. 2",
                 "overdue": True,
                 "days_overdue": 1,
+                "late": overdue_words(1, lang),
                 "moved": "",
                 "partner": "Kreisverwaltung Mayen-Koblenz",
             }
