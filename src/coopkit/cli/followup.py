@@ -14,7 +14,6 @@ from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import CliState, DayKind, check_year, get_state
 from coopkit.errors import T, UsageError
 from coopkit.i18n import _, gettext, pgettext
-from coopkit.render.dates import overdue_words
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
@@ -108,13 +107,15 @@ def due_cmd(
         if not groups:
             say(T("nichts fällig", "nothing due"), lang)
             return
+        from coopkit.render.dates import overdue_words
+
         for n, group in enumerate(groups):
             if n:
                 say("")
             say(f"{group.name} ({group.partner})")
             rows = []
             for item in group.items:
-                late = (overdue_words(item.days_overdue, lang)) if item.overdue else ""
+                late = overdue_words(item.days_overdue, lang) if item.overdue else ""
                 rows.append([day_text(item.due, lang), item.what, item.source, item.who, late])
             say(
                 table(
