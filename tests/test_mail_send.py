@@ -285,7 +285,12 @@ def test_implicit_tls_and_partner_without_address_gets_the_letter(
     root = _repo(tmp_path, cli, smtps, monkeypatch)
     cli("-C", root, "config", "set", "mail.security", "tls")
     _without_address(root, "awo-rheinland")
+    # The letter is written where the command runs, as `meeting render` writes its documents.
+    office = tmp_path / "office"
+    office.mkdir()
+    monkeypatch.chdir(office)
     result = cli("-C", root, "meeting", "invite", MEETING)
+    assert (office / f"{MEETING}-einladung.docx").is_file()
     assert len(smtps.handler.messages) == 4
     assert all(
         "awo-rheinland" not in address for rcpt, _ in smtps.handler.messages for address in rcpt
