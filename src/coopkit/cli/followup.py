@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,44 +11,14 @@ from coopkit.cli.boundary import command
 from coopkit.cli.labels import day_text
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import CliState, DayKind, check_year, get_state
+from coopkit.cli.state import within_days as parse_within
 from coopkit.errors import T, UsageError
 from coopkit.i18n import _, gettext, pgettext
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
 
-_WITHIN = re.compile(r"([0-9]+)\s*([dwm]?)")
-
 if TYPE_CHECKING:
     from coopkit.queries.load import Snapshot
-
-
-def _within_days(value: str) -> int:
-    match = _WITHIN.fullmatch(value.strip().lower())
-    if not match:
-        raise UsageError(
-            T(
-                "--within: „{v}“ verstehe ich nicht; erwartet z. B. 30d, 2w oder 3m",
-                '--within: cannot read "{v}"; expected e.g. 30d, 2w or 3m',
-                v=value,
-            )
-        )
-    # More digits than any allowed value has: too far (and int() of a huge string is slow).
-    digits = match.group(1).lstrip("0") or "0"
-    number, unit = (int(digits) if len(digits) < 10 else 10**9), match.group(2) or "d"
-    days = number * {"d": 1, "w": 7, "m": 30}[unit]
-    if days > MAX_WITHIN_DAYS:
-        raise UsageError(
-            T(
-                "--within: höchstens {n} Tage (rund 100 Jahre), nicht „{v}“",
-                '--within: at most {n} days (about 100 years), not "{v}"',
-                n=MAX_WITHIN_DAYS,
-                v=value,
-            )
-        )
-    return days
-
-
-MAX_WITHIN_DAYS = 36500
 
 
 @command
@@ -88,7 +57,7 @@ def due_cmd(
 
     state = get_state(ctx)
     service_ctx = state.context()
-    within_days = _within_days(within)
+    within_days = parse_within(within)
 
     def render(snap: Snapshot) -> None:
         from coopkit.queries.due import due_list

@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 from coopkit.cli.boundary import command
 from coopkit.cli.correcting import AfterSending, CommitDateOption, MessageOption, done
 from coopkit.cli.labels import status_text
+from coopkit.cli.mailing import smtp_access
 from coopkit.cli.output import clean, print_json, say, table
 from coopkit.cli.state import DayKind, get_state, parse_time
 from coopkit.errors import T, UsageError
@@ -375,26 +376,13 @@ def send_cmd(
     )
 
 
-def _smtp_access() -> Any:
-    import os
-
-    from coopkit.services.mail import SmtpAccess
-
-    cafile = os.environ.get("COOP_SMTP_CAFILE")
-    return SmtpAccess(
-        password=os.environ.get("COOP_SMTP_PASSWORD"),
-        cafile=Path(cafile) if cafile else None,
-        lookup=_keyring_password,
-    )
-
-
 def _send_minutes_by_mail(ctx: typer.Context, meeting_id: str, sent: Any) -> None:
     from datetime import UTC, datetime
 
     from coopkit.services.mail import send_minutes
 
     state = get_state(ctx)
-    outreach = send_minutes(state.context(), meeting_id, _smtp_access(), datetime.now(UTC), sent)
+    outreach = send_minutes(state.context(), meeting_id, smtp_access(), datetime.now(UTC), sent)
     _report_outreach(ctx, outreach, dry_run=False)
 
 
@@ -931,19 +919,6 @@ def cancel_cmd(
     _meeting_done(ctx, result, T("Sitzung {m} abgesagt", "meeting {m} cancelled", m=meeting_id))
 
 
-def _keyring_password(user: str) -> str | None:
-    """Return the password the system keyring holds for `user` (service "coopkit"), if any."""
-    try:
-        import keyring  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    try:
-        found = keyring.get_password("coopkit", user)
-    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
-        return None
-    return str(found) if found is not None else None
-
-
 @command
 def invite_cmd(
     ctx: typer.Context,
@@ -980,7 +955,7 @@ def invite_cmd(
     if dry_run or eml is not None:
         outreach = export_invitation(service_ctx, meeting_id, now, None if dry_run else eml)
     else:
-        outreach = send_invitation(service_ctx, meeting_id, _smtp_access(), now)
+        outreach = send_invitation(service_ctx, meeting_id, smtp_access(), now)
     _report_outreach(ctx, outreach, dry_run=dry_run)
 
 

@@ -61,18 +61,18 @@ def remind_cmd(
     """
     from datetime import UTC, datetime
 
-    from coopkit.cli.followup import _within_days
-    from coopkit.cli.meeting import _smtp_access
+    from coopkit.cli.mailing import smtp_access
+    from coopkit.cli.state import within_days
     from coopkit.services.remind import export_reminders, send_reminders
 
     state = get_state(ctx)
     service_ctx = state.context()
-    days = _within_days(within)
+    days = within_days(within)
     now = datetime.now(UTC)
     if dry_run or eml is not None:
         run = export_reminders(service_ctx, days, now, None if dry_run else eml)
     else:
-        run = send_reminders(service_ctx, days, _smtp_access(), now)
+        run = send_reminders(service_ctx, days, smtp_access(), now)
     _report(ctx, run, dry_run=dry_run)
 
 

@@ -251,3 +251,36 @@ def check_language() -> None:
                 v=value,
             )
         )
+
+
+_WITHIN = re.compile(r"([0-9]+)\s*([dwm]?)")
+
+
+def within_days(value: str) -> int:
+    """Return the days of a `--within` value: 30d (days), 2w (weeks), 3m (months of 30 days)."""
+    match = _WITHIN.fullmatch(value.strip().lower())
+    if not match:
+        raise UsageError(
+            T(
+                "--within: „{v}“ verstehe ich nicht; erwartet z. B. 30d, 2w oder 3m",
+                '--within: cannot read "{v}"; expected e.g. 30d, 2w or 3m',
+                v=value,
+            )
+        )
+    # More digits than any allowed value has: too far (and int() of a huge string is slow).
+    digits = match.group(1).lstrip("0") or "0"
+    number, unit = (int(digits) if len(digits) < 10 else 10**9), match.group(2) or "d"
+    days = number * {"d": 1, "w": 7, "m": 30}[unit]
+    if days > MAX_WITHIN_DAYS:
+        raise UsageError(
+            T(
+                "--within: höchstens {n} Tage (rund 100 Jahre), nicht „{v}“",
+                '--within: at most {n} days (about 100 years), not "{v}"',
+                n=MAX_WITHIN_DAYS,
+                v=value,
+            )
+        )
+    return days
+
+
+MAX_WITHIN_DAYS = 36500
