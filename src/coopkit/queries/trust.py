@@ -9,7 +9,7 @@ from its date on. Keys listed inline in a partner file no longer count by themse
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from coopkit.model.base import Located
 from coopkit.model.keys import FINGERPRINT, KeyRegistration, KeyRevocation
 from coopkit.model.partner import SigningKey
 from coopkit.queries.entries import NOT_ENTERED, Entry, History
+from coopkit.queries.erasure import Erasures, erased_back, erasures
 from coopkit.queries.load import Snapshot
 from coopkit.signing import ssh
 from coopkit.signing.hashing import key_payload, revocation_payload
@@ -797,6 +798,25 @@ def _settings_of(repo: GitRepo, commits: list[_Commit]) -> dict[str, tuple[_Sett
     }
 
 
+def _attest(repo: GitRepo, rev: str, commits: list[_Commit]) -> tuple[list[_Commit], Erasures]:
+    """Give rewritten commits the signer their old commit had, as erasure records attest.
+
+    A record counts when a coordinator key pinned in `rev`'s coop.toml signed it; the gate
+    then checks that key once more against the pins that count (see `_erasure_items`).
+    """
+    found = erasures(repo, rev, _settings(repo.read_blob(rev, layout.CONFIG)).pinned)
+    attested = found.attested()
+    if not attested:
+        return commits, found
+    result = []
+    for commit in commits:
+        mapped = attested.get(commit.sha)
+        if mapped is not None and mapped.signer and not commit.signed:
+            commit = replace(commit, status="G", fingerprint=mapped.signer)
+        result.append(commit)
+    return result, found
+
+
 @dataclass(frozen=True)
 class Roots:
     """The pinned coordinator keys that count, and the changes of them that did not."""
@@ -826,7 +846,9 @@ def effective_roots(snap: Snapshot) -> Roots:
         with GitRepo(snap.ctx.root) as repo:
             if repo.head() is None:
                 return Roots(working)
-            commits = _config_log(repo, snap.rev or "HEAD", str(allowed), layout.CONFIG)
+            rev = snap.rev or "HEAD"
+            commits = _config_log(repo, rev, str(allowed), layout.CONFIG)
+            commits, _ = _attest(repo, rev, commits)
             settings = _settings_of(repo, commits)
     for commit in commits:
         if commit.sha in settings:
@@ -862,7 +884,9 @@ def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
             commits = _config_log(
                 repo, "HEAD", str(allowed_file), "agreements", "keys", layout.CONFIG
             )
+            commits, found = _attest(repo, "HEAD", commits)
             settings = _settings_of(repo, commits)
+            back = erased_back(repo, "HEAD", found.erased())
     items: list[HistoryItem] = []
     gate = _Gate()
     older = 0
@@ -895,6 +919,7 @@ def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
                 tuple(reasons),
             )
         )
+    items += _erasure_items(found, back, gate)
     head_on = _settings(_head_config(snap)).on
     if head_on and gate.since is None:
         items.append(
@@ -914,6 +939,48 @@ def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
             )
         )
     return HistoryGate(gate.since is not None or head_on, gate.since, older, items)
+
+
+def _erasure_items(found: Erasures, back: list[str], gate: _Gate) -> list[HistoryItem]:
+    """Report erasure records that do not count, signers no longer pinned, erased commits back."""
+    items = [
+        HistoryItem("", p.source.path, ("erasures",), None, (p.message,)) for p in found.problems
+    ]
+    for path, record in found.records:
+        if gate.on and record.signer not in gate.pins:
+            items.append(
+                HistoryItem(
+                    "",
+                    path,
+                    ("erasures",),
+                    record.signer,
+                    (
+                        T(
+                            "signiert mit {f}, der laut signierter Geschichte nicht gepinnt ist",
+                            "signed with {f}, which the signed history does not pin",
+                            f=_short(record.signer),
+                        ),
+                    ),
+                )
+            )
+    for sha in back:
+        items.append(
+            HistoryItem(
+                sha,
+                "",
+                ("erasures",),
+                None,
+                (
+                    T(
+                        "dieser Commit wurde durch eine Löschung ersetzt und ist wieder in der "
+                        "Geschichte; die gelöschten Daten sind damit zurück",
+                        "this commit was replaced by an erasure and is part of the history "
+                        "again; the erased data is back with it",
+                    ),
+                ),
+            )
+        )
+    return items
 
 
 def _head_config(snap: Snapshot) -> bytes | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
 from coopkit.errors import Problem, ProblemsFound, RepositoryError, Source, T, UsageError
+from coopkit.model.erasure import Erasure
 from coopkit.queries.check import check
 from coopkit.queries.context import Context
 from coopkit.queries.load import ProgressFn
@@ -91,6 +93,8 @@ class SyncResult:
     tag_clashes: list[TagClash] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     rewrite: Rewrite | None = None
+    erasures: list[str] = field(default_factory=list)
+    """Erasure records taken over with this sync (their paths)."""
     notes: list[T] = field(default_factory=list)
 
     @property
@@ -353,6 +357,15 @@ def sync(
         result = SyncResult(remote_name, branch, tag_clashes=clashes, rewrite=rewrite)
         if start is None:
             raise RepositoryError(T("leeres Repository", "empty repository"))
+        erased = _erased_commits(repo, "HEAD")
+        adopted = _erasures_arrived(ctx, remote, seen, upstream, result)
+        for record in adopted:
+            erased |= {c.old for c in record.commits}
+        if upstream is not None:
+            _refuse_erased(repo, upstream, erased, remote_name, branch)
+        if adopted:
+            result.rewrite = "accept"
+            only_ours = _take_moved_tags(remote, adopted, result, only_ours)
         since = _check_rewrite(remote, seen, upstream, result)
         if upstream is not None:
             incoming = remote.log(f"{start}..{upstream}")
@@ -444,16 +457,191 @@ def sync(
             # Tags on the dropped commits stay here: sending them would bring those back.
             local = remote.local_tags()
             only_ours = [t for t in only_ours if remote.is_ancestor(local[t][1], "HEAD")]
+        _refuse_erased(repo, "HEAD", erased, remote_name, branch, sending=True)
         tell(T("Senden an {r}/{b}", "pushing to {r}/{b}", r=remote_name, b=branch))
         remote.push(branch, only_ours)
         head = repo.head()
         if head is not None:
             remote.remember(branch, head)
+        if adopted:
+            tell(T("Alte Objekte entfernen", "dropping the old objects"))
+            _forget_erased(repo, adopted)
         if upstream is None:
             url = str(repo.run("remote", "get-url", "--", remote_name))
             result.notes += _remote_head(repo, remote, ctx.root, url, branch, pushed=True)
     result.incoming.sort(key=lambda i: i.problem.sort_key())
     return result
+
+
+def _erased_commits(repo: GitRepo, rev: str) -> set[str]:
+    """Return the old commit ids named by the erasure records at `rev` (signature aside)."""
+    from coopkit.queries.erasure import read_records
+
+    return {c.old for _, record, _ in read_records(repo, rev) if record for c in record.commits}
+
+
+def _refuse_erased(
+    repo: GitRepo, rev: str, erased: set[str], remote: str, branch: str, *, sending: bool = False
+) -> None:
+    """Refuse a history that holds commits an erasure replaced: the erased data would be back."""
+    from coopkit.queries.erasure import erased_back
+
+    back = erased_back(repo, rev, erased)
+    if not back:
+        return
+    commits = ", ".join(sorted(sha[:12] for sha in back)[:5])
+    if sending:
+        raise RepositoryError(
+            T(
+                "der eigene Stand enthält Commits, die eine Löschung ersetzt hat ({c}); er wird "
+                "nicht gesendet, die gelöschten Daten kämen sonst zurück. Nichts wurde gesendet.",
+                "the local state holds commits an erasure replaced ({c}); it is not sent, or the "
+                "erased data would be back. Nothing was sent.",
+                c=commits,
+            ),
+            hint=T(
+                "die eigene Arbeit auf den neuen Stand setzen: git rebase --onto {r}/{b} …",
+                "move your own work onto the new state: git rebase --onto {r}/{b} …",
+                r=remote,
+                b=branch,
+            ),
+        )
+    raise RepositoryError(
+        T(
+            "{r}/{b} enthält wieder Commits, die eine Löschung ersetzt hat ({c}): die gelöschten "
+            "Daten sind dort zurück. Nichts wurde übernommen oder gesendet.",
+            "{r}/{b} holds commits an erasure replaced again ({c}): the erased data is back "
+            "there. Nothing was integrated or sent.",
+            r=remote,
+            b=branch,
+            c=commits,
+        ),
+        hint=T(
+            "mit der Organisation klären, die die alte Geschichte gesendet hat; der Koordinator "
+            "setzt {r}/{b} auf den Stand nach der Löschung zurück",
+            "settle it with the organisation that sent the old history; the coordinator resets "
+            "{r}/{b} to the state after the erasure",
+            r=remote,
+            b=branch,
+        ),
+    )
+
+
+def _erasures_arrived(
+    ctx: Context, remote: Remote, seen: str | None, upstream: str | None, result: SyncResult
+) -> list[Erasure]:
+    """Return the erasures that explain a rewritten remote branch, checked; [] when none do.
+
+    An erasure counts only when signed by a coordinator key this clone trusts, when it maps
+    every commit this clone saw there and the remote lacks, and when each rewritten commit
+    this clone can compare differs from its old one only by what the record names.
+    """
+    from coopkit.queries.erasure import read_records, rewrite_problems, signature_problem
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.trust import effective_roots
+
+    if seen is None or upstream is None or remote.is_ancestor(seen, upstream):
+        return []
+    known = {path for path, _, _ in read_records(remote.repo, "HEAD")}
+    fresh = [found for found in read_records(remote.repo, upstream) if found[0] not in known]
+    if not fresh:
+        return []
+    roots = effective_roots(snapshot(ctx)).pins
+    records: list[Erasure] = []
+    for path, record, problems in sorted(
+        fresh, key=lambda f: (f[1].date, f[1].id) if f[1] else (date.min, "")
+    ):
+        why: T | None = problems[0].message if problems else None
+        if record is not None:
+            why = signature_problem(record, roots)
+        if why is None and record is not None:
+            reasons = rewrite_problems(remote.repo.root, record)
+            if reasons:
+                why = reasons[0]
+        if why is not None or record is None:
+            raise RepositoryError(
+                T(
+                    "die Geschichte auf {r}/{b} wurde umgeschrieben; der Löschvermerk {p} zählt "
+                    "nicht: {w}. Nichts wurde übernommen oder gesendet.",
+                    "the history on {r}/{b} was rewritten; the erasure record {p} does not "
+                    "count: {w}. Nothing was integrated or sent.",
+                    r=result.remote,
+                    b=result.branch,
+                    p=path,
+                    w=why or "",
+                )
+            )
+        records.append(record)
+        result.erasures.append(path)
+    mapped: dict[str, str] = {}
+    for record in records:
+        step = record.new_of()
+        mapped = {old: step.get(new, new) for old, new in mapped.items()} | step
+    lost = [sha for sha in remote.commits(f"{upstream}..{seen}") if sha not in mapped]
+    if lost or not remote.is_ancestor(mapped.get(seen, seen), upstream):
+        raise RepositoryError(
+            T(
+                "die Geschichte auf {r}/{b} wurde umgeschrieben, aber der Löschvermerk ordnet "
+                "{n} Commit(s) keinem neuen zu; nichts wurde übernommen oder gesendet",
+                "the history on {r}/{b} was rewritten, but the erasure record maps {n} "
+                "commit(s) to no new one; nothing was integrated or sent",
+                r=result.remote,
+                b=result.branch,
+                n=len(lost) or 1,
+            )
+        )
+    result.notes.append(
+        T(
+            "Löschung aus der Geschichte übernommen ({p}): die eigenen neuen Commits stehen auf "
+            "dem neuen Stand, die alten Objekte sind hier entfernt",
+            "erasure from the history taken over ({p}): your own new commits sit on the new "
+            "state, the old objects are removed here",
+            p=", ".join(result.erasures),
+        )
+    )
+    return records
+
+
+def _take_moved_tags(
+    remote: Remote, records: list[Erasure], result: SyncResult, only_ours: list[str]
+) -> list[str]:
+    """Take the remote's tags an erasure moved; move own tags on replaced commits likewise."""
+    moved: dict[str, str] = {}
+    for record in records:
+        moved |= {c.old: c.new for c in record.commits}
+    local = remote.local_tags()
+    taken = []
+    left = []
+    for clash in result.tag_clashes:
+        if moved.get(clash.ours) == clash.theirs:
+            taken.append(f"+refs/tags/{clash.name}:refs/tags/{clash.name}")
+        else:
+            left.append(clash)
+    if taken:
+        remote.repo.run("fetch", "--quiet", "--no-tags", remote.name, *taken)
+    result.tag_clashes = left
+    for name in only_ours:
+        commit = local[name][1] if name in local else None
+        if commit in moved:
+            remote.move_tag(name, moved[commit])
+    return only_ours
+
+
+def _forget_erased(repo: GitRepo, records: list[Erasure]) -> None:
+    """Point local branches left on replaced commits at the new ones; drop every old object."""
+    from coopkit.store import rewrite
+    from coopkit.store.lock import LOCK_NAME
+
+    moved: dict[str, str] = {}
+    for record in records:
+        moved |= {c.old: c.new for c in record.commits}
+    out = str(repo.run("for-each-ref", "--format=%(objectname) %(refname)", "refs/heads"))
+    for line in out.splitlines():
+        sha, _, ref = line.partition(" ")
+        if sha in moved:
+            repo.run("update-ref", ref, moved[sha], sha)
+    rewrite.forget_old(repo)
+    rewrite.clear_caches(repo.root, LOCK_NAME)
 
 
 def _check_rewrite(

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from coopkit.model.agreement import Agreement
+from coopkit.model.erasure import Erasure
 from coopkit.model.keys import KeyRegistration, KeyRevocation
 from coopkit.model.signoff import SignOff, Withdrawal
 
@@ -152,3 +153,9 @@ def key_payload(record: KeyRegistration) -> bytes:
 def revocation_payload(record: KeyRevocation) -> bytes:
     """Return the bytes the signature of a key revocation covers."""
     return canonical_json(record.model_dump(mode="json", exclude={"signature"}))
+
+
+def erasure_payload(record: Erasure) -> bytes:
+    """Return the bytes the coordinator's signature of an erasure record covers."""
+    dump = record.model_dump(mode="json", exclude={"signature"})
+    return canonical_json({"coopkit": "erasure", **dump})

@@ -16,6 +16,7 @@ from coopkit.model.partner import SigningKey
 
 NAMESPACE = "coopkit-signoff"
 KEY_NAMESPACE = "coopkit-key"
+ERASURE_NAMESPACE = "coopkit-erasure"
 """Namespace of key registrations and revocations: a sign-off signature never passes for one."""
 _TIMEOUT = 60
 

@@ -13,6 +13,7 @@ from coopkit.errors import Problem, Source, T
 from coopkit.model.agreement import Agreement, Clause
 from coopkit.model.base import Loc, Located
 from coopkit.model.config import Config
+from coopkit.model.erasure import Erasure
 from coopkit.model.fulfilment import Fulfilment
 from coopkit.model.invalid import explain_error
 from coopkit.model.keys import KeyRegistration, KeyRevocation
@@ -262,6 +263,11 @@ def _parse_yaml_record(
     if data is None:
         return None, [Problem(Source(textfile.path, 1, 1), T("leere Datei", "empty file"), "empty")]
     return validate(model, data, textfile.path, positions)
+
+
+def parse_erasure(textfile: TextFile) -> tuple[Located[Erasure] | None, list[Problem]]:
+    """Parse an erasure record (erasures/<id>.yaml)."""
+    return _parse_yaml_record(Erasure, textfile)
 
 
 def parse_partner(textfile: TextFile) -> tuple[Located[Partner] | None, list[Problem]]:

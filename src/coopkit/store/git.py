@@ -968,6 +968,10 @@ class GitRepo:
             result[path] = obj[1] if obj is not None and obj[0] == b"blob" else None
         return result
 
+    def read_objects(self, specs: list[str]) -> dict[str, tuple[bytes, bytes] | None]:
+        """Return (type, bytes) of any objects by name (None: missing), one `cat-file --batch`."""
+        return self._read_objects(specs)
+
     def _read_objects(self, specs: list[str]) -> dict[str, tuple[bytes, bytes] | None]:
         """Return (type, bytes) of objects from one `git cat-file --batch` (None: missing)."""
         if not specs:
