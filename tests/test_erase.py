@@ -189,6 +189,9 @@ def test_erasure_reaches_every_clone_and_keeps_everything_else(
     )
     assert done["ok"] and done["record"].startswith("erasures/") and done["remote_cleaned"]
     assert done["signoffs"] and all(s["before"] and s["after"] for s in done["signoffs"])
+    record = (orgs.kv.root / done["record"]).read_text()
+    # The old signed commits lost their signatures in the rewrite; the record names their keys.
+    assert "signer: SHA256:" in record and CLIENT not in record and BIRTH not in record
     assert done["tags"] == []  # the version was released before the note: its commit stays
 
     # The others take it over with their next sync; the Jobcenter's unsent work goes along.
@@ -217,9 +220,158 @@ def test_erasure_reaches_every_clone_and_keeps_everything_else(
         assert "Ayşe Yılmaz" in after["partners/jobcenter.yaml"].decode()
         assert {p for p in after if p.startswith("erasures/")} == {done["record"]}
         run(cli, org, "agreement", "verify")
-        run(cli, org, "agreement", "verify", "--history")
+        history = run(cli, org, "agreement", "verify", "--history").stdout  # type: ignore[attr-defined]
+        assert "(caritas): ok – SHA256:" in history
         run(cli, org, "check")
         proof = json.loads(
             run(cli, org, "--json", "privacy", "verify-erased", CLIENT, BIRTH).stdout  # type: ignore[attr-defined]
         )
         assert proof["ok"] and proof["objects"] > 0
+
+
+def _erase(cli: Cli, orgs: Orgs, *args: str, ok: bool | None = True) -> object:
+    return cli(
+        "-C",
+        orgs.kv.root,
+        "--ssh-key",
+        orgs.coordinator,
+        "privacy",
+        "erase",
+        *args,
+        author=orgs.kv.author,
+        ok=ok,
+    )
+
+
+def _forge(org: Org, key: Path, *, also: tuple[str, str] | None = None) -> None:
+    """Rewrite the tip as if erasing the client, add a record signed with `key`, force-push.
+
+    `also`: (path, text) written besides, a change the record does not name.
+    """
+    from coopkit.model.erasure import Erasure, MappedCommit
+    from coopkit.signing import ssh
+    from coopkit.signing.hashing import erasure_payload
+    from coopkit.signing.keys import signature_fingerprint
+    from coopkit.store.codec import dump_record
+
+    old = git(org.root, "rev-parse", "HEAD").strip()
+    for path in (org.root / "minutes").glob("*.md"):
+        path.write_text(path.read_text().replace(CLIENT, "(gelöscht)"))
+    if also is not None:
+        (org.root / also[0]).write_text(also[1])
+    env = {**git_env(), "GIT_AUTHOR_NAME": "X"}
+    subprocess.run(
+        ["git", "commit", "-qa", "--amend", "--no-edit"], cwd=org.root, env=env, check=True
+    )
+    new = git(org.root, "rev-parse", "HEAD").strip()
+    probe = ssh.sign(b"probe", key, namespace=ssh.ERASURE_NAMESPACE)
+    record = Erasure(
+        id="2014-02-07-forged00",
+        date="2014-02-07",  # type: ignore[arg-type]
+        by="X",
+        reason="Klientendaten",
+        texts=1,
+        base=old,
+        commits=[MappedCommit(old=old, new=new)],
+        signer=signature_fingerprint(probe) or "",
+    )
+    record = record.model_copy(
+        update={
+            "signature": ssh.sign(erasure_payload(record), key, namespace=ssh.ERASURE_NAMESPACE)
+        }
+    )
+    (org.root / "erasures").mkdir(exist_ok=True)
+    (org.root / "erasures" / f"{record.id}.yaml").write_text(dump_record(record))
+    git(org.root, "add", "erasures")
+    subprocess.run(["git", "commit", "-qm", "Löschung"], cwd=org.root, env=env, check=True)
+    git(org.root, "push", "-q", "--force", "origin", "HEAD:main")
+
+
+@pytest.mark.slow
+def test_a_rewrite_counts_only_with_the_coordinators_signature_and_only_for_what_it_names(
+    planted: tuple[Orgs, str], cli: Cli
+) -> None:
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    head = git(orgs.ca.root, "rev-parse", "HEAD")
+    # The Jobcenter rewrites the history and signs the record with its own key.
+    _forge(orgs.jc, orgs.jc.key)
+    refused = run(cli, orgs.ca, "sync", key=True, ok=False)
+    assert refused.exit_code == 5  # type: ignore[attr-defined]
+    assert "keinem gepinnten Koordinationsschlüssel" in refused.stderr  # type: ignore[attr-defined]
+    assert git(orgs.ca.root, "rev-parse", "HEAD") == head
+    # Signed with the coordinator's key, but the rewrite changes more than the record names.
+    _forge(orgs.jc, orgs.coordinator, also=("partners/jobcenter.yaml", "id: jobcenter\nname: X\n"))
+    refused = run(cli, orgs.ca, "sync", key=True, ok=False)
+    assert refused.exit_code == 5  # type: ignore[attr-defined]
+    assert "mehr geändert als der Löschvermerk nennt" in refused.stderr  # type: ignore[attr-defined]
+    assert git(orgs.ca.root, "rev-parse", "HEAD") == head
+
+
+@pytest.mark.slow
+def test_erased_history_never_comes_back(
+    planted: tuple[Orgs, str], cli: Cli, tmp_path: Path
+) -> None:
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    backup = tmp_path / "backup"
+    subprocess.run(["git", "clone", "-q", str(orgs.remote), str(backup)], env=git_env(), check=True)
+    _erase(cli, orgs, "--text", CLIENT, "--reason", "Klientendaten in Sitzungsnotiz")
+    run(cli, orgs.ca, "sync", key=True)
+    assert _objects_holding(orgs.ca.root, CLIENT) == []
+    # Someone pushes the old history back from a copy made before the erasure.
+    git(backup, "push", "-q", "--force", "origin", "HEAD:main")
+    head = git(orgs.ca.root, "rev-parse", "HEAD")
+    refused = run(cli, orgs.ca, "sync", key=True, ok=False)
+    assert refused.exit_code == 5  # type: ignore[attr-defined]
+    assert "die gelöschten Daten sind dort zurück" in refused.stderr  # type: ignore[attr-defined]
+    assert git(orgs.ca.root, "rev-parse", "HEAD") == head
+    # Merged into a clone's own history, it is not sent, and verify --history names it.
+    git(orgs.kv.root, "fetch", "-q", str(backup), "main")
+    subprocess.run(
+        ["git", "merge", "-q", "-s", "ours", "--no-edit", "FETCH_HEAD"],
+        cwd=orgs.kv.root,
+        env=git_env(),
+        check=True,
+    )
+    history = run(cli, orgs.kv, "agreement", "verify", "--history", ok=False)
+    assert "ist wieder in der Geschichte" in history.stdout  # type: ignore[attr-defined]
+    git(orgs.ca.root, "push", "-q", "--force", "origin", "HEAD:main")
+    refused = run(cli, orgs.kv, "sync", key=True, ok=False)
+    assert "wird nicht gesendet" in refused.stderr  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_a_signed_text_is_erased_only_on_request_and_each_signoff_is_accounted_for(
+    planted: tuple[Orgs, str], cli: Cli
+) -> None:
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    head = git(orgs.kv.root, "rev-parse", "HEAD")
+    refused = _erase(cli, orgs, "--text", "Eva Klein", "--reason", "Austritt", ok=False)
+    assert refused.exit_code == 2  # type: ignore[attr-defined]
+    assert "agreements/koop/signoffs/v1/caritas.yaml" in refused.stderr  # type: ignore[attr-defined]
+    assert "--break-signoffs" in refused.stderr  # type: ignore[attr-defined]
+    assert git(orgs.kv.root, "rev-parse", "HEAD") == head
+    done = _erase(cli, orgs, "--text", "Eva Klein", "--reason", "Austritt", "--break-signoffs")
+    out = done.stdout  # type: ignore[attr-defined]
+    assert "Freigabe agreements/koop/signoffs/v1/caritas.yaml: gilt NICHT mehr" in out
+    assert "Freigabe agreements/koop/signoffs/v1/jobcenter.yaml: gilt weiter" in out
+    assert "Freigabe agreements/koop/signoffs/v1/kreis.yaml: gilt weiter" in out
+
+
+def test_bad_requests_change_nothing(planted: tuple[Orgs, str], cli: Cli) -> None:
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    head = git(orgs.kv.root, "rev-parse", "HEAD")
+    for args, words in (
+        (("--reason", "x"), "nichts zu löschen"),
+        (("--text", "ab", "--reason", "x"), "mindestens 3 Zeichen"),
+        (("--text", CLIENT), "--reason"),
+        (("--contact", "jobcenter/niemand", "--reason", "x"), "gab es in keiner Fassung"),
+        (("--contact", "niemand", "--reason", "x"), "PARTNER/KONTAKT"),
+        (("--path", "coop.toml", "--reason", "x"), "nie als ganze Datei"),
+        (("--path", "minutes/gibt-es-nicht.md", "--reason", "x"), "in keiner Fassung"),
+    ):
+        result = _erase(cli, orgs, *args, ok=False)
+        assert result.exit_code == 2, args  # type: ignore[attr-defined]
+        assert words in result.stderr, (args, result.stderr)  # type: ignore[attr-defined]
+        assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
+    assert git(orgs.kv.root, "rev-parse", "HEAD") == head
+    assert git(orgs.kv.root, "status", "--porcelain") == ""
