@@ -375,3 +375,35 @@ def test_bad_requests_change_nothing(planted: tuple[Orgs, str], cli: Cli) -> Non
         assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
     assert git(orgs.kv.root, "rev-parse", "HEAD") == head
     assert git(orgs.kv.root, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_a_contact_is_erased_with_every_name_mail_and_phone_it_ever_had(
+    planted: tuple[Orgs, str], cli: Cli
+) -> None:
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    add = ("partner", "contact", "add", "caritas", "--name", "Petra Neumann")
+    run(
+        cli,
+        orgs.kv,
+        *add,
+        "--email",
+        "p.neumann@caritas.example",
+        "--phone",
+        "0261 4711-0",
+        key=True,
+    )
+    text = (orgs.kv.root / "partners/caritas.yaml").read_text()
+    contact = text.split("- id: ")[-1].split("\n", 1)[0].strip()
+    path = orgs.kv.root / "partners/caritas.yaml"
+    path.write_text(text.replace("p.neumann@caritas.example", "petra.neumann@caritas.example"))
+    run(cli, orgs.kv, "commit", "-m", "Neue Adresse", "partners/caritas.yaml", key=True)
+    run(cli, orgs.kv, "sync", key=True)
+    _erase(cli, orgs, "--contact", f"caritas/{contact}", "--reason", "Ausgeschieden 2013")
+    gone = ("Petra Neumann", "p.neumann@caritas.example", "petra.neumann@", "0261 4711-0")
+    for root in (orgs.kv.root, orgs.remote):
+        for value in gone:
+            assert _objects_holding(root, value) == [], (root, value)
+    assert "name: (gelöscht)" in path.read_text()
+    run(cli, orgs.kv, "check")
+    run(cli, orgs.kv, "agreement", "verify")

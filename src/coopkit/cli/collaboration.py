@@ -274,6 +274,7 @@ def sync_cmd(
                     {"tag": c.name, "ours": c.ours, "theirs": c.theirs} for c in result.tag_clashes
                 ],
                 "rewrite": result.rewrite,
+                "erasures": result.erasures,
                 "dropped": [
                     {"commit": d.commit, "author": d.author, "subject": d.subject}
                     for d in result.dropped

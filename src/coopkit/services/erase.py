@@ -458,7 +458,10 @@ def _publish(
     lease = [f"--force-with-lease=refs/heads/{branch}:{upstream}"] if upstream else ["--force"]
     published = rewrite.git(repo.root, "ls-remote", "--refs", remote_name)
     new_refs = rewrite.git(new_git, "for-each-ref", "--format=%(objectname) %(refname)")
-    ours = dict(reversed(line.split(" ", 1)) for line in new_refs.splitlines() if " " in line)
+    ours: dict[str, str] = {}
+    for line in new_refs.splitlines():
+        sha, _, ref = line.partition(" ")
+        ours[ref] = sha
     moved = {t.name for t in tags}
     for line in published.splitlines():
         sha, _, ref = line.partition("\t")
