@@ -10,6 +10,8 @@ findings, which never belong in the records).
 
 from __future__ import annotations
 
+import shlex
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -268,7 +270,11 @@ def _command(person: Person) -> str:
         return f"coop partner contact remove {partner} {contact} --delete"
     if person.category == "findings" and still_there:
         return "coop check --privacy"
-    return "git filter-repo"
+    # Only the history still holds it: erased from every commit, in every clone.
+    reason = '--reason "Aufbewahrungsfrist abgelaufen"'
+    if person.category == "contacts":
+        return f"coop privacy erase --contact {person.key} {reason}"
+    return f"coop privacy erase --text {shlex.quote(person.label)} {reason}"
 
 
 def due(inv: Inventory, today: date) -> list[Due]:
