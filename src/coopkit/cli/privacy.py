@@ -303,10 +303,9 @@ def erase_cmd(
     jeden Datensatz; signiert einen Löschvermerk (erasures/), der alte und neue Commit-IDs
     zuordnet; sendet die neue Geschichte an die Gegenstelle und entfernt hier die alten
     Objekte. Die anderen Klone übernehmen die Löschung mit coop sync. Braucht einen gepinnten
-    Koordinationsschlüssel (--ssh-key).
+    Koordinationsschlüssel (--ssh-key oder COOP_SSH_KEY).
 
-    Beispiel: coop --ssh-key ~/.ssh/koordination privacy erase --text "Max Mustermann"
-    --reason "Klientendaten in Sitzungsnotiz"
+    Beispiel: coop privacy erase --text "Max Mustermann" --reason "Klientendaten"
     """
     from coopkit.cli.progress import READING, Progress
     from coopkit.services.erase import erase
