@@ -229,7 +229,7 @@ def test_erasure_reaches_every_clone_and_keeps_everything_else(
         assert proof["ok"] and proof["objects"] > 0
 
 
-def _erase(cli: Cli, orgs: Orgs, *args: str, ok: bool | None = True) -> object:
+def _erase(cli: Cli, orgs: Orgs, *args: str, ok: bool | None = True) -> object:  # noqa: F811
     return cli(
         "-C",
         orgs.kv.root,
@@ -407,3 +407,31 @@ def test_a_contact_is_erased_with_every_name_mail_and_phone_it_ever_had(
     assert "name: (gelöscht)" in path.read_text()
     run(cli, orgs.kv, "check")
     run(cli, orgs.kv, "agreement", "verify")
+
+
+@pytest.mark.slow
+def test_a_record_nobody_trusted_cannot_block_the_history_it_names(
+    planted: tuple[Orgs, str], cli: Cli
+) -> None:
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    from coopkit.model.erasure import Erasure, MappedCommit
+    from coopkit.store.codec import dump_record
+
+    head = git(orgs.jc.root, "rev-parse", "HEAD").strip()
+    record = Erasure(
+        id="2014-02-07-blocking",
+        date="2014-02-07",  # type: ignore[arg-type]
+        by="X",
+        reason="x",
+        base=head,
+        commits=[MappedCommit(old=head, new="0" * 39 + "1")],
+        signer="SHA256:none",
+    )
+    (orgs.jc.root / "erasures").mkdir()
+    (orgs.jc.root / "erasures" / "2014-02-07-blocking.yaml").write_text(dump_record(record))
+    git(orgs.jc.root, "add", "erasures")
+    subprocess.run(["git", "commit", "-qm", "x"], cwd=orgs.jc.root, env=git_env(), check=True)
+    git(orgs.jc.root, "push", "-q", "origin", "HEAD:main")
+    run(cli, orgs.ca, "sync", key=True)
+    history = run(cli, orgs.ca, "agreement", "verify", "--history", ok=False).stdout  # type: ignore[attr-defined]
+    assert "Löschvermerk zählt nicht: nicht signiert" in history

@@ -11,7 +11,6 @@ findings, which never belong in the records).
 from __future__ import annotations
 
 import shlex
-
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any

@@ -361,7 +361,13 @@ def erase(
                 if name in new_tags and new_tags[name] != old
             ]
             result = EraseResult(
-                dry_run, len(wanted), paths, len(rewritten.commits), changed, [t.name for t in tags], outcomes
+                dry_run,
+                len(wanted),
+                paths,
+                len(rewritten.commits),
+                changed,
+                [t.name for t in tags],
+                outcomes,
             )
             if dry_run:
                 return result

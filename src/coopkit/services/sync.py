@@ -357,7 +357,7 @@ def sync(
         result = SyncResult(remote_name, branch, tag_clashes=clashes, rewrite=rewrite)
         if start is None:
             raise RepositoryError(T("leeres Repository", "empty repository"))
-        erased = _erased_commits(repo, "HEAD")
+        erased = _erased_commits(ctx, repo, "HEAD")
         adopted = _erasures_arrived(ctx, remote, seen, upstream, result)
         for record in adopted:
             erased |= {c.old for c in record.commits}
@@ -473,11 +473,19 @@ def sync(
     return result
 
 
-def _erased_commits(repo: GitRepo, rev: str) -> set[str]:
-    """Return the old commit ids named by the erasure records at `rev` (signature aside)."""
-    from coopkit.queries.erasure import read_records
+def _erased_commits(ctx: Context, repo: GitRepo, rev: str) -> set[str]:
+    """Return the old commit ids named by the erasure records at `rev` that count here.
 
-    return {c.old for _, record, _ in read_records(repo, rev) if record for c in record.commits}
+    A record counts only when a coordinator key this clone trusts signed it: anyone else's
+    list of "erased" commits must not make the sync refuse the history it names.
+    """
+    from coopkit.queries.erasure import erasures, read_records
+    from coopkit.queries.load import snapshot
+    from coopkit.queries.trust import effective_roots
+
+    if not read_records(repo, rev):
+        return set()
+    return erasures(repo, rev, effective_roots(snapshot(ctx)).pins).erased()
 
 
 def _refuse_erased(
