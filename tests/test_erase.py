@@ -435,3 +435,38 @@ def test_a_record_nobody_trusted_cannot_block_the_history_it_names(
     run(cli, orgs.ca, "sync", key=True)
     history = run(cli, orgs.ca, "agreement", "verify", "--history", ok=False).stdout  # type: ignore[attr-defined]
     assert "Löschvermerk zählt nicht: nicht signiert" in history
+
+
+@pytest.mark.slow
+def test_version_tags_move_with_the_rewrite_and_travel_to_the_other_clones(
+    planted: tuple[Orgs, str], cli: Cli
+) -> None:
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    name = "Caritasverband Beispiel"  # in the partner file since the first commit
+    old_tag = git(orgs.kv.root, "rev-parse", "koop/v1^{commit}")
+    done = json.loads(
+        cli(
+            "-C",
+            orgs.kv.root,
+            "--json",
+            "--ssh-key",
+            orgs.coordinator,
+            "privacy",
+            "erase",
+            "--text",
+            name,
+            "--reason",
+            "Test",
+            author=orgs.kv.author,
+        ).stdout
+    )
+    assert done["tags"] == ["koop/v1"]
+    assert all(s["after"] for s in done["signoffs"])
+    new_tag = git(orgs.kv.root, "rev-parse", "koop/v1^{commit}")
+    assert new_tag != old_tag
+    for org in (orgs.jc, orgs.ca):
+        synced = json.loads(run(cli, org, "--json", "sync", key=True).stdout)  # type: ignore[attr-defined]
+        assert synced["tag_conflicts"] == [] and synced["erasures"] == [done["record"]]
+        assert git(org.root, "rev-parse", "koop/v1^{commit}") == new_tag
+        assert _objects_holding(org.root, name) == []
+        run(cli, org, "agreement", "verify", "--history")
