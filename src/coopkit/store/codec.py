@@ -264,6 +264,13 @@ def _parse_yaml_record(
     return validate(model, data, textfile.path, positions)
 
 
+def parse_yaml_record(
+    model: type[M], textfile: TextFile
+) -> tuple[Located[M] | None, list[Problem]]:
+    """Parse a YAML record of a kind kept outside the record folders (`archive/`)."""
+    return _parse_yaml_record(model, textfile)
+
+
 def parse_partner(textfile: TextFile) -> tuple[Located[Partner] | None, list[Problem]]:
     """Parse partners/<id>.yaml."""
     return _parse_yaml_record(Partner, textfile)
