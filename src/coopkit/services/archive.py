@@ -116,10 +116,7 @@ def _refuse_problems(records: ArchiveRecords) -> None:
 
 def _check_target(ctx: Context, target: Path) -> None:
     """Refuse a package target before any work: a protected place, a non-empty folder."""
-    if target.suffix.lower() == ".zip":
-        check_output(ctx, target)
-        return
-    check_output(ctx, target / MANIFEST)
+    check_output(ctx, target if target.suffix.lower() == ".zip" else target / MANIFEST)
     real = Path(os.path.realpath(ctx.root))
     where = Path(os.path.realpath(target))
     if where == real / "archive" or (real / "archive") in where.parents:
@@ -132,6 +129,8 @@ def _check_target(ctx: Context, target: Path) -> None:
                 p=str(target),
             )
         )
+    if target.suffix.lower() == ".zip":
+        return
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(
             T(
