@@ -158,7 +158,7 @@ def answer_cmd(
     Objekte dürfen danach gelöscht werden, übernommene erst nach der Abgabe
     (coop archive handover).
 
-    Beispiel: coop archive answer 2026-01-15 --taken agreements/myk-caritas-ko
+    Beispiel: coop archive answer 2026-01-15-1 --taken agreements/myk-caritas-ko
     --declined minutes/2013-05-14-arbeitstreffen --date 2026-03-02 --reference "LHA 512/2026"
     """
     from coopkit.services.archive import record_answer
@@ -204,7 +204,7 @@ def handover_cmd(
     Abgegeben wird nur, was seit der Anbietung unverändert ist; die Abgabe wird als
     archive/ANGEBOT/handover.yaml eingetragen (ein Commit). Braucht LibreOffice.
 
-    Beispiel: coop archive handover 2026-01-15 -o abgabe-2026.zip
+    Beispiel: coop archive handover 2026-01-15-1 -o abgabe-2026.zip
     """
     from coopkit.cli.progress import Progress
     from coopkit.services.archive import handover
