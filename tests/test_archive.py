@@ -522,6 +522,31 @@ def test_a_folder_package_appears_whole_or_not_at_all(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".coop-archive-")]
 
 
+def test_a_failed_folder_package_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coopkit.queries.context import Context
+    from coopkit.services.archive import publish
+
+    root = build(tmp_path / "r")
+    ctx = Context(root, date.fromisoformat(TODAY))
+    written: list[Path] = []
+    real = Path.write_bytes
+
+    def failing(self: Path, data: bytes) -> int:
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(self)
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    target = tmp_path / "paket"
+    with pytest.raises(OSError):
+        publish(ctx, {"a.xml": b"<a/>", "b.pdf": b"%PDF", "SHA256SUMS": b"x"}, target)
+    assert written and not target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".coop-archive-")]
+
+
 def test_handover_gives_the_taken_items_with_primaries_and_records_it(
     repo: Path, tmp_path: Path
 ) -> None:

@@ -44,6 +44,7 @@ from coopkit.queries.archive import (
 )
 from coopkit.queries.context import Context
 from coopkit.queries.load import Snapshot
+from coopkit.queries.verdict import Verdict
 from coopkit.render.archive import (
     HANDOVER_MESSAGE,
     MANIFEST,
@@ -202,16 +203,17 @@ def _recipient(snap: Snapshot) -> Party:
     return Party(config.archive.name, config.archive.code)
 
 
-def _verdict_rows(snap: Snapshot, agreement_id: str, version: str) -> list[list[str]]:
+def _verdict_rows(
+    snap: Snapshot, verdicts: dict[str, Verdict], agreement_id: str, version: str
+) -> list[list[str]]:
     """Return one row per sign-off of a version with the one verdict on it."""
     from coopkit.queries.names import partner_name
-    from coopkit.queries.verdict import signoff_verdicts
     from coopkit.render.dates import long_date
 
     lang = snap.lang
     located = {s.path: s.value for s in snap.data.signoffs}
     rows = []
-    for path, verdict in sorted(signoff_verdicts(snap).items()):
+    for path, verdict in sorted(verdicts.items()):
         if verdict.agreement != agreement_id or verdict.version != version:
             continue
         signoff = located[path]
@@ -240,7 +242,14 @@ def _verdict_rows(snap: Snapshot, agreement_id: str, version: str) -> list[list[
     return rows
 
 
-def _signoff_doc(snap: Snapshot, agreement_id: str, title: str, version: str, digest: str) -> bytes:
+def _signoff_doc(
+    snap: Snapshot,
+    verdicts: dict[str, Verdict],
+    agreement_id: str,
+    title: str,
+    version: str,
+    digest: str,
+) -> bytes:
     from coopkit.render.archive import render_table_docx
     from coopkit.render.package import DocumentInfo
 
@@ -268,7 +277,7 @@ def _signoff_doc(snap: Snapshot, agreement_id: str, title: str, version: str, di
         keywords=agreement_id,
     )
     return render_table_docx(
-        info, heading, lines, headers, _verdict_rows(snap, agreement_id, version)
+        info, heading, lines, headers, _verdict_rows(snap, verdicts, agreement_id, version)
     )
 
 
@@ -278,6 +287,16 @@ class _Plan:
 
     jobs: dict[str, Callable[[], bytes]]
     entries: list[Entry]
+    snap: Snapshot
+    _verdicts: dict[str, Verdict] | None = None
+
+    def verdicts(self) -> dict[str, Verdict]:
+        """Return the verdict on every sign-off (`queries.verdict`), computed once per batch."""
+        if self._verdicts is None:
+            from coopkit.queries.verdict import signoff_verdicts
+
+            self._verdicts = signoff_verdicts(self.snap)
+        return self._verdicts
 
 
 def _agreement_entry(
@@ -297,7 +316,7 @@ def _agreement_entry(
             return agreement_bytes(ctx, prepare_agreement(ctx, snap.data, agreement_id, v))
 
         def signoff_doc(v: str = version.version, h: str = version.content_hash or "") -> bytes:
-            return _signoff_doc(snap, agreement_id, timeline.working.title, v, h)
+            return _signoff_doc(snap, plan.verdicts(), agreement_id, timeline.working.title, v, h)
 
         plan.jobs[base] = agreement_doc
         plan.jobs[signoffs] = signoff_doc
@@ -407,7 +426,7 @@ def _primaries(
 
     with tempfile.TemporaryDirectory(prefix="coop-archive-") as folder:
         tmp = Path(folder)
-        plan = _Plan({}, [])
+        plan = _Plan({}, [], snap)
         for item in items:
             if item.kind == "agreement":
                 _agreement_entry(ctx, snap, item, appraisal, plan, tmp)
