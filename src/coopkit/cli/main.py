@@ -161,6 +161,10 @@ COMMANDS: dict[str, Entry] = {
     "privacy": Entry(
         "privacy", N_("Datenschutz: Verzeichnis der Personendaten, Fristen, Klientendaten-Suche.")
     ),
+    "archive": Entry(
+        "archive",
+        N_("Archiv: Unterlagen dem öffentlichen Archiv anbieten, Antwort eintragen, abgeben."),
+    ),
 }
 """Every top-level command and group, in the order of the root help."""
 

@@ -204,6 +204,17 @@ class Mail(Record):
         return {"starttls": 587, "tls": 465, "none": 25}[self.security]
 
 
+class ArchiveSettings(Record):
+    """The public archive records are offered to before they are deleted (Landesarchivgesetz)."""
+
+    name: str | None = None
+    """The archive, e.g. "Landeshauptarchiv Koblenz"."""
+    code: str | None = None
+    """The archive's Behördenkennung (Behördenschlüssel), when it gave one."""
+    agency_code: str | None = None
+    """This authority's Behördenschlüssel as the archive knows it (xdomea Behoerdenkennung)."""
+
+
 class Config(Record):
     """The contents of coop.toml.
 
@@ -224,6 +235,7 @@ class Config(Record):
     holidays: Holidays = Field(default_factory=Holidays)
     retention: Retention = Field(default_factory=Retention)
     mail: Mail = Field(default_factory=Mail)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
 
     @field_validator("land")
     @classmethod

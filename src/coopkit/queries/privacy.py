@@ -22,6 +22,7 @@ from coopkit.model.partner import Partner
 from coopkit.model.privacy import Registered, registered, scan_text
 from coopkit.model.retention import CATEGORIES, Category, Retention
 from coopkit.model.signoff import SignOff
+from coopkit.queries.archive import Gate, gate
 from coopkit.queries.context import Context
 from coopkit.queries.load import Snapshot, snapshot
 from coopkit.queries.versions import add_duration
@@ -85,6 +86,8 @@ class Inventory:
     commits: int
     retention: Retention
     controller: str | None
+    archive: Gate | None = None
+    """The archivable items and their state: their data waits for the archive's answer."""
 
     def category(self, category: Category) -> list[Person]:
         """Return the people of one category, by first appearance and key."""
@@ -259,10 +262,29 @@ def inventory(ctx: Context) -> Inventory:
     controller = None
     if config and config.controller and config.controller in snap.data.partners:
         controller = snap.data.partners[config.controller].value.name
-    return Inventory(walk.people, count, retention, controller)
+    return Inventory(walk.people, count, retention, controller, gate(snap))
 
 
-def _command(person: Person) -> str:
+def _archive_command(person: Person, archive: Gate) -> str | None:
+    """Return the archive step an archivable file of the person waits for, else the erasure."""
+    files = sorted(person.files)
+    items = [item for f in files if (item := archive.find(f)) is not None]
+    for item in items:
+        step = archive.next_step(item)
+        if step is not None:
+            return step
+    if items:
+        cleared = [f for f in files if archive.find(f) is not None]
+        paths = " ".join(f"--path {shlex.quote(f)}" for f in cleared)
+        return f'coop privacy erase {paths} --reason "Aufbewahrungsfrist abgelaufen"'
+    return None
+
+
+def _command(person: Person, archive: Gate | None = None) -> str:
+    if archive is not None:
+        waiting = _archive_command(person, archive)
+        if waiting is not None:
+            return waiting
     still_there = person.gone is None
     if person.category == "contacts" and still_there:
         partner, _, contact = person.key.partition("/")
@@ -298,7 +320,7 @@ def due(inv: Inventory, today: date) -> list[Due]:
                         period,
                         until,
                         tuple(sorted(person.files)),
-                        _command(person),
+                        _command(person, inv.archive),
                     )
                 )
     return found

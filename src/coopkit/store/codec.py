@@ -270,6 +270,13 @@ def parse_erasure(textfile: TextFile) -> tuple[Located[Erasure] | None, list[Pro
     return _parse_yaml_record(Erasure, textfile)
 
 
+def parse_yaml_record(
+    model: type[M], textfile: TextFile
+) -> tuple[Located[M] | None, list[Problem]]:
+    """Parse a YAML record of a kind kept outside the record folders (`archive/`)."""
+    return _parse_yaml_record(model, textfile)
+
+
 def parse_partner(textfile: TextFile) -> tuple[Located[Partner] | None, list[Problem]]:
     """Parse partners/<id>.yaml."""
     return _parse_yaml_record(Partner, textfile)
