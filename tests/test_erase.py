@@ -470,3 +470,58 @@ def test_version_tags_move_with_the_rewrite_and_travel_to_the_other_clones(
         assert git(org.root, "rev-parse", "koop/v1^{commit}") == new_tag
         assert _objects_holding(org.root, name) == []
         run(cli, org, "agreement", "verify", "--history")
+
+
+@pytest.mark.slow
+def test_a_record_cannot_vouch_for_the_commit_that_pins_its_own_key(
+    planted: tuple[Orgs, str], cli: Cli
+) -> None:
+    """The Jobcenter pins its own key (a change the signed history refuses) and signs a record
+    that claims the coordinator signed that change: neither counts, in any clone."""
+    orgs, _ = planted  # noqa: F811 - the clones of the fixture
+    from coopkit.model.erasure import Erasure, MappedCommit
+    from coopkit.signing import ssh
+    from coopkit.signing.hashing import erasure_payload
+    from coopkit.signing.keys import fingerprint
+    from coopkit.store.codec import dump_record
+
+    jc_fp = fingerprint(Path(f"{orgs.jc.key}.pub").read_text()) or ""
+    kv_fp = fingerprint(Path(f"{orgs.coordinator}.pub").read_text()) or ""
+    config = orgs.jc.root / "coop.toml"
+    text = config.read_text()
+    config.write_text(text.replace('coordinator_keys = ["', f'coordinator_keys = ["{jc_fp}", "'))
+    signed = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={orgs.jc.key}"]
+    env = git_env()
+    # Unsigned: the record is to vouch for it.
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "Wurzel", "coop.toml"], cwd=orgs.jc.root, env=env, check=True
+    )
+    pin = git(orgs.jc.root, "rev-parse", "HEAD").strip()
+    record = Erasure(
+        id="2014-02-07-vouching",
+        date="2014-02-07",  # type: ignore[arg-type]
+        by="X",
+        reason="x",
+        base=pin,
+        commits=[MappedCommit(old="1" * 40, new=pin, signer=kv_fp)],
+        signer=jc_fp,
+    )
+    record = record.model_copy(
+        update={
+            "signature": ssh.sign(
+                erasure_payload(record), orgs.jc.key, namespace=ssh.ERASURE_NAMESPACE
+            )
+        }
+    )
+    (orgs.jc.root / "erasures").mkdir()
+    (orgs.jc.root / "erasures" / f"{record.id}.yaml").write_text(dump_record(record))
+    git(orgs.jc.root, "add", "erasures")
+    subprocess.run(
+        ["git", *signed, "commit", "-qS", "-m", "Vermerk"], cwd=orgs.jc.root, env=env, check=True
+    )
+    git(orgs.jc.root, "push", "-q", "origin", "HEAD:main")
+    run(cli, orgs.ca, "sync", key=True, ok=None)
+    for org in (orgs.jc, orgs.ca):
+        out = run(cli, org, "agreement", "verify", "--history", ok=False).stdout  # type: ignore[attr-defined]
+        assert "Wurzel (coop.toml [trust]): ändert die gepinnten Koordinationsschlüssel" in out
+        assert "Löschvermerk zählt nicht: signiert mit" in out

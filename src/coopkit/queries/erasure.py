@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coopkit.errors import Problem, Source, T
+from coopkit.errors import Problem, RepositoryError, Source, T
 from coopkit.model.erasure import Erasure, MappedCommit
 from coopkit.model.partner import SigningKey
 from coopkit.signing import ssh
@@ -41,13 +41,8 @@ class Erasures:
 
     records: list[tuple[str, Erasure]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    def attested(self) -> dict[str, MappedCommit]:
-        """Return new commit id -> its mapping, over every record that counts."""
-        found: dict[str, MappedCommit] = {}
-        for _, record in self.records:
-            found.update(record.old_of())
-        return found
+    attested: dict[str, MappedCommit] = field(default_factory=dict)
+    """New commit id -> its mapping, for the commits the counting records may speak for."""
 
     def erased(self) -> set[str]:
         """Return the old commit ids of every record that counts."""
@@ -58,8 +53,8 @@ def read_records(repo: GitRepo, rev: str) -> list[tuple[str, Erasure | None, lis
     """Return (path, record or None, problems) of every file under erasures/ at `rev`."""
     try:
         out = str(repo.run("ls-tree", "-r", "-z", "--name-only", rev, "--", ERASURE_DIR))
-    except Exception:  # noqa: BLE001 - no such revision: no records
-        return []
+    except RepositoryError:
+        return []  # no such revision: no records
     paths = sorted(p for p in out.split("\0") if p.endswith(".yaml"))
     if not paths:
         return []
@@ -118,6 +113,15 @@ def signature_problem(record: Erasure, roots: Collection[str]) -> T | None:
     return None if verdict.ok else verdict.reason
 
 
+def not_counting(path: str, why: T) -> Problem:
+    """Return the problem of an erasure record that does not count."""
+    return Problem(
+        Source(path),
+        T("Löschvermerk zählt nicht: {w}", "erasure record does not count: {w}", w=why),
+        "erasure-signature",
+    )
+
+
 def erasures(repo: GitRepo, rev: str, roots: Collection[str]) -> Erasures:
     """Return the erasure records at `rev` that count with the pinned keys `roots`."""
     result = Erasures()
@@ -127,20 +131,27 @@ def erasures(repo: GitRepo, rev: str, roots: Collection[str]) -> Erasures:
             continue
         why = signature_problem(record, roots)
         if why is not None:
-            result.problems.append(
-                Problem(
-                    Source(path),
-                    T(
-                        "Löschvermerk zählt nicht: {w}",
-                        "erasure record does not count: {w}",
-                        w=why,
-                    ),
-                    "erasure-signature",
-                )
-            )
+            result.problems.append(not_counting(path, why))
             continue
         result.records.append((path, record))
+        result.attested |= record.old_of()
     return result
+
+
+def added_in(repo: GitRepo, rev: str) -> list[tuple[str, str]]:
+    """Return (path, commit that added it) of every erasure record at `rev`, oldest first."""
+    out = str(
+        repo.run(
+            "log", "--reverse", "--diff-filter=A", "--format=\x1e%H", "--name-only", rev,
+            "--", ERASURE_DIR,
+        )
+    )  # fmt: skip
+    found: dict[str, tuple[int, str]] = {}
+    for n, chunk in enumerate(out.split("\x1e")):
+        sha, _, names = chunk.strip().partition("\n")
+        for name in names.split():
+            found[name] = (n, sha)  # a record added again later: its last addition counts
+    return [(path, sha) for path, (_, sha) in sorted(found.items(), key=lambda i: i[1][0])]
 
 
 def erased_back(repo: GitRepo, rev: str, erased: Collection[str]) -> list[str]:

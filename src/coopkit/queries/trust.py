@@ -13,12 +13,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from coopkit.errors import Problem, Source, T
+from coopkit.errors import Problem, RepositoryError, Source, T
 from coopkit.model.base import Located
+from coopkit.model.erasure import MappedCommit
 from coopkit.model.keys import FINGERPRINT, KeyRegistration, KeyRevocation
 from coopkit.model.partner import SigningKey
 from coopkit.queries.entries import NOT_ENTERED, Entry, History
-from coopkit.queries.erasure import Erasures, erased_back, erasures
+from coopkit.queries.erasure import (
+    Erasures,
+    added_in,
+    erased_back,
+    not_counting,
+    read_records,
+    signature_problem,
+)
 from coopkit.queries.load import Snapshot
 from coopkit.signing import ssh
 from coopkit.signing.hashing import key_payload, revocation_payload
@@ -798,23 +806,66 @@ def _settings_of(repo: GitRepo, commits: list[_Commit]) -> dict[str, tuple[_Sett
     }
 
 
-def _attest(repo: GitRepo, rev: str, commits: list[_Commit]) -> tuple[list[_Commit], Erasures]:
-    """Give rewritten commits the signer their old commit had, as erasure records attest.
-
-    A record counts when a coordinator key pinned in `rev`'s coop.toml signed it; the gate
-    then checks that key once more against the pins that count (see `_erasure_items`).
-    """
-    found = erasures(repo, rev, _settings(repo.read_blob(rev, layout.CONFIG)).pinned)
-    attested = found.attested()
+def _with_signers(commits: list[_Commit], attested: dict[str, MappedCommit]) -> list[_Commit]:
+    """Give unsigned rewritten commits the signer their old commit had."""
     if not attested:
-        return commits, found
+        return commits
     result = []
     for commit in commits:
         mapped = attested.get(commit.sha)
         if mapped is not None and mapped.signer and not commit.signed:
             commit = replace(commit, status="G", fingerprint=mapped.signer)
         result.append(commit)
-    return result, found
+    return result
+
+
+def _pins_at(
+    repo: GitRepo, rev: str, allowed_file: str, attested: dict[str, MappedCommit]
+) -> tuple[str, ...]:
+    """Return the coordinator keys that count at `rev` (see `effective_roots`)."""
+    commits = _with_signers(_config_log(repo, rev, allowed_file, layout.CONFIG), attested)
+    settings = _settings_of(repo, commits)
+    gate = _Gate()
+    for commit in commits:
+        if commit.sha in settings:
+            gate.step(commit, *settings[commit.sha])
+    return gate.pins if gate.on else _settings(repo.read_blob(rev, layout.CONFIG)).pinned
+
+
+def _attest(
+    repo: GitRepo, rev: str, allowed_file: str, commits: list[_Commit]
+) -> tuple[list[_Commit], Erasures]:
+    """Give rewritten commits the signer their old commit had, as erasure records attest.
+
+    Records are taken in the order they entered the history. One counts when signed by a
+    coordinator key that counts just before the commit that added it, computed without its
+    own word; it then speaks only for commits before that one. So a record cannot vouch for
+    the change that pinned its own key, nor for commits added after it.
+    """
+    found = Erasures()
+    listed = {path: (record, problems) for path, record, problems in read_records(repo, rev)}
+    if not listed:
+        return commits, found
+    for path, added in added_in(repo, rev):
+        if path not in listed:
+            continue
+        record, problems = listed.pop(path)
+        if record is None:
+            found.problems += problems
+            continue
+        try:
+            parent = str(repo.run("rev-parse", "--verify", "--quiet", f"{added}^"))
+        except RepositoryError:
+            parent = ""  # added in the first commit: no key counted before it
+        pins = _pins_at(repo, parent, allowed_file, found.attested) if parent else ()
+        why = signature_problem(record, pins)
+        if why is not None:
+            found.problems.append(not_counting(path, why))
+            continue
+        before = set(str(repo.run("rev-list", parent, "--")).split())
+        found.attested |= {new: m for new, m in record.old_of().items() if new in before}
+        found.records.append((path, record))
+    return _with_signers(commits, found.attested), found
 
 
 @dataclass(frozen=True)
@@ -848,7 +899,7 @@ def effective_roots(snap: Snapshot) -> Roots:
                 return Roots(working)
             rev = snap.rev or "HEAD"
             commits = _config_log(repo, rev, str(allowed), layout.CONFIG)
-            commits, _ = _attest(repo, rev, commits)
+            commits, _ = _attest(repo, rev, str(allowed), commits)
             settings = _settings_of(repo, commits)
     for commit in commits:
         if commit.sha in settings:
@@ -884,7 +935,7 @@ def verify_history(snap: Snapshot, registry: Registry) -> HistoryGate:
             commits = _config_log(
                 repo, "HEAD", str(allowed_file), "agreements", "keys", layout.CONFIG
             )
-            commits, found = _attest(repo, "HEAD", commits)
+            commits, found = _attest(repo, "HEAD", str(allowed_file), commits)
             settings = _settings_of(repo, commits)
             back = erased_back(repo, "HEAD", found.erased())
     items: list[HistoryItem] = []
