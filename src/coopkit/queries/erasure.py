@@ -200,6 +200,10 @@ def _commit_text(raw: str, mapped: dict[str, str], tree: str) -> str:
     return "\n".join(out)
 
 
+def _text(obj: tuple[bytes, bytes] | None) -> str:
+    return obj[1].decode("utf-8", "replace").rstrip("\n") if obj is not None else ""
+
+
 def rewrite_problems(root: Path, record: Erasure) -> list[T]:
     """Check a rewrite against the old commits this clone has: only the record's changes.
 
@@ -222,6 +226,7 @@ def rewrite_problems(root: Path, record: Erasure) -> list[T]:
         - {"0" * 40}
     )
     blobs = repo.read_objects(blob_ids)
+    raw = repo.read_objects(sorted({sha for pair in pairs for sha in pair}))
     for (old, new), found in changes.items():
         for change in found:
             if change.status.startswith("D") and (
@@ -249,12 +254,10 @@ def rewrite_problems(root: Path, record: Erasure) -> list[T]:
                     c=old[:12],
                 )
             )
-        raw_new = rewrite.raw_commit(root, new)
+        raw_old, raw_new = (_text(raw.get(sha)) for sha in (old, new))
         tree = raw_new.split("\n", 1)[0].removeprefix("tree ")
-        expected = _commit_text(rewrite.raw_commit(root, old), mapped, tree)
-        if not _matches(expected, raw_new.rstrip("\n"), record.replacement) and not _matches(
-            expected.rstrip("\n"), raw_new.rstrip("\n"), record.replacement
-        ):
+        expected = _commit_text(raw_old, mapped, tree).rstrip("\n")
+        if not _matches(expected, raw_new, record.replacement):
             reasons.append(
                 T(
                     "Commit {c}: Autor, Datum, Nachricht oder Eltern anders als vor der Löschung",

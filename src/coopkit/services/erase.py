@@ -263,8 +263,7 @@ def erase(
         if reasons:
             raise UsageError(_joined(reasons))
         branch = Remote(repo, remote_name).branch()
-        dirty = [p for p in repo.status_paths() if not p.startswith(layout.INDEX_DIR)]
-        if [p for p in dirty if repo.read_blob("HEAD", p) is not None]:
+        if repo.changed_tracked(layout.INDEX_DIR):
             raise UsageError(
                 T(
                     "nicht übernommene Änderungen; erst übernehmen oder verwerfen, dann löschen",

@@ -333,8 +333,7 @@ def sync(
                     "(git rebase --abort)",
                 )
             )
-        dirty = [p for p in repo.status_paths() if not p.startswith(layout.INDEX_DIR)]
-        tracked_dirty = [p for p in dirty if repo.read_blob("HEAD", p) is not None]
+        tracked_dirty = repo.changed_tracked(layout.INDEX_DIR)
         if tracked_dirty:
             raise UsageError(
                 T(
@@ -365,7 +364,7 @@ def sync(
             _refuse_erased(repo, upstream, erased, remote_name, branch)
         if adopted:
             result.rewrite = "accept"
-            only_ours = _take_moved_tags(remote, adopted, result, only_ours)
+            _take_moved_tags(remote, adopted, result, only_ours)
         since = _check_rewrite(remote, seen, upstream, result)
         if upstream is not None:
             incoming = remote.log(f"{start}..{upstream}")
@@ -612,7 +611,7 @@ def _erasures_arrived(
 
 def _take_moved_tags(
     remote: Remote, records: list[Erasure], result: SyncResult, only_ours: list[str]
-) -> list[str]:
+) -> None:
     """Take the remote's tags an erasure moved; move own tags on replaced commits likewise."""
     moved: dict[str, str] = {}
     for record in records:
@@ -632,7 +631,6 @@ def _take_moved_tags(
         commit = local[name][1] if name in local else None
         if commit in moved:
             remote.move_tag(name, moved[commit])
-    return only_ours
 
 
 def _forget_erased(repo: GitRepo, records: list[Erasure]) -> None:

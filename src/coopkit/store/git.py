@@ -1155,6 +1155,12 @@ class GitRepo:
                 paths.append(entry[3:])
         return paths
 
+    def changed_tracked(self, skip: str) -> list[str]:
+        """Return tracked files (in HEAD) with uncommitted changes, outside the folder `skip`."""
+        paths = [p for p in self.status_paths() if not p.startswith(skip)]
+        blobs = self.head_blobs(paths) or {}
+        return [p for p in paths if blobs.get(p) is not None]
+
     def config_author(self) -> Author | None:
         """Return user.name/user.email from git config, or None when unset."""
         try:

@@ -287,8 +287,3 @@ def ancestors_among(root: Path, rev: str, shas: Iterable[str]) -> list[str]:
         return []
     reachable = set(git(root, "rev-list", rev, "--").split())
     return [sha for sha in present if sha in reachable]
-
-
-def raw_commit(root: Path, sha: str) -> str:
-    """Return a commit object's text."""
-    return git(root, "cat-file", "commit", sha)
