@@ -375,6 +375,10 @@ def test_bad_requests_change_nothing(planted: tuple[Orgs, str], cli: Cli) -> Non
         assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
     assert git(orgs.kv.root, "rev-parse", "HEAD") == head
     assert git(orgs.kv.root, "status", "--porcelain") == ""
+    # A proof needs a text that cannot stand everywhere.
+    for text in ("", "ab"):
+        result = run(cli, orgs.kv, "privacy", "verify-erased", text, ok=False)
+        assert result.exit_code == 2  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow

@@ -54,6 +54,13 @@ class T:
         return self.format("de")
 
 
+def joined(messages: list[T], separator: str = "; ") -> T:
+    """Return several messages as one, each in the reader's language, between separators."""
+    names = {f"m{n}": m for n, m in enumerate(messages)}
+    pattern = separator.join(f"{{{name}}}" for name in names)
+    return T(pattern, pattern, **names)
+
+
 def _translated(value: Any, lang: str) -> Any:
     """Return a parameter in `lang` if it translates itself (a `T` or a catalog text)."""
     translate = getattr(value, "translate", None)

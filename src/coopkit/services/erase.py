@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, UsageError
+from coopkit.errors import Problem, ProblemsFound, RepositoryError, T, UsageError, joined
 from coopkit.model.erasure import REPLACEMENT, Erasure, MappedCommit, MovedTag, SignoffOutcome
 from coopkit.queries.check import check
 from coopkit.queries.context import Context
@@ -261,7 +261,7 @@ def erase(
 
             reasons += [p.message for p in erasure_blockers(ctx, paths)]
         if reasons:
-            raise UsageError(_joined(reasons))
+            raise UsageError(joined(reasons, "\n"))
         branch = Remote(repo, remote_name).branch()
         if repo.changed_tracked(layout.INDEX_DIR):
             raise UsageError(
@@ -440,13 +440,6 @@ def erase(
         return result
 
 
-def _joined(reasons: list[T]) -> T:
-    text = T("{a}", "{a}", a=reasons[0])
-    for more in reasons[1:]:
-        text = T("{a}\n{b}", "{a}\n{b}", a=text, b=more)
-    return text
-
-
 def _publish(
     repo: GitRepo,
     remote_name: str,
@@ -527,17 +520,18 @@ def verify_erased(root: Path, texts: list[str]) -> list[Found]:
 
 def scan_clone(root: Path, texts: list[str]) -> tuple[int, list[Found], list[str]]:
     """Return (objects scanned, objects holding a text, working files or caches holding one)."""
+    reasons = _text_problems(texts)
+    if reasons or not texts:
+        raise UsageError(joined(reasons or [T("keinen Text angegeben", "no text given")], "\n"))
     found = verify_erased(root, texts)
     needles = [t.encode("utf-8") for t in texts]
     files = []
-    for folder in (root / layout.INDEX_DIR,):
-        if not folder.is_dir():
-            continue
-        for entry in sorted(folder.rglob("*")):
-            if entry.is_file() and not entry.is_symlink():
-                data = entry.read_bytes()
-                if any(n in data for n in needles):
-                    files.append(str(entry.relative_to(root)))
+    caches = root / layout.INDEX_DIR
+    for entry in sorted(caches.rglob("*")) if caches.is_dir() else []:
+        if entry.is_file() and not entry.is_symlink():
+            data = entry.read_bytes()
+            if any(n in data for n in needles):
+                files.append(str(entry.relative_to(root)))
     with GitRepo(root) as repo:
         tracked = [p for p in str(repo.run("ls-files", "-z")).split("\0") if p]
     for rel in tracked:

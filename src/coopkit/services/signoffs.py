@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from coopkit.errors import ProblemsFound, T, UsageError
+from coopkit.errors import ProblemsFound, T, UsageError, joined
 from coopkit.i18n import Msg, _
 from coopkit.model.invalid import explain_error
 from coopkit.model.signoff import Evidence, SignOff, Withdrawal
@@ -244,13 +244,6 @@ def _day(when: date | datetime | None) -> date | None:
     if isinstance(when, datetime):
         return when.date()
     return when
-
-
-def _joined(messages: list[T]) -> T:
-    """Return several messages as one, separated by semicolons."""
-    names = {f"m{n}": m for n, m in enumerate(messages)}
-    pattern = "; ".join(f"{{{name}}}" for name in names)
-    return T(pattern, pattern, **names)
 
 
 def _refuse(de: str, en: str, **params: object) -> UsageError:
@@ -652,7 +645,7 @@ def _read_request(signature: Path, request: Path | None) -> tuple[dict[str, obje
         )
     except (ValueError, ValidationError) as err:
         wrong: object = (
-            _joined([explain_error(e)[0] for e in err.errors()])
+            joined([explain_error(e)[0] for e in err.errors()])
             if isinstance(err, ValidationError)
             else explain_error(
                 {"type": "date_parsing", "loc": ("date",), "input": fields.get("date")}
