@@ -67,6 +67,27 @@ def _sign(cli: Cli, org: Org, partner: str, who: str) -> None:
     )
 
 
+def _erase(cli: Cli, orgs: Orgs, *args: str, ok: bool | None = True) -> object:  # noqa: F811
+    """Run `coop privacy erase` in the Kreis's clone with the coordinator's key."""
+    return cli(
+        "-C",
+        orgs.kv.root,
+        "--ssh-key",
+        orgs.coordinator,
+        "privacy",
+        "erase",
+        *args,
+        author=orgs.kv.author,
+        ok=ok,
+    )
+
+
+def _erase_json(cli: Cli, orgs: Orgs, *args: str) -> dict[str, object]:  # noqa: F811
+    """Run the erasure with --json; return its answer."""
+    answer: dict[str, object] = json.loads(_erase(cli, orgs, "--json", *args).stdout)  # type: ignore[attr-defined]
+    return answer
+
+
 @pytest.fixture
 def planted(orgs: Orgs, cli: Cli) -> tuple[Orgs, str]:  # noqa: F811 - the imported fixture
     """Signed history, three sign-offs, a meeting whose note names a client five commits deep."""
@@ -132,25 +153,8 @@ def test_erasure_reaches_every_clone_and_keeps_everything_else(
 
     # A dry run says what would change and changes nothing.
     head = git(orgs.kv.root, "rev-parse", "HEAD")
-    dry = json.loads(
-        cli(
-            "-C",
-            orgs.kv.root,
-            "--json",
-            "--ssh-key",
-            orgs.coordinator,
-            "privacy",
-            "erase",
-            "--text",
-            CLIENT,
-            "--text",
-            BIRTH,
-            "--reason",
-            "Klientendaten in Sitzungsnotiz",
-            "--dry-run",
-            author=orgs.kv.author,
-        ).stdout
-    )
+    client = ("--text", CLIENT, "--text", BIRTH, "--reason", "Klientendaten in Sitzungsnotiz")
+    dry = _erase_json(cli, orgs, *client, "--dry-run")
     assert dry["dry_run"] and dry["changed"] >= 6 and dry["record"] is None
     assert git(orgs.kv.root, "rev-parse", "HEAD") == head
     # Only a pinned coordinator key may erase (the Kreis's own partner key is none).
@@ -169,24 +173,7 @@ def test_erasure_reaches_every_clone_and_keeps_everything_else(
     assert refused.exit_code == 2  # type: ignore[attr-defined]
     assert git(orgs.kv.root, "rev-parse", "HEAD") == head
 
-    done = json.loads(
-        cli(
-            "-C",
-            orgs.kv.root,
-            "--json",
-            "--ssh-key",
-            orgs.coordinator,
-            "privacy",
-            "erase",
-            "--text",
-            CLIENT,
-            "--text",
-            BIRTH,
-            "--reason",
-            "Klientendaten in Sitzungsnotiz",
-            author=orgs.kv.author,
-        ).stdout
-    )
+    done = _erase_json(cli, orgs, *client)
     assert done["ok"] and done["record"].startswith("erasures/") and done["remote_cleaned"]
     assert done["signoffs"] and all(s["before"] and s["after"] for s in done["signoffs"])
     record = (orgs.kv.root / done["record"]).read_text()
@@ -227,20 +214,6 @@ def test_erasure_reaches_every_clone_and_keeps_everything_else(
             run(cli, org, "--json", "privacy", "verify-erased", CLIENT, BIRTH).stdout  # type: ignore[attr-defined]
         )
         assert proof["ok"] and proof["objects"] > 0
-
-
-def _erase(cli: Cli, orgs: Orgs, *args: str, ok: bool | None = True) -> object:  # noqa: F811
-    return cli(
-        "-C",
-        orgs.kv.root,
-        "--ssh-key",
-        orgs.coordinator,
-        "privacy",
-        "erase",
-        *args,
-        author=orgs.kv.author,
-        ok=ok,
-    )
 
 
 def _forge(org: Org, key: Path, *, also: tuple[str, str] | None = None) -> None:
@@ -448,22 +421,7 @@ def test_version_tags_move_with_the_rewrite_and_travel_to_the_other_clones(
     orgs, _ = planted  # noqa: F811 - the clones of the fixture
     name = "Caritasverband Beispiel"  # in the partner file since the first commit
     old_tag = git(orgs.kv.root, "rev-parse", "koop/v1^{commit}")
-    done = json.loads(
-        cli(
-            "-C",
-            orgs.kv.root,
-            "--json",
-            "--ssh-key",
-            orgs.coordinator,
-            "privacy",
-            "erase",
-            "--text",
-            name,
-            "--reason",
-            "Test",
-            author=orgs.kv.author,
-        ).stdout
-    )
+    done = _erase_json(cli, orgs, "--text", name, "--reason", "Test")
     assert done["tags"] == ["koop/v1"]
     assert all(s["after"] for s in done["signoffs"])
     new_tag = git(orgs.kv.root, "rev-parse", "koop/v1^{commit}")
